@@ -1,0 +1,64 @@
+# A thin layer over meson. Every target first installs whatever Debian
+# packages are missing (as root with apt-get, otherwise through sudo), so a
+# fresh Debian 12 machine needs nothing else.
+BUILD ?= build
+MESON_OPTS ?=
+
+# Build and test dependencies, by Debian package name (see README).
+DEBIAN_PACKAGES = \
+	meson ninja-build pkg-config gcc clang \
+	libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev \
+	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core \
+	libjpeg62-turbo-dev libpng-dev \
+	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev \
+	libfprint-2-dev libgphoto2-dev libevdev-dev umockdev \
+	opencv-data python-matplotlib-data \
+	valgrind xvfb xauth
+
+.PHONY: all deps setup build demo test test-asan test-valgrind bench fuzz clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD) $(MESON_OPTS)
+
+setup: deps $(BUILD)/build.ninja
+
+build: setup
+	meson compile -C $(BUILD)
+
+demo: build
+	./$(BUILD)/biokiosk demo --out $(BUILD)/demo
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+
+test-asan: deps
+	[ -f $(BUILD)-asan/build.ninja ] || meson setup $(BUILD)-asan -Db_sanitize=address,undefined -Db_lundef=false
+	meson compile -C $(BUILD)-asan
+	meson test -C $(BUILD)-asan --setup asan --print-errorlogs --num-processes 2
+
+test-valgrind: build
+	meson test -C $(BUILD) --setup valgrind --print-errorlogs --num-processes 2
+
+bench: build
+	./bench/run $(BUILD)
+
+fuzz: deps
+	[ -f $(BUILD)-fuzz/build.ninja ] || CC=clang meson setup $(BUILD)-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+	meson compile -C $(BUILD)-fuzz
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -1,0 +1,80 @@
+/* The fingerprint reader registry and wrappers. Backends: fpreader-*.c. */
+#include "fpreader.h"
+
+const FpReaderDriver *const fpreader_drivers[] = {
+  NULL,
+};
+
+const char *finger_position_to_string(FingerPosition finger)
+{
+  static const char *const names[] = {
+    "unknown", "right_thumb", "right_index", "right_middle", "right_ring",
+    "right_little", "left_thumb", "left_index", "left_middle", "left_ring",
+    "left_little",
+  };
+  if ((int)finger < 0 || (gsize)finger >= G_N_ELEMENTS(names))
+    return "unknown";
+  return names[finger];
+}
+
+void fp_impression_free(FpImpression *impression)
+{
+  if (!impression)
+    return;
+  g_clear_pointer(&impression->pixels, g_bytes_unref);
+  g_free(impression);
+}
+
+const FpReaderDriver *fpreader_driver_find(const char *name)
+{
+  for (gsize i = 0; fpreader_drivers[i]; i++)
+    if (g_strcmp0(fpreader_drivers[i]->name, name) == 0)
+      return fpreader_drivers[i];
+  return NULL;
+}
+
+BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
+                          GError **error)
+{
+  const FpReaderDriver *driver = fpreader_driver_find(name);
+  gpointer priv;
+  BkFpReader *reader;
+
+  if (!driver) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNKNOWN_BACKEND,
+                "no fingerprint reader backend named '%s'",
+                name ? name : "(null)");
+    return NULL;
+  }
+  priv = driver->open(options, error);
+  if (!priv)
+    return NULL;
+  reader = g_new0(BkFpReader, 1);
+  reader->driver = driver;
+  reader->priv = priv;
+  return reader;
+}
+
+void fpreader_close(BkFpReader *reader)
+{
+  if (!reader)
+    return;
+  reader->driver->close(reader->priv);
+  g_free(reader);
+}
+
+gboolean fpreader_describe(BkFpReader *reader, DeviceInfo *ret_info,
+                           GError **error)
+{
+  g_return_val_if_fail(reader && ret_info, FALSE);
+  return reader->driver->describe(reader->priv, ret_info, error);
+}
+
+FpImpression *fpreader_capture(BkFpReader *reader, FingerPosition finger,
+                               int timeout_ms, GCancellable *cancellable,
+                               GError **error)
+{
+  g_return_val_if_fail(reader, NULL);
+  return reader->driver->capture(reader->priv, finger, timeout_ms, cancellable,
+                                 error);
+}

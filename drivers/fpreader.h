@@ -1,0 +1,82 @@
+/* The fingerprint reader interface, backends chosen by name: "libfprint"
+ * (the real library; on machines without a reader its virtual_image driver,
+ * fed by our own synthetic prints, stands in when configured so) and "sim"
+ * (no libfprint at all). capture() blocks: call it from the reader's worker
+ * thread, which also iterates libfprint's GMainContext. */
+#pragma once
+
+#include "device.h"
+
+typedef struct BkFpReader BkFpReader;
+
+/* Finger positions, ISO/IEC 19794-4 / ANSI-NIST codes 1..10. */
+typedef enum {
+  FINGER_UNKNOWN = 0,
+  FINGER_RIGHT_THUMB = 1,
+  FINGER_RIGHT_INDEX = 2,
+  FINGER_RIGHT_MIDDLE = 3,
+  FINGER_RIGHT_RING = 4,
+  FINGER_RIGHT_LITTLE = 5,
+  FINGER_LEFT_THUMB = 6,
+  FINGER_LEFT_INDEX = 7,
+  FINGER_LEFT_MIDDLE = 8,
+  FINGER_LEFT_RING = 9,
+  FINGER_LEFT_LITTLE = 10,
+} FingerPosition;
+
+const char *finger_position_to_string(FingerPosition finger);
+
+/* One captured impression. The pixels are 8-bit grey, 0 = ridge (dark). */
+typedef struct {
+  int width;
+  int height;
+  int ppi;            /* 500 for the readers we support */
+  GBytes *pixels;     /* width * height bytes, row-major */
+  int minutiae;       /* count found by the reader library, -1 unknown */
+  FingerPosition finger;
+} FpImpression;
+
+void fp_impression_free(FpImpression *impression); /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FpImpression, fp_impression_free)
+
+typedef struct {
+  const char *name;
+  const char *description;
+
+  /* Opens the reader. Must not be NULL. Returns backend state or NULL with
+   * DRIVERS_ERROR_NOT_FOUND / _CLAIMED / _FAILED. */
+  gpointer (*open)(DeviceOptions *options, GError **error);
+
+  /* Closes; accepts NULL. Must not be NULL. */
+  void (*close)(gpointer priv);
+
+  /* Fills `ret_info`. Must not be NULL. */
+  gboolean (*describe)(gpointer priv, DeviceInfo *ret_info, GError **error);
+
+  /* Waits for a finger and returns its image. Blocks up to `timeout_ms`
+   * (DRIVERS_ERROR_TIMEOUT after). `cancellable` aborts the wait. A poor
+   * print is still an impression; judging quality is capture/'s job.
+   * Must not be NULL. */
+  FpImpression *(*capture)(gpointer priv, FingerPosition finger,
+                           int timeout_ms, GCancellable *cancellable,
+                           GError **error);
+} FpReaderDriver;
+
+struct BkFpReader {
+  const FpReaderDriver *driver;
+  gpointer priv;
+};
+
+extern const FpReaderDriver *const fpreader_drivers[];
+
+const FpReaderDriver *fpreader_driver_find(const char *name);
+BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
+                          GError **error);
+void fpreader_close(BkFpReader *reader);
+gboolean fpreader_describe(BkFpReader *reader, DeviceInfo *ret_info,
+                           GError **error);
+FpImpression *fpreader_capture(BkFpReader *reader, FingerPosition finger,
+                               int timeout_ms, GCancellable *cancellable,
+                               GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BkFpReader, fpreader_close)

@@ -1,0 +1,36 @@
+/* The subcommand table and shared usage-error helper. */
+#include "commands.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Each command is defined in its kiosk/cmd-*.c file. */
+
+const KioskCommand *const kiosk_commands[] = {
+  NULL,
+};
+
+const KioskCommand *kiosk_command_find(const char *name)
+{
+  for (gsize i = 0; kiosk_commands[i]; i++)
+    if (g_strcmp0(kiosk_commands[i]->name, name) == 0)
+      return kiosk_commands[i];
+  return NULL;
+}
+
+int kiosk_usage_error(const char *command, const char *fmt, ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start(args, fmt);
+  message = g_strdup_vprintf(fmt, args);
+  va_end(args);
+  /* One line: strip anything after a newline a library may have added. */
+  g_strdelimit(message, "\n", ' ');
+  if (command)
+    fprintf(stderr, "biokiosk %s: %s\n", command, message);
+  else
+    fprintf(stderr, "biokiosk: %s\n", message);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,97 @@
+/* Test helpers; see testlib.h. */
+#include "testlib.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+void testlib_skip_all(const char *fmt, ...)
+{
+  va_list args;
+  g_autofree char *reason = NULL;
+
+  va_start(args, fmt);
+  reason = g_strdup_vprintf(fmt, args);
+  va_end(args);
+  printf("1..0 # SKIP %s\n", reason);
+  fflush(stdout);
+  exit(77);
+}
+
+char *testlib_mkdtemp(void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp("biokiosk-test-XXXXXX", &error);
+
+  g_assert_no_error(error);
+  return dir;
+}
+
+void testlib_rmtree(const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (!path)
+    return;
+  dir = g_dir_open(path, 0, NULL);
+  if (dir) {
+    while ((name = g_dir_read_name(dir))) {
+      g_autofree char *child = g_build_filename(path, name, NULL);
+      if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+          !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+        testlib_rmtree(child);
+      else
+        g_unlink(child);
+    }
+  }
+  g_rmdir(path);
+}
+
+static char *env_path(const char *var, const char *rel)
+{
+  const char *root = g_getenv(var);
+
+  g_assert_nonnull(root);
+  return g_build_filename(root, rel, NULL);
+}
+
+char *testlib_source_path(const char *rel)
+{
+  return env_path("BK_SOURCE_DIR", rel);
+}
+
+char *testlib_build_path(const char *rel)
+{
+  return env_path("BK_BUILD_DIR", rel);
+}
+
+char *testlib_shared_path(const char *rel)
+{
+  const char *root = g_getenv("BK_SHARED_DIR");
+  char *path;
+
+  if (!root)
+    return NULL;
+  path = g_build_filename(root, rel, NULL);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    g_clear_pointer(&path, g_free);
+  return path;
+}
+
+int testlib_spawn(const char *const *argv, const char *const *envp,
+                  char **ret_stdout, char **ret_stderr)
+{
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL,
+                    NULL, ret_stdout, ret_stderr, &status, &error)) {
+    g_printerr("spawn %s: %s\n", argv[0], error->message);
+    return -1;
+  }
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return -1;
+}

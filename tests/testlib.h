@@ -1,0 +1,25 @@
+/* Helpers shared by the test programs: skipping for missing prerequisites,
+ * scratch folders, paths to the source tree and to ../shared. */
+#pragma once
+
+#include <glib.h>
+
+/* Skips the whole program (prints a TAP "1..0 # SKIP" plan and exits 77)
+ * when a prerequisite is missing. Call before g_test_run(). */
+G_NORETURN void testlib_skip_all(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* A fresh private folder under $TMPDIR, removed (with its contents) by
+ * testlib_rmtree(). */
+char *testlib_mkdtemp(void);
+void testlib_rmtree(const char *path);
+
+/* Absolute paths: `rel` inside the source tree / build tree / ../shared.
+ * testlib_shared_path() returns NULL when ../shared or the file is absent. */
+char *testlib_source_path(const char *rel);
+char *testlib_build_path(const char *rel);
+char *testlib_shared_path(const char *rel);
+
+/* Runs argv (NULL-terminated) with stdout/stderr captured; returns the exit
+ * status (or -1 when it could not be started). */
+int testlib_spawn(const char *const *argv, const char *const *envp,
+                  char **ret_stdout, char **ret_stderr);

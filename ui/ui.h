@@ -1,0 +1,45 @@
+/* The SDL2 front end: a window (or the dummy/offscreen driver when there is
+ * no display) that renders a KioskView and turns touches and keys into
+ * KioskIntents. Runs on the main thread only. */
+#pragma once
+
+#include <glib.h>
+
+#include "view.h"
+
+#define UI_ERROR (ui_error_quark())
+GQuark ui_error_quark(void);
+
+typedef struct Ui Ui;
+
+typedef struct {
+  int width;            /* logical size; 1280 x 800 by default */
+  int height;
+  gboolean headless;    /* force SDL's offscreen/dummy driver + software
+                           renderer (byte-stable frames) */
+  const char *font_path;/* TrueType font */
+} UiOptions;
+
+/* Opens the window or the headless surface. Headless is also chosen when
+ * there is no DISPLAY/WAYLAND_DISPLAY. */
+Ui *ui_new(const UiOptions *options, GError **error);
+void ui_free(Ui *ui); /* accepts NULL */
+
+/* Draws `view` and presents it. Deterministic: the same view gives the same
+ * pixels. */
+void ui_render(Ui *ui, const KioskView *view);
+
+/* Waits up to timeout_ms for input; returns TRUE and fills `ret_intent` when
+ * there was an intent. Touches that hit nothing give INTENT_ACTIVITY. */
+gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent);
+
+/* Pushes a synthetic touch (down + up, through SDL's own event queue) on
+ * `target`: a keypad key "0".."9", "back", "ok", or a button id of the last
+ * rendered view. FALSE when the target is not on screen. Used by the demo
+ * and end-to-end tests so they exercise the real hit testing. */
+gboolean ui_press(Ui *ui, const char *target);
+
+/* Saves the last presented frame as PNG. */
+gboolean ui_screenshot(Ui *ui, const char *png_path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ui, ui_free)
