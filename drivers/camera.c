@@ -1,9 +1,11 @@
 /* The camera registry and the thin wrappers that turn optional driver
  * members into clear errors. Backends live in camera-*.c. */
 #include "camera.h"
+#include "camera-backends.h"
 
 /* In order of preference. Add a backend here and in meson.build. */
 const CameraDriver *const camera_drivers[] = {
+  &camera_sim_driver,
   NULL,
 };
 

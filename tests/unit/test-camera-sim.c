@@ -1,0 +1,264 @@
+/* Unit tests of the simulated camera backend ("sim"): it refuses to open
+ * without a folder, serves the folder's JPEG files byte for byte in name
+ * order, honours a fixed still, and keeps the six settings in a table. */
+#include "camera.h"
+#include "testlib.h"
+
+#include <glib/gstdio.h>
+#include <jpeglib.h>
+#include <stdio.h>
+
+/* A tiny solid-colour JPEG made with libjpeg, so the test needs no image
+ * files of its own. */
+static GBytes *make_jpeg(guint8 grey)
+{
+  struct jpeg_compress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  unsigned char *out = NULL;
+  unsigned long out_len = 0;
+  guint8 row[16 * 3];
+  JSAMPROW rows[1] = { row };
+  GBytes *bytes;
+
+  memset(row, grey, sizeof row);
+  cinfo.err = jpeg_std_error(&jerr);
+  jpeg_create_compress(&cinfo);
+  jpeg_mem_dest(&cinfo, &out, &out_len);
+  cinfo.image_width = 16;
+  cinfo.image_height = 8;
+  cinfo.input_components = 3;
+  cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height)
+    jpeg_write_scanlines(&cinfo, rows, 1);
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  bytes = g_bytes_new(out, out_len);
+  free(out);
+  return bytes;
+}
+
+typedef struct {
+  char *dir;
+  GBytes *images[3]; /* a.jpg, b.jpg, c.JPG */
+  GHashTable *options;
+} Fixture;
+
+static void write_file(const char *dir, const char *name, GBytes *bytes)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data(bytes, &len);
+
+  g_file_set_contents(path, data, (gssize)len, &error);
+  g_assert_no_error(error);
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+  static const char *const names[] = { "b.jpg", "a.jpg", "c.JPG" };
+  static const int order[] = { 1, 0, 2 };
+
+  f->dir = testlib_mkdtemp();
+  for (int i = 0; i < 3; i++) {
+    /* images[] is in name order; written out of order on purpose. */
+    f->images[order[i]] = make_jpeg((guint8)(40 + 80 * order[i]));
+    write_file(f->dir, names[i], f->images[order[i]]);
+  }
+  /* Files that are not JPEGs by name are ignored. */
+  {
+    g_autoptr(GBytes) junk = g_bytes_new_static("not an image", 12);
+    write_file(f->dir, "notes.txt", junk);
+    write_file(f->dir, ".hidden.jpg", junk);
+  }
+  f->options = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert(f->options, g_strdup("folder"), g_strdup(f->dir));
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+  for (int i = 0; i < 3; i++)
+    g_bytes_unref(f->images[i]);
+  g_hash_table_unref(f->options);
+  testlib_rmtree(f->dir);
+  g_free(f->dir);
+}
+
+static void test_registered(void)
+{
+  const CameraDriver *driver = camera_driver_find("sim");
+
+  g_assert_nonnull(driver);
+  g_assert_cmpstr(driver->name, ==, "sim");
+  g_assert_nonnull(driver->preview);
+  g_assert_nonnull(driver->get_setting);
+  g_assert_nonnull(driver->set_setting);
+}
+
+static void test_needs_folder(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) options =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  BkCamera *camera;
+
+  camera = camera_open("sim", NULL, &error);
+  g_assert_null(camera);
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+  g_clear_error(&error);
+
+  camera = camera_open("sim", options, &error);
+  g_assert_null(camera);
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+  g_clear_error(&error);
+
+  g_hash_table_insert(options, g_strdup("folder"),
+                      g_strdup("/nonexistent/biokiosk-sim"));
+  camera = camera_open("sim", options, &error);
+  g_assert_null(camera);
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND);
+}
+
+static void test_empty_folder(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) options =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+  g_hash_table_insert(options, g_strdup("folder"), g_strdup(dir));
+  g_assert_null(camera_open("sim", options, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND);
+  testlib_rmtree(dir);
+}
+
+static void test_describe(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = camera_open("sim", f->options, &error);
+  DeviceInfo info = { 0 };
+
+  g_assert_no_error(error);
+  g_assert_true(camera_describe(camera, &info, &error));
+  g_assert_cmpstr(info.backend, ==, "sim");
+  g_assert_cmpstr(info.model, ==, "Simulated camera");
+  g_assert_nonnull(strstr(info.port, f->dir));
+  device_info_clear(&info);
+  g_assert_null(info.model);
+}
+
+static void test_preview_cycles(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = camera_open("sim", f->options, &error);
+
+  g_assert_no_error(error);
+  /* Seven frames: a, b, c, a, b, c, a. */
+  for (int i = 0; i < 7; i++) {
+    g_autoptr(GBytes) frame = camera_preview(camera, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_bytes_equal(frame, f->images[i % 3]));
+  }
+}
+
+static void test_capture_next(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = camera_open("sim", f->options, &error);
+  g_autoptr(GBytes) preview = NULL;
+
+  g_assert_no_error(error);
+  /* Stills have their own sequence, independent of live view. */
+  preview = camera_preview(camera, &error);
+  g_assert_no_error(error);
+  for (int i = 0; i < 4; i++) {
+    g_autoptr(GBytes) still = camera_capture(camera, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_bytes_equal(still, f->images[i % 3]));
+  }
+}
+
+static void test_fixed_still(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = NULL;
+
+  g_hash_table_insert(f->options, g_strdup("still"), g_strdup("c.JPG"));
+  camera = camera_open("sim", f->options, &error);
+  g_assert_no_error(error);
+  for (int i = 0; i < 3; i++) {
+    g_autoptr(GBytes) still = camera_capture(camera, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_bytes_equal(still, f->images[2]));
+  }
+
+  g_hash_table_insert(f->options, g_strdup("still"), g_strdup("missing.jpg"));
+  g_assert_null(camera_open("sim", f->options, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+}
+
+static void test_vanished_file(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = camera_open("sim", f->options, &error);
+  g_autofree char *path = g_build_filename(f->dir, "a.jpg", NULL);
+  g_autoptr(GBytes) frame = NULL;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(g_unlink(path), ==, 0);
+  frame = camera_preview(camera, &error);
+  g_assert_null(frame);
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED);
+}
+
+static void test_settings(Fixture *f, gconstpointer data)
+{
+  static const char *const names[] = { "iso", "aperture", "shutterspeed",
+                                       "whitebalance", "imageformat",
+                                       "focusmode" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = camera_open("sim", f->options, &error);
+
+  g_assert_no_error(error);
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autofree char *before = camera_get_setting(camera, names[i], &error);
+    g_autofree char *value = g_strdup_printf("value-%zu", i);
+    g_autofree char *after = NULL;
+
+    g_assert_no_error(error);
+    g_assert_nonnull(before);
+    g_assert_true(camera_set_setting(camera, names[i], value, &error));
+    g_assert_no_error(error);
+    after = camera_get_setting(camera, names[i], &error);
+    g_assert_cmpstr(after, ==, value);
+  }
+
+  g_assert_null(camera_get_setting(camera, "zoom", &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+  g_clear_error(&error);
+  g_assert_false(camera_set_setting(camera, "zoom", "2", &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+  g_clear_error(&error);
+  g_assert_false(camera_set_setting(camera, "iso", "", &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/camera/sim/registered", test_registered);
+  g_test_add_func("/camera/sim/needs-folder", test_needs_folder);
+  g_test_add_func("/camera/sim/empty-folder", test_empty_folder);
+#define ADD(path, fn) \
+  g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD("/camera/sim/describe", test_describe);
+  ADD("/camera/sim/preview-cycles", test_preview_cycles);
+  ADD("/camera/sim/capture-next", test_capture_next);
+  ADD("/camera/sim/fixed-still", test_fixed_still);
+  ADD("/camera/sim/vanished-file", test_vanished_file);
+  ADD("/camera/sim/settings", test_settings);
+#undef ADD
+  return g_test_run();
+}
