@@ -1,0 +1,1493 @@
+/* The session state machine; see session.h for its contract and
+ * docs/session.md for the diagram. One handler per state; each switches over
+ * every event type so that a new event is a compile-time warning in every
+ * state (-Wswitch-enum is not on, so the default branches are absent on
+ * purpose). */
+#include "session.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "fpreader.h"
+#include "texts.h"
+
+#define CODE_MIN_DIGITS 6
+#define CODE_MAX_DIGITS 12
+#define PIN_MAX_DIGITS 8
+#define PHOTO_TIMEOUT_US (15 * G_USEC_PER_SEC)
+#define SIGNATURE_TIMEOUT_US (90 * G_USEC_PER_SEC)
+#define FINGER_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define STORE_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define FINGER_MAX_ATTEMPTS 3
+
+typedef enum {
+  STEP_LIVE,      /* showing live view / waiting for the user to start */
+  STEP_WAITING,   /* a device request is outstanding */
+  STEP_RESULT,    /* result shown, good */
+  STEP_REFUSED,   /* result shown, not good (reasons) */
+  STEP_FAILED,    /* the device failed or timed out */
+} StepPhase;
+
+typedef struct {
+  int width, height, channels;
+  guint8 *pixels;
+} OwnedImage;
+
+struct Session {
+  const KioskConfig *config;
+  SessionLookupFunc lookup;
+  SessionPinFunc check_pin;
+  gpointer user_data;
+  GDateTime *clock;
+
+  SessionState state;
+  gint64 last_activity_us;
+  gint64 device_deadline_us; /* 0 = none */
+
+  /* check-in */
+  char entry[CODE_MAX_DIGITS + 1];
+  CheckinLimiter limiter;
+  char *notice;            /* warning line shown on the check-in screen */
+  int failed_checkins;
+
+  /* officer mode */
+  gboolean officer_unlocked;
+  int pin_failures;
+  gint64 pin_locked_until_us;
+
+  /* the appointment in progress */
+  Appointment *appointment;
+  int person_index;
+  PersonVerdict person_verdict;
+  SessionPerson current;
+
+  /* information screen */
+  char *message_title;
+  GPtrArray *message_lines;
+  gboolean message_warning;
+  SessionState after_message;
+
+  /* the capture step in progress */
+  StepPhase phase;
+  GPtrArray *reasons;      /* char*, the last result's reason codes */
+  char *device_message;
+  gboolean photo_referred;
+  int finger_index;        /* which of current.fingers is being taken */
+  int finger_attempts;
+  int finger_quality[2];
+
+  /* display images */
+  OwnedImage image;
+  OwnedImage signature;
+  OwnedImage fingers[2];
+
+  GQueue requests;         /* SessionRequest* */
+
+  KioskView view;
+  GPtrArray *strings;      /* owns the strings the view points to */
+};
+
+static const char *const state_names[SESSION_N_STATES] = {
+  [SESSION_CHECKIN] = "checkin",
+  [SESSION_MESSAGE] = "message",
+  [SESSION_PERSON] = "person",
+  [SESSION_OFFICER_PIN] = "officer-pin",
+  [SESSION_OFFICER_CHECK] = "officer-check",
+  [SESSION_PHOTO] = "photo",
+  [SESSION_SIGNATURE] = "signature",
+  [SESSION_FINGERPRINT] = "fingerprint",
+  [SESSION_REVIEW] = "review",
+  [SESSION_STORING] = "storing",
+  [SESSION_DONE] = "done",
+};
+
+static const char *const event_names[EV_N_EVENTS] = {
+  [EV_KEY] = "key",
+  [EV_BACKSPACE] = "backspace",
+  [EV_SUBMIT] = "submit",
+  [EV_BUTTON] = "button",
+  [EV_ACTIVITY] = "activity",
+  [EV_TICK] = "tick",
+  [EV_TIMEOUT_IDLE] = "timeout-idle",
+  [EV_TIMEOUT_DEVICE] = "timeout-device",
+  [EV_PHOTO_TAKEN] = "photo-taken",
+  [EV_SIGNATURE_DONE] = "signature-done",
+  [EV_FINGER_DONE] = "finger-done",
+  [EV_DEVICE_ERROR] = "device-error",
+  [EV_RECORD_STORED] = "record-stored",
+};
+
+const char *session_state_name(SessionState state)
+{
+  return state < SESSION_N_STATES ? state_names[state] : "?";
+}
+
+const char *session_event_name(SessionEventType type)
+{
+  return type < EV_N_EVENTS ? event_names[type] : "?";
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void owned_image_set(OwnedImage *image, int width, int height,
+                            int channels, const guint8 *pixels)
+{
+  g_free(image->pixels);
+  memset(image, 0, sizeof *image);
+  if (!pixels || width <= 0 || height <= 0)
+    return;
+  image->width = width;
+  image->height = height;
+  image->channels = channels;
+  image->pixels = g_memdup2(pixels, (gsize)width * height * channels);
+}
+
+static void request(Session *s, SessionRequestType type, int finger)
+{
+  SessionRequest *req = g_new0(SessionRequest, 1);
+
+  req->type = type;
+  req->finger = finger;
+  g_queue_push_tail(&s->requests, req);
+}
+
+static void set_reasons(Session *s, const char *const *reasons)
+{
+  g_ptr_array_set_size(s->reasons, 0);
+  for (gsize i = 0; reasons && reasons[i]; i++)
+    g_ptr_array_add(s->reasons, g_strdup(reasons[i]));
+}
+
+static void transition(Session *s, SessionState to, const SessionEvent *ev)
+{
+  g_debug("session: %s --%s--> %s", state_names[s->state],
+          event_names[ev->type], state_names[to]);
+  s->state = to;
+}
+
+static gboolean is_activity(SessionEventType type)
+{
+  switch (type) {
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_BUTTON:
+  case EV_ACTIVITY:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+    return TRUE;
+  case EV_TICK:
+  case EV_TIMEOUT_IDLE:
+  case EV_TIMEOUT_DEVICE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    return FALSE;
+  }
+  return FALSE;
+}
+
+static gboolean button_is(const SessionEvent *ev, const char *id)
+{
+  return ev->type == EV_BUTTON && g_strcmp0(ev->button, id) == 0;
+}
+
+static void entry_key(char *entry, gsize max, char key)
+{
+  gsize len = strlen(entry);
+
+  if (key >= '0' && key <= '9' && len < max) {
+    entry[len] = key;
+    entry[len + 1] = '\0';
+  }
+}
+
+static void entry_backspace(char *entry)
+{
+  gsize len = strlen(entry);
+
+  if (len > 0)
+    entry[len - 1] = '\0';
+}
+
+static void entry_clear(char *entry, gsize size)
+{
+  /* The code identifies an appointment: do not leave it in memory. */
+  explicit_bzero(entry, size);
+}
+
+/* ---- the appointment and its persons ---------------------------------- */
+
+static void clear_person_data(Session *s)
+{
+  set_reasons(s, NULL);
+  g_clear_pointer(&s->device_message, g_free);
+  owned_image_set(&s->image, 0, 0, 0, NULL);
+  owned_image_set(&s->signature, 0, 0, 0, NULL);
+  owned_image_set(&s->fingers[0], 0, 0, 0, NULL);
+  owned_image_set(&s->fingers[1], 0, 0, 0, NULL);
+  s->photo_referred = FALSE;
+  s->finger_index = 0;
+  s->finger_attempts = 0;
+  s->device_deadline_us = 0;
+  memset(&s->current, 0, sizeof s->current);
+}
+
+static void end_appointment(Session *s)
+{
+  clear_person_data(s);
+  g_clear_pointer(&s->appointment, appointment_free);
+  s->officer_unlocked = FALSE;
+  s->person_index = 0;
+  entry_clear(s->entry, sizeof s->entry);
+}
+
+static void message(Session *s, const char *title, gboolean warning,
+                    SessionState after)
+{
+  g_free(s->message_title);
+  s->message_title = g_strdup(title);
+  g_ptr_array_set_size(s->message_lines, 0);
+  s->message_warning = warning;
+  s->after_message = after;
+}
+
+static void message_line(Session *s, const char *line)
+{
+  g_ptr_array_add(s->message_lines, g_strdup(line));
+}
+
+static const char *skip_explanation(PersonVerdict verdict)
+{
+  switch (verdict) {
+  case PERSON_SKIP_ON_FILE:
+    return _("The IND already has usable biometrics. Nothing is taken "
+             "today: please go to the desk.");
+  case PERSON_SKIP_ABROAD:
+    return _("Biometrics were taken at a Dutch representation abroad. For a "
+             "first residence permit nothing is taken today: please go to "
+             "the desk.");
+  case PERSON_SKIP_ASYLUM:
+    return _("Biometrics were taken during the asylum procedure. For a first "
+             "residence permit nothing is taken today: please go to the "
+             "desk.");
+  case PERSON_SKIP_UNDER_ONE:
+    return _("Children younger than 1 are not photographed here: send a "
+             "photographer's photo with the photo card (Appendix photo card) "
+             "by post.");
+  case PERSON_CAPTURE:
+    break;
+  }
+  return "";
+}
+
+/* Enters the screen for person `index` (or ends the appointment). */
+static void start_person(Session *s, int index, const SessionEvent *ev)
+{
+  clear_person_data(s);
+  s->person_index = index;
+  if (!s->appointment || index >= (int)s->appointment->persons->len) {
+    end_appointment(s);
+    transition(s, SESSION_CHECKIN, ev);
+    return;
+  }
+  s->current.appointment = s->appointment;
+  s->current.person = g_ptr_array_index(s->appointment->persons, index);
+  s->current.person_index = index;
+  s->person_verdict = rules_person(s->config, s->current.person, s->clock,
+                                   &s->current.plan);
+  s->current.fingers[0] = FINGER_RIGHT_INDEX;
+  s->current.fingers[1] = FINGER_LEFT_INDEX;
+  s->current.n_fingers = 2;
+  transition(s, SESSION_PERSON, ev);
+}
+
+static void checkin_verdict_message(Session *s, CheckinVerdict verdict)
+{
+  g_autofree char *line = NULL;
+
+  switch (verdict) {
+  case CHECKIN_OTHER_LOCATION:
+    message(s, _("Your appointment is at another location"), TRUE,
+            SESSION_CHECKIN);
+    line = g_strdup_printf(_("Please go to: %s."),
+                           s->appointment->location_name);
+    message_line(s, line);
+    message_line(s, _("This kiosk cannot take your biometrics today."));
+    break;
+  case CHECKIN_TOO_EARLY:
+    message(s, _("You are early"), TRUE, SESSION_CHECKIN);
+    message_line(s, _("Please report to the desk: a staff member will help "
+                      "you."));
+    break;
+  case CHECKIN_TOO_LATE:
+    message(s, _("Your appointment time has passed"), TRUE, SESSION_CHECKIN);
+    message_line(s, _("Please report to the desk: a staff member will help "
+                      "you."));
+    break;
+  case CHECKIN_NOTHING_TO_CAPTURE:
+    message(s, _("Nothing to take today"), FALSE, SESSION_CHECKIN);
+    for (guint i = 0; i < s->appointment->persons->len; i++) {
+      const Person *p = g_ptr_array_index(s->appointment->persons, i);
+      CapturePlan plan;
+      PersonVerdict pv = rules_person(s->config, p, s->clock, &plan);
+      g_autofree char *pl = g_strdup_printf("%s: %s", p->name,
+                                            skip_explanation(pv));
+      message_line(s, pl);
+    }
+    break;
+  case CHECKIN_OK:
+  case CHECKIN_UNKNOWN_CODE:
+  case CHECKIN_LOCKED_OUT:
+    g_assert_not_reached();
+  }
+}
+
+static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  g_autoptr(Appointment) found = NULL;
+  CheckinVerdict verdict;
+
+  g_clear_pointer(&s->notice, g_free);
+  if (checkin_limiter_locked(&s->limiter, now_us)) {
+    s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
+    return;
+  }
+  if (strlen(s->entry) < CODE_MIN_DIGITS) {
+    s->notice = g_strdup_printf(_("The code has at least %d digits."),
+                                CODE_MIN_DIGITS);
+    return;
+  }
+  found = s->lookup(s->entry, s->user_data);
+  entry_clear(s->entry, sizeof s->entry);
+  if (!found) {
+    s->failed_checkins++;
+    checkin_limiter_fail(&s->limiter, s->config, now_us);
+    if (checkin_limiter_locked(&s->limiter, now_us))
+      s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
+    else
+      s->notice = g_strdup(_("We do not know this code. Check the code in "
+                             "your confirmation e-mail and try again."));
+    g_debug("session: unknown code (%d failures)", s->limiter.failures);
+    return;
+  }
+  checkin_limiter_reset(&s->limiter);
+  g_clear_pointer(&s->appointment, appointment_free);
+  s->appointment = g_steal_pointer(&found);
+  verdict = rules_checkin(s->config, s->appointment, s->clock);
+  g_debug("session: check-in verdict %s", checkin_verdict_to_string(verdict));
+  if (verdict == CHECKIN_OK) {
+    start_person(s, 0, ev);
+    return;
+  }
+  checkin_verdict_message(s, verdict);
+  transition(s, SESSION_MESSAGE, ev);
+}
+
+/* Idle timeout during an appointment: forget everything, back to the start.
+ * Captured data that was not stored is discarded (privacy first; the person
+ * starts again with the desk's help). */
+static void abandon(Session *s, const SessionEvent *ev)
+{
+  request(s, REQ_CANCEL_DEVICES, 0);
+  request(s, REQ_LIVEVIEW_OFF, 0);
+  request(s, REQ_DISCARD_PERSON, 0);
+  end_appointment(s);
+  g_clear_pointer(&s->notice, g_free);
+  transition(s, SESSION_CHECKIN, ev);
+}
+
+/* The capture steps in order; returns the state after `from`. */
+static SessionState next_step(const Session *s, SessionState from)
+{
+  switch (from) {
+  case SESSION_OFFICER_CHECK:
+    if (s->current.plan.photo)
+      return SESSION_PHOTO;
+    /* fall through */
+  case SESSION_PHOTO:
+    if (s->current.plan.signature)
+      return SESSION_SIGNATURE;
+    /* fall through */
+  case SESSION_SIGNATURE:
+    if (s->current.plan.fingerprints)
+      return SESSION_FINGERPRINT;
+    /* fall through */
+  default:
+    return SESSION_REVIEW;
+  }
+}
+
+static void enter_step(Session *s, SessionState to, const SessionEvent *ev,
+                       gint64 now_us)
+{
+  set_reasons(s, NULL);
+  g_clear_pointer(&s->device_message, g_free);
+  s->device_deadline_us = 0;
+  transition(s, to, ev);
+  switch (to) {
+  case SESSION_PHOTO:
+    s->phase = STEP_LIVE;
+    owned_image_set(&s->image, 0, 0, 0, NULL);
+    request(s, REQ_LIVEVIEW_ON, 0);
+    break;
+  case SESSION_SIGNATURE:
+    s->phase = STEP_WAITING;
+    owned_image_set(&s->signature, 0, 0, 0, NULL);
+    s->device_deadline_us = now_us + SIGNATURE_TIMEOUT_US;
+    request(s, REQ_COLLECT_SIGNATURE, 0);
+    break;
+  case SESSION_FINGERPRINT:
+    s->phase = STEP_WAITING;
+    s->finger_index = 0;
+    s->finger_attempts = 0;
+    s->current.n_finger_exceptions = 0;
+    owned_image_set(&s->fingers[0], 0, 0, 0, NULL);
+    owned_image_set(&s->fingers[1], 0, 0, 0, NULL);
+    s->device_deadline_us = now_us + FINGER_TIMEOUT_US;
+    request(s, REQ_CAPTURE_FINGER, s->current.fingers[0]);
+    break;
+  default:
+    break;
+  }
+}
+
+static void device_failed(Session *s, const char *what)
+{
+  s->phase = STEP_FAILED;
+  s->device_deadline_us = 0;
+  g_free(s->device_message);
+  s->device_message = g_strdup(what);
+}
+
+/* ---- one handler per state --------------------------------------------- */
+
+static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_KEY:
+    if (!checkin_limiter_locked(&s->limiter, now_us))
+      entry_key(s->entry, CODE_MAX_DIGITS, ev->key);
+    break;
+  case EV_BACKSPACE:
+    entry_backspace(s->entry);
+    break;
+  case EV_SUBMIT:
+    submit_code(s, ev, now_us);
+    break;
+  case EV_TIMEOUT_IDLE:
+    entry_clear(s->entry, sizeof s->entry);
+    g_clear_pointer(&s->notice, g_free);
+    break;
+  case EV_TICK:
+    if (s->notice && s->limiter.locked_until_us &&
+        !checkin_limiter_locked(&s->limiter, now_us)) {
+      s->limiter.locked_until_us = 0;
+      g_clear_pointer(&s->notice, g_free);
+    }
+    break;
+  case EV_BUTTON:
+  case EV_ACTIVITY:
+  case EV_TIMEOUT_DEVICE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_message(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_BUTTON:
+    if (!button_is(ev, "ok"))
+      break;
+    /* fall through */
+  case EV_SUBMIT:
+  case EV_TIMEOUT_IDLE:
+    if (s->after_message == SESSION_CHECKIN) {
+      end_appointment(s);
+      transition(s, SESSION_CHECKIN, ev);
+    } else {
+      start_person(s, s->person_index + 1, ev);
+    }
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_DEVICE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_person(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_BUTTON:
+    if (button_is(ev, "start") && s->person_verdict == PERSON_CAPTURE) {
+      if (s->officer_unlocked) {
+        transition(s, SESSION_OFFICER_CHECK, ev);
+      } else {
+        entry_clear(s->entry, sizeof s->entry);
+        transition(s, SESSION_OFFICER_PIN, ev);
+      }
+    } else if (button_is(ev, "next")) {
+      start_person(s, s->person_index + 1, ev);
+    } else if (button_is(ev, "stop")) {
+      abandon(s, ev);
+    }
+    break;
+  case EV_TIMEOUT_IDLE:
+    abandon(s, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_DEVICE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_officer_pin(Session *s, const SessionEvent *ev,
+                               gint64 now_us)
+{
+  gboolean locked = s->pin_locked_until_us > now_us;
+
+  switch (ev->type) {
+  case EV_KEY:
+    if (!locked)
+      entry_key(s->entry, PIN_MAX_DIGITS, ev->key);
+    break;
+  case EV_BACKSPACE:
+    entry_backspace(s->entry);
+    break;
+  case EV_SUBMIT:
+    if (locked || s->entry[0] == '\0')
+      break;
+    if (s->check_pin(s->entry, s->user_data)) {
+      s->officer_unlocked = TRUE;
+      s->pin_failures = 0;
+      g_clear_pointer(&s->notice, g_free);
+      entry_clear(s->entry, sizeof s->entry);
+      transition(s, SESSION_OFFICER_CHECK, ev);
+      break;
+    }
+    entry_clear(s->entry, sizeof s->entry);
+    g_clear_pointer(&s->notice, g_free);
+    if (++s->pin_failures >= s->config->officer_max_attempts) {
+      s->pin_locked_until_us =
+          now_us + (gint64)s->config->officer_lockout_s * G_USEC_PER_SEC;
+      s->pin_failures = 0;
+      s->notice = g_strdup(_("Officer mode is locked after too many wrong "
+                             "PINs."));
+    } else {
+      s->notice = g_strdup(_("Wrong PIN."));
+    }
+    break;
+  case EV_BUTTON:
+    if (button_is(ev, "cancel")) {
+      entry_clear(s->entry, sizeof s->entry);
+      g_clear_pointer(&s->notice, g_free);
+      transition(s, SESSION_PERSON, ev);
+    }
+    break;
+  case EV_TIMEOUT_IDLE:
+    abandon(s, ev);
+    break;
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_DEVICE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_officer_check(Session *s, const SessionEvent *ev,
+                                 gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_BUTTON:
+    if (button_is(ev, "documents_seen")) {
+      s->current.documents_seen = TRUE;
+      enter_step(s, next_step(s, SESSION_OFFICER_CHECK), ev, now_us);
+    } else if (button_is(ev, "fingerprints")) {
+      /* The desk decides: the policy default is only a proposal. */
+      s->current.plan.fingerprints = !s->current.plan.fingerprints;
+      g_debug("session: officer set fingerprints %s",
+              s->current.plan.fingerprints ? "on" : "off");
+    } else if (button_is(ev, "cancel")) {
+      transition(s, SESSION_PERSON, ev);
+    }
+    break;
+  case EV_TIMEOUT_IDLE:
+    abandon(s, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_DEVICE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_BUTTON:
+    if (button_is(ev, "take") &&
+        (s->phase == STEP_LIVE || s->phase == STEP_FAILED)) {
+      s->phase = STEP_WAITING;
+      s->device_deadline_us = now_us + PHOTO_TIMEOUT_US;
+      request(s, REQ_TAKE_PHOTO, 0);
+    } else if (button_is(ev, "retake") && s->phase != STEP_WAITING) {
+      enter_step(s, SESSION_PHOTO, ev, now_us);
+    } else if (button_is(ev, "accept") && s->phase == STEP_RESULT) {
+      s->current.photo_override = FALSE;
+      enter_step(s, next_step(s, SESSION_PHOTO), ev, now_us);
+    } else if (button_is(ev, "override") && s->phase == STEP_REFUSED &&
+               s->officer_unlocked) {
+      /* The officer accepts a refused or referred photo; the reasons stay
+       * in the record next to the override. */
+      s->current.photo_override = TRUE;
+      s->current.photo_override_reason =
+          s->photo_referred ? "officer_accepted_referral"
+                            : "officer_overrode_refusal";
+      enter_step(s, next_step(s, SESSION_PHOTO), ev, now_us);
+    }
+    break;
+  case EV_PHOTO_TAKEN:
+    if (s->phase != STEP_WAITING)
+      break;
+    s->device_deadline_us = 0;
+    set_reasons(s, ev->reasons);
+    s->photo_referred = ev->referred;
+    s->phase = ev->ok ? STEP_RESULT : STEP_REFUSED;
+    request(s, REQ_LIVEVIEW_OFF, 0);
+    break;
+  case EV_DEVICE_ERROR:
+    if (s->phase == STEP_WAITING)
+      device_failed(s, ev->message);
+    break;
+  case EV_TIMEOUT_DEVICE:
+    if (s->phase == STEP_WAITING) {
+      request(s, REQ_CANCEL_DEVICES, 0);
+      device_failed(s, _("The camera did not respond."));
+    }
+    break;
+  case EV_TIMEOUT_IDLE:
+    abandon(s, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_signature(Session *s, const SessionEvent *ev,
+                             gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_SIGNATURE_DONE:
+    if (s->phase != STEP_WAITING)
+      break;
+    s->device_deadline_us = 0;
+    set_reasons(s, ev->reasons);
+    s->phase = ev->ok ? STEP_RESULT : STEP_REFUSED;
+    break;
+  case EV_BUTTON:
+    if (button_is(ev, "accept") && s->phase == STEP_RESULT)
+      enter_step(s, next_step(s, SESSION_SIGNATURE), ev, now_us);
+    else if (button_is(ev, "redo") && s->phase != STEP_WAITING)
+      enter_step(s, SESSION_SIGNATURE, ev, now_us);
+    break;
+  case EV_DEVICE_ERROR:
+    if (s->phase == STEP_WAITING)
+      device_failed(s, ev->message);
+    break;
+  case EV_TIMEOUT_DEVICE:
+    if (s->phase == STEP_WAITING) {
+      request(s, REQ_CANCEL_DEVICES, 0);
+      device_failed(s, _("No signature was received."));
+    }
+    break;
+  case EV_TIMEOUT_IDLE:
+    abandon(s, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_PHOTO_TAKEN:
+  case EV_FINGER_DONE:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+/* Asks for the finger at finger_index, or shows the result when all done. */
+static void next_finger(Session *s, gint64 now_us)
+{
+  if (s->finger_index >= s->current.n_fingers) {
+    s->phase = STEP_RESULT;
+    s->device_deadline_us = 0;
+    return;
+  }
+  s->phase = STEP_WAITING;
+  s->device_deadline_us = now_us + FINGER_TIMEOUT_US;
+  request(s, REQ_CAPTURE_FINGER, s->current.fingers[s->finger_index]);
+}
+
+static void handle_fingerprint(Session *s, const SessionEvent *ev,
+                               gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_FINGER_DONE:
+    if (s->phase != STEP_WAITING)
+      break;
+    set_reasons(s, ev->reasons);
+    if (ev->ok) {
+      s->finger_quality[s->finger_index] = ev->quality;
+      s->finger_index++;
+      s->finger_attempts = 0;
+      next_finger(s, now_us);
+    } else if (++s->finger_attempts < FINGER_MAX_ATTEMPTS) {
+      next_finger(s, now_us); /* same finger again */
+    } else {
+      s->phase = STEP_REFUSED; /* the officer decides: retry or missing */
+      s->device_deadline_us = 0;
+    }
+    break;
+  case EV_BUTTON:
+    if (button_is(ev, "accept") && s->phase == STEP_RESULT) {
+      enter_step(s, SESSION_REVIEW, ev, now_us);
+    } else if (button_is(ev, "retry") &&
+               (s->phase == STEP_REFUSED || s->phase == STEP_FAILED)) {
+      s->finger_attempts = 0;
+      next_finger(s, now_us);
+    } else if (button_is(ev, "missing") && s->phase == STEP_REFUSED &&
+               s->officer_unlocked) {
+      /* Finger exception: recorded, not captured. */
+      SessionPerson *p = &s->current;
+      p->finger_exceptions[p->n_finger_exceptions++] =
+          p->fingers[s->finger_index];
+      s->finger_index++;
+      s->finger_attempts = 0;
+      next_finger(s, now_us);
+    }
+    break;
+  case EV_DEVICE_ERROR:
+    if (s->phase == STEP_WAITING)
+      device_failed(s, ev->message);
+    break;
+  case EV_TIMEOUT_DEVICE:
+    if (s->phase == STEP_WAITING) {
+      request(s, REQ_CANCEL_DEVICES, 0);
+      device_failed(s, _("No finger was detected on the reader."));
+    }
+    break;
+  case EV_TIMEOUT_IDLE:
+    abandon(s, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_review(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_BUTTON:
+    if (button_is(ev, "approve") && s->officer_unlocked) {
+      s->device_deadline_us = now_us + STORE_TIMEOUT_US;
+      request(s, REQ_STORE_RECORD, 0);
+      transition(s, SESSION_STORING, ev);
+    } else if (button_is(ev, "redo_photo")) {
+      enter_step(s, SESSION_PHOTO, ev, now_us);
+    } else if (button_is(ev, "discard")) {
+      request(s, REQ_DISCARD_PERSON, 0);
+      start_person(s, s->person_index + 1, ev);
+    }
+    break;
+  case EV_TIMEOUT_IDLE:
+    abandon(s, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_DEVICE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_storing(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_RECORD_STORED:
+    s->device_deadline_us = 0;
+    g_free(s->device_message);
+    s->device_message = g_strdup(ev->message);
+    request(s, REQ_DISCARD_PERSON, 0);
+    transition(s, SESSION_DONE, ev);
+    break;
+  case EV_DEVICE_ERROR:
+  case EV_TIMEOUT_DEVICE:
+    /* Nothing was stored: the data is still in memory, the officer may try
+     * again from the review screen. */
+    s->device_deadline_us = 0;
+    g_free(s->device_message);
+    s->device_message = g_strdup(ev->message ? ev->message
+                                             : _("Storing took too long."));
+    transition(s, SESSION_REVIEW, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_BUTTON:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_IDLE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+static void handle_done(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_BUTTON:
+    if (!button_is(ev, "next"))
+      break;
+    /* fall through */
+  case EV_TIMEOUT_IDLE:
+    start_person(s, s->person_index + 1, ev);
+    break;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_DEVICE:
+  case EV_PHOTO_TAKEN:
+  case EV_SIGNATURE_DONE:
+  case EV_FINGER_DONE:
+  case EV_DEVICE_ERROR:
+  case EV_RECORD_STORED:
+  case EV_N_EVENTS:
+    break;
+  }
+}
+
+typedef void (*StateHandler)(Session *s, const SessionEvent *ev,
+                             gint64 now_us);
+
+static const StateHandler handlers[SESSION_N_STATES] = {
+  [SESSION_CHECKIN] = handle_checkin,
+  [SESSION_MESSAGE] = handle_message,
+  [SESSION_PERSON] = handle_person,
+  [SESSION_OFFICER_PIN] = handle_officer_pin,
+  [SESSION_OFFICER_CHECK] = handle_officer_check,
+  [SESSION_PHOTO] = handle_photo,
+  [SESSION_SIGNATURE] = handle_signature,
+  [SESSION_FINGERPRINT] = handle_fingerprint,
+  [SESSION_REVIEW] = handle_review,
+  [SESSION_STORING] = handle_storing,
+  [SESSION_DONE] = handle_done,
+};
+
+static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  SessionState before = s->state;
+
+  if (is_activity(ev->type))
+    s->last_activity_us = now_us;
+  handlers[s->state](s, ev, now_us);
+  if (s->state == before && ev->type != EV_TICK)
+    g_debug("session: %s: %s", state_names[s->state], event_names[ev->type]);
+}
+
+/* Timeouts are events: a tick past a deadline becomes the timeout event,
+ * handled by the current state like any other. */
+static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  gint64 idle_us = (gint64)s->config->idle_timeout_s * G_USEC_PER_SEC;
+  gboolean idle_matters = s->state != SESSION_CHECKIN || s->entry[0] != '\0' ||
+                          s->notice != NULL;
+
+  dispatch(s, ev, now_us);
+  if (s->device_deadline_us && now_us >= s->device_deadline_us) {
+    SessionEvent timeout = { .type = EV_TIMEOUT_DEVICE };
+    s->device_deadline_us = 0;
+    dispatch(s, &timeout, now_us);
+  }
+  /* Waiting for a device is not inactivity: the person is busy with it. */
+  if (idle_matters && idle_us > 0 && s->device_deadline_us == 0 &&
+      s->state != SESSION_STORING && now_us - s->last_activity_us >= idle_us) {
+    SessionEvent timeout = { .type = EV_TIMEOUT_IDLE };
+    dispatch(s, &timeout, now_us);
+    s->last_activity_us = now_us;
+  }
+}
+
+void session_handle(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  g_return_if_fail(s && ev && ev->type < EV_N_EVENTS);
+  if (ev->type == EV_TICK)
+    tick(s, ev, now_us);
+  else
+    dispatch(s, ev, now_us);
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
+                     SessionPinFunc check_pin, gpointer user_data,
+                     gint64 now_us)
+{
+  Session *s = g_new0(Session, 1);
+
+  s->config = config;
+  s->lookup = lookup;
+  s->check_pin = check_pin;
+  s->user_data = user_data;
+  s->clock = g_date_time_new_now_local();
+  s->state = SESSION_CHECKIN;
+  s->last_activity_us = now_us;
+  s->message_lines = g_ptr_array_new_with_free_func(g_free);
+  s->reasons = g_ptr_array_new_with_free_func(g_free);
+  s->strings = g_ptr_array_new_with_free_func(g_free);
+  g_queue_init(&s->requests);
+  return s;
+}
+
+void session_free(Session *s)
+{
+  if (!s)
+    return;
+  end_appointment(s);
+  g_clear_pointer(&s->clock, g_date_time_unref);
+  g_free(s->notice);
+  g_free(s->message_title);
+  g_ptr_array_unref(s->message_lines);
+  g_ptr_array_unref(s->reasons);
+  g_ptr_array_unref(s->strings);
+  g_queue_clear_full(&s->requests, g_free);
+  g_free(s);
+}
+
+void session_set_clock(Session *s, GDateTime *now)
+{
+  g_return_if_fail(s && now);
+  g_date_time_unref(s->clock);
+  s->clock = g_date_time_ref(now);
+}
+
+gboolean session_next_request(Session *s, SessionRequest *ret_request)
+{
+  g_autofree SessionRequest *req = g_queue_pop_head(&s->requests);
+
+  if (!req)
+    return FALSE;
+  *ret_request = *req;
+  return TRUE;
+}
+
+SessionState session_state(const Session *s)
+{
+  return s->state;
+}
+
+const SessionPerson *session_person(const Session *s)
+{
+  return s->current.person ? &s->current : NULL;
+}
+
+int session_failed_checkins(const Session *s)
+{
+  return s->failed_checkins;
+}
+
+void session_set_image(Session *s, int width, int height, int channels,
+                       const guint8 *pixels)
+{
+  owned_image_set(&s->image, width, height, channels, pixels);
+}
+
+void session_set_finger_image(Session *s, int index, int width, int height,
+                              const guint8 *pixels)
+{
+  g_return_if_fail(index >= 0 && index < 2);
+  owned_image_set(&s->fingers[index], width, height, 1, pixels);
+}
+
+void session_set_signature_image(Session *s, int width, int height,
+                                 const guint8 *pixels)
+{
+  owned_image_set(&s->signature, width, height, 1, pixels);
+}
+
+/* ---- the view ------------------------------------------------------------ */
+
+static const char *keep(Session *s, char *str)
+{
+  g_ptr_array_add(s->strings, str);
+  return str;
+}
+
+static void line(Session *s, const char *text)
+{
+  if (s->view.n_lines < VIEW_MAX_LINES && text)
+    s->view.lines[s->view.n_lines++] = text;
+}
+
+static void button(Session *s, const char *id, const char *label,
+                   gboolean primary)
+{
+  ViewButton *b;
+
+  if (s->view.n_buttons >= VIEW_MAX_BUTTONS)
+    return;
+  b = &s->view.buttons[s->view.n_buttons++];
+  b->id = id;
+  b->label = label;
+  b->primary = primary;
+  b->enabled = TRUE;
+}
+
+static ViewImage view_image(const OwnedImage *image)
+{
+  ViewImage v = { 0 };
+
+  if (!image->pixels)
+    return v;
+  v.width = image->width;
+  v.height = image->height;
+  v.channels = image->channels;
+  v.stride = (gsize)image->width * image->channels;
+  v.pixels = image->pixels;
+  return v;
+}
+
+static void steps(Session *s, SessionState at)
+{
+  const CapturePlan *plan = &s->current.plan;
+  int n = 1 + (plan->photo ? 1 : 0) + (plan->signature ? 1 : 0) +
+          (plan->fingerprints ? 1 : 0);
+  int i = 0;
+
+  if (plan->photo) {
+    i++;
+    if (at == SESSION_PHOTO)
+      goto done;
+  }
+  if (plan->signature) {
+    i++;
+    if (at == SESSION_SIGNATURE)
+      goto done;
+  }
+  if (plan->fingerprints) {
+    i++;
+    if (at == SESSION_FINGERPRINT)
+      goto done;
+  }
+  i++;
+done:
+  s->view.step = i;
+  s->view.n_steps = n;
+}
+
+static void reasons_lines(Session *s)
+{
+  for (guint i = 0; i < s->reasons->len; i++)
+    line(s, keep(s, session_reason_text(g_ptr_array_index(s->reasons, i))));
+}
+
+static void person_header(Session *s)
+{
+  if (s->current.person)
+    s->view.person = s->current.person->name;
+}
+
+static void view_checkin(Session *s)
+{
+  KioskView *v = &s->view;
+
+  v->screen = VIEW_CHECKIN;
+  v->title = _("Welcome. Please enter your appointment code");
+  line(s, _("You find the code in the confirmation e-mail of your "
+            "appointment."));
+  v->entry = s->entry;
+  v->entry_max = CODE_MAX_DIGITS;
+  if (s->notice) {
+    line(s, s->notice);
+    v->warning = TRUE;
+  }
+}
+
+static void view_message(Session *s)
+{
+  s->view.screen = VIEW_MESSAGE;
+  s->view.title = s->message_title;
+  s->view.warning = s->message_warning;
+  for (guint i = 0; i < s->message_lines->len; i++)
+    line(s, g_ptr_array_index(s->message_lines, i));
+  button(s, "ok", _("OK"), TRUE);
+}
+
+static void view_person(Session *s)
+{
+  KioskView *v = &s->view;
+  int n = (int)s->appointment->persons->len;
+
+  v->screen = VIEW_PERSON;
+  person_header(s);
+  v->title = keep(s, g_strdup_printf(_("Next: %s"), s->current.person->name));
+  if (n > 1)
+    line(s, keep(s, g_strdup_printf(_("Person %d of %d on this appointment."),
+                                    s->person_index + 1, n)));
+  if (s->person_verdict != PERSON_CAPTURE) {
+    line(s, skip_explanation(s->person_verdict));
+    button(s, "next", _("OK"), TRUE);
+    return;
+  }
+  line(s, _("We take a passport photo" ));
+  if (s->current.plan.signature)
+    line(s, _("and your signature on the pad."));
+  if (s->current.plan.fingerprints)
+    line(s, _("The desk officer may also take two fingerprints."));
+  line(s, _("Please have your passport and your residence document or "
+            "W-document (or police report) ready for the desk officer."));
+  button(s, "start", _("Start"), TRUE);
+  button(s, "stop", _("Stop"), FALSE);
+}
+
+static void view_officer_pin(Session *s)
+{
+  KioskView *v = &s->view;
+
+  v->screen = VIEW_OFFICER_PIN;
+  v->title = _("Desk officer: enter your PIN");
+  line(s, _("The desk officer checks the documents and supervises the "
+            "capture."));
+  v->entry = s->entry;
+  v->entry_masked = TRUE;
+  v->entry_max = PIN_MAX_DIGITS;
+  if (s->notice) {
+    line(s, s->notice);
+    v->warning = TRUE;
+  }
+  button(s, "cancel", _("Cancel"), FALSE);
+}
+
+static void view_officer_check(Session *s)
+{
+  KioskView *v = &s->view;
+  const Person *p = s->current.person;
+
+  v->screen = VIEW_MESSAGE;
+  person_header(s);
+  v->title = _("Desk officer: check the documents");
+  line(s, keep(s, g_strdup_printf(_("%s, born %s (%s)."), p->name,
+                                  p->date_of_birth, p->document_type)));
+  line(s, _("Seen: valid passport or travel document, and the old residence "
+            "document or W-document, or a police report of theft or loss."));
+  line(s, s->current.plan.fingerprints
+              ? _("Fingerprints: yes (two fingers).")
+              : _("Fingerprints: no (photo and signature only)."));
+  button(s, "documents_seen", _("Documents seen: start"), TRUE);
+  button(s, "fingerprints", s->current.plan.fingerprints
+                                ? _("No fingerprints")
+                                : _("Take fingerprints"),
+         FALSE);
+  button(s, "cancel", _("Back"), FALSE);
+}
+
+static void view_photo(Session *s)
+{
+  KioskView *v = &s->view;
+
+  v->screen = VIEW_PHOTO;
+  person_header(s);
+  steps(s, SESSION_PHOTO);
+  v->image = view_image(&s->image);
+  switch (s->phase) {
+  case STEP_LIVE:
+    v->title = _("Passport photo");
+    line(s, _("Look straight into the camera with a neutral face, mouth "
+              "closed, eyes open."));
+    line(s, _("Keep your face inside the oval."));
+    button(s, "take", _("Take photo"), TRUE);
+    break;
+  case STEP_WAITING:
+    v->title = _("Hold still...");
+    break;
+  case STEP_RESULT:
+    v->title = _("Your photo is good");
+    reasons_lines(s);
+    button(s, "accept", _("Use this photo"), TRUE);
+    button(s, "retake", _("Take again"), FALSE);
+    break;
+  case STEP_REFUSED:
+    v->title = s->photo_referred ? _("The desk officer checks this photo")
+                                 : _("This photo cannot be used");
+    v->warning = TRUE;
+    reasons_lines(s);
+    button(s, "retake", _("Take again"), TRUE);
+    if (s->officer_unlocked)
+      button(s, "override", _("Officer: accept anyway"), FALSE);
+    break;
+  case STEP_FAILED:
+    v->title = _("The camera is not available");
+    v->warning = TRUE;
+    line(s, s->device_message);
+    button(s, "take", _("Try again"), TRUE);
+    break;
+  }
+}
+
+static void view_signature(Session *s)
+{
+  KioskView *v = &s->view;
+
+  v->screen = VIEW_SIGNATURE;
+  person_header(s);
+  steps(s, SESSION_SIGNATURE);
+  v->image = view_image(&s->signature);
+  switch (s->phase) {
+  case STEP_LIVE:
+  case STEP_WAITING:
+    v->title = _("Please sign on the pad");
+    line(s, _("Sign as in your passport. Lift the pen when you are done."));
+    break;
+  case STEP_RESULT:
+    v->title = _("Is this your signature?");
+    button(s, "accept", _("Yes, continue"), TRUE);
+    button(s, "redo", _("Sign again"), FALSE);
+    break;
+  case STEP_REFUSED:
+    v->title = _("Please sign again");
+    v->warning = TRUE;
+    reasons_lines(s);
+    button(s, "redo", _("Sign again"), TRUE);
+    break;
+  case STEP_FAILED:
+    v->title = _("The signature pad is not available");
+    v->warning = TRUE;
+    line(s, s->device_message);
+    button(s, "redo", _("Try again"), TRUE);
+    break;
+  }
+}
+
+static void view_fingers(Session *s)
+{
+  KioskView *v = &s->view;
+
+  for (int i = 0; i < s->current.n_fingers && i < VIEW_MAX_FINGERS; i++) {
+    v->fingers[i] = view_image(&s->fingers[i]);
+    v->finger_labels[i] = finger_label(s->current.fingers[i]);
+  }
+  v->n_fingers = s->current.n_fingers;
+}
+
+static void view_fingerprint(Session *s)
+{
+  KioskView *v = &s->view;
+  int finger = s->finger_index < s->current.n_fingers
+                   ? s->current.fingers[s->finger_index]
+                   : 0;
+
+  v->screen = VIEW_FINGERPRINT;
+  person_header(s);
+  steps(s, SESSION_FINGERPRINT);
+  view_fingers(s);
+  switch (s->phase) {
+  case STEP_LIVE:
+  case STEP_WAITING:
+    v->title = keep(s, g_strdup_printf(_("Place your %s on the reader"),
+                                       finger_label(finger)));
+    if (s->finger_attempts > 0) {
+      line(s, _("Please try again: press the finger flat and firmly."));
+      reasons_lines(s);
+    } else {
+      line(s, _("Press the finger flat on the glass until the screen "
+                "changes."));
+    }
+    break;
+  case STEP_RESULT:
+    v->title = _("Fingerprints taken");
+    button(s, "accept", _("Continue"), TRUE);
+    break;
+  case STEP_REFUSED:
+    v->title = keep(s, g_strdup_printf(_("The %s could not be read well"),
+                                       finger_label(finger)));
+    v->warning = TRUE;
+    reasons_lines(s);
+    button(s, "retry", _("Try again"), TRUE);
+    if (s->officer_unlocked)
+      button(s, "missing", _("Officer: finger not available"), FALSE);
+    break;
+  case STEP_FAILED:
+    v->title = _("The fingerprint reader is not available");
+    v->warning = TRUE;
+    line(s, s->device_message);
+    button(s, "retry", _("Try again"), TRUE);
+    break;
+  }
+}
+
+static void view_review(Session *s)
+{
+  KioskView *v = &s->view;
+  const SessionPerson *p = &s->current;
+
+  v->screen = VIEW_REVIEW;
+  person_header(s);
+  steps(s, SESSION_REVIEW);
+  v->title = _("Desk officer: check and approve");
+  v->image = view_image(&s->image);
+  view_fingers(s);
+  line(s, keep(s, g_strdup_printf(_("Photo: %s"),
+                                  p->photo_override
+                                      ? _("accepted by the officer")
+                                      : _("accepted by the validator"))));
+  line(s, p->plan.signature ? _("Signature: taken")
+                            : _("Signature: not needed (age)"));
+  if (p->plan.fingerprints)
+    line(s, keep(s, g_strdup_printf(_("Fingerprints: %d taken, %d missing"),
+                                    p->n_fingers - p->n_finger_exceptions,
+                                    p->n_finger_exceptions)));
+  else
+    line(s, _("Fingerprints: not taken"));
+  if (s->device_message) {
+    line(s, s->device_message);
+    v->warning = TRUE;
+  }
+  button(s, "approve", _("Approve and store"), TRUE);
+  button(s, "redo_photo", _("New photo"), FALSE);
+  button(s, "discard", _("Discard"), FALSE);
+}
+
+static void view_done(Session *s)
+{
+  KioskView *v = &s->view;
+  gboolean more = s->appointment &&
+                  s->person_index + 1 < (int)s->appointment->persons->len;
+
+  v->screen = VIEW_DONE;
+  person_header(s);
+  v->title = _("Thank you. Your biometrics have been stored");
+  line(s, _("They are sent securely to the IND."));
+  line(s, more ? _("Next person, please.")
+               : _("Please go back to the desk officer."));
+  button(s, "next", more ? _("Next person") : _("Finish"), TRUE);
+}
+
+const KioskView *session_view(Session *s)
+{
+  KioskView *v = &s->view;
+
+  g_ptr_array_set_size(s->strings, 0);
+  memset(v, 0, sizeof *v);
+  v->banner = s->config->banner;
+  v->footer = s->config->location_name;
+  switch (s->state) {
+  case SESSION_CHECKIN:
+    view_checkin(s);
+    break;
+  case SESSION_MESSAGE:
+    view_message(s);
+    break;
+  case SESSION_PERSON:
+    view_person(s);
+    break;
+  case SESSION_OFFICER_PIN:
+    view_officer_pin(s);
+    break;
+  case SESSION_OFFICER_CHECK:
+    view_officer_check(s);
+    break;
+  case SESSION_PHOTO:
+    view_photo(s);
+    break;
+  case SESSION_SIGNATURE:
+    view_signature(s);
+    break;
+  case SESSION_FINGERPRINT:
+    view_fingerprint(s);
+    break;
+  case SESSION_REVIEW:
+    view_review(s);
+    break;
+  case SESSION_STORING:
+    view_review(s);
+    v->title = _("Storing...");
+    v->n_buttons = 0;
+    break;
+  case SESSION_DONE:
+    view_done(s);
+    break;
+  case SESSION_N_STATES:
+    g_assert_not_reached();
+  }
+  return v;
+}

@@ -1,0 +1,141 @@
+/* The check-in and capture session: a state machine with one handler per
+ * state, a switch over every event in each, time passed in as an argument
+ * (monotonic microseconds), timeouts delivered as events, and every
+ * transition logged at debug level. It does no I/O: it asks the application
+ * for device work through requests and learns the results through events.
+ * docs/session.md has the diagram this code must match. */
+#pragma once
+
+#include <glib.h>
+
+#include "appointments.h"
+#include "config.h"
+#include "rules.h"
+#include "view.h"
+
+typedef enum {
+  SESSION_CHECKIN,        /* code entry */
+  SESSION_MESSAGE,        /* an information screen; OK goes on */
+  SESSION_PERSON,         /* introduces the next person */
+  SESSION_OFFICER_PIN,    /* officer unlocks officer mode */
+  SESSION_OFFICER_CHECK,  /* documents seen, fingerprints decided */
+  SESSION_PHOTO,          /* live view, shot, validation result */
+  SESSION_SIGNATURE,
+  SESSION_FINGERPRINT,
+  SESSION_REVIEW,         /* officer approves the record */
+  SESSION_STORING,        /* record being sealed and queued */
+  SESSION_DONE,
+  SESSION_N_STATES,
+} SessionState;
+
+typedef enum {
+  EV_KEY,               /* keypad digit in `key` */
+  EV_BACKSPACE,
+  EV_SUBMIT,
+  EV_BUTTON,            /* `button` id */
+  EV_ACTIVITY,          /* a touch anywhere: resets the idle timer */
+  EV_TICK,              /* time passes; may turn into the timeouts below */
+  EV_TIMEOUT_IDLE,      /* nobody touched the screen for idle_timeout_s */
+  EV_TIMEOUT_DEVICE,    /* a device did not answer in time */
+  EV_PHOTO_TAKEN,       /* `ok`, `reasons` (validator codes), `referred` */
+  EV_SIGNATURE_DONE,    /* `ok`, `reasons` */
+  EV_FINGER_DONE,       /* `ok` (quality good), `quality`, `reasons` */
+  EV_DEVICE_ERROR,      /* `message`: the device failed this step */
+  EV_RECORD_STORED,     /* `message` = record id */
+  EV_N_EVENTS,
+} SessionEventType;
+
+typedef struct {
+  SessionEventType type;
+  char key;
+  const char *button;
+  gboolean ok;
+  gboolean referred;    /* EV_PHOTO_TAKEN: the validator referred it */
+  int quality;          /* EV_FINGER_DONE: 0..100 */
+  const char *const *reasons; /* NULL-terminated reason codes, may be NULL */
+  const char *message;
+} SessionEvent;
+
+typedef enum {
+  REQ_LIVEVIEW_ON,
+  REQ_LIVEVIEW_OFF,
+  REQ_TAKE_PHOTO,
+  REQ_COLLECT_SIGNATURE,
+  REQ_CAPTURE_FINGER,   /* `finger` */
+  REQ_STORE_RECORD,     /* assemble, seal and queue the current person */
+  REQ_DISCARD_PERSON,   /* forget the current person's captured data */
+  REQ_CANCEL_DEVICES,   /* abort whatever a device is doing */
+} SessionRequestType;
+
+typedef struct {
+  SessionRequestType type;
+  int finger;           /* FingerPosition for REQ_CAPTURE_FINGER */
+} SessionRequest;
+
+/* Looks an appointment code up; returns NULL when unknown. The session owns
+ * the result. */
+typedef Appointment *(*SessionLookupFunc)(const char *code, gpointer user_data);
+
+/* Verifies an officer PIN (argon2id, done by the caller's function so tests
+ * can avoid the cost). */
+typedef gboolean (*SessionPinFunc)(const char *pin, gpointer user_data);
+
+typedef struct Session Session;
+
+/* A new session in SESSION_CHECKIN. `config` is borrowed and must outlive
+ * the session. `now` is wall-clock time for the desk's rules; `now_us`
+ * monotonic time for timeouts. */
+Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
+                     SessionPinFunc check_pin, gpointer user_data,
+                     gint64 now_us);
+void session_free(Session *session); /* accepts NULL */
+
+/* Sets the wall-clock time used for age and appointment-window rules (the
+ * demo fixes it; run sets it from the system clock). Borrowed reference
+ * taken. */
+void session_set_clock(Session *session, GDateTime *now);
+
+/* Feeds one event at monotonic time `now_us`. */
+void session_handle(Session *session, const SessionEvent *event,
+                    gint64 now_us);
+
+/* Takes the next pending request; FALSE when there is none. */
+gboolean session_next_request(Session *session, SessionRequest *ret_request);
+
+SessionState session_state(const Session *session);
+const char *session_state_name(SessionState state);
+const char *session_event_name(SessionEventType type);
+
+/* The screen to show now. Strings and images point into the session and
+ * stay valid until the next session_handle(). */
+const KioskView *session_view(Session *session);
+
+/* Display images for the view (grey or RGB): the session keeps a copy.
+ * Called by the application when a device result arrives. NULL clears. */
+void session_set_image(Session *session, int width, int height, int channels,
+                       const guint8 *pixels);
+void session_set_finger_image(Session *session, int index, int width,
+                              int height, const guint8 *pixels);
+void session_set_signature_image(Session *session, int width, int height,
+                                 const guint8 *pixels);
+
+/* What the current person's record needs from the session: who, the plan,
+ * and the officer's decisions. Valid while the person is current. */
+typedef struct {
+  const Appointment *appointment;
+  const Person *person;
+  int person_index;
+  CapturePlan plan;             /* after the officer's decisions */
+  gboolean documents_seen;
+  gboolean photo_override;      /* officer accepted a refused/referred photo */
+  const char *photo_override_reason;
+  int fingers[2];               /* FingerPosition of the fingers taken */
+  int n_fingers;
+  int finger_exceptions[2];     /* FingerPosition marked missing by officer */
+  int n_finger_exceptions;
+} SessionPerson;
+
+const SessionPerson *session_person(const Session *session);
+
+/* Counts for tests and diagnostics. */
+int session_failed_checkins(const Session *session);

@@ -1,0 +1,13 @@
+/* Applicant-facing wording that several screens share: finger names and the
+ * explanation of a result's reason codes (photo validator, signature and
+ * fingerprint checks). */
+#pragma once
+
+#include <glib.h>
+
+/* "right index finger" etc. for a FingerPosition; static string. */
+const char *finger_label(int finger);
+
+/* A sentence for a reason code, in the kiosk's language; newly allocated.
+ * Unknown codes come back as the code itself (never NULL). */
+char *session_reason_text(const char *code);
