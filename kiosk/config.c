@@ -1,0 +1,523 @@
+/* Loading and validating the kiosk's key-file configuration against one
+ * table-driven schema (group, key, type, range, place in KioskConfig), so
+ * that the file, the embedded defaults and --set overrides all go through the
+ * same checks and produce the same one-line messages. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "resources.h"
+
+G_DEFINE_QUARK(biokiosk-config-error-quark, config_error)
+
+#define CONFIG_EMBEDDED_SOURCE "(embedded defaults)"
+
+typedef enum {
+  FIELD_STRING,
+  FIELD_INT,
+  FIELD_INT_LIST, /* ';'-separated, ascending */
+} FieldType;
+
+enum {
+  FIELD_REQUIRED = 1 << 0, /* every file must set it */
+  FIELD_NONEMPTY = 1 << 1, /* strings: "" is refused */
+};
+
+/* Extra check of a string value; returns NULL when fine, else what was
+ * expected (static text). */
+typedef const char *(*FieldCheck)(const char *value);
+
+typedef struct {
+  const char *group;
+  const char *key;
+  FieldType type;
+  guint flags;
+  int min, max;                 /* INT, INT_LIST items; STRING: max length */
+  const char *const *choices;   /* STRING: the allowed values, or NULL */
+  FieldCheck check;             /* STRING: extra check, or NULL */
+  gsize offset;                 /* of the value in KioskConfig */
+  gsize count_offset;           /* INT_LIST: of its gsize length */
+} ConfigField;
+
+static const char *config_check_pin_hash(const char *value)
+{
+  if (!g_str_has_prefix(value, crypto_pwhash_argon2id_STRPREFIX))
+    return "an argon2id hash from crypto_pwhash_str ($argon2id$...)";
+  return NULL;
+}
+
+static const char *config_check_public_key(const char *value)
+{
+  unsigned char key[crypto_box_PUBLICKEYBYTES];
+  size_t len = 0;
+
+  if (!*value)
+    return NULL;
+  if (sodium_base642bin(key, sizeof key, value, strlen(value), NULL, &len,
+                        NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      len != sizeof key)
+    return "empty or a base64 X25519 public key (32 bytes)";
+  return NULL;
+}
+
+static const char *const config_languages[] = {"nl", "en", NULL};
+
+#define STR(g, k, fl, maxlen, field)                                          \
+  {g, k, FIELD_STRING, fl, 0, maxlen, NULL, NULL,                              \
+   G_STRUCT_OFFSET(KioskConfig, field), 0}
+#define STR_CHECK(g, k, fl, check, field)                                     \
+  {g, k, FIELD_STRING, fl, 0, 0, NULL, check,                                  \
+   G_STRUCT_OFFSET(KioskConfig, field), 0}
+#define STR_CHOICE(g, k, fl, choices, field)                                  \
+  {g, k, FIELD_STRING, fl, 0, 0, choices, NULL,                                \
+   G_STRUCT_OFFSET(KioskConfig, field), 0}
+#define INT(g, k, fl, lo, hi, field)                                          \
+  {g, k, FIELD_INT, fl, lo, hi, NULL, NULL,                                    \
+   G_STRUCT_OFFSET(KioskConfig, field), 0}
+#define INT_LIST(g, k, fl, lo, hi, field, count)                              \
+  {g, k, FIELD_INT_LIST, fl, lo, hi, NULL, NULL,                               \
+   G_STRUCT_OFFSET(KioskConfig, field), G_STRUCT_OFFSET(KioskConfig, count)}
+
+#define REQ (FIELD_REQUIRED | FIELD_NONEMPTY)
+
+static const ConfigField config_schema[] = {
+  STR("kiosk", "location_id", REQ, 32, location_id),
+  STR("kiosk", "location_name", REQ, 80, location_name),
+  STR_CHOICE("kiosk", "language", FIELD_NONEMPTY, config_languages, language),
+  STR("kiosk", "banner", 0, 200, banner),
+  INT("kiosk", "idle_timeout_s", 0, 10, 3600, idle_timeout_s),
+
+  STR("devices", "camera", REQ, 32, camera_backend),
+  STR("devices", "reader", REQ, 32, reader_backend),
+  STR("devices", "pad", REQ, 32, pad_backend),
+
+  STR("paths", "state_dir", 0, 0, state_dir),
+  STR("paths", "database", FIELD_NONEMPTY, 0, database),
+  STR("paths", "outbox", FIELD_NONEMPTY, 0, outbox),
+  STR_CHECK("paths", "backoffice_public_key", 0, config_check_public_key,
+            backoffice_public_key),
+
+  INT("policy", "photo_card_under_months", 0, 0, 60, photo_card_under_months),
+  INT("policy", "fingerprint_min_age", 0, 0, 120, fingerprint_min_age),
+  INT_LIST("policy", "fingerprint_recapture_ages", 0, 0, 120,
+           fingerprint_recapture_ages, n_fingerprint_recapture_ages),
+  INT("policy", "signature_min_age", 0, 0, 120, signature_min_age),
+  INT("policy", "checkin_early_minutes", 0, 0, 1440, checkin_early_minutes),
+  INT("policy", "checkin_late_minutes", 0, 0, 1440, checkin_late_minutes),
+  INT("policy", "checkin_max_attempts", 0, 1, 100, checkin_max_attempts),
+  INT("policy", "checkin_lockout_s", 0, 1, 86400, checkin_lockout_s),
+
+  STR_CHECK("officer", "pin_hash", REQ, config_check_pin_hash,
+            officer_pin_hash),
+  INT("officer", "max_attempts", 0, 1, 100, officer_max_attempts),
+  INT("officer", "lockout_s", 0, 1, 86400, officer_lockout_s),
+};
+
+/* Groups whose keys are free-form backend options. */
+static const struct {
+  const char *group;
+  gsize offset;
+} config_option_groups[] = {
+  {"camera", G_STRUCT_OFFSET(KioskConfig, camera_options)},
+  {"reader", G_STRUCT_OFFSET(KioskConfig, reader_options)},
+  {"pad", G_STRUCT_OFFSET(KioskConfig, pad_options)},
+};
+
+static const char *const config_groups[] = {
+  "kiosk", "devices", "camera", "reader", "pad", "paths", "policy", "officer",
+  NULL,
+};
+
+static const ConfigField *config_schema_find(const char *group,
+                                             const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_schema); i++)
+    if (strcmp(config_schema[i].group, group) == 0 &&
+        strcmp(config_schema[i].key, key) == 0)
+      return &config_schema[i];
+  return NULL;
+}
+
+static GHashTable **config_option_table(KioskConfig *config, const char *group)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_option_groups); i++)
+    if (strcmp(config_option_groups[i].group, group) == 0)
+      return G_STRUCT_MEMBER_P(config, config_option_groups[i].offset);
+  return NULL;
+}
+
+/* Where each group and key sits in the text, for messages (GKeyFile does not
+ * say). Also finds the first line that is not a key file line. */
+typedef struct {
+  GHashTable *lines; /* "group" or "group\nkey" -> line number */
+  int bad_line;      /* first malformed line, 0 when none */
+  char *bad_text;
+} ConfigLines;
+
+static void config_lines_clear(ConfigLines *lines)
+{
+  g_clear_pointer(&lines->lines, g_hash_table_unref);
+  g_clear_pointer(&lines->bad_text, g_free);
+}
+
+static void config_lines_scan(ConfigLines *lines, const char *text)
+{
+  g_auto(GStrv) split = g_strsplit(text, "\n", -1);
+  g_autofree char *group = NULL;
+
+  lines->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (int i = 0; split[i]; i++) {
+    char *line = g_strstrip(split[i]);
+    const char *eq;
+
+    if (!*line || *line == '#')
+      continue;
+    if (*line == '[' && line[strlen(line) - 1] == ']') {
+      g_free(group);
+      group = g_strndup(line + 1, strlen(line) - 2);
+      g_hash_table_insert(lines->lines, g_strdup(group), GINT_TO_POINTER(i + 1));
+      continue;
+    }
+    eq = strchr(line, '=');
+    if (eq && group && eq != line) {
+      g_autofree char *key = g_strndup(line, eq - line);
+      g_hash_table_insert(lines->lines,
+                          g_strdup_printf("%s\n%s", group, g_strstrip(key)),
+                          GINT_TO_POINTER(i + 1));
+      continue;
+    }
+    if (!lines->bad_line) {
+      lines->bad_line = i + 1;
+      lines->bad_text = g_strdup(line);
+    }
+  }
+}
+
+static int config_lines_find(const ConfigLines *lines, const char *group,
+                             const char *key)
+{
+  g_autofree char *id = key ? g_strdup_printf("%s\n%s", group, key)
+                            : g_strdup(group);
+
+  if (!lines || !lines->lines)
+    return 0;
+  return GPOINTER_TO_INT(g_hash_table_lookup(lines->lines, id));
+}
+
+/* "source:line: " or "source: " */
+static char *config_where(const char *source, int line)
+{
+  if (line > 0)
+    return g_strdup_printf("%s:%d", source, line);
+  return g_strdup(source);
+}
+
+static gboolean config_parse_int(const char *text, int min, int max,
+                                 int *ret_value)
+{
+  gint64 value;
+
+  if (!g_ascii_string_to_signed(text, 10, min, max, &value, NULL))
+    return FALSE;
+  *ret_value = (int)value;
+  return TRUE;
+}
+
+/* Parses `text` for `field` into `config`, replacing the old value. On
+ * failure returns what was expected (a new string) and leaves `config`
+ * unchanged. */
+static char *config_field_set(KioskConfig *config, const ConfigField *field,
+                              const char *text)
+{
+  gpointer slot = G_STRUCT_MEMBER_P(config, field->offset);
+
+  switch (field->type) {
+  case FIELD_STRING: {
+    const char *problem = NULL;
+
+    if ((field->flags & FIELD_NONEMPTY) && !*text)
+      return g_strdup("expected a non-empty text");
+    if (field->max > 0 && g_utf8_strlen(text, -1) > field->max)
+      return g_strdup_printf("expected at most %d characters", field->max);
+    if (field->choices && !g_strv_contains(field->choices, text)) {
+      g_autofree char *list = g_strjoinv(" or ", (char **)field->choices);
+      return g_strdup_printf("expected %s, got '%s'", list, text);
+    }
+    if (field->check && (problem = field->check(text)))
+      return g_strdup_printf("expected %s", problem);
+    g_free(*(char **)slot);
+    *(char **)slot = g_strdup(text);
+    return NULL;
+  }
+  case FIELD_INT: {
+    int value;
+    g_autofree char *trimmed = g_strstrip(g_strdup(text));
+
+    if (!config_parse_int(trimmed, field->min, field->max, &value))
+      return g_strdup_printf("expected a whole number %d..%d, got '%s'",
+                             field->min, field->max, text);
+    *(int *)slot = value;
+    return NULL;
+  }
+  case FIELD_INT_LIST: {
+    g_auto(GStrv) items = g_strsplit(text, ";", -1);
+    g_autoptr(GArray) values = g_array_new(FALSE, FALSE, sizeof(int));
+    gsize *count = G_STRUCT_MEMBER_P(config, field->count_offset);
+
+    for (gsize i = 0; items[i]; i++) {
+      int value;
+      char *item = g_strstrip(items[i]);
+
+      /* GKeyFile lists may end with the separator. */
+      if (!*item && !items[i + 1] && i > 0)
+        break;
+      if (!config_parse_int(item, field->min, field->max, &value) ||
+          (values->len > 0 &&
+           value <= g_array_index(values, int, values->len - 1)))
+        return g_strdup_printf("expected ascending whole numbers %d..%d "
+                               "separated by ';', got '%s'",
+                               field->min, field->max, text);
+      g_array_append_val(values, value);
+    }
+    g_free(*(int **)slot);
+    *count = values->len;
+    *(int **)slot = (int *)g_array_free(g_steal_pointer(&values), FALSE);
+    return NULL;
+  }
+  }
+  g_assert_not_reached();
+}
+
+static KioskConfig *config_new(void)
+{
+  KioskConfig *config = g_new0(KioskConfig, 1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(config_option_groups); i++)
+    *(GHashTable **)G_STRUCT_MEMBER_P(config, config_option_groups[i].offset) =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  return config;
+}
+
+/* Applies every group and key of `keyfile` (text `text`, named `source`) to
+ * `config`. With `complete`, every key of the schema must be present (the
+ * embedded defaults); otherwise only the required ones. */
+static gboolean config_apply_keyfile(KioskConfig *config, const char *source,
+                                     const char *text, gboolean complete,
+                                     GError **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) groups = NULL;
+  ConfigLines lines = {0};
+  gboolean ok = FALSE;
+
+  config_lines_scan(&lines, text);
+  if (!g_key_file_load_from_data(keyfile, text, (gsize)-1, G_KEY_FILE_NONE,
+                                 &local)) {
+    g_autofree char *where = config_where(source, lines.bad_line);
+    if (lines.bad_line)
+      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
+                  "%s: expected '[group]', 'key = value' or '# comment', "
+                  "got '%s'",
+                  where, lines.bad_text);
+    else
+      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
+                  "%s: not a key file: %s", where, local->message);
+    goto out;
+  }
+
+  groups = g_key_file_get_groups(keyfile, NULL);
+  for (gsize g = 0; groups[g]; g++) {
+    const char *group = groups[g];
+    GHashTable **options = config_option_table(config, group);
+    g_auto(GStrv) keys = NULL;
+
+    if (!g_strv_contains(config_groups, group)) {
+      g_autofree char *where =
+          config_where(source, config_lines_find(&lines, group, NULL));
+      g_autofree char *known = g_strjoinv(", ", (char **)config_groups);
+      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
+                  "%s: unknown group [%s] (expected one of %s)", where, group,
+                  known);
+      goto out;
+    }
+    keys = g_key_file_get_keys(keyfile, group, NULL, NULL);
+    for (gsize k = 0; keys[k]; k++) {
+      const char *key = keys[k];
+      const ConfigField *field = NULL;
+      g_autofree char *value = NULL;
+      g_autofree char *problem = NULL;
+      g_autofree char *where =
+          config_where(source, config_lines_find(&lines, group, key));
+
+      if (!options && !(field = config_schema_find(group, key))) {
+        g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
+                    "%s: [%s] %s: unknown key", where, group, key);
+        goto out;
+      }
+      if (options || field->type == FIELD_STRING)
+        value = g_key_file_get_string(keyfile, group, key, &local);
+      else
+        value = g_key_file_get_value(keyfile, group, key, &local);
+      if (!value) {
+        g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE,
+                    "%s: [%s] %s: expected a text: %s", where, group, key,
+                    local->message);
+        goto out;
+      }
+      if (options) {
+        g_hash_table_replace(*options, g_strdup(key), g_steal_pointer(&value));
+        continue;
+      }
+      if ((problem = config_field_set(config, field, value))) {
+        g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE, "%s: [%s] %s: %s",
+                    where, group, key, problem);
+        goto out;
+      }
+    }
+  }
+
+  for (gsize i = 0; i < G_N_ELEMENTS(config_schema); i++) {
+    const ConfigField *field = &config_schema[i];
+
+    if ((complete || (field->flags & FIELD_REQUIRED)) &&
+        !g_key_file_has_key(keyfile, field->group, field->key, NULL)) {
+      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_MISSING,
+                  "%s: [%s] %s: required key is missing", source, field->group,
+                  field->key);
+      goto out;
+    }
+  }
+  ok = TRUE;
+out:
+  config_lines_clear(&lines);
+  return ok;
+}
+
+const char *config_embedded_defaults(void)
+{
+  return resources_default_config();
+}
+
+KioskConfig *config_load(const char *path, GError **error)
+{
+  g_autoptr(KioskConfig) config = config_new();
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local = NULL;
+
+  config->source = g_strdup(CONFIG_EMBEDDED_SOURCE);
+  if (!config_apply_keyfile(config, CONFIG_EMBEDDED_SOURCE,
+                            config_embedded_defaults(), TRUE, error))
+    return NULL;
+  if (!path)
+    return g_steal_pointer(&config);
+
+  if (!g_file_get_contents(path, &text, NULL, &local)) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_NOT_FOUND,
+                "%s: cannot read the configuration: %s", path,
+                g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                    ? "no such file"
+                    : local->message);
+    return NULL;
+  }
+  g_free(config->source);
+  config->source = g_strdup(path);
+  /* Backend options belong to the backends a file names (every file must
+   * name them): the defaults' demo options do not carry over. */
+  for (gsize i = 0; i < G_N_ELEMENTS(config_option_groups); i++)
+    g_hash_table_remove_all(*(GHashTable **)G_STRUCT_MEMBER_P(
+        config, config_option_groups[i].offset));
+  if (!config_apply_keyfile(config, path, text, FALSE, error))
+    return NULL;
+  g_debug("configuration loaded from %s", path);
+  return g_steal_pointer(&config);
+}
+
+gboolean config_override(KioskConfig *config, const char *assignment,
+                         GError **error)
+{
+  const char *eq, *dot;
+  g_autofree char *group = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *problem = NULL;
+  const ConfigField *field;
+  GHashTable **options;
+
+  g_return_val_if_fail(config != NULL, FALSE);
+  g_return_val_if_fail(assignment != NULL, FALSE);
+
+  eq = strchr(assignment, '=');
+  dot = strchr(assignment, '.');
+  if (!eq || !dot || dot > eq || dot == assignment || dot + 1 == eq) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
+                "--set: expected group.key=value, got '%s'", assignment);
+    return FALSE;
+  }
+  group = g_strndup(assignment, dot - assignment);
+  key = g_strndup(dot + 1, eq - dot - 1);
+
+  if (!g_strv_contains(config_groups, group)) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
+                "--set: unknown group [%s]", group);
+    return FALSE;
+  }
+  if ((options = config_option_table(config, group))) {
+    g_hash_table_replace(*options, g_steal_pointer(&key), g_strdup(eq + 1));
+    return TRUE;
+  }
+  if (!(field = config_schema_find(group, key))) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
+                "--set: [%s] %s: unknown key", group, key);
+    return FALSE;
+  }
+  if ((problem = config_field_set(config, field, eq + 1))) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE, "--set: [%s] %s: %s",
+                group, key, problem);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+char *config_resolve_path(const KioskConfig *config, const char *path)
+{
+  g_autofree char *state_dir = NULL;
+
+  g_return_val_if_fail(config != NULL, NULL);
+  g_return_val_if_fail(path != NULL, NULL);
+
+  /* SQLite's in-memory database is not a file. */
+  if (g_path_is_absolute(path) || strcmp(path, ":memory:") == 0)
+    return g_strdup(path);
+  if (!config->state_dir || !*config->state_dir)
+    state_dir = g_build_filename(g_get_user_state_dir(), "biokiosk", NULL);
+  else
+    state_dir = g_canonicalize_filename(config->state_dir, NULL);
+  /* Failure shows up, with its reason, when the caller opens the file. */
+  if (g_mkdir_with_parents(state_dir, 0700) != 0)
+    g_debug("cannot create %s: %s", state_dir, g_strerror(errno));
+  if (!*path)
+    return g_steal_pointer(&state_dir);
+  return g_build_filename(state_dir, path, NULL);
+}
+
+void config_free(KioskConfig *config)
+{
+  if (!config)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(config_schema); i++) {
+    gpointer slot = G_STRUCT_MEMBER_P(config, config_schema[i].offset);
+    /* Every field type but INT owns heap memory at its offset. */
+    if (config_schema[i].type != FIELD_INT)
+      g_free(*(gpointer *)slot);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(config_option_groups); i++) {
+    GHashTable **table =
+        G_STRUCT_MEMBER_P(config, config_option_groups[i].offset);
+    g_clear_pointer(table, g_hash_table_unref);
+  }
+  g_free(config->source);
+  g_free(config);
+}
