@@ -1,7 +1,12 @@
 /* The fingerprint reader registry and wrappers. Backends: fpreader-*.c. */
 #include "fpreader.h"
 
+extern const FpReaderDriver fpreader_libfprint_driver;
+extern const FpReaderDriver fpreader_sim_driver;
+
 const FpReaderDriver *const fpreader_drivers[] = {
+  &fpreader_libfprint_driver,
+  &fpreader_sim_driver,
   NULL,
 };
 

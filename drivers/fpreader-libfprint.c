@@ -1,0 +1,452 @@
+/* Fingerprint reader backend "libfprint": the real libfprint 1.94. Every
+ * libfprint call runs on the calling (worker) thread with a private
+ * GMainContext pushed as its thread default, iterated only while a call is
+ * in progress. With option virtual_image_feed=synthetic, libfprint's
+ * virtual_image driver is switched on with a private socket and a feeder
+ * thread writes fpsynth prints into it whenever a capture waits for a finger:
+ * the images still go through libfprint's real NBIS minutiae extraction. */
+#include "fpreader.h"
+#include "fpsynth.h"
+
+#include <fprint.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+#define VIRTUAL_IMAGE_ENV "FP_VIRTUAL_IMAGE"
+
+extern const FpReaderDriver fpreader_libfprint_driver;
+
+typedef struct {
+  GThread *thread;
+  GAsyncQueue *requests; /* FeedRequest*, or &feed_stop to end */
+  char *socket_path;
+  guint64 seed;
+  int width, height;
+} Feeder;
+
+typedef struct {
+  int finger;
+  int impression;
+} FeedRequest;
+
+static FeedRequest feed_stop;
+
+typedef struct {
+  GMainContext *ctx;
+  FpContext *fp_ctx;
+  FpDevice *device;
+  char *runtime_dir; /* synthetic feed only: 0700, holds the socket */
+  Feeder *feeder;
+  int impressions[11]; /* per finger position: next impression number */
+  gboolean feed_pending;
+  FingerPosition feed_finger;
+} FpreaderLibfprint;
+
+/* Environment changes are process-wide: serialise them. */
+static GMutex env_lock;
+
+static void feeder_write_print(GOutputStream *out, const Feeder *feeder,
+                               GHashTable *fingers, const FeedRequest *req)
+{
+  FpSynthFinger *finger = g_hash_table_lookup(fingers, GINT_TO_POINTER(req->finger));
+  g_autofree guint8 *pixels = NULL;
+  gint32 header[2];
+
+  if (!finger) {
+    finger = fpsynth_finger_new(feeder->seed, req->finger, feeder->width,
+                                feeder->height);
+    g_hash_table_insert(fingers, GINT_TO_POINTER(req->finger), finger);
+  }
+  pixels = fpsynth_finger_impress(finger, req->impression);
+  header[0] = feeder->width;
+  header[1] = feeder->height;
+  if (!g_output_stream_write_all(out, header, sizeof(header), NULL, NULL, NULL) ||
+      !g_output_stream_write_all(out, pixels, (gsize)feeder->width * feeder->height,
+                                 NULL, NULL, NULL))
+    g_debug("fpreader-libfprint: feeding the virtual reader failed");
+  explicit_bzero(pixels, (gsize)feeder->width * feeder->height);
+}
+
+/* The feeder thread: one connection to the virtual reader, one print per
+ * request. Blocking writes are fine here; the worker thread meanwhile
+ * iterates libfprint's context, which reads the other end. */
+static gpointer feeder_main(gpointer data)
+{
+  Feeder *feeder = data;
+  g_autoptr(GHashTable) fingers = g_hash_table_new_full(
+      NULL, NULL, NULL, (GDestroyNotify)fpsynth_finger_free);
+  g_autoptr(GSocketConnection) conn = NULL;
+  FeedRequest *req;
+
+  while ((req = g_async_queue_pop(feeder->requests)) != &feed_stop) {
+    if (!conn) {
+      g_autoptr(GSocketClient) client = g_socket_client_new();
+      g_autoptr(GSocketAddress) addr =
+          g_unix_socket_address_new(feeder->socket_path);
+      conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL,
+                                     NULL);
+    }
+    if (conn)
+      feeder_write_print(
+          g_io_stream_get_output_stream(G_IO_STREAM(conn)), feeder, fingers, req);
+    g_free(req);
+  }
+  if (conn)
+    g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+  return NULL;
+}
+
+static void feeder_free(Feeder *feeder)
+{
+  if (!feeder)
+    return;
+  if (feeder->thread) {
+    g_async_queue_push(feeder->requests, &feed_stop);
+    g_thread_join(feeder->thread);
+  }
+  g_async_queue_unref(feeder->requests);
+  g_free(feeder->socket_path);
+  g_free(feeder);
+}
+
+/* Runs the private context until *done is set. */
+static void iterate_until(GMainContext *ctx, const gboolean *done)
+{
+  while (!*done)
+    g_main_context_iteration(ctx, TRUE);
+}
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  FpImage *image;
+  GError *error;
+} AsyncOp;
+
+static void open_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+  AsyncOp *op = data;
+  op->ok = fp_device_open_finish(FP_DEVICE(source), res, &op->error);
+  op->done = TRUE;
+}
+
+static void close_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+  AsyncOp *op = data;
+  op->ok = fp_device_close_finish(FP_DEVICE(source), res, &op->error);
+  op->done = TRUE;
+}
+
+static void capture_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+  AsyncOp *op = data;
+  op->image = fp_device_capture_finish(FP_DEVICE(source), res, &op->error);
+  op->done = TRUE;
+}
+
+static void fpreader_libfprint_close(gpointer data)
+{
+  FpreaderLibfprint *self = data;
+
+  if (!self)
+    return;
+  if (self->device && fp_device_is_open(self->device)) {
+    AsyncOp op = {0};
+    g_main_context_push_thread_default(self->ctx);
+    fp_device_close(self->device, NULL, close_done, &op);
+    iterate_until(self->ctx, &op.done);
+    g_clear_error(&op.error);
+    g_main_context_pop_thread_default(self->ctx);
+  }
+  g_clear_object(&self->device);
+  if (self->fp_ctx) {
+    g_main_context_push_thread_default(self->ctx);
+    g_clear_object(&self->fp_ctx);
+    /* Let libfprint's pending idle callbacks run before the context goes. */
+    while (g_main_context_iteration(self->ctx, FALSE))
+      ;
+    g_main_context_pop_thread_default(self->ctx);
+  }
+  feeder_free(self->feeder);
+  if (self->runtime_dir) {
+    g_autofree char *sock = g_build_filename(self->runtime_dir, "reader", NULL);
+    g_unlink(sock);
+    g_rmdir(self->runtime_dir);
+    g_free(self->runtime_dir);
+  }
+  g_clear_pointer(&self->ctx, g_main_context_unref);
+  g_free(self);
+}
+
+/* Creates the FpContext and lists devices. With `socket_path`, the
+ * virtual_image driver is enabled for this enumeration only: libfprint reads
+ * FP_VIRTUAL_IMAGE while enumerating, so it is set just around that. */
+static GPtrArray *enumerate(FpreaderLibfprint *self, const char *socket_path)
+{
+  g_autofree char *saved = NULL;
+  gboolean had = FALSE;
+  GPtrArray *devices;
+
+  g_mutex_lock(&env_lock);
+  had = g_getenv(VIRTUAL_IMAGE_ENV) != NULL;
+  saved = g_strdup(g_getenv(VIRTUAL_IMAGE_ENV));
+  if (socket_path)
+    g_setenv(VIRTUAL_IMAGE_ENV, socket_path, TRUE);
+  self->fp_ctx = fp_context_new();
+  /* fp_context_enumerate() iterates the global default context, so device
+   * probing must complete there: enumerate with no thread default pushed. */
+  devices = fp_context_get_devices(self->fp_ctx);
+  if (socket_path) {
+    if (had)
+      g_setenv(VIRTUAL_IMAGE_ENV, saved, TRUE);
+    else
+      g_unsetenv(VIRTUAL_IMAGE_ENV);
+  }
+  g_mutex_unlock(&env_lock);
+  return devices;
+}
+
+static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  const char *feed = device_option(options, "virtual_image_feed", NULL);
+  const char *want = device_option(options, "driver", NULL);
+  FpreaderLibfprint *self = g_new0(FpreaderLibfprint, 1);
+  g_autofree char *socket_path = NULL;
+  GPtrArray *devices;
+  AsyncOp op = {0};
+
+  if (feed && g_strcmp0(feed, "synthetic") != 0) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "virtual_image_feed must be 'synthetic', not '%s'", feed);
+    g_free(self);
+    return NULL;
+  }
+  self->ctx = g_main_context_new();
+
+  if (feed) {
+    self->runtime_dir = g_dir_make_tmp("biokiosk-fp-XXXXXX", &local);
+    if (!self->runtime_dir) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                  "cannot make the virtual reader's folder: %s", local->message);
+      fpreader_libfprint_close(self);
+      return NULL;
+    }
+    g_chmod(self->runtime_dir, 0700);
+    socket_path = g_build_filename(self->runtime_dir, "reader", NULL);
+    /* The synthetic feed is the virtual reader; nothing else qualifies. */
+    want = "virtual_image";
+  }
+
+  devices = enumerate(self, socket_path);
+  for (guint i = 0; devices && i < devices->len; i++) {
+    FpDevice *dev = g_ptr_array_index(devices, i);
+    if (!want || g_strcmp0(fp_device_get_driver(dev), want) == 0) {
+      self->device = g_object_ref(dev);
+      break;
+    }
+  }
+  if (!self->device) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                want ? "no fingerprint reader with libfprint driver '%s'"
+                     : "no fingerprint reader found%s",
+                want ? want : "");
+    fpreader_libfprint_close(self);
+    return NULL;
+  }
+
+  g_main_context_push_thread_default(self->ctx);
+  fp_device_open(self->device, NULL, open_done, &op);
+  iterate_until(self->ctx, &op.done);
+  g_main_context_pop_thread_default(self->ctx);
+  if (!op.ok) {
+    gboolean busy = g_error_matches(op.error, FP_DEVICE_ERROR,
+                                    FP_DEVICE_ERROR_BUSY);
+    g_set_error(error, DRIVERS_ERROR,
+                busy ? DRIVERS_ERROR_CLAIMED : DRIVERS_ERROR_FAILED,
+                "cannot open the fingerprint reader: %s", op.error->message);
+    g_clear_error(&op.error);
+    fpreader_libfprint_close(self);
+    return NULL;
+  }
+
+  if (feed) {
+    self->feeder = g_new0(Feeder, 1);
+    self->feeder->requests = g_async_queue_new();
+    self->feeder->socket_path = g_strdup(socket_path);
+    self->feeder->seed =
+        fpsynth_seed_from_string(device_option(options, "seed", "0"));
+    self->feeder->width = FPSYNTH_DEFAULT_WIDTH;
+    self->feeder->height = FPSYNTH_DEFAULT_HEIGHT;
+    self->feeder->thread =
+        g_thread_new("fp-synth-feeder", feeder_main, self->feeder);
+  }
+  g_debug("fpreader-libfprint: opened driver %s",
+          fp_device_get_driver(self->device));
+  return self;
+}
+
+static gboolean fpreader_libfprint_describe(gpointer data, DeviceInfo *ret_info,
+                                            GError **error)
+{
+  FpreaderLibfprint *self = data;
+  const char *scan = fp_device_get_scan_type(self->device) == FP_SCAN_TYPE_SWIPE
+                         ? "swipe"
+                         : "press";
+
+  ret_info->backend = g_strdup("libfprint");
+  ret_info->model = g_strdup(fp_device_get_name(self->device));
+  ret_info->serial = g_strdup(fp_device_get_device_id(self->device));
+  ret_info->firmware = g_strdup("libfprint-2");
+  ret_info->port = g_strdup(self->feeder ? "virtual (synthetic feed)" : "usb");
+  ret_info->extra = g_strdup_printf("driver=%s scan=%s",
+                                    fp_device_get_driver(self->device), scan);
+  return TRUE;
+}
+
+/* A capture is waiting for a finger: ask the feeder for the next
+ * impression. Runs on the worker thread (notify from the private context). */
+static void on_finger_status(GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  FpreaderLibfprint *self = data;
+  FeedRequest *req;
+  int f = CLAMP((int)self->feed_finger, 0, 10);
+
+  if (!self->feed_pending ||
+      !(fp_device_get_finger_status(FP_DEVICE(obj)) & FP_FINGER_STATUS_NEEDED))
+    return;
+  self->feed_pending = FALSE;
+  req = g_new0(FeedRequest, 1);
+  req->finger = f;
+  req->impression = self->impressions[f]++;
+  g_async_queue_push(self->feeder->requests, req);
+}
+
+typedef struct {
+  GCancellable *inner;
+  gboolean timed_out;
+} CancelState;
+
+static gboolean on_timeout(gpointer data)
+{
+  CancelState *cs = data;
+  cs->timed_out = TRUE;
+  g_cancellable_cancel(cs->inner);
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller's cancellable may fire on any thread; forward it into the
+ * private context so libfprint sees the cancel on its own thread. */
+static gboolean on_outer_cancelled(GCancellable *outer, gpointer data)
+{
+  CancelState *cs = data;
+  g_cancellable_cancel(cs->inner);
+  return G_SOURCE_REMOVE;
+}
+
+static GError *map_error(GError *fp_error, const CancelState *cs)
+{
+  if (cs->timed_out)
+    return g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                       "no finger on the reader in time");
+  if (g_error_matches(fp_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "fingerprint capture cancelled");
+  if (fp_error->domain == FP_DEVICE_RETRY)
+    return g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_BUSY,
+                       "the reader asks to try again: %s", fp_error->message);
+  if (g_error_matches(fp_error, FP_DEVICE_ERROR, FP_DEVICE_ERROR_REMOVED))
+    return g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED,
+                       "the fingerprint reader went away: %s",
+                       fp_error->message);
+  if (g_error_matches(fp_error, FP_DEVICE_ERROR, FP_DEVICE_ERROR_BUSY))
+    return g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_BUSY,
+                       "the fingerprint reader is busy: %s", fp_error->message);
+  return g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                     "fingerprint capture failed: %s", fp_error->message);
+}
+
+static FpImpression *fpreader_libfprint_capture(gpointer data,
+                                                FingerPosition finger,
+                                                int timeout_ms,
+                                                GCancellable *cancellable,
+                                                GError **error)
+{
+  FpreaderLibfprint *self = data;
+  g_autoptr(GCancellable) inner = g_cancellable_new();
+  CancelState cs = {inner, FALSE};
+  GSource *timeout = NULL, *outer = NULL;
+  AsyncOp op = {0};
+  FpImpression *imp;
+  GPtrArray *minutiae;
+  gulong handler = 0;
+  const guchar *pixels;
+  gsize len = 0;
+  double ppmm;
+
+  if (g_cancellable_set_error_if_cancelled(cancellable, error))
+    return NULL;
+  g_main_context_push_thread_default(self->ctx);
+  if (timeout_ms > 0) {
+    timeout = g_timeout_source_new((guint)timeout_ms);
+    g_source_set_callback(timeout, on_timeout, &cs, NULL);
+    g_source_attach(timeout, self->ctx);
+  }
+  if (cancellable) {
+    outer = g_cancellable_source_new(cancellable);
+    g_source_set_callback(outer, G_SOURCE_FUNC(on_outer_cancelled), &cs, NULL);
+    g_source_attach(outer, self->ctx);
+  }
+  if (self->feeder) {
+    self->feed_pending = TRUE;
+    self->feed_finger = finger;
+    handler = g_signal_connect(self->device, "notify::finger-status",
+                               G_CALLBACK(on_finger_status), self);
+  }
+
+  fp_device_capture(self->device, TRUE, inner, capture_done, &op);
+  iterate_until(self->ctx, &op.done);
+
+  if (handler)
+    g_signal_handler_disconnect(self->device, handler);
+  self->feed_pending = FALSE;
+  if (timeout) {
+    g_source_destroy(timeout);
+    g_source_unref(timeout);
+  }
+  if (outer) {
+    g_source_destroy(outer);
+    g_source_unref(outer);
+  }
+  g_main_context_pop_thread_default(self->ctx);
+
+  if (!op.image) {
+    g_propagate_error(error, map_error(op.error, &cs));
+    g_clear_error(&op.error);
+    return NULL;
+  }
+
+  pixels = fp_image_get_data(op.image, &len);
+  imp = g_new0(FpImpression, 1);
+  imp->width = (int)fp_image_get_width(op.image);
+  imp->height = (int)fp_image_get_height(op.image);
+  ppmm = fp_image_get_ppmm(op.image);
+  imp->ppi = ppmm > 0 ? (int)lround(ppmm * 25.4) : 500;
+  imp->pixels = g_bytes_new(pixels, len);
+  minutiae = fp_image_get_minutiae(op.image);
+  imp->minutiae = minutiae ? (int)minutiae->len : -1;
+  imp->finger = finger;
+  g_object_unref(op.image);
+  return imp;
+}
+
+const FpReaderDriver fpreader_libfprint_driver = {
+  .name = "libfprint",
+  .description = "fingerprint reader through libfprint (options: driver, "
+                 "virtual_image_feed=synthetic, seed)",
+  .open = fpreader_libfprint_open,
+  .close = fpreader_libfprint_close,
+  .describe = fpreader_libfprint_describe,
+  .capture = fpreader_libfprint_capture,
+};

@@ -1,0 +1,105 @@
+/* Fingerprint reader backend "sim": no libfprint at all. Every capture
+ * returns the next fpsynth impression of the requested finger of the
+ * synthetic person given by option "seed". Option "delay_ms" (default 0)
+ * simulates the time until the finger is down. Minutiae are unknown (-1):
+ * nothing here runs a minutiae detector. Only used when named. */
+#include "fpreader.h"
+#include "fpsynth.h"
+
+extern const FpReaderDriver fpreader_sim_driver;
+
+typedef struct {
+  guint64 seed;
+  int delay_ms;
+  int impressions[11];
+  FpSynthFinger *fingers[11]; /* masters, grown on first use */
+} FpreaderSim;
+
+static gpointer fpreader_sim_open(DeviceOptions *options, GError **error)
+{
+  FpreaderSim *self;
+  int delay = device_option_int(options, "delay_ms", 0);
+
+  if (delay < 0 || delay > 600000) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "delay_ms out of range: %d", delay);
+    return NULL;
+  }
+  self = g_new0(FpreaderSim, 1);
+  self->seed = fpsynth_seed_from_string(device_option(options, "seed", "0"));
+  self->delay_ms = delay;
+  return self;
+}
+
+static void fpreader_sim_close(gpointer data)
+{
+  FpreaderSim *self = data;
+
+  if (!self)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(self->fingers); i++)
+    fpsynth_finger_free(self->fingers[i]);
+  g_free(self);
+}
+
+static gboolean fpreader_sim_describe(gpointer data, DeviceInfo *ret_info,
+                                      GError **error)
+{
+  ret_info->backend = g_strdup("sim");
+  ret_info->model = g_strdup("synthetic fingerprint reader");
+  ret_info->serial = g_strdup("SIM-0001");
+  ret_info->firmware = g_strdup("fpsynth");
+  ret_info->port = g_strdup("none");
+  ret_info->extra = g_strdup_printf("%d ppi, %dx%d", FPSYNTH_PPI,
+                                    FPSYNTH_DEFAULT_WIDTH,
+                                    FPSYNTH_DEFAULT_HEIGHT);
+  return TRUE;
+}
+
+static FpImpression *fpreader_sim_capture(gpointer data, FingerPosition finger,
+                                          int timeout_ms,
+                                          GCancellable *cancellable,
+                                          GError **error)
+{
+  FpreaderSim *self = data;
+  int f = CLAMP((int)finger, 0, 10);
+  gint64 start = g_get_monotonic_time();
+  FpImpression *imp;
+  guint8 *pixels;
+
+  /* Wait for the "finger" in short steps so cancel and timeout apply. */
+  while ((g_get_monotonic_time() - start) / 1000 < self->delay_ms) {
+    if (g_cancellable_set_error_if_cancelled(cancellable, error))
+      return NULL;
+    if (timeout_ms > 0 && (g_get_monotonic_time() - start) / 1000 >= timeout_ms) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                  "no finger on the reader in time");
+      return NULL;
+    }
+    g_usleep(10000);
+  }
+  if (g_cancellable_set_error_if_cancelled(cancellable, error))
+    return NULL;
+  if (!self->fingers[f])
+    self->fingers[f] = fpsynth_finger_new(self->seed, f, 0, 0);
+  pixels = fpsynth_finger_impress(self->fingers[f], self->impressions[f]++);
+
+  imp = g_new0(FpImpression, 1);
+  imp->width = FPSYNTH_DEFAULT_WIDTH;
+  imp->height = FPSYNTH_DEFAULT_HEIGHT;
+  imp->ppi = FPSYNTH_PPI;
+  imp->pixels = g_bytes_new_take(pixels, (gsize)imp->width * imp->height);
+  imp->minutiae = -1;
+  imp->finger = finger;
+  return imp;
+}
+
+const FpReaderDriver fpreader_sim_driver = {
+  .name = "sim",
+  .description = "synthetic fingerprints, no reader library (options: seed, "
+                 "delay_ms)",
+  .open = fpreader_sim_open,
+  .close = fpreader_sim_close,
+  .describe = fpreader_sim_describe,
+  .capture = fpreader_sim_capture,
+};
