@@ -1,7 +1,10 @@
 /* The signature pad registry and wrappers. Backends: pad-*.c. */
 #include "pad.h"
 
+extern const PadDriver pad_sim_driver;
+
 const PadDriver *const pad_drivers[] = {
+  &pad_sim_driver,
   NULL,
 };
 

@@ -1,0 +1,250 @@
+/* Signature pad backend "sim": replays a generated handwritten signature
+ * (a few strokes with pen-up gaps, varying pressure, ~150 Hz timestamps),
+ * deterministic from option "seed", or a recorded CSV given by option
+ * "file" (x,y,pressure,t_us per line, '#' comments, optional header).
+ * Option "realtime=true" makes collect() take as long as the signing did.
+ * Only used when named in the configuration. */
+#include "pad.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+extern const PadDriver pad_sim_driver;
+
+#define SAMPLE_PERIOD_US 6667 /* 150 Hz */
+
+typedef struct {
+  guint64 seed;
+  GArray *recorded; /* PadSample, from "file"; NULL when generating */
+  gboolean realtime;
+  guint n_collected;
+} PadSim;
+
+static gboolean parse_csv(const char *path, GArray **ret_samples,
+                          GError **error)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GArray) samples = g_array_new(FALSE, FALSE, sizeof(PadSample));
+
+  if (!g_file_get_contents(path, &text, NULL, &local)) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                "cannot read signature file: %s", local->message);
+    return FALSE;
+  }
+  lines = g_strsplit(text, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    char *line = g_strstrip(lines[i]);
+    g_auto(GStrv) f = NULL;
+    PadSample s;
+    char *end[4];
+
+    if (!*line || *line == '#' || g_ascii_isalpha(*line))
+      continue; /* blank, comment or header */
+    f = g_strsplit(line, ",", -1);
+    if (g_strv_length(f) != 4) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                  "%s:%u: expected x,y,pressure,t_us", path, i + 1);
+      return FALSE;
+    }
+    s.x = g_ascii_strtod(f[0], &end[0]);
+    s.y = g_ascii_strtod(f[1], &end[1]);
+    s.pressure = g_ascii_strtod(f[2], &end[2]);
+    s.t_us = g_ascii_strtoll(f[3], &end[3], 10);
+    for (int k = 0; k < 4; k++)
+      if (end[k] == f[k] || *g_strstrip(end[k]) != '\0') {
+        g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                    "%s:%u: not a number in field %d", path, i + 1, k + 1);
+        return FALSE;
+      }
+    if (!isfinite(s.x) || !isfinite(s.y) || !isfinite(s.pressure) ||
+        s.pressure < 0 || s.pressure > 1 ||
+        (samples->len > 0 &&
+         s.t_us < g_array_index(samples, PadSample, samples->len - 1).t_us)) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                  "%s:%u: value out of range or time going back", path, i + 1);
+      return FALSE;
+    }
+    g_array_append_val(samples, s);
+  }
+  /* The interface counts time from the first sample. */
+  for (guint i = samples->len; i-- > 0;)
+    g_array_index(samples, PadSample, i).t_us -=
+        g_array_index(samples, PadSample, 0).t_us;
+  *ret_samples = g_steal_pointer(&samples);
+  return TRUE;
+}
+
+static gpointer pad_sim_open(DeviceOptions *options, GError **error)
+{
+  const char *file = device_option(options, "file", NULL);
+  const char *seed = device_option(options, "seed", "0");
+  g_autoptr(GArray) recorded = NULL;
+  PadSim *self;
+  guint64 hash = 1469598103934665603ull;
+
+  if (file && !parse_csv(file, &recorded, error))
+    return NULL;
+  self = g_new0(PadSim, 1);
+  for (const char *p = seed; *p; p++)
+    hash = (hash ^ (guint8)*p) * 1099511628211ull;
+  self->seed = hash;
+  self->recorded = g_steal_pointer(&recorded);
+  self->realtime = g_strcmp0(device_option(options, "realtime", "false"),
+                             "true") == 0;
+  return self;
+}
+
+static void pad_sim_close(gpointer data)
+{
+  PadSim *self = data;
+
+  if (!self)
+    return;
+  if (self->recorded)
+    g_array_unref(self->recorded);
+  g_free(self);
+}
+
+static gboolean pad_sim_describe(gpointer data, DeviceInfo *ret_info,
+                                 GError **error)
+{
+  PadSim *self = data;
+
+  ret_info->backend = g_strdup("sim");
+  ret_info->model = g_strdup("simulated signature pad");
+  ret_info->serial = g_strdup("SIM-PAD-0001");
+  ret_info->firmware = g_strdup("pad-sim");
+  ret_info->port = g_strdup("none");
+  ret_info->extra = g_strdup(self->recorded ? "replaying a recorded file"
+                                            : "generated signature");
+  return TRUE;
+}
+
+static void append_sample(GArray *out, double x, double y, double p,
+                          gint64 *t, GRand *rng)
+{
+  PadSample s = {x, y, p, *t};
+  g_array_append_val(out, s);
+  *t += SAMPLE_PERIOD_US + g_rand_int_range(rng, -400, 401);
+}
+
+/* One signature: a flowing "name" of 2-3 strokes with loops (x runs
+ * forward with a superimposed oscillation, so fast turns loop back), and
+ * sometimes a closing underline. Pressure rises and falls along a stroke;
+ * pen-up hover samples (pressure 0) fill the gaps between strokes. */
+static GArray *generate(guint64 seed, guint variant)
+{
+  g_autoptr(GRand) style = NULL, rng = NULL;
+  guint32 style_seed[2] = {(guint32)seed, (guint32)(seed >> 32)};
+  guint32 var_seed[3] = {(guint32)seed, (guint32)(seed >> 32), variant + 1};
+  GArray *out = g_array_new(FALSE, FALSE, sizeof(PadSample));
+  int n_strokes;
+  double x = 0.08, baseline, height, gap_x;
+  gint64 t = 0;
+
+  /* The style (shape) is the person's; the variant only jitters it. */
+  style = g_rand_new_with_seed_array(style_seed, 2);
+  rng = g_rand_new_with_seed_array(var_seed, 3);
+  n_strokes = g_rand_int_range(style, 2, 4);
+  baseline = g_rand_double_range(style, 0.50, 0.62);
+  height = g_rand_double_range(style, 0.16, 0.26);
+  gap_x = g_rand_double_range(style, 0.03, 0.07);
+
+  for (int s = 0; s < n_strokes; s++) {
+    double len = g_rand_double_range(style, 0.18, 0.32) *
+                 g_rand_double_range(rng, 0.95, 1.05);
+    double waves = g_rand_double_range(style, 3.0, 6.5);
+    double amp = g_rand_double_range(style, 0.012, 0.03);
+    double phase = g_rand_double_range(style, 0, 2 * G_PI);
+    double slant = g_rand_double_range(style, 0.1, 0.35);
+    double secs = len / g_rand_double_range(rng, 0.45, 0.6);
+    int n = MAX(8, (int)(secs * 1e6 / SAMPLE_PERIOD_US));
+    double end_x = x, end_y = baseline;
+
+    for (int i = 0; i < n; i++) {
+      double u = (double)i / (n - 1);
+      double osc = sin(2 * G_PI * waves * u + phase);
+      double hump = fabs(sin(G_PI * waves * u + phase * 0.5));
+      /* Capital-like first stroke: taller at its start. */
+      double h = height * (s == 0 ? 0.6 + 0.8 * exp(-6 * u) : 0.7);
+      double py = baseline - h * hump + 0.01 * sin(7.3 * u + s);
+      double px = x + len * u + amp * 2 * G_PI * 0.35 * osc + slant * (baseline - py);
+      double p = 0.25 + 0.55 * pow(sin(G_PI * CLAMP(u * 1.05, 0, 1)), 0.4) *
+                            (0.85 + 0.15 * sin(2 * G_PI * 3 * u + phase));
+      px += g_rand_double_range(rng, -0.0015, 0.0015);
+      py += g_rand_double_range(rng, -0.0015, 0.0015);
+      append_sample(out, px, py, CLAMP(p, 0.05, 1.0), &t, rng);
+      end_x = px;
+      end_y = py;
+    }
+    x += len + gap_x;
+    /* Pen up: hover to the next stroke's start for 120-300 ms. */
+    {
+      int hover = g_rand_int_range(rng, 18, 45);
+      for (int i = 1; i <= hover; i++) {
+        double u = (double)i / hover;
+        append_sample(out, end_x + (x - end_x) * u,
+                      end_y + (baseline - end_y) * u - 0.05 * sin(G_PI * u),
+                      0.0, &t, rng);
+      }
+    }
+  }
+  if (g_rand_double(style) < 0.6) {
+    /* Underline, quick and light. */
+    double x0 = 0.1, x1 = MIN(x - gap_x, 0.92), y0 = baseline + 0.08;
+    int n = 40;
+    for (int i = 0; i < n; i++) {
+      double u = (double)i / (n - 1);
+      append_sample(out, x0 + (x1 - x0) * u, y0 + 0.015 * sin(G_PI * u),
+                    0.15 + 0.35 * sin(G_PI * u), &t, rng);
+    }
+    append_sample(out, x1 + 0.01, y0 - 0.02, 0.0, &t, rng);
+  }
+  return out;
+}
+
+static GArray *pad_sim_collect(gpointer data, int timeout_ms,
+                               GCancellable *cancellable, GError **error)
+{
+  PadSim *self = data;
+  GArray *samples;
+  gint64 start = g_get_monotonic_time(), duration;
+
+  if (self->recorded) {
+    samples = g_array_sized_new(FALSE, FALSE, sizeof(PadSample),
+                                self->recorded->len);
+    g_array_append_vals(samples, self->recorded->data, self->recorded->len);
+  } else {
+    samples = generate(self->seed, self->n_collected++);
+  }
+  if (!self->realtime || samples->len == 0)
+    return samples;
+
+  /* Take as long as the signer did, as a real pad would. */
+  duration = g_array_index(samples, PadSample, samples->len - 1).t_us -
+             g_array_index(samples, PadSample, 0).t_us;
+  while (g_get_monotonic_time() - start < duration) {
+    if (g_cancellable_set_error_if_cancelled(cancellable, error) ||
+        (timeout_ms > 0 && g_get_monotonic_time() - start >= timeout_ms * 1000ll)) {
+      if (error && !*error)
+        g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                    "signing took longer than %d ms", timeout_ms);
+      g_array_unref(samples);
+      return NULL;
+    }
+    g_usleep(10000);
+  }
+  return samples;
+}
+
+const PadDriver pad_sim_driver = {
+  .name = "sim",
+  .description = "replays a generated signature (options: seed, file, "
+                 "realtime)",
+  .open = pad_sim_open,
+  .close = pad_sim_close,
+  .describe = pad_sim_describe,
+  .collect = pad_sim_collect,
+};
