@@ -1,0 +1,713 @@
+/* The record queue (see queue.h): store = seal + sign + one INSERT with its
+ * audit entry; upload = libcurl transfer to the target, acknowledgement by
+ * SHA-256, DELETE. Database transactions are kept short and never span a
+ * transfer, so the uploader thread and the app can share the file. */
+#include "queue.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "db.h"
+#include "envelope.h"
+#include "keys.h"
+
+G_DEFINE_QUARK(biokiosk-queue-error-quark, queue_error)
+
+struct _KioskQueue {
+  sqlite3 *db; /* borrowed */
+  guint8 kiosk_public[KEYS_PUBLIC_BYTES];
+  guint8 kiosk_secret[KEYS_SIGN_SECRET_BYTES];
+  guint8 backoffice_public[KEYS_PUBLIC_BYTES];
+  gboolean demo_key;
+};
+
+static gboolean queue_curl_init(GError **error)
+{
+  static gsize done = 0;
+  static CURLcode result = CURLE_OK;
+
+  if (g_once_init_enter(&done)) {
+    result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    g_once_init_leave(&done, 1);
+  }
+  if (result != CURLE_OK) {
+    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_FAILED,
+                "libcurl could not be initialised: %s",
+                curl_easy_strerror(result));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
+                       const char *backoffice_public_key, GError **error)
+{
+  g_autoptr(KioskQueue) queue = NULL;
+
+  g_return_val_if_fail(db != NULL, NULL);
+  g_return_val_if_fail(state_dir != NULL, NULL);
+
+  if (!queue_curl_init(error))
+    return NULL;
+  if (!db_exec(db,
+               "CREATE TABLE IF NOT EXISTS queue_records ("
+               "  id TEXT PRIMARY KEY,"
+               "  created INTEGER NOT NULL,"
+               "  size INTEGER NOT NULL,"
+               "  sha256 TEXT NOT NULL,"
+               "  attempts INTEGER NOT NULL DEFAULT 0,"
+               "  next_attempt INTEGER NOT NULL,"
+               "  last_error TEXT,"
+               "  envelope BLOB NOT NULL);"
+               "CREATE INDEX IF NOT EXISTS queue_records_due"
+               "  ON queue_records (next_attempt);",
+               error))
+    return NULL;
+  if (!audit_init(db, error))
+    return NULL;
+
+  queue = g_new0(KioskQueue, 1);
+  queue->db = db;
+  if (!keys_load_or_create_signing(state_dir, queue->kiosk_public,
+                                   queue->kiosk_secret, error))
+    return NULL;
+  if (!keys_load_backoffice(backoffice_public_key, state_dir,
+                            queue->backoffice_public, &queue->demo_key, error))
+    return NULL;
+  return g_steal_pointer(&queue);
+}
+
+void queue_close(KioskQueue *queue)
+{
+  if (!queue)
+    return;
+  sodium_memzero(queue, sizeof *queue);
+  g_free(queue);
+}
+
+gboolean queue_uses_demo_key(const KioskQueue *queue)
+{
+  g_return_val_if_fail(queue != NULL, FALSE);
+  return queue->demo_key;
+}
+
+char *queue_dup_kiosk_key(const KioskQueue *queue)
+{
+  g_return_val_if_fail(queue != NULL, NULL);
+  return keys_encode(queue->kiosk_public, KEYS_PUBLIC_BYTES);
+}
+
+gint64 queue_backoff_delay(int attempts)
+{
+  gint64 delay = QUEUE_BACKOFF_BASE_S;
+
+  for (int i = 1; i < attempts && delay < QUEUE_BACKOFF_MAX_S; i++)
+    delay *= 2;
+  return MIN(delay, QUEUE_BACKOFF_MAX_S);
+}
+
+char *queue_target_for_folder(const char *folder)
+{
+  g_autofree char *absolute = g_canonicalize_filename(folder, NULL);
+
+  return g_filename_to_uri(absolute, NULL, NULL);
+}
+
+static char *sha256_hex(GBytes *bytes)
+{
+  return g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
+}
+
+/* A rollback after a failure; keeps the first error. */
+static gboolean queue_rollback(KioskQueue *queue)
+{
+  db_exec(queue->db, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
+                                    GBytes *plain, gint64 now, GError **error)
+{
+  g_autoptr(GBytes) envelope = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *details = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gsize size = 0;
+  const void *data;
+  int rc;
+
+  envelope = envelope_seal(id, now, plain, queue->backoffice_public,
+                           queue->kiosk_public, queue->kiosk_secret);
+  if (!envelope) {
+    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_FAILED,
+                "the record could not be sealed");
+    return FALSE;
+  }
+  sha256 = sha256_hex(envelope);
+  data = g_bytes_get_data(envelope, &size);
+
+  /* IMMEDIATE: the audit append reads the chain head, which must not move
+   * under us (see audit_append). */
+  if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (sqlite3_prepare_v2(queue->db,
+                         "INSERT INTO queue_records (id, created, size, "
+                         "sha256, attempts, next_attempt, envelope) "
+                         "VALUES (?, ?, ?, ?, 0, ?, ?)",
+                         -1, &stmt, NULL) != SQLITE_OK) {
+    db_fail(queue->db, "queue store", error);
+    return queue_rollback(queue);
+  }
+  sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 2, now);
+  sqlite3_bind_int64(stmt, 3, (sqlite3_int64)size);
+  sqlite3_bind_text(stmt, 4, sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 5, now);
+  sqlite3_bind_blob64(stmt, 6, data, size, SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) {
+    db_fail(queue->db, "queue store", error);
+    return queue_rollback(queue);
+  }
+  details = g_strdup_printf("id=%s bytes=%" G_GSIZE_FORMAT " sha256=%s", id,
+                            size, sha256);
+  if (!audit_append(queue->db, now * G_USEC_PER_SEC, AUDIT_ACTOR_KIOSK,
+                    "record.queued", details, NULL, error))
+    return queue_rollback(queue);
+  /* synchronous=FULL: on disk when COMMIT returns. */
+  if (!db_exec(queue->db, "COMMIT", error))
+    return queue_rollback(queue);
+  g_debug("queued record %s (%" G_GSIZE_FORMAT " bytes)", id, size);
+  return TRUE;
+}
+
+gboolean queue_store(KioskQueue *queue, GBytes *plain, gint64 now,
+                     char **ret_id, GError **error)
+{
+  g_autofree char *id = g_uuid_string_random();
+
+  g_return_val_if_fail(queue != NULL, FALSE);
+  g_return_val_if_fail(plain != NULL, FALSE);
+  if (!queue_store_with_id(queue, id, plain, now, error))
+    return FALSE;
+  if (ret_id)
+    *ret_id = g_steal_pointer(&id);
+  return TRUE;
+}
+
+gboolean queue_store_record(KioskQueue *queue, BkRecord *record, gint64 now,
+                            char **ret_id, GError **error)
+{
+  g_autofree char *id = g_uuid_string_random();
+  g_autofree char *kiosk_key = NULL;
+  g_autoptr(GBytes) plain = NULL;
+
+  g_return_val_if_fail(queue != NULL, FALSE);
+  g_return_val_if_fail(record != NULL, FALSE);
+
+  kiosk_key = queue_dup_kiosk_key(queue);
+  record_set_string(record, "queue.id", id);
+  record_set_int(record, "queue.created", now);
+  record_set_string(record, "queue.kiosk_key", kiosk_key);
+  plain = record_serialize(record); /* wipes itself when released below */
+  if (!queue_store_with_id(queue, id, plain, now, error))
+    return FALSE;
+  if (ret_id)
+    *ret_id = g_steal_pointer(&id);
+  return TRUE;
+}
+
+gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
+                      GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  QueueStatus status = {0};
+
+  g_return_val_if_fail(queue != NULL && ret_status != NULL, FALSE);
+  if (sqlite3_prepare_v2(queue->db,
+                         "SELECT COUNT(*), COALESCE(SUM(next_attempt <= ?), 0),"
+                         " COALESCE(SUM(attempts > 0), 0),"
+                         " COALESCE(SUM(size), 0), COALESCE(MIN(created), 0),"
+                         " COALESCE(MIN(next_attempt), 0) FROM queue_records",
+                         -1, &stmt, NULL) != SQLITE_OK)
+    return db_fail(queue->db, "queue status", error);
+  sqlite3_bind_int64(stmt, 1, now);
+  if (sqlite3_step(stmt) != SQLITE_ROW) {
+    sqlite3_finalize(stmt);
+    return db_fail(queue->db, "queue status", error);
+  }
+  status.n_records = (guint)sqlite3_column_int64(stmt, 0);
+  status.n_due = (guint)sqlite3_column_int64(stmt, 1);
+  status.n_retrying = (guint)sqlite3_column_int64(stmt, 2);
+  status.bytes = (guint64)sqlite3_column_int64(stmt, 3);
+  status.oldest_created = sqlite3_column_int64(stmt, 4);
+  status.next_attempt = sqlite3_column_int64(stmt, 5);
+  sqlite3_finalize(stmt);
+  *ret_status = status;
+  return TRUE;
+}
+
+const char *queue_entry_state(const QueueEntry *entry)
+{
+  return entry->attempts > 0 ? "retrying" : "queued";
+}
+
+void queue_entry_free(QueueEntry *entry)
+{
+  if (!entry)
+    return;
+  g_free(entry->id);
+  g_free(entry->sha256);
+  g_free(entry->last_error);
+  g_free(entry);
+}
+
+/* Rows without their envelopes, oldest first; `due_before` >= 0 limits to
+ * next_attempt <= due_before. */
+static GPtrArray *queue_select(KioskQueue *queue, gint64 due_before,
+                               GError **error)
+{
+  g_autoptr(GPtrArray) entries =
+      g_ptr_array_new_with_free_func((GDestroyNotify)queue_entry_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2(queue->db,
+                         "SELECT id, created, size, sha256, attempts, "
+                         "next_attempt, last_error FROM queue_records "
+                         "WHERE ? < 0 OR next_attempt <= ? "
+                         "ORDER BY created, id",
+                         -1, &stmt, NULL) != SQLITE_OK) {
+    db_fail(queue->db, "queue list", error);
+    return NULL;
+  }
+  sqlite3_bind_int64(stmt, 1, due_before);
+  sqlite3_bind_int64(stmt, 2, due_before);
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    QueueEntry *entry = g_new0(QueueEntry, 1);
+
+    entry->id = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+    entry->created = sqlite3_column_int64(stmt, 1);
+    entry->size = sqlite3_column_int64(stmt, 2);
+    entry->sha256 = g_strdup((const char *)sqlite3_column_text(stmt, 3));
+    entry->attempts = sqlite3_column_int(stmt, 4);
+    entry->next_attempt = sqlite3_column_int64(stmt, 5);
+    entry->last_error = g_strdup((const char *)sqlite3_column_text(stmt, 6));
+    g_ptr_array_add(entries, entry);
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) {
+    db_fail(queue->db, "queue list", error);
+    return NULL;
+  }
+  return g_steal_pointer(&entries);
+}
+
+GPtrArray *queue_list(KioskQueue *queue, GError **error)
+{
+  g_return_val_if_fail(queue != NULL, NULL);
+  return queue_select(queue, -1, error);
+}
+
+GBytes *queue_get_envelope(KioskQueue *queue, const char *id, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  GBytes *bytes = NULL;
+  int rc;
+
+  g_return_val_if_fail(queue != NULL && id != NULL, NULL);
+  if (sqlite3_prepare_v2(queue->db,
+                         "SELECT envelope FROM queue_records WHERE id = ?", -1,
+                         &stmt, NULL) != SQLITE_OK) {
+    db_fail(queue->db, "queue read", error);
+    return NULL;
+  }
+  sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW)
+    bytes = g_bytes_new(sqlite3_column_blob(stmt, 0),
+                        (gsize)sqlite3_column_bytes(stmt, 0));
+  else if (rc == SQLITE_DONE)
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "no queued record %s", id);
+  else
+    db_fail(queue->db, "queue read", error);
+  sqlite3_finalize(stmt);
+  return bytes;
+}
+
+/* --- transfer to a folder target --------------------------------------- */
+
+typedef struct {
+  const guint8 *data;
+  gsize len;
+  gsize offset;
+} UploadSource;
+
+static size_t upload_read(char *buffer, size_t size, size_t nitems, void *user)
+{
+  UploadSource *source = user;
+  gsize n = MIN(size * nitems, source->len - source->offset);
+
+  memcpy(buffer, source->data + source->offset, n);
+  source->offset += n;
+  return n;
+}
+
+/* Ids come from our own database, but a tampered row must not be able to
+ * name a file outside the target folder. */
+static gboolean queue_id_is_safe(const char *id)
+{
+  if (!id || !*id || strlen(id) > 64)
+    return FALSE;
+  for (const char *p = id; *p; p++)
+    if (!g_ascii_isxdigit(*p) && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean fsync_path(const char *path, int flags)
+{
+  int fd = open(path, flags | O_CLOEXEC);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = fsync(fd) == 0;
+  close(fd);
+  return ok;
+}
+
+/* Writes the envelope into `folder` as <id>.bkrec and acknowledges it by
+ * re-reading the file and comparing its SHA-256. libcurl's FILE protocol
+ * writes in place (O_TRUNC, no fsync), so a crash mid-transfer would leave
+ * a truncated file under the final name; hence curl writes a hidden
+ * temporary name and we fsync and rename(2) it into place ourselves. The
+ * rename also makes a repeated upload of the same id replace, not add. */
+static gboolean upload_to_folder(const char *folder, const char *id,
+                                 GBytes *envelope, const char *sha256,
+                                 char **ret_error)
+{
+  g_autofree char *name = g_strconcat(id, QUEUE_FILE_EXTENSION, NULL);
+  g_autofree char *tmp_name =
+      g_strdup_printf(".%s.%08x.part", id, g_random_int());
+  g_autofree char *final_path = g_build_filename(folder, name, NULL);
+  g_autofree char *tmp_path = g_build_filename(folder, tmp_name, NULL);
+  g_autofree char *tmp_url = NULL;
+  g_autofree char *written = NULL;
+  g_autofree char *actual = NULL;
+  g_autoptr(GError) local = NULL;
+  char curl_error[CURL_ERROR_SIZE] = "";
+  UploadSource source = {0};
+  gsize written_len = 0;
+  CURLcode rc;
+  CURL *curl;
+
+  if (!g_file_test(folder, G_FILE_TEST_IS_DIR)) {
+    *ret_error = g_strdup_printf("target folder %s does not exist", folder);
+    return FALSE;
+  }
+  tmp_url = g_filename_to_uri(tmp_path, NULL, &local);
+  if (!tmp_url) {
+    *ret_error = g_strdup(local->message);
+    return FALSE;
+  }
+
+  source.data = g_bytes_get_data(envelope, &source.len);
+  curl = curl_easy_init();
+  if (!curl) {
+    *ret_error = g_strdup("libcurl could not start a transfer");
+    return FALSE;
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, tmp_url);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "file");
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, upload_read);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &source);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)source.len);
+  curl_easy_setopt(curl, CURLOPT_NEW_FILE_PERMS, 0640L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  rc = curl_easy_perform(curl);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) {
+    *ret_error = g_strdup_printf("writing %s: %s", tmp_path,
+                                 *curl_error ? curl_error
+                                             : curl_easy_strerror(rc));
+    g_unlink(tmp_path);
+    return FALSE;
+  }
+  if (source.offset != source.len) {
+    *ret_error = g_strdup_printf("writing %s: short transfer", tmp_path);
+    g_unlink(tmp_path);
+    return FALSE;
+  }
+  if (!fsync_path(tmp_path, O_RDONLY) || g_rename(tmp_path, final_path) != 0) {
+    *ret_error = g_strdup_printf("writing %s: %s", final_path,
+                                 g_strerror(errno));
+    g_unlink(tmp_path);
+    return FALSE;
+  }
+  /* The rename itself is durable only once the folder is synced. */
+  fsync_path(folder, O_RDONLY | O_DIRECTORY);
+
+  /* Acknowledgement: what the target holds under the id is what we queued. */
+  if (!g_file_get_contents(final_path, &written, &written_len, &local)) {
+    *ret_error = g_strdup_printf("acknowledgement: %s", local->message);
+    return FALSE;
+  }
+  actual = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                       (const guchar *)written, written_len);
+  if (g_strcmp0(actual, sha256) != 0) {
+    *ret_error = g_strdup_printf("acknowledgement: %s has SHA-256 %s, "
+                                 "expected %s",
+                                 final_path, actual, sha256);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* --- upload loop -------------------------------------------------------- */
+
+static gboolean queue_acknowledge(KioskQueue *queue, const QueueEntry *entry,
+                                  const char *target, gint64 now,
+                                  GError **error)
+{
+  g_autofree char *details = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  /* Only the envelope that was acknowledged: same id and same hash. */
+  if (sqlite3_prepare_v2(queue->db,
+                         "DELETE FROM queue_records WHERE id = ? AND "
+                         "sha256 = ?",
+                         -1, &stmt, NULL) != SQLITE_OK) {
+    db_fail(queue->db, "queue acknowledge", error);
+    return queue_rollback(queue);
+  }
+  sqlite3_bind_text(stmt, 1, entry->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, entry->sha256, -1, SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) {
+    db_fail(queue->db, "queue acknowledge", error);
+    return queue_rollback(queue);
+  }
+  /* 0 changes: another uploader acknowledged it first; nothing to audit. */
+  if (sqlite3_changes(queue->db) > 0) {
+    details = g_strdup_printf("id=%s sha256=%s target=%s", entry->id,
+                              entry->sha256, target);
+    if (!audit_append(queue->db, now * G_USEC_PER_SEC, AUDIT_ACTOR_UPLOADER,
+                      "record.acknowledged", details, NULL, error))
+      return queue_rollback(queue);
+  }
+  if (!db_exec(queue->db, "COMMIT", error))
+    return queue_rollback(queue);
+  return TRUE;
+}
+
+static gboolean queue_reschedule(KioskQueue *queue, const QueueEntry *entry,
+                                 const char *why, gint64 now,
+                                 QueueUploadItem *item, GError **error)
+{
+  g_autofree char *details = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int attempts = entry->attempts + 1;
+  gint64 next = now + queue_backoff_delay(attempts);
+  int rc;
+
+  if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (sqlite3_prepare_v2(queue->db,
+                         "UPDATE queue_records SET attempts = ?, "
+                         "next_attempt = ?, last_error = ? WHERE id = ?",
+                         -1, &stmt, NULL) != SQLITE_OK) {
+    db_fail(queue->db, "queue reschedule", error);
+    return queue_rollback(queue);
+  }
+  sqlite3_bind_int(stmt, 1, attempts);
+  sqlite3_bind_int64(stmt, 2, next);
+  sqlite3_bind_text(stmt, 3, why, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 4, entry->id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) {
+    db_fail(queue->db, "queue reschedule", error);
+    return queue_rollback(queue);
+  }
+  details = g_strdup_printf("id=%s attempts=%d next_attempt=%" G_GINT64_FORMAT,
+                            entry->id, attempts, next);
+  if (!audit_append(queue->db, now * G_USEC_PER_SEC, AUDIT_ACTOR_UPLOADER,
+                    "record.upload_failed", details, NULL, error))
+    return queue_rollback(queue);
+  if (!db_exec(queue->db, "COMMIT", error))
+    return queue_rollback(queue);
+  item->attempts = attempts;
+  item->next_attempt = next;
+  return TRUE;
+}
+
+void queue_upload_report_free(QueueUploadReport *report)
+{
+  if (!report)
+    return;
+  g_clear_pointer(&report->items, g_ptr_array_unref);
+  g_free(report);
+}
+
+static void queue_upload_item_free(gpointer data)
+{
+  QueueUploadItem *item = data;
+
+  g_free(item->id);
+  g_free(item->error);
+  g_free(item);
+}
+
+/* The folder a target URL names, or NULL with QUEUE_ERROR_TARGET. Further
+ * schemes (https with mutual TLS, S3) get their own transfer function next
+ * to upload_to_folder(): PUT <target>/<id>.bkrec with the header
+ * "Idempotency-Key: <id>", acknowledged by the SHA-256 the server returns. */
+static char *queue_target_folder(const char *target_url, GError **error)
+{
+  g_autofree char *scheme = NULL;
+  g_autoptr(GError) local = NULL;
+  char *folder;
+
+  scheme = target_url ? g_uri_parse_scheme(target_url) : NULL;
+  if (!scheme) {
+    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_TARGET,
+                "upload target '%s' is not a URL (expected file:///folder)",
+                target_url ? target_url : "");
+    return NULL;
+  }
+  if (g_ascii_strcasecmp(scheme, "file") != 0) {
+    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_TARGET,
+                "upload target scheme '%s' is not supported yet "
+                "(supported: file)",
+                scheme);
+    return NULL;
+  }
+  folder = g_filename_from_uri(target_url, NULL, &local);
+  if (!folder) {
+    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_TARGET,
+                "upload target '%s': %s", target_url, local->message);
+    return NULL;
+  }
+  return folder;
+}
+
+gboolean queue_check_target(const char *target_url, GError **error)
+{
+  g_autofree char *folder = queue_target_folder(target_url, error);
+
+  return folder != NULL;
+}
+
+gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
+                      QueueUploadFlags flags, QueueUploadReport **ret_report,
+                      GError **error)
+{
+  g_autoptr(QueueUploadReport) report = g_new0(QueueUploadReport, 1);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autofree char *folder = NULL;
+  QueueStatus status;
+
+  g_return_val_if_fail(queue != NULL, FALSE);
+
+  report->items = g_ptr_array_new_with_free_func(queue_upload_item_free);
+  folder = queue_target_folder(target_url, error);
+  if (!folder)
+    return FALSE;
+  entries = queue_select(queue, (flags & QUEUE_UPLOAD_ALL) ? -1 : now, error);
+  if (!entries)
+    return FALSE;
+  if (!queue_status(queue, now, &status, error))
+    return FALSE;
+  report->n_not_due = status.n_records > entries->len
+                          ? status.n_records - entries->len
+                          : 0;
+
+  for (guint i = 0; i < entries->len; i++) {
+    const QueueEntry *entry = g_ptr_array_index(entries, i);
+    g_autoptr(GBytes) envelope = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *why = NULL;
+    QueueUploadItem *item;
+
+    envelope = queue_get_envelope(queue, entry->id, &local);
+    if (!envelope) {
+      if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        continue; /* acknowledged meanwhile by another uploader */
+      g_propagate_error(error, g_steal_pointer(&local));
+      return FALSE;
+    }
+    item = g_new0(QueueUploadItem, 1);
+    item->id = g_strdup(entry->id);
+    g_ptr_array_add(report->items, item);
+
+    if (!queue_id_is_safe(entry->id))
+      why = g_strdup("record id is not a safe file name");
+    else if (upload_to_folder(folder, entry->id, envelope, entry->sha256,
+                              &why)) {
+      if (!queue_acknowledge(queue, entry, target_url, now, error))
+        return FALSE;
+      item->acknowledged = TRUE;
+      report->n_acknowledged++;
+      g_debug("record %s acknowledged", entry->id);
+      continue;
+    }
+    item->error = g_strdup(why);
+    report->n_failed++;
+    g_debug("record %s not uploaded: %s", entry->id, why);
+    if (!queue_reschedule(queue, entry, why, now, item, error))
+      return FALSE;
+  }
+  if (ret_report)
+    *ret_report = g_steal_pointer(&report);
+  return TRUE;
+}
+
+gboolean queue_purge(KioskQueue *queue, gboolean force_unacknowledged,
+                     gint64 now, guint *ret_n_acknowledged,
+                     guint *ret_n_unacknowledged, GError **error)
+{
+  g_autofree char *details = NULL;
+  int deleted = 0;
+
+  g_return_val_if_fail(queue != NULL, FALSE);
+
+  /* Acknowledged rows are deleted in the acknowledging transaction, so
+   * there are never any left to purge here. */
+  if (ret_n_acknowledged)
+    *ret_n_acknowledged = 0;
+  if (ret_n_unacknowledged)
+    *ret_n_unacknowledged = 0;
+  if (!force_unacknowledged)
+    return TRUE;
+
+  if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!db_exec(queue->db, "DELETE FROM queue_records", error))
+    return queue_rollback(queue);
+  deleted = sqlite3_changes(queue->db);
+  details = g_strdup_printf("unacknowledged=%d", deleted);
+  if (!audit_append(queue->db, now * G_USEC_PER_SEC, AUDIT_ACTOR_TECHNICIAN,
+                    "queue.purged", details, NULL, error))
+    return queue_rollback(queue);
+  if (!db_exec(queue->db, "COMMIT", error))
+    return queue_rollback(queue);
+  if (ret_n_unacknowledged)
+    *ret_n_unacknowledged = (guint)deleted;
+  return TRUE;
+}

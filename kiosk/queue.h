@@ -1,0 +1,162 @@
+/* The record queue: sealed, signed envelopes (envelope.h) kept in the kiosk
+ * database until the back office has acknowledged them. Storing is one
+ * transaction, so a record is either fully queued or not at all; only
+ * sealed bytes reach the disk. Uploading sends each due envelope to a target
+ * URL with the record id as idempotency key and deletes the row once the
+ * target acknowledges the envelope's SHA-256; failures are retried with a
+ * deterministic exponential backoff and nothing is lost. Time is always
+ * passed in (unix seconds) so that schedules can be tested.
+ *
+ * A KioskQueue belongs to one thread; another thread (the uploader) opens
+ * its own connection and its own KioskQueue on the same database file. */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "record.h"
+
+#define QUEUE_ERROR (queue_error_quark())
+GQuark queue_error_quark(void);
+
+typedef enum {
+  QUEUE_ERROR_TARGET,  /* the target URL is malformed or its scheme unknown */
+  QUEUE_ERROR_FAILED,  /* sealing failed (should not happen) */
+} QueueError;
+
+/* Retry schedule: after the n-th failed attempt the next one is due
+ * min(BASE * 2^(n-1), MAX) seconds later: 30 s, 1 min, 2 min, ... 1 h. */
+#define QUEUE_BACKOFF_BASE_S 30
+#define QUEUE_BACKOFF_MAX_S  3600
+
+/* Extension of an envelope file in a folder target: <id>.bkrec */
+#define QUEUE_FILE_EXTENSION ".bkrec"
+
+typedef struct _KioskQueue KioskQueue;
+
+/* Opens the queue on `db` (not owned; must outlive the queue), creating its
+ * tables and the audit tables. Loads or creates the kiosk's signing key in
+ * `state_dir` and the back office's public key (`backoffice_public_key`,
+ * base64; "" or NULL = the demo pair in state_dir, see
+ * queue_uses_demo_key()). Also initialises libcurl globally: open the
+ * first queue on the main thread before starting other threads. */
+KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
+                       const char *backoffice_public_key, GError **error);
+
+/* Frees the queue and wipes its keys; does not close the database.
+ * Accepts NULL. */
+void queue_close(KioskQueue *queue);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KioskQueue, queue_close)
+
+/* TRUE when records are sealed to the generated demo key, whose secret half
+ * lies in the state folder: the app must say so loudly (not for production). */
+gboolean queue_uses_demo_key(const KioskQueue *queue);
+
+/* The kiosk's signing public key, base64 (the back office pins it). */
+char *queue_dup_kiosk_key(const KioskQueue *queue);
+
+/* Seals `plain` (a serialised record), signs it and inserts it with a new
+ * random id in one transaction, together with an audit entry. The plain
+ * bytes are read, never copied or kept; the caller releases them (the bytes
+ * from record_serialize() wipe themselves). On success *ret_id (may be NULL)
+ * gets the id (free with g_free). */
+gboolean queue_store(KioskQueue *queue, GBytes *plain, gint64 now,
+                     char **ret_id, GError **error);
+
+/* The usual way in: sets the record's "queue.id", "queue.created" and
+ * "queue.kiosk_key" metadata (so the sealed content names its own envelope
+ * and signer), serialises it, stores it as queue_store() does and wipes the
+ * serialised copy. The record stays the caller's (free it right after). */
+gboolean queue_store_record(KioskQueue *queue, BkRecord *record, gint64 now,
+                            char **ret_id, GError **error);
+
+typedef struct {
+  guint n_records;     /* rows in the queue (none of them acknowledged) */
+  guint n_due;         /* of which an upload is due at `now` */
+  guint n_retrying;    /* of which at least one upload failed */
+  guint64 bytes;       /* total envelope bytes */
+  gint64 oldest_created; /* unix seconds; 0 when empty */
+  gint64 next_attempt;   /* earliest next_attempt; 0 when empty */
+} QueueStatus;
+
+gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
+                      GError **error);
+
+/* A queued record as the technician sees it: no personal data. */
+typedef struct {
+  char *id;
+  gint64 created;      /* unix seconds */
+  gint64 size;         /* envelope bytes */
+  char *sha256;        /* hex, of the envelope */
+  int attempts;        /* failed upload attempts so far */
+  gint64 next_attempt; /* unix seconds */
+  char *last_error;    /* of the last failed attempt, or NULL */
+} QueueEntry;
+
+/* "queued" (never tried) or "retrying" (at least one failure). */
+const char *queue_entry_state(const QueueEntry *entry);
+
+/* All queued records, oldest first: an array of QueueEntry*, freed by
+ * g_ptr_array_unref(). */
+GPtrArray *queue_list(KioskQueue *queue, GError **error);
+
+void queue_entry_free(QueueEntry *entry); /* accepts NULL */
+
+/* The envelope bytes of one queued record (what an upload sends), or NULL
+ * with G_IO_ERROR_NOT_FOUND. */
+GBytes *queue_get_envelope(KioskQueue *queue, const char *id, GError **error);
+
+typedef enum {
+  QUEUE_UPLOAD_DUE = 0,      /* only records whose next_attempt <= now */
+  QUEUE_UPLOAD_ALL = 1 << 0, /* every record (technician's manual upload) */
+} QueueUploadFlags;
+
+typedef struct {
+  char *id;
+  gboolean acknowledged; /* uploaded, acknowledged by hash, row deleted */
+  char *error;           /* why not, when not acknowledged */
+  int attempts;          /* failed attempts after this one */
+  gint64 next_attempt;   /* when not acknowledged */
+} QueueUploadItem;
+
+typedef struct {
+  guint n_acknowledged;
+  guint n_failed;
+  guint n_not_due;  /* left for later because of their backoff */
+  GPtrArray *items; /* QueueUploadItem*, in upload order */
+} QueueUploadReport;
+
+/* Uploads records to `target_url`. Supported now: "file:///folder" (the
+ * folder must exist: a missing mount must not look like a delivery). Each
+ * envelope is written as <id>.bkrec (atomically, so the back office never
+ * sees a partial file; the same id twice gives one file) and acknowledged
+ * by re-reading it and comparing its SHA-256 with the queued one; then the
+ * row is deleted (secure_delete wipes its pages). A failed record stays,
+ * with attempts + 1 and the next attempt scheduled by the backoff.
+ * Per-record failures are results (in the report), not errors: FALSE only
+ * for an unusable target URL (QUEUE_ERROR_TARGET) or a database error.
+ * *ret_report may be NULL; free it with queue_upload_report_free(). */
+gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
+                      QueueUploadFlags flags, QueueUploadReport **ret_report,
+                      GError **error);
+
+void queue_upload_report_free(QueueUploadReport *report); /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QueueUploadReport, queue_upload_report_free)
+
+/* Technician's purge. Acknowledged records are deleted when acknowledged,
+ * so normally there is nothing to purge: *ret_n_acknowledged is then 0.
+ * With `force_unacknowledged` every queued record (never delivered!) is
+ * deleted too and counted in *ret_n_unacknowledged; this is audited. */
+gboolean queue_purge(KioskQueue *queue, gboolean force_unacknowledged,
+                     gint64 now, guint *ret_n_acknowledged,
+                     guint *ret_n_unacknowledged, GError **error);
+
+/* Seconds until the next attempt after `attempts` failures (>= 1). */
+gint64 queue_backoff_delay(int attempts);
+
+/* Checks that `target_url` is a target queue_upload() can use (scheme and
+ * form; not whether it is reachable). FALSE with QUEUE_ERROR_TARGET. */
+gboolean queue_check_target(const char *target_url, GError **error);
+
+/* A file:// URL for a folder path (relative paths made absolute). */
+char *queue_target_for_folder(const char *folder);

@@ -1,0 +1,150 @@
+/* The uploader thread (see uploader.h): sleeps on a condition variable until
+ * its interval has passed, it is kicked or it is stopped; each pass is one
+ * queue_upload() of the due records on the thread's own connection. */
+#include "uploader.h"
+
+#include "db.h"
+#include "queue.h"
+
+struct _KioskUploader {
+  sqlite3 *db;
+  KioskQueue *queue;
+  char *target_url;
+  gint64 interval_us;
+  GThread *thread;
+
+  GMutex lock; /* guards everything below */
+  GCond cond;
+  gboolean stop;
+  gboolean kicked;
+  UploaderStats stats;
+};
+
+static void uploader_pass(KioskUploader *uploader)
+{
+  g_autoptr(QueueUploadReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  gboolean ok;
+
+  ok = queue_upload(uploader->queue, uploader->target_url, now,
+                    QUEUE_UPLOAD_DUE, &report, &error);
+
+  g_mutex_lock(&uploader->lock);
+  uploader->stats.last_pass = now;
+  uploader->stats.n_passes++;
+  if (!ok) {
+    g_free(uploader->stats.last_error);
+    uploader->stats.last_error = g_strdup(error->message);
+  } else {
+    uploader->stats.n_acknowledged += report->n_acknowledged;
+    uploader->stats.n_failed += report->n_failed;
+    for (guint i = 0; i < report->items->len; i++) {
+      QueueUploadItem *item = g_ptr_array_index(report->items, i);
+      if (item->error) {
+        g_free(uploader->stats.last_error);
+        uploader->stats.last_error = g_strdup(item->error);
+      }
+    }
+  }
+  g_mutex_unlock(&uploader->lock);
+  if (!ok)
+    g_debug("upload pass failed: %s", error->message);
+}
+
+static gpointer uploader_thread(gpointer data)
+{
+  KioskUploader *uploader = data;
+  gint64 deadline = g_get_monotonic_time(); /* first pass at once */
+
+  g_mutex_lock(&uploader->lock);
+  while (!uploader->stop) {
+    if (!uploader->kicked && g_get_monotonic_time() < deadline) {
+      g_cond_wait_until(&uploader->cond, &uploader->lock, deadline);
+      continue; /* re-check stop, kick and the deadline */
+    }
+    uploader->kicked = FALSE;
+    g_mutex_unlock(&uploader->lock);
+    uploader_pass(uploader);
+    deadline = g_get_monotonic_time() + uploader->interval_us;
+    g_mutex_lock(&uploader->lock);
+  }
+  g_mutex_unlock(&uploader->lock);
+  return NULL;
+}
+
+static void uploader_free(KioskUploader *uploader)
+{
+  queue_close(uploader->queue);
+  db_close(uploader->db);
+  g_free(uploader->target_url);
+  g_free(uploader->stats.last_error);
+  g_mutex_clear(&uploader->lock);
+  g_cond_clear(&uploader->cond);
+  g_free(uploader);
+}
+
+KioskUploader *uploader_start(const char *database_path, const char *state_dir,
+                              const char *backoffice_public_key,
+                              const char *target_url, guint interval_s,
+                              GError **error)
+{
+  KioskUploader *uploader;
+
+  g_return_val_if_fail(database_path != NULL, NULL);
+  g_return_val_if_fail(state_dir != NULL, NULL);
+  g_return_val_if_fail(interval_s > 0, NULL);
+
+  if (!queue_check_target(target_url, error))
+    return NULL;
+  uploader = g_new0(KioskUploader, 1);
+  g_mutex_init(&uploader->lock);
+  g_cond_init(&uploader->cond);
+  uploader->target_url = g_strdup(target_url);
+  uploader->interval_us = (gint64)interval_s * G_USEC_PER_SEC;
+  uploader->db = db_open(database_path, error);
+  if (uploader->db)
+    uploader->queue = queue_open(uploader->db, state_dir,
+                                 backoffice_public_key, error);
+  if (!uploader->queue) {
+    uploader_free(uploader);
+    return NULL;
+  }
+  uploader->thread = g_thread_try_new("uploader", uploader_thread, uploader,
+                                      error);
+  if (!uploader->thread) {
+    uploader_free(uploader);
+    return NULL;
+  }
+  return uploader;
+}
+
+void uploader_kick(KioskUploader *uploader)
+{
+  g_return_if_fail(uploader != NULL);
+  g_mutex_lock(&uploader->lock);
+  uploader->kicked = TRUE;
+  g_cond_signal(&uploader->cond);
+  g_mutex_unlock(&uploader->lock);
+}
+
+void uploader_get_stats(KioskUploader *uploader, UploaderStats *ret_stats)
+{
+  g_return_if_fail(uploader != NULL && ret_stats != NULL);
+  g_mutex_lock(&uploader->lock);
+  *ret_stats = uploader->stats;
+  ret_stats->last_error = g_strdup(uploader->stats.last_error);
+  g_mutex_unlock(&uploader->lock);
+}
+
+void uploader_stop(KioskUploader *uploader)
+{
+  if (!uploader)
+    return;
+  g_mutex_lock(&uploader->lock);
+  uploader->stop = TRUE;
+  g_cond_signal(&uploader->cond);
+  g_mutex_unlock(&uploader->lock);
+  g_thread_join(uploader->thread);
+  uploader_free(uploader);
+}
