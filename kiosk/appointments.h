@@ -67,3 +67,8 @@ gboolean appointments_import_data(sqlite3 *db, const char *json, gssize len,
  * The comparison takes the same time wherever a code differs. */
 Appointment *appointments_lookup(sqlite3 *db, const char *code,
                                  GError **error);
+
+/* Every stored appointment (Appointment*, with persons), ordered by start
+ * time; free with g_ptr_array_unref. For the technician's list, which shows
+ * no personal data. NULL and `error` on a database error. */
+GPtrArray *appointments_list(sqlite3 *db, GError **error);
