@@ -6,7 +6,10 @@
 
 /* Each command is defined in its kiosk/cmd-*.c file. */
 
+extern const KioskCommand kiosk_cmd_appointments;
+
 const KioskCommand *const kiosk_commands[] = {
+  &kiosk_cmd_appointments,
   NULL,
 };
 

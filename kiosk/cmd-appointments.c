@@ -1,0 +1,162 @@
+/* `biokiosk appointments import FILE` and `biokiosk appointments list`: the
+ * technician's way to load the day's schedule (docs/schedule.md) into the
+ * kiosk's database and to see what is there. The list shows code, location,
+ * start and the number of persons, never names or dates of birth. */
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "appointments.h"
+#include "commands.h"
+#include "config.h"
+#include "db.h"
+
+#define CMD "appointments"
+
+static void print_list_json(const Appointment *appointment)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *start =
+      g_date_time_format(appointment->start, "%Y-%m-%dT%H:%M:%S%:z");
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "code");
+  json_builder_add_string_value(b, appointment->code);
+  json_builder_set_member_name(b, "location_id");
+  json_builder_add_string_value(b, appointment->location_id);
+  json_builder_set_member_name(b, "location_name");
+  json_builder_add_string_value(b, appointment->location_name);
+  json_builder_set_member_name(b, "start");
+  json_builder_add_string_value(b, start);
+  json_builder_set_member_name(b, "persons");
+  json_builder_add_int_value(b, appointment->persons->len);
+  json_builder_end_object(b);
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+static int appointments_cmd_list(sqlite3 *db, gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = appointments_list(db, &error);
+
+  if (!list)
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!json)
+    printf("%-12s  %-10s  %-25s  %s\n", "CODE", "LOCATION", "START",
+           "PERSONS");
+  for (guint i = 0; i < list->len; i++) {
+    const Appointment *appointment = g_ptr_array_index(list, i);
+
+    if (json) {
+      print_list_json(appointment);
+    } else {
+      g_autofree char *start =
+          g_date_time_format(appointment->start, "%Y-%m-%dT%H:%M:%S%:z");
+      printf("%-12s  %-10s  %-25s  %u\n", appointment->code,
+             appointment->location_id, start, appointment->persons->len);
+    }
+  }
+  return EXIT_OK;
+}
+
+static int appointments_run(int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  g_autofree char *database = NULL;
+  g_auto(GStrv) sets = NULL;
+  g_auto(GStrv) args = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Configuration file (default: the built-in one)", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
+    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
+      "Database file instead of paths.database (relative to the current "
+      "folder)", "PATH" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "list: one JSON object per line and appointment", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
+      NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("import FILE | list - the appointment schedule");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = NULL;
+  g_autofree char *db_path = NULL;
+  sqlite3 *db = NULL;
+  guint n_args;
+  int status;
+
+  g_option_context_set_description(
+      ctx, "import FILE  adds the appointments of a JSON schedule "
+           "(docs/schedule.md);\n"
+           "             nothing is imported when any of it is invalid.\n"
+           "list         shows code, location, start and number of persons.\n");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+
+  n_args = args ? g_strv_length(args) : 0;
+  if (n_args == 0)
+    return kiosk_usage_error(CMD, "expected 'import FILE' or 'list' (see "
+                                  "'biokiosk appointments --help')");
+  if (strcmp(args[0], "import") == 0) {
+    if (n_args != 2)
+      return kiosk_usage_error(CMD, "import takes exactly one FILE");
+  } else if (strcmp(args[0], "list") == 0) {
+    if (n_args != 1)
+      return kiosk_usage_error(CMD, "list takes no arguments");
+  } else {
+    return kiosk_usage_error(CMD, "unknown action '%s' (expected import or "
+                                  "list)", args[0]);
+  }
+
+  config = config_load(config_path, &error);
+  if (!config)
+    return kiosk_usage_error(CMD, "%s", error->message);
+  for (gsize i = 0; sets && sets[i]; i++)
+    if (!config_override(config, sets[i], &error))
+      return kiosk_usage_error(CMD, "%s", error->message);
+
+  /* A path typed on the command line is relative to where it was typed. */
+  db_path = database ? g_canonicalize_filename(database, NULL)
+                     : config_resolve_path(config, config->database);
+  db = db_open(db_path, &error);
+  if (!db)
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!appointments_init(db, &error)) {
+    db_close(db);
+    return kiosk_usage_error(CMD, "%s", error->message);
+  }
+
+  if (strcmp(args[0], "import") == 0) {
+    guint count = 0;
+
+    if (appointments_import_file(db, args[1], &count, &error)) {
+      printf("imported %u appointment%s from %s\n", count,
+             count == 1 ? "" : "s", args[1]);
+      status = EXIT_OK;
+    } else {
+      status = kiosk_usage_error(CMD, "%s", error->message);
+    }
+  } else {
+    status = appointments_cmd_list(db, json);
+  }
+  db_close(db);
+  return status;
+}
+
+const KioskCommand kiosk_cmd_appointments = {
+  .name = "appointments",
+  .summary = "Import the appointment schedule, or list it",
+  .run = appointments_run,
+};
