@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -498,7 +497,7 @@ char *config_resolve_path(const KioskConfig *config, const char *path)
   /* Failure shows up, with its reason, when the caller opens the file. */
   if (g_mkdir_with_parents(state_dir, 0700) != 0)
     g_debug("cannot create %s: %s", state_dir, g_strerror(errno));
-  if (!*path)
+  if (!*path || strcmp(path, ".") == 0)
     return g_steal_pointer(&state_dir);
   return g_build_filename(state_dir, path, NULL);
 }

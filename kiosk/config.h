@@ -71,7 +71,8 @@ gboolean config_override(KioskConfig *config, const char *assignment,
                          GError **error);
 
 /* `path` made absolute against state_dir (which is created, mode 0700).
- * Returns a new string. */
+ * Absolute paths and ":memory:" are returned as they are; "" and "." give
+ * state_dir itself. Returns a new string. */
 char *config_resolve_path(const KioskConfig *config, const char *path);
 
 /* The embedded default file's text (for `biokiosk config dump`, tests). */

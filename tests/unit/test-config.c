@@ -383,6 +383,9 @@ static void test_resolve_path(void)
   g_assert_cmpstr(mem, ==, ":memory:");
   dir = config_resolve_path(config, "");
   g_assert_cmpstr(dir, ==, state);
+  g_clear_pointer(&dir, g_free);
+  dir = config_resolve_path(config, ".");
+  g_assert_cmpstr(dir, ==, state);
 }
 
 static void test_resolve_default_state_dir(void)
