@@ -1,30 +1,328 @@
 /* biokiosk's entry point and composition root: picks the subcommand and, for
  * the commands that show screens (run, demo), wires the SDL front end (ui/)
- * to the application core. The only file that sees both kiosk/ and ui/. */
-#include <glib.h>
+ * to the application core through the Frontend interface. The only file that
+ * sees both kiosk/ and ui/. */
+#include <gio/gio.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
+#include "appointments.h"
 #include "bk-config.h"
 #include "commands.h"
+#include "config.h"
+#include "demo-media.h"
+#include "resources.h"
 #include "ui.h"
+
+#define DEMO_CODE "48213907"
+#define DEMO_MARKER ".biokiosk-demo"
+
+/* ---- the SDL front end behind the Frontend interface -------------------- */
+
+static void fe_render(gpointer data, const KioskView *view)
+{
+  ui_render(data, view);
+}
+
+static gboolean fe_next_intent(gpointer data, int timeout_ms,
+                               KioskIntent *ret_intent)
+{
+  return ui_next_intent(data, timeout_ms, ret_intent);
+}
+
+static gboolean fe_press(gpointer data, const char *target)
+{
+  return ui_press(data, target);
+}
+
+static gboolean fe_screenshot(gpointer data, const char *path, GError **error)
+{
+  return ui_screenshot(data, path, error);
+}
+
+static Frontend frontend_for(Ui *ui)
+{
+  return (Frontend){
+    .render = fe_render,
+    .next_intent = fe_next_intent,
+    .press = fe_press,
+    .screenshot = fe_screenshot,
+    .data = ui,
+  };
+}
+
+/* ---- options both screen commands share ---------------------------------- */
+
+typedef struct {
+  char *config_path;
+  char **sets;
+  gboolean headless;
+} ScreenOptions;
+
+static void screen_options_clear(ScreenOptions *o)
+{
+  g_free(o->config_path);
+  g_strfreev(o->sets);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ScreenOptions, screen_options_clear)
+
+static void add_screen_options(GOptionContext *ctx, ScreenOptions *o)
+{
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path,
+      "Configuration file (default: the built-in defaults)", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &o->sets,
+      "Override one configuration key, e.g. kiosk.idle_timeout_s=120",
+      "GROUP.KEY=VALUE" },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &o->headless,
+      "Render off screen even when a display is available", NULL },
+    { NULL },
+  };
+  g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+static KioskConfig *load_config(const ScreenOptions *o, GError **error)
+{
+  g_autoptr(KioskConfig) config = config_load(o->config_path, error);
+
+  if (!config)
+    return NULL;
+  for (char **s = o->sets; s && *s; s++)
+    if (!config_override(config, *s, error))
+      return NULL;
+  return g_steal_pointer(&config);
+}
+
+static Ui *open_ui(const KioskConfig *config, gboolean headless,
+                   GError **error)
+{
+  UiOptions options = {
+    .width = 1280,
+    .height = 800,
+    .headless = headless,
+    .font_path = BK_FONT_PATH,
+    .location = config->location_name,
+  };
+  return ui_new(&options, error);
+}
+
+/* ---- biokiosk run ------------------------------------------------------------ */
+
+/* --exit-after-first-frame: report when the check-in screen was first
+ * presented, on CLOCK_MONOTONIC (comparable across processes, so bench/ can
+ * subtract the moment it started us), and stop. */
+static gboolean first_frame(gpointer data)
+{
+  gboolean *exit_now = data;
+
+  if (!*exit_now)
+    return TRUE;
+  fprintf(stderr, "first-frame-monotonic-us %" G_GINT64_FORMAT "\n",
+          g_get_monotonic_time());
+  return FALSE;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+  g_auto(ScreenOptions) o = { 0 };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- the touchscreen kiosk");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = NULL;
+  g_autoptr(Ui) ui = NULL;
+  App *app;
+  Frontend fe;
+  int status;
+  gboolean once = FALSE;
+  const GOptionEntry extra[] = {
+    { "exit-after-first-frame", 0, 0, G_OPTION_ARG_NONE, &once,
+      "Quit as soon as the check-in screen is shown (start-up check)", NULL },
+    { NULL },
+  };
+
+  add_screen_options(ctx, &o);
+  g_option_context_add_main_entries(ctx, extra, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return kiosk_usage_error("run", "%s", error->message);
+  if (argc > 1)
+    return kiosk_usage_error("run", "unexpected argument '%s'", argv[1]);
+  config = load_config(&o, &error);
+  if (!config)
+    return kiosk_usage_error("run", "%s", error->message);
+  ui = open_ui(config, o.headless, &error);
+  if (!ui)
+    return kiosk_usage_error("run", "%s", error->message);
+  app = app_new(config, &error);
+  if (!app)
+    return kiosk_usage_error("run", "%s", error->message);
+  fe = frontend_for(ui);
+  status = app_run(app, &fe, first_frame, &once);
+  app_free(app);
+  return status;
+}
+
+/* ---- biokiosk demo ----------------------------------------------------------- */
+
+/* Clears a state folder a previous demo left, and only such a folder. */
+static gboolean demo_prepare_state(const char *state_dir, GError **error)
+{
+  g_autofree char *marker = g_build_filename(state_dir, DEMO_MARKER, NULL);
+
+  if (g_file_test(state_dir, G_FILE_TEST_IS_DIR)) {
+    if (!g_file_test(marker, G_FILE_TEST_EXISTS)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                  "%s exists and was not made by a demo; choose another --out",
+                  state_dir);
+      return FALSE;
+    }
+    if (!demo_media_remove_tree(state_dir, error))
+      return FALSE;
+  }
+  if (g_mkdir_with_parents(state_dir, 0700) < 0 ||
+      !g_file_set_contents(marker, "biokiosk demo state\n", -1, error)) {
+    if (error && !*error)
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create %s",
+                  state_dir);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+  g_auto(ScreenOptions) o = { 0 };
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("- one appointment end to end, simulated devices");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = NULL;
+  g_autoptr(Ui) ui = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *state_dir = NULL;
+  g_autofree char *screens = NULL;
+  g_autofree char *set_state = NULL;
+  g_autofree char *media = NULL;
+  g_autofree char *outbox = NULL;
+  g_auto(GStrv) ids = NULL;
+  guint imported = 0;
+  guint delivered = 0;
+  App *app;
+  Frontend fe;
+  const GOptionEntry extra[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+      "Folder for screenshots and the demo's state (default: biokiosk-demo)",
+      "DIR" },
+    { "code", 0, 0, G_OPTION_ARG_STRING, &code,
+      "Appointment code to check in with (default: the sample family)",
+      "CODE" },
+    { NULL },
+  };
+
+  add_screen_options(ctx, &o);
+  g_option_context_add_main_entries(ctx, extra, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return kiosk_usage_error("demo", "%s", error->message);
+  if (argc > 1)
+    return kiosk_usage_error("demo", "unexpected argument '%s'", argv[1]);
+  if (!out)
+    out = g_strdup("biokiosk-demo");
+  if (!code)
+    code = g_strdup(DEMO_CODE);
+  if (!g_path_is_absolute(out)) {
+    g_autofree char *cwd = g_get_current_dir();
+    char *abs = g_build_filename(cwd, out, NULL);
+    g_free(out);
+    out = abs;
+  }
+  state_dir = g_build_filename(out, "state", NULL);
+  screens = g_build_filename(out, "screens", NULL);
+  config = load_config(&o, &error);
+  if (!config)
+    return kiosk_usage_error("demo", "%s", error->message);
+  set_state = g_strdup_printf("paths.state_dir=%s", state_dir);
+  if (!demo_prepare_state(state_dir, &error) ||
+      !config_override(config, set_state, &error))
+    return kiosk_usage_error("demo", "%s", error->message);
+  /* The simulated camera serves the demo's portrait. */
+  media = config_resolve_path(
+      config, g_hash_table_lookup(config->camera_options, "folder")
+                  ? g_hash_table_lookup(config->camera_options, "folder")
+                  : "demo-media/camera");
+  if (g_str_equal(config->camera_backend, "sim") &&
+      !demo_media_write_portraits(media, &error))
+    return kiosk_usage_error("demo", "%s", error->message);
+  if (g_file_test(screens, G_FILE_TEST_IS_DIR) &&
+      !demo_media_remove_tree(screens, &error))
+    return kiosk_usage_error("demo", "%s", error->message);
+
+  ui = open_ui(config, o.headless, &error);
+  if (!ui)
+    return kiosk_usage_error("demo", "%s", error->message);
+  app = app_new(config, &error);
+  if (!app)
+    return kiosk_usage_error("demo", "%s", error->message);
+  if (!appointments_import_data(app_database(app), resources_sample_schedule(),
+                                -1, &imported, &error)) {
+    app_free(app);
+    return kiosk_usage_error("demo", "sample schedule: %s", error->message);
+  }
+  fe = frontend_for(ui);
+  ids = app_demo(app, &fe, code, NULL, screens, &error);
+  if (!ids) {
+    app_free(app);
+    fprintf(stderr, "biokiosk demo: %s\n", error->message);
+    return EXIT_NEGATIVE;
+  }
+  outbox = config_resolve_path(config, config->outbox);
+  if (!app_upload(app, &delivered, &error)) {
+    app_free(app);
+    fprintf(stderr, "biokiosk demo: upload: %s\n", error->message);
+    return EXIT_NEGATIVE;
+  }
+  app_free(app);
+
+  printf("screens: %s\n", screens);
+  for (char **id = ids; *id; id++)
+    printf("record: %s\n", *id);
+  printf("outbox: %s (%u delivered)\n", outbox, delivered);
+  printf("open a record (back-office side): biokiosk record open "
+         "--secret-key %s/backoffice-demo.sk %s/<record>.bkrec\n",
+         state_dir, outbox);
+  return EXIT_OK;
+}
+
+/* ---- dispatch ----------------------------------------------------------------- */
+
+static const KioskCommand screen_commands[] = {
+  { "run", "The touchscreen kiosk (the default command)", cmd_run },
+  { "demo", "One appointment end to end with simulated devices", cmd_demo },
+};
+
+static const KioskCommand *find_command(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(screen_commands); i++)
+    if (g_str_equal(screen_commands[i].name, name))
+      return &screen_commands[i];
+  return kiosk_command_find(name);
+}
 
 static void print_help(FILE *out)
 {
-  fprintf(out,
-          "Usage: biokiosk [COMMAND] [OPTION...]\n"
-          "\n"
-          "Biometric capture kiosk for an IND desk.\n"
-          "\n"
-          "Commands:\n");
+  fprintf(out, "Usage: biokiosk [COMMAND] [OPTION...]\n\n"
+               "Biometric capture kiosk for an IND desk.\n\n"
+               "Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(screen_commands); i++)
+    fprintf(out, "  %-16s %s\n", screen_commands[i].name,
+            screen_commands[i].summary);
   for (gsize i = 0; kiosk_commands[i]; i++)
     fprintf(out, "  %-16s %s\n", kiosk_commands[i]->name,
             kiosk_commands[i]->summary);
-  fprintf(out,
-          "\n"
-          "Run 'biokiosk COMMAND --help' for a command's options.\n");
+  fprintf(out, "\nRun 'biokiosk COMMAND --help' for a command's options.\n"
+               "Exit status: 0 success, 1 a negative verdict, 2 usage or "
+               "input error.\n");
 }
 
 int main(int argc, char **argv)
@@ -32,24 +330,27 @@ int main(int argc, char **argv)
   const KioskCommand *command;
 
   setlocale(LC_ALL, "");
-  if (argc < 2) {
-    command = kiosk_command_find("run");
-    if (!command)
-      return kiosk_usage_error(NULL, "no 'run' command in this build");
-    return command->run(argc, argv);
+  if (argc < 2 || argv[1][0] == '-') {
+    if (argc >= 2 && (g_str_equal(argv[1], "--help") ||
+                      g_str_equal(argv[1], "-h"))) {
+      print_help(stdout);
+      return EXIT_OK;
+    }
+    if (argc >= 2 && g_str_equal(argv[1], "--version")) {
+      printf("biokiosk %s\n", BK_VERSION);
+      return EXIT_OK;
+    }
+    /* No command: run, with any options given. */
+    return cmd_run(argc, argv);
   }
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-      strcmp(argv[1], "help") == 0) {
+  if (g_str_equal(argv[1], "help")) {
     print_help(stdout);
     return EXIT_OK;
   }
-  if (strcmp(argv[1], "--version") == 0) {
-    printf("biokiosk %s\n", BK_VERSION);
-    return EXIT_OK;
-  }
-  command = kiosk_command_find(argv[1]);
+  command = find_command(argv[1]);
   if (!command)
-    return kiosk_usage_error(NULL, "unknown command '%s' (see 'biokiosk --help')",
+    return kiosk_usage_error(NULL,
+                             "unknown command '%s' (see 'biokiosk --help')",
                              argv[1]);
   return command->run(argc - 1, argv + 1);
 }

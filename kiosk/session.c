@@ -1158,7 +1158,8 @@ done:
 static void reasons_lines(Session *s)
 {
   for (guint i = 0; i < s->reasons->len; i++)
-    line(s, keep(s, session_reason_text(g_ptr_array_index(s->reasons, i))));
+    line(s, keep(s, session_reason_text(g_ptr_array_index(s->reasons, i),
+                                        s->config->language)));
 }
 
 static void person_header(Session *s)
@@ -1405,6 +1406,7 @@ static void view_review(Session *s)
   steps(s, SESSION_REVIEW);
   v->title = _("Desk officer: check and approve");
   v->image = view_image(&s->image);
+  v->signature = view_image(&s->signature);
   view_fingers(s);
   line(s, keep(s, g_strdup_printf(_("Photo: %s"),
                                   p->photo_override

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "fpreader.h"
+#include "photo.h"
 
 const char *finger_label(int finger)
 {
@@ -39,8 +40,12 @@ static const ReasonText reason_texts[] = {
   { "no_finger", N_("No finger was found on the reader.") },
 };
 
-char *session_reason_text(const char *code)
+char *session_reason_text(const char *code, const char *lang)
 {
+  const char *photo = photo_reason_message(code, lang);
+
+  if (photo)
+    return g_strdup(photo);
   for (gsize i = 0; i < G_N_ELEMENTS(reason_texts); i++)
     if (g_strcmp0(reason_texts[i].code, code) == 0)
       return g_strdup(_(reason_texts[i].text));

@@ -8,6 +8,7 @@
 /* "right index finger" etc. for a FingerPosition; static string. */
 const char *finger_label(int finger);
 
-/* A sentence for a reason code, in the kiosk's language; newly allocated.
- * Unknown codes come back as the code itself (never NULL). */
-char *session_reason_text(const char *code);
+/* A sentence for a reason code in `lang` ("nl" or "en"); newly allocated.
+ * Photo validator codes use capture/'s own messages. Unknown codes come back
+ * as the code itself (never NULL). */
+char *session_reason_text(const char *code, const char *lang);

@@ -1,0 +1,167 @@
+/* Drawing the synthetic portrait: a few shaded ellipses and strokes placed in
+ * the proportions of an adult face (eyes at half the head height, eye
+ * distance about 0.46 of the face width), then deterministic sensor noise so that it looks like a photograph to the
+ * validator's detectors rather than like flat clip art. */
+#include "portrait.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  double r, g, b;
+} Rgb;
+
+static Rgb rgb(guint32 hex)
+{
+  return (Rgb){ (hex >> 16) & 0xff, (hex >> 8) & 0xff, hex & 0xff };
+}
+
+static Rgb shade(Rgb c, double f)
+{
+  return (Rgb){ c.r * f, c.g * f, c.b * f };
+}
+
+static void put(BkImage *im, int x, int y, Rgb c, double alpha)
+{
+  guint8 *p;
+
+  if (x < 0 || y < 0 || x >= im->width || y >= im->height || alpha <= 0)
+    return;
+  alpha = MIN(alpha, 1.0);
+  p = image_pixel(im, x, y);
+  p[0] = (guint8)CLAMP(p[0] + (c.r - p[0]) * alpha, 0, 255);
+  p[1] = (guint8)CLAMP(p[1] + (c.g - p[1]) * alpha, 0, 255);
+  p[2] = (guint8)CLAMP(p[2] + (c.b - p[2]) * alpha, 0, 255);
+}
+
+/* A filled ellipse with a soft (antialiased) edge; `light` shades it from
+ * the centre (1.0) towards the rim (1.0 - light). */
+static void ellipse(BkImage *im, double cx, double cy, double rx, double ry,
+                    Rgb c, double light, double alpha)
+{
+  int x0 = (int)floor(cx - rx - 2), x1 = (int)ceil(cx + rx + 2);
+  int y0 = (int)floor(cy - ry - 2), y1 = (int)ceil(cy + ry + 2);
+  double edge = 1.5 / MIN(rx, ry);
+
+  for (int y = y0; y <= y1; y++) {
+    for (int x = x0; x <= x1; x++) {
+      double dx = (x - cx) / rx, dy = (y - cy) / ry;
+      double d = sqrt(dx * dx + dy * dy);
+      double a = CLAMP((1.0 - d) / edge, 0.0, 1.0);
+      if (a > 0)
+        put(im, x, y, shade(c, 1.0 - light * d * d), a * alpha);
+    }
+  }
+}
+
+/* A thick soft line from (x0,y0) to (x1,y1). */
+static void stroke(BkImage *im, double x0, double y0, double x1, double y1,
+                   double width, Rgb c, double alpha)
+{
+  double len = hypot(x1 - x0, y1 - y0);
+  int steps = (int)(len * 2) + 1;
+
+  for (int i = 0; i <= steps; i++) {
+    double t = (double)i / steps;
+    ellipse(im, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, width / 2, width / 2,
+            c, 0.0, alpha);
+  }
+}
+
+static void eye(BkImage *im, double cx, double cy, double w, Rgb skin)
+{
+  /* socket shadow, white, iris, pupil, highlight, upper lid line */
+  ellipse(im, cx, cy - w * 0.05, w * 0.75, w * 0.42, shade(skin, 0.78), 0.2,
+          0.8);
+  ellipse(im, cx, cy, w * 0.5, w * 0.22, rgb(0xf2eeea), 0.1, 1.0);
+  ellipse(im, cx, cy, w * 0.2, w * 0.2, rgb(0x5a3b22), 0.3, 1.0);
+  ellipse(im, cx, cy, w * 0.09, w * 0.09, rgb(0x120c08), 0.0, 1.0);
+  ellipse(im, cx + w * 0.06, cy - w * 0.06, w * 0.035, w * 0.035,
+          rgb(0xffffff), 0.0, 0.9);
+  stroke(im, cx - w * 0.5, cy - w * 0.05, cx, cy - w * 0.22, w * 0.06,
+         rgb(0x2a1a12), 0.9);
+  stroke(im, cx, cy - w * 0.22, cx + w * 0.5, cy - w * 0.05, w * 0.06,
+         rgb(0x2a1a12), 0.9);
+}
+
+void portrait_style_default(PortraitStyle *s)
+{
+  s->skin = 0xd9a785;
+  s->hair = 0x3b2618;
+  s->clothing = 0x233a5e;
+  s->background = 0xf4f4f2;
+  s->head_scale = 0.8;
+  s->offset_x = 0.0;
+}
+
+BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
+{
+  BkImage *im = image_new(width, height, 3);
+  Rgb bg = rgb(style->background), skin = rgb(style->skin);
+  Rgb hair = rgb(style->hair), cloth = rgb(style->clothing);
+  double u = height * 0.30 * style->head_scale; /* head half-height */
+  double cx = width / 2.0 + style->offset_x * width;
+  double cy = height * 0.47;                    /* head centre */
+  double fw = u * 0.74;                         /* face half-width */
+  double eye_y = cy - u * 0.02, eye_dx = fw * 0.46, eye_w = fw * 0.34;
+  guint32 noise = 0x2545f491u;
+
+  g_return_val_if_fail(im, NULL);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      put(im, x, y, bg, 1.0);
+
+  /* shoulders and neck */
+  ellipse(im, cx, height * 1.08, width * 0.46, height * 0.3, cloth, 0.35, 1.0);
+  ellipse(im, cx, cy + u * 0.95, fw * 0.55, u * 0.45, shade(skin, 0.86), 0.2,
+          1.0);
+  /* hair behind the head, ears, face */
+  ellipse(im, cx, cy - u * 0.12, fw * 1.16, u * 0.98, hair, 0.3, 1.0);
+  ellipse(im, cx - fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
+          shade(skin, 0.9), 0.3, 1.0);
+  ellipse(im, cx + fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
+          shade(skin, 0.9), 0.3, 1.0);
+  ellipse(im, cx, cy + u * 0.05, fw, u * 0.9, skin, 0.28, 1.0);
+  /* fringe */
+  ellipse(im, cx, cy - u * 0.78, fw * 0.95, u * 0.26, hair, 0.2, 1.0);
+  /* brows, eyes */
+  stroke(im, cx - eye_dx - eye_w * 0.6, eye_y - u * 0.16, cx - eye_dx + eye_w * 0.6,
+         eye_y - u * 0.19, u * 0.045, rgb(0x2e1c12), 0.95);
+  stroke(im, cx + eye_dx - eye_w * 0.6, eye_y - u * 0.19, cx + eye_dx + eye_w * 0.6,
+         eye_y - u * 0.16, u * 0.045, rgb(0x2e1c12), 0.95);
+  eye(im, cx - eye_dx, eye_y, eye_w, skin);
+  eye(im, cx + eye_dx, eye_y, eye_w, skin);
+  /* nose: bridge highlight, side shadow, tip, nostrils */
+  ellipse(im, cx, eye_y + u * 0.2, fw * 0.1, u * 0.22, shade(skin, 1.08), 0.0,
+          0.5);
+  stroke(im, cx - fw * 0.1, eye_y + u * 0.1, cx - fw * 0.13, eye_y + u * 0.33,
+         u * 0.03, shade(skin, 0.8), 0.5);
+  ellipse(im, cx, eye_y + u * 0.38, fw * 0.14, u * 0.07, shade(skin, 0.97),
+          0.2, 1.0);
+  ellipse(im, cx - fw * 0.08, eye_y + u * 0.42, fw * 0.04, u * 0.02,
+          rgb(0x4a2a1c), 0.0, 0.9);
+  ellipse(im, cx + fw * 0.08, eye_y + u * 0.42, fw * 0.04, u * 0.02,
+          rgb(0x4a2a1c), 0.0, 0.9);
+  /* mouth: closed, neutral */
+  ellipse(im, cx, eye_y + u * 0.6, fw * 0.3, u * 0.045, rgb(0xa4574f), 0.2,
+          1.0);
+  stroke(im, cx - fw * 0.28, eye_y + u * 0.6, cx + fw * 0.28, eye_y + u * 0.6,
+         u * 0.012, rgb(0x5e2a26), 0.9);
+  /* chin shadow */
+  ellipse(im, cx, cy + u * 0.9, fw * 0.5, u * 0.06, shade(skin, 0.85), 0.0,
+          0.35);
+
+  /* Deterministic sensor noise and skin texture (xorshift), +-6 levels:
+   * a real camera frame has fine detail everywhere. */
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++) {
+      guint8 *p = image_pixel(im, x, y);
+      noise ^= noise << 13;
+      noise ^= noise >> 17;
+      noise ^= noise << 5;
+      int n = (int)(noise % 13) - 6;
+      for (int c = 0; c < 3; c++)
+        p[c] = (guint8)CLAMP(p[c] + n, 0, 255);
+    }
+  return im;
+}

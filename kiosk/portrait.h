@@ -1,0 +1,22 @@
+/* A synthetic passport portrait, drawn by code: a head and shoulders against
+ * the white studio background, lit evenly, for the demo's simulated camera
+ * and for tests. No real person's face is involved. */
+#pragma once
+
+#include "image.h"
+
+typedef struct {
+  guint32 skin;        /* 0xRRGGBB */
+  guint32 hair;
+  guint32 clothing;
+  guint32 background;
+  double head_scale;   /* 1.0 = chin-to-crown about 60 % of the height */
+  double offset_x;     /* head centre, fraction of width from the middle */
+} PortraitStyle;
+
+/* The demo's default look. */
+void portrait_style_default(PortraitStyle *ret_style);
+
+/* Draws the portrait as an RGB image of width x height (portrait
+ * orientation works best, e.g. 1200 x 1600). Deterministic. */
+BkImage *portrait_draw(int width, int height, const PortraitStyle *style);

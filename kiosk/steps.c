@@ -1,0 +1,285 @@
+/* The processing behind each capture step, on the device worker threads, and
+ * the assembly of a person's record. See steps.h. */
+#include "steps.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "fpquality.h"
+#include "fpreader.h"
+#include "jpegio.h"
+#include "pad.h"
+#include "photo.h"
+#include "pngio.h"
+#include "record.h"
+#include "signature.h"
+
+#define SIGNATURE_RENDER_W 900
+#define SIGNATURE_RENDER_H 300
+#define CROP_JPEG_QUALITY 92
+
+void photo_outcome_clear(PhotoOutcome *o)
+{
+  g_clear_pointer(&o->camera_jpeg, g_bytes_unref);
+  g_clear_pointer(&o->crop, image_free);
+  g_clear_pointer(&o->display, image_free);
+  g_clear_pointer(&o->reasons, g_strfreev);
+  g_clear_pointer(&o->measures, g_variant_unref);
+  o->accepted = o->referred = FALSE;
+}
+
+void signature_outcome_clear(SignatureOutcome *o)
+{
+  if (o->samples) {
+    explicit_bzero(o->samples->data,
+                   (gsize)o->samples->len * sizeof(PadSample));
+    g_clear_pointer(&o->samples, g_array_unref);
+  }
+  g_clear_pointer(&o->rendered, image_free);
+  g_clear_pointer(&o->reasons, g_strfreev);
+  o->ok = FALSE;
+}
+
+void finger_outcome_clear(FingerOutcome *o)
+{
+  g_clear_pointer(&o->image, image_free);
+  g_clear_pointer(&o->reasons, g_strfreev);
+  memset(o, 0, sizeof *o);
+}
+
+static char **strv_from_ptr_array(GPtrArray *codes)
+{
+  GStrvBuilder *b = g_strv_builder_new();
+  char **strv;
+
+  for (guint i = 0; codes && i < codes->len; i++)
+    g_strv_builder_add(b, g_ptr_array_index(codes, i));
+  strv = g_strv_builder_end(b);
+  g_strv_builder_unref(b);
+  return strv;
+}
+
+/* Fits `image` into max_w x max_h, keeping its aspect. */
+static BkImage *fit(const BkImage *image, int max_w, int max_h)
+{
+  double s = MIN((double)max_w / image->width, (double)max_h / image->height);
+
+  if (s >= 1.0)
+    return image_copy(image);
+  return image_scale(image, MAX(1, (int)(image->width * s + 0.5)),
+                     MAX(1, (int)(image->height * s + 0.5)));
+}
+
+/* One validator for the camera worker, made on first use (loading the
+ * cascades takes a moment). Only the camera worker calls steps_photo. */
+static PhotoValidator *photo_validator(GError **error)
+{
+  static PhotoValidator *validator;
+
+  if (!validator) {
+    PhotoConfig config;
+    photo_config_init(&config);
+    validator = photo_validator_new(&config, error);
+    photo_config_clear(&config);
+  }
+  return validator;
+}
+
+gboolean steps_photo(GBytes *jpeg, gboolean head_covering,
+                     PhotoOutcome *ret, GError **error)
+{
+  PhotoValidator *validator = photo_validator(error);
+  g_autoptr(BkImage) image = NULL;
+  g_autoptr(PhotoResult) result = NULL;
+  PhotoRequest request = { .head_covering_declared = head_covering,
+                           .age = -1 };
+  GVariantBuilder measures;
+  gsize len;
+  const guint8 *data = g_bytes_get_data(jpeg, &len);
+
+  if (!validator)
+    return FALSE;
+  image = jpegio_decode(data, len, 0, 0, FALSE, error);
+  if (!image) {
+    g_prefix_error(error, _("The camera sent an unreadable photo: "));
+    return FALSE;
+  }
+  result = photo_validate(validator, image, &request);
+  memset(ret, 0, sizeof *ret);
+  ret->camera_jpeg = g_bytes_ref(jpeg);
+  ret->accepted = result->verdict == PHOTO_VERDICT_ACCEPT;
+  ret->referred = result->verdict == PHOTO_VERDICT_REFER;
+  ret->reasons = strv_from_ptr_array(result->reasons);
+  g_variant_builder_init(&measures, G_VARIANT_TYPE("a{sd}"));
+  for (guint i = 0; i < result->measures->len; i++) {
+    const PhotoMeasure *m = &g_array_index(result->measures, PhotoMeasure, i);
+    g_variant_builder_add(&measures, "{sd}", m->name, m->value);
+  }
+  ret->measures = g_variant_ref_sink(g_variant_builder_end(&measures));
+  ret->crop = photo_crop(validator, image, 1.0, result);
+  /* The applicant sees the document crop when there is one. */
+  ret->display = fit(ret->crop ? ret->crop : image, STEPS_PREVIEW_MAX_W,
+                     STEPS_PREVIEW_MAX_H);
+  return TRUE;
+}
+
+gboolean steps_signature(GArray *samples, SignatureOutcome *ret,
+                         GError **error)
+{
+  SignatureCheck check = { 0 };
+  GStrvBuilder *reasons = g_strv_builder_new();
+
+  /* PadSample (drivers/) and SignatureSample (capture/) share a layout so
+   * that the samples pass through without a copy. */
+  G_STATIC_ASSERT(sizeof(PadSample) == sizeof(SignatureSample));
+  memset(ret, 0, sizeof *ret);
+  ret->samples = samples;
+  ret->rendered = signature_render((const SignatureSample *)samples->data,
+                                   samples->len, SIGNATURE_RENDER_W,
+                                   SIGNATURE_RENDER_H);
+  ret->ok = signature_check((const SignatureSample *)samples->data,
+                            samples->len, &check);
+  for (guint bit = 1; bit <= SIGNATURE_REASON_OFF_PAD; bit <<= 1)
+    if (check.reasons & bit)
+      g_strv_builder_add(reasons, signature_reason_to_string(bit));
+  ret->reasons = g_strv_builder_end(reasons);
+  g_strv_builder_unref(reasons);
+  return TRUE;
+}
+
+gboolean steps_finger(int finger, int width, int height, int ppi,
+                      GBytes *pixels, int minutiae, FingerOutcome *ret,
+                      GError **error)
+{
+  g_autoptr(GBytes) owned = pixels;
+  gsize len;
+  const guint8 *data = g_bytes_get_data(owned, &len);
+  FpQuality quality;
+
+  memset(ret, 0, sizeof *ret);
+  if (width <= 0 || height <= 0 || len != (gsize)width * (gsize)height) {
+    g_set_error(error, CAPTURE_ERROR, CAPTURE_ERROR_INVALID_DATA,
+                _("The fingerprint reader sent a malformed image."));
+    return FALSE;
+  }
+  ret->finger = finger;
+  ret->ppi = ppi;
+  ret->minutiae = minutiae;
+  ret->image = image_new(width, height, 1);
+  memcpy(ret->image->pixels, data, len);
+  ret->ok = fpquality_assess(ret->image, &quality) == FPQUALITY_GOOD;
+  ret->quality = quality.score;
+  ret->reasons = g_strdupv(ret->ok ? NULL : (char *[]){ "poor_quality", NULL });
+  return TRUE;
+}
+
+/* ---- the record ------------------------------------------------------------ */
+
+static void add_reasons(BkRecord *record, const char *key, char **reasons)
+{
+  record_set_value(record, key,
+                   g_variant_new_strv((const char *const *)reasons, -1));
+}
+
+static gboolean add_photo(BkRecord *record, const PhotoOutcome *photo,
+                          GError **error)
+{
+  g_autoptr(GBytes) jpeg = NULL;
+  g_autoptr(GBytes) png = NULL;
+
+  record_add_part(record, "photo/camera", RECORD_MEDIA_JPEG,
+                  photo->camera_jpeg);
+  if (photo->crop) {
+    if (!photo_crop_encode(photo->crop, CROP_JPEG_QUALITY, &jpeg, &png, error))
+      return FALSE;
+    record_add_part(record, "photo/crop.jpeg", RECORD_MEDIA_JPEG, jpeg);
+    record_add_part(record, "photo/crop.png", RECORD_MEDIA_PNG, png);
+  }
+  record_set_string(record, "photo.verdict",
+                    photo->accepted   ? "accept"
+                    : photo->referred ? "refer"
+                                      : "refuse");
+  add_reasons(record, "photo.reasons", photo->reasons);
+  if (photo->measures)
+    record_set_value(record, "photo.measures", photo->measures);
+  return TRUE;
+}
+
+static gboolean add_signature(BkRecord *record, const SignatureOutcome *sig,
+                              GError **error)
+{
+  GVariantBuilder series;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GBytes) png = pngio_encode(sig->rendered, error);
+
+  if (!png)
+    return FALSE;
+  record_add_part(record, "signature/image", RECORD_MEDIA_PNG, png);
+  /* The time series (x, y, pressure, t) as a GVariant a(dddx). */
+  g_variant_builder_init(&series, G_VARIANT_TYPE("a(dddx)"));
+  for (guint i = 0; i < sig->samples->len; i++) {
+    const PadSample *s = &g_array_index(sig->samples, PadSample, i);
+    g_variant_builder_add(&series, "(dddx)", s->x, s->y, s->pressure, s->t_us);
+  }
+  v = g_variant_ref_sink(g_variant_builder_end(&series));
+  {
+    g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(v);
+    record_add_part(record, "signature/samples",
+                    "application/x-gvariant; type=a(dddx)", bytes);
+  }
+  record_set_boolean(record, "signature.ok", sig->ok);
+  return TRUE;
+}
+
+static void add_finger(BkRecord *record, const FingerOutcome *f)
+{
+  const char *pos = finger_position_to_string(f->finger);
+  g_autofree char *part = g_strdup_printf("finger/%s", pos);
+  g_autofree char *quality = g_strdup_printf("finger.%s.quality", pos);
+  g_autofree char *minutiae = g_strdup_printf("finger.%s.minutiae", pos);
+  g_autofree char *position = g_strdup_printf("finger.%s.position", pos);
+
+  record_add_grey_image(record, part, f->image, f->ppi);
+  record_set_int(record, quality, f->quality);
+  record_set_int(record, minutiae, f->minutiae);
+  record_set_int(record, position, f->finger);
+}
+
+BkRecord *steps_build_record(const RecordInput *in, GError **error)
+{
+  g_autoptr(BkRecord) record = record_new();
+  const SessionPerson *p = in->person;
+  g_autofree char *captured = g_date_time_format_iso8601(in->captured_at);
+  GVariantBuilder exceptions;
+
+  g_return_val_if_fail(p && p->person, NULL);
+  record_set_string(record, "kiosk.location_id", in->location_id);
+  record_set_string(record, "kiosk.version", in->kiosk_version);
+  record_set_string(record, "captured_at", captured);
+  record_set_string(record, "appointment.code", p->appointment->code);
+  record_set_int(record, "person.index", p->person_index);
+  record_set_string(record, "person.name", p->person->name);
+  record_set_string(record, "person.date_of_birth", p->person->date_of_birth);
+  record_set_string(record, "person.document_type", p->person->document_type);
+  record_set_boolean(record, "officer.documents_seen", p->documents_seen);
+  record_set_boolean(record, "officer.fingerprints", p->plan.fingerprints);
+  record_set_boolean(record, "officer.photo_override", p->photo_override);
+  if (p->photo_override_reason)
+    record_set_string(record, "officer.photo_override_reason",
+                      p->photo_override_reason);
+  g_variant_builder_init(&exceptions, G_VARIANT_TYPE("ai"));
+  for (int i = 0; i < p->n_finger_exceptions; i++)
+    g_variant_builder_add(&exceptions, "i", p->finger_exceptions[i]);
+  record_set_value(record, "finger.exceptions",
+                   g_variant_builder_end(&exceptions));
+  record_set_value(record, "devices",
+                   g_variant_new_strv(in->devices, -1));
+  if (in->photo && !add_photo(record, in->photo, error))
+    return NULL;
+  if (in->signature && !add_signature(record, in->signature, error))
+    return NULL;
+  for (int i = 0; i < 2; i++)
+    if (in->fingers[i] && in->fingers[i]->image)
+      add_finger(record, in->fingers[i]);
+  return g_steal_pointer(&record);
+}

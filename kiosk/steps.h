@@ -1,0 +1,76 @@
+/* The work behind each capture step, run on a device's worker thread: turn
+ * what the device delivered into what the session shows and the record
+ * keeps (decode, validate, crop, render, judge quality), and assemble the
+ * person's record. Nothing here touches the UI or the session. */
+#pragma once
+
+#include <glib.h>
+
+#include "image.h"
+#include "record.h"
+#include "session.h"
+
+/* Display sizes: the UI shows these, the record keeps the originals. */
+#define STEPS_PREVIEW_MAX_W 640
+#define STEPS_PREVIEW_MAX_H 720
+
+typedef struct {
+  GBytes *camera_jpeg;     /* the camera's original still */
+  BkImage *crop;           /* 35 x 45 mm document crop (RGB), may be NULL */
+  BkImage *display;        /* RGB, fits STEPS_PREVIEW_MAX_W/H */
+  gboolean accepted;
+  gboolean referred;
+  char **reasons;          /* validator reason codes */
+  GVariant *measures;      /* a{sd}, validator measures */
+} PhotoOutcome;
+
+typedef struct {
+  GArray *samples;         /* PadSample */
+  BkImage *rendered;       /* grey, for display and the record */
+  gboolean ok;
+  char **reasons;
+} SignatureOutcome;
+
+typedef struct {
+  int finger;              /* FingerPosition */
+  BkImage *image;          /* grey, 500 ppi */
+  int ppi;
+  int quality;             /* 0..100 */
+  int minutiae;            /* -1 unknown */
+  gboolean ok;
+  char **reasons;
+} FingerOutcome;
+
+void photo_outcome_clear(PhotoOutcome *outcome);
+void signature_outcome_clear(SignatureOutcome *outcome);
+void finger_outcome_clear(FingerOutcome *outcome);
+
+/* Decodes and validates a still. A refused photo is an outcome, not an
+ * error; the error is for undecodable data. */
+gboolean steps_photo(GBytes *jpeg, gboolean head_covering,
+                     PhotoOutcome *ret_outcome, GError **error);
+
+/* Renders and checks a signature (takes `samples`). */
+gboolean steps_signature(GArray *samples, SignatureOutcome *ret_outcome,
+                         GError **error);
+
+/* Judges a fingerprint image (takes `pixels`). */
+gboolean steps_finger(int finger, int width, int height, int ppi,
+                      GBytes *pixels, int minutiae, FingerOutcome *ret_outcome,
+                      GError **error);
+
+/* Everything one person's record is made of. */
+typedef struct {
+  const SessionPerson *person;
+  const char *location_id;
+  const char *kiosk_version;
+  GDateTime *captured_at;
+  const PhotoOutcome *photo;         /* may be NULL when not planned */
+  const SignatureOutcome *signature; /* may be NULL */
+  const FingerOutcome *fingers[2];   /* may be NULL */
+  const char *const *devices;        /* "class=backend model serial" lines */
+} RecordInput;
+
+/* The person's record (in memory; the caller stores it with
+ * queue_store_record() and frees it, which wipes it). */
+BkRecord *steps_build_record(const RecordInput *input, GError **error);

@@ -1,0 +1,528 @@
+/* The session state machine against every desk rule and every timeout, with
+ * a fake appointment book and a fake PIN check: no devices, no database, time
+ * passed in. */
+#include <string.h>
+
+#include "config.h"
+#include "fpreader.h"
+#include "session.h"
+#include "testlib.h"
+
+#define SEC G_USEC_PER_SEC
+
+typedef struct {
+  KioskConfig *config;
+  Session *session;
+  GDateTime *clock;
+  gint64 now;
+  int lookups;
+} Fixture;
+
+static Person *person(const char *name, const char *dob, PriorBiometrics prior,
+                      gboolean first_permit, FingerprintPolicy fp)
+{
+  Person *p = g_new0(Person, 1);
+
+  p->name = g_strdup(name);
+  p->date_of_birth = g_strdup(dob);
+  p->document_type = g_strdup("residence_permit");
+  p->prior = prior;
+  p->first_permit = first_permit;
+  p->fingerprints = fp;
+  return p;
+}
+
+static Appointment *appointment(const Fixture *f, const char *code,
+                                const char *location, int start_offset_min)
+{
+  Appointment *a = g_new0(Appointment, 1);
+
+  a->code = g_strdup(code);
+  a->location_id = g_strdup(location);
+  a->location_name = g_strdup(g_str_equal(location, f->config->location_id)
+                                  ? f->config->location_name
+                                  : "IND desk Den Haag");
+  a->start = g_date_time_add_minutes(f->clock, start_offset_min);
+  a->persons = g_ptr_array_new_with_free_func(NULL);
+  return a;
+}
+
+/* The fake appointment book; codes describe themselves. */
+static Appointment *lookup(const char *code, gpointer user_data)
+{
+  Fixture *f = user_data;
+  Appointment *a = NULL;
+
+  f->lookups++;
+  if (g_str_equal(code, "111111")) { /* family: adult + 10-year-old */
+    a = appointment(f, code, f->config->location_id, 0);
+    g_ptr_array_add(a->persons, person("Adult", "1990-05-01", PRIOR_NONE,
+                                       TRUE, FP_POLICY_AGE));
+    g_ptr_array_add(a->persons, person("Child", "2016-03-10", PRIOR_NONE,
+                                       TRUE, FP_POLICY_AGE));
+  } else if (g_str_equal(code, "222222")) { /* other location */
+    a = appointment(f, code, "IND-DHG", 0);
+    g_ptr_array_add(a->persons, person("A", "1990-01-01", PRIOR_NONE, TRUE,
+                                       FP_POLICY_AGE));
+  } else if (g_str_equal(code, "333333")) { /* biometrics on file */
+    a = appointment(f, code, f->config->location_id, 0);
+    g_ptr_array_add(a->persons, person("B", "1980-01-01", PRIOR_ON_FILE,
+                                       FALSE, FP_POLICY_AGE));
+  } else if (g_str_equal(code, "444444")) { /* baby */
+    a = appointment(f, code, f->config->location_id, 0);
+    g_ptr_array_add(a->persons, person("Baby", "2026-06-01", PRIOR_NONE,
+                                       TRUE, FP_POLICY_AGE));
+  } else if (g_str_equal(code, "555555")) { /* far too early */
+    a = appointment(f, code, f->config->location_id,
+                    f->config->checkin_early_minutes + 10);
+    g_ptr_array_add(a->persons, person("C", "1990-01-01", PRIOR_NONE, TRUE,
+                                       FP_POLICY_AGE));
+  } else if (g_str_equal(code, "666666")) { /* too late */
+    a = appointment(f, code, f->config->location_id,
+                    -(f->config->checkin_late_minutes + 10));
+    g_ptr_array_add(a->persons, person("D", "1990-01-01", PRIOR_NONE, TRUE,
+                                       FP_POLICY_AGE));
+  } else if (g_str_equal(code, "777777")) { /* EU: no fingerprints */
+    a = appointment(f, code, f->config->location_id, 0);
+    g_ptr_array_add(a->persons, person("E", "1990-01-01", PRIOR_NONE, TRUE,
+                                       FP_POLICY_NONE));
+  } else if (g_str_equal(code, "888888")) { /* asylum, first permit */
+    a = appointment(f, code, f->config->location_id, 0);
+    g_ptr_array_add(a->persons, person("F", "1990-01-01", PRIOR_ASYLUM, TRUE,
+                                       FP_POLICY_AGE));
+  }
+  if (a)
+    g_ptr_array_set_free_func(a->persons, NULL);
+  return a;
+}
+
+static gboolean check_pin(const char *pin, gpointer user_data)
+{
+  return g_str_equal(pin, "2468");
+}
+
+static void fixture_set_up(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->config = config_load(NULL, &error);
+  g_assert_no_error(error);
+  f->clock = g_date_time_new_local(2026, 11, 27, 10, 30, 0);
+  f->now = 1000 * SEC;
+  f->session = session_new(f->config, lookup, check_pin, f, f->now);
+  session_set_clock(f->session, f->clock);
+}
+
+static void fixture_tear_down(Fixture *f, gconstpointer data)
+{
+  session_free(f->session);
+  g_date_time_unref(f->clock);
+  config_free(f->config);
+}
+
+static void send(Fixture *f, SessionEvent ev)
+{
+  session_handle(f->session, &ev, f->now);
+}
+
+static void press(Fixture *f, const char *button)
+{
+  send(f, (SessionEvent){ .type = EV_BUTTON, .button = button });
+}
+
+static void type_code(Fixture *f, const char *code)
+{
+  for (const char *c = code; *c; c++)
+    send(f, (SessionEvent){ .type = EV_KEY, .key = *c });
+  send(f, (SessionEvent){ .type = EV_SUBMIT });
+}
+
+static void advance(Fixture *f, gint64 us)
+{
+  f->now += us;
+  send(f, (SessionEvent){ .type = EV_TICK });
+}
+
+static SessionState state(Fixture *f)
+{
+  return session_state(f->session);
+}
+
+/* Drains the request queue and returns its types as a string like
+ * "liveview-on,take-photo" for easy assertions. */
+static char *requests(Fixture *f)
+{
+  static const char *names[] = {
+    "liveview-on", "liveview-off", "take-photo", "signature", "finger",
+    "store", "discard", "cancel",
+  };
+  GString *out = g_string_new(NULL);
+  SessionRequest req;
+
+  while (session_next_request(f->session, &req)) {
+    if (out->len)
+      g_string_append_c(out, ',');
+    g_string_append(out, names[req.type]);
+    if (req.type == REQ_CAPTURE_FINGER)
+      g_string_append_printf(out, ":%d", req.finger);
+  }
+  return g_string_free(out, FALSE);
+}
+
+#define assert_requests(f, expected)                                          \
+  do {                                                                        \
+    g_autofree char *got_ = requests(f);                                      \
+    g_assert_cmpstr(got_, ==, expected);                                      \
+  } while (0)
+
+static gboolean view_has_line(Fixture *f, const char *needle)
+{
+  const KioskView *v = session_view(f->session);
+
+  for (int i = 0; i < v->n_lines; i++)
+    if (strstr(v->lines[i], needle))
+      return TRUE;
+  return v->title && strstr(v->title, needle);
+}
+
+static gboolean view_has_button(Fixture *f, const char *id)
+{
+  const KioskView *v = session_view(f->session);
+
+  for (int i = 0; i < v->n_buttons; i++)
+    if (g_str_equal(v->buttons[i].id, id))
+      return TRUE;
+  return FALSE;
+}
+
+static void test_unknown_code_counts_and_locks(Fixture *f, gconstpointer d)
+{
+  int max = f->config->checkin_max_attempts;
+
+  for (int i = 0; i < max; i++) {
+    type_code(f, "999999");
+    g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+    g_assert_true(session_view(f->session)->warning);
+  }
+  g_assert_cmpint(session_failed_checkins(f->session), ==, max);
+  g_assert_cmpint(f->lookups, ==, max);
+  g_assert_true(view_has_line(f, "Too many wrong codes"));
+
+  /* Locked: typing does nothing, a right code is not even looked up. */
+  type_code(f, "111111");
+  g_assert_cmpint(f->lookups, ==, max);
+  g_assert_cmpstr(session_view(f->session)->entry, ==, "");
+
+  /* The lockout ends with time. */
+  advance(f, (gint64)f->config->checkin_lockout_s * SEC + SEC);
+  type_code(f, "111111");
+  g_assert_cmpint(f->lookups, ==, max + 1);
+  g_assert_cmpint(state(f), ==, SESSION_PERSON);
+}
+
+static void test_short_code_not_looked_up(Fixture *f, gconstpointer d)
+{
+  type_code(f, "123");
+  g_assert_cmpint(f->lookups, ==, 0);
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  g_assert_true(session_view(f->session)->warning);
+  g_assert_cmpint(session_failed_checkins(f->session), ==, 0);
+}
+
+static void test_keypad_editing(Fixture *f, gconstpointer d)
+{
+  for (int i = 0; i < 20; i++)
+    send(f, (SessionEvent){ .type = EV_KEY, .key = '1' });
+  g_assert_cmpint(strlen(session_view(f->session)->entry), ==, 12);
+  send(f, (SessionEvent){ .type = EV_BACKSPACE });
+  g_assert_cmpint(strlen(session_view(f->session)->entry), ==, 11);
+  send(f, (SessionEvent){ .type = EV_KEY, .key = 'x' });
+  g_assert_cmpint(strlen(session_view(f->session)->entry), ==, 11);
+  /* An unfinished code is cleared after inactivity (privacy). */
+  advance(f, (gint64)f->config->idle_timeout_s * SEC);
+  g_assert_cmpstr(session_view(f->session)->entry, ==, "");
+}
+
+static void test_other_location(Fixture *f, gconstpointer d)
+{
+  type_code(f, "222222");
+  g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
+  g_assert_true(session_view(f->session)->warning);
+  g_assert_true(view_has_line(f, "IND desk Den Haag"));
+  press(f, "ok");
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+}
+
+static void test_time_window(Fixture *f, gconstpointer d)
+{
+  type_code(f, "555555");
+  g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
+  g_assert_true(view_has_line(f, "early"));
+  press(f, "ok");
+  type_code(f, "666666");
+  g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
+  g_assert_true(view_has_line(f, "passed"));
+  /* A message clears itself after inactivity too. */
+  advance(f, (gint64)f->config->idle_timeout_s * SEC);
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+}
+
+static void test_nothing_to_capture(Fixture *f, gconstpointer d)
+{
+  type_code(f, "333333");
+  g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
+  g_assert_true(view_has_line(f, "already has usable biometrics"));
+  press(f, "ok");
+  type_code(f, "444444");
+  g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
+  g_assert_true(view_has_line(f, "photo card"));
+  press(f, "ok");
+  type_code(f, "888888");
+  g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
+  g_assert_true(view_has_line(f, "asylum"));
+  assert_requests(f, "");
+}
+
+/* Takes the current person from PERSON through every step to DONE. */
+static void capture_person(Fixture *f, gboolean expect_signature,
+                           gboolean expect_fingers)
+{
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
+  press(f, "documents_seen");
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  assert_requests(f, "liveview-on");
+  press(f, "take");
+  assert_requests(f, "take-photo");
+  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  assert_requests(f, "liveview-off");
+  press(f, "accept");
+  if (expect_signature) {
+    g_assert_cmpint(state(f), ==, SESSION_SIGNATURE);
+    assert_requests(f, "signature");
+    send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
+    press(f, "accept");
+  }
+  if (expect_fingers) {
+    g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
+    assert_requests(f, "finger:2");
+    send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = TRUE,
+                            .quality = 80 });
+    assert_requests(f, "finger:7");
+    send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = TRUE,
+                            .quality = 75 });
+    press(f, "accept");
+  }
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  assert_requests(f, "");
+  press(f, "approve");
+  g_assert_cmpint(state(f), ==, SESSION_STORING);
+  assert_requests(f, "store");
+  send(f, (SessionEvent){ .type = EV_RECORD_STORED, .message = "rec-1" });
+  g_assert_cmpint(state(f), ==, SESSION_DONE);
+  assert_requests(f, "discard");
+}
+
+static void test_family_each_in_turn(Fixture *f, gconstpointer d)
+{
+  type_code(f, "111111");
+  g_assert_cmpint(state(f), ==, SESSION_PERSON);
+  g_assert_true(view_has_line(f, "Adult"));
+  g_assert_true(view_has_line(f, "1 of 2"));
+  g_assert_true(session_person(f->session)->plan.signature);
+  g_assert_true(session_person(f->session)->plan.fingerprints);
+
+  press(f, "start");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
+  g_assert_true(session_view(f->session)->entry_masked);
+  type_code(f, "1111");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
+  g_assert_true(session_view(f->session)->warning);
+  type_code(f, "2468");
+  capture_person(f, TRUE, TRUE);
+  g_assert_true(session_person(f->session)->documents_seen);
+
+  press(f, "next");
+  g_assert_cmpint(state(f), ==, SESSION_PERSON);
+  g_assert_true(view_has_line(f, "Child"));
+  /* 10 years old: fingerprints (>= 6) but no signature (< 12). */
+  g_assert_false(session_person(f->session)->plan.signature);
+  g_assert_true(session_person(f->session)->plan.fingerprints);
+  press(f, "start"); /* officer mode is still unlocked */
+  capture_person(f, FALSE, TRUE);
+  press(f, "next");
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  g_assert_null(session_person(f->session));
+}
+
+static void unlock_and_start(Fixture *f, const char *code)
+{
+  type_code(f, code);
+  press(f, "start");
+  type_code(f, "2468");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
+}
+
+static void test_officer_decides_fingerprints(Fixture *f, gconstpointer d)
+{
+  unlock_and_start(f, "777777");
+  g_assert_false(session_person(f->session)->plan.fingerprints);
+  press(f, "fingerprints");
+  g_assert_true(session_person(f->session)->plan.fingerprints);
+  press(f, "fingerprints");
+  capture_person(f, TRUE, FALSE);
+}
+
+static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
+{
+  const char *reasons[] = { "head_covering_white_or_light_grey", NULL };
+
+  unlock_and_start(f, "777777");
+  press(f, "documents_seen");
+  press(f, "take");
+  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = FALSE,
+                          .reasons = reasons });
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  g_assert_true(session_view(f->session)->warning);
+  g_assert_false(view_has_button(f, "accept"));
+  g_assert_true(view_has_button(f, "override"));
+  press(f, "accept"); /* not offered: ignored */
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  press(f, "retake");
+  assert_requests(f, "liveview-on,take-photo,liveview-off,liveview-on");
+  press(f, "take");
+  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = FALSE,
+                          .referred = TRUE, .reasons = reasons });
+  press(f, "override");
+  g_assert_cmpint(state(f), ==, SESSION_SIGNATURE);
+  g_assert_true(session_person(f->session)->photo_override);
+  g_assert_cmpstr(session_person(f->session)->photo_override_reason, ==,
+                  "officer_accepted_referral");
+}
+
+static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
+{
+  const char *poor[] = { "poor_quality", NULL };
+
+  unlock_and_start(f, "111111");
+  press(f, "documents_seen");
+  press(f, "take");
+  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  press(f, "accept");
+  send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
+  press(f, "accept");
+  g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
+  (void)requests(f);
+  for (int i = 0; i < 2; i++) {
+    send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = FALSE,
+                            .reasons = poor });
+    assert_requests(f, "finger:2"); /* asked again automatically */
+  }
+  send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = FALSE,
+                          .reasons = poor });
+  assert_requests(f, "");
+  g_assert_true(view_has_button(f, "missing"));
+  press(f, "missing");
+  assert_requests(f, "finger:7");
+  g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 1);
+  g_assert_cmpint(session_person(f->session)->finger_exceptions[0], ==,
+                  FINGER_RIGHT_INDEX);
+  send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = TRUE, .quality = 70 });
+  press(f, "accept");
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  g_assert_true(view_has_line(f, "1 taken, 1 missing"));
+}
+
+static void test_device_timeout(Fixture *f, gconstpointer d)
+{
+  unlock_and_start(f, "777777");
+  press(f, "documents_seen");
+  press(f, "take");
+  (void)requests(f);
+  advance(f, 14 * SEC);
+  g_assert_false(session_view(f->session)->warning);
+  advance(f, 2 * SEC);
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  g_assert_true(session_view(f->session)->warning);
+  assert_requests(f, "cancel");
+  /* A late answer after the timeout is ignored. */
+  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  g_assert_false(view_has_button(f, "accept"));
+  press(f, "take");
+  assert_requests(f, "take-photo");
+  send(f, (SessionEvent){ .type = EV_DEVICE_ERROR,
+                          .message = "camera disconnected" });
+  g_assert_true(view_has_line(f, "camera disconnected"));
+}
+
+static void test_idle_timeout_discards(Fixture *f, gconstpointer d)
+{
+  unlock_and_start(f, "111111");
+  press(f, "documents_seen");
+  (void)requests(f);
+  advance(f, (gint64)f->config->idle_timeout_s * SEC - SEC);
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  advance(f, SEC);
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  assert_requests(f, "cancel,liveview-off,discard");
+  g_assert_null(session_person(f->session));
+  /* Officer mode ended with the appointment. */
+  type_code(f, "111111");
+  press(f, "start");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
+}
+
+static void test_pin_lockout(Fixture *f, gconstpointer d)
+{
+  type_code(f, "111111");
+  press(f, "start");
+  for (int i = 0; i < f->config->officer_max_attempts; i++)
+    type_code(f, "0000");
+  g_assert_true(view_has_line(f, "locked"));
+  type_code(f, "2468");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
+  f->now += (gint64)f->config->officer_lockout_s * SEC;
+  type_code(f, "2468");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
+}
+
+static void test_store_failure_keeps_data(Fixture *f, gconstpointer d)
+{
+  unlock_and_start(f, "777777");
+  press(f, "documents_seen");
+  press(f, "take");
+  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  press(f, "accept");
+  send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
+  press(f, "accept");
+  press(f, "approve");
+  (void)requests(f);
+  send(f, (SessionEvent){ .type = EV_DEVICE_ERROR, .message = "disk full" });
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  g_assert_true(view_has_line(f, "disk full"));
+  assert_requests(f, ""); /* nothing discarded */
+  press(f, "approve");
+  assert_requests(f, "store");
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define T(name, fn)                                                           \
+  g_test_add("/session/" name, Fixture, NULL, fixture_set_up, fn,             \
+             fixture_tear_down)
+  T("unknown-code-counts-and-locks", test_unknown_code_counts_and_locks);
+  T("short-code-not-looked-up", test_short_code_not_looked_up);
+  T("keypad-editing", test_keypad_editing);
+  T("other-location", test_other_location);
+  T("time-window", test_time_window);
+  T("nothing-to-capture", test_nothing_to_capture);
+  T("family-each-in-turn", test_family_each_in_turn);
+  T("officer-decides-fingerprints", test_officer_decides_fingerprints);
+  T("photo-refused-and-override", test_photo_refused_and_override);
+  T("poor-finger-then-missing", test_poor_finger_then_missing);
+  T("device-timeout", test_device_timeout);
+  T("idle-timeout-discards", test_idle_timeout_discards);
+  T("pin-lockout", test_pin_lockout);
+  T("store-failure-keeps-data", test_store_failure_keeps_data);
+  return g_test_run();
+}
