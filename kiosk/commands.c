@@ -7,9 +7,13 @@
 /* Each command is defined in its kiosk/cmd-*.c file. */
 
 extern const KioskCommand kiosk_cmd_appointments;
+extern const KioskCommand kiosk_cmd_queue;
+extern const KioskCommand kiosk_cmd_record;
 
 const KioskCommand *const kiosk_commands[] = {
   &kiosk_cmd_appointments,
+  &kiosk_cmd_queue,
+  &kiosk_cmd_record,
   NULL,
 };
 

@@ -122,8 +122,11 @@ KioskEnvelope *envelope_parse(GBytes *bytes, GError **error)
   body_data = g_variant_get_data(body);
   if (sig_len != KEYS_SIGNATURE_BYTES || !body_data ||
       crypto_sign_verify_detached(sig, body_data, g_variant_get_size(body),
-                                  result->kiosk_key) != 0)
-    return envelope_fail(error, "envelope signature is not valid");
+                                  result->kiosk_key) != 0) {
+    g_set_error(error, KEYS_ERROR, KEYS_ERROR_SIGNATURE,
+                "envelope signature is not valid");
+    return NULL;
+  }
 
   g_variant_get(body, "(&s&sx@ay@ay@ay)", &context, &id, &result->created,
                 NULL, NULL, &sealed);

@@ -32,8 +32,8 @@ GBytes *envelope_seal(const char *id, gint64 created, GBytes *plain,
                       const guint8 kiosk_secret[KEYS_SIGN_SECRET_BYTES]);
 
 /* Parses envelope bytes and verifies the signature against the kiosk key
- * inside. Any malformed input or a bad signature gives NULL with
- * KEYS_ERROR_INVALID. Whether that kiosk key is a trusted one is the
+ * inside. Malformed input gives NULL with KEYS_ERROR_INVALID, a signature
+ * that does not verify KEYS_ERROR_SIGNATURE. Whether that kiosk key is a trusted one is the
  * caller's question. */
 KioskEnvelope *envelope_parse(GBytes *bytes, GError **error);
 

@@ -26,6 +26,7 @@ typedef enum {
   KEYS_ERROR_INVALID, /* not a key of the expected size/encoding */
   KEYS_ERROR_IO,      /* a key file could not be read or written */
   KEYS_ERROR_CRYPTO,  /* libsodium could not be initialised */
+  KEYS_ERROR_SIGNATURE, /* well-formed, but the signature does not verify */
 } KeysError;
 
 /* Initialises libsodium once (thread-safe). FALSE with KEYS_ERROR_CRYPTO. */

@@ -243,7 +243,12 @@ static void test_signature_detects_flip(Fixture *f, gconstpointer data)
     result = envelope_parse(bad, &local);
     g_test_message("flipped byte %" G_GSIZE_FORMAT, offsets[i]);
     g_assert_null(result);
-    g_assert_error(local, KEYS_ERROR, KEYS_ERROR_INVALID);
+    g_assert_true(g_error_matches(local, KEYS_ERROR, KEYS_ERROR_INVALID) ||
+                  g_error_matches(local, KEYS_ERROR, KEYS_ERROR_SIGNATURE));
+    /* Inside the sealed data the structure holds: only the signature
+     * notices. */
+    if (offsets[i] == len / 2)
+      g_assert_error(local, KEYS_ERROR, KEYS_ERROR_SIGNATURE);
   }
 }
 

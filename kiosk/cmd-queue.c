@@ -1,0 +1,404 @@
+/* `biokiosk queue status|list|upload|purge`: the technician's view of the
+ * record queue and the manual upload. Shows ids, times, sizes, hashes and
+ * attempts only: the queue holds nothing readable anyway. JSON output is
+ * documented in docs/record-format.md. */
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "commands.h"
+#include "config.h"
+#include "db.h"
+#include "keys.h"
+#include "queue.h"
+
+#define CMD "queue"
+
+/* ISO 8601 in local time, or NULL for 0 (none). */
+static char *queue_cmd_time(gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (unix_seconds <= 0)
+    return NULL;
+  time = g_date_time_new_from_unix_local(unix_seconds);
+  return time ? g_date_time_format(time, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
+}
+
+static void json_add_time(JsonBuilder *b, const char *member, gint64 seconds)
+{
+  g_autofree char *text = queue_cmd_time(seconds);
+
+  json_builder_set_member_name(b, member);
+  if (text)
+    json_builder_add_string_value(b, text);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void json_add_string_or_null(JsonBuilder *b, const char *member,
+                                    const char *value)
+{
+  json_builder_set_member_name(b, member);
+  if (value)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void json_print(JsonBuilder *b)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root(gen, root);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+static int queue_cmd_status(KioskQueue *queue, sqlite3 *db, gint64 now,
+                            gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) audit_error = NULL;
+  g_autofree char *kiosk_key = queue_dup_kiosk_key(queue);
+  g_autofree char *oldest = NULL;
+  g_autofree char *next = NULL;
+  QueueStatus status;
+  gint64 n_audit = 0;
+  gboolean audit_ok;
+
+  if (!queue_status(queue, now, &status, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  audit_ok = audit_verify(db, &n_audit, &audit_error);
+  if (audit_error && !g_error_matches(audit_error, AUDIT_ERROR,
+                                      AUDIT_ERROR_TAMPERED))
+    return kiosk_usage_error(CMD, "%s", audit_error->message);
+
+  if (json) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "records");
+    json_builder_add_int_value(b, status.n_records);
+    json_builder_set_member_name(b, "due");
+    json_builder_add_int_value(b, status.n_due);
+    json_builder_set_member_name(b, "retrying");
+    json_builder_add_int_value(b, status.n_retrying);
+    json_builder_set_member_name(b, "bytes");
+    json_builder_add_int_value(b, (gint64)status.bytes);
+    json_add_time(b, "oldest_created", status.oldest_created);
+    json_builder_set_member_name(b, "oldest_age_s");
+    if (status.n_records)
+      json_builder_add_int_value(b, MAX(now - status.oldest_created, 0));
+    else
+      json_builder_add_null_value(b);
+    json_add_time(b, "next_attempt", status.n_records ? status.next_attempt : 0);
+    json_builder_set_member_name(b, "backoffice_key");
+    json_builder_add_string_value(
+        b, queue_uses_demo_key(queue) ? "demo" : "configured");
+    json_builder_set_member_name(b, "kiosk_key");
+    json_builder_add_string_value(b, kiosk_key);
+    json_builder_set_member_name(b, "audit");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "entries");
+    json_builder_add_int_value(b, n_audit);
+    json_builder_set_member_name(b, "verified");
+    json_builder_add_boolean_value(b, audit_ok);
+    json_add_string_or_null(b, "error",
+                            audit_error ? audit_error->message : NULL);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    json_print(b);
+  } else {
+    oldest = queue_cmd_time(status.oldest_created);
+    next = queue_cmd_time(status.next_attempt);
+    printf("records:        %u (%u due, %u retrying)\n", status.n_records,
+           status.n_due, status.n_retrying);
+    printf("bytes:          %" G_GUINT64_FORMAT "\n", status.bytes);
+    if (status.n_records) {
+      printf("oldest:         %s (%" G_GINT64_FORMAT " s ago)\n", oldest,
+             MAX(now - status.oldest_created, 0));
+      printf("next attempt:   %s\n", next);
+    }
+    printf("back-office key: %s\n", queue_uses_demo_key(queue)
+                                        ? "DEMO (not for production)"
+                                        : "configured");
+    printf("kiosk key:      %s\n", kiosk_key);
+    if (audit_ok)
+      printf("audit log:      %" G_GINT64_FORMAT " entries, chain verified\n",
+             n_audit);
+    else
+      printf("audit log:      NOT VERIFIED: %s\n", audit_error->message);
+  }
+  /* A broken audit chain is a failed check. */
+  return audit_ok ? EXIT_OK : EXIT_NEGATIVE;
+}
+
+static int queue_cmd_list(KioskQueue *queue, gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = queue_list(queue, &error);
+
+  if (!entries)
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!json && entries->len == 0)
+    printf("the queue is empty\n");
+  else if (!json)
+    printf("%-36s  %-25s  %10s  %8s  %-8s  %s\n", "ID", "CREATED", "BYTES",
+           "ATTEMPTS", "STATE", "SHA256");
+  for (guint i = 0; i < entries->len; i++) {
+    const QueueEntry *entry = g_ptr_array_index(entries, i);
+    g_autofree char *created = queue_cmd_time(entry->created);
+
+    if (json) {
+      g_autoptr(JsonBuilder) b = json_builder_new();
+
+      json_builder_begin_object(b);
+      json_builder_set_member_name(b, "id");
+      json_builder_add_string_value(b, entry->id);
+      json_add_time(b, "created", entry->created);
+      json_builder_set_member_name(b, "bytes");
+      json_builder_add_int_value(b, entry->size);
+      json_builder_set_member_name(b, "sha256");
+      json_builder_add_string_value(b, entry->sha256);
+      json_builder_set_member_name(b, "attempts");
+      json_builder_add_int_value(b, entry->attempts);
+      json_builder_set_member_name(b, "state");
+      json_builder_add_string_value(b, queue_entry_state(entry));
+      json_add_time(b, "next_attempt", entry->next_attempt);
+      json_add_string_or_null(b, "last_error", entry->last_error);
+      json_builder_end_object(b);
+      json_print(b);
+    } else {
+      printf("%-36s  %-25s  %10" G_GINT64_FORMAT "  %8d  %-8s  %s\n",
+             entry->id, created, entry->size, entry->attempts,
+             queue_entry_state(entry), entry->sha256);
+      if (entry->last_error)
+        printf("    last error: %s\n", entry->last_error);
+    }
+  }
+  return EXIT_OK;
+}
+
+static int queue_cmd_upload(KioskQueue *queue, const char *target, gint64 now,
+                            gboolean due_only, gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QueueUploadReport) report = NULL;
+
+  if (!queue_upload(queue, target, now,
+                    due_only ? QUEUE_UPLOAD_DUE : QUEUE_UPLOAD_ALL, &report,
+                    &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+
+  if (json) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "target");
+    json_builder_add_string_value(b, target);
+    json_builder_set_member_name(b, "acknowledged");
+    json_builder_add_int_value(b, report->n_acknowledged);
+    json_builder_set_member_name(b, "failed");
+    json_builder_add_int_value(b, report->n_failed);
+    json_builder_set_member_name(b, "not_due");
+    json_builder_add_int_value(b, report->n_not_due);
+    json_builder_set_member_name(b, "records");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < report->items->len; i++) {
+      const QueueUploadItem *item = g_ptr_array_index(report->items, i);
+
+      json_builder_begin_object(b);
+      json_builder_set_member_name(b, "id");
+      json_builder_add_string_value(b, item->id);
+      json_builder_set_member_name(b, "result");
+      json_builder_add_string_value(b, item->acknowledged ? "acknowledged"
+                                                          : "failed");
+      json_add_string_or_null(b, "error", item->error);
+      json_builder_set_member_name(b, "attempts");
+      json_builder_add_int_value(b, item->attempts);
+      json_add_time(b, "next_attempt",
+                    item->acknowledged ? 0 : item->next_attempt);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    json_print(b);
+  } else {
+    for (guint i = 0; i < report->items->len; i++) {
+      const QueueUploadItem *item = g_ptr_array_index(report->items, i);
+      g_autofree char *next = queue_cmd_time(item->next_attempt);
+
+      if (item->acknowledged)
+        printf("acknowledged %s\n", item->id);
+      else
+        printf("failed       %s: %s (attempt %d, next at %s)\n", item->id,
+               item->error, item->attempts, next);
+    }
+    printf("%u acknowledged, %u failed, %u not due yet (target %s)\n",
+           report->n_acknowledged, report->n_failed, report->n_not_due,
+           target);
+  }
+  return report->n_failed ? EXIT_NEGATIVE : EXIT_OK;
+}
+
+static int queue_cmd_purge(KioskQueue *queue, gint64 now, gboolean force,
+                           gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  guint acknowledged = 0;
+  guint unacknowledged = 0;
+  QueueStatus status;
+
+  if (!queue_purge(queue, force, now, &acknowledged, &unacknowledged, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!queue_status(queue, now, &status, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+
+  if (json) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "purged_acknowledged");
+    json_builder_add_int_value(b, acknowledged);
+    json_builder_set_member_name(b, "purged_unacknowledged");
+    json_builder_add_int_value(b, unacknowledged);
+    json_builder_set_member_name(b, "kept");
+    json_builder_add_int_value(b, status.n_records);
+    json_builder_end_object(b);
+    json_print(b);
+    return EXIT_OK;
+  }
+  if (force) {
+    printf("deleted %u unacknowledged record%s (never delivered to the back "
+           "office)\n",
+           unacknowledged, unacknowledged == 1 ? "" : "s");
+  } else {
+    printf("nothing to purge: acknowledged records are deleted when the "
+           "back office acknowledges them\n");
+    if (status.n_records)
+      printf("%u unacknowledged record%s kept (--force-unacknowledged "
+             "deletes them)\n",
+             status.n_records, status.n_records == 1 ? "" : "s");
+  }
+  return EXIT_OK;
+}
+
+static int queue_run(int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  g_autofree char *database = NULL;
+  g_autofree char *target = NULL;
+  g_auto(GStrv) sets = NULL;
+  g_auto(GStrv) args = NULL;
+  gboolean json = FALSE;
+  gboolean due_only = FALSE;
+  gboolean force = FALSE;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Configuration file (default: the built-in one)", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
+    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
+      "Database file instead of paths.database (relative to the current "
+      "folder)", "PATH" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Machine-readable output (docs/record-format.md)", NULL },
+    { "target", 't', 0, G_OPTION_ARG_STRING, &target,
+      "upload: target URL (default: file:// of paths.outbox)", "URL" },
+    { "due-only", 0, 0, G_OPTION_ARG_NONE, &due_only,
+      "upload: only records whose retry time has come", NULL },
+    { "force-unacknowledged", 0, 0, G_OPTION_ARG_NONE, &force,
+      "purge: also delete records the back office never acknowledged", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL,
+      NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new(
+      "status|list|upload|purge - the sealed record queue");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = NULL;
+  g_autoptr(KioskQueue) queue = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *state_dir = NULL;
+  const char *action;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  sqlite3 *db = NULL;
+  int status;
+
+  g_option_context_set_description(
+      ctx,
+      "status  counts, size, oldest record, retry state, audit chain check\n"
+      "list    one line per queued record (id, time, size, attempts, hash)\n"
+      "upload  sends every queued record to the target now (exit 1 when any\n"
+      "        failed; those are retried later)\n"
+      "purge   removes acknowledged records; --force-unacknowledged also\n"
+      "        deletes records that were never delivered\n");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!args || g_strv_length(args) != 1)
+    return kiosk_usage_error(CMD, "expected one of status, list, upload, "
+                                  "purge (see 'biokiosk queue --help')");
+  action = args[0];
+  if (strcmp(action, "status") != 0 && strcmp(action, "list") != 0 &&
+      strcmp(action, "upload") != 0 && strcmp(action, "purge") != 0)
+    return kiosk_usage_error(CMD, "unknown action '%s' (expected status, "
+                                  "list, upload or purge)", action);
+  if ((target || due_only) && strcmp(action, "upload") != 0)
+    return kiosk_usage_error(CMD, "--target and --due-only are for upload");
+  if (force && strcmp(action, "purge") != 0)
+    return kiosk_usage_error(CMD, "--force-unacknowledged is for purge");
+
+  config = config_load(config_path, &error);
+  if (!config)
+    return kiosk_usage_error(CMD, "%s", error->message);
+  for (gsize i = 0; sets && sets[i]; i++)
+    if (!config_override(config, sets[i], &error))
+      return kiosk_usage_error(CMD, "%s", error->message);
+
+  /* A path typed on the command line is relative to where it was typed. */
+  db_path = database ? g_canonicalize_filename(database, NULL)
+                     : config_resolve_path(config, config->database);
+  state_dir = config_resolve_path(config, "");
+  if (!target) {
+    g_autofree char *outbox = config_resolve_path(config, config->outbox);
+    target = queue_target_for_folder(outbox);
+  }
+  db = db_open(db_path, &error);
+  if (!db)
+    return kiosk_usage_error(CMD, "%s", error->message);
+  queue = queue_open(db, state_dir, config->backoffice_public_key, &error);
+  if (!queue) {
+    db_close(db);
+    return kiosk_usage_error(CMD, "%s", error->message);
+  }
+  if (queue_uses_demo_key(queue) && strcmp(action, "list") != 0)
+    fprintf(stderr, "biokiosk queue: warning: records are sealed to a DEMO "
+                    "back-office key whose secret half is in %s; set "
+                    "paths.backoffice_public_key for real use\n",
+            state_dir);
+
+  if (strcmp(action, "status") == 0)
+    status = queue_cmd_status(queue, db, now, json);
+  else if (strcmp(action, "list") == 0)
+    status = queue_cmd_list(queue, json);
+  else if (strcmp(action, "upload") == 0)
+    status = queue_cmd_upload(queue, target, now, due_only, json);
+  else
+    status = queue_cmd_purge(queue, now, force, json);
+
+  g_clear_pointer(&queue, queue_close);
+  db_close(db);
+  return status;
+}
+
+const KioskCommand kiosk_cmd_queue = {
+  .name = "queue",
+  .summary = "Show, upload or purge the sealed record queue",
+  .run = queue_run,
+};

@@ -1,0 +1,348 @@
+/* `biokiosk record open --secret-key FILE RECORD`: the back office's side.
+ * Reads a .bkrec envelope from the outbox, verifies the kiosk's signature
+ * (and, with --kiosk-key, that it is the expected kiosk), unseals it with
+ * the back office's secret key and lists the record: metadata and parts
+ * with media type, size and SHA-256; --extract writes the parts out. Runs on
+ * the back office's machine, never on the kiosk. */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "envelope.h"
+#include "keys.h"
+#include "record.h"
+
+#define CMD "record"
+
+/* A part name made into a plain file name ("photo/crop.jpeg" ->
+ * "photo_crop.jpeg"), never hidden or leaving the folder. */
+static char *record_cmd_file_name(const BkRecordPart *part,
+                                  const BkRecord *record,
+                                  gboolean *ret_pgm)
+{
+  GString *name = g_string_new(NULL);
+  const char *ext = NULL;
+  g_autofree char *key_w = g_strconcat(part->name, ".width", NULL);
+  g_autofree char *key_h = g_strconcat(part->name, ".height", NULL);
+
+  for (const char *p = part->name; *p; p++)
+    g_string_append_c(name, g_ascii_isalnum(*p) || *p == '-' || *p == '.'
+                                ? *p
+                                : '_');
+  if (name->str[0] == '.')
+    name->str[0] = '_';
+  *ret_pgm = FALSE;
+  if (strcmp(part->media_type, RECORD_MEDIA_GREY8) == 0 &&
+      record_get_int(record, key_w, NULL) &&
+      record_get_int(record, key_h, NULL)) {
+    ext = ".pgm"; /* viewable: a PGM header in front of the raw rows */
+    *ret_pgm = TRUE;
+  } else if (strcmp(part->media_type, RECORD_MEDIA_JPEG) == 0) {
+    ext = ".jpg";
+  } else if (strcmp(part->media_type, RECORD_MEDIA_PNG) == 0) {
+    ext = ".png";
+  }
+  if (ext && !g_str_has_suffix(name->str, ext) &&
+      !(strcmp(ext, ".jpg") == 0 && g_str_has_suffix(name->str, ".jpeg")))
+    g_string_append(name, ext);
+  return g_string_free(name, FALSE);
+}
+
+static gboolean record_cmd_extract(const BkRecord *record,
+                                   const BkRecordPart *part, const char *dir,
+                                   char **ret_path, GError **error)
+{
+  gboolean pgm = FALSE;
+  g_autofree char *name = record_cmd_file_name(part, record, &pgm);
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  g_autofree char *key_w = g_strconcat(part->name, ".width", NULL);
+  g_autofree char *key_h = g_strconcat(part->name, ".height", NULL);
+  gsize len = 0;
+  const char *data = g_bytes_get_data(part->data, &len);
+
+  if (pgm) {
+    gint64 w = 0, h = 0;
+    g_autofree char *header = NULL;
+    GString *out;
+    gboolean ok;
+
+    record_get_int(record, key_w, &w);
+    record_get_int(record, key_h, &h);
+    header = g_strdup_printf("P5\n%" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                             "\n255\n",
+                             w, h);
+    out = g_string_new(header);
+    g_string_append_len(out, data, (gssize)len);
+    ok = g_file_set_contents_full(path, out->str, (gssize)out->len,
+                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+    g_string_free(out, TRUE);
+    if (!ok)
+      return FALSE;
+  } else if (!g_file_set_contents_full(path, data, (gssize)len,
+                                       G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                       error)) {
+    return FALSE;
+  }
+  *ret_path = g_steal_pointer(&path);
+  return TRUE;
+}
+
+static char *record_cmd_time(gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local(unix_seconds);
+
+  return time ? g_date_time_format(time, "%Y-%m-%dT%H:%M:%S%:z")
+              : g_strdup("?");
+}
+
+/* The metadata as JSON (GVariant types as json-glib maps them). */
+static void record_cmd_json_metadata(JsonBuilder *b, const BkRecord *record)
+{
+  g_autofree const char **keys = NULL;
+  guint n = 0;
+
+  keys = record_list_keys(record, &n);
+  json_builder_begin_object(b);
+  for (guint i = 0; i < n; i++) {
+    json_builder_set_member_name(b, keys[i]);
+    json_builder_add_value(
+        b, json_gvariant_serialize(record_get_value(record, keys[i])));
+  }
+  json_builder_end_object(b);
+}
+
+static int record_open_run(const char *path, const char *secret_path,
+                           const char *kiosk_key_arg, const char *extract_dir,
+                           gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(KioskEnvelope) envelope = NULL;
+  g_autoptr(BkRecord) record = NULL;
+  g_autoptr(GPtrArray) extracted = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *file_sha = NULL;
+  g_autofree char *signer = NULL;
+  g_autofree char *created = NULL;
+  guint8 secret[KEYS_BOX_SECRET_BYTES];
+  guint8 pinned[KEYS_PUBLIC_BYTES];
+  const char *inner;
+  char *contents = NULL;
+  gsize len = 0;
+
+  if (!keys_init(&error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!g_file_get_contents(path, &contents, &len, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  bytes = g_bytes_new_take(contents, len);
+  file_sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
+
+  if (kiosk_key_arg) {
+    /* A file holding the key, or the base64 text itself. */
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(kiosk_key_arg, &text, NULL, NULL))
+      text = g_strdup(kiosk_key_arg);
+    if (!keys_decode(text, pinned, sizeof pinned, &error))
+      return kiosk_usage_error(CMD, "--kiosk-key: %s", error->message);
+  }
+
+  envelope = envelope_parse(bytes, &error);
+  if (!envelope) {
+    /* A bad signature is a failed check; anything else is bad input. */
+    if (g_error_matches(error, KEYS_ERROR, KEYS_ERROR_SIGNATURE)) {
+      fprintf(stderr, "biokiosk %s: %s: %s\n", CMD, path, error->message);
+      return EXIT_NEGATIVE;
+    }
+    return kiosk_usage_error(CMD, "%s: %s", path, error->message);
+  }
+  signer = keys_encode(envelope->kiosk_key, KEYS_PUBLIC_BYTES);
+  if (kiosk_key_arg &&
+      memcmp(pinned, envelope->kiosk_key, KEYS_PUBLIC_BYTES) != 0) {
+    fprintf(stderr, "biokiosk %s: %s: signed by kiosk key %s, not the "
+                    "expected one\n", CMD, path, signer);
+    return EXIT_NEGATIVE;
+  }
+
+  if (!keys_read_box_secret(secret_path, secret, &error))
+    return kiosk_usage_error(CMD, "--secret-key: %s", error->message);
+  plain = envelope_open(envelope, secret, &error);
+  sodium_memzero(secret, sizeof secret);
+  if (!plain)
+    return kiosk_usage_error(CMD, "%s: %s", path, error->message);
+  record = record_deserialize(plain, &error);
+  if (!record)
+    return kiosk_usage_error(CMD, "%s: %s", path, error->message);
+
+  /* The sealed content names its envelope and signer: a valid signature
+   * over a record lifted from another envelope does not pass. */
+  inner = record_get_string(record, "queue.id");
+  if (inner && strcmp(inner, envelope->id) != 0) {
+    fprintf(stderr, "biokiosk %s: %s: the record inside belongs to %s, not "
+                    "to envelope %s\n", CMD, path, inner, envelope->id);
+    return EXIT_NEGATIVE;
+  }
+  inner = record_get_string(record, "queue.kiosk_key");
+  if (inner && strcmp(inner, signer) != 0) {
+    fprintf(stderr, "biokiosk %s: %s: the record inside names kiosk key %s, "
+                    "but the envelope is signed by %s\n", CMD, path, inner,
+            signer);
+    return EXIT_NEGATIVE;
+  }
+
+  if (extract_dir) {
+    if (g_mkdir_with_parents(extract_dir, 0700) != 0)
+      return kiosk_usage_error(CMD, "cannot create %s: %s", extract_dir,
+                               g_strerror(errno));
+    for (guint i = 0; i < record_n_parts(record); i++) {
+      char *written = NULL;
+      if (!record_cmd_extract(record, record_part(record, i), extract_dir,
+                              &written, &error))
+        return kiosk_usage_error(CMD, "%s", error->message);
+      g_ptr_array_add(extracted, written);
+    }
+  }
+
+  created = record_cmd_time(envelope->created);
+  if (json) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *text = NULL;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "file");
+    json_builder_add_string_value(b, path);
+    json_builder_set_member_name(b, "sha256");
+    json_builder_add_string_value(b, file_sha);
+    json_builder_set_member_name(b, "id");
+    json_builder_add_string_value(b, envelope->id);
+    json_builder_set_member_name(b, "created");
+    json_builder_add_string_value(b, created);
+    json_builder_set_member_name(b, "kiosk_key");
+    json_builder_add_string_value(b, signer);
+    json_builder_set_member_name(b, "kiosk_key_pinned");
+    json_builder_add_boolean_value(b, kiosk_key_arg != NULL);
+    json_builder_set_member_name(b, "signature");
+    json_builder_add_string_value(b, "valid");
+    json_builder_set_member_name(b, "format_version");
+    json_builder_add_int_value(b, RECORD_VERSION);
+    json_builder_set_member_name(b, "metadata");
+    record_cmd_json_metadata(b, record);
+    json_builder_set_member_name(b, "parts");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < record_n_parts(record); i++) {
+      const BkRecordPart *part = record_part(record, i);
+      g_autofree char *sha =
+          g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, part->data);
+
+      json_builder_begin_object(b);
+      json_builder_set_member_name(b, "name");
+      json_builder_add_string_value(b, part->name);
+      json_builder_set_member_name(b, "media_type");
+      json_builder_add_string_value(b, part->media_type);
+      json_builder_set_member_name(b, "bytes");
+      json_builder_add_int_value(b, (gint64)g_bytes_get_size(part->data));
+      json_builder_set_member_name(b, "sha256");
+      json_builder_add_string_value(b, sha);
+      if (extract_dir) {
+        json_builder_set_member_name(b, "extracted");
+        json_builder_add_string_value(b, extracted->pdata[i]);
+      }
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    text = json_generator_to_data(gen, NULL);
+    printf("%s\n", text);
+    return EXIT_OK;
+  }
+
+  {
+    g_autofree const char **keys = NULL;
+    guint n = 0;
+
+    printf("record %s\n", envelope->id);
+    printf("  created:   %s\n", created);
+    printf("  signature: valid, kiosk key %s%s\n", signer,
+           kiosk_key_arg ? " (as expected)" : " (not pinned: use --kiosk-key)");
+    printf("  sha256:    %s\n", file_sha);
+    printf("metadata:\n");
+    keys = record_list_keys(record, &n);
+    for (guint i = 0; i < n; i++) {
+      GVariant *value = record_get_value(record, keys[i]);
+      g_autofree char *shown =
+          g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)
+              ? g_strdup(g_variant_get_string(value, NULL))
+              : g_variant_print(value, FALSE);
+      printf("  %s = %s\n", keys[i], shown);
+    }
+    printf("parts:\n");
+    for (guint i = 0; i < record_n_parts(record); i++) {
+      const BkRecordPart *part = record_part(record, i);
+      g_autofree char *sha =
+          g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, part->data);
+
+      printf("  %-28s %-26s %9" G_GSIZE_FORMAT " bytes  sha256 %s\n",
+             part->name, part->media_type, g_bytes_get_size(part->data), sha);
+      if (extract_dir)
+        printf("    -> %s\n", (char *)extracted->pdata[i]);
+    }
+  }
+  return EXIT_OK;
+}
+
+static int record_run(int argc, char **argv)
+{
+  g_autofree char *secret_key = NULL;
+  g_autofree char *kiosk_key = NULL;
+  g_autofree char *extract = NULL;
+  g_auto(GStrv) args = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "secret-key", 'k', 0, G_OPTION_ARG_FILENAME, &secret_key,
+      "The back office's X25519 secret key (base64 text or 32 raw bytes)",
+      "FILE" },
+    { "kiosk-key", 0, 0, G_OPTION_ARG_STRING, &kiosk_key,
+      "Require this kiosk signing key (base64, or a file holding it)",
+      "KEY|FILE" },
+    { "extract", 'x', 0, G_OPTION_ARG_FILENAME, &extract,
+      "Write the parts into DIR (created, mode 0700)", "DIR" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Machine-readable output (docs/record-format.md)", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
+      NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new(
+      "open --secret-key FILE RECORD - unseal and list a record "
+      "(back office)");
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_description(
+      ctx, "Exit status: 0 opened; 1 a failed check (bad signature, "
+           "unexpected kiosk,\nrecord not matching its envelope); 2 usage or "
+           "input error (unreadable file,\nnot an envelope, wrong or bad "
+           "key).\n");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!args || g_strv_length(args) != 2 || strcmp(args[0], "open") != 0)
+    return kiosk_usage_error(CMD, "expected 'open --secret-key FILE RECORD' "
+                                  "(see 'biokiosk record --help')");
+  if (!secret_key)
+    return kiosk_usage_error(CMD, "open needs --secret-key FILE");
+  return record_open_run(args[1], secret_key, kiosk_key, extract, json);
+}
+
+const KioskCommand kiosk_cmd_record = {
+  .name = "record",
+  .summary = "Open a sealed record with the back office's key",
+  .run = record_run,
+};
