@@ -70,6 +70,8 @@ typedef struct {
 
   ViewButton buttons[VIEW_MAX_BUTTONS];
   int n_buttons;
+
+  ViewImage signature;             /* VIEW_REVIEW: shown under the photo */
 } KioskView;
 
 typedef enum {

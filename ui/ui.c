@@ -1,4 +1,487 @@
-/* Placeholder until the SDL front end lands (issue 2, ui/). */
+/* The SDL2 front end (see ui.h): every frame is drawn by SDL's software
+ * renderer into a surface of the logical size, which makes frames
+ * byte-identical across runs and machines; with a display that surface is
+ * then shown in a window, scaled by SDL_RenderSetLogicalSize. Input is
+ * hit-tested against the targets the last frame actually drew. */
 #include "ui.h"
 
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <string.h>
+
+#include "bk-config.h"
+#include "ui-draw.h"
+#include "ui-screens.h"
+
 G_DEFINE_QUARK(biokiosk-ui-error-quark, ui_error)
+
+#define MAX_PRESSES 10
+#define MOUSE_POINTER ((SDL_FingerID)-1)
+/* Touch device id of ui_press()'s synthetic touches: a value no kernel
+ * device gets, so they are recognisable in a debugger. */
+#define SYNTHETIC_TOUCH ((SDL_TouchID)0x62696f6b)
+
+typedef struct {
+  gboolean down;
+  SDL_FingerID pointer;
+  UiTarget target; /* copied: the frame may be redrawn before release */
+} Press;
+
+struct Ui {
+  int width;
+  int height;
+  gboolean headless;
+  char *location;
+
+  gboolean video_up;
+  gboolean ttf_up;
+  SDL_Window *window;
+  SDL_Renderer *window_renderer;
+  SDL_Texture *window_texture;
+
+  SDL_Surface *frame;
+  SDL_Renderer *renderer; /* software, draws into `frame` */
+  UiCanvas *canvas;
+
+  /* What the last frame showed, for input. */
+  gboolean rendered;
+  GArray *targets; /* UiTarget */
+  gboolean keypad;
+  gboolean entry_full;
+  char primary[32];
+
+  Press presses[MAX_PRESSES];
+  SDL_FingerID next_synthetic;
+};
+
+static gboolean init_video(Ui *ui, GError **error)
+{
+  static const char *const headless_drivers[] = {"offscreen", "dummy"};
+
+  if (!ui->headless) {
+    /* A previous headless Ui may have forced a driver. */
+    SDL_ResetHint(SDL_HINT_VIDEODRIVER);
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+      g_set_error(error, UI_ERROR, UI_ERROR_INIT, "cannot open the display: %s",
+                  SDL_GetError());
+      return FALSE;
+    }
+    ui->video_up = TRUE;
+    return TRUE;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(headless_drivers); i++) {
+    SDL_SetHintWithPriority(SDL_HINT_VIDEODRIVER, headless_drivers[i],
+                            SDL_HINT_OVERRIDE);
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) {
+      g_debug("ui: headless with SDL video driver %s", headless_drivers[i]);
+      ui->video_up = TRUE;
+      return TRUE;
+    }
+  }
+  g_set_error(error, UI_ERROR, UI_ERROR_INIT,
+              "no headless SDL video driver: %s", SDL_GetError());
+  return FALSE;
+}
+
+static gboolean init_window(Ui *ui, GError **error)
+{
+  ui->window = SDL_CreateWindow("biokiosk", SDL_WINDOWPOS_CENTERED,
+                                SDL_WINDOWPOS_CENTERED, ui->width, ui->height,
+                                SDL_WINDOW_SHOWN);
+  if (ui->window)
+    ui->window_renderer = SDL_CreateRenderer(ui->window, -1, 0);
+  if (ui->window_renderer)
+    ui->window_texture =
+        SDL_CreateTexture(ui->window_renderer, SDL_PIXELFORMAT_RGB888,
+                          SDL_TEXTUREACCESS_STREAMING, ui->width, ui->height);
+  if (!ui->window_texture) {
+    g_set_error(error, UI_ERROR, UI_ERROR_INIT, "cannot open a window: %s",
+                SDL_GetError());
+    return FALSE;
+  }
+  /* Panels of another size get the same picture scaled, letterboxed; SDL
+   * then maps pointer and touch coordinates back to logical ones. */
+  SDL_RenderSetLogicalSize(ui->window_renderer, ui->width, ui->height);
+  SDL_SetTextureScaleMode(ui->window_texture, SDL_ScaleModeLinear);
+  return TRUE;
+}
+
+Ui *ui_new(const UiOptions *options, GError **error)
+{
+  g_autoptr(Ui) ui = NULL;
+  const char *font_path;
+
+  g_return_val_if_fail(options != NULL, NULL);
+
+  ui = g_new0(Ui, 1);
+  ui->width = options->width > 0 ? options->width : 1280;
+  ui->height = options->height > 0 ? options->height : 800;
+  ui->headless = options->headless ||
+                 (!g_getenv("DISPLAY") && !g_getenv("WAYLAND_DISPLAY"));
+  ui->location = g_strdup(options->location);
+  ui->targets = g_array_new(FALSE, TRUE, sizeof(UiTarget));
+  ui->next_synthetic = 1;
+  font_path = options->font_path ? options->font_path : BK_FONT_PATH;
+
+  if (!init_video(ui, error))
+    return NULL;
+  if (!ui->headless && !init_window(ui, error))
+    return NULL;
+  ui->frame = SDL_CreateRGBSurfaceWithFormat(0, ui->width, ui->height, 32,
+                                             SDL_PIXELFORMAT_RGB888);
+  if (ui->frame)
+    ui->renderer = SDL_CreateSoftwareRenderer(ui->frame);
+  if (!ui->renderer) {
+    g_set_error(error, UI_ERROR, UI_ERROR_INIT,
+                "cannot create the software renderer: %s", SDL_GetError());
+    return NULL;
+  }
+  if (TTF_Init() != 0) {
+    g_set_error(error, UI_ERROR, UI_ERROR_FONT, "cannot start SDL_ttf: %s",
+                TTF_GetError());
+    return NULL;
+  }
+  ui->ttf_up = TRUE;
+  ui->canvas = ui_canvas_new(ui->renderer, font_path, error);
+  if (!ui->canvas)
+    return NULL;
+  /* Digits come from key events; an input method would only get in the
+   * way of a kiosk. */
+  SDL_StopTextInput();
+  return g_steal_pointer(&ui);
+}
+
+void ui_free(Ui *ui)
+{
+  if (!ui)
+    return;
+  ui_canvas_free(ui->canvas); /* before the renderer its textures live on */
+  if (ui->ttf_up)
+    TTF_Quit();
+  if (ui->renderer)
+    SDL_DestroyRenderer(ui->renderer);
+  if (ui->frame)
+    SDL_FreeSurface(ui->frame);
+  if (ui->window_texture)
+    SDL_DestroyTexture(ui->window_texture);
+  if (ui->window_renderer)
+    SDL_DestroyRenderer(ui->window_renderer);
+  if (ui->window)
+    SDL_DestroyWindow(ui->window);
+  if (ui->video_up)
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+  if (ui->targets)
+    g_array_unref(ui->targets);
+  g_free(ui->location);
+  g_free(ui);
+}
+
+gboolean ui_is_headless(Ui *ui)
+{
+  g_return_val_if_fail(ui != NULL, TRUE);
+  return ui->headless;
+}
+
+static void present(Ui *ui)
+{
+  if (!ui->window_renderer || !ui->rendered)
+    return;
+  SDL_UpdateTexture(ui->window_texture, NULL, ui->frame->pixels,
+                    ui->frame->pitch);
+  SDL_SetRenderDrawColor(ui->window_renderer, 0, 0, 0, 255);
+  SDL_RenderClear(ui->window_renderer);
+  SDL_RenderCopy(ui->window_renderer, ui->window_texture, NULL, NULL);
+  SDL_RenderPresent(ui->window_renderer);
+}
+
+void ui_render(Ui *ui, const KioskView *view)
+{
+  UiScreenInfo info;
+
+  g_return_if_fail(ui != NULL);
+  g_return_if_fail(view != NULL);
+
+  info = (UiScreenInfo){ui->width, ui->height, ui->location};
+  ui_screens_draw(ui->canvas, &info, view, ui->targets);
+  SDL_RenderFlush(ui->renderer);
+  ui->rendered = TRUE;
+  ui->keypad =
+      view->screen == VIEW_CHECKIN || view->screen == VIEW_OFFICER_PIN;
+  ui->entry_full = ui_screens_entry_full(view);
+  ui->primary[0] = '\0';
+  for (int i = 0; i < MIN(view->n_buttons, VIEW_MAX_BUTTONS); i++) {
+    const ViewButton *b = &view->buttons[i];
+
+    if (b->primary && b->enabled && b->id) {
+      g_strlcpy(ui->primary, b->id, sizeof ui->primary);
+      break;
+    }
+  }
+  present(ui);
+}
+
+static void set_intent(KioskIntent *ret, IntentType type, char key,
+                       const char *button)
+{
+  memset(ret, 0, sizeof *ret);
+  ret->type = type;
+  ret->key = key;
+  if (button)
+    g_strlcpy(ret->button, button, sizeof ret->button);
+}
+
+static void target_intent(const UiTarget *t, KioskIntent *ret)
+{
+  set_intent(ret, t->type, t->key, t->type == INTENT_BUTTON ? t->id : NULL);
+}
+
+static Press *find_press(Ui *ui, SDL_FingerID pointer)
+{
+  for (int i = 0; i < MAX_PRESSES; i++) {
+    if (ui->presses[i].down && ui->presses[i].pointer == pointer)
+      return &ui->presses[i];
+  }
+  return NULL;
+}
+
+/* A touch or click went down at logical (x, y). Returns TRUE with an intent
+ * only for touches outside any live target: the target's intent waits for
+ * the release. */
+static gboolean pointer_down(Ui *ui, SDL_FingerID pointer, int x, int y,
+                             KioskIntent *ret)
+{
+  int hit = ui_screens_hit(ui->targets, x, y);
+  Press *press = find_press(ui, pointer);
+  const UiTarget *t;
+
+  if (hit < 0 || !g_array_index(ui->targets, UiTarget, hit).enabled) {
+    set_intent(ret, INTENT_ACTIVITY, 0, NULL);
+    return TRUE;
+  }
+  t = &g_array_index(ui->targets, UiTarget, hit);
+  if (!press) {
+    for (int i = 0; i < MAX_PRESSES && !press; i++) {
+      if (!ui->presses[i].down)
+        press = &ui->presses[i];
+    }
+  }
+  if (!press)
+    press = &ui->presses[0]; /* ten fingers already down: reuse a slot */
+  press->down = TRUE;
+  press->pointer = pointer;
+  press->target = *t;
+  return FALSE;
+}
+
+static gboolean pointer_up(Ui *ui, SDL_FingerID pointer, int x, int y,
+                           KioskIntent *ret)
+{
+  Press *press = find_press(ui, pointer);
+  int hit;
+  const UiTarget *t;
+
+  if (!press)
+    return FALSE; /* its down already counted as activity */
+  press->down = FALSE;
+  hit = ui_screens_hit(ui->targets, x, y);
+  if (hit >= 0) {
+    t = &g_array_index(ui->targets, UiTarget, hit);
+    if (t->enabled && t->type == press->target.type &&
+        strcmp(t->id, press->target.id) == 0) {
+      target_intent(t, ret);
+      return TRUE;
+    }
+  }
+  /* Slid off the target: a touch, not a press. */
+  set_intent(ret, INTENT_ACTIVITY, 0, NULL);
+  return TRUE;
+}
+
+static gboolean key_down(Ui *ui, const SDL_KeyboardEvent *key,
+                         KioskIntent *ret)
+{
+  SDL_Keycode sym = key->keysym.sym;
+  char digit = 0;
+
+  if (sym >= SDLK_0 && sym <= SDLK_9)
+    digit = (char)('0' + (sym - SDLK_0));
+  else if (sym >= SDLK_KP_1 && sym <= SDLK_KP_9)
+    digit = (char)('1' + (sym - SDLK_KP_1));
+  else if (sym == SDLK_KP_0)
+    digit = '0';
+
+  if (sym == SDLK_q && (key->keysym.mod & KMOD_CTRL))
+    set_intent(ret, INTENT_QUIT, 0, NULL);
+  else if (digit && ui->keypad && !ui->entry_full)
+    set_intent(ret, INTENT_KEY, digit, NULL);
+  else if ((sym == SDLK_BACKSPACE || sym == SDLK_KP_BACKSPACE) && ui->keypad)
+    set_intent(ret, INTENT_BACKSPACE, 0, NULL);
+  else if ((sym == SDLK_RETURN || sym == SDLK_KP_ENTER) && ui->keypad)
+    set_intent(ret, INTENT_SUBMIT, 0, NULL);
+  else if ((sym == SDLK_RETURN || sym == SDLK_KP_ENTER) && ui->primary[0])
+    set_intent(ret, INTENT_BUTTON, 0, ui->primary);
+  else
+    set_intent(ret, INTENT_ACTIVITY, 0, NULL);
+  return TRUE;
+}
+
+/* Finger coordinates are normalised; with a window, SDL's renderer has
+ * already mapped them to the logical area. */
+static int finger_x(Ui *ui, float x)
+{
+  return (int)(x * (float)ui->width);
+}
+
+static int finger_y(Ui *ui, float y)
+{
+  return (int)(y * (float)ui->height);
+}
+
+static gboolean handle_event(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
+{
+  switch (ev->type) {
+  case SDL_QUIT:
+    set_intent(ret, INTENT_QUIT, 0, NULL);
+    return TRUE;
+  case SDL_KEYDOWN:
+    if (ev->key.repeat)
+      return FALSE;
+    return key_down(ui, &ev->key, ret);
+  case SDL_MOUSEBUTTONDOWN:
+  case SDL_MOUSEBUTTONUP:
+    /* Touches arrive twice, as finger and as emulated mouse: keep the
+     * finger. */
+    if (ev->button.which == SDL_TOUCH_MOUSEID)
+      return FALSE;
+    if (ev->button.button != SDL_BUTTON_LEFT) {
+      if (ev->type == SDL_MOUSEBUTTONUP)
+        return FALSE;
+      set_intent(ret, INTENT_ACTIVITY, 0, NULL);
+      return TRUE;
+    }
+    if (ev->type == SDL_MOUSEBUTTONDOWN)
+      return pointer_down(ui, MOUSE_POINTER, ev->button.x, ev->button.y, ret);
+    return pointer_up(ui, MOUSE_POINTER, ev->button.x, ev->button.y, ret);
+  case SDL_FINGERDOWN:
+    return pointer_down(ui, ev->tfinger.fingerId, finger_x(ui, ev->tfinger.x),
+                        finger_y(ui, ev->tfinger.y), ret);
+  case SDL_FINGERUP:
+    return pointer_up(ui, ev->tfinger.fingerId, finger_x(ui, ev->tfinger.x),
+                      finger_y(ui, ev->tfinger.y), ret);
+  case SDL_WINDOWEVENT:
+    if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
+        ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+      present(ui);
+    return FALSE;
+  default:
+    return FALSE;
+  }
+}
+
+gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent)
+{
+  gint64 deadline;
+  SDL_Event ev;
+  KioskIntent intent;
+
+  g_return_val_if_fail(ui != NULL, FALSE);
+  g_return_val_if_fail(ret_intent != NULL, FALSE);
+
+  deadline = g_get_monotonic_time() + (gint64)MAX(timeout_ms, 0) * 1000;
+  for (;;) {
+    gint64 left = deadline - g_get_monotonic_time();
+    int got;
+
+    if (timeout_ms < 0)
+      got = SDL_WaitEvent(&ev);
+    else if (left <= 0)
+      got = SDL_PollEvent(&ev);
+    else
+      got = SDL_WaitEventTimeout(&ev, (int)((left + 999) / 1000));
+    if (!got) {
+      if (timeout_ms >= 0 && g_get_monotonic_time() >= deadline)
+        return FALSE;
+      continue;
+    }
+    if (handle_event(ui, &ev, &intent)) {
+      *ret_intent = intent;
+      return TRUE;
+    }
+  }
+}
+
+/* Where logical (x, y) lies as a normalised window coordinate, which is what
+ * a real touch screen reports. */
+static void logical_to_touch(Ui *ui, int x, int y, float *ret_x, float *ret_y)
+{
+  float lx = (float)x + 0.5f, ly = (float)y + 0.5f;
+  int ww = 0, wh = 0, wx = 0, wy = 0;
+
+  if (!ui->window) {
+    *ret_x = lx / (float)ui->width;
+    *ret_y = ly / (float)ui->height;
+    return;
+  }
+  SDL_RenderLogicalToWindow(ui->window_renderer, lx, ly, &wx, &wy);
+  SDL_GetWindowSize(ui->window, &ww, &wh);
+  *ret_x = ((float)wx + 0.5f) / (float)MAX(ww, 1);
+  *ret_y = ((float)wy + 0.5f) / (float)MAX(wh, 1);
+}
+
+gboolean ui_press(Ui *ui, const char *target)
+{
+  int index;
+  const UiTarget *t;
+  SDL_Event ev;
+  float x, y;
+
+  g_return_val_if_fail(ui != NULL, FALSE);
+  g_return_val_if_fail(target != NULL, FALSE);
+
+  index = ui->rendered ? ui_screens_find(ui->targets, target) : -1;
+  if (index < 0)
+    return FALSE;
+  t = &g_array_index(ui->targets, UiTarget, index);
+  logical_to_touch(ui, t->rect.x + t->rect.w / 2, t->rect.y + t->rect.h / 2,
+                   &x, &y);
+
+  memset(&ev, 0, sizeof ev);
+  ev.type = SDL_FINGERDOWN;
+  ev.tfinger.touchId = SYNTHETIC_TOUCH;
+  ev.tfinger.fingerId = ui->next_synthetic++;
+  ev.tfinger.x = x;
+  ev.tfinger.y = y;
+  ev.tfinger.pressure = 1.0f;
+  ev.tfinger.windowID = ui->window ? SDL_GetWindowID(ui->window) : 0;
+  if (SDL_PushEvent(&ev) != 1)
+    return FALSE;
+  ev.type = SDL_FINGERUP;
+  ev.tfinger.x = x; /* SDL's event watch may have rewritten the first copy */
+  ev.tfinger.y = y;
+  ev.tfinger.pressure = 0.0f;
+  return SDL_PushEvent(&ev) == 1;
+}
+
+gboolean ui_screenshot(Ui *ui, const char *png_path, GError **error)
+{
+  gsize stride;
+  g_autofree guint8 *pixels = NULL;
+
+  g_return_val_if_fail(ui != NULL, FALSE);
+  g_return_val_if_fail(png_path != NULL, FALSE);
+
+  if (!ui->rendered) {
+    g_set_error(error, UI_ERROR, UI_ERROR_SCREENSHOT, "nothing rendered yet");
+    return FALSE;
+  }
+  stride = (gsize)ui->width * 3;
+  pixels = g_malloc(stride * ui->height);
+  if (SDL_RenderReadPixels(ui->renderer, NULL, SDL_PIXELFORMAT_RGB24, pixels,
+                           (int)stride) != 0) {
+    g_set_error(error, UI_ERROR, UI_ERROR_SCREENSHOT,
+                "cannot read the frame back: %s", SDL_GetError());
+    return FALSE;
+  }
+  return view_save_png(ui->width, ui->height, 3, stride, pixels, png_path,
+                       error);
+}

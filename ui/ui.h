@@ -10,6 +10,12 @@
 #define UI_ERROR (ui_error_quark())
 GQuark ui_error_quark(void);
 
+typedef enum {
+  UI_ERROR_INIT,       /* no video driver, window or renderer */
+  UI_ERROR_FONT,       /* the font file cannot be opened */
+  UI_ERROR_SCREENSHOT, /* nothing rendered yet, or the frame cannot be read */
+} UiError;
+
 typedef struct Ui Ui;
 
 typedef struct {
@@ -17,7 +23,10 @@ typedef struct {
   int height;
   gboolean headless;    /* force SDL's offscreen/dummy driver + software
                            renderer (byte-stable frames) */
-  const char *font_path;/* TrueType font */
+  const char *font_path;/* TrueType font; NULL = BK_FONT_PATH. The bold
+                           face is "<name>-Bold.ttf" next to it */
+  const char *location; /* shown in the header band (the IND desk's name);
+                           NULL = none. Copied. */
 } UiOptions;
 
 /* Opens the window or the headless surface. Headless is also chosen when
@@ -29,8 +38,12 @@ void ui_free(Ui *ui); /* accepts NULL */
  * pixels. */
 void ui_render(Ui *ui, const KioskView *view);
 
-/* Waits up to timeout_ms for input; returns TRUE and fills `ret_intent` when
- * there was an intent. Touches that hit nothing give INTENT_ACTIVITY. */
+/* Waits up to timeout_ms for input (0 = only what is queued, negative =
+ * until something comes); returns TRUE and fills `ret_intent` when there was
+ * an intent. A key or button gives its intent when the touch is released on
+ * the target it went down on; touches that hit nothing, disabled targets and
+ * other keys give INTENT_ACTIVITY. Physical keys: digits, Backspace, Enter
+ * (the primary button when there is no keypad), Ctrl+Q quits. */
 gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent);
 
 /* Pushes a synthetic touch (down + up, through SDL's own event queue) on
@@ -39,7 +52,10 @@ gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent);
  * and end-to-end tests so they exercise the real hit testing. */
 gboolean ui_press(Ui *ui, const char *target);
 
-/* Saves the last presented frame as PNG. */
+/* Saves the last presented frame as PNG (RGB, logical size). */
 gboolean ui_screenshot(Ui *ui, const char *png_path, GError **error);
+
+/* TRUE when rendering goes to an offscreen surface only (no window). */
+gboolean ui_is_headless(Ui *ui);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ui, ui_free)

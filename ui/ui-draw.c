@@ -1,0 +1,467 @@
+/* Drawing primitives for the screens (see ui-draw.h). Shapes are drawn as
+ * horizontal spans computed here rather than with anti-aliased geometry, so
+ * the software renderer gives byte-identical frames on every run; rendered
+ * text is cached as textures because most of a screen stays the same from
+ * one frame to the next (live view redraws the whole screen). */
+#include "ui-draw.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ui.h"
+
+/* Dropping the whole cache beyond this keeps memory bounded without the
+ * bookkeeping of an LRU; a screen uses a few dozen strings. */
+#define TEXT_CACHE_MAX 400
+
+struct UiCanvas {
+  SDL_Renderer *renderer;
+  char *regular_path;
+  char *bold_path; /* NULL: synthesise bold from the regular face */
+  GHashTable *fonts; /* GINT_TO_POINTER(style << 16 | size) -> TTF_Font */
+  GHashTable *text_cache; /* key string -> SDL_Texture */
+};
+
+static void close_font(gpointer font)
+{
+  TTF_CloseFont(font);
+}
+
+static void destroy_texture(gpointer texture)
+{
+  SDL_DestroyTexture(texture);
+}
+
+static char *bold_path_for(const char *regular)
+{
+  g_autofree char *dir = g_path_get_dirname(regular);
+  g_autofree char *base = g_path_get_basename(regular);
+  const char *dot = strrchr(base, '.');
+  g_autofree char *stem = dot ? g_strndup(base, dot - base) : g_strdup(base);
+  g_autofree char *name = g_strdup_printf("%s-Bold%s", stem, dot ? dot : "");
+  char *path = g_build_filename(dir, name, NULL);
+
+  if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+    return path;
+  g_free(path);
+  return NULL;
+}
+
+UiCanvas *ui_canvas_new(SDL_Renderer *renderer, const char *font_path,
+                        GError **error)
+{
+  UiCanvas *canvas;
+  TTF_Font *probe;
+
+  g_return_val_if_fail(renderer != NULL, NULL);
+  g_return_val_if_fail(font_path != NULL, NULL);
+
+  probe = TTF_OpenFont(font_path, 20);
+  if (!probe) {
+    g_set_error(error, UI_ERROR, UI_ERROR_FONT, "cannot open font %s: %s",
+                font_path, TTF_GetError());
+    return NULL;
+  }
+  TTF_CloseFont(probe);
+
+  canvas = g_new0(UiCanvas, 1);
+  canvas->renderer = renderer;
+  canvas->regular_path = g_strdup(font_path);
+  canvas->bold_path = bold_path_for(font_path);
+  canvas->fonts = g_hash_table_new_full(NULL, NULL, NULL, close_font);
+  canvas->text_cache =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, destroy_texture);
+  return canvas;
+}
+
+void ui_canvas_free(UiCanvas *canvas)
+{
+  if (!canvas)
+    return;
+  g_clear_pointer(&canvas->text_cache, g_hash_table_unref);
+  g_clear_pointer(&canvas->fonts, g_hash_table_unref);
+  g_free(canvas->regular_path);
+  g_free(canvas->bold_path);
+  g_free(canvas);
+}
+
+TTF_Font *ui_canvas_font(UiCanvas *canvas, UiFontStyle style, int size)
+{
+  gpointer key = GINT_TO_POINTER((int)style << 16 | (size & 0xffff));
+  TTF_Font *font = g_hash_table_lookup(canvas->fonts, key);
+  gboolean synth_bold = FALSE;
+
+  if (font)
+    return font;
+  if (style == UI_FONT_BOLD && canvas->bold_path)
+    font = TTF_OpenFont(canvas->bold_path, size);
+  else
+    synth_bold = style == UI_FONT_BOLD;
+  if (!font)
+    font = TTF_OpenFont(canvas->regular_path, size);
+  /* The regular face opened in ui_canvas_new(); failing now means the file
+   * went away under us, which is not something a kiosk can recover from. */
+  if (!font)
+    g_error("font %s vanished: %s", canvas->regular_path, TTF_GetError());
+  if (synth_bold)
+    TTF_SetFontStyle(font, TTF_STYLE_BOLD);
+  g_hash_table_insert(canvas->fonts, key, font);
+  return font;
+}
+
+void ui_canvas_clip(UiCanvas *canvas, const SDL_Rect *rect)
+{
+  SDL_RenderSetClipRect(canvas->renderer, rect);
+}
+
+static void set_color(UiCanvas *canvas, UiColor color)
+{
+  SDL_SetRenderDrawBlendMode(canvas->renderer, color.a == 255
+                                                   ? SDL_BLENDMODE_NONE
+                                                   : SDL_BLENDMODE_BLEND);
+  SDL_SetRenderDrawColor(canvas->renderer, color.r, color.g, color.b, color.a);
+}
+
+void ui_draw_fill(UiCanvas *canvas, SDL_Rect rect, UiColor color)
+{
+  if (rect.w <= 0 || rect.h <= 0)
+    return;
+  set_color(canvas, color);
+  SDL_RenderFillRect(canvas->renderer, &rect);
+}
+
+static void fill_span(UiCanvas *canvas, int x0, int x1, int y)
+{
+  SDL_Rect span = {x0, y, x1 - x0, 1};
+
+  if (span.w > 0)
+    SDL_RenderFillRect(canvas->renderer, &span);
+}
+
+/* Filled rounded rectangle in the current colour. */
+static void fill_round(UiCanvas *canvas, SDL_Rect rect, int radius)
+{
+  SDL_Rect middle;
+
+  if (rect.w <= 0 || rect.h <= 0)
+    return;
+  radius = MIN(radius, MIN(rect.w, rect.h) / 2);
+  if (radius <= 0) {
+    SDL_RenderFillRect(canvas->renderer, &rect);
+    return;
+  }
+  for (int i = 0; i < radius; i++) {
+    /* Distance from the corner circle's centre to this row's middle. */
+    double dy = radius - i - 0.5;
+    int inset = (int)lround(radius - sqrt((double)radius * radius - dy * dy));
+
+    fill_span(canvas, rect.x + inset, rect.x + rect.w - inset, rect.y + i);
+    fill_span(canvas, rect.x + inset, rect.x + rect.w - inset,
+              rect.y + rect.h - 1 - i);
+  }
+  middle = (SDL_Rect){rect.x, rect.y + radius, rect.w, rect.h - 2 * radius};
+  if (middle.h > 0)
+    SDL_RenderFillRect(canvas->renderer, &middle);
+}
+
+void ui_draw_round_rect(UiCanvas *canvas, SDL_Rect rect, int radius,
+                        UiColor fill, int border, UiColor edge)
+{
+  if (border > 0) {
+    SDL_Rect inner = {rect.x + border, rect.y + border, rect.w - 2 * border,
+                      rect.h - 2 * border};
+
+    set_color(canvas, edge);
+    fill_round(canvas, rect, radius);
+    set_color(canvas, fill);
+    fill_round(canvas, inner, MAX(0, radius - border));
+  } else {
+    set_color(canvas, fill);
+    fill_round(canvas, rect, radius);
+  }
+}
+
+void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness,
+                  UiColor color)
+{
+  double cx = rect.x + rect.w / 2.0;
+  double cy = rect.y + rect.h / 2.0;
+  double a = rect.w / 2.0, b = rect.h / 2.0;
+  double ai = a - thickness, bi = b - thickness;
+
+  if (rect.w <= 0 || rect.h <= 0 || thickness <= 0)
+    return;
+  set_color(canvas, color);
+  for (int y = rect.y; y < rect.y + rect.h; y++) {
+    double py = y + 0.5 - cy;
+    double xo, xi;
+
+    if (fabs(py) >= b)
+      continue;
+    xo = a * sqrt(1.0 - (py * py) / (b * b));
+    if (ai > 0 && bi > 0 && fabs(py) < bi) {
+      xi = ai * sqrt(1.0 - (py * py) / (bi * bi));
+      fill_span(canvas, (int)lround(cx - xo), (int)lround(cx - xi), y);
+      fill_span(canvas, (int)lround(cx + xi), (int)lround(cx + xo), y);
+    } else {
+      fill_span(canvas, (int)lround(cx - xo), (int)lround(cx + xo), y);
+    }
+  }
+}
+
+int ui_text_width(TTF_Font *font, const char *text)
+{
+  int w = 0, h = 0;
+
+  if (!text || !*text)
+    return 0;
+  if (TTF_SizeUTF8(font, text, &w, &h) != 0)
+    return 0;
+  return w;
+}
+
+static SDL_Texture *text_texture(UiCanvas *canvas, TTF_Font *font,
+                                 UiColor color, const char *text)
+{
+  g_autofree char *key = g_strdup_printf("%p|%02x%02x%02x%02x|%s", font,
+                                         color.r, color.g, color.b, color.a,
+                                         text);
+  SDL_Texture *texture = g_hash_table_lookup(canvas->text_cache, key);
+  SDL_Color sdl_color = {color.r, color.g, color.b, color.a};
+  SDL_Surface *surface;
+
+  if (texture)
+    return texture;
+  surface = TTF_RenderUTF8_Blended(font, text, sdl_color);
+  if (!surface) {
+    g_debug("ui: text rendering failed: %s", TTF_GetError());
+    return NULL;
+  }
+  texture = SDL_CreateTextureFromSurface(canvas->renderer, surface);
+  SDL_FreeSurface(surface);
+  if (!texture) {
+    g_debug("ui: text texture failed: %s", SDL_GetError());
+    return NULL;
+  }
+  SDL_SetTextureBlendMode(texture, SDL_BLENDMODE_BLEND);
+  if (g_hash_table_size(canvas->text_cache) >= TEXT_CACHE_MAX)
+    g_hash_table_remove_all(canvas->text_cache);
+  g_hash_table_insert(canvas->text_cache, g_steal_pointer(&key), texture);
+  return texture;
+}
+
+int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
+                 int y, int width, UiAlign align, const char *text)
+{
+  SDL_Texture *texture;
+  SDL_Rect dst = {x, y, 0, 0};
+
+  if (!text || !*text)
+    return 0;
+  texture = text_texture(canvas, font, color, text);
+  if (!texture)
+    return 0;
+  SDL_QueryTexture(texture, NULL, NULL, &dst.w, &dst.h);
+  if (align == UI_ALIGN_CENTER)
+    dst.x = x + (width - dst.w) / 2;
+  else if (align == UI_ALIGN_RIGHT)
+    dst.x = x + width - dst.w;
+  SDL_RenderCopy(canvas->renderer, texture, NULL, &dst);
+  return dst.w;
+}
+
+/* A hyphen belongs between two letters of an alphabetic script; scripts
+ * written without spaces (wide characters) break without one. */
+static gboolean wants_hyphen(const char *before_end, const char *after)
+{
+  gunichar a = g_utf8_get_char(g_utf8_prev_char(before_end));
+  gunichar b = g_utf8_get_char(after);
+
+  return g_unichar_isalpha(a) && g_unichar_isalpha(b) &&
+         !g_unichar_iswide(a) && !g_unichar_iswide(b);
+}
+
+/* Moves the longest prefix of `word` that fits `width` (at least one
+ * character, so the loop always advances) into `lines`, hyphenated where
+ * that reads right; returns the rest. */
+static const char *wrap_split_word(TTF_Font *font, const char *word,
+                                   int width, GPtrArray *lines)
+{
+  const char *end = g_utf8_next_char(word);
+  const char *p = end;
+
+  while (*p) {
+    const char *next = g_utf8_next_char(p);
+    g_autofree char *prefix = g_strndup(word, next - word);
+    g_autofree char *hyphenated = g_strconcat(prefix, "-", NULL);
+
+    if (ui_text_width(font, *next && wants_hyphen(next, next)
+                                ? hyphenated
+                                : prefix) > width)
+      break;
+    end = next;
+    p = next;
+  }
+  if (*end && wants_hyphen(end, end)) {
+    g_autofree char *prefix = g_strndup(word, end - word);
+    g_ptr_array_add(lines, g_strconcat(prefix, "-", NULL));
+  } else {
+    g_ptr_array_add(lines, g_strndup(word, end - word));
+  }
+  return end;
+}
+
+static void wrap_paragraph(TTF_Font *font, const char *para, int width,
+                           GPtrArray *lines)
+{
+  g_auto(GStrv) words = g_strsplit(para, " ", -1);
+  GString *current = g_string_new(NULL);
+
+  for (int i = 0; words[i]; i++) {
+    const char *word = words[i];
+    g_autofree char *candidate = NULL;
+
+    if (!*word)
+      continue; /* runs of spaces collapse */
+    candidate = current->len ? g_strconcat(current->str, " ", word, NULL)
+                             : g_strdup(word);
+    if (ui_text_width(font, candidate) <= width) {
+      g_string_assign(current, candidate);
+      continue;
+    }
+    if (current->len)
+      g_ptr_array_add(lines, g_strdup(current->str));
+    while (*word && ui_text_width(font, word) > width)
+      word = wrap_split_word(font, word, width, lines);
+    g_string_assign(current, word);
+  }
+  g_ptr_array_add(lines, g_string_free(current, FALSE));
+}
+
+char **ui_text_wrap(TTF_Font *font, const char *text, int width)
+{
+  GPtrArray *lines = g_ptr_array_new();
+
+  if (text && *text) {
+    g_auto(GStrv) paras = g_strsplit(text, "\n", -1);
+
+    for (int i = 0; paras[i]; i++)
+      wrap_paragraph(font, paras[i], MAX(width, 1), lines);
+  }
+  g_ptr_array_add(lines, NULL);
+  return (char **)g_ptr_array_free(lines, FALSE);
+}
+
+int ui_draw_paragraph(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
+                      int y, int width, UiAlign align, const char *text,
+                      gboolean draw)
+{
+  g_auto(GStrv) lines = ui_text_wrap(font, text, width);
+  int skip = TTF_FontLineSkip(font);
+  int n = 0;
+
+  for (; lines[n]; n++) {
+    if (draw)
+      ui_draw_text(canvas, font, color, x, y + n * skip, width, align,
+                   lines[n]);
+  }
+  return n * skip;
+}
+
+static gboolean image_valid(const ViewImage *image)
+{
+  return image && image->pixels && image->width > 0 && image->height > 0 &&
+         (image->channels == 1 || image->channels == 3 ||
+          image->channels == 4) &&
+         image->stride >= (gsize)image->width * image->channels;
+}
+
+gboolean ui_fit_size(int width, int height, SDL_Rect box, SDL_Rect *ret_rect)
+{
+  gint64 w, h;
+
+  if (width <= 0 || height <= 0 || box.w <= 0 || box.h <= 0)
+    return FALSE;
+  /* Compare aspect ratios in integers: width/height against box w/h. */
+  if ((gint64)width * box.h >= (gint64)box.w * height) {
+    w = box.w;
+    h = MAX(1, (gint64)height * box.w / width);
+  } else {
+    h = box.h;
+    w = MAX(1, (gint64)width * box.h / height);
+  }
+  ret_rect->x = box.x + (box.w - (int)w) / 2;
+  ret_rect->y = box.y + (box.h - (int)h) / 2;
+  ret_rect->w = (int)w;
+  ret_rect->h = (int)h;
+  return TRUE;
+}
+
+/* Converts to XRGB8888, averaging `step` x `step` blocks first: shrinking a
+ * camera frame by a large factor with plain sampling would alias badly, and
+ * it keeps the texture small. */
+static guint32 *image_to_xrgb(const ViewImage *image, int step, int *ret_w,
+                              int *ret_h)
+{
+  int w = image->width / step, h = image->height / step;
+  guint32 *out = g_new(guint32, (gsize)w * h);
+  int n = step * step;
+
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      guint sum[3] = {0, 0, 0};
+
+      for (int dy = 0; dy < step; dy++) {
+        const guint8 *row = image->pixels + (gsize)(y * step + dy) *
+                                                image->stride;
+        for (int dx = 0; dx < step; dx++) {
+          const guint8 *px = row + (gsize)(x * step + dx) * image->channels;
+
+          if (image->channels == 1) {
+            sum[0] += px[0];
+            sum[1] += px[0];
+            sum[2] += px[0];
+          } else {
+            sum[0] += px[0];
+            sum[1] += px[1];
+            sum[2] += px[2];
+          }
+        }
+      }
+      out[(gsize)y * w + x] = 0xff000000u | (sum[0] / n) << 16 |
+                              (sum[1] / n) << 8 | (sum[2] / n);
+    }
+  }
+  *ret_w = w;
+  *ret_h = h;
+  return out;
+}
+
+gboolean ui_draw_image(UiCanvas *canvas, const ViewImage *image, SDL_Rect box,
+                       SDL_BlendMode blend, SDL_Rect *ret_rect)
+{
+  SDL_Rect dst;
+  g_autofree guint32 *pixels = NULL;
+  SDL_Texture *texture;
+  int step, w, h;
+
+  if (!image_valid(image) ||
+      !ui_fit_size(image->width, image->height, box, &dst))
+    return FALSE;
+  step = MAX(1, MIN(image->width / dst.w, image->height / dst.h) / 2);
+  pixels = image_to_xrgb(image, step, &w, &h);
+  texture = SDL_CreateTexture(canvas->renderer, SDL_PIXELFORMAT_RGB888,
+                              SDL_TEXTUREACCESS_STATIC, w, h);
+  if (!texture) {
+    g_debug("ui: image texture failed: %s", SDL_GetError());
+    return FALSE;
+  }
+  SDL_UpdateTexture(texture, NULL, pixels, w * 4);
+  SDL_SetTextureScaleMode(texture, SDL_ScaleModeLinear);
+  SDL_SetTextureBlendMode(texture, blend);
+  SDL_RenderCopy(canvas->renderer, texture, NULL, &dst);
+  SDL_DestroyTexture(texture);
+  if (ret_rect)
+    *ret_rect = dst;
+  return TRUE;
+}

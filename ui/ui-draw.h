@@ -1,0 +1,86 @@
+/* Drawing primitives for the screens: a canvas over an SDL renderer with the
+ * project's fonts, filled and rounded rectangles, rings, word-wrapped text and
+ * images fitted into boxes. Everything is integer geometry on the software
+ * renderer, so the same calls give the same pixels on every run. */
+#pragma once
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <glib.h>
+
+#include "view.h"
+
+typedef struct {
+  guint8 r, g, b, a;
+} UiColor;
+
+typedef enum {
+  UI_FONT_REGULAR,
+  UI_FONT_BOLD,
+} UiFontStyle;
+
+typedef enum {
+  UI_ALIGN_LEFT,
+  UI_ALIGN_CENTER,
+  UI_ALIGN_RIGHT,
+} UiAlign;
+
+typedef struct UiCanvas UiCanvas;
+
+/* A canvas drawing with `renderer` (borrowed, must outlive the canvas).
+ * `font_path` is the regular face; the bold face is looked up next to it
+ * ("<name>-Bold.ttf") and synthesised from the regular one when absent.
+ * Fails when the regular face cannot be opened. */
+UiCanvas *ui_canvas_new(SDL_Renderer *renderer, const char *font_path,
+                        GError **error);
+void ui_canvas_free(UiCanvas *canvas); /* accepts NULL */
+
+/* The font of `style` at `size` px, opened on first use and kept; never NULL
+ * once ui_canvas_new() succeeded. */
+TTF_Font *ui_canvas_font(UiCanvas *canvas, UiFontStyle style, int size);
+
+/* Restricts drawing to `rect`; NULL lifts the restriction. */
+void ui_canvas_clip(UiCanvas *canvas, const SDL_Rect *rect);
+
+void ui_draw_fill(UiCanvas *canvas, SDL_Rect rect, UiColor color);
+
+/* A rectangle with corners of `radius` px, filled with `fill`, with a
+ * `border` px wide edge in `edge` (border 0 = none). */
+void ui_draw_round_rect(UiCanvas *canvas, SDL_Rect rect, int radius,
+                        UiColor fill, int border, UiColor edge);
+
+/* An elliptic ring inside `rect` (its bounding box), `thickness` px wide. */
+void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness,
+                  UiColor color);
+
+/* Width in px of `text` (UTF-8, one line) in `font`. */
+int ui_text_width(TTF_Font *font, const char *text);
+
+/* Draws one line of text with its top edge at y, aligned inside
+ * [x, x + width) (width is ignored for UI_ALIGN_LEFT). Text wider than the
+ * box is drawn anyway and clipped by the caller's layout. Returns the drawn
+ * width. */
+int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
+                 int y, int width, UiAlign align, const char *text);
+
+/* Splits `text` into lines no wider than `width` px: at spaces, at explicit
+ * newlines, and inside a word only when the word alone is too wide. Returns
+ * a NULL-terminated array (g_strfreev). NULL or "" gives no lines. */
+char **ui_text_wrap(TTF_Font *font, const char *text, int width);
+
+/* Word-wraps `text` into `width` and draws it from y down, using the font's
+ * line skip. With `draw` FALSE only measures. Returns the height used. */
+int ui_draw_paragraph(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
+                      int y, int width, UiAlign align, const char *text,
+                      gboolean draw);
+
+/* The largest rectangle with aspect width:height inside `box`, centred.
+ * Returns FALSE (and leaves ret_rect alone) for an empty size or box. */
+gboolean ui_fit_size(int width, int height, SDL_Rect box, SDL_Rect *ret_rect);
+
+/* Draws `image` fitted into `box` (aspect kept, centred) with `blend`
+ * (SDL_BLENDMODE_NONE to replace, SDL_BLENDMODE_MOD to lay ink over what is
+ * there). Returns FALSE, drawing nothing, when the image is empty or invalid;
+ * on success fills ret_rect (may be NULL) with where it went. */
+gboolean ui_draw_image(UiCanvas *canvas, const ViewImage *image, SDL_Rect box,
+                       SDL_BlendMode blend, SDL_Rect *ret_rect);
