@@ -15,6 +15,7 @@
 #define PAD (TANGENT_RADIUS + 2)
 #define MARGIN 28         /* master is this much larger on every side */
 #define N_ITERATIONS 10
+#define FADE_BAND 0.45  /* of the outline's super-ellipse measure */
 
 struct FpSynthFinger {
   guint64 seed;
@@ -431,7 +432,15 @@ guint8 *fpsynth_finger_impress(const FpSynthFinger *f, int impression)
       double ridge = 45.0 + 40.0 * CLAMP(1.2 - local_p, 0.0, 1.0);
       double valley = 205.0;
       double grey = valley + (ridge - valley) * s;
-      double value = mask * grey + (1.0 - mask) * 246.0 + rng_gauss(&rng) * (1.5 + 3.5 * mask);
+      /* Skin contact fades out towards the outline, as on a real platen;
+       * a hard full-contrast edge would end every ridge there in a crisp
+       * "minutia" that all synthetic fingers share. */
+      double fade = CLAMP((1.0 - e) / FADE_BAND, 0.0, 1.0);
+      double value;
+      fade = fade * fade * (3.0 - 2.0 * fade);
+      grey = 246.0 + (grey - 246.0) * fade;
+      value = mask * grey + (1.0 - mask) * 246.0 +
+              rng_gauss(&rng) * (1.5 + 3.5 * mask);
       out[(gsize)y * w + x] = (guint8)CLAMP(lround(value), 0, 255);
     }
   }
