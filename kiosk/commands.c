@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 /* Each command is defined in its kiosk/cmd-*.c file. */
+extern const KioskCommand kiosk_cmd_validate_photo;
 
 extern const KioskCommand kiosk_cmd_appointments;
 extern const KioskCommand kiosk_cmd_queue;
@@ -14,6 +15,7 @@ const KioskCommand *const kiosk_commands[] = {
   &kiosk_cmd_appointments,
   &kiosk_cmd_queue,
   &kiosk_cmd_record,
+  &kiosk_cmd_validate_photo,
   NULL,
 };
 

@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Evaluates our C validator (`biokiosk validate-photo --json`) on a labelled
+corpus made by photo-corpus.py and prints, per check and overall: compliant
+photos refused, white or light-grey declared coverings accepted, referral
+rate, and how often each defect was caught.
+
+Usage: photo-eval.py BIOKIOSK CORPUSDIR [--check] [--no-background]
+With --check, exits 1 unless the acceptance targets hold: no white or
+light-grey declared covering accepted, <= 2% of compliant photos refused,
+<= 10% of compliant photos referred.
+"""
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+
+
+def run_validator(biokiosk, corpus, items, use_background):
+    results = {}
+    for item in items:
+        cmd = [biokiosk, "validate-photo", "--json"]
+        if item["declared"]:
+            cmd.append("--head-covering")
+        if use_background:
+            cmd += ["--background", os.path.join(corpus, item["background"])]
+        cmd.append(os.path.join(corpus, item["file"]))
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            raise SystemExit("validator failed on %s: %s" % (item["file"], proc.stderr))
+        line = json.loads(proc.stdout.splitlines()[0])
+        results[item["file"]] = line
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("biokiosk")
+    ap.add_argument("corpus")
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--no-background", action="store_true",
+                    help="do not pass the calibration frames")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    with open(os.path.join(args.corpus, "labels.json")) as f:
+        labels = json.load(f)
+    results = run_validator(args.biokiosk, args.corpus, labels, not args.no_background)
+
+    compliant = [x for x in labels if x["compliant"]]
+    light = [x for x in labels if x["light_covering"]]
+    verdict = lambda x: results[x["file"]]["verdict"]
+    reasons = lambda x: results[x["file"]]["reasons"]
+    refused = [x for x in compliant if verdict(x) == "refuse"]
+    referred = [x for x in compliant if verdict(x) == "refer"]
+    light_accepted = [x for x in light if verdict(x) == "accept"]
+    all_referred = [x for x in labels if verdict(x) == "refer"]
+
+    print("photo corpus: %d images (%d compliant), calibration frame: %s" %
+          (len(labels), len(compliant), "no" if args.no_background else "yes"))
+    print("\nper check: compliant photos refused / referred with that code")
+    per_code_refused = collections.Counter()
+    per_code_referred = collections.Counter()
+    for x in compliant:
+        for code in reasons(x):
+            (per_code_refused if verdict(x) == "refuse" else per_code_referred)[code] += 1
+    for code in sorted(set(per_code_refused) | set(per_code_referred)):
+        print("  %-36s refused %3d  referred %3d" %
+              (code, per_code_refused[code], per_code_referred[code]))
+
+    print("\nper defect: caught (refused or referred with an expected code)")
+    by_cat = collections.defaultdict(list)
+    for x in labels:
+        if not x["compliant"]:
+            by_cat[x["category"]].append(x)
+    caught_total = 0
+    for cat in sorted(by_cat):
+        items = by_cat[cat]
+        caught = [x for x in items if verdict(x) != "accept" and
+                  set(reasons(x)) & set(x["expected"])]
+        other = [x for x in items if verdict(x) != "accept" and x not in caught]
+        caught_total += len(caught)
+        print("  %-30s %2d/%-2d caught, %d stopped for another reason, %d accepted" %
+              (cat, len(caught), len(items), len(other),
+               len([x for x in items if verdict(x) == "accept"])))
+
+    n = max(len(compliant), 1)
+    print("\noverall")
+    print("  compliant photos refused:              %d/%d (%.1f%%)" %
+          (len(refused), len(compliant), 100.0 * len(refused) / n))
+    print("  compliant photos referred:             %d/%d (%.1f%%)" %
+          (len(referred), len(compliant), 100.0 * len(referred) / n))
+    print("  white or light-grey coverings accepted: %d/%d" % (len(light_accepted), len(light)))
+    print("  referral rate (all photos):            %d/%d (%.1f%%)" %
+          (len(all_referred), len(labels), 100.0 * len(all_referred) / max(len(labels), 1)))
+    print("  defects caught:                        %d/%d" %
+          (caught_total, sum(len(v) for v in by_cat.values())))
+    ms = sorted(r["ms"] for r in results.values())
+    print("  decode + validate, median:             %.1f ms" % ms[len(ms) // 2])
+    if args.verbose:
+        for x in labels:
+            r = results[x["file"]]
+            ok = (r["verdict"] == "accept") == x["compliant"]
+            if not ok or r["verdict"] == "refer":
+                print("  %s %s %s" % (x["file"], r["verdict"], ",".join(r["reasons"])))
+    if args.check:
+        good = (not light_accepted and len(refused) <= 0.02 * n and len(referred) <= 0.10 * n)
+        print("\nacceptance targets: %s" % ("met" if good else "NOT met"))
+        return 0 if good else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
