@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "appointments.h"
+#include "audit.h"
 #include "bk-config.h"
 #include "camera.h"
 #include "db.h"
@@ -19,6 +20,7 @@
 #include "record.h"
 #include "session.h"
 #include "steps.h"
+#include "uploader.h"
 
 #define DEVICE_TIMEOUT_MS 25000
 #define DEMO_PIN "2468"
@@ -70,10 +72,14 @@ typedef struct {
   char *device_line;       /* "camera=sim Simulated camera" for the record */
 } Worker;
 
+#define UPLOAD_INTERVAL_S 60
+
 struct App {
   KioskConfig *config;
-  sqlite3 *db;
+  sqlite3 *db;             /* main thread: appointments, audit */
+  sqlite3 *queue_db;       /* the store worker's own connection */
   KioskQueue *queue;
+  KioskUploader *uploader; /* `run` only; its own thread and connection */
   Session *session;
   GAsyncQueue *results;
   Worker workers[N_WORKERS];
@@ -363,6 +369,13 @@ static void handle_requests(App *app)
       app->generation++;
       discard_person(app);
       break;
+    case REQ_AUDIT: {
+      g_autoptr(GError) error = NULL;
+      if (!audit_append(app->db, g_get_real_time(), req.actor, req.event, "",
+                        NULL, &error))
+        g_warning("audit log: %s", error->message);
+      break;
+    }
     case REQ_CANCEL_DEVICES:
       /* Results of cancelled jobs are dropped by generation. */
       app->generation++;
@@ -455,6 +468,8 @@ static void handle_result(App *app, Result *r, gint64 now_us)
   }
   case JOB_STORE:
     g_ptr_array_add(app->stored, g_strdup(r->record_id));
+    if (app->uploader)
+      uploader_kick(app->uploader);
     ev.type = EV_RECORD_STORED;
     ev.message = r->record_id;
     break;
@@ -569,10 +584,16 @@ App *app_new(KioskConfig *config, GError **error)
   app->stored = g_ptr_array_new_with_free_func(g_free);
   g_mutex_init(&app->device_lines_lock);
   app->db = db_open(db_path, error);
-  if (!app->db || !appointments_init(app->db, error))
+  if (!app->db || !appointments_init(app->db, error) ||
+      !audit_init(app->db, error))
     goto fail;
-  app->queue = queue_open(app->db, state_dir, config->backoffice_public_key,
-                          error);
+  /* The store worker seals and inserts on a connection of its own, so its
+   * transactions never interleave with the main thread's statements. */
+  app->queue_db = db_open(db_path, error);
+  if (!app->queue_db)
+    goto fail;
+  app->queue = queue_open(app->queue_db, state_dir,
+                          config->backoffice_public_key, error);
   if (!app->queue)
     goto fail;
   app->session = session_new(config, lookup_code, check_pin, app,
@@ -647,6 +668,7 @@ void app_free(App *app)
   discard_person(app);
   session_free(app->session);
   queue_close(app->queue);
+  db_close(app->queue_db);
   db_close(app->db);
   g_mutex_clear(&app->device_lines_lock);
   g_ptr_array_unref(app->stored);
@@ -662,12 +684,38 @@ static void render(App *app, const Frontend *fe)
   app->dirty = FALSE;
 }
 
+/* The uploader delivers in the background to the outbox folder (the only
+ * target so far); a failure to start it is shown, not fatal: records stay
+ * queued. */
+static void start_uploader(App *app)
+{
+  g_autofree char *db_path = config_resolve_path(app->config,
+                                                 app->config->database);
+  g_autofree char *state_dir = config_resolve_path(app->config, ".");
+  g_autofree char *outbox = config_resolve_path(app->config,
+                                                app->config->outbox);
+  g_autofree char *target = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_mkdir_with_parents(outbox, 0700) < 0) {
+    g_warning("cannot create the outbox %s: %s", outbox, g_strerror(errno));
+    return;
+  }
+  target = queue_target_for_folder(outbox);
+  app->uploader = uploader_start(db_path, state_dir,
+                                 app->config->backoffice_public_key, target,
+                                 UPLOAD_INTERVAL_S, &error);
+  if (!app->uploader)
+    g_warning("the uploader did not start: %s", error->message);
+}
+
 int app_run(App *app, const Frontend *fe, gboolean (*first_frame)(gpointer),
             gpointer first_frame_data)
 {
   render(app, fe);
   if (first_frame && !first_frame(first_frame_data))
     return 0;
+  start_uploader(app);
   for (;;) {
     KioskIntent intent;
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
@@ -683,6 +731,7 @@ int app_run(App *app, const Frontend *fe, gboolean (*first_frame)(gpointer),
     if (app->dirty)
       render(app, fe);
   }
+  g_clear_pointer(&app->uploader, uploader_stop);
   return 0;
 }
 

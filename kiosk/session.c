@@ -151,6 +151,18 @@ static void request(Session *s, SessionRequestType type, int finger)
   g_queue_push_tail(&s->requests, req);
 }
 
+/* Officer decisions and check-in outcomes go to the hash-chained audit log;
+ * the strings are static and say nothing about the person. */
+static void audit(Session *s, const char *actor, const char *event)
+{
+  SessionRequest *req = g_new0(SessionRequest, 1);
+
+  req->type = REQ_AUDIT;
+  req->actor = actor;
+  req->event = event;
+  g_queue_push_tail(&s->requests, req);
+}
+
 static void set_reasons(Session *s, const char *const *reasons)
 {
   g_ptr_array_set_size(s->reasons, 0);
@@ -364,9 +376,11 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
   if (!found) {
     s->failed_checkins++;
     checkin_limiter_fail(&s->limiter, s->config, now_us);
-    if (checkin_limiter_locked(&s->limiter, now_us))
+    audit(s, "applicant", "checkin.unknown_code");
+    if (checkin_limiter_locked(&s->limiter, now_us)) {
+      audit(s, "kiosk", "checkin.locked_out");
       s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
-    else
+    } else
       s->notice = g_strdup(_("We do not know this code. Check the code in "
                              "your confirmation e-mail and try again."));
     g_debug("session: unknown code (%d failures)", s->limiter.failures);
@@ -377,6 +391,12 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
   s->appointment = g_steal_pointer(&found);
   verdict = rules_checkin(s->config, s->appointment, s->clock);
   g_debug("session: check-in verdict %s", checkin_verdict_to_string(verdict));
+  audit(s, "applicant", verdict == CHECKIN_OK ? "checkin.ok"
+                        : verdict == CHECKIN_OTHER_LOCATION
+                            ? "checkin.other_location"
+                        : verdict == CHECKIN_TOO_EARLY ? "checkin.too_early"
+                        : verdict == CHECKIN_TOO_LATE  ? "checkin.too_late"
+                                                       : "checkin.nothing_to_capture");
   if (verdict == CHECKIN_OK) {
     start_person(s, 0, ev);
     return;
@@ -390,6 +410,8 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
  * starts again with the desk's help). */
 static void abandon(Session *s, const SessionEvent *ev)
 {
+  audit(s, "kiosk", ev->type == EV_TIMEOUT_IDLE ? "session.idle_timeout"
+                                                : "session.stopped");
   request(s, REQ_CANCEL_DEVICES, 0);
   request(s, REQ_LIVEVIEW_OFF, 0);
   request(s, REQ_DISCARD_PERSON, 0);
@@ -584,6 +606,7 @@ static void handle_officer_pin(Session *s, const SessionEvent *ev,
     if (locked || s->entry[0] == '\0')
       break;
     if (s->check_pin(s->entry, s->user_data)) {
+      audit(s, "officer", "officer.unlocked");
       s->officer_unlocked = TRUE;
       s->pin_failures = 0;
       g_clear_pointer(&s->notice, g_free);
@@ -593,7 +616,9 @@ static void handle_officer_pin(Session *s, const SessionEvent *ev,
     }
     entry_clear(s->entry, sizeof s->entry);
     g_clear_pointer(&s->notice, g_free);
+    audit(s, "officer", "officer.wrong_pin");
     if (++s->pin_failures >= s->config->officer_max_attempts) {
+      audit(s, "kiosk", "officer.locked_out");
       s->pin_locked_until_us =
           now_us + (gint64)s->config->officer_lockout_s * G_USEC_PER_SEC;
       s->pin_failures = 0;
@@ -632,6 +657,9 @@ static void handle_officer_check(Session *s, const SessionEvent *ev,
   switch (ev->type) {
   case EV_BUTTON:
     if (button_is(ev, "documents_seen")) {
+      audit(s, "officer", s->current.plan.fingerprints
+                              ? "officer.documents_seen.fingerprints"
+                              : "officer.documents_seen.no_fingerprints");
       s->current.documents_seen = TRUE;
       enter_step(s, next_step(s, SESSION_OFFICER_CHECK), ev, now_us);
     } else if (button_is(ev, "fingerprints")) {
@@ -680,6 +708,8 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
                s->officer_unlocked) {
       /* The officer accepts a refused or referred photo; the reasons stay
        * in the record next to the override. */
+      audit(s, "officer", s->photo_referred ? "officer.photo_referral_accepted"
+                                            : "officer.photo_refusal_overridden");
       s->current.photo_override = TRUE;
       s->current.photo_override_reason =
           s->photo_referred ? "officer_accepted_referral"
@@ -809,6 +839,7 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
                s->officer_unlocked) {
       /* Finger exception: recorded, not captured. */
       SessionPerson *p = &s->current;
+      audit(s, "officer", "officer.finger_missing");
       p->finger_exceptions[p->n_finger_exceptions++] =
           p->fingers[s->finger_index];
       s->finger_index++;
@@ -847,12 +878,14 @@ static void handle_review(Session *s, const SessionEvent *ev, gint64 now_us)
   switch (ev->type) {
   case EV_BUTTON:
     if (button_is(ev, "approve") && s->officer_unlocked) {
+      audit(s, "officer", "officer.approved");
       s->device_deadline_us = now_us + STORE_TIMEOUT_US;
       request(s, REQ_STORE_RECORD, 0);
       transition(s, SESSION_STORING, ev);
     } else if (button_is(ev, "redo_photo")) {
       enter_step(s, SESSION_PHOTO, ev, now_us);
     } else if (button_is(ev, "discard")) {
+      audit(s, "officer", "officer.discarded");
       request(s, REQ_DISCARD_PERSON, 0);
       start_person(s, s->person_index + 1, ev);
     }

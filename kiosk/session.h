@@ -65,11 +65,15 @@ typedef enum {
   REQ_STORE_RECORD,     /* assemble, seal and queue the current person */
   REQ_DISCARD_PERSON,   /* forget the current person's captured data */
   REQ_CANCEL_DEVICES,   /* abort whatever a device is doing */
+  REQ_AUDIT,            /* append `event` (by `actor`) to the audit log */
 } SessionRequestType;
 
 typedef struct {
   SessionRequestType type;
   int finger;           /* FingerPosition for REQ_CAPTURE_FINGER */
+  const char *actor;    /* REQ_AUDIT: "applicant", "officer", "kiosk" */
+  const char *event;    /* REQ_AUDIT: e.g. "officer.photo_override"; static,
+                           never personal data */
 } SessionRequest;
 
 /* Looks an appointment code up; returns NULL when unknown. The session owns

@@ -16,6 +16,7 @@ typedef struct {
   GDateTime *clock;
   gint64 now;
   int lookups;
+  GString *audit;  /* audit events requested so far, ';'-separated */
 } Fixture;
 
 static Person *person(const char *name, const char *dob, PriorBiometrics prior,
@@ -110,12 +111,14 @@ static void fixture_set_up(Fixture *f, gconstpointer data)
   f->clock = g_date_time_new_local(2026, 11, 27, 10, 30, 0);
   f->now = 1000 * SEC;
   f->session = session_new(f->config, lookup, check_pin, f, f->now);
+  f->audit = g_string_new(NULL);
   session_set_clock(f->session, f->clock);
 }
 
 static void fixture_tear_down(Fixture *f, gconstpointer data)
 {
   session_free(f->session);
+  g_string_free(f->audit, TRUE);
   g_date_time_unref(f->clock);
   config_free(f->config);
 }
@@ -160,6 +163,10 @@ static char *requests(Fixture *f)
   SessionRequest req;
 
   while (session_next_request(f->session, &req)) {
+    if (req.type == REQ_AUDIT) {
+      g_string_append_printf(f->audit, "%s:%s;", req.actor, req.event);
+      continue;
+    }
     if (out->len)
       g_string_append_c(out, ',');
     g_string_append(out, names[req.type]);
@@ -167,6 +174,14 @@ static char *requests(Fixture *f)
       g_string_append_printf(out, ":%d", req.finger);
   }
   return g_string_free(out, FALSE);
+}
+
+static gboolean audited(Fixture *f, const char *entry)
+{
+  g_autofree char *drained = requests(f);
+  g_autofree char *needle = g_strdup_printf("%s;", entry);
+
+  return strstr(f->audit->str, needle) != NULL;
 }
 
 #define assert_requests(f, expected)                                          \
@@ -206,6 +221,8 @@ static void test_unknown_code_counts_and_locks(Fixture *f, gconstpointer d)
   }
   g_assert_cmpint(session_failed_checkins(f->session), ==, max);
   g_assert_cmpint(f->lookups, ==, max);
+  g_assert_true(audited(f, "applicant:checkin.unknown_code"));
+  g_assert_true(audited(f, "kiosk:checkin.locked_out"));
   g_assert_true(view_has_line(f, "Too many wrong codes"));
 
   /* Locked: typing does nothing, a right code is not even looked up. */
@@ -249,6 +266,7 @@ static void test_other_location(Fixture *f, gconstpointer d)
   g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
   g_assert_true(session_view(f->session)->warning);
   g_assert_true(view_has_line(f, "IND desk Den Haag"));
+  g_assert_true(audited(f, "applicant:checkin.other_location"));
   press(f, "ok");
   g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
 }
@@ -397,6 +415,8 @@ static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
   g_assert_true(session_person(f->session)->photo_override);
   g_assert_cmpstr(session_person(f->session)->photo_override_reason, ==,
                   "officer_accepted_referral");
+  g_assert_true(audited(f, "officer:officer.unlocked"));
+  g_assert_true(audited(f, "officer:officer.photo_referral_accepted"));
 }
 
 static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
@@ -464,6 +484,7 @@ static void test_idle_timeout_discards(Fixture *f, gconstpointer d)
   advance(f, SEC);
   g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
   assert_requests(f, "cancel,liveview-off,discard");
+  g_assert_true(audited(f, "kiosk:session.idle_timeout"));
   g_assert_null(session_person(f->session));
   /* Officer mode ended with the appointment. */
   type_code(f, "111111");
