@@ -1,7 +1,8 @@
 /* Sealing, signing, verifying and opening envelopes (see envelope.h). The
- * signature covers the body's exact serialised bytes, so a verifier never
- * has to re-serialise anything; only normal-form envelopes are accepted so
- * that one envelope has exactly one reading. */
+ * signature covers the body's exact serialised bytes and the fields are then
+ * read from those same bytes, so a verifier never re-serialises anything and
+ * needs no normal-form check (which costs ~50 ms per 10 MB in GLib): a
+ * malformed frame around the body can at worst make it fail to verify. */
 #include "envelope.h"
 
 #include <sodium.h>
@@ -101,8 +102,6 @@ KioskEnvelope *envelope_parse(GBytes *bytes, GError **error)
 
   envelope = g_variant_ref_sink(g_variant_new_from_bytes(
       G_VARIANT_TYPE(ENVELOPE_GVARIANT_TYPE), bytes, FALSE));
-  if (!g_variant_is_normal_form(envelope))
-    return envelope_fail(error, "not a biokiosk envelope (malformed)");
   g_variant_get(envelope, "(&su@(ssxayayay)@ay)", &magic, &version, &body,
                 &signature);
   if (strcmp(magic, ENVELOPE_MAGIC) != 0)

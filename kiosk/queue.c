@@ -21,6 +21,9 @@
 G_DEFINE_QUARK(biokiosk-queue-error-quark, queue_error)
 
 struct _KioskQueue {
+  /* Serialises this queue's use of its connection: a store on a worker
+   * thread and an upload on another must not interleave transactions. */
+  GMutex lock;
   sqlite3 *db; /* borrowed */
   guint8 kiosk_public[KEYS_PUBLIC_BYTES];
   guint8 kiosk_secret[KEYS_SIGN_SECRET_BYTES];
@@ -74,6 +77,7 @@ KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
     return NULL;
 
   queue = g_new0(KioskQueue, 1);
+  g_mutex_init(&queue->lock);
   queue->db = db;
   if (!keys_load_or_create_signing(state_dir, queue->kiosk_public,
                                    queue->kiosk_secret, error))
@@ -88,6 +92,7 @@ void queue_close(KioskQueue *queue)
 {
   if (!queue)
     return;
+  g_mutex_clear(&queue->lock);
   sodium_memzero(queue, sizeof *queue);
   g_free(queue);
 }
@@ -136,6 +141,7 @@ static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
                                     GBytes *plain, gint64 now, GError **error)
 {
   g_autoptr(GBytes) envelope = NULL;
+  g_autoptr(GMutexLocker) locker = NULL;
   g_autofree char *sha256 = NULL;
   g_autofree char *details = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -153,6 +159,7 @@ static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
   sha256 = sha256_hex(envelope);
   data = g_bytes_get_data(envelope, &size);
 
+  locker = g_mutex_locker_new(&queue->lock);
   /* IMMEDIATE: the audit append reads the chain head, which must not move
    * under us (see audit_append). */
   if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
@@ -225,8 +232,8 @@ gboolean queue_store_record(KioskQueue *queue, BkRecord *record, gint64 now,
   return TRUE;
 }
 
-gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
-                      GError **error)
+static gboolean queue_status_locked(KioskQueue *queue, gint64 now,
+                                    QueueStatus *ret_status, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
   QueueStatus status = {0};
@@ -253,6 +260,16 @@ gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
   sqlite3_finalize(stmt);
   *ret_status = status;
   return TRUE;
+}
+
+gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
+                      GError **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail(queue != NULL && ret_status != NULL, FALSE);
+  locker = g_mutex_locker_new(&queue->lock);
+  return queue_status_locked(queue, now, ret_status, error);
 }
 
 const char *queue_entry_state(const QueueEntry *entry)
@@ -313,11 +330,15 @@ static GPtrArray *queue_select(KioskQueue *queue, gint64 due_before,
 
 GPtrArray *queue_list(KioskQueue *queue, GError **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
+
   g_return_val_if_fail(queue != NULL, NULL);
+  locker = g_mutex_locker_new(&queue->lock);
   return queue_select(queue, -1, error);
 }
 
-GBytes *queue_get_envelope(KioskQueue *queue, const char *id, GError **error)
+static GBytes *queue_get_envelope_locked(KioskQueue *queue, const char *id,
+                                         GError **error)
 {
   sqlite3_stmt *stmt = NULL;
   GBytes *bytes = NULL;
@@ -342,6 +363,15 @@ GBytes *queue_get_envelope(KioskQueue *queue, const char *id, GError **error)
     db_fail(queue->db, "queue read", error);
   sqlite3_finalize(stmt);
   return bytes;
+}
+
+GBytes *queue_get_envelope(KioskQueue *queue, const char *id, GError **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail(queue != NULL && id != NULL, NULL);
+  locker = g_mutex_locker_new(&queue->lock);
+  return queue_get_envelope_locked(queue, id, error);
 }
 
 /* --- transfer to a folder target --------------------------------------- */
@@ -622,6 +652,7 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
   g_autoptr(GPtrArray) entries = NULL;
   g_autofree char *folder = NULL;
   QueueStatus status;
+  gboolean ok;
 
   g_return_val_if_fail(queue != NULL, FALSE);
 
@@ -629,10 +660,11 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
   folder = queue_target_folder(target_url, error);
   if (!folder)
     return FALSE;
+  g_mutex_lock(&queue->lock);
   entries = queue_select(queue, (flags & QUEUE_UPLOAD_ALL) ? -1 : now, error);
-  if (!entries)
-    return FALSE;
-  if (!queue_status(queue, now, &status, error))
+  ok = entries && queue_status_locked(queue, now, &status, error);
+  g_mutex_unlock(&queue->lock);
+  if (!ok)
     return FALSE;
   report->n_not_due = status.n_records > entries->len
                           ? status.n_records - entries->len
@@ -645,7 +677,9 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
     g_autofree char *why = NULL;
     QueueUploadItem *item;
 
-    envelope = queue_get_envelope(queue, entry->id, &local);
+    g_mutex_lock(&queue->lock);
+    envelope = queue_get_envelope_locked(queue, entry->id, &local);
+    g_mutex_unlock(&queue->lock);
     if (!envelope) {
       if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         continue; /* acknowledged meanwhile by another uploader */
@@ -660,7 +694,10 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
       why = g_strdup("record id is not a safe file name");
     else if (upload_to_folder(folder, entry->id, envelope, entry->sha256,
                               &why)) {
-      if (!queue_acknowledge(queue, entry, target_url, now, error))
+      g_mutex_lock(&queue->lock);
+      ok = queue_acknowledge(queue, entry, target_url, now, error);
+      g_mutex_unlock(&queue->lock);
+      if (!ok)
         return FALSE;
       item->acknowledged = TRUE;
       report->n_acknowledged++;
@@ -670,7 +707,10 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
     item->error = g_strdup(why);
     report->n_failed++;
     g_debug("record %s not uploaded: %s", entry->id, why);
-    if (!queue_reschedule(queue, entry, why, now, item, error))
+    g_mutex_lock(&queue->lock);
+    ok = queue_reschedule(queue, entry, why, now, item, error);
+    g_mutex_unlock(&queue->lock);
+    if (!ok)
       return FALSE;
   }
   if (ret_report)
@@ -682,6 +722,7 @@ gboolean queue_purge(KioskQueue *queue, gboolean force_unacknowledged,
                      gint64 now, guint *ret_n_acknowledged,
                      guint *ret_n_unacknowledged, GError **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   g_autofree char *details = NULL;
   int deleted = 0;
 
@@ -696,6 +737,7 @@ gboolean queue_purge(KioskQueue *queue, gboolean force_unacknowledged,
   if (!force_unacknowledged)
     return TRUE;
 
+  locker = g_mutex_locker_new(&queue->lock);
   if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
     return FALSE;
   if (!db_exec(queue->db, "DELETE FROM queue_records", error))

@@ -7,8 +7,12 @@
  * deterministic exponential backoff and nothing is lost. Time is always
  * passed in (unix seconds) so that schedules can be tested.
  *
- * A KioskQueue belongs to one thread; another thread (the uploader) opens
- * its own connection and its own KioskQueue on the same database file. */
+ * One KioskQueue may be called from several threads: its calls are
+ * serialised on an internal lock, and no transaction is held during a
+ * transfer. Its connection must not be used by anything else at the same
+ * time (a transaction of another module would mix with the queue's): give a
+ * thread that stores records its own connection (db_open) and queue, as
+ * the uploader thread does. */
 #pragma once
 
 #include <glib.h>
