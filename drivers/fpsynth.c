@@ -345,7 +345,7 @@ FpSynthFinger *fpsynth_finger_new(guint64 person_seed, int finger, int width,
   f->mw = width + 2 * MARGIN;
   f->mh = height + 2 * MARGIN;
   f->klass = pick_class(&rng, finger);
-  f->period = rng_range(&rng, 9.0, 10.5);
+  f->period = rng_range(&rng, 8.6, 9.8);
   grow_master(f, &rng);
   return f;
 }

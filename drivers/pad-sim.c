@@ -130,6 +130,31 @@ static void append_sample(GArray *out, double x, double y, double p,
   *t += SAMPLE_PERIOD_US + g_rand_int_range(rng, -400, 401);
 }
 
+/* Long names would run off the pad: scale the whole signature (keeping its
+ * aspect) into the writing area with a small margin. */
+static void fit_to_pad(GArray *samples)
+{
+  double minx = G_MAXDOUBLE, maxx = -G_MAXDOUBLE;
+  double miny = G_MAXDOUBLE, maxy = -G_MAXDOUBLE, f = 1.0;
+
+  for (guint i = 0; i < samples->len; i++) {
+    const PadSample *s = &g_array_index(samples, PadSample, i);
+    minx = MIN(minx, s->x);
+    maxx = MAX(maxx, s->x);
+    miny = MIN(miny, s->y);
+    maxy = MAX(maxy, s->y);
+  }
+  if (maxx - minx > 0.88)
+    f = MIN(f, 0.88 / (maxx - minx));
+  if (maxy - miny > 0.80)
+    f = MIN(f, 0.80 / (maxy - miny));
+  for (guint i = 0; i < samples->len; i++) {
+    PadSample *s = &g_array_index(samples, PadSample, i);
+    s->x = 0.06 + (s->x - minx) * f;
+    s->y = CLAMP(0.5 + (s->y - (miny + maxy) / 2) * f, 0.0, 1.0);
+  }
+}
+
 /* One signature: a flowing "name" of 2-3 strokes with loops (x runs
  * forward with a superimposed oscillation, so fast turns loop back), and
  * sometimes a closing underline. Pressure rises and falls along a stroke;
@@ -202,6 +227,7 @@ static GArray *generate(guint64 seed, guint variant)
     }
     append_sample(out, x1 + 0.01, y0 - 0.02, 0.0, &t, rng);
   }
+  fit_to_pad(out);
   return out;
 }
 
