@@ -6,6 +6,10 @@
 
 #include <string.h>
 
+/* GVariant stores numbers in host order; the documented format is
+ * little-endian (docs/record-format.md). */
+G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
+
 struct _BkRecord {
   GHashTable *metadata; /* char* key -> GVariant* (normal form, sunk) */
   GPtrArray *parts;     /* RecordPart*, insertion order */

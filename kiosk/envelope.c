@@ -8,6 +8,10 @@
 #include <sodium.h>
 #include <string.h>
 
+/* GVariant stores numbers in host order; the documented format is
+ * little-endian (docs/record-format.md). */
+G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
+
 typedef struct {
   gsize len;
   guint8 data[];
