@@ -59,7 +59,8 @@ typedef struct {
   const UiScreenInfo *info;
   const KioskView *view;
   GArray *targets;
-  SDL_Rect inner; /* content area inside the margins */
+  SDL_Rect inner;     /* content area inside the margins */
+  SDL_Rect sign_area; /* VIEW_SIGNATURE's signing area */
 } Ctx;
 
 static TTF_Font *font(Ctx *cx, UiFontStyle style, int size)
@@ -827,6 +828,7 @@ static void screen_signature(Ctx *cx)
   int base_y = area.y + area.h * 72 / 100;
   TTF_Font *xf = font(cx, UI_FONT_REGULAR, 40);
 
+  cx->sign_area = area;
   ui_draw_round_rect(cx->canvas, area, 12, WHITE, 3, EDGE);
   ui_draw_fill(cx->canvas, (SDL_Rect){area.x + 96, base_y, area.w - 144, 3},
                EDGE);
@@ -940,9 +942,10 @@ static void screen_done(Ctx *cx)
 }
 
 void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
-                     const KioskView *view, GArray *targets)
+                     const KioskView *view, GArray *targets,
+                     SDL_Rect *ret_sign_area)
 {
-  Ctx cx = {canvas, info, view, targets, {0, 0, 0, 0}};
+  Ctx cx = {canvas, info, view, targets, {0, 0, 0, 0}, {0, 0, 0, 0}};
   int top;
 
   g_array_set_size(targets, 0);
@@ -983,6 +986,8 @@ void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
     screen_message(&cx);
     break;
   }
+  if (ret_sign_area)
+    *ret_sign_area = cx.sign_area;
 }
 
 int ui_screens_hit(GArray *targets, int x, int y)

@@ -21,9 +21,11 @@ typedef struct {
 } UiScreenInfo;
 
 /* Draws `view` over the whole canvas and appends its targets to `targets`
- * (a GArray of UiTarget, cleared first). */
+ * (a GArray of UiTarget, cleared first). `ret_sign_area` (may be NULL) gets
+ * the signing area of VIEW_SIGNATURE, an empty rectangle elsewhere. */
 void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
-                     const KioskView *view, GArray *targets);
+                     const KioskView *view, GArray *targets,
+                     SDL_Rect *ret_sign_area);
 
 /* The index of the target containing (x, y), or -1. */
 int ui_screens_hit(GArray *targets, int x, int y);

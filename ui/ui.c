@@ -52,6 +52,13 @@ struct Ui {
 
   Press presses[MAX_PRESSES];
   SDL_FingerID next_synthetic;
+
+  /* The touchscreen as signature pad. */
+  SDL_Rect sign_area; /* of the last frame; empty when not signing */
+  UiSampleFunc sample_func;
+  gpointer sample_data;
+  gboolean stroke;
+  SDL_FingerID stroke_pointer;
 };
 
 static gboolean init_video(Ui *ui, GError **error)
@@ -202,7 +209,7 @@ void ui_render(Ui *ui, const KioskView *view)
   g_return_if_fail(view != NULL);
 
   info = (UiScreenInfo){ui->width, ui->height, ui->location};
-  ui_screens_draw(ui->canvas, &info, view, ui->targets);
+  ui_screens_draw(ui->canvas, &info, view, ui->targets, &ui->sign_area);
   SDL_RenderFlush(ui->renderer);
   ui->rendered = TRUE;
   ui->keypad =
@@ -325,6 +332,61 @@ static gboolean key_down(Ui *ui, const SDL_KeyboardEvent *key,
   return TRUE;
 }
 
+void ui_set_sample_func(Ui *ui, UiSampleFunc func, gpointer user_data)
+{
+  g_return_if_fail(ui != NULL);
+  ui->sample_func = func;
+  ui->sample_data = user_data;
+  ui->stroke = FALSE;
+}
+
+static void emit_sample(Ui *ui, double lx, double ly, double pressure,
+                        Uint32 timestamp)
+{
+  const SDL_Rect *a = &ui->sign_area;
+  UiSample sample = {
+      .x = CLAMP((lx - a->x) / MAX(a->w, 1), 0.0, 1.0),
+      .y = CLAMP((ly - a->y) / MAX(a->h, 1), 0.0, 1.0),
+      .pressure = CLAMP(pressure, 0.0, 1.0),
+      .t_us = (gint64)timestamp * 1000,
+  };
+
+  ui->sample_func(&sample, ui->sample_data);
+}
+
+/* Feeds a pointer event to a signature stroke. Returns TRUE when the event
+ * belongs to a stroke (started one, continued or ended it); *ret_activity
+ * says whether it is the stroke's first touch. */
+static gboolean stroke_event(Ui *ui, Uint32 type, SDL_FingerID pointer,
+                             double lx, double ly, double pressure,
+                             Uint32 timestamp, gboolean *ret_activity)
+{
+  SDL_Point p = {(int)lx, (int)ly};
+  gboolean down = type == SDL_FINGERDOWN || type == SDL_MOUSEBUTTONDOWN;
+  gboolean up = type == SDL_FINGERUP || type == SDL_MOUSEBUTTONUP;
+
+  *ret_activity = FALSE;
+  if (!ui->sample_func || SDL_RectEmpty(&ui->sign_area)) {
+    ui->stroke = FALSE;
+    return FALSE;
+  }
+  if (down && !ui->stroke && SDL_PointInRect(&p, &ui->sign_area)) {
+    ui->stroke = TRUE;
+    ui->stroke_pointer = pointer;
+    *ret_activity = TRUE;
+  } else if (!ui->stroke || ui->stroke_pointer != pointer) {
+    return FALSE;
+  }
+  if (up) {
+    ui->stroke = FALSE;
+    pressure = 0.0;
+  } else if (pressure <= 0.0) {
+    pressure = 1.0; /* down without a pressure sensor */
+  }
+  emit_sample(ui, lx, ly, pressure, timestamp);
+  return TRUE;
+}
+
 /* Finger coordinates are normalised; with a window, SDL's renderer has
  * already mapped them to the logical area. */
 static int finger_x(Ui *ui, float x)
@@ -337,8 +399,48 @@ static int finger_y(Ui *ui, float y)
   return (int)(y * (float)ui->height);
 }
 
+/* Pointer events that belong to a signature stroke. */
+static gboolean handle_stroke(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
+{
+  gboolean activity = FALSE, taken = FALSE;
+
+  switch (ev->type) {
+  case SDL_FINGERDOWN:
+  case SDL_FINGERMOTION:
+  case SDL_FINGERUP:
+    taken = stroke_event(ui, ev->type, ev->tfinger.fingerId,
+                         ev->tfinger.x * ui->width, ev->tfinger.y * ui->height,
+                         ev->tfinger.pressure, ev->tfinger.timestamp,
+                         &activity);
+    break;
+  case SDL_MOUSEBUTTONDOWN:
+  case SDL_MOUSEBUTTONUP:
+    if (ev->button.which == SDL_TOUCH_MOUSEID ||
+        ev->button.button != SDL_BUTTON_LEFT)
+      return FALSE;
+    taken = stroke_event(ui, ev->type, MOUSE_POINTER, ev->button.x,
+                         ev->button.y, 1.0, ev->button.timestamp, &activity);
+    break;
+  case SDL_MOUSEMOTION:
+    if (ev->motion.which == SDL_TOUCH_MOUSEID)
+      return FALSE;
+    taken = stroke_event(ui, ev->type, MOUSE_POINTER, ev->motion.x,
+                         ev->motion.y, 1.0, ev->motion.timestamp, &activity);
+    break;
+  default:
+    return FALSE;
+  }
+  if (activity)
+    set_intent(ret, INTENT_ACTIVITY, 0, NULL);
+  return taken;
+}
+
 static gboolean handle_event(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
 {
+  ret->type = INTENT_NONE;
+  if (handle_stroke(ui, ev, ret))
+    return ret->type != INTENT_NONE;
+
   switch (ev->type) {
   case SDL_QUIT:
     set_intent(ret, INTENT_QUIT, 0, NULL);

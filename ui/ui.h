@@ -58,4 +58,24 @@ gboolean ui_screenshot(Ui *ui, const char *png_path, GError **error);
 /* TRUE when rendering goes to an offscreen surface only (no window). */
 gboolean ui_is_headless(Ui *ui);
 
+/* One touch sample of a stroke on the signing area of VIEW_SIGNATURE: x and
+ * y normalised to the area (0..1, clamped: a stroke may leave the box),
+ * pressure 0..1 (0 = lifted; touches without pressure and a pressed mouse
+ * give 1), t_us SDL's event time in microseconds (millisecond steps). */
+typedef struct {
+  double x;
+  double y;
+  double pressure;
+  gint64 t_us;
+} UiSample;
+
+typedef void (*UiSampleFunc)(const UiSample *sample, gpointer user_data);
+
+/* Makes the signing area a writing surface (the touchscreen as signature
+ * pad): every sample of a stroke that starts inside it goes to `func`, on
+ * the main thread from within ui_next_intent(); the stroke's first touch
+ * gives INTENT_ACTIVITY, the rest no intent. NULL `func` turns this off
+ * (the default: the area is then only a picture). */
+void ui_set_sample_func(Ui *ui, UiSampleFunc func, gpointer user_data);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ui, ui_free)

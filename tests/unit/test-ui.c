@@ -656,7 +656,7 @@ static SDL_Point target_centre(const KioskView *view, const char *id)
   SDL_Rect r;
 
   g_assert_no_error(error);
-  ui_screens_draw(canvas, &info, view, targets);
+  ui_screens_draw(canvas, &info, view, targets, NULL);
   i = ui_screens_find(targets, id);
   g_assert_cmpint(i, >=, 0);
   r = g_array_index(targets, UiTarget, i).rect;
@@ -706,6 +706,118 @@ static void test_touch_rules(void)
   g_assert_cmpint(in.type, ==, INTENT_KEY);
   g_assert_cmpint(in.key, ==, '2');
   assert_queue_empty(shared_ui);
+}
+
+static void collect_sample(const UiSample *sample, gpointer data)
+{
+  g_array_append_val((GArray *)data, *sample);
+}
+
+static SDL_Rect sign_area_of(const KioskView *view)
+{
+  SDL_Surface *surface =
+      SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_RGB888);
+  SDL_Renderer *renderer = SDL_CreateSoftwareRenderer(surface);
+  g_autoptr(GError) error = NULL;
+  UiCanvas *canvas = ui_canvas_new(renderer, BK_FONT_PATH, &error);
+  g_autoptr(GArray) targets = g_array_new(FALSE, TRUE, sizeof(UiTarget));
+  UiScreenInfo info = {W, H, "IND Amsterdam"};
+  SDL_Rect area;
+
+  g_assert_no_error(error);
+  ui_screens_draw(canvas, &info, view, targets, &area);
+  ui_canvas_free(canvas);
+  SDL_DestroyRenderer(renderer);
+  SDL_FreeSurface(surface);
+  return area;
+}
+
+static void push_motion(SDL_FingerID id, float x, float y, float pressure)
+{
+  SDL_Event ev = {0};
+
+  ev.type = SDL_FINGERMOTION;
+  ev.tfinger.touchId = 1;
+  ev.tfinger.fingerId = id;
+  ev.tfinger.x = x / W;
+  ev.tfinger.y = y / H;
+  ev.tfinger.pressure = pressure;
+  g_assert_cmpint(SDL_PushEvent(&ev), ==, 1);
+}
+
+/* The touchscreen as signature pad: strokes that start on the signing area
+ * become samples, everything else stays touches and presses. */
+static void test_signature_samples(void)
+{
+  KioskView empty = view_signature_empty();
+  KioskView taken = view_signature_taken();
+  KioskView checkin = view_checkin();
+  SDL_Rect area = sign_area_of(&empty);
+  g_autoptr(GArray) samples = g_array_new(FALSE, TRUE, sizeof(UiSample));
+  float x0 = area.x + area.w / 4.0f, y0 = area.y + area.h / 2.0f;
+  const UiSample *s;
+  KioskIntent in;
+
+  g_assert_cmpint(area.w, >, 800);
+  g_assert_cmpint(area.h, >, 250);
+  {
+    SDL_Rect none = sign_area_of(&checkin);
+    g_assert_true(SDL_RectEmpty(&none));
+  }
+
+  ui_set_sample_func(shared_ui, collect_sample, samples);
+  ui_render(shared_ui, &empty);
+
+  push_finger(SDL_FINGERDOWN, 20, x0, y0);
+  push_motion(20, x0 + 40, y0 - 10, 0.5f);
+  push_motion(20, area.x + area.w + 200, y0, 0.5f); /* leaves the box */
+  push_finger(SDL_FINGERUP, 20, area.x + area.w + 200, y0);
+  g_assert_cmpint(next_intent(shared_ui).type, ==, INTENT_ACTIVITY);
+  assert_queue_empty(shared_ui);
+  g_assert_cmpuint(samples->len, ==, 4);
+  s = &g_array_index(samples, UiSample, 0);
+  g_assert_cmpfloat_with_epsilon(s->x, 0.25, 0.01);
+  g_assert_cmpfloat_with_epsilon(s->y, 0.5, 0.01);
+  g_assert_cmpfloat(s->pressure, ==, 1.0);
+  s = &g_array_index(samples, UiSample, 1);
+  g_assert_cmpfloat(s->x, >, 0.25);
+  g_assert_cmpfloat(s->y, <, 0.5);
+  g_assert_cmpfloat_with_epsilon(s->pressure, 0.5, 0.001);
+  g_assert_cmpfloat(g_array_index(samples, UiSample, 2).x, ==, 1.0);
+  g_assert_cmpfloat(g_array_index(samples, UiSample, 3).pressure, ==, 0.0);
+
+  /* Touches outside the area are ordinary touches. */
+  g_array_set_size(samples, 0);
+  push_finger(SDL_FINGERDOWN, 21, 640, 40);
+  push_finger(SDL_FINGERUP, 21, 640, 40);
+  g_assert_cmpint(next_intent(shared_ui).type, ==, INTENT_ACTIVITY);
+  assert_queue_empty(shared_ui);
+  g_assert_cmpuint(samples->len, ==, 0);
+
+  /* The mouse writes too. */
+  push_mouse(SDL_MOUSEBUTTONDOWN, (int)x0, (int)y0);
+  push_mouse(SDL_MOUSEBUTTONUP, (int)x0 + 5, (int)y0);
+  g_assert_cmpint(next_intent(shared_ui).type, ==, INTENT_ACTIVITY);
+  assert_queue_empty(shared_ui);
+  g_assert_cmpuint(samples->len, ==, 2);
+
+  /* Buttons next to the area and keys elsewhere still press. */
+  ui_render(shared_ui, &taken);
+  check_button_presses(shared_ui, &taken);
+  ui_render(shared_ui, &checkin);
+  g_assert_true(ui_press(shared_ui, "4"));
+  in = next_intent(shared_ui);
+  g_assert_cmpint(in.key, ==, '4');
+
+  /* Switched off, the area is only a picture. */
+  g_array_set_size(samples, 0);
+  ui_set_sample_func(shared_ui, NULL, NULL);
+  ui_render(shared_ui, &empty);
+  push_finger(SDL_FINGERDOWN, 22, x0, y0);
+  push_finger(SDL_FINGERUP, 22, x0, y0);
+  g_assert_cmpint(next_intent(shared_ui).type, ==, INTENT_ACTIVITY);
+  assert_queue_empty(shared_ui);
+  g_assert_cmpuint(samples->len, ==, 0);
 }
 
 static void test_keyboard(void)
@@ -798,7 +910,7 @@ static void test_layout_rules(void)
     KioskView view = cases[c].build();
     int n_keys = 0;
 
-    ui_screens_draw(canvas, &info, &view, targets);
+    ui_screens_draw(canvas, &info, &view, targets, NULL);
     g_assert_cmpuint(targets->len, >=, (guint)view.n_buttons);
     for (guint i = 0; i < targets->len; i++) {
       const UiTarget *t = &g_array_index(targets, UiTarget, i);
@@ -1037,6 +1149,7 @@ int main(int argc, char **argv)
   g_test_add_func("/ui/entry-full", test_entry_full);
   g_test_add_func("/ui/touch-rules", test_touch_rules);
   g_test_add_func("/ui/keyboard", test_keyboard);
+  g_test_add_func("/ui/signature-samples", test_signature_samples);
   g_test_add_func("/ui/quit", test_quit);
   g_test_add_func("/ui/timeout", test_timeout);
   g_test_add_func("/ui/determinism", test_determinism);
