@@ -36,10 +36,14 @@ static char *record_cmd_file_name(const BkRecordPart *part,
                                 : '_');
   if (name->str[0] == '.')
     name->str[0] = '_';
+  gint64 w = 0, h = 0;
+
   *ret_pgm = FALSE;
+  /* Only when the stated size matches the bytes; otherwise raw. */
   if (strcmp(part->media_type, RECORD_MEDIA_GREY8) == 0 &&
-      record_get_int(record, key_w, NULL) &&
-      record_get_int(record, key_h, NULL)) {
+      record_get_int(record, key_w, &w) && record_get_int(record, key_h, &h) &&
+      w > 0 && h > 0 && w <= 65535 && h <= 65535 &&
+      (gsize)(w * h) == g_bytes_get_size(part->data)) {
     ext = ".pgm"; /* viewable: a PGM header in front of the raw rows */
     *ret_pgm = TRUE;
   } else if (strcmp(part->media_type, RECORD_MEDIA_JPEG) == 0) {

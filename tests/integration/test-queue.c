@@ -371,6 +371,11 @@ static void test_upload_and_ack(Fixture *f, gconstpointer data)
   g_assert_true(g_file_get_contents(path1, &written, &len, NULL));
   sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)written, len);
   g_assert_cmpstr(sha, ==, ((QueueEntry *)before->pdata[0])->sha256);
+  {
+    GStatBuf st;
+    g_assert_cmpint(g_stat(path1, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0640);
+  }
 
   after = queue_list(f->queue, &error);
   g_assert_cmpuint(after->len, ==, 0);
