@@ -179,7 +179,8 @@ static void fpreader_libfprint_close(gpointer data)
   g_free(self);
 }
 
-/* Creates the FpContext and lists devices. With `socket_path`, the
+/* Creates the FpContext and lists devices (NULL, and no context, when the
+ * default main context belongs to another thread). With `socket_path`, the
  * virtual_image driver is enabled for this enumeration only: libfprint reads
  * FP_VIRTUAL_IMAGE while enumerating, so it is set just around that. */
 static GPtrArray *enumerate(FpreaderLibfprint *self, const char *socket_path)
@@ -188,14 +189,18 @@ static GPtrArray *enumerate(FpreaderLibfprint *self, const char *socket_path)
   gboolean had = FALSE;
   GPtrArray *devices;
 
+  /* fp_context_enumerate() iterates the global default context, so device
+   * probing must complete there, and this thread must be able to own it:
+   * if another thread runs a main loop on it, enumeration could wait
+   * forever. Own it for the duration, or refuse. */
+  if (!g_main_context_acquire(g_main_context_default()))
+    return NULL;
   g_mutex_lock(&env_lock);
   had = g_getenv(VIRTUAL_IMAGE_ENV) != NULL;
   saved = g_strdup(g_getenv(VIRTUAL_IMAGE_ENV));
   if (socket_path)
     g_setenv(VIRTUAL_IMAGE_ENV, socket_path, TRUE);
   self->fp_ctx = fp_context_new();
-  /* fp_context_enumerate() iterates the global default context, so device
-   * probing must complete there: enumerate with no thread default pushed. */
   devices = fp_context_get_devices(self->fp_ctx);
   if (socket_path) {
     if (had)
@@ -204,6 +209,7 @@ static GPtrArray *enumerate(FpreaderLibfprint *self, const char *socket_path)
       g_unsetenv(VIRTUAL_IMAGE_ENV);
   }
   g_mutex_unlock(&env_lock);
+  g_main_context_release(g_main_context_default());
   return devices;
 }
 
@@ -240,6 +246,13 @@ static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
   }
 
   devices = enumerate(self, socket_path);
+  if (!self->fp_ctx) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_BUSY,
+                "cannot list fingerprint readers: GLib's default main context "
+                "is owned by another thread");
+    fpreader_libfprint_close(self);
+    return NULL;
+  }
   for (guint i = 0; devices && i < devices->len; i++) {
     FpDevice *dev = g_ptr_array_index(devices, i);
     if (!want || g_strcmp0(fp_device_get_driver(dev), want) == 0) {

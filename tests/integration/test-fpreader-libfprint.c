@@ -162,6 +162,59 @@ static void test_synthetic_capture(void)
   }
 }
 
+/* The kiosk opens and captures on a worker thread. */
+static gpointer worker_main(gpointer data)
+{
+  g_autoptr(BkFpReader) reader = open_synthetic("worker");
+  g_autoptr(GError) error = NULL;
+  FpImpression *imp =
+      fpreader_capture(reader, FINGER_LEFT_THUMB, 10000, NULL, &error);
+
+  g_assert_no_error(error);
+  return imp;
+}
+
+static void test_worker_thread(void)
+{
+  g_autoptr(FpImpression) imp =
+      g_thread_join(g_thread_new("reader-worker", worker_main, NULL));
+
+  g_assert_nonnull(imp);
+  g_assert_cmpint(imp->minutiae, >=, 12);
+}
+
+static gboolean quit_loop(gpointer loop)
+{
+  g_main_loop_quit(loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer loop_main(gpointer loop)
+{
+  g_main_loop_run(loop);
+  return NULL;
+}
+
+/* Someone else running GLib's default main context must give a clear error
+ * from open(), not a hang in libfprint's enumeration. */
+static void test_default_context_busy(void)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  GThread *thread = g_thread_new("default-loop", loop_main, loop);
+  BkFpReader *reader;
+
+  while (!g_main_loop_is_running(loop))
+    g_usleep(1000);
+  g_hash_table_insert(opts, "virtual_image_feed", "synthetic");
+  reader = fpreader_open("libfprint", opts, &error);
+  g_assert_null(reader);
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_BUSY);
+  g_idle_add(quit_loop, loop);
+  g_thread_join(thread);
+}
+
 static void test_open_errors(void)
 {
   g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
@@ -661,6 +714,9 @@ int main(int argc, char **argv)
   g_test_add_func("/fpreader-libfprint/synthetic-capture",
                   test_synthetic_capture);
   g_test_add_func("/fpreader-libfprint/open-errors", test_open_errors);
+  g_test_add_func("/fpreader-libfprint/worker-thread", test_worker_thread);
+  g_test_add_func("/fpreader-libfprint/default-context-busy",
+                  test_default_context_busy);
   g_test_add_func("/fpreader-libfprint/no-reader", test_no_reader_not_found);
   g_test_add_func("/fpreader-libfprint/event/retry", test_event_retry);
   g_test_add_func("/fpreader-libfprint/event/error", test_event_error);
