@@ -209,15 +209,232 @@ void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness,
   }
 }
 
+/* ---- right-to-left text ----
+ * SDL_ttf shapes with HarfBuzz but does no bidi: Arabic or Hebrew text
+ * drawn as is comes out in reversed order with unjoined letters. Text that
+ * contains right-to-left letters is therefore cut into runs of one
+ * direction (digits and Latin names inside Arabic stay left-to-right), each
+ * shaped with its direction and script, and the runs are placed in visual
+ * order. A simplified bidi, enough for sentences with embedded names and
+ * numbers; text without such letters takes the plain path unchanged. */
+
+typedef enum {
+  DIR_NEUTRAL,
+  DIR_LTR,
+  DIR_RTL,
+} CharDir;
+
+typedef struct {
+  gsize start; /* byte offsets into the text */
+  gsize len;
+  gboolean rtl;
+  GUnicodeScript script; /* of its first letter; COMMON when none */
+} TextRun;
+
+static gboolean script_is_rtl(GUnicodeScript script)
+{
+  switch (script) {
+  case G_UNICODE_SCRIPT_ARABIC:
+  case G_UNICODE_SCRIPT_HEBREW:
+  case G_UNICODE_SCRIPT_SYRIAC:
+  case G_UNICODE_SCRIPT_THAANA:
+  case G_UNICODE_SCRIPT_NKO:
+  case G_UNICODE_SCRIPT_SAMARITAN:
+  case G_UNICODE_SCRIPT_MANDAIC:
+  case G_UNICODE_SCRIPT_ADLAM:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+static CharDir char_dir(gunichar c)
+{
+  GUnicodeScript script;
+
+  /* Numbers read left to right in every script. */
+  if (g_unichar_isdigit(c))
+    return DIR_LTR;
+  if (!g_unichar_isalpha(c))
+    return DIR_NEUTRAL;
+  script = g_unichar_get_script(c);
+  if (script == G_UNICODE_SCRIPT_COMMON || script == G_UNICODE_SCRIPT_INHERITED)
+    return DIR_NEUTRAL;
+  return script_is_rtl(script) ? DIR_RTL : DIR_LTR;
+}
+
+static gboolean text_has_rtl(const char *text)
+{
+  for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+    if (char_dir(g_utf8_get_char(p)) == DIR_RTL)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Splits `text` into runs in logical order; *ret_base_rtl is the paragraph
+ * direction (that of its first letter). Neutrals (spaces, punctuation) stay
+ * with the run they follow, except after a run against the paragraph
+ * direction, where they belong to the paragraph's side. */
+static GArray *text_runs(const char *text, gboolean *ret_base_rtl)
+{
+  GArray *runs = g_array_new(FALSE, TRUE, sizeof(TextRun));
+  gboolean base_rtl = FALSE, have_strong = FALSE;
+  TextRun cur = {0, 0, FALSE, G_UNICODE_SCRIPT_COMMON};
+  gssize neutral_start = -1;
+  gsize end = strlen(text);
+
+  /* The paragraph takes the direction of its first letter (not digit). */
+  for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    CharDir d = char_dir(c);
+
+    if (d != DIR_NEUTRAL && !g_unichar_isdigit(c)) {
+      base_rtl = d == DIR_RTL;
+      break;
+    }
+  }
+  for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+    CharDir d = char_dir(g_utf8_get_char(p));
+    gsize off = (gsize)(p - text);
+
+    if (d == DIR_NEUTRAL) {
+      if (neutral_start < 0)
+        neutral_start = (gssize)off;
+      continue;
+    }
+    if (!have_strong) {
+      have_strong = TRUE;
+      cur.rtl = d == DIR_RTL;
+      cur.script = g_unichar_get_script(g_utf8_get_char(p));
+    } else if ((d == DIR_RTL) != cur.rtl) {
+      gsize split = off;
+
+      if (cur.rtl != base_rtl && neutral_start >= 0)
+        split = (gsize)neutral_start;
+      cur.len = split - cur.start;
+      g_array_append_val(runs, cur);
+      cur = (TextRun){split, 0, d == DIR_RTL,
+                      g_unichar_get_script(g_utf8_get_char(p))};
+    }
+    neutral_start = -1;
+  }
+  if (cur.rtl != base_rtl && neutral_start >= 0) {
+    TextRun tail = {(gsize)neutral_start, end - (gsize)neutral_start,
+                    base_rtl, G_UNICODE_SCRIPT_COMMON};
+
+    cur.len = (gsize)neutral_start - cur.start;
+    g_array_append_val(runs, cur);
+    g_array_append_val(runs, tail);
+  } else {
+    cur.len = end - cur.start;
+    g_array_append_val(runs, cur);
+  }
+  *ret_base_rtl = base_rtl;
+  return runs;
+}
+
+/* Sets the font up for one run. The plain path never calls this, and
+ * text_font_reset() restores SDL_ttf's defaults ("Zzzz" lets HarfBuzz guess
+ * the script, as a fresh font does), so cached fonts render other text
+ * exactly as before. */
+static void text_font_set(TTF_Font *font, const TextRun *run)
+{
+  guint32 tag = g_unicode_script_to_iso15924(run->script);
+  char name[5] = {(char)(tag >> 24), (char)(tag >> 16), (char)(tag >> 8),
+                  (char)tag, 0};
+
+  TTF_SetFontDirection(font, run->rtl ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
+  if (!run->rtl || TTF_SetFontScriptName(font, name) != 0)
+    TTF_SetFontScriptName(font, "Zzzz");
+}
+
+static void text_font_reset(TTF_Font *font)
+{
+  TTF_SetFontDirection(font, TTF_DIRECTION_LTR);
+  TTF_SetFontScriptName(font, "Zzzz");
+}
+
+static int run_width(TTF_Font *font, const char *text, const TextRun *run)
+{
+  g_autofree char *part = g_strndup(text + run->start, run->len);
+  int w = 0, h = 0;
+
+  text_font_set(font, run);
+  if (TTF_SizeUTF8(font, part, &w, &h) != 0)
+    w = 0;
+  text_font_reset(font);
+  return w;
+}
+
+gboolean ui_text_is_rtl(const char *text)
+{
+  gboolean base_rtl = FALSE;
+  g_autoptr(GArray) runs = NULL;
+
+  if (!text || !*text || !text_has_rtl(text))
+    return FALSE;
+  runs = text_runs(text, &base_rtl);
+  return base_rtl;
+}
+
 int ui_text_width(TTF_Font *font, const char *text)
 {
   int w = 0, h = 0;
 
   if (!text || !*text)
     return 0;
+  if (text_has_rtl(text)) {
+    gboolean base_rtl;
+    g_autoptr(GArray) runs = text_runs(text, &base_rtl);
+
+    for (guint i = 0; i < runs->len; i++)
+      w += run_width(font, text, &g_array_index(runs, TextRun, i));
+    return w;
+  }
   if (TTF_SizeUTF8(font, text, &w, &h) != 0)
     return 0;
   return w;
+}
+
+/* Renders mixed-direction text: each run shaped on its own, placed in
+ * visual order (right to left for a right-to-left paragraph). */
+static SDL_Surface *render_runs(TTF_Font *font, const char *text,
+                                SDL_Color color)
+{
+  gboolean base_rtl;
+  g_autoptr(GArray) runs = text_runs(text, &base_rtl);
+  int total = 0, x = 0, h = TTF_FontHeight(font);
+  SDL_Surface *out;
+
+  for (guint i = 0; i < runs->len; i++)
+    total += run_width(font, text, &g_array_index(runs, TextRun, i));
+  out = SDL_CreateRGBSurfaceWithFormat(0, MAX(total, 1), h, 32,
+                                       SDL_PIXELFORMAT_ARGB8888);
+  if (!out)
+    return NULL;
+  SDL_FillRect(out, NULL, 0);
+  for (guint k = 0; k < runs->len; k++) {
+    guint i = base_rtl ? runs->len - 1 - k : k;
+    const TextRun *run = &g_array_index(runs, TextRun, i);
+    g_autofree char *part = g_strndup(text + run->start, run->len);
+    SDL_Surface *piece;
+    int w = run_width(font, text, run);
+
+    text_font_set(font, run);
+    piece = *part ? TTF_RenderUTF8_Blended(font, part, color) : NULL;
+    text_font_reset(font);
+    if (piece) {
+      SDL_Rect dst = {x, 0, piece->w, piece->h};
+
+      /* Copy, alpha included: the pieces do not overlap. */
+      SDL_SetSurfaceBlendMode(piece, SDL_BLENDMODE_NONE);
+      SDL_BlitSurface(piece, NULL, out, &dst);
+      SDL_FreeSurface(piece);
+    }
+    x += w;
+  }
+  return out;
 }
 
 static SDL_Texture *text_texture(UiCanvas *canvas, TTF_Font *font,
@@ -232,7 +449,10 @@ static SDL_Texture *text_texture(UiCanvas *canvas, TTF_Font *font,
 
   if (texture)
     return texture;
-  surface = TTF_RenderUTF8_Blended(font, text, sdl_color);
+  if (text_has_rtl(text))
+    surface = render_runs(font, text, sdl_color);
+  else
+    surface = TTF_RenderUTF8_Blended(font, text, sdl_color);
   if (!surface) {
     g_debug("ui: text rendering failed: %s", TTF_GetError());
     return NULL;
@@ -262,6 +482,9 @@ int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
   if (!texture)
     return 0;
   SDL_QueryTexture(texture, NULL, NULL, &dst.w, &dst.h);
+  /* A right-to-left paragraph starts at the right edge of its box. */
+  if (align == UI_ALIGN_LEFT && width > 0 && ui_text_is_rtl(text))
+    align = UI_ALIGN_RIGHT;
   if (align == UI_ALIGN_CENTER)
     dst.x = x + (width - dst.w) / 2;
   else if (align == UI_ALIGN_RIGHT)

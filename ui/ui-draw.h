@@ -56,8 +56,14 @@ void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness,
 /* Width in px of `text` (UTF-8, one line) in `font`. */
 int ui_text_width(TTF_Font *font, const char *text);
 
+/* TRUE when `text` is a right-to-left paragraph (its first letter is Arabic,
+ * Hebrew, ...). Such text is shaped run by run in visual order, and drawn
+ * right-aligned where a left-to-right one would be left-aligned. */
+gboolean ui_text_is_rtl(const char *text);
+
 /* Draws one line of text with its top edge at y, aligned inside
- * [x, x + width) (width is ignored for UI_ALIGN_LEFT). Text wider than the
+ * [x, x + width) (width is ignored for UI_ALIGN_LEFT, except that
+ * right-to-left text with a width is aligned right). Text wider than the
  * box is drawn anyway and clipped by the caller's layout. Returns the drawn
  * width. */
 int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,

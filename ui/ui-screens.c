@@ -715,6 +715,9 @@ static void screen_message(Ctx *cx)
   SDL_Rect box = {in.x, in.y, w,
                   in.h - (plan.height ? plan.height + GAP : 0)};
 
+  /* Right-to-left text keeps its measure on the right, where it starts. */
+  if (ui_text_is_rtl(has_text(v->title) ? v->title : v->lines[0]))
+    box.x = rect_right(in) - w;
   draw_texts(cx, box, UI_ALIGN_LEFT, 0, n_lines(v));
   draw_buttons(cx, &plan, in, UI_ALIGN_RIGHT);
 }
