@@ -70,7 +70,7 @@ typedef struct {
   double max_centre_offset_mm;          /* face centre vs crop centre, 1.5 */
   double min_eye_distance_px;           /* in original pixels, 90 */
   double max_roll_deg;                  /* 5 */
-  double max_yaw;                       /* |eye-midpoint offset| / eye distance */
+  double max_yaw;  /* offset of the face's symmetry axis / eye distance, 0.2 */
   /* background */
   gboolean allow_light_grey;            /* accept a light grey background */
   double background_min_L;              /* white: L* >= 80 (grey: 65) */

@@ -31,7 +31,7 @@ SOURCES = [
          eyes=((222, 190), (307, 187)), chin=306, half=86, top=140),
 ]
 
-W, H = 1200, 800
+W, H = 1350, 900
 
 HAIR = {
     "black": (28, 24, 22), "dark_brown": (60, 40, 28), "brown": (110, 75, 45),
@@ -176,7 +176,7 @@ def render(rng, face, p):
             region = np.maximum(region * (~below | (np.abs(xx - cx) > 0.95 * d)), sides.astype(np.float32))
         else:
             region = region * (~below | (np.abs(xx - cx) > 1.0 * d))
-        tex = texture_strands(rng, (H, W), d, 22.0)
+        tex = texture_strands(rng, (H, W), d, 60.0)
         hair_img = col[None, None, :] + tex[..., None] * (0.6 + col.mean() / 255)[None]
         blend(canvas, np.clip(hair_img, 0, 255), region)
 
@@ -267,7 +267,7 @@ def render(rng, face, p):
 def base_params(rng):
     return dict(
         background="white", gradient=rng.uniform(-0.03, 0.03),
-        d=rng.uniform(95, 125), cx=W / 2 + rng.uniform(-0.03, 0.03) * W,
+        d=rng.uniform(102, 132), cx=W / 2 + rng.uniform(-0.03, 0.03) * W,
         ey=H * rng.uniform(0.38, 0.44), roll=rng.uniform(-2, 2),
         noise=rng.uniform(0.5, 3.0), exposure=rng.uniform(0.93, 1.03),
         quality=int(rng.integers(70, 96)), clothes=CLOTHES[int(rng.integers(len(CLOTHES)))],
@@ -353,9 +353,9 @@ def corpus_plan(rng, scale):
     defect(3, "blurred", ["blurred"], lambda p: p.update(blur=0.06))
     defect(3, "rolled", ["not_frontal"], lambda p: p.update(roll=12 * (1 if rng.integers(2) else -1)))
     defect(3, "too_far", ["resolution_too_low", "head_too_small"], lambda p: p.update(d=45))
-    defect(3, "too_close", ["head_too_large"], lambda p: p.update(d=185, ey=H * 0.47))
+    defect(3, "too_close", ["head_too_large"], lambda p: p.update(d=205, ey=H * 0.47))
     defect(3, "off_centre", ["face_off_centre"], lambda p: p.update(cx=W * 0.13))
-    defect(3, "two_faces", ["multiple_faces"], lambda p: p.update(second_face=True, cx=W * 0.33, d=90))
+    defect(3, "two_faces", ["multiple_faces"], lambda p: p.update(second_face=True, cx=W * 0.33, d=100))
     defect(3, "sunglasses", ["eyes_not_visible", "no_face"], lambda p: p.update(sunglasses=True))
     return plan
 
