@@ -95,6 +95,7 @@ struct App {
 
   GPtrArray *stored;       /* record ids stored in this run */
   char *last_device_error; /* the newest device failure, for the demo */
+  char *device_trouble[N_WORKERS]; /* per worker, NULL when it last worked */
   gboolean dirty;          /* the view must be rendered again */
 };
 
@@ -397,12 +398,45 @@ static void set_display(App *app, const BkImage *image)
     session_set_image(app->session, 0, 0, 0, NULL);
 }
 
+/* The footer tells the officer and technician which device is in trouble
+ * (the applicant's screen explains the step itself). */
+static void update_footer(App *app, WorkerKind kind, const GError *error)
+{
+  static const char *const labels[N_WORKERS] = {
+    N_("Camera"), N_("Fingerprint reader"), N_("Signature pad"),
+    N_("Record queue"),
+  };
+  GString *line = g_string_new(NULL);
+
+  g_free(app->device_trouble[kind]);
+  app->device_trouble[kind] = error ? g_strdup(error->message) : NULL;
+  for (int i = 0; i < N_WORKERS; i++)
+    if (app->device_trouble[i])
+      g_string_append_printf(line, "%s%s: %s", line->len ? "  ·  " : "",
+                             _(labels[i]), app->device_trouble[i]);
+  session_set_footer(app->session, line->str);
+  g_string_free(line, TRUE);
+}
+
+static WorkerKind worker_for(JobType type)
+{
+  switch (type) {
+  case JOB_PHOTO: return DEVICE_CAMERA;
+  case JOB_SIGNATURE: return DEVICE_PAD;
+  case JOB_FINGER: return DEVICE_READER;
+  case JOB_STORE:
+  case JOB_QUIT: break;
+  }
+  return DEVICE_STORE;
+}
+
 static void handle_result(App *app, Result *r, gint64 now_us)
 {
   SessionEvent ev = { 0 };
 
   app->outstanding--;
   app->dirty = TRUE;
+  update_footer(app, worker_for(r->type), r->error);
   if (r->generation != app->generation) {
     g_debug("app: dropping a stale result");
     return;
@@ -673,6 +707,8 @@ void app_free(App *app)
   g_mutex_clear(&app->device_lines_lock);
   g_ptr_array_unref(app->stored);
   g_free(app->last_device_error);
+  for (int i = 0; i < N_WORKERS; i++)
+    g_free(app->device_trouble[i]);
   g_free(app);
 }
 

@@ -82,6 +82,7 @@ struct Session {
   OwnedImage fingers[2];
 
   GQueue requests;         /* SessionRequest* */
+  char *footer;            /* device state line, NULL = none */
 
   KioskView view;
   GPtrArray *strings;      /* owns the strings the view points to */
@@ -1059,6 +1060,7 @@ void session_free(Session *s)
   end_appointment(s);
   g_clear_pointer(&s->clock, g_date_time_unref);
   g_free(s->notice);
+  g_free(s->footer);
   g_free(s->message_title);
   g_ptr_array_unref(s->message_lines);
   g_ptr_array_unref(s->reasons);
@@ -1082,6 +1084,12 @@ gboolean session_next_request(Session *s, SessionRequest *ret_request)
     return FALSE;
   *ret_request = *req;
   return TRUE;
+}
+
+void session_set_footer(Session *s, const char *text)
+{
+  g_free(s->footer);
+  s->footer = g_strdup(text);
 }
 
 SessionState session_state(const Session *s)
@@ -1234,7 +1242,7 @@ static void view_person(Session *s)
 
   v->screen = VIEW_PERSON;
   person_header(s);
-  v->title = keep(s, g_strdup_printf(_("Next: %s"), s->current.person->name));
+  v->title = _("Your turn");
   if (n > 1)
     line(s, keep(s, g_strdup_printf(_("Person %d of %d on this appointment."),
                                     s->person_index + 1, n)));
@@ -1243,9 +1251,9 @@ static void view_person(Session *s)
     button(s, "next", _("OK"), TRUE);
     return;
   }
-  line(s, _("We take a passport photo" ));
-  if (s->current.plan.signature)
-    line(s, _("and your signature on the pad."));
+  line(s, s->current.plan.signature
+              ? _("We take a passport photo and your signature on the pad.")
+              : _("We take a passport photo."));
   if (s->current.plan.fingerprints)
     line(s, _("The desk officer may also take two fingerprints."));
   line(s, _("Please have your passport and your residence document or "
@@ -1316,6 +1324,8 @@ static void view_photo(Session *s)
     break;
   case STEP_RESULT:
     v->title = _("Your photo is good");
+    line(s, _("It meets the rules for a passport photo. Use it, or take it "
+              "again if you are not happy with it."));
     reasons_lines(s);
     button(s, "accept", _("Use this photo"), TRUE);
     button(s, "retake", _("Take again"), FALSE);
@@ -1484,7 +1494,7 @@ const KioskView *session_view(Session *s)
   g_ptr_array_set_size(s->strings, 0);
   memset(v, 0, sizeof *v);
   v->banner = s->config->banner;
-  v->footer = s->config->location_name;
+  v->footer = s->footer;
   switch (s->state) {
   case SESSION_CHECKIN:
     view_checkin(s);

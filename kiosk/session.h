@@ -123,6 +123,10 @@ void session_set_finger_image(Session *session, int index, int width,
 void session_set_signature_image(Session *session, int width, int height,
                                  const guint8 *pixels);
 
+/* The status line at the bottom of every screen (device trouble for the
+ * officer and technician); NULL or "" for none. Copied. */
+void session_set_footer(Session *session, const char *text);
+
 /* What the current person's record needs from the session: who, the plan,
  * and the officer's decisions. Valid while the person is current. */
 typedef struct {

@@ -19,6 +19,16 @@ typedef struct {
   GString *audit;  /* audit events requested so far, ';'-separated */
 } Fixture;
 
+static void person_free(gpointer data)
+{
+  Person *p = data;
+
+  g_free(p->name);
+  g_free(p->date_of_birth);
+  g_free(p->document_type);
+  g_free(p);
+}
+
 static Person *person(const char *name, const char *dob, PriorBiometrics prior,
                       gboolean first_permit, FingerprintPolicy fp)
 {
@@ -44,7 +54,7 @@ static Appointment *appointment(const Fixture *f, const char *code,
                                   ? f->config->location_name
                                   : "IND desk Den Haag");
   a->start = g_date_time_add_minutes(f->clock, start_offset_min);
-  a->persons = g_ptr_array_new_with_free_func(NULL);
+  a->persons = g_ptr_array_new_with_free_func(person_free);
   return a;
 }
 
@@ -92,8 +102,6 @@ static Appointment *lookup(const char *code, gpointer user_data)
     g_ptr_array_add(a->persons, person("F", "1990-01-01", PRIOR_ASYLUM, TRUE,
                                        FP_POLICY_AGE));
   }
-  if (a)
-    g_ptr_array_set_free_func(a->persons, NULL);
   return a;
 }
 
@@ -197,7 +205,8 @@ static gboolean view_has_line(Fixture *f, const char *needle)
   for (int i = 0; i < v->n_lines; i++)
     if (strstr(v->lines[i], needle))
       return TRUE;
-  return v->title && strstr(v->title, needle);
+  return (v->title && strstr(v->title, needle)) ||
+         (v->person && strstr(v->person, needle));
 }
 
 static gboolean view_has_button(Fixture *f, const char *id)
