@@ -5,6 +5,7 @@
 
 /* In order of preference. Add a backend here and in meson.build. */
 const CameraDriver *const camera_drivers[] = {
+  &camera_gphoto2_driver,
   &camera_sim_driver,
   NULL,
 };
