@@ -440,7 +440,7 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
   press(f, "accept");
   g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
-  (void)requests(f);
+  g_free(requests(f));
   for (int i = 0; i < 2; i++) {
     send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = FALSE,
                             .reasons = poor });
@@ -466,7 +466,7 @@ static void test_device_timeout(Fixture *f, gconstpointer d)
   unlock_and_start(f, "777777");
   press(f, "documents_seen");
   press(f, "take");
-  (void)requests(f);
+  g_free(requests(f));
   advance(f, 14 * SEC);
   g_assert_false(session_view(f->session)->warning);
   advance(f, 2 * SEC);
@@ -487,7 +487,7 @@ static void test_idle_timeout_discards(Fixture *f, gconstpointer d)
 {
   unlock_and_start(f, "111111");
   press(f, "documents_seen");
-  (void)requests(f);
+  g_free(requests(f));
   advance(f, (gint64)f->config->idle_timeout_s * SEC - SEC);
   g_assert_cmpint(state(f), ==, SESSION_PHOTO);
   advance(f, SEC);
@@ -525,7 +525,7 @@ static void test_store_failure_keeps_data(Fixture *f, gconstpointer d)
   send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
   press(f, "accept");
   press(f, "approve");
-  (void)requests(f);
+  g_free(requests(f));
   send(f, (SessionEvent){ .type = EV_DEVICE_ERROR, .message = "disk full" });
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   g_assert_true(view_has_line(f, "disk full"));
