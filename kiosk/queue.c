@@ -24,7 +24,8 @@ struct _KioskQueue {
   /* Serialises this queue's use of its connection: a store on a worker
    * thread and an upload on another must not interleave transactions. */
   GMutex lock;
-  sqlite3 *db; /* borrowed */
+  sqlite3 *db; /* borrowed, unless owns_db */
+  gboolean owns_db;
   guint8 kiosk_public[KEYS_PUBLIC_BYTES];
   guint8 kiosk_secret[KEYS_SIGN_SECRET_BYTES];
   guint8 backoffice_public[KEYS_PUBLIC_BYTES];
@@ -88,10 +89,31 @@ KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
   return g_steal_pointer(&queue);
 }
 
+KioskQueue *queue_open_file(const char *database_path, const char *state_dir,
+                            const char *backoffice_public_key, GError **error)
+{
+  sqlite3 *db;
+  KioskQueue *queue;
+
+  g_return_val_if_fail(database_path != NULL, NULL);
+  db = db_open(database_path, error);
+  if (!db)
+    return NULL;
+  queue = queue_open(db, state_dir, backoffice_public_key, error);
+  if (!queue) {
+    db_close(db);
+    return NULL;
+  }
+  queue->owns_db = TRUE;
+  return queue;
+}
+
 void queue_close(KioskQueue *queue)
 {
   if (!queue)
     return;
+  if (queue->owns_db)
+    db_close(queue->db);
   g_mutex_clear(&queue->lock);
   sodium_memzero(queue, sizeof *queue);
   g_free(queue);

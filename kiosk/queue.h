@@ -47,8 +47,14 @@ typedef struct _KioskQueue KioskQueue;
 KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
                        const char *backoffice_public_key, GError **error);
 
-/* Frees the queue and wipes its keys; does not close the database.
- * Accepts NULL. */
+/* As queue_open(), on a connection of its own to the database file at
+ * `database_path` (db_open()), which queue_close() closes. The simple way
+ * to give a worker thread its own queue. */
+KioskQueue *queue_open_file(const char *database_path, const char *state_dir,
+                            const char *backoffice_public_key, GError **error);
+
+/* Frees the queue and wipes its keys; closes the database only when it was
+ * opened by queue_open_file(). Accepts NULL. */
 void queue_close(KioskQueue *queue);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KioskQueue, queue_close)
 

@@ -3,12 +3,10 @@
  * queue_upload() of the due records on the thread's own connection. */
 #include "uploader.h"
 
-#include "db.h"
 #include "queue.h"
 
 struct _KioskUploader {
-  sqlite3 *db;
-  KioskQueue *queue;
+  KioskQueue *queue; /* on its own connection */
   char *target_url;
   gint64 interval_us;
   GThread *thread;
@@ -76,7 +74,6 @@ static gpointer uploader_thread(gpointer data)
 static void uploader_free(KioskUploader *uploader)
 {
   queue_close(uploader->queue);
-  db_close(uploader->db);
   g_free(uploader->target_url);
   g_free(uploader->stats.last_error);
   g_mutex_clear(&uploader->lock);
@@ -102,10 +99,8 @@ KioskUploader *uploader_start(const char *database_path, const char *state_dir,
   g_cond_init(&uploader->cond);
   uploader->target_url = g_strdup(target_url);
   uploader->interval_us = (gint64)interval_s * G_USEC_PER_SEC;
-  uploader->db = db_open(database_path, error);
-  if (uploader->db)
-    uploader->queue = queue_open(uploader->db, state_dir,
-                                 backoffice_public_key, error);
+  uploader->queue = queue_open_file(database_path, state_dir,
+                                    backoffice_public_key, error);
   if (!uploader->queue) {
     uploader_free(uploader);
     return NULL;
