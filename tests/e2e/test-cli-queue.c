@@ -317,6 +317,7 @@ static void test_purge_force(Fixture *f, gconstpointer data)
   g_assert_cmpint(json_object_get_int_member(o, "purged_unacknowledged"), ==,
                   0);
   g_assert_cmpint(json_object_get_int_member(o, "kept"), ==, 2);
+  g_assert_cmpstr(id1, !=, id2);
   g_clear_pointer(&out, g_free);
   g_assert_cmpint(run(&out, NULL, "queue", "purge", "--force-unacknowledged",
                       "--set", f->set_state, NULL),

@@ -354,6 +354,7 @@ static void test_upload_and_ack(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   g_assert_cmpuint(before->len, ==, 2);
   g_assert_cmpstr(((QueueEntry *)before->pdata[0])->id, ==, id1);
+  g_assert_cmpstr(((QueueEntry *)before->pdata[1])->id, ==, id2);
   g_assert_cmpstr(queue_entry_state(before->pdata[0]), ==, "queued");
   g_assert_true(queue_status(f->queue, 1001, &status, &error));
   g_assert_cmpuint(status.n_records, ==, 2);
@@ -418,6 +419,7 @@ static void test_failing_target_backoff(Fixture *f, gconstpointer data)
     g_assert_cmpuint(report->n_not_due, ==, steps[i].not_due);
     if (steps[i].failed) {
       QueueUploadItem *item = report->items->pdata[0];
+      g_assert_cmpstr(item->id, ==, id);
       g_assert_false(item->acknowledged);
       g_assert_nonnull(item->error);
       g_assert_cmpint(item->next_attempt, ==, steps[i].next);
@@ -555,6 +557,7 @@ static void test_purge(Fixture *f, gconstpointer data)
   g_assert_cmpuint(unacked, ==, 0);
   entries = queue_list(f->queue, &error);
   g_assert_cmpuint(entries->len, ==, 2);
+  g_assert_cmpstr(id1, !=, id2);
   g_clear_pointer(&entries, g_ptr_array_unref);
 
   g_assert_true(queue_purge(f->queue, TRUE, 1002, &acked, &unacked, &error));
