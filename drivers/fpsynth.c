@@ -110,6 +110,7 @@ typedef struct {
   double delta_x[2], delta_y[2];
   /* Low-frequency wobble so no two fingers of a class look alike. */
   double wobble_amp[3], wobble_fx[3], wobble_fy[3], wobble_phase[3];
+  double theta0; /* the model's direction at infinity: fingers differ */
 } OrientModel;
 
 static FpSynthClass pick_class(Rng *rng, int finger)
@@ -171,6 +172,7 @@ static void orient_model_init(OrientModel *m, FpSynthClass klass, Rng *rng,
     m->delta_y[1] = cy + rng_range(rng, 0.25, 0.32) * mh;
     break;
   }
+  m->theta0 = rng_range(rng, -0.2, 0.2);
   for (int i = 0; i < 3; i++) {
     m->wobble_amp[i] = rng_range(rng, 0.03, 0.10);
     m->wobble_fx[i] = rng_range(rng, 0.5, 2.0) * 2.0 * G_PI / mw;
@@ -197,6 +199,7 @@ static double orient_at(const OrientModel *m, FpSynthClass klass, double x,
     for (int i = 0; i < m->n_deltas; i++)
       theta -= 0.5 * atan2(y - m->delta_y[i], x - m->delta_x[i]);
   }
+  theta += m->theta0;
   for (int i = 0; i < 3; i++)
     theta += m->wobble_amp[i] *
              sin(m->wobble_fx[i] * x + m->wobble_fy[i] * y + m->wobble_phase[i]);
