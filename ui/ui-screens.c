@@ -900,10 +900,14 @@ static void screen_review(Ctx *cx)
   plan = plan_buttons(cx, col.w);
   pic = draw_picture(cx, &v->image, photo, 35, 45);
   outline(cx, pic, 2, EDGE);
-  ui_draw_round_rect(cx->canvas, sig, 6, WHITE, 2, EDGE);
-  ui_draw_image(cx->canvas, &v->signature,
-                (SDL_Rect){sig.x + 8, sig.y + 8, sig.w - 16, sig.h - 16},
-                SDL_BLENDMODE_MOD, NULL);
+  /* No box at all when no signature was taken (children under the
+   * signature age): an empty frame would look like something is missing. */
+  if (v->signature.pixels) {
+    ui_draw_round_rect(cx->canvas, sig, 6, WHITE, 2, EDGE);
+    ui_draw_image(cx->canvas, &v->signature,
+                  (SDL_Rect){sig.x + 8, sig.y + 8, sig.w - 16, sig.h - 16},
+                  SDL_BLENDMODE_MOD, NULL);
+  }
   avail = col.h - (plan.height ? plan.height + GAP : 0);
   th = draw_texts(cx, (SDL_Rect){col.x, col.y, col.w, avail - grid_min},
                   UI_ALIGN_LEFT, 0, n_lines(v));
