@@ -94,6 +94,23 @@ static gboolean audit_read_head(sqlite3 *db, gint64 *ret_seq, char **ret_hash,
   return TRUE;
 }
 
+gboolean audit_get_head(sqlite3 *db, gint64 *ret_seq, char **ret_hash,
+                        GError **error)
+{
+  g_autofree char *hash = NULL;
+  gboolean present = FALSE;
+  gint64 seq = 0;
+
+  g_return_val_if_fail(db != NULL, FALSE);
+  if (!audit_read_head(db, &seq, &hash, &present, error))
+    return FALSE;
+  if (ret_seq)
+    *ret_seq = seq;
+  if (ret_hash)
+    *ret_hash = g_steal_pointer(&hash);
+  return TRUE;
+}
+
 static gboolean audit_insert(sqlite3 *db, gint64 time, const char *actor,
                              const char *event, const char *details,
                              char **ret_hash, GError **error)

@@ -47,6 +47,12 @@ gboolean audit_append(sqlite3 *db, gint64 time, const char *actor,
                       const char *event, const char *details,
                       char **ret_hash, GError **error);
 
+/* The last entry's sequence number and hash (0 and 64 zeros for an empty
+ * log). Copied off the kiosk (queue_store_record() puts it into every
+ * record), it lets the back office notice a rewritten chain. */
+gboolean audit_get_head(sqlite3 *db, gint64 *ret_seq, char **ret_hash,
+                        GError **error);
+
 /* Walks the whole chain. TRUE when every entry's hash, link and sequence
  * number and the head agree; FALSE with AUDIT_ERROR_TAMPERED naming the
  * first bad entry, or a DB_ERROR. *ret_n_entries gets the number checked. */

@@ -237,15 +237,26 @@ gboolean queue_store_record(KioskQueue *queue, BkRecord *record, gint64 now,
 {
   g_autofree char *id = g_uuid_string_random();
   g_autofree char *kiosk_key = NULL;
+  g_autofree char *head_hash = NULL;
   g_autoptr(GBytes) plain = NULL;
+  gint64 head_seq = 0;
+  gboolean ok;
 
   g_return_val_if_fail(queue != NULL, FALSE);
   g_return_val_if_fail(record != NULL, FALSE);
 
   kiosk_key = queue_dup_kiosk_key(queue);
+  g_mutex_lock(&queue->lock);
+  ok = audit_get_head(queue->db, &head_seq, &head_hash, error);
+  g_mutex_unlock(&queue->lock);
+  if (!ok)
+    return FALSE;
   record_set_string(record, "queue.id", id);
   record_set_int(record, "queue.created", now);
   record_set_string(record, "queue.kiosk_key", kiosk_key);
+  /* An anchor of the kiosk's audit chain, off the kiosk. */
+  record_set_int(record, "audit.head_seq", head_seq);
+  record_set_string(record, "audit.head_hash", head_hash);
   plain = record_serialize(record); /* wipes itself when released below */
   if (!queue_store_with_id(queue, id, plain, now, error))
     return FALSE;

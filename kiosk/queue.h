@@ -75,7 +75,8 @@ gboolean queue_store(KioskQueue *queue, GBytes *plain, gint64 now,
 
 /* The usual way in: sets the record's "queue.id", "queue.created" and
  * "queue.kiosk_key" metadata (so the sealed content names its own envelope
- * and signer), serialises it, stores it as queue_store() does and wipes the
+ * and signer) and "audit.head_seq"/"audit.head_hash" (the audit chain's
+ * head at that moment, see audit_get_head()), serialises it, stores it as queue_store() does and wipes the
  * serialised copy. The record stays the caller's (free it right after). */
 gboolean queue_store_record(KioskQueue *queue, BkRecord *record, gint64 now,
                             char **ret_id, GError **error);

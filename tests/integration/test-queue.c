@@ -189,6 +189,14 @@ static void test_no_plaintext_on_disk(Fixture *f, gconstpointer data)
   record = open_envelope(envelope, secret);
   g_assert_cmpstr(record_get_string(record, "applicant.surname"), ==, MARKER);
   g_assert_cmpstr(record_get_string(record, "queue.id"), ==, id);
+  {
+    /* The audit head before this record's own entry: empty log. */
+    gint64 seq = -1;
+    g_assert_true(record_get_int(record, "audit.head_seq", &seq));
+    g_assert_cmpint(seq, ==, 0);
+    g_assert_cmpuint(strlen(record_get_string(record, "audit.head_hash")), ==,
+                     64);
+  }
   /* And the search finds it in a file that holds the plain record. */
   {
     g_autofree char *control = g_build_filename(f->dir, "control", NULL);

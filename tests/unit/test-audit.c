@@ -45,6 +45,14 @@ static void test_verify_untouched(void)
   g_assert_true(audit_verify(db, &n, &error));
   g_assert_no_error(error);
   g_assert_cmpint(n, ==, 5);
+  {
+    g_autofree char *head = NULL;
+    g_autoptr(GPtrArray) last = audit_list(db, 4, 0, &error);
+    gint64 seq = 0;
+    g_assert_true(audit_get_head(db, &seq, &head, &error));
+    g_assert_cmpint(seq, ==, 5);
+    g_assert_cmpstr(head, ==, ((AuditEntry *)last->pdata[0])->hash);
+  }
 
   entries = audit_list(db, 0, 0, &error);
   g_assert_cmpuint(entries->len, ==, 5);
@@ -68,11 +76,19 @@ static void test_verify_untouched(void)
   g_assert_cmpstr(((AuditEntry *)entries->pdata[0])->hash, ==, hash);
   g_assert_cmpstr(((AuditEntry *)entries->pdata[0])->details, ==, "");
 
-  /* An empty log verifies. */
+  /* An empty log verifies; its head is (0, zeros). */
   db_close(db);
   db = audit_db_with(0);
   g_assert_true(audit_verify(db, &n, &error));
   g_assert_cmpint(n, ==, 0);
+  {
+    g_autofree char *head = NULL;
+    gint64 seq = -1;
+    g_assert_true(audit_get_head(db, &seq, &head, &error));
+    g_assert_cmpint(seq, ==, 0);
+    g_assert_cmpstr(head, ==, "0000000000000000000000000000000000000000000000"
+                              "000000000000000000");
+  }
   db_close(db);
 }
 
