@@ -1063,9 +1063,12 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
     my = face->y + face->h * 0.38;
     roll = 0;
     refer(r, PHOTO_REASON_EYES_NOT_VISIBLE);
-  } else if (!le.found || !re.found) {
+  } else if (!le.found && !re.found) {
     refer(r, PHOTO_REASON_EYES_NOT_VISIBLE);
   }
+  /* One eye missed by the cascade (spectacles, reflections) is fine when
+   * the stand-in point fits the face: the contrast check below still
+   * requires a visible, open eye there. */
   /* Eye centres from the cascade are good to about 3 degrees of roll: above
    * the limit by less than that is for the officer to judge. */
   judge(r, PHOTO_REASON_NOT_FRONTAL, fabs(roll), TRUE, cfg->max_roll_deg,

@@ -20,8 +20,12 @@ import math
 import os
 import sys
 
-import numpy as np
-from PIL import Image, ImageFilter
+try:
+    import numpy as np
+    from PIL import Image, ImageFilter
+except ImportError:
+    print("photo-corpus: needs python3-numpy and python3-pil", file=sys.stderr)
+    sys.exit(77)
 
 SOURCES = [
     # file, left eye, right eye, chin y, face half width, forehead top y

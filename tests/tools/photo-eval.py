@@ -5,6 +5,7 @@ photos refused, white or light-grey declared coverings accepted, referral
 rate, and how often each defect was caught.
 
 Usage: photo-eval.py BIOKIOSK CORPUSDIR [--check] [--no-background]
+       photo-eval.py BIOKIOSK --build-corpus SCALE [--check]   (temporary corpus)
 With --check, exits 1 unless the acceptance targets hold: no white or
 light-grey declared covering accepted, <= 2% of compliant photos refused,
 <= 10% of compliant photos referred.
@@ -13,8 +14,10 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 
 def run_validator(biokiosk, corpus, items, use_background):
@@ -37,12 +40,36 @@ def run_validator(biokiosk, corpus, items, use_background):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("biokiosk")
-    ap.add_argument("corpus")
+    ap.add_argument("corpus", nargs="?")
+    ap.add_argument("--build-corpus", type=float, metavar="SCALE",
+                    help="build a corpus of this scale in a temporary folder first")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--no-background", action="store_true",
                     help="do not pass the calibration frames")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
+    if args.build_corpus:
+        tmp = tempfile.mkdtemp(prefix="photo-corpus-")
+        try:
+            gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "photo-corpus.py")
+            proc = subprocess.run([sys.executable, gen, tmp, "--scale", str(args.build_corpus)])
+            if proc.returncode != 0:
+                return proc.returncode  # 77: no source faces
+            args.corpus = tmp
+            status = evaluate(args)
+            if not args.no_background:
+                print()
+                args.no_background = True
+                status = max(status, evaluate(args))
+            return status
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if not args.corpus:
+        ap.error("CORPUSDIR or --build-corpus is needed")
+    return evaluate(args)
+
+
+def evaluate(args):
     with open(os.path.join(args.corpus, "labels.json")) as f:
         labels = json.load(f)
     results = run_validator(args.biokiosk, args.corpus, labels, not args.no_background)

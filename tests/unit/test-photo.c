@@ -1,0 +1,282 @@
+/* Unit tests of the photo validator: colour science against published
+ * CIEDE2000 test data, the reason-code table, configuration, the cascade
+ * loader's error handling, and the validator and crop on real face images
+ * that Debian ships (skipped when opencv-data is absent). */
+#include <math.h>
+#include <string.h>
+
+#include "jpegio.h"
+#include "photo-colour.h"
+#include "photo-face.h"
+#include "photo.h"
+#include "pngio.h"
+#include "testlib.h"
+
+#define CASCADES "/usr/share/opencv4/haarcascades"
+#define HOPPER "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
+
+static void test_colour_lab(void)
+{
+  PhotoLab white = photo_colour_lab(255, 255, 255, NULL);
+  PhotoLab black = photo_colour_lab(0, 0, 0, NULL);
+  PhotoLab red = photo_colour_lab(255, 0, 0, NULL);
+  double gain[3];
+  double tinted[3] = { photo_colour_linear(250), photo_colour_linear(240),
+                       photo_colour_linear(220) };
+  PhotoLab balanced;
+
+  g_assert_cmpfloat_with_epsilon(white.L, 100.0, 0.05);
+  g_assert_cmpfloat_with_epsilon(white.a, 0.0, 0.05);
+  g_assert_cmpfloat_with_epsilon(white.b, 0.0, 0.05);
+  g_assert_cmpfloat_with_epsilon(black.L, 0.0, 0.05);
+  /* sRGB red: L* 53.24, a* 80.09, b* 67.20 */
+  g_assert_cmpfloat_with_epsilon(red.L, 53.24, 0.1);
+  g_assert_cmpfloat_with_epsilon(red.a, 80.09, 0.2);
+  g_assert_cmpfloat_with_epsilon(red.b, 67.20, 0.2);
+  /* White balance on a yellowish backdrop makes it neutral. */
+  photo_colour_gain_for_white(tinted, gain);
+  balanced = photo_colour_lab(250, 240, 220, gain);
+  g_assert_cmpfloat(photo_colour_chroma(balanced), <, 0.5);
+}
+
+static void test_colour_de00(void)
+{
+  /* Pairs from Sharma, Wu and Dalal's CIEDE2000 test data. */
+  static const double pairs[][7] = {
+    { 50.0, 2.6772, -79.7751, 50.0, 0.0, -82.7485, 2.0425 },
+    { 50.0, 3.1571, -77.2803, 50.0, 0.0, -82.7485, 2.8615 },
+    { 50.0, -1.3802, -84.2814, 50.0, 0.0, -82.7485, 1.0 },
+    { 50.0, 2.5, 0.0, 50.0, 0.0, -2.5, 4.3065 },
+    { 50.0, 2.5, 0.0, 56.0, -27.0, -3.0, 31.9030 },
+    { 60.2574, -34.0099, 36.2677, 60.4626, -34.1751, 39.4387, 1.2644 },
+    { 22.7233, 20.0904, -46.6940, 23.0331, 14.9730, -42.5619, 2.0373 },
+    { 2.0776, 0.0795, -1.1350, 0.9033, -0.0636, -0.5514, 0.9082 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(pairs); i++) {
+    PhotoLab x = { pairs[i][0], pairs[i][1], pairs[i][2] };
+    PhotoLab y = { pairs[i][3], pairs[i][4], pairs[i][5] };
+    g_assert_cmpfloat_with_epsilon(photo_colour_de00(x, y, 1, 1, 1),
+                                   pairs[i][6], 1e-3);
+    /* Symmetric. */
+    g_assert_cmpfloat_with_epsilon(photo_colour_de00(y, x, 1, 1, 1),
+                                   pairs[i][6], 1e-3);
+  }
+}
+
+static void test_reason_messages(void)
+{
+  gsize n = 0;
+
+  for (; photo_reason_codes[n]; n++) {
+    const char *code = photo_reason_codes[n];
+    const char *en = photo_reason_message(code, "en");
+    const char *nl = photo_reason_message(code, "nl");
+    g_assert_nonnull(en);
+    g_assert_nonnull(nl);
+    g_assert_cmpstr(en, !=, nl);
+    g_assert_cmpstr(photo_reason_message(code, "fr"), ==, en);
+  }
+  g_assert_cmpuint(n, ==, 20);
+  g_assert_null(photo_reason_message("no_such_code", "en"));
+  g_assert_cmpstr(photo_verdict_name(PHOTO_VERDICT_REFER), ==, "refer");
+}
+
+static void test_config(void)
+{
+  PhotoConfig config;
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) error = NULL;
+
+  photo_config_init(&config);
+  g_assert_cmpfloat(config.head_min_mm, ==, 26);
+  g_assert_cmpfloat(config.head_max_mm, ==, 30);
+  g_assert_cmpfloat(config.head_min_mm_child, ==, 19);
+  g_assert_cmpint(config.child_age, ==, 11);
+  g_assert_true(g_key_file_load_from_data(kf,
+                                          "[photo]\nhead_min_mm=25.5\n"
+                                          "allow_light_grey=true\n"
+                                          "crop_dpi=600\n",
+                                          -1, 0, NULL));
+  g_assert_true(photo_config_load(&config, kf, &error));
+  g_assert_no_error(error);
+  g_assert_cmpfloat(config.head_min_mm, ==, 25.5);
+  g_assert_true(config.allow_light_grey);
+  g_assert_cmpint(config.crop_dpi, ==, 600);
+  g_key_file_set_string(kf, "photo", "head_max_mm", "lots");
+  g_assert_false(photo_config_load(&config, kf, &error));
+  g_assert_nonnull(error);
+  photo_config_clear(&config);
+  photo_config_clear(NULL);
+}
+
+static void test_cascade_errors(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *bad = g_build_filename(dir, "bad.xml", NULL);
+  g_autofree char *lbp = g_build_filename(dir, "lbp.xml", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null(photo_cascade_load("/nonexistent/cascade.xml", &error));
+  g_assert_error(error, CAPTURE_ERROR, CAPTURE_ERROR_IO);
+  g_clear_error(&error);
+  g_assert_true(g_file_set_contents(bad, "<opencv_storage><cascade>", -1, NULL));
+  g_assert_null(photo_cascade_load(bad, &error));
+  g_assert_nonnull(error);
+  g_clear_error(&error);
+  /* A node pointing at a feature that does not exist. */
+  g_assert_true(g_file_set_contents(
+      lbp,
+      "<opencv_storage><cascade><featureType>HAAR</featureType>"
+      "<height>24</height><width>24</width><stages><_>"
+      "<stageThreshold>0</stageThreshold><weakClassifiers><_>"
+      "<internalNodes>0 -1 5 0.1</internalNodes>"
+      "<leafValues>1 -1</leafValues></_></weakClassifiers></_></stages>"
+      "<features><_><rects><_>0 0 4 4 -1.</_><_>0 0 2 2 2.</_></rects></_>"
+      "</features></cascade></opencv_storage>",
+      -1, NULL));
+  g_assert_null(photo_cascade_load(lbp, &error));
+  g_assert_error(error, CAPTURE_ERROR, CAPTURE_ERROR_INVALID_DATA);
+  testlib_rmtree(dir);
+}
+
+static PhotoValidator *new_validator(void)
+{
+  PhotoConfig config;
+  g_autoptr(GError) error = NULL;
+  PhotoValidator *v;
+
+  photo_config_init(&config);
+  v = photo_validator_new(&config, &error);
+  photo_config_clear(&config);
+  g_assert_no_error(error);
+  return v;
+}
+
+static void test_no_face(void)
+{
+  g_autoptr(PhotoValidator) v = new_validator();
+  g_autoptr(BkImage) blank = image_new(900, 600, 3);
+  g_autoptr(PhotoResult) r = NULL;
+  PhotoRequest req = { FALSE, -1, NULL, 1.0 };
+
+  memset(blank->pixels, 245, blank->stride * 600);
+  r = photo_validate(v, blank, &req);
+  g_assert_cmpint(r->verdict, ==, PHOTO_VERDICT_REFUSE);
+  g_assert_true(photo_result_has_reason(r, PHOTO_REASON_NO_FACE));
+  g_assert_false(r->has_crop);
+  g_assert_null(photo_crop(v, blank, 1.0, r));
+}
+
+static BkImage *load_hopper(void)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (!g_file_get_contents(HOPPER, &data, &len, NULL))
+    return NULL;
+  return jpegio_decode((const guint8 *)data, len, 0, 0, FALSE, NULL);
+}
+
+/* Grace Hopper's portrait: a face with eyes where we know them, on a flag
+ * (so the background is refused), wearing a cap. */
+static void test_hopper(void)
+{
+  g_autoptr(PhotoValidator) v = new_validator();
+  g_autoptr(BkImage) image = load_hopper();
+  g_autoptr(PhotoResult) r = NULL;
+  g_autoptr(PhotoResult) live = NULL;
+  g_autoptr(BkImage) crop = NULL;
+  g_autoptr(GBytes) jpeg = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkImage) back = NULL;
+  PhotoRequest req = { FALSE, 40, NULL, 1.0 };
+  double value;
+
+  if (!image) {
+    g_test_skip("grace_hopper.jpg not installed");
+    return;
+  }
+  r = photo_validate(v, image, &req);
+  g_assert_cmpint(r->faces, ==, 1);
+  g_assert_cmpint(r->verdict, ==, PHOTO_VERDICT_REFUSE);
+  g_assert_true(photo_result_has_reason(r, PHOTO_REASON_BACKGROUND_NOT_WHITE));
+  g_assert_true(photo_result_get_measure(r, "eye_left_x", &value));
+  g_assert_cmpfloat(fabs(value - 222), <, 12);
+  g_assert_true(photo_result_get_measure(r, "eye_right_x", &value));
+  g_assert_cmpfloat(fabs(value - 305), <, 12);
+  g_assert_true(photo_result_get_measure(r, "roll_deg", &value));
+  g_assert_cmpfloat(fabs(value), <, 6);
+  g_assert_false(photo_result_get_measure(r, "no_such_measure", NULL));
+  /* Every reason is a documented code. */
+  for (guint i = 0; i < r->reasons->len; i++)
+    g_assert_nonnull(photo_reason_message(g_ptr_array_index(r->reasons, i), "nl"));
+
+  /* The crop: configured size, and it encodes both ways. */
+  g_assert_true(r->has_crop);
+  crop = photo_crop(v, image, 1.0, r);
+  g_assert_nonnull(crop);
+  g_assert_cmpint(crop->width, ==, 413);  /* 35 mm at 300 dpi */
+  g_assert_cmpint(crop->height, ==, 531); /* 45 mm at 300 dpi */
+  g_assert_true(photo_crop_encode(crop, 90, &jpeg, &png, &error));
+  g_assert_no_error(error);
+  back = pngio_decode(g_bytes_get_data(png, NULL), g_bytes_get_size(png), &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(back->width, ==, 413);
+  g_clear_pointer(&back, image_free);
+  back = jpegio_decode(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg), 0,
+                       0, FALSE, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(back->height, ==, 531);
+
+  /* The live-view variant finds the same face. */
+  live = photo_guide(v, image, &req);
+  g_assert_cmpint(live->faces, ==, 1);
+  g_assert_cmpint(live->verdict, !=, PHOTO_VERDICT_ACCEPT);
+}
+
+/* The same face pasted on a white backdrop with and without a light
+ * declared covering band above it: the covering is refused. */
+static void test_white_covering(void)
+{
+  g_autoptr(PhotoValidator) v = new_validator();
+  g_autoptr(BkImage) hopper = load_hopper();
+  g_autoptr(BkImage) canvas = NULL;
+  g_autoptr(PhotoResult) r = NULL;
+  PhotoRequest req = { TRUE, -1, NULL, 1.0 };
+
+  if (!hopper) {
+    g_test_skip("grace_hopper.jpg not installed");
+    return;
+  }
+  canvas = image_new(1000, 700, 3);
+  memset(canvas->pixels, 244, canvas->stride * 700);
+  /* Face region only (below the cap), centred. */
+  for (int y = 140; y < 420; y++)
+    for (int x = 150; x < 380; x++)
+      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y), 3);
+  r = photo_validate(v, canvas, &req);
+  g_assert_cmpint(r->faces, ==, 1);
+  /* Nothing but white above the forehead while a covering is declared. */
+  g_assert_cmpint(r->verdict, !=, PHOTO_VERDICT_ACCEPT);
+  g_assert_true(photo_result_has_reason(r, PHOTO_REASON_COVERING_WHITE) ||
+                photo_result_has_reason(r, PHOTO_REASON_COVERING_LOW_CONTRAST));
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/photo/colour/lab", test_colour_lab);
+  g_test_add_func("/photo/colour/de00", test_colour_de00);
+  g_test_add_func("/photo/reasons", test_reason_messages);
+  g_test_add_func("/photo/config", test_config);
+  if (!g_file_test(CASCADES "/haarcascade_frontalface_alt2.xml",
+                   G_FILE_TEST_EXISTS))
+    testlib_skip_all("opencv-data's Haar cascades are not installed");
+  g_test_add_func("/photo/cascade-errors", test_cascade_errors);
+  g_test_add_func("/photo/no-face", test_no_face);
+  g_test_add_func("/photo/hopper", test_hopper);
+  g_test_add_func("/photo/white-covering", test_white_covering);
+  return g_test_run();
+}
