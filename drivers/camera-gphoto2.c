@@ -359,9 +359,14 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
   result = gp_camera_init(gp->camera, gp->context);
   if (result < GP_OK) {
     /* A camera that is not there (yet) is the common case at boot. */
-    if (result == GP_ERROR_IO || result == GP_ERROR_IO_USB_FIND)
-      result = GP_ERROR_IO_USB_FIND;
-    camera_gphoto2_set_error(gp, error, result, "cannot open the camera");
+    if (result == GP_ERROR_IO || result == GP_ERROR_IO_USB_FIND) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                  "no camera answers at %s (switched off, unplugged or "
+                  "out of reach?)",
+                  gp->port);
+    } else {
+      camera_gphoto2_set_error(gp, error, result, "cannot open the camera");
+    }
     gp_camera_unref(gp->camera);
     gp->camera = NULL;
     camera_gphoto2_guard_fd0();
