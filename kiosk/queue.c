@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -538,6 +539,42 @@ static gboolean upload_to_folder(const char *folder, const char *id,
   return TRUE;
 }
 
+/* Removes temporary files a crashed transfer left in `folder`: our own
+ * ".<id>.<8 hex>.part" names only, and only when older than
+ * QUEUE_STALE_PART_S so that another uploader's transfer in progress stays.
+ * `now` is wall-clock unix seconds, compared with the files' mtime. */
+#define QUEUE_STALE_PART_S 3600
+
+static void queue_remove_stale_parts(const char *folder, gint64 now)
+{
+  g_autoptr(GDir) dir = g_dir_open(folder, 0, NULL);
+  const char *name;
+
+  if (!dir)
+    return;
+  while ((name = g_dir_read_name(dir))) {
+    g_autofree char *path = NULL;
+    gsize len = strlen(name);
+    GStatBuf st;
+
+    /* "." + 36-char id + "." + 8 hex + ".part" */
+    if (len != 1 + 36 + 1 + 8 + 5 || name[0] != '.' ||
+        !g_str_has_suffix(name, ".part"))
+      continue;
+    {
+      g_autofree char *id = g_strndup(name + 1, 36);
+      if (!queue_id_is_safe(id))
+        continue;
+    }
+    path = g_build_filename(folder, name, NULL);
+    if (g_lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        now - (gint64)st.st_mtime > QUEUE_STALE_PART_S) {
+      g_debug("removing stale %s", path);
+      g_unlink(path);
+    }
+  }
+}
+
 /* --- upload loop -------------------------------------------------------- */
 
 static gboolean queue_acknowledge(KioskQueue *queue, const QueueEntry *entry,
@@ -693,6 +730,7 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
   folder = queue_target_folder(target_url, error);
   if (!folder)
     return FALSE;
+  queue_remove_stale_parts(folder, now);
   g_mutex_lock(&queue->lock);
   entries = queue_select(queue, (flags & QUEUE_UPLOAD_ALL) ? -1 : now, error);
   ok = entries && queue_status_locked(queue, now, &status, error);
