@@ -10,9 +10,11 @@ extern const KioskCommand kiosk_cmd_validate_photo;
 extern const KioskCommand kiosk_cmd_appointments;
 extern const KioskCommand kiosk_cmd_queue;
 extern const KioskCommand kiosk_cmd_record;
+extern const KioskCommand kiosk_cmd_diagnose;
 
 const KioskCommand *const kiosk_commands[] = {
   &kiosk_cmd_appointments,
+  &kiosk_cmd_diagnose,
   &kiosk_cmd_queue,
   &kiosk_cmd_record,
   &kiosk_cmd_validate_photo,

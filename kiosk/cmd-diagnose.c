@@ -1,0 +1,364 @@
+/* `biokiosk diagnose [--json]`: the technician's device self-test. For the
+ * camera: found or not, identity, port, the six settings and a test shot
+ * (size and time; the image itself is dropped in memory, never written).
+ * The reader and the pad are opened and described through their generic
+ * interfaces. Exit 0 when every device answered, 1 when one did not. */
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "camera.h"
+#include "commands.h"
+#include "config.h"
+#include "fpreader.h"
+#include "jpegio.h"
+#include "pad.h"
+
+#define CMD "diagnose"
+
+static const char *const diagnose_settings[] = {
+  "iso", "aperture", "shutterspeed", "whitebalance", "imageformat",
+  "focusmode",
+};
+
+/* Relative "folder" and "file" options mean: inside paths.state_dir (as in
+ * the running kiosk). */
+static void diagnose_resolve_paths(KioskConfig *config, GHashTable *options)
+{
+  static const char *const keys[] = { "folder", "file" };
+
+  for (gsize i = 0; options && i < G_N_ELEMENTS(keys); i++) {
+    const char *value = g_hash_table_lookup(options, keys[i]);
+    if (value && *value && !g_path_is_absolute(value))
+      g_hash_table_insert(options, g_strdup(keys[i]),
+                          config_resolve_path(config, value));
+  }
+}
+
+static void diagnose_add_string(JsonBuilder *b, const char *member,
+                                const char *value)
+{
+  json_builder_set_member_name(b, member);
+  if (value)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void diagnose_add_info(JsonBuilder *b, const DeviceInfo *info)
+{
+  diagnose_add_string(b, "model", info ? info->model : NULL);
+  diagnose_add_string(b, "serial", info ? info->serial : NULL);
+  diagnose_add_string(b, "firmware", info ? info->firmware : NULL);
+  diagnose_add_string(b, "port", info ? info->port : NULL);
+  diagnose_add_string(b, "extra", info ? info->extra : NULL);
+}
+
+static const char *diagnose_error_name(const GError *error)
+{
+  static const char *const names[] = {
+    "unknown-backend", "not-found", "busy", "claimed", "disconnected",
+    "timeout", "unsupported", "invalid", "failed",
+  };
+
+  if (error && error->domain == DRIVERS_ERROR && error->code >= 0 &&
+      error->code < (int)G_N_ELEMENTS(names))
+    return names[error->code];
+  return "failed";
+}
+
+/* The camera section; returns FALSE when the camera did not pass. */
+static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
+                                GHashTable *options, gboolean test_shot,
+                                GString *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = NULL;
+  DeviceInfo info = { 0 };
+  gboolean ok = TRUE;
+  gint64 start = g_get_monotonic_time();
+
+  json_builder_set_member_name(b, "camera");
+  json_builder_begin_object(b);
+  diagnose_add_string(b, "backend", backend);
+  camera = camera_open(backend, options, &error);
+  json_builder_set_member_name(b, "found");
+  json_builder_add_boolean_value(b, camera != NULL);
+  json_builder_set_member_name(b, "open_ms");
+  json_builder_add_int_value(b, (g_get_monotonic_time() - start) / 1000);
+  g_string_append_printf(text, "camera   %-9s ", backend);
+  if (!camera) {
+    diagnose_add_string(b, "error", error->message);
+    diagnose_add_string(b, "error_kind", diagnose_error_name(error));
+    diagnose_add_info(b, NULL);
+    json_builder_end_object(b);
+    g_string_append_printf(text, "NOT FOUND: %s\n", error->message);
+    return FALSE;
+  }
+  if (camera_describe(camera, &info, &error)) {
+    diagnose_add_info(b, &info);
+    g_string_append_printf(text, "%s (serial %s, firmware %s) at %s\n",
+                           info.model ? info.model : "?",
+                           info.serial ? info.serial : "?",
+                           info.firmware ? info.firmware : "?",
+                           info.port ? info.port : "?");
+    if (info.extra)
+      g_string_append_printf(text, "                   %s\n", info.extra);
+  } else {
+    diagnose_add_info(b, NULL);
+    g_string_append_printf(text, "found, but describe failed: %s\n",
+                           error->message);
+    g_clear_error(&error);
+    ok = FALSE;
+  }
+  device_info_clear(&info);
+
+  json_builder_set_member_name(b, "settings");
+  json_builder_begin_object(b);
+  for (gsize i = 0; i < G_N_ELEMENTS(diagnose_settings); i++) {
+    g_autofree char *value = camera_get_setting(camera, diagnose_settings[i],
+                                                &error);
+    diagnose_add_string(b, diagnose_settings[i], value);
+    g_string_append_printf(text, "         %-13s %s\n", diagnose_settings[i],
+                           value ? value : error->message);
+    g_clear_error(&error);
+  }
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "test_shot");
+  if (!test_shot) {
+    json_builder_add_null_value(b);
+  } else {
+    g_autoptr(GBytes) jpeg = NULL;
+    int width = 0, height = 0;
+    double ms;
+
+    start = g_get_monotonic_time();
+    jpeg = camera_capture(camera, &error);
+    ms = (g_get_monotonic_time() - start) / 1000.0;
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ok");
+    json_builder_add_boolean_value(b, jpeg != NULL);
+    json_builder_set_member_name(b, "ms");
+    json_builder_add_double_value(b, (double)(gint64)(ms * 10 + 0.5) / 10);
+    if (jpeg) {
+      jpegio_probe(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg),
+                   &width, &height, NULL);
+      json_builder_set_member_name(b, "bytes");
+      json_builder_add_int_value(b, (gint64)g_bytes_get_size(jpeg));
+      json_builder_set_member_name(b, "width");
+      json_builder_add_int_value(b, width);
+      json_builder_set_member_name(b, "height");
+      json_builder_add_int_value(b, height);
+      g_string_append_printf(text,
+                             "         test shot     %dx%d, %zu bytes, "
+                             "%.0f ms\n",
+                             width, height, g_bytes_get_size(jpeg), ms);
+    } else {
+      diagnose_add_string(b, "error", error->message);
+      g_string_append_printf(text, "         test shot     FAILED: %s\n",
+                             error->message);
+      ok = FALSE;
+    }
+    json_builder_end_object(b);
+  }
+  json_builder_end_object(b);
+  return ok;
+}
+
+typedef struct {
+  gpointer (*open)(const char *, DeviceOptions *, GError **);
+  void (*close)(gpointer);
+  gboolean (*describe)(gpointer, DeviceInfo *, GError **);
+} GenericDevice;
+
+static gpointer diagnose_reader_open(const char *name, DeviceOptions *options,
+                                     GError **error)
+{
+  return fpreader_open(name, options, error);
+}
+
+static gpointer diagnose_pad_open(const char *name, DeviceOptions *options,
+                                  GError **error)
+{
+  return pad_open(name, options, error);
+}
+
+static void diagnose_reader_close(gpointer p) { fpreader_close(p); }
+static void diagnose_pad_close(gpointer p) { pad_close(p); }
+
+static gboolean diagnose_reader_describe(gpointer p, DeviceInfo *info,
+                                         GError **error)
+{
+  return fpreader_describe(p, info, error);
+}
+
+static gboolean diagnose_pad_describe(gpointer p, DeviceInfo *info,
+                                      GError **error)
+{
+  return pad_describe(p, info, error);
+}
+
+/* The reader and the pad: open, describe, close. */
+static gboolean diagnose_generic(JsonBuilder *b, const char *member,
+                                 const GenericDevice *dev, const char *backend,
+                                 GHashTable *options, GString *text)
+{
+  g_autoptr(GError) error = NULL;
+  gpointer handle = dev->open(backend, options, &error);
+  DeviceInfo info = { 0 };
+  gboolean ok = handle != NULL;
+
+  json_builder_set_member_name(b, member);
+  json_builder_begin_object(b);
+  diagnose_add_string(b, "backend", backend);
+  json_builder_set_member_name(b, "found");
+  json_builder_add_boolean_value(b, handle != NULL);
+  g_string_append_printf(text, "%-8s %-9s ", member, backend);
+  if (handle && dev->describe(handle, &info, &error)) {
+    diagnose_add_info(b, &info);
+    g_string_append_printf(text, "%s%s%s\n", info.model ? info.model : "?",
+                           info.port ? " at " : "",
+                           info.port ? info.port : "");
+  } else {
+    diagnose_add_info(b, NULL);
+    diagnose_add_string(b, "error", error ? error->message : "unknown");
+    g_string_append_printf(text, "%s: %s\n", handle ? "FAILED" : "NOT FOUND",
+                           error ? error->message : "unknown");
+    ok = FALSE;
+  }
+  device_info_clear(&info);
+  if (handle)
+    dev->close(handle);
+  json_builder_end_object(b);
+  return ok;
+}
+
+static gboolean diagnose_parse_option(GHashTable *options, const char *kv,
+                                      GError **error)
+{
+  const char *eq = strchr(kv, '=');
+
+  if (!eq || eq == kv) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--camera-option expects KEY=VALUE, not '%s'", kv);
+    return FALSE;
+  }
+  g_hash_table_insert(options, g_strndup(kv, (gsize)(eq - kv)),
+                      g_strdup(eq + 1));
+  return TRUE;
+}
+
+static int diagnose_run(int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  g_autofree char *camera_backend = NULL;
+  g_auto(GStrv) sets = NULL;
+  g_auto(GStrv) camera_options = NULL;
+  gboolean json = FALSE;
+  gboolean no_shot = FALSE;
+  gboolean camera_only = FALSE;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Configuration file (default: the built-in one)", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Machine-readable output (docs/camera.md)", NULL },
+    { "camera", 0, 0, G_OPTION_ARG_STRING, &camera_backend,
+      "Camera backend instead of devices.camera", "BACKEND" },
+    { "camera-option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &camera_options,
+      "Camera option (repeatable; with --camera, replaces the configured "
+      "ones)", "KEY=VALUE" },
+    { "no-test-shot", 0, 0, G_OPTION_ARG_NONE, &no_shot,
+      "Do not take a test shot", NULL },
+    { "camera-only", 0, 0, G_OPTION_ARG_NONE, &camera_only,
+      "Check the camera only", NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("- device self-test for technicians");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(GString) text = g_string_new(NULL);
+  g_autoptr(GHashTable) cam_opts = NULL;
+  const char *backend;
+  gboolean ok = TRUE;
+
+  g_option_context_set_description(
+      ctx, "Opens each configured device, describes it and, for the camera,\n"
+           "reads its settings and takes a test shot (kept in memory only).\n"
+           "Exit status 1 when a device is missing or failed.\n");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (argc > 1)
+    return kiosk_usage_error(CMD, "unexpected argument '%s'", argv[1]);
+
+  config = config_load(config_path, &error);
+  if (!config)
+    return kiosk_usage_error(CMD, "%s", error->message);
+  for (gsize i = 0; sets && sets[i]; i++)
+    if (!config_override(config, sets[i], &error))
+      return kiosk_usage_error(CMD, "%s", error->message);
+
+  backend = camera_backend ? camera_backend : config->camera_backend;
+  cam_opts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  if (!camera_backend && config->camera_options) {
+    GHashTableIter iter;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&iter, config->camera_options);
+    while (g_hash_table_iter_next(&iter, &k, &v))
+      g_hash_table_insert(cam_opts, g_strdup(k), g_strdup(v));
+  }
+  for (gsize i = 0; camera_options && camera_options[i]; i++)
+    if (!diagnose_parse_option(cam_opts, camera_options[i], &error))
+      return kiosk_usage_error(CMD, "%s", error->message);
+  if (!camera_driver_find(backend))
+    return kiosk_usage_error(CMD, "no camera backend named '%s'", backend);
+  diagnose_resolve_paths(config, cam_opts);
+
+  json_builder_begin_object(b);
+  ok = diagnose_camera(b, backend, cam_opts, !no_shot, text) && ok;
+  if (!camera_only) {
+    static const GenericDevice reader = { diagnose_reader_open,
+                                          diagnose_reader_close,
+                                          diagnose_reader_describe };
+    static const GenericDevice pad = { diagnose_pad_open, diagnose_pad_close,
+                                       diagnose_pad_describe };
+
+    diagnose_resolve_paths(config, config->reader_options);
+    diagnose_resolve_paths(config, config->pad_options);
+    ok = diagnose_generic(b, "reader", &reader, config->reader_backend,
+                          config->reader_options, text) && ok;
+    ok = diagnose_generic(b, "pad", &pad, config->pad_backend,
+                          config->pad_options, text) && ok;
+  }
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, ok);
+  json_builder_end_object(b);
+
+  if (json) {
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autofree char *out = NULL;
+
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_root(gen, root);
+    out = json_generator_to_data(gen, NULL);
+    printf("%s\n", out);
+  } else {
+    fputs(text->str, stdout);
+    printf("%s\n", ok ? "all devices answered" : "SOME DEVICES FAILED");
+  }
+  return ok ? EXIT_OK : EXIT_NEGATIVE;
+}
+
+const KioskCommand kiosk_cmd_diagnose = {
+  .name = "diagnose",
+  .summary = "device self-test for technicians (camera test shot included)",
+  .run = diagnose_run,
+};
