@@ -350,11 +350,17 @@ GBytes *ptpip_camera_make_jpeg(int width, int height, guint seed, int quality)
      * stand-in for a face that the eye can follow in a live view. */
     for (int x = 0; x < width; x++) {
       int cx = (int)((seed * 37u) % (guint)width), cy = height / 2;
-      int dx = x - cx, dy = y - cy, r = height / 4;
-      gboolean inside = dx * dx + dy * dy < r * r;
-      row[x * 3 + 0] = inside ? 150 : (guint8)(220 + (x + (int)seed) % 30);
-      row[x * 3 + 1] = inside ? 110 : (guint8)(220 + y % 30);
-      row[x * 3 + 2] = inside ? 90 : 235;
+      int dx = x - cx, dy = y - cy, radius = height / 4;
+      gboolean inside = dx * dx + dy * dy < radius * radius;
+      /* Sensor-like noise, so file sizes are those of real photos. */
+      guint32 h = (guint32)x * 73856093u ^ (guint32)y * 19349663u ^ seed;
+      int noise = (int)((h * 2654435761u) >> 28) - 8;
+      int r = (inside ? 150 : 220 + (x + (int)seed) % 30) + noise;
+      int g = (inside ? 110 : 220 + y % 30) + noise;
+      int bl = (inside ? 90 : 235) + noise;
+      row[x * 3 + 0] = (guint8)CLAMP(r, 0, 255);
+      row[x * 3 + 1] = (guint8)CLAMP(g, 0, 255);
+      row[x * 3 + 2] = (guint8)CLAMP(bl, 0, 255);
     }
     jpeg_write_scanlines(&cinfo, rows, 1);
   }
