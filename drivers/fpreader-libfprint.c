@@ -23,6 +23,7 @@ typedef struct {
   char *socket_path;
   guint64 seed;
   int width, height;
+  gint capturing; /* atomic: a capture() is in progress */
 } Feeder;
 
 typedef struct {
@@ -46,9 +47,11 @@ typedef struct {
 /* Environment changes are process-wide: serialise them. */
 static GMutex env_lock;
 
-static void feeder_write_print(GOutputStream *out, const Feeder *feeder,
-                               GHashTable *fingers, const FeedRequest *req)
+/* Writes one impression; FALSE when the connection broke. */
+static gboolean feeder_write_print(GOutputStream *out, const Feeder *feeder,
+                                   GHashTable *fingers, const FeedRequest *req)
 {
+  gboolean ok;
   FpSynthFinger *finger = g_hash_table_lookup(fingers, GINT_TO_POINTER(req->finger));
   g_autofree guint8 *pixels = NULL;
   gint32 header[2];
@@ -61,11 +64,15 @@ static void feeder_write_print(GOutputStream *out, const Feeder *feeder,
   pixels = fpsynth_finger_impress(finger, req->impression);
   header[0] = feeder->width;
   header[1] = feeder->height;
-  if (!g_output_stream_write_all(out, header, sizeof(header), NULL, NULL, NULL) ||
-      !g_output_stream_write_all(out, pixels, (gsize)feeder->width * feeder->height,
-                                 NULL, NULL, NULL))
+  ok = g_output_stream_write_all(out, header, sizeof(header), NULL, NULL,
+                                 NULL) &&
+       g_output_stream_write_all(out, pixels,
+                                 (gsize)feeder->width * feeder->height, NULL,
+                                 NULL, NULL);
+  if (!ok)
     g_debug("fpreader-libfprint: feeding the virtual reader failed");
   explicit_bzero(pixels, (gsize)feeder->width * feeder->height);
+  return ok;
 }
 
 /* The feeder thread: one connection to the virtual reader, one print per
@@ -80,6 +87,13 @@ static gpointer feeder_main(gpointer data)
   FeedRequest *req;
 
   while ((req = g_async_queue_pop(feeder->requests)) != &feed_stop) {
+    /* A request left over from a capture that ended (cancelled, timed out)
+     * is dropped: an image arriving while no capture waits would confuse
+     * the virtual driver. */
+    if (!g_atomic_int_get(&feeder->capturing)) {
+      g_free(req);
+      continue;
+    }
     if (!conn) {
       g_autoptr(GSocketClient) client = g_socket_client_new();
       g_autoptr(GSocketAddress) addr =
@@ -87,9 +101,11 @@ static gpointer feeder_main(gpointer data)
       conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL,
                                      NULL);
     }
-    if (conn)
-      feeder_write_print(
-          g_io_stream_get_output_stream(G_IO_STREAM(conn)), feeder, fingers, req);
+    /* A broken connection is dropped so the next request reconnects. */
+    if (conn && !feeder_write_print(
+                    g_io_stream_get_output_stream(G_IO_STREAM(conn)), feeder,
+                    fingers, req))
+      g_clear_object(&conn);
     g_free(req);
   }
   if (conn)
@@ -412,6 +428,7 @@ static FpImpression *fpreader_libfprint_capture(gpointer data,
     g_source_attach(outer, self->ctx);
   }
   if (self->feeder) {
+    g_atomic_int_set(&self->feeder->capturing, 1);
     self->feed_pending = TRUE;
     self->feed_finger = finger;
     handler = g_signal_connect(self->device, "notify::finger-status",
@@ -421,8 +438,10 @@ static FpImpression *fpreader_libfprint_capture(gpointer data,
   fp_device_capture(self->device, TRUE, inner, capture_done, &op);
   iterate_until(self->ctx, &op.done);
 
-  if (handler)
+  if (handler) {
     g_signal_handler_disconnect(self->device, handler);
+    g_atomic_int_set(&self->feeder->capturing, 0);
+  }
   self->feed_pending = FALSE;
   if (timeout) {
     g_source_destroy(timeout);

@@ -216,6 +216,28 @@ static void test_default_context_busy(void)
   g_thread_join(thread);
 }
 
+/* A cancelled capture leaves nothing in flight: the next one gets the
+ * finger's first impression, cleanly. */
+static void test_synthetic_cancel_then_capture(void)
+{
+  g_autoptr(BkFpReader) reader = open_synthetic("cancel-then-capture");
+  g_autoptr(GCancellable) cancel = g_cancellable_new();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FpImpression) imp = NULL;
+  g_autofree guint8 *expected = fpsynth_generate(
+      fpsynth_seed_from_string("cancel-then-capture"), FINGER_LEFT_RING, 0,
+      300, 400);
+
+  g_cancellable_cancel(cancel);
+  g_assert_null(fpreader_capture(reader, FINGER_LEFT_RING, 5000, cancel, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error(&error);
+  imp = fpreader_capture(reader, FINGER_LEFT_RING, 10000, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpmem(g_bytes_get_data(imp->pixels, NULL), 300 * 400, expected,
+                  300 * 400);
+}
+
 static void test_open_errors(void)
 {
   g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
@@ -724,6 +746,8 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fpreader-libfprint/synthetic-capture",
                   test_synthetic_capture);
+  g_test_add_func("/fpreader-libfprint/synthetic-cancel-then-capture",
+                  test_synthetic_cancel_then_capture);
   g_test_add_func("/fpreader-libfprint/open-errors", test_open_errors);
   g_test_add_func("/fpreader-libfprint/worker-thread", test_worker_thread);
   g_test_add_func("/fpreader-libfprint/default-context-busy",
