@@ -96,6 +96,7 @@ struct App {
   GPtrArray *stored;       /* record ids stored in this run */
   char *last_device_error; /* the newest device failure, for the demo */
   char *device_trouble[N_WORKERS]; /* per worker, NULL when it last worked */
+  gboolean demo_key_notice; /* records are sealed to the demo key */
   gboolean dirty;          /* the view must be rendered again */
 };
 
@@ -406,7 +407,9 @@ static void update_footer(App *app, WorkerKind kind, const GError *error)
     N_("Camera"), N_("Fingerprint reader"), N_("Signature pad"),
     N_("Record queue"),
   };
-  GString *line = g_string_new(NULL);
+  GString *line = g_string_new(app->demo_key_notice
+                                   ? _("Demo key: not for real applicants")
+                                   : NULL);
 
   g_free(app->device_trouble[kind]);
   app->device_trouble[kind] = error ? g_strdup(error->message) : NULL;
@@ -632,6 +635,15 @@ App *app_new(KioskConfig *config, GError **error)
     goto fail;
   app->session = session_new(config, lookup_code, check_pin, app,
                              g_get_monotonic_time());
+  if (queue_uses_demo_key(app->queue)) {
+    /* Sealed to a key whose secret half lies next to the queue: fine for
+     * the demo, never for applicants. Say so on every screen. */
+    app->demo_key_notice = TRUE;
+    g_warning("records are sealed to the DEMO back-office key in %s: "
+              "configure paths.backoffice_public_key before real use",
+              state_dir);
+    session_set_footer(app->session, _("Demo key: not for real applicants"));
+  }
   app->results = g_async_queue_new();
   for (int i = 0; i < N_WORKERS; i++) {
     Worker *w = &app->workers[i];
@@ -655,19 +667,31 @@ gpointer app_database(App *app)
   return app->db;
 }
 
-gboolean app_upload(App *app, guint *ret_delivered, GError **error)
+/* The upload target for the configured outbox folder. A relative outbox
+ * lives in the state folder and is created on first use; an absolute one is
+ * typically a mount and must already exist, so that a missing mount never
+ * looks like a delivery. */
+static char *outbox_target(App *app, GError **error)
 {
   g_autofree char *outbox = config_resolve_path(app->config,
                                                 app->config->outbox);
-  g_autofree char *target = NULL;
-  g_autoptr(QueueUploadReport) report = NULL;
 
-  if (g_mkdir_with_parents(outbox, 0700) < 0) {
+  if (!g_path_is_absolute(app->config->outbox) &&
+      g_mkdir_with_parents(outbox, 0700) < 0) {
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
                 "cannot create the outbox %s: %s", outbox, g_strerror(errno));
-    return FALSE;
+    return NULL;
   }
-  target = queue_target_for_folder(outbox);
+  return queue_target_for_folder(outbox);
+}
+
+gboolean app_upload(App *app, guint *ret_delivered, GError **error)
+{
+  g_autofree char *target = outbox_target(app, error);
+  g_autoptr(QueueUploadReport) report = NULL;
+
+  if (!target)
+    return FALSE;
   if (!queue_upload(app->queue, target, g_get_real_time() / G_USEC_PER_SEC,
                     QUEUE_UPLOAD_ALL, &report, error))
     return FALSE;
@@ -728,16 +752,13 @@ static void start_uploader(App *app)
   g_autofree char *db_path = config_resolve_path(app->config,
                                                  app->config->database);
   g_autofree char *state_dir = config_resolve_path(app->config, ".");
-  g_autofree char *outbox = config_resolve_path(app->config,
-                                                app->config->outbox);
-  g_autofree char *target = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *target = outbox_target(app, &error);
 
-  if (g_mkdir_with_parents(outbox, 0700) < 0) {
-    g_warning("cannot create the outbox %s: %s", outbox, g_strerror(errno));
+  if (!target) {
+    g_warning("%s", error->message);
     return;
   }
-  target = queue_target_for_folder(outbox);
   app->uploader = uploader_start(db_path, state_dir,
                                  app->config->backoffice_public_key, target,
                                  UPLOAD_INTERVAL_S, &error);

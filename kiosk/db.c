@@ -2,6 +2,9 @@
  * record queue relies on; small helpers for errors. */
 #include "db.h"
 
+#include <glib/gstdio.h>
+#include <string.h>
+
 G_DEFINE_QUARK(biokiosk-db-error-quark, db_error)
 
 gboolean db_fail(sqlite3 *db, const char *what, GError **error)
@@ -36,6 +39,10 @@ sqlite3 *db_open(const char *path, GError **error)
     sqlite3_close(db);
     return NULL;
   }
+  /* The database holds personal data (names, dates of birth): owner only.
+   * SQLite gives the -wal and -shm files the database file's mode. */
+  if (strcmp(path, ":memory:") != 0)
+    g_chmod(path, 0600);
   sqlite3_busy_timeout(db, 5000);
   /* WAL + FULL: a committed transaction is on disk before COMMIT returns. */
   if (!db_exec(db,
