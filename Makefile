@@ -6,7 +6,7 @@ MESON_OPTS ?=
 
 # Build and test dependencies, by Debian package name (see README).
 DEBIAN_PACKAGES = \
-	meson ninja-build pkg-config gcc clang \
+	meson ninja-build pkg-config gcc clang gettext \
 	libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev \
 	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core \
 	libjpeg62-turbo-dev libpng-dev \

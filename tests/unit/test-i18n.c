@@ -1,0 +1,557 @@
+/* The kiosk's languages: i18n_init()/i18n_set_language() against the Dutch
+ * catalog the build made in build/po (no locale generated, LANG and LANGUAGE
+ * in the environment ignored), and po/nl.po against a fresh extraction of
+ * the marked strings: every one translated, not fuzzy, same format
+ * specifiers, and every file with marked strings listed in po/POTFILES. */
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bk-config.h"
+#include "config.h"
+#include "fpreader.h"
+#include "i18n.h"
+#include "session.h"
+#include "testlib.h"
+#include "texts.h"
+
+#define WELCOME_EN "Welcome. Please enter your appointment code"
+#define WELCOME_NL "Welkom. Vul uw afspraakcode in"
+
+/* ---- runtime ------------------------------------------------------------- */
+
+static void test_locale_dir(void)
+{
+  g_autofree char *want = testlib_build_path("po");
+  g_autofree char *mo = NULL;
+  char resolved[PATH_MAX];
+
+  g_assert_nonnull(realpath(want, resolved));
+  g_assert_cmpstr(i18n_locale_dir(), ==, resolved);
+  mo = g_build_filename(i18n_locale_dir(), "nl", "LC_MESSAGES",
+                        GETTEXT_PACKAGE ".mo", NULL);
+  g_assert_true(g_file_test(mo, G_FILE_TEST_IS_REGULAR));
+}
+
+static void test_dutch(void)
+{
+  g_autofree char *person = NULL;
+  g_autofree char *reason = NULL;
+
+  g_assert_true(i18n_init("nl"));
+  g_assert_cmpstr(i18n_get_language(), ==, "nl");
+  g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+  g_assert_cmpstr(_("Your turn"), ==, "U bent aan de beurt");
+  g_assert_cmpstr(_("Please sign on the pad"), ==,
+                  "Zet uw handtekening op het tekenpad");
+  g_assert_cmpstr(_("Thank you. Your biometrics have been stored"), ==,
+                  "Dank u wel. Uw biometrische gegevens zijn opgeslagen");
+  person = g_strdup_printf(_("Person %d of %d on this appointment."), 2, 3);
+  g_assert_cmpstr(person, ==, "Persoon 2 van 3 op deze afspraak.");
+  /* N_() tables translated where they are used, and non-ASCII intact. */
+  g_assert_cmpstr(finger_label(FINGER_LEFT_INDEX), ==, "linkerwijsvinger");
+  reason = session_reason_text("too_small", "nl");
+  g_assert_cmpstr(reason, ==, "De handtekening is te klein. Teken wat groter.");
+}
+
+/* The screens the session builds come out in the selected language. */
+static Appointment *no_appointment(const char *code, gpointer user_data)
+{
+  return NULL;
+}
+
+static gboolean no_pin(const char *pin, gpointer user_data)
+{
+  return FALSE;
+}
+
+static void test_session_view(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = config_load(NULL, &error);
+  Session *session;
+
+  g_assert_no_error(error);
+  session = session_new(config, no_appointment, no_pin, NULL, 0);
+  g_assert_true(i18n_init("nl"));
+  g_assert_cmpstr(session_view(session)->title, ==, WELCOME_NL);
+  g_assert_true(i18n_set_language("en"));
+  g_assert_cmpstr(session_view(session)->title, ==, WELCOME_EN);
+  g_assert_true(i18n_set_language("nl"));
+  g_assert_cmpstr(session_view(session)->title, ==, WELCOME_NL);
+  session_free(session);
+}
+
+/* "en" is English whatever the environment asks for, even when a Dutch
+ * string was looked up (and cached by gettext) just before. */
+static void test_english_despite_environment(void)
+{
+  const char *msgid = WELCOME_EN;
+
+  g_setenv("LANGUAGE", "nl", TRUE);
+  g_setenv("LANG", "nl_NL.UTF-8", TRUE);
+  g_assert_true(i18n_init("en"));
+  g_assert_cmpstr(i18n_get_language(), ==, "en");
+  g_assert_true(_(msgid) == msgid);
+  g_assert_cmpstr(g_getenv("LANGUAGE"), ==, "en");
+}
+
+static void test_switching(void)
+{
+  g_assert_true(i18n_init("en"));
+  for (int i = 0; i < 3; i++) {
+    g_autofree char *step_nl = NULL;
+    g_autofree char *step_en = NULL;
+
+    g_assert_true(i18n_set_language("nl"));
+    g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+    g_assert_cmpstr(_("Try again"), ==, "Opnieuw proberen");
+    step_nl = g_strdup_printf(_("Step %d of %d"), 2, 5);
+    g_assert_cmpstr(step_nl, ==, "Stap 2 van 5");
+    g_assert_true(i18n_set_language("en"));
+    g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_EN);
+    g_assert_cmpstr(_("Try again"), ==, "Try again");
+    step_en = g_strdup_printf(_("Step %d of %d"), 2, 5);
+    g_assert_cmpstr(step_en, ==, "Step 2 of 5");
+  }
+}
+
+/* LC_MESSAGES "C" makes gettext ignore LANGUAGE: i18n moves it to C.UTF-8. */
+static void test_c_locale(void)
+{
+  g_assert_nonnull(setlocale(LC_MESSAGES, "C"));
+  g_assert_true(i18n_init("nl"));
+  g_assert_cmpstr(setlocale(LC_MESSAGES, NULL), !=, "C");
+  g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+
+  g_assert_nonnull(setlocale(LC_MESSAGES, "POSIX"));
+  g_assert_true(i18n_set_language("nl"));
+  g_assert_cmpstr(_("Your turn"), ==, "U bent aan de beurt");
+  setlocale(LC_ALL, "");
+}
+
+/* A language without a catalog, or a value that is no language code, is
+ * refused and leaves the language as it was. */
+static void test_refused(void)
+{
+  const char *bad[] = { "de", "fr_FR", "", "n", "NL", "../nl", "nl:en",
+                        "C", NULL };
+
+  g_assert_true(i18n_init("nl"));
+  for (int i = 0; bad[i]; i++) {
+    g_assert_false(i18n_set_language(bad[i]));
+    g_assert_cmpstr(i18n_get_language(), ==, "nl");
+    g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+  }
+  g_assert_false(i18n_set_language(NULL));
+  g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+  /* At start-up a refused language means English. */
+  g_assert_false(i18n_init("de"));
+  g_assert_cmpstr(i18n_get_language(), ==, "en");
+  g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_EN);
+}
+
+/* ---- the catalog ----------------------------------------------------------- */
+
+typedef struct {
+  char *msgctxt;
+  char *msgid;
+  char *msgid_plural;
+  GPtrArray *msgstr; /* msgstr, or msgstr[0..n] */
+  gboolean fuzzy;
+  gboolean c_format;
+  int line;
+} PoEntry;
+
+static void po_entry_free(gpointer data)
+{
+  PoEntry *e = data;
+
+  g_free(e->msgctxt);
+  g_free(e->msgid);
+  g_free(e->msgid_plural);
+  g_ptr_array_unref(e->msgstr);
+  g_free(e);
+}
+
+/* The quoted C string starting at `p` (at the opening quote), unescaped. */
+static char *po_unquote(const char *p, const char *file, int line)
+{
+  GString *s = g_string_new(NULL);
+
+  if (*p != '"')
+    g_error("%s:%d: expected a quoted string", file, line);
+  for (p++; *p && *p != '"'; p++) {
+    if (*p != '\\') {
+      g_string_append_c(s, *p);
+      continue;
+    }
+    p++;
+    switch (*p) {
+    case 'n': g_string_append_c(s, '\n'); break;
+    case 't': g_string_append_c(s, '\t'); break;
+    case '"': g_string_append_c(s, '"'); break;
+    case '\\': g_string_append_c(s, '\\'); break;
+    default: g_error("%s:%d: unexpected escape \\%c", file, line, *p);
+    }
+  }
+  if (*p != '"')
+    g_error("%s:%d: unterminated string", file, line);
+  return g_string_free(s, FALSE);
+}
+
+/* Entries of a .po or .pot file in order, the header included, obsolete
+ * ("#~") entries left out. Enough of the format for what xgettext and
+ * msgmerge write. */
+static GPtrArray *po_parse(const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *entries = g_ptr_array_new_with_free_func(po_entry_free);
+  PoEntry *e = NULL;
+  char **target = NULL; /* where continuation lines go */
+  gboolean flags_fuzzy = FALSE, flags_c = FALSE;
+
+  g_file_get_contents(path, &text, NULL, &error);
+  g_assert_no_error(error);
+  lines = g_strsplit(text, "\n", -1);
+  for (int n = 0; lines[n]; n++) {
+    const char *l = lines[n];
+    char *value;
+
+    if (l[0] == '\0' || g_str_has_prefix(l, "#~")) {
+      target = NULL;
+      continue;
+    }
+    if (g_str_has_prefix(l, "#,")) {
+      flags_fuzzy |= strstr(l, "fuzzy") != NULL;
+      flags_c |= strstr(l, " c-format") != NULL;
+      continue;
+    }
+    if (l[0] == '#')
+      continue;
+    if (l[0] == '"') {
+      g_autofree char *more = po_unquote(l, path, n + 1);
+      char *joined;
+
+      if (!target)
+        g_error("%s:%d: string continues nothing", path, n + 1);
+      joined = g_strconcat(*target, more, NULL);
+      g_free(*target);
+      *target = joined;
+      continue;
+    }
+    /* An entry starts with msgctxt, or with msgid when no msgctxt did. */
+    if ((g_str_has_prefix(l, "msgctxt ") || g_str_has_prefix(l, "msgid ")) &&
+        (!e || e->msgstr->len > 0)) {
+      e = g_new0(PoEntry, 1);
+      e->msgstr = g_ptr_array_new_with_free_func(g_free);
+      e->fuzzy = flags_fuzzy;
+      e->c_format = flags_c;
+      e->line = n + 1;
+      flags_fuzzy = flags_c = FALSE;
+      g_ptr_array_add(entries, e);
+    }
+    if (!e)
+      g_error("%s:%d: keyword outside an entry", path, n + 1);
+    value = po_unquote(strchr(l, '"') ? strchr(l, '"') : "", path, n + 1);
+    if (g_str_has_prefix(l, "msgctxt ")) {
+      e->msgctxt = value;
+      target = &e->msgctxt;
+    } else if (g_str_has_prefix(l, "msgid_plural ")) {
+      e->msgid_plural = value;
+      target = &e->msgid_plural;
+    } else if (g_str_has_prefix(l, "msgid ")) {
+      e->msgid = value;
+      target = &e->msgid;
+    } else if (g_str_has_prefix(l, "msgstr")) {
+      g_ptr_array_add(e->msgstr, value);
+      target = (char **)&e->msgstr->pdata[e->msgstr->len - 1];
+    } else {
+      g_error("%s:%d: unknown line '%s'", path, n + 1, l);
+    }
+  }
+  return entries;
+}
+
+static char *po_key(const PoEntry *e)
+{
+  return g_strconcat(e->msgctxt ? e->msgctxt : "", "\004", e->msgid, NULL);
+}
+
+/* The printf conversions of `s` in argument order ("%s", "%d", "%2$s" as
+ * "%s" at position 2), so that reordering with n$ is allowed. */
+static char *format_signature(const char *s)
+{
+  GPtrArray *specs = g_ptr_array_new_with_free_func(g_free);
+  char *joined;
+
+  for (const char *p = s; (p = strchr(p, '%')); ) {
+    const char *start = ++p;
+    int position = (int)specs->len + 1;
+
+    if (*p == '%') {
+      p++;
+      continue;
+    }
+    if (g_ascii_isdigit(*p)) {
+      const char *q = p;
+
+      while (g_ascii_isdigit(*q))
+        q++;
+      if (*q == '$') {
+        position = atoi(p);
+        p = q + 1;
+        start = p;
+      }
+    }
+    while (*p && strchr("#0- +'hlLqjzt.*123456789", *p))
+      p++;
+    if (!*p)
+      break;
+    p++;
+    if ((guint)position > specs->len)
+      g_ptr_array_set_size(specs, position);
+    g_free(specs->pdata[position - 1]);
+    specs->pdata[position - 1] = g_strdup_printf("%%%.*s", (int)(p - start),
+                                                 start);
+  }
+  g_ptr_array_add(specs, NULL);
+  for (guint i = 0; i + 1 < specs->len; i++)
+    if (!specs->pdata[i])
+      specs->pdata[i] = g_strdup("(gap)");
+  joined = g_strjoinv(" ", (char **)specs->pdata);
+  g_ptr_array_unref(specs);
+  return joined;
+}
+
+static void test_format_signature(void)
+{
+  const struct { const char *in, *out; } cases[] = {
+    { "Step %d of %d", "%d %d" },
+    { "100%% sure: %s", "%s" },
+    { "%2$s before %1$d", "%d %s" },
+    { "%-5.2f and %lu", "%-5.2f %lu" },
+    { "no format", "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *sig = format_signature(cases[i].in);
+
+    g_assert_cmpstr(sig, ==, cases[i].out);
+  }
+}
+
+/* xgettext over po/POTFILES with the keywords meson's 'glib' preset uses:
+ * the .pot as it would be generated now, not as it was last committed. */
+static GPtrArray *extract_pot(const char *tmp)
+{
+  g_autofree char *source_root = testlib_source_path("");
+  g_autofree char *potfiles = testlib_source_path("po/POTFILES");
+  g_autofree char *pot = g_build_filename(tmp, GETTEXT_PACKAGE ".pot", NULL);
+  g_autofree char *xgettext = g_find_program_in_path("xgettext");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = {
+    xgettext, "--package-name=" GETTEXT_PACKAGE, "--from-code=UTF-8",
+    "-f", potfiles, "-D", source_root, "-o", pot,
+    "--keyword=_", "--keyword=N_", "--keyword=C_:1c,2", "--keyword=NC_:1c,2",
+    "--keyword=g_dcgettext:2", "--keyword=g_dngettext:2,3",
+    "--keyword=g_dpgettext2:2c,3", "--flag=N_:1:pass-c-format",
+    "--flag=g_strdup_printf:1:c-format",
+    "--flag=g_string_append_printf:2:c-format", NULL,
+  };
+
+  g_assert_cmpint(testlib_spawn(argv, NULL, &out, &err), ==, 0);
+  return po_parse(pot);
+}
+
+static void test_catalog_complete(void)
+{
+  g_autofree char *tmp = NULL;
+  g_autofree char *nl_path = testlib_source_path("po/nl.po");
+  g_autoptr(GPtrArray) pot = NULL;
+  g_autoptr(GPtrArray) nl = NULL;
+  g_autoptr(GHashTable) by_key =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) in_pot =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *xgettext = g_find_program_in_path("xgettext");
+  g_autoptr(GString) problems = g_string_new(NULL);
+  guint translated = 0;
+
+  if (!xgettext) {
+    g_test_skip("xgettext (Debian package gettext) is not installed");
+    return;
+  }
+  tmp = testlib_mkdtemp();
+  pot = extract_pot(tmp);
+  nl = po_parse(nl_path);
+  g_assert_cmpuint(pot->len, >, 50); /* the header and the kiosk's strings */
+
+  /* The header: UTF-8, Dutch, and not left fuzzy. */
+  {
+    const PoEntry *h = g_ptr_array_index(nl, 0);
+
+    g_assert_cmpstr(h->msgid, ==, "");
+    g_assert_false(h->fuzzy);
+    g_assert_nonnull(strstr(g_ptr_array_index(h->msgstr, 0),
+                            "charset=UTF-8"));
+    g_assert_nonnull(strstr(g_ptr_array_index(h->msgstr, 0), "Language: nl"));
+  }
+  for (guint i = 1; i < nl->len; i++) {
+    PoEntry *e = g_ptr_array_index(nl, i);
+    char *key = po_key(e);
+
+    if (g_hash_table_contains(by_key, key))
+      g_string_append_printf(problems, "po/nl.po:%d: \"%s\" appears twice\n",
+                             e->line, e->msgid);
+    g_hash_table_insert(by_key, key, e);
+  }
+  for (guint i = 1; i < pot->len; i++) {
+    const PoEntry *p = g_ptr_array_index(pot, i);
+    g_autofree char *key = po_key(p);
+    const PoEntry *t = g_hash_table_lookup(by_key, key);
+    g_autofree char *want = format_signature(p->msgid);
+
+    gboolean ok;
+
+    g_hash_table_add(in_pot, g_strdup(key));
+    if (!t) {
+      g_string_append_printf(problems, "po/nl.po has no \"%s\" (run ninja "
+                             "biokiosk-update-po, then translate it)\n",
+                             p->msgid);
+      continue;
+    }
+    ok = !t->fuzzy && t->msgstr->len > 0;
+    if (t->fuzzy)
+      g_string_append_printf(problems, "po/nl.po:%d: \"%s\" is fuzzy\n",
+                             t->line, p->msgid);
+    for (guint k = 0; k < t->msgstr->len; k++) {
+      const char *s = g_ptr_array_index(t->msgstr, k);
+      g_autofree char *got = format_signature(s);
+
+      if (!*s || !g_utf8_validate(s, -1, NULL)) {
+        g_string_append_printf(problems, "po/nl.po:%d: \"%s\" is not "
+                               "translated (or not UTF-8)\n", t->line,
+                               p->msgid);
+        ok = FALSE;
+      } else if (!g_str_equal(got, want)) {
+        g_string_append_printf(problems, "po/nl.po:%d: \"%s\" has format "
+                               "\"%s\", the English \"%s\"\n", t->line,
+                               p->msgid, got, want);
+        ok = FALSE;
+      }
+    }
+    translated += ok;
+  }
+  /* Nothing left over from strings the code no longer has. */
+  for (guint i = 1; i < nl->len; i++) {
+    const PoEntry *e = g_ptr_array_index(nl, i);
+    g_autofree char *key = po_key(e);
+
+    if (!g_hash_table_contains(in_pot, key))
+      g_string_append_printf(problems, "po/nl.po:%d: \"%s\" is no longer in "
+                             "the code\n", e->line, e->msgid);
+  }
+  testlib_rmtree(tmp);
+  g_test_message("%u of %u strings translated into Dutch", translated,
+                 pot->len - 1);
+  g_assert_cmpstr(problems->str, ==, "");
+  g_assert_cmpuint(translated, ==, pot->len - 1);
+}
+
+/* msgfmt's own checks (format strings, header) agree, and the statistics
+ * show no fuzzy or untranslated message. */
+static void test_msgfmt_check(void)
+{
+  g_autofree char *msgfmt = g_find_program_in_path("msgfmt");
+  g_autofree char *nl_path = testlib_source_path("po/nl.po");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { msgfmt, "--check", "--statistics", "-o", "/dev/null",
+                         nl_path, NULL };
+
+  if (!msgfmt) {
+    g_test_skip("msgfmt (Debian package gettext) is not installed");
+    return;
+  }
+  g_assert_cmpint(testlib_spawn(argv, NULL, &out, &err), ==, 0);
+  g_assert_nonnull(strstr(err, " translated messages."));
+  g_assert_null(strstr(err, "fuzzy"));
+  g_assert_null(strstr(err, "untranslated"));
+  g_assert_null(strstr(err, "warning"));
+}
+
+/* Every source file with a marked string is in po/POTFILES, or its strings
+ * would silently stay English. */
+static gboolean marks_strings(const char *text)
+{
+  for (const char *p = text; (p = strstr(p, "_(\"")); p++) {
+    char before = p == text ? ' ' : p[-1];
+
+    if (before == 'N' || before == 'C' || before == 'Q' ||
+        !(g_ascii_isalnum(before) || before == '_'))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void test_potfiles_complete(void)
+{
+  const char *folders[] = { "kiosk", "ui", "capture", "drivers" };
+  g_autofree char *potfiles_path = testlib_source_path("po/POTFILES");
+  g_autofree char *potfiles = NULL;
+  g_auto(GStrv) listed = NULL;
+  guint n_marked = 0;
+
+  g_assert_true(g_file_get_contents(potfiles_path, &potfiles, NULL, NULL));
+  listed = g_strsplit(potfiles, "\n", -1);
+  for (gsize i = 0; i < G_N_ELEMENTS(folders); i++) {
+    g_autofree char *dir_path = testlib_source_path(folders[i]);
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+    const char *name;
+
+    g_assert_nonnull(dir);
+    while ((name = g_dir_read_name(dir))) {
+      g_autofree char *rel = g_build_filename(folders[i], name, NULL);
+      g_autofree char *path = NULL;
+      g_autofree char *text = NULL;
+
+      if (!g_str_has_suffix(name, ".c") && !g_str_has_suffix(name, ".h"))
+        continue;
+      path = testlib_source_path(rel);
+      if (!g_file_get_contents(path, &text, NULL, NULL) ||
+          !marks_strings(text))
+        continue;
+      n_marked++;
+      if (!g_strv_contains((const char *const *)listed, rel))
+        g_error("%s marks strings for translation but is not in po/POTFILES",
+                rel);
+    }
+  }
+  g_assert_cmpuint(n_marked, >=, 4);
+}
+
+int main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/i18n/locale-dir", test_locale_dir);
+  g_test_add_func("/i18n/dutch", test_dutch);
+  g_test_add_func("/i18n/session-view", test_session_view);
+  g_test_add_func("/i18n/english-despite-environment",
+                  test_english_despite_environment);
+  g_test_add_func("/i18n/switching", test_switching);
+  g_test_add_func("/i18n/c-locale", test_c_locale);
+  g_test_add_func("/i18n/refused", test_refused);
+  g_test_add_func("/i18n/format-signature", test_format_signature);
+  g_test_add_func("/i18n/catalog-complete", test_catalog_complete);
+  g_test_add_func("/i18n/msgfmt-check", test_msgfmt_check);
+  g_test_add_func("/i18n/potfiles-complete", test_potfiles_complete);
+  return g_test_run();
+}
