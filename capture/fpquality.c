@@ -1,8 +1,9 @@
 /* Fingerprint image quality (see fpquality.h). Per block: grey standard
  * deviation (is it finger, and is there ridge/valley contrast), the
  * coherence of the gradient structure tensor (one clear ridge direction,
- * which noise and smudges lack) and the ridge period measured across that
- * direction (5..15 px at 500 ppi; noise has no such rhythm). */
+ * which noise and smudges lack; 0.6 already is a clean real print, noise is
+ * near 0.1) and the ridge period measured across that direction (4..15 px:
+ * 500 ppi prints and slightly reduced ones; noise has no such rhythm). */
 #include "fpquality.h"
 
 #include <math.h>
@@ -10,9 +11,11 @@
 
 #define FG_MIN_STD 12.0   /* below: background or a featureless smear */
 #define FG_MAX_MEAN 235.0 /* above: (nearly) white, i.e. no skin */
-#define FULL_CONTRAST 35.0
+#define FULL_CONTRAST 30.0
+#define COH_NONE 0.15     /* noise sits below this */
+#define COH_FULL 0.60     /* real ridges rarely do better in 16 px blocks */
 #define MIN_AREA 0.30     /* this much usable finger scores full area */
-#define PERIOD_MIN 5.0
+#define PERIOD_MIN 4.0
 #define PERIOD_MAX 15.0
 #define PROFILE_LEN 32
 
@@ -120,7 +123,8 @@ FpQualityVerdict fpquality_assess(const BkImage *image, FpQuality *ret_quality)
       theta = 0.5 * atan2(2 * gxy, gxx - gyy) + G_PI / 2;
       period = block_period(img, x0 + FPQUALITY_BLOCK / 2.0,
                             y0 + FPQUALITY_BLOCK / 2.0, theta);
-      bq = coh * MIN(1.0, std / FULL_CONTRAST);
+      bq = CLAMP((coh - COH_NONE) / (COH_FULL - COH_NONE), 0.0, 1.0) *
+           MIN(1.0, std / FULL_CONTRAST);
       if (period >= PERIOD_MIN && period <= PERIOD_MAX)
         periods[n_periods++] = period;
       else
@@ -141,8 +145,7 @@ FpQualityVerdict fpquality_assess(const BkImage *image, FpQuality *ret_quality)
       qsort(periods, n_periods, sizeof(double), cmp_double);
       q.period = periods[n_periods / 2];
     }
-    /* Scale so a clean print (block quality ~0.8) lands near 90. */
-    q.score = (int)lround(CLAMP(112.0 * mean_q * MIN(1.0, area / MIN_AREA),
+    q.score = (int)lround(CLAMP(100.0 * mean_q * MIN(1.0, area / MIN_AREA),
                                 0.0, 100.0));
   }
   q.verdict = q.score >= FPQUALITY_GOOD_SCORE ? FPQUALITY_GOOD : FPQUALITY_POOR;

@@ -2,7 +2,8 @@
  * spirit of NFIQ: per 16x16 block, is there finger (contrast), do the
  * ridges flow in one direction (gradient coherence) and repeat at a
  * fingerprint-like period; the score combines block quality with the area
- * of usable finger. A poor print is a result (verdict), never an error. */
+ * of usable finger (formula in docs/fingerprints.md). A poor print is a
+ * result (verdict), never an error. */
 #pragma once
 
 #include "image.h"

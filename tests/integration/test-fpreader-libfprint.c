@@ -602,7 +602,20 @@ static void test_nist_examples(void)
     send_raw(conn, rgba->width, rgba->height, grey);
     g_thread_join(thread);
     g_assert_no_error(job.error);
-    g_test_message("NIST %s: %d minutiae", names[i], job.result->minutiae);
+    {
+      g_autoptr(BkImage) img = image_new(rgba->width, rgba->height, 1);
+      FpQuality q;
+
+      memcpy(img->pixels, grey, (gsize)rgba->width * rgba->height);
+      fpquality_assess(img, &q);
+      g_test_message("NIST %s: %d minutiae, quality %d (%s), area %.2f, "
+                     "coherence %.2f, contrast %.1f, period %.1f",
+                     names[i], job.result->minutiae, q.score,
+                     fpquality_verdict_to_string(q.verdict), q.foreground,
+                     q.coherence, q.contrast, q.period);
+      /* Public reference prints: our quality measure must call them good. */
+      g_assert_cmpint(q.verdict, ==, FPQUALITY_GOOD);
+    }
     g_assert_cmpint(job.result->minutiae, >=, 12);
     g_assert_cmpmem(g_bytes_get_data(job.result->pixels, NULL),
                     g_bytes_get_size(job.result->pixels), grey,
