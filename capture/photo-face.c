@@ -448,10 +448,24 @@ GArray *photo_cascade_detect(const PhotoCascade *c, const BkImage *grey,
                              int rx, int ry, int rw, int rh, double min_size,
                              double max_size, double step, int min_neighbours)
 {
+  return photo_cascade_detect_masked(c, grey, NULL, rx, ry, rw, rh, min_size,
+                                     max_size, step, min_neighbours);
+}
+
+GArray *photo_cascade_detect_masked(const PhotoCascade *c, const BkImage *grey,
+                                    const BkImage *mask, int rx, int ry,
+                                    int rw, int rh, double min_size,
+                                    double max_size, double step,
+                                    int min_neighbours)
+{
   g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(PhotoDetection));
   g_autoptr(BkImage) region = NULL;
 
   g_return_val_if_fail(c && grey && grey->channels == 1, NULL);
+  g_return_val_if_fail(!mask || (mask->width == grey->width &&
+                                 mask->height == grey->height &&
+                                 mask->channels == 1),
+                       NULL);
   rx = CLAMP(rx, 0, grey->width - 1);
   ry = CLAMP(ry, 0, grey->height - 1);
   rw = MIN(rw, grey->width - rx);
@@ -474,12 +488,20 @@ GArray *photo_cascade_detect(const PhotoCascade *c, const BkImage *grey,
     scaled = factor > 1.0001 ? image_scale(region, lw, lh) : image_copy(region);
     level_build(&lv, scaled);
     for (int y = 0; y + c->height <= lv.h; y += ystep)
-      for (int x = 0; x + c->width <= lv.w; x += ystep)
+      for (int x = 0; x + c->width <= lv.w; x += ystep) {
+        if (mask) {
+          int mx = rx + (int)((x + c->width / 2) * factor);
+          int my = ry + (int)((y + c->height / 2) * factor);
+          if (!image_pixel(mask, MIN(mx, mask->width - 1),
+                           MIN(my, mask->height - 1))[0])
+            continue;
+        }
         if (cascade_window(c, &lv, x, y)) {
           PhotoDetection d = { rx + x * factor, ry + y * factor,
                                c->width * factor, c->height * factor, 1 };
           g_array_append_val(hits, d);
         }
+      }
     g_free(lv.sum);
     g_free(lv.sqsum);
   }

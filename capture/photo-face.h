@@ -31,4 +31,13 @@ GArray *photo_cascade_detect(const PhotoCascade *cascade, const BkImage *grey,
                              int rx, int ry, int rw, int rh, double min_size,
                              double max_size, double step, int min_neighbours);
 
+/* The same, skipping windows whose centre falls on a zero pixel of `mask`
+ * (1 channel, the size of `grey`; NULL = no mask): the validator passes the
+ * non-background pixels, since a face is never part of the backdrop. */
+GArray *photo_cascade_detect_masked(const PhotoCascade *cascade,
+                                    const BkImage *grey, const BkImage *mask,
+                                    int rx, int ry, int rw, int rh,
+                                    double min_size, double max_size,
+                                    double step, int min_neighbours);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PhotoCascade, photo_cascade_free)

@@ -1007,9 +1007,17 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
                                                    MAX(1, (int)(an.h / f)))
                                      : image_copy(grey_img);
     int ds = MIN(det->width, det->height);
+    g_autoptr(BkImage) mask = image_new(det->width, det->height, 1);
     f = (double)an.w / det->width;
-    faces = photo_cascade_detect(v->face, det, 0, 0, det->width, det->height,
-                                 MAX(24.0, ds * 0.12), ds, 1.1, 3);
+    /* Faces are not backdrop: only windows centred on the rest are tried. */
+    for (int y = 0; y < det->height; y++)
+      for (int x = 0; x < det->width; x++)
+        image_pixel(mask, x, y)[0] =
+            !an.bg[idx(&an, MIN((int)(x * f), an.w - 1),
+                       MIN((int)(y * f), an.h - 1))];
+    faces = photo_cascade_detect_masked(v->face, det, mask, 0, 0, det->width,
+                                        det->height, MAX(24.0, ds * 0.12), ds,
+                                        mode == MODE_LIVE ? 1.15 : 1.1, 3);
     for (guint i = 0; i < faces->len; i++) {
       PhotoDetection *fd = &g_array_index(faces, PhotoDetection, i);
       fd->x *= f, fd->y *= f, fd->w *= f, fd->h *= f;
