@@ -52,7 +52,7 @@ static void test_dutch(void)
   person = g_strdup_printf(_("Person %d of %d on this appointment."), 2, 3);
   g_assert_cmpstr(person, ==, "Persoon 2 van 3 op deze afspraak.");
   /* N_() tables translated where they are used, and non-ASCII intact. */
-  g_assert_cmpstr(finger_label(FINGER_LEFT_INDEX), ==, "linkerwijsvinger");
+  g_assert_cmpstr(finger_label(FINGER_LEFT_INDEX), ==, "linker wijsvinger");
   reason = session_reason_text("too_small", "nl");
   g_assert_cmpstr(reason, ==, "De handtekening is te klein. Teken wat groter.");
 }
