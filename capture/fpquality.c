@@ -9,15 +9,15 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define FG_MIN_STD 12.0   /* below: background or a featureless smear */
-#define FG_MAX_MEAN 235.0 /* above: (nearly) white, i.e. no skin */
+#define FG_MIN_STD    12.0  /* below: background or a featureless smear */
+#define FG_MAX_MEAN   235.0 /* above: (nearly) white, i.e. no skin */
 #define FULL_CONTRAST 30.0
-#define COH_NONE 0.15     /* noise sits below this */
-#define COH_FULL 0.60     /* real ridges rarely do better in 16 px blocks */
-#define MIN_AREA 0.30     /* this much usable finger scores full area */
-#define PERIOD_MIN 4.0
-#define PERIOD_MAX 15.0
-#define PROFILE_LEN 32
+#define COH_NONE      0.15 /* noise sits below this */
+#define COH_FULL      0.60 /* real ridges rarely do better in 16 px blocks */
+#define MIN_AREA      0.30 /* this much usable finger scores full area */
+#define PERIOD_MIN    4.0
+#define PERIOD_MAX    15.0
+#define PROFILE_LEN   32
 
 const char *fpquality_verdict_to_string(FpQualityVerdict verdict)
 {
@@ -89,7 +89,7 @@ FpQualityVerdict fpquality_assess(const BkImage *image, FpQuality *ret_quality)
     *ret_quality = q;
     return q.verdict;
   }
-  periods = g_new(double, (gsize)bw * bh);
+  periods = g_new(double, (gsize)bw *bh);
   q.blocks = bw * bh;
 
   for (int by = 0; by < bh; by++) {
@@ -102,8 +102,10 @@ FpQualityVerdict fpquality_assess(const BkImage *image, FpQuality *ret_quality)
       for (int y = y0; y < y0 + FPQUALITY_BLOCK; y++) {
         for (int x = x0; x < x0 + FPQUALITY_BLOCK; x++) {
           double v = *image_pixel(img, x, y);
-          double gx = (double)*image_pixel(img, x + 1, y) - *image_pixel(img, x - 1, y);
-          double gy = (double)*image_pixel(img, x, y + 1) - *image_pixel(img, x, y - 1);
+          double gx =
+              (double)*image_pixel(img, x + 1, y) - *image_pixel(img, x - 1, y);
+          double gy =
+              (double)*image_pixel(img, x, y + 1) - *image_pixel(img, x, y - 1);
           sum += v;
           sumsq += v * v;
           gxx += gx * gx;
@@ -145,8 +147,8 @@ FpQualityVerdict fpquality_assess(const BkImage *image, FpQuality *ret_quality)
       qsort(periods, n_periods, sizeof(double), cmp_double);
       q.period = periods[n_periods / 2];
     }
-    q.score = (int)lround(CLAMP(100.0 * mean_q * MIN(1.0, area / MIN_AREA),
-                                0.0, 100.0));
+    q.score = (int)lround(
+        CLAMP(100.0 * mean_q * MIN(1.0, area / MIN_AREA), 0.0, 100.0));
   }
   q.verdict = q.score >= FPQUALITY_GOOD_SCORE ? FPQUALITY_GOOD : FPQUALITY_POOR;
   *ret_quality = q;

@@ -41,11 +41,11 @@ typedef struct {
 } SignatureCheck;
 
 /* Minimums used by signature_check(). */
-#define SIGNATURE_MIN_INK_LENGTH 0.30  /* pad widths */
+#define SIGNATURE_MIN_INK_LENGTH  0.30 /* pad widths */
 #define SIGNATURE_MIN_DURATION_MS 300.0
-#define SIGNATURE_MIN_WIDTH 0.15       /* bbox, pad units */
-#define SIGNATURE_MIN_HEIGHT 0.04
-#define SIGNATURE_MAX_OFF_PAD 0.02     /* fraction of ink samples outside */
+#define SIGNATURE_MIN_WIDTH       0.15 /* bbox, pad units */
+#define SIGNATURE_MIN_HEIGHT      0.04
+#define SIGNATURE_MAX_OFF_PAD     0.02 /* fraction of ink samples outside */
 
 /* Measures `samples` and judges them; fills `ret_result` (always) and
  * returns ret_result->ok. `samples` may be NULL when n is 0. */

@@ -52,7 +52,8 @@ static gboolean feeder_write_print(GOutputStream *out, const Feeder *feeder,
                                    GHashTable *fingers, const FeedRequest *req)
 {
   gboolean ok;
-  FpSynthFinger *finger = g_hash_table_lookup(fingers, GINT_TO_POINTER(req->finger));
+  FpSynthFinger *finger =
+      g_hash_table_lookup(fingers, GINT_TO_POINTER(req->finger));
   g_autofree guint8 *pixels = NULL;
   gint32 header[2];
 
@@ -102,9 +103,9 @@ static gpointer feeder_main(gpointer data)
                                      NULL);
     }
     /* A broken connection is dropped so the next request reconnects. */
-    if (conn && !feeder_write_print(
-                    g_io_stream_get_output_stream(G_IO_STREAM(conn)), feeder,
-                    fingers, req))
+    if (conn &&
+        !feeder_write_print(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+                            feeder, fingers, req))
       g_clear_object(&conn);
     g_free(req);
   }
@@ -251,7 +252,8 @@ static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
     self->runtime_dir = g_dir_make_tmp("biokiosk-fp-XXXXXX", &local);
     if (!self->runtime_dir) {
       g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
-                  "cannot make the virtual reader's folder: %s", local->message);
+                  "cannot make the virtual reader's folder: %s",
+                  local->message);
       fpreader_libfprint_close(self);
       return NULL;
     }
@@ -290,8 +292,8 @@ static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
   iterate_until(self->ctx, &op.done);
   g_main_context_pop_thread_default(self->ctx);
   if (!op.ok) {
-    gboolean busy = g_error_matches(op.error, FP_DEVICE_ERROR,
-                                    FP_DEVICE_ERROR_BUSY);
+    gboolean busy =
+        g_error_matches(op.error, FP_DEVICE_ERROR, FP_DEVICE_ERROR_BUSY);
     g_set_error(error, DRIVERS_ERROR,
                 busy ? DRIVERS_ERROR_CLAIMED : DRIVERS_ERROR_FAILED,
                 "cannot open the fingerprint reader: %s", op.error->message);
@@ -396,11 +398,9 @@ static GError *map_error(GError *fp_error, const CancelState *cs)
                      "fingerprint capture failed: %s", fp_error->message);
 }
 
-static FpImpression *fpreader_libfprint_capture(gpointer data,
-                                                FingerPosition finger,
-                                                int timeout_ms,
-                                                GCancellable *cancellable,
-                                                GError **error)
+static FpImpression *
+fpreader_libfprint_capture(gpointer data, FingerPosition finger, int timeout_ms,
+                           GCancellable *cancellable, GError **error)
 {
   FpreaderLibfprint *self = data;
   g_autoptr(GCancellable) inner = g_cancellable_new();
@@ -474,11 +474,11 @@ static FpImpression *fpreader_libfprint_capture(gpointer data,
 }
 
 const FpReaderDriver fpreader_libfprint_driver = {
-  .name = "libfprint",
-  .description = "fingerprint reader through libfprint (options: driver, "
-                 "virtual_image_feed=synthetic, seed)",
-  .open = fpreader_libfprint_open,
-  .close = fpreader_libfprint_close,
-  .describe = fpreader_libfprint_describe,
-  .capture = fpreader_libfprint_capture,
+    .name = "libfprint",
+    .description = "fingerprint reader through libfprint (options: driver, "
+                   "virtual_image_feed=synthetic, seed)",
+    .open = fpreader_libfprint_open,
+    .close = fpreader_libfprint_close,
+    .describe = fpreader_libfprint_describe,
+    .capture = fpreader_libfprint_capture,
 };

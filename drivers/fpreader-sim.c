@@ -50,9 +50,9 @@ static gboolean fpreader_sim_describe(gpointer data, DeviceInfo *ret_info,
   ret_info->serial = g_strdup("SIM-0001");
   ret_info->firmware = g_strdup("fpsynth");
   ret_info->port = g_strdup("none");
-  ret_info->extra = g_strdup_printf("%d ppi, %dx%d", FPSYNTH_PPI,
-                                    FPSYNTH_DEFAULT_WIDTH,
-                                    FPSYNTH_DEFAULT_HEIGHT);
+  ret_info->extra =
+      g_strdup_printf("%d ppi, %dx%d", FPSYNTH_PPI, FPSYNTH_DEFAULT_WIDTH,
+                      FPSYNTH_DEFAULT_HEIGHT);
   return TRUE;
 }
 
@@ -71,7 +71,8 @@ static FpImpression *fpreader_sim_capture(gpointer data, FingerPosition finger,
   while ((g_get_monotonic_time() - start) / 1000 < self->delay_ms) {
     if (g_cancellable_set_error_if_cancelled(cancellable, error))
       return NULL;
-    if (timeout_ms > 0 && (g_get_monotonic_time() - start) / 1000 >= timeout_ms) {
+    if (timeout_ms > 0 &&
+        (g_get_monotonic_time() - start) / 1000 >= timeout_ms) {
       g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
                   "no finger on the reader in time");
       return NULL;
@@ -95,11 +96,11 @@ static FpImpression *fpreader_sim_capture(gpointer data, FingerPosition finger,
 }
 
 const FpReaderDriver fpreader_sim_driver = {
-  .name = "sim",
-  .description = "synthetic fingerprints, no reader library (options: seed, "
-                 "delay_ms)",
-  .open = fpreader_sim_open,
-  .close = fpreader_sim_close,
-  .describe = fpreader_sim_describe,
-  .capture = fpreader_sim_capture,
+    .name = "sim",
+    .description = "synthetic fingerprints, no reader library (options: seed, "
+                   "delay_ms)",
+    .open = fpreader_sim_open,
+    .close = fpreader_sim_close,
+    .describe = fpreader_sim_describe,
+    .capture = fpreader_sim_capture,
 };

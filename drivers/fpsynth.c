@@ -9,13 +9,13 @@
 #include <math.h>
 #include <string.h>
 
-#define N_ORIENT 32       /* orientation bins over [0, pi) */
+#define N_ORIENT       32 /* orientation bins over [0, pi) */
 #define TANGENT_RADIUS 15 /* taps along the ridge: 2 * 15 + 1 */
-#define NORMAL_RADIUS 8   /* taps across the ridge: 2 * 8 + 1 */
-#define PAD (TANGENT_RADIUS + 2)
-#define MARGIN 28         /* master is this much larger on every side */
-#define N_ITERATIONS 10
-#define FADE_BAND 0.45  /* of the outline's super-ellipse measure */
+#define NORMAL_RADIUS  8  /* taps across the ridge: 2 * 8 + 1 */
+#define PAD            (TANGENT_RADIUS + 2)
+#define MARGIN         28 /* master is this much larger on every side */
+#define N_ITERATIONS   10
+#define FADE_BAND      0.45 /* of the outline's super-ellipse measure */
 
 struct FpSynthFinger {
   guint64 seed;
@@ -201,8 +201,8 @@ static double orient_at(const OrientModel *m, FpSynthClass klass, double x,
   }
   theta += m->theta0;
   for (int i = 0; i < 3; i++)
-    theta += m->wobble_amp[i] *
-             sin(m->wobble_fx[i] * x + m->wobble_fy[i] * y + m->wobble_phase[i]);
+    theta += m->wobble_amp[i] * sin(m->wobble_fx[i] * x + m->wobble_fy[i] * y +
+                                    m->wobble_phase[i]);
   theta = fmod(theta, G_PI);
   if (theta < 0)
     theta += G_PI;
@@ -222,7 +222,8 @@ static void kernels_init(Kernels *k, int stride, double period)
   int nn = 2 * NORMAL_RADIUS + 1;
 
   for (int i = -TANGENT_RADIUS; i <= TANGENT_RADIUS; i++) {
-    k->tangent_w[i + TANGENT_RADIUS] = (float)exp(-0.5 * i * i / (sigma_t * sigma_t));
+    k->tangent_w[i + TANGENT_RADIUS] =
+        (float)exp(-0.5 * i * i / (sigma_t * sigma_t));
     sum += k->tangent_w[i + TANGENT_RADIUS];
   }
   for (int i = 0; i < 2 * TANGENT_RADIUS + 1; i++)
@@ -321,7 +322,7 @@ static void grow_master(FpSynthFinger *f, Rng *rng)
     }
   }
 
-  f->master = g_new(float, (gsize)mw * mh);
+  f->master = g_new(float, (gsize)mw *mh);
   for (int y = 0; y < mh; y++)
     memcpy(f->master + (gsize)y * mw, a + (gsize)(y + PAD) * stride + PAD,
            sizeof(float) * mw);
@@ -412,8 +413,10 @@ guint8 *fpsynth_finger_impress(const FpSynthFinger *f, int impression)
   double pgx = rng_range(&rng, -0.25, 0.25), pgy = rng_range(&rng, -0.25, 0.25);
   /* The contact area follows the finger, which moved by (tx, ty). */
   double ecx = w * 0.5 + tx, ecy = h * 0.56 + ty;
-  double eax = w * rng_range(&rng, 0.41, 0.45), eay = h * rng_range(&rng, 0.43, 0.47);
-  double dist_amp = rng_range(&rng, 0.5, 2.0), dist_ph = rng_range(&rng, 0, 6.3);
+  double eax = w * rng_range(&rng, 0.41, 0.45),
+         eay = h * rng_range(&rng, 0.43, 0.47);
+  double dist_amp = rng_range(&rng, 0.5, 2.0),
+         dist_ph = rng_range(&rng, 0, 6.3);
   double dist_f = 2.0 * G_PI / rng_range(&rng, 150, 300);
 
   for (int y = 0; y < h; y++) {
@@ -429,7 +432,8 @@ guint8 *fpsynth_finger_impress(const FpSynthFinger *f, int impression)
       /* Fingertip outline: a super-ellipse, rounder at the top. */
       double e = pow(fabs(ex), 2.4) + pow(fabs(ey), ey < 0 ? 2.0 : 3.0);
       double mask = CLAMP((1.0 - e) * 12.0, 0.0, 1.0);
-      double local_p = pressure * (1.0 + pgx * ex + pgy * ey) * (0.75 + 0.25 * mask);
+      double local_p =
+          pressure * (1.0 + pgx * ex + pgy * ey) * (0.75 + 0.25 * mask);
       double r = master_sample(f, u, v);
       double s = 0.5 + 0.5 * tanh(2.2 * (r - 0.3 + 0.45 * (local_p - 1.0)));
       double ridge = 45.0 + 40.0 * CLAMP(1.2 - local_p, 0.0, 1.0);

@@ -7,8 +7,8 @@
 
 #include <glib.h>
 
-#define FPSYNTH_PPI 500
-#define FPSYNTH_DEFAULT_WIDTH 300
+#define FPSYNTH_PPI            500
+#define FPSYNTH_DEFAULT_WIDTH  300
 #define FPSYNTH_DEFAULT_HEIGHT 400
 
 /* Henry pattern classes the generator draws from. */

@@ -91,8 +91,8 @@ static gpointer pad_sim_open(DeviceOptions *options, GError **error)
     hash = (hash ^ (guint8)*p) * 1099511628211ull;
   self->seed = hash;
   self->recorded = g_steal_pointer(&recorded);
-  self->realtime = g_strcmp0(device_option(options, "realtime", "false"),
-                             "true") == 0;
+  self->realtime =
+      g_strcmp0(device_option(options, "realtime", "false"), "true") == 0;
   return self;
 }
 
@@ -122,8 +122,8 @@ static gboolean pad_sim_describe(gpointer data, DeviceInfo *ret_info,
   return TRUE;
 }
 
-static void append_sample(GArray *out, double x, double y, double p,
-                          gint64 *t, GRand *rng)
+static void append_sample(GArray *out, double x, double y, double p, gint64 *t,
+                          GRand *rng)
 {
   PadSample s = {x, y, p, *t};
   g_array_append_val(out, s);
@@ -195,7 +195,8 @@ static GArray *generate(guint64 seed, guint variant)
       /* Capital-like first stroke: taller at its start. */
       double h = height * (s == 0 ? 0.6 + 0.8 * exp(-6 * u) : 0.7);
       double py = baseline - h * hump + 0.01 * sin(7.3 * u + s);
-      double px = x + len * u + amp * 2 * G_PI * 0.35 * osc + slant * (baseline - py);
+      double px =
+          x + len * u + amp * 2 * G_PI * 0.35 * osc + slant * (baseline - py);
       double p = 0.25 + 0.55 * pow(sin(G_PI * CLAMP(u * 1.05, 0, 1)), 0.4) *
                             (0.85 + 0.15 * sin(2 * G_PI * 3 * u + phase));
       px += g_rand_double_range(rng, -0.0015, 0.0015);
@@ -239,8 +240,8 @@ static GArray *pad_sim_collect(gpointer data, int timeout_ms,
   gint64 start = g_get_monotonic_time(), duration;
 
   if (self->recorded) {
-    samples = g_array_sized_new(FALSE, FALSE, sizeof(PadSample),
-                                self->recorded->len);
+    samples =
+        g_array_sized_new(FALSE, FALSE, sizeof(PadSample), self->recorded->len);
     g_array_append_vals(samples, self->recorded->data, self->recorded->len);
   } else {
     samples = generate(self->seed, self->n_collected++);
@@ -253,7 +254,8 @@ static GArray *pad_sim_collect(gpointer data, int timeout_ms,
              g_array_index(samples, PadSample, 0).t_us;
   while (g_get_monotonic_time() - start < duration) {
     if (g_cancellable_set_error_if_cancelled(cancellable, error) ||
-        (timeout_ms > 0 && g_get_monotonic_time() - start >= timeout_ms * 1000ll)) {
+        (timeout_ms > 0 &&
+         g_get_monotonic_time() - start >= timeout_ms * 1000ll)) {
       if (error && !*error)
         g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
                     "signing took longer than %d ms", timeout_ms);
@@ -266,11 +268,11 @@ static GArray *pad_sim_collect(gpointer data, int timeout_ms,
 }
 
 const PadDriver pad_sim_driver = {
-  .name = "sim",
-  .description = "replays a generated signature (options: seed, file, "
-                 "realtime)",
-  .open = pad_sim_open,
-  .close = pad_sim_close,
-  .describe = pad_sim_describe,
-  .collect = pad_sim_collect,
+    .name = "sim",
+    .description = "replays a generated signature (options: seed, file, "
+                   "realtime)",
+    .open = pad_sim_open,
+    .close = pad_sim_close,
+    .describe = pad_sim_describe,
+    .collect = pad_sim_collect,
 };

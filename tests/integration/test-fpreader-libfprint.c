@@ -224,12 +224,13 @@ static void test_synthetic_cancel_then_capture(void)
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   g_autoptr(GError) error = NULL;
   g_autoptr(FpImpression) imp = NULL;
-  g_autofree guint8 *expected = fpsynth_generate(
-      fpsynth_seed_from_string("cancel-then-capture"), FINGER_LEFT_RING, 0,
-      300, 400);
+  g_autofree guint8 *expected =
+      fpsynth_generate(fpsynth_seed_from_string("cancel-then-capture"),
+                       FINGER_LEFT_RING, 0, 300, 400);
 
   g_cancellable_cancel(cancel);
-  g_assert_null(fpreader_capture(reader, FINGER_LEFT_RING, 5000, cancel, &error));
+  g_assert_null(
+      fpreader_capture(reader, FINGER_LEFT_RING, 5000, cancel, &error));
   g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error(&error);
   imp = fpreader_capture(reader, FINGER_LEFT_RING, 10000, NULL, &error);
@@ -425,8 +426,8 @@ typedef struct {
 static void on_needed(GObject *dev, GParamSpec *pspec, gpointer data)
 {
   MatchState *ms = data;
-  gboolean needed =
-      (fp_device_get_finger_status(FP_DEVICE(dev)) & FP_FINGER_STATUS_NEEDED) != 0;
+  gboolean needed = (fp_device_get_finger_status(FP_DEVICE(dev)) &
+                     FP_FINGER_STATUS_NEEDED) != 0;
 
   /* One print each time the device starts asking for a finger. */
   if (needed && !ms->was_needed)
@@ -485,7 +486,8 @@ static gboolean verify_one(FpDevice *dev, MatchState *ms, FpPrint *enrolled,
   wait_done(ms);
   g_signal_handler_disconnect(dev, h);
   g_assert_no_error(ms->error);
-  g_test_message("verify seed %" G_GUINT64_FORMAT " finger %d impression %d: %s",
+  g_test_message("verify seed %" G_GUINT64_FORMAT
+                 " finger %d impression %d: %s",
                  seed, finger, imp, ms->matched ? "match" : "no match");
   return ms->matched;
 }
@@ -525,7 +527,8 @@ static void test_genuine_and_impostor(void)
   /* Enrol person 1001's right index with impressions 0..stages-1. */
   ms.seed = 1001;
   ms.finger = 2;
-  h = g_signal_connect(dev, "notify::finger-status", G_CALLBACK(on_needed), &ms);
+  h = g_signal_connect(dev, "notify::finger-status", G_CALLBACK(on_needed),
+                       &ms);
   fp_device_enroll(dev, fp_print_new(dev), NULL, NULL, NULL, NULL, enroll_cb,
                    &ms);
   wait_done(&ms);
@@ -690,7 +693,8 @@ static char *first_line_field(const char *path, const char *prefix)
 static void test_replay(gconstpointer data)
 {
   const char *name = data;
-  g_autofree char *rel = g_strdup_printf("data/fingerprints/recordings/%s", name);
+  g_autofree char *rel =
+      g_strdup_printf("data/fingerprints/recordings/%s", name);
   g_autofree char *dir = testlib_shared_path(rel);
   g_autofree char *umockdev = g_find_program_in_path("umockdev-run");
   g_autofree char *device = NULL, *ioctl = NULL, *pcap = NULL, *spec = NULL;
@@ -733,8 +737,8 @@ static void test_replay(gconstpointer data)
     /* umockdev preloads its library ahead of everything; in a sanitizer
      * build ASan would refuse to start behind it. */
     const char *asan = g_environ_getenv(envp, "ASAN_OPTIONS");
-    g_autofree char *opts = g_strdup_printf(
-        "%s%sverify_asan_link_order=0", asan ? asan : "", asan ? ":" : "");
+    g_autofree char *opts = g_strdup_printf("%s%sverify_asan_link_order=0",
+                                            asan ? asan : "", asan ? ":" : "");
     envp = g_environ_setenv(envp, "ASAN_OPTIONS", opts, TRUE);
   }
   status = testlib_spawn(argv, (const char *const *)envp, &out, &err);

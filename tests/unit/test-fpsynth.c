@@ -135,7 +135,8 @@ static void test_finger_mask(void)
 {
   for (int imp = 0; imp < 4; imp++) {
     g_autofree guint8 *px = fpsynth_generate(11, 6, imp, 0, 0);
-    const int corners[4][2] = {{0, 0}, {W - 12, 0}, {0, H - 12}, {W - 12, H - 12}};
+    const int corners[4][2] = {
+        {0, 0}, {W - 12, 0}, {0, H - 12}, {W - 12, H - 12}};
     double mean, std;
 
     /* Outside the fingertip: near-white, almost flat sensor background. */
@@ -201,12 +202,13 @@ static void test_sim_reader(void)
   g_assert_cmpint(first->minutiae, ==, -1);
   g_assert_cmpint(first->finger, ==, FINGER_LEFT_INDEX);
   expected = fpsynth_generate(77, FINGER_LEFT_INDEX, 0, 0, 0);
-  g_assert_cmpmem(g_bytes_get_data(first->pixels, NULL), W * H, expected, W * H);
+  g_assert_cmpmem(g_bytes_get_data(first->pixels, NULL), W * H, expected,
+                  W * H);
   /* The next capture of that finger is the next impression. */
   second = fpreader_capture(reader, FINGER_LEFT_INDEX, 1000, NULL, &error);
   g_assert_no_error(error);
-  g_assert_true(memcmp(g_bytes_get_data(second->pixels, NULL), expected,
-                       W * H) != 0);
+  g_assert_true(
+      memcmp(g_bytes_get_data(second->pixels, NULL), expected, W * H) != 0);
 }
 
 static void test_sim_reader_cancel_and_timeout(void)
@@ -223,7 +225,8 @@ static void test_sim_reader_cancel_and_timeout(void)
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT);
   g_clear_error(&error);
   g_cancellable_cancel(cancel);
-  g_assert_null(fpreader_capture(reader, FINGER_RIGHT_THUMB, 0, cancel, &error));
+  g_assert_null(
+      fpreader_capture(reader, FINGER_RIGHT_THUMB, 0, cancel, &error));
   g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error(&error);
 

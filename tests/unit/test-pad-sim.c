@@ -145,9 +145,9 @@ static void test_csv_errors(void)
   g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
   const char *const bad[] = {
-      "0.1,0.2,0.3\n",                     /* three fields */
-      "0.1,0.2,abc,100\n",                 /* not a number */
-      "0.1,0.2,1.5,100\n",                 /* pressure beyond 1 */
+      "0.1,0.2,0.3\n",                      /* three fields */
+      "0.1,0.2,abc,100\n",                  /* not a number */
+      "0.1,0.2,1.5,100\n",                  /* pressure beyond 1 */
       "0.1,0.2,0.5,200\n0.1,0.2,0.5,100\n", /* time going back */
   };
 

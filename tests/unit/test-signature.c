@@ -135,10 +135,10 @@ static guint ink_pixels(const BkImage *img, guint8 below)
 static void test_render(void)
 {
   g_autoptr(GArray) a = pad_signature("applicant-2");
-  g_autoptr(BkImage) img = signature_render((const SignatureSample *)a->data,
-                                            a->len, 600, 300);
-  g_autoptr(BkImage) again = signature_render((const SignatureSample *)a->data,
-                                              a->len, 600, 300);
+  g_autoptr(BkImage) img =
+      signature_render((const SignatureSample *)a->data, a->len, 600, 300);
+  g_autoptr(BkImage) again =
+      signature_render((const SignatureSample *)a->data, a->len, 600, 300);
   g_autofree char *sum1 = NULL, *sum2 = NULL;
 
   g_assert_nonnull(img);
@@ -169,8 +169,10 @@ static void test_render_pressure_and_gaps(void)
   add_line(light, 0.1, 0.5, 0.9, 0.5, 0.1, 500, &t);
   t = 0;
   add_line(heavy, 0.1, 0.5, 0.9, 0.5, 1.0, 500, &t);
-  a = signature_render((const SignatureSample *)light->data, light->len, 400, 200);
-  b = signature_render((const SignatureSample *)heavy->data, heavy->len, 400, 200);
+  a = signature_render((const SignatureSample *)light->data, light->len, 400,
+                       200);
+  b = signature_render((const SignatureSample *)heavy->data, heavy->len, 400,
+                       200);
   /* More pressure: wider and darker. */
   g_assert_cmpuint(ink_pixels(b, 200), >, ink_pixels(a, 200));
   g_assert_cmpint(*image_pixel(b, 200, 100), <, *image_pixel(a, 200, 100));
