@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "config.h"
 #include "demo-media.h"
+#include "i18n.h"
 #include "resources.h"
 #include "ui.h"
 
@@ -97,6 +98,14 @@ static KioskConfig *load_config(const ScreenOptions *o, GError **error)
   return g_steal_pointer(&config);
 }
 
+/* Before any screen or worker thread: gettext's language is process-wide. */
+static void select_language(const KioskConfig *config)
+{
+  if (!i18n_init(config->language))
+    g_printerr("biokiosk: no '%s' texts in %s; showing English\n",
+               config->language, i18n_locale_dir());
+}
+
 static Ui *open_ui(const KioskConfig *config, gboolean headless,
                    GError **error)
 {
@@ -152,6 +161,7 @@ static int cmd_run(int argc, char **argv)
   config = load_config(&o, &error);
   if (!config)
     return kiosk_usage_error("run", "%s", error->message);
+  select_language(config);
   ui = open_ui(config, o.headless, &error);
   if (!ui)
     return kiosk_usage_error("run", "%s", error->message);
@@ -242,6 +252,7 @@ static int cmd_demo(int argc, char **argv)
   config = load_config(&o, &error);
   if (!config)
     return kiosk_usage_error("demo", "%s", error->message);
+  select_language(config);
   set_state = g_strdup_printf("paths.state_dir=%s", state_dir);
   if (!demo_prepare_state(state_dir, &error) ||
       !config_override(config, set_state, &error))

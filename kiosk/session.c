@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fpreader.h"
+#include "i18n.h"
 #include "texts.h"
 
 #define CODE_MIN_DIGITS 6
@@ -1200,7 +1201,7 @@ static void reasons_lines(Session *s)
 {
   for (guint i = 0; i < s->reasons->len; i++)
     line(s, keep(s, session_reason_text(g_ptr_array_index(s->reasons, i),
-                                        s->config->language)));
+                                        i18n_get_language())));
 }
 
 static void person_header(Session *s)
@@ -1289,7 +1290,8 @@ static void view_officer_check(Session *s)
   person_header(s);
   v->title = _("Desk officer: check the documents");
   line(s, keep(s, g_strdup_printf(_("%s, born %s (%s)."), p->name,
-                                  p->date_of_birth, p->document_type)));
+                                  p->date_of_birth,
+                                  document_type_label(p->document_type))));
   line(s, _("Seen: valid passport or travel document, and the old residence "
             "document or W-document, or a police report of theft or loss."));
   line(s, s->current.plan.fingerprints

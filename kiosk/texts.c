@@ -29,6 +29,20 @@ typedef struct {
   const char *text;
 } ReasonText;
 
+static const ReasonText document_types[] = {
+  { "residence_permit", N_("residence permit") },
+  { "eu_residence_document", N_("EU residence document") },
+  { "w_document", N_("W-document") },
+};
+
+const char *document_type_label(const char *document_type)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(document_types); i++)
+    if (g_strcmp0(document_types[i].code, document_type) == 0)
+      return _(document_types[i].text);
+  return document_type;
+}
+
 /* Signature and fingerprint checks; the photo validator's codes have their
  * own messages in capture/. */
 static const ReasonText reason_texts[] = {
