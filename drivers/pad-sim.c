@@ -181,19 +181,33 @@ static GArray *generate(guint64 seed, guint variant)
     double len = g_rand_double_range(style, 0.18, 0.32) *
                  g_rand_double_range(rng, 0.95, 1.05);
     double waves = g_rand_double_range(style, 3.0, 6.5);
-    double amp = g_rand_double_range(style, 0.012, 0.03);
+    double amp = g_rand_double_range(style, 0.010, 0.022);
     double phase = g_rand_double_range(style, 0, 2 * G_PI);
     double slant = g_rand_double_range(style, 0.1, 0.35);
     double secs = len / g_rand_double_range(rng, 0.45, 0.6);
     int n = MAX(8, (int)(secs * 1e6 / SAMPLE_PERIOD_US));
     double end_x = x, end_y = baseline;
+    double letter[10];
+
+    /* Each hump of the stroke is a "letter": mostly x-height, some
+     * ascenders (l, h, k) and descenders (g, j, y) that loop below the
+     * baseline. Humps meet at the baseline, so changing height there keeps
+     * the line continuous. */
+    for (int k = 0; k < 10; k++) {
+      double r = g_rand_double(style);
+      letter[k] = r < 0.22   ? g_rand_double_range(style, 1.7, 2.2)
+                  : r < 0.32 ? -g_rand_double_range(style, 0.9, 1.3)
+                             : g_rand_double_range(style, 0.55, 1.0);
+    }
 
     for (int i = 0; i < n; i++) {
       double u = (double)i / (n - 1);
       double osc = sin(2 * G_PI * waves * u + phase);
       double hump = fabs(sin(G_PI * waves * u + phase * 0.5));
+      int li = CLAMP((int)floor(waves * u + phase * 0.5 / G_PI), 0, 9);
       /* Capital-like first stroke: taller at its start. */
-      double h = height * (s == 0 ? 0.6 + 0.8 * exp(-6 * u) : 0.7);
+      double h =
+          height * letter[li] * (s == 0 ? 0.45 + 0.6 * exp(-6 * u) : 0.5);
       double py = baseline - h * hump + 0.01 * sin(7.3 * u + s);
       double px =
           x + len * u + amp * 2 * G_PI * 0.35 * osc + slant * (baseline - py);
