@@ -6,10 +6,14 @@
 #include "camera-backends.h"
 #include "camera-gphoto2.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gphoto2/gphoto2.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
@@ -299,6 +303,62 @@ static gboolean camera_gphoto2_autodetect(CameraGphoto2 *gp, const char *port,
   return found;
 }
 
+/* Whether something accepts TCP connections at a "ptpip:HOST[:PORT[:EVT]]"
+ * port, within 500 ms. libgphoto2 2.5.30 leaks some 66 KB each time
+ * gp_camera_init() fails, and the worker retries every second while the
+ * camera is away: looking first keeps an unplugged night from eating the
+ * memory. Anything unparsable is left for libgphoto2 to judge (TRUE). */
+static gboolean camera_gphoto2_ptpip_reachable(const char *port)
+{
+  g_auto(GStrv) parts = g_strsplit(port, ":", 4);
+  struct sockaddr_in addr = { 0 };
+  struct pollfd pfd;
+  int fd, err = 0;
+  socklen_t len = sizeof err;
+  gint64 number = 15740;
+  gboolean ok = FALSE;
+
+  if (g_strv_length(parts) < 2 ||
+      inet_pton(AF_INET, parts[1], &addr.sin_addr) != 1 ||
+      (parts[2] && !g_ascii_string_to_signed(parts[2], 10, 1, 65535, &number,
+                                             NULL)))
+    return TRUE;
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((guint16)number);
+  fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return TRUE;
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+    ok = TRUE;
+  } else if (errno == EINPROGRESS) {
+    pfd.fd = fd;
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    ok = poll(&pfd, 1, 500) == 1 &&
+         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+  }
+  close(fd);
+  return ok;
+}
+
+/* Whether a USB camera is at `port` ("usb:BUS,DEV") right now. */
+static gboolean camera_gphoto2_usb_present(CameraGphoto2 *gp, const char *port)
+{
+  CameraList *list = NULL;
+  gboolean found = FALSE;
+  int n;
+
+  gp_list_new(&list);
+  n = gp_camera_autodetect(list, gp->context) < GP_OK ? 0 : gp_list_count(list);
+  for (int i = 0; i < n && !found; i++) {
+    const char *p = NULL;
+    gp_list_get_value(list, i, &p);
+    found = g_strcmp0(p, port) == 0;
+  }
+  gp_list_free(list);
+  return found;
+}
+
 static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
 {
   const char *model = device_option(options, "model", NULL);
@@ -348,6 +408,18 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
   if (index < GP_OK || gp_port_info_list_get_info(ports, index, &info) < GP_OK) {
     g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
                 "libgphoto2 cannot use the port '%s'", gp->port);
+    camera_gphoto2_close(gp);
+    return NULL;
+  }
+
+  if ((g_str_has_prefix(gp->port, "ptpip:") &&
+       !camera_gphoto2_ptpip_reachable(gp->port)) ||
+      (g_str_has_prefix(gp->port, "usb:") && strchr(gp->port, ',') &&
+       !camera_gphoto2_usb_present(gp, gp->port))) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                "no camera answers at %s (switched off, unplugged or out of "
+                "reach?)",
+                gp->port);
     camera_gphoto2_close(gp);
     return NULL;
   }

@@ -5,6 +5,7 @@
 #include "ptpip-camera.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -1207,4 +1208,31 @@ gint64 ptpip_camera_get_prop(PtpipCamera *cam, guint16 code)
       v = cam->props[i].value;
   g_mutex_unlock(&cam->lock);
   return v;
+}
+
+void ptpip_camera_pin_gphoto2_modules(void)
+{
+  g_autofree char *maps = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  /* libusb comes and goes with libgphoto2's USB port library; hold it. */
+  void *usb = dlopen("libusb-1.0.so.0", RTLD_NOW | RTLD_NODELETE);
+
+  if (usb)
+    dlclose(usb);
+  if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL))
+    return;
+  lines = g_strsplit(maps, "\n", -1);
+  for (int i = 0; lines[i]; i++) {
+    const char *path = strchr(lines[i], '/');
+
+    if (path && (strstr(path, "/libgphoto2/") ||
+                 strstr(path, "/libgphoto2_port/") ||
+                 strstr(path, "/libusb-1.0"))) {
+      /* Already loaded: RTLD_NOLOAD only adds the NODELETE flag. */
+      void *handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+      if (handle)
+        dlclose(handle);
+    }
+  }
 }

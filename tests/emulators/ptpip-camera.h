@@ -74,4 +74,11 @@ gint64 ptpip_camera_get_prop(PtpipCamera *cam, guint16 code);
  * made with libjpeg at `quality`. For tests and benchmarks. */
 GBytes *ptpip_camera_make_jpeg(int width, int height, guint seed, int quality);
 
+/* Keeps every libgphoto2 camera driver and port library loaded so far
+ * mapped for the rest of the process (RTLD_NODELETE). libgphoto2 unloads
+ * them when a camera is closed, after which the sanitizers cannot name the
+ * frames of what they allocated; pinned, tests/lsan.supp can match them.
+ * Call after a camera was opened. */
+void ptpip_camera_pin_gphoto2_modules(void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PtpipCamera, ptpip_camera_free)

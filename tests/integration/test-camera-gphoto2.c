@@ -33,6 +33,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
   f->camera = open_camera(f, &error);
   g_assert_no_error(error);
   g_assert_nonnull(f->camera);
+  ptpip_camera_pin_gphoto2_modules();
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -373,6 +374,7 @@ int main(int argc, char **argv)
   g_autoptr(PtpipCamera) probe = NULL;
 
   g_test_init(&argc, &argv, NULL);
+  ptpip_camera_pin_gphoto2_modules();
   probe = ptpip_camera_new(&error);
   if (!probe)
     testlib_skip_all("cannot run the PTP/IP emulator: %s", error->message);

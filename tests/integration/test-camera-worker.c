@@ -72,6 +72,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
   f->worker = camera_worker_new("gphoto2", f->options, 480, 320, &error);
   g_assert_no_error(error);
   g_assert_true(wait_state(f->worker, DEVICE_STATE_READY, 5000));
+  ptpip_camera_pin_gphoto2_modules();
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -316,6 +317,7 @@ int main(int argc, char **argv)
   g_autoptr(PtpipCamera) probe = NULL;
 
   g_test_init(&argc, &argv, NULL);
+  ptpip_camera_pin_gphoto2_modules();
   probe = ptpip_camera_new(&error);
   if (!probe)
     testlib_skip_all("cannot run the PTP/IP emulator: %s", error->message);
