@@ -147,6 +147,7 @@ struct PtpipCamera {
   guint slow_ms;
   gboolean asleep;
   gboolean unplug_requested, unplugged;
+  guint shutter_presses;
   guint counters[PTPIP_COUNT_BUSY + 1];
   Prop props[G_N_ELEMENTS(initial_props)];
 };
@@ -611,6 +612,24 @@ static void build_object_info(const CardObject *o, GByteArray *b)
   put_str(b, "");
 }
 
+/* Takes a picture onto the card (the still, with any armed image fault). */
+static CardObject *store_picture(PtpipCamera *cam)
+{
+  CardObject *o = g_new0(CardObject, 1);
+  g_autoptr(GBytes) still = NULL;
+
+  g_mutex_lock(&cam->lock);
+  still = g_bytes_ref(cam->still);
+  g_mutex_unlock(&cam->lock);
+  o->handle = cam->next_handle++;
+  o->data = damage_image(cam, still);
+  o->width = 6000;
+  o->height = 4000;
+  g_ptr_array_add(cam->objects, o);
+  count(cam, PTPIP_COUNT_OBJECTS, 1);
+  return o;
+}
+
 static gboolean is_busy_candidate(guint16 code)
 {
   return code == OC_NIKON_GET_LIVE_VIEW_IMG || code == OC_INITIATE_CAPTURE ||
@@ -735,19 +754,9 @@ static gboolean handle_request(PtpipCamera *cam, GByteArray *req)
     break;
   }
   case OC_INITIATE_CAPTURE: {
-    CardObject *o = g_new0(CardObject, 1);
-    g_autoptr(GBytes) still = NULL;
+    CardObject *o = store_picture(cam);
 
-    g_mutex_lock(&cam->lock);
-    still = g_bytes_ref(cam->still);
-    g_mutex_unlock(&cam->lock);
-    o->handle = cam->next_handle++;
-    o->data = damage_image(cam, still);
-    o->width = 6000;
-    o->height = 4000;
-    g_ptr_array_add(cam->objects, o);
     count(cam, PTPIP_COUNT_CAPTURES, 1);
-    count(cam, PTPIP_COUNT_OBJECTS, 1);
     if (!send_response(cam, tid, RC_OK, NULL, 0))
       return FALSE;
     send_event(cam, EC_OBJECT_ADDED, tid, o->handle);
@@ -953,6 +962,7 @@ static gpointer server_thread(gpointer data)
     nfds_t n = 0;
     int listen_fd;
     gboolean asleep;
+    guint presses;
 
     g_mutex_lock(&cam->lock);
     if (cam->quit) {
@@ -968,7 +978,14 @@ static gpointer server_thread(gpointer data)
     }
     listen_fd = cam->listen_fd;
     asleep = cam->asleep;
+    presses = cam->shutter_presses;
+    cam->shutter_presses = 0;
     g_mutex_unlock(&cam->lock);
+
+    for (guint i = 0; i < presses; i++) {
+      CardObject *o = store_picture(cam);
+      send_event(cam, EC_OBJECT_ADDED, 0, o->handle);
+    }
 
     pfds[n++] = (struct pollfd){ cam->wake[0], POLLIN, 0 };
     if (listen_fd >= 0)
@@ -1196,6 +1213,14 @@ guint ptpip_camera_count(PtpipCamera *cam, PtpipCounter counter)
   v = cam->counters[counter];
   g_mutex_unlock(&cam->lock);
   return v;
+}
+
+void ptpip_camera_press_shutter(PtpipCamera *cam)
+{
+  g_mutex_lock(&cam->lock);
+  cam->shutter_presses++;
+  g_mutex_unlock(&cam->lock);
+  wake(cam);
 }
 
 gint64 ptpip_camera_get_prop(PtpipCamera *cam, guint16 code)

@@ -66,6 +66,10 @@ gboolean ptpip_camera_replug(PtpipCamera *cam, GError **error);
 
 guint ptpip_camera_count(PtpipCamera *cam, PtpipCounter counter);
 
+/* Someone pressed the shutter on the camera body: a picture is stored on
+ * the card and announced with an ObjectAdded event, as a camera does. */
+void ptpip_camera_press_shutter(PtpipCamera *cam);
+
 /* Reads or changes a device property by PTP code (e.g. 0x500F for ISO) as
  * an integer, to check what a SetDevicePropValue did. */
 gint64 ptpip_camera_get_prop(PtpipCamera *cam, guint16 code);

@@ -91,6 +91,23 @@ static void test_capture(Fixture *f, gconstpointer data)
   g_assert_cmpuint(ptpip_camera_count(f->emu, PTPIP_COUNT_OBJECTS), ==, 0);
 }
 
+static void test_body_shutter(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) got = NULL;
+
+  /* A picture taken on the camera body is announced by an event; the
+   * driver deletes it so no portrait stays on the card. */
+  ptpip_camera_press_shutter(f->emu);
+  while (ptpip_camera_count(f->emu, PTPIP_COUNT_OBJECTS) == 0)
+    g_usleep(1000);
+  got = camera_capture(f->camera, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(got);
+  g_assert_cmpuint(ptpip_camera_count(f->emu, PTPIP_COUNT_DOWNLOADS), ==, 1);
+  g_assert_cmpuint(ptpip_camera_count(f->emu, PTPIP_COUNT_OBJECTS), ==, 0);
+}
+
 static void test_liveview(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -388,6 +405,7 @@ int main(int argc, char **argv)
   g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD("/camera/gphoto2/describe", test_describe);
   ADD("/camera/gphoto2/capture", test_capture);
+  ADD("/camera/gphoto2/body-shutter", test_body_shutter);
   ADD("/camera/gphoto2/liveview", test_liveview);
   ADD("/camera/gphoto2/settings", test_settings);
   ADD("/camera/gphoto2/fault-busy", test_fault_busy);
