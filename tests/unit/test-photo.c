@@ -2,6 +2,7 @@
  * CIEDE2000 test data, the reason-code table, configuration, the cascade
  * loader's error handling, and the validator and crop on real face images
  * that Debian ships (skipped when opencv-data is absent). */
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -264,6 +265,54 @@ static void test_white_covering(void)
                 photo_result_has_reason(r, PHOTO_REASON_COVERING_LOW_CONTRAST));
 }
 
+/* The command line: JSON lines, exit 1 for a refused photo, exit 2 with one
+ * line on stderr for a truncated JPEG (and the other files still checked). */
+static void test_cli(void)
+{
+  const char *biokiosk = g_getenv("BK_BIOKIOSK");
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *trunc = g_build_filename(dir, "trunc.jpg", NULL);
+  g_autofree char *data = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *obj;
+  gsize len;
+  int status;
+
+  if (!biokiosk || !g_file_get_contents(HOPPER, &data, &len, NULL)) {
+    g_test_skip("no biokiosk binary or no grace_hopper.jpg");
+    testlib_rmtree(dir);
+    return;
+  }
+  g_assert_true(g_file_set_contents(trunc, data, (gssize)len / 2, NULL));
+  {
+    const char *argv[] = { biokiosk, "validate-photo", "--json", trunc,
+                           HOPPER, NULL };
+    status = testlib_spawn(argv, NULL, &out, &err);
+  }
+  g_assert_cmpint(status, ==, 2);
+  g_assert_nonnull(strstr(err, "trunc.jpg"));
+  g_assert_cmpint(strchr(err, '\n') - err, ==, (int)strlen(err) - 1);
+  lines = g_strsplit(out, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 2); /* one line + "" */
+  g_assert_true(json_parser_load_from_data(parser, lines[0], -1, NULL));
+  obj = json_node_get_object(json_parser_get_root(parser));
+  g_assert_cmpstr(json_object_get_string_member(obj, "file"), ==, HOPPER);
+  g_assert_cmpstr(json_object_get_string_member(obj, "verdict"), ==, "refuse");
+  g_assert_true(json_object_has_member(obj, "reasons"));
+  g_assert_true(json_object_has_member(obj, "measures"));
+  g_assert_cmpfloat(json_object_get_double_member(obj, "ms"), >, 0);
+  g_clear_pointer(&out, g_free);
+  g_clear_pointer(&err, g_free);
+  {
+    const char *argv[] = { biokiosk, "validate-photo", HOPPER, NULL };
+    status = testlib_spawn(argv, NULL, &out, &err);
+  }
+  g_assert_cmpint(status, ==, 1);
+  testlib_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -278,5 +327,6 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/no-face", test_no_face);
   g_test_add_func("/photo/hopper", test_hopper);
   g_test_add_func("/photo/white-covering", test_white_covering);
+  g_test_add_func("/photo/cli", test_cli);
   return g_test_run();
 }
