@@ -137,10 +137,15 @@ static void test_drops_old_frames(Fixture *f, gconstpointer data)
   guint64 seq = 0;
 
   g_assert_no_error(error);
+  gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
   camera_worker_set_liveview(w, TRUE);
   /* A UI that is far slower than the camera gets the newest frame only;
    * the others were dropped, not queued. */
-  g_usleep(300000);
+  do {
+    g_usleep(20000);
+    camera_worker_stats(w, &stats);
+  } while (stats.frames < 4 && g_get_monotonic_time() < end);
   image = camera_worker_take_frame(w, &seq);
   g_assert_nonnull(image);
   camera_worker_stats(w, &stats);
