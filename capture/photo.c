@@ -1429,6 +1429,16 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
        * (if anything) is as light as the background. */
       if (!present && fb >= 0.5)
         cov = top_mean;
+      /* Declared but the top looks like skin: a bald head, or a covering
+       * in a skin-like pale colour (cream, pastel pink). Judge the colour
+       * of everything that is not backdrop there; real skin passes the
+       * light and contrast tests, a pale covering does not. */
+      if (declared && !present && fb < 0.5) {
+        RegionStats st = region_stats(&an, tx0, t0, tx1, t1, keep_subject,
+                                      NULL);
+        if (st.n > 0)
+          cov.L = st.L, cov.a = st.a, cov.b = st.b;
+      }
     }
     /* Texture of the top of the head at a normalised scale (d = 48 px),
      * minus the same measure on the backdrop (sensor and JPEG noise). */
@@ -1531,9 +1541,36 @@ PhotoResult *photo_validate(PhotoValidator *v, const BkImage *image,
   return analyse(v, image, request, MODE_FULL);
 }
 
+/* Guidance order: what the applicant can fix by moving comes first. */
+static int guide_rank(const char *code)
+{
+  static const char *const order[] = {
+    PHOTO_REASON_NO_FACE,          PHOTO_REASON_MULTIPLE_FACES,
+    PHOTO_REASON_HEAD_TOO_SMALL,   PHOTO_REASON_HEAD_TOO_LARGE,
+    PHOTO_REASON_FACE_OFF_CENTRE,  PHOTO_REASON_NOT_FRONTAL,
+    PHOTO_REASON_EYES_NOT_VISIBLE, PHOTO_REASON_COVERING_NOT_DECLARED,
+    PHOTO_REASON_COVERING_WHITE,   PHOTO_REASON_COVERING_LOW_CONTRAST,
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(order); i++)
+    if (strcmp(code, order[i]) == 0)
+      return (int)i;
+  return (int)G_N_ELEMENTS(order);
+}
+
+static int compare_guide(gconstpointer a, gconstpointer b)
+{
+  return guide_rank(*(const char *const *)a) -
+         guide_rank(*(const char *const *)b);
+}
+
 PhotoResult *photo_guide(PhotoValidator *v, const BkImage *frame,
                          const PhotoRequest *request)
 {
+  PhotoResult *r;
+
   g_return_val_if_fail(v && frame, NULL);
-  return analyse(v, frame, request, MODE_LIVE);
+  r = analyse(v, frame, request, MODE_LIVE);
+  g_ptr_array_sort(r->reasons, compare_guide);
+  return r;
 }

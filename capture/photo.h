@@ -148,7 +148,8 @@ PhotoResult *photo_validate(PhotoValidator *validator, const BkImage *image,
 
 /* The cheap variant for live-view frames (e.g. 960 x 640): the same checks
  * at a lower analysis resolution, without sharpness and colour detail. The
- * reasons are guidance ("come closer" = head_too_small); show the first. */
+ * reasons are guidance ("come closer" = head_too_small), sorted so that
+ * what the applicant can fix by moving comes first: show the first. */
 PhotoResult *photo_guide(PhotoValidator *validator, const BkImage *frame,
                          const PhotoRequest *request);
 

@@ -328,6 +328,12 @@ def corpus_plan(rng, scale):
 
     def bicolour(p):
         covering(p, COVER_OK, texture="bicolour", second=(40, 130, 200), shape="hijab")
+        # The second colour must differ clearly from the first.
+        first = np.array(p["covering"]["colour"], float)
+        for second in ((40, 130, 200), (200, 40, 40), (230, 200, 60)):
+            if np.abs(first - np.array(second)).sum() > 150:
+                p["covering"]["second"] = second
+                break
     add(5, "covering_bicolour", False, ["head_covering_not_single_coloured",
                                         "head_covering_not_smooth"], bicolour)
 
