@@ -42,6 +42,8 @@ static const struct {
   { "focusmode", { "focusmode", "focusmode2", NULL } },
 };
 
+static void camera_gphoto2_mark_silent(const char *port, gboolean silent);
+
 /* Busy answers are retried this many times with doubling waits (20 ms,
  * 40 ms, ... 320 ms: 620 ms in all) before the caller sees BUSY. */
 #define CAMERA_GPHOTO2_BUSY_TRIES 5
@@ -133,6 +135,10 @@ static void camera_gphoto2_set_error(CameraGphoto2 *gp, GError **error,
 {
   DriversError code = camera_gphoto2_error_code(result);
   const char *detail = gp && gp->last_message ? gp->last_message : NULL;
+
+  if (code == DRIVERS_ERROR_TIMEOUT && gp && gp->port &&
+      g_str_has_prefix(gp->port, "ptpip:"))
+    camera_gphoto2_mark_silent(gp->port, TRUE);
 
   if (code == DRIVERS_ERROR_CLAIMED) {
     g_autofree char *gvfs = camera_gphoto2_find_gvfs("/proc");
@@ -303,12 +309,88 @@ static gboolean camera_gphoto2_autodetect(CameraGphoto2 *gp, const char *port,
   return found;
 }
 
-/* Whether something accepts TCP connections at a "ptpip:HOST[:PORT[:EVT]]"
- * port, within 500 ms. libgphoto2 2.5.30 leaks some 66 KB each time
- * gp_camera_init() fails, and the worker retries every second while the
- * camera is away: looking first keeps an unplugged night from eating the
- * memory. Anything unparsable is left for libgphoto2 to judge (TRUE). */
-static gboolean camera_gphoto2_ptpip_reachable(const char *port)
+typedef enum {
+  PTPIP_PROBE_ABSENT,   /* nothing accepts TCP there */
+  PTPIP_PROBE_SILENT,   /* TCP accepted, the PTP/IP handshake not answered */
+  PTPIP_PROBE_PRESENT,  /* TCP accepted (and the handshake, when tried) */
+} PtpipProbe;
+
+/* Ports whose camera went silent (a libgphoto2 timeout): until one opens
+ * again, the probe also tries the PTP/IP handshake there. */
+static GMutex camera_gphoto2_silent_lock;
+static GHashTable *camera_gphoto2_silent_ports;
+
+static void camera_gphoto2_mark_silent(const char *port, gboolean silent)
+{
+  g_mutex_lock(&camera_gphoto2_silent_lock);
+  if (!camera_gphoto2_silent_ports)
+    camera_gphoto2_silent_ports =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  if (silent)
+    g_hash_table_add(camera_gphoto2_silent_ports, g_strdup(port));
+  else
+    g_hash_table_remove(camera_gphoto2_silent_ports, port);
+  g_mutex_unlock(&camera_gphoto2_silent_lock);
+}
+
+static gboolean camera_gphoto2_is_silent(const char *port)
+{
+  gboolean silent;
+
+  g_mutex_lock(&camera_gphoto2_silent_lock);
+  silent = camera_gphoto2_silent_ports &&
+           g_hash_table_contains(camera_gphoto2_silent_ports, port);
+  g_mutex_unlock(&camera_gphoto2_silent_lock);
+  return silent;
+}
+
+/* Sends a PTP/IP InitCommandRequest as libgphoto2 would (its GUID, this
+ * host's name) and waits `timeout_ms` for any answer (Ack or Fail). */
+static gboolean camera_gphoto2_ptpip_handshake(int fd, int timeout_ms)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+  char setting[1024] = "";
+  char host[64] = "biokiosk";
+  guint8 guid[16] = { 0 };
+  guint8 header[8];
+  struct pollfd pfd = { fd, POLLIN, 0 };
+  guint32 len;
+  guint8 word[4];
+
+  if (gp_setting_get((char *)"ptp2_ip", (char *)"guid", setting) == GP_OK &&
+      strlen(setting) == 47)
+    for (int i = 0; i < 16; i++)
+      guid[i] = (guint8)g_ascii_strtoull(setting + i * 3, NULL, 16);
+  gethostname(host, sizeof host - 1);
+  host[sizeof host - 1] = '\0';
+  g_byte_array_set_size(b, 8);
+  g_byte_array_append(b, guid, 16);
+  for (gsize i = 0; i <= strlen(host); i++) {
+    guint8 unit[2] = { (guint8)host[i], 0 };
+    g_byte_array_append(b, unit, 2);
+  }
+  memcpy(word, (guint8[]){ 0, 0, 1, 0 }, 4); /* version 1.0 */
+  g_byte_array_append(b, word, 4);
+  len = b->len;
+  for (int i = 0; i < 4; i++) {
+    b->data[i] = (guint8)(len >> (8 * i));
+    b->data[4 + i] = i == 0 ? 1 : 0; /* InitCommandRequest */
+  }
+  if (send(fd, b->data, b->len, MSG_NOSIGNAL) != (ssize_t)b->len)
+    return FALSE;
+  if (poll(&pfd, 1, timeout_ms) != 1 || recv(fd, header, 8, 0) != 8)
+    return FALSE;
+  return header[4] == 2 || header[4] == 5; /* InitCommandAck, InitFail */
+}
+
+/* Looks at a "ptpip:HOST[:PORT[:EVT]]" port before libgphoto2 does:
+ * libgphoto2 2.5.30 leaks some 66 KB each time gp_camera_init() fails and
+ * needs 2.5 s to give up on a silent camera, while the worker retries every
+ * second. A TCP connect (500 ms) finds an unplugged or switched-off camera;
+ * for a camera that went silent before, the handshake (400 ms) finds out
+ * whether it is awake again. Anything unparsable is left to libgphoto2. */
+static PtpipProbe camera_gphoto2_ptpip_probe(const char *port,
+                                             gboolean handshake)
 {
   g_auto(GStrv) parts = g_strsplit(port, ":", 4);
   struct sockaddr_in addr = { 0 };
@@ -316,29 +398,33 @@ static gboolean camera_gphoto2_ptpip_reachable(const char *port)
   int fd, err = 0;
   socklen_t len = sizeof err;
   gint64 number = 15740;
-  gboolean ok = FALSE;
+  PtpipProbe result = PTPIP_PROBE_ABSENT;
 
   if (g_strv_length(parts) < 2 ||
       inet_pton(AF_INET, parts[1], &addr.sin_addr) != 1 ||
       (parts[2] && !g_ascii_string_to_signed(parts[2], 10, 1, 65535, &number,
                                              NULL)))
-    return TRUE;
+    return PTPIP_PROBE_PRESENT;
   addr.sin_family = AF_INET;
   addr.sin_port = htons((guint16)number);
   fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return TRUE;
+    return PTPIP_PROBE_PRESENT;
   if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
-    ok = TRUE;
+    result = PTPIP_PROBE_PRESENT;
   } else if (errno == EINPROGRESS) {
     pfd.fd = fd;
     pfd.events = POLLOUT;
     pfd.revents = 0;
-    ok = poll(&pfd, 1, 500) == 1 &&
-         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+    if (poll(&pfd, 1, 500) == 1 &&
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+      result = PTPIP_PROBE_PRESENT;
   }
+  if (result == PTPIP_PROBE_PRESENT && handshake &&
+      !camera_gphoto2_ptpip_handshake(fd, 400))
+    result = PTPIP_PROBE_SILENT;
   close(fd);
-  return ok;
+  return result;
 }
 
 /* Whether a USB camera is at `port` ("usb:BUS,DEV") right now. */
@@ -368,6 +454,7 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
   GPPortInfoList *ports;
   CameraAbilities abilities;
   GPPortInfo info;
+  PtpipProbe probe = PTPIP_PROBE_PRESENT;
   int index, result;
 
   camera_gphoto2_ignore_sigpipe();
@@ -412,13 +499,24 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
     return NULL;
   }
 
-  if ((g_str_has_prefix(gp->port, "ptpip:") &&
-       !camera_gphoto2_ptpip_reachable(gp->port)) ||
-      (g_str_has_prefix(gp->port, "usb:") && strchr(gp->port, ',') &&
-       !camera_gphoto2_usb_present(gp, gp->port))) {
+  if (g_str_has_prefix(gp->port, "ptpip:"))
+    probe = camera_gphoto2_ptpip_probe(gp->port,
+                                       camera_gphoto2_is_silent(gp->port));
+  else if (g_str_has_prefix(gp->port, "usb:") && strchr(gp->port, ',') &&
+           !camera_gphoto2_usb_present(gp, gp->port))
+    probe = PTPIP_PROBE_ABSENT;
+  if (probe == PTPIP_PROBE_ABSENT) {
     g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
                 "no camera answers at %s (switched off, unplugged or out of "
                 "reach?)",
+                gp->port);
+    camera_gphoto2_close(gp);
+    return NULL;
+  }
+  if (probe == PTPIP_PROBE_SILENT) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                "the camera at %s takes connections but does not answer "
+                "(asleep?)",
                 gp->port);
     camera_gphoto2_close(gp);
     return NULL;
@@ -445,6 +543,7 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
     camera_gphoto2_close(gp);
     return NULL;
   }
+  camera_gphoto2_mark_silent(gp->port, FALSE);
   g_debug("camera: %s opened at %s", gp->model, gp->port);
   return gp;
 }
