@@ -12,6 +12,7 @@
 #include "appointments.h"
 #include "audit.h"
 #include "bk-config.h"
+#include "camera-worker.h"
 #include "camera.h"
 #include "db.h"
 #include "fpreader.h"
@@ -40,6 +41,7 @@ typedef struct {
   guint64 generation;
   int finger;
   gboolean head_covering;
+  GBytes *jpeg;            /* JOB_PHOTO: the still to analyse */
   BkRecord *record;        /* JOB_STORE: the record (wiped when freed) */
 } Job;
 
@@ -53,11 +55,13 @@ typedef struct {
   char *record_id;
 } Result;
 
+/* The camera has its own worker (camera-worker.c: live view, stills,
+ * reconnecting); these are the other threads. */
 typedef enum {
-  DEVICE_CAMERA,
+  DEVICE_CAMERA, /* not the camera itself: analyses its stills */
   DEVICE_READER,
   DEVICE_PAD,
-  DEVICE_STORE, /* not a device: sealing and queueing has its own thread */
+  DEVICE_STORE,  /* sealing and queueing */
   N_WORKERS,
 } WorkerKind;
 
@@ -80,6 +84,11 @@ struct App {
   sqlite3 *queue_db;       /* the store worker's own connection */
   KioskQueue *queue;
   KioskUploader *uploader; /* `run` only; its own thread and connection */
+  CameraWorker *camera;    /* live view and stills, its own thread */
+  gboolean liveview;       /* show live frames (until the shot is asked) */
+  gboolean awaiting_still; /* a still was requested and not yet answered */
+  guint64 still_generation;
+  DeviceState camera_state;
   Session *session;
   GAsyncQueue *results;
   Worker workers[N_WORKERS];
@@ -97,6 +106,7 @@ struct App {
   char *last_device_error; /* the newest device failure, for the demo */
   char *device_trouble[N_WORKERS]; /* per worker, NULL when it last worked */
   gboolean demo_key_notice; /* records are sealed to the demo key */
+  gint64 started_us;
   gboolean dirty;          /* the view must be rendered again */
 };
 
@@ -119,6 +129,7 @@ static void job_free(Job *job)
   if (!job)
     return;
   g_clear_pointer(&job->record, record_free);
+  g_clear_pointer(&job->jpeg, g_bytes_unref);
   g_free(job);
 }
 
@@ -140,7 +151,7 @@ static void remember_device(Worker *w, const char *backend)
   gboolean ok = FALSE;
 
   switch (w->kind) {
-  case DEVICE_CAMERA: ok = camera_describe(w->device, &info, NULL); break;
+  case DEVICE_CAMERA: break;
   case DEVICE_READER: ok = fpreader_describe(w->device, &info, NULL); break;
   case DEVICE_PAD: ok = pad_describe(w->device, &info, NULL); break;
   case DEVICE_STORE:
@@ -167,9 +178,7 @@ static gboolean worker_ensure_device(Worker *w, GError **error)
     return TRUE;
   switch (w->kind) {
   case DEVICE_CAMERA:
-    backend = c->camera_backend;
-    w->device = camera_open(backend, options, error);
-    break;
+    return TRUE;
   case DEVICE_READER:
     backend = c->reader_backend;
     w->device = fpreader_open(backend, options, error);
@@ -191,7 +200,7 @@ static gboolean worker_ensure_device(Worker *w, GError **error)
 static void worker_drop_device(Worker *w)
 {
   switch (w->kind) {
-  case DEVICE_CAMERA: g_clear_pointer(&w->device, camera_close); break;
+  case DEVICE_CAMERA: break;
   case DEVICE_READER: g_clear_pointer(&w->device, fpreader_close); break;
   case DEVICE_PAD: g_clear_pointer(&w->device, pad_close); break;
   case DEVICE_STORE:
@@ -212,15 +221,12 @@ static void run_job(Worker *w, Job *job, Result *r)
   App *app = w->app;
   GError **error = &r->error;
 
-  if (job->type != JOB_STORE && !worker_ensure_device(w, error))
+  if (!worker_ensure_device(w, error))
     return;
   switch (job->type) {
-  case JOB_PHOTO: {
-    g_autoptr(GBytes) jpeg = camera_capture(w->device, error);
-    if (jpeg)
-      steps_photo(jpeg, job->head_covering, &r->photo, error);
+  case JOB_PHOTO:
+    steps_photo(job->jpeg, job->head_covering, &r->photo, error);
     break;
-  }
   case JOB_SIGNATURE: {
     GArray *samples = pad_collect(w->device, DEVICE_TIMEOUT_MS,
                                   w->cancellable, error);
@@ -294,6 +300,13 @@ static char **device_lines(App *app)
 {
   GPtrArray *lines = g_ptr_array_new();
 
+  DeviceInfo info = { 0 };
+
+  if (app->camera && camera_worker_describe(app->camera, &info))
+    g_ptr_array_add(lines, g_strdup_printf("camera=%s %s %s", info.backend,
+                                           info.model ? info.model : "",
+                                           info.serial ? info.serial : ""));
+  device_info_clear(&info);
   g_mutex_lock(&app->device_lines_lock);
   for (int i = 0; i < N_WORKERS; i++)
     if (app->workers[i].device_line)
@@ -345,13 +358,17 @@ static void handle_requests(App *app)
     switch (req.type) {
     case REQ_LIVEVIEW_ON:
     case REQ_LIVEVIEW_OFF:
-      /* Live view runs in the camera worker (camera-worker.c) once it is
-       * wired; the simulated kiosk shows the still. */
+      app->liveview = req.type == REQ_LIVEVIEW_ON;
+      camera_worker_set_liveview(app->camera, app->liveview);
       break;
     case REQ_TAKE_PHOTO:
-      job = g_new0(Job, 1);
-      job->type = JOB_PHOTO;
-      send_job(app, DEVICE_CAMERA, job);
+      /* The preview freezes on the last frame while the still is taken;
+       * its analysis then runs on the photo thread (see pump()). */
+      app->liveview = FALSE;
+      app->awaiting_still = TRUE;
+      app->still_generation = app->generation;
+      app->outstanding++;
+      camera_worker_request_still(app->camera);
       break;
     case REQ_COLLECT_SIGNATURE:
       job = g_new0(Job, 1);
@@ -516,6 +533,65 @@ static void handle_result(App *app, Result *r, gint64 now_us)
   session_handle(app->session, &ev, now_us);
 }
 
+#define CAMERA_ABSENT_GRACE_US (3 * G_USEC_PER_SEC)
+
+/* The camera worker's news: its health (into the footer), the newest live
+ * frame, and the answer to a still request (whose analysis then goes to the
+ * photo thread). */
+static void poll_camera(App *app, gint64 now_us)
+{
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  DeviceState state = camera_worker_state(app->camera, &message);
+  GBytes *jpeg;
+
+  /* A camera still being opened at start-up is not trouble yet. */
+  if (state == DEVICE_STATE_ABSENT && now_us - app->started_us <
+                                          CAMERA_ABSENT_GRACE_US)
+    state = app->camera_state;
+  if (state != app->camera_state) {
+    g_autoptr(GError) trouble = NULL;
+    app->camera_state = state;
+    if (state != DEVICE_STATE_READY && state != DEVICE_STATE_BUSY)
+      trouble = g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND, "%s%s%s",
+                            device_state_to_string(state),
+                            message ? ": " : "", message ? message : "");
+    update_footer(app, DEVICE_CAMERA, trouble);
+    app->dirty = TRUE;
+  }
+  if (app->liveview) {
+    g_autoptr(BkImage) frame = camera_worker_take_frame(app->camera, NULL);
+    if (frame) {
+      set_display(app, frame);
+      app->dirty = TRUE;
+    }
+  }
+  if (!app->awaiting_still)
+    return;
+  jpeg = camera_worker_poll_still(app->camera, &error);
+  if (!jpeg && !error)
+    return;
+  app->awaiting_still = FALSE;
+  app->outstanding--;
+  app->dirty = TRUE;
+  if (app->still_generation != app->generation) {
+    g_clear_pointer(&jpeg, g_bytes_unref);
+    return;
+  }
+  if (error) {
+    SessionEvent ev = { .type = EV_DEVICE_ERROR, .message = error->message };
+    g_free(app->last_device_error);
+    app->last_device_error = g_strdup(error->message);
+    update_footer(app, DEVICE_CAMERA, error);
+    session_handle(app->session, &ev, now_us);
+  } else {
+    Job *job = g_new0(Job, 1);
+    job->type = JOB_PHOTO;
+    job->jpeg = jpeg;
+    send_job(app, DEVICE_CAMERA, job);
+  }
+}
+
 /* Handles everything that is ready without waiting. */
 static void pump(App *app)
 {
@@ -523,6 +599,8 @@ static void pump(App *app)
   gint64 now_us = g_get_monotonic_time();
   SessionEvent tick = { .type = EV_TICK };
 
+  handle_requests(app);
+  poll_camera(app, now_us);
   handle_requests(app);
   while ((r = g_async_queue_try_pop(app->results))) {
     handle_result(app, r, now_us);
@@ -644,6 +722,13 @@ App *app_new(KioskConfig *config, GError **error)
               state_dir);
     session_set_footer(app->session, _("Demo key: not for real applicants"));
   }
+  app->started_us = g_get_monotonic_time();
+  app->camera_state = DEVICE_STATE_READY; /* until it says otherwise */
+  app->camera = camera_worker_new(config->camera_backend,
+                                  config->camera_options, STEPS_PREVIEW_MAX_W,
+                                  STEPS_PREVIEW_MAX_H, error);
+  if (!app->camera)
+    goto fail;
   app->results = g_async_queue_new();
   for (int i = 0; i < N_WORKERS; i++) {
     Worker *w = &app->workers[i];
@@ -717,6 +802,7 @@ void app_free(App *app)
     g_object_unref(w->cancellable);
     g_free(w->device_line);
   }
+  camera_worker_free(app->camera);
   if (app->results) {
     Result *r;
     while ((r = g_async_queue_try_pop(app->results)))
