@@ -25,6 +25,10 @@ typedef struct {
   char *port;
   char *last_message; /* the newest error text libgphoto2 gave the context */
   int capture_timeout_ms; /* shutter to new-file event, at most */
+  /* The widget found for each kiosk setting (index into
+   * camera_gphoto2_settings), once found: a setting that was there and now
+   * cannot be read means the camera stopped answering. */
+  const char *widget_names[6];
 } CameraGphoto2;
 
 /* Kiosk setting name -> libgphoto2 widget names, most common first (Nikon
@@ -777,15 +781,34 @@ static CameraWidget *camera_gphoto2_find_widget(CameraGphoto2 *gp,
                                                 const char **ret_widget_name,
                                                 GError **error)
 {
+  G_STATIC_ASSERT(G_N_ELEMENTS(camera_gphoto2_settings) ==
+                  G_N_ELEMENTS(((CameraGphoto2 *)NULL)->widget_names));
+
   for (gsize i = 0; i < G_N_ELEMENTS(camera_gphoto2_settings); i++) {
     if (g_strcmp0(camera_gphoto2_settings[i].kiosk, name) != 0)
       continue;
+    if (gp->widget_names[i]) {
+      CameraWidget *widget = NULL;
+      int result = gp_camera_get_single_config(gp->camera, gp->widget_names[i],
+                                               &widget, gp->context);
+      if (result >= GP_OK) {
+        *ret_widget_name = gp->widget_names[i];
+        return widget;
+      }
+      /* It was there a moment ago: libgphoto2 says "bad parameters" for
+       * a camera that stopped answering too. */
+      if (result == GP_ERROR_BAD_PARAMETERS)
+        result = GP_ERROR_IO;
+      camera_gphoto2_set_error(gp, error, result, name);
+      return NULL;
+    }
     for (int j = 0; camera_gphoto2_settings[i].widgets[j]; j++) {
       CameraWidget *widget = NULL;
       const char *w = camera_gphoto2_settings[i].widgets[j];
 
       if (gp_camera_get_single_config(gp->camera, w, &widget, gp->context) >=
           GP_OK) {
+        gp->widget_names[i] = w;
         *ret_widget_name = w;
         return widget;
       }

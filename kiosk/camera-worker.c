@@ -14,6 +14,10 @@
 #define CAMERA_WORKER_BACKOFF_MAX_MS 1000
 /* A live view that failed this many times in a row is reopened. */
 #define CAMERA_WORKER_MAX_FAILURES 3
+/* With live view off, the camera is asked for a setting this often: a
+ * camera unplugged between two applicants shows as lost at once, and the
+ * traffic keeps a camera from dozing off. */
+#define CAMERA_WORKER_KEEPALIVE_MS 2000
 /* Live view is not pulled faster than this (a simulated camera would spin). */
 #define CAMERA_WORKER_MIN_FRAME_US (G_USEC_PER_SEC / 60)
 
@@ -295,10 +299,31 @@ static void camera_worker_live_frame(CameraWorker *w)
     camera_worker_set_state(w, DEVICE_STATE_READY, NULL);
 }
 
+/* One cheap exchange with an idle camera (reading the ISO setting). */
+static void camera_worker_keepalive(CameraWorker *w)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = camera_get_setting(w->camera, "iso", &error);
+
+  if (value ||
+      g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED)) {
+    w->failures = 0;
+    return;
+  }
+  camera_worker_failed(w, error);
+  /* An idle camera that does not answer is not waited on three times. */
+  if (w->camera && !g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_BUSY)) {
+    camera_worker_close(w);
+    w->backoff_ms = CAMERA_WORKER_BACKOFF_MIN_MS;
+    camera_worker_set_state(w, DEVICE_STATE_RECOVERING, error->message);
+  }
+}
+
 static gpointer camera_worker_thread(gpointer data)
 {
   CameraWorker *w = data;
   gboolean opened_once = FALSE;
+  gint64 last_contact = g_get_monotonic_time();
 
   w->backoff_ms = CAMERA_WORKER_BACKOFF_MIN_MS;
   for (;;) {
@@ -353,10 +378,16 @@ static gpointer camera_worker_thread(gpointer data)
     }
 
     if (!liveview) {
+      if (g_get_monotonic_time() - last_contact >=
+          CAMERA_WORKER_KEEPALIVE_MS * G_TIME_SPAN_MILLISECOND) {
+        camera_worker_keepalive(w);
+        last_contact = g_get_monotonic_time();
+      }
       if (!camera_worker_wait(w, 100))
         break;
       continue;
     }
+    last_contact = g_get_monotonic_time();
 
     started = g_get_monotonic_time();
     camera_worker_live_frame(w);

@@ -166,6 +166,23 @@ static void test_unplug_replug(Fixture *f, gconstpointer data)
   g_assert_cmpint(ptpip_camera_get_prop(f->emu, 0x500F), ==, 200);
 }
 
+static void test_unplug_while_idle(Fixture *f, gconstpointer data)
+{
+  gint64 unplugged, replugged;
+
+  /* No live view, no photo asked: the worker still notices. */
+  ptpip_camera_unplug(f->emu);
+  unplugged = g_get_monotonic_time();
+  g_assert_true(wait_state(f->worker, DEVICE_STATE_RECOVERING, 4000));
+  g_test_message("lost noticed %.0f ms after unplug",
+                 (g_get_monotonic_time() - unplugged) / 1000.0);
+  g_assert_true(ptpip_camera_replug(f->emu, NULL));
+  replugged = g_get_monotonic_time();
+  g_assert_true(wait_state(f->worker, DEVICE_STATE_READY, 2000));
+  g_assert_cmpint(g_get_monotonic_time() - replugged, <=,
+                  2 * G_USEC_PER_SEC);
+}
+
 static void test_sleep_wake(Fixture *f, gconstpointer data)
 {
   gint64 woken, back;
@@ -335,6 +352,7 @@ int main(int argc, char **argv)
   ADD("/camera/worker-gphoto2/still-during-liveview",
       test_still_during_liveview);
   ADD("/camera/worker-gphoto2/unplug-replug", test_unplug_replug);
+  ADD("/camera/worker-gphoto2/unplug-while-idle", test_unplug_while_idle);
   ADD("/camera/worker-gphoto2/sleep-wake", test_sleep_wake);
   ADD("/camera/worker-gphoto2/damaged-frames", test_damaged_frames);
   ADD("/camera/worker-gphoto2/busy", test_busy);
