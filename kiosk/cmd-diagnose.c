@@ -126,6 +126,46 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
   }
   json_builder_end_object(b);
 
+  /* One live-view frame: the kiosk's preview depends on it. */
+  {
+    g_autoptr(GBytes) frame = NULL;
+    int width = 0, height = 0;
+    double ms;
+
+    start = g_get_monotonic_time();
+    frame = camera_preview(camera, &error);
+    ms = (g_get_monotonic_time() - start) / 1000.0;
+    json_builder_set_member_name(b, "liveview");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ok");
+    json_builder_add_boolean_value(b, frame != NULL);
+    json_builder_set_member_name(b, "ms");
+    json_builder_add_double_value(b, (double)(gint64)(ms * 10 + 0.5) / 10);
+    if (frame) {
+      jpegio_probe(g_bytes_get_data(frame, NULL), g_bytes_get_size(frame),
+                   &width, &height, NULL);
+      json_builder_set_member_name(b, "width");
+      json_builder_add_int_value(b, width);
+      json_builder_set_member_name(b, "height");
+      json_builder_add_int_value(b, height);
+      g_string_append_printf(text, "         live view     %dx%d frame, %.0f ms\n",
+                             width, height, ms);
+    } else {
+      diagnose_add_string(b, "error", error->message);
+      /* A camera without live view is a fact to report, not a fault. */
+      if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED)) {
+        g_string_append_printf(text, "         live view     none (%s)\n",
+                               error->message);
+      } else {
+        g_string_append_printf(text, "         live view     FAILED: %s\n",
+                               error->message);
+        ok = FALSE;
+      }
+      g_clear_error(&error);
+    }
+    json_builder_end_object(b);
+  }
+
   json_builder_set_member_name(b, "test_shot");
   if (!test_shot) {
     json_builder_add_null_value(b);

@@ -60,6 +60,12 @@ static void test_json_report(void)
   g_assert_cmpstr(json_object_get_string_member(settings, "iso"), ==, "100");
   g_assert_cmpstr(json_object_get_string_member(settings, "aperture"), ==,
                   "f/8");
+  {
+    JsonObject *lv = json_object_get_object_member(camera, "liveview");
+    g_assert_true(json_object_get_boolean_member(lv, "ok"));
+    g_assert_cmpint(json_object_get_int_member(lv, "width"), ==, 320);
+    g_assert_cmpint(json_object_get_int_member(lv, "height"), ==, 240);
+  }
   shot = json_object_get_object_member(camera, "test_shot");
   g_assert_true(json_object_get_boolean_member(shot, "ok"));
   g_assert_cmpint(json_object_get_int_member(shot, "width"), ==, 1200);
