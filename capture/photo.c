@@ -902,7 +902,10 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
 {
   const PhotoConfig *cfg = &v->config;
   PhotoResult *r = result_new();
-  g_autoptr(BkImage) rgb = NULL;
+  /* The input as given (grey, RGB or RGBA): the patches cut from it are
+   * converted as needed, so a 24 MP frame is never copied whole. */
+  const BkImage *rgb = input;
+  g_autoptr(BkImage) small_any = NULL;
   g_autoptr(BkImage) small = NULL;
   g_autoptr(BkImage) grey_img = NULL;
   g_autoptr(GArray) faces = NULL;
@@ -919,13 +922,14 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
   PhotoLab skin;
   SkinFilter skin_filter;
 
-  rgb = input->channels == 3 ? image_copy(input) : image_convert(input, 3);
   scale = MAX(1.0, MAX(rgb->width, rgb->height) / max_side);
   if (scale > 1.0)
-    small = image_scale(rgb, MAX(1, (int)(rgb->width / scale)),
-                        MAX(1, (int)(rgb->height / scale)));
+    small_any = image_scale(rgb, MAX(1, (int)(rgb->width / scale)),
+                            MAX(1, (int)(rgb->height / scale)));
   else
-    small = image_copy(rgb);
+    small_any = image_copy(rgb);
+  small = small_any->channels == 3 ? g_steal_pointer(&small_any)
+                                   : image_convert(small_any, 3);
   scale = (double)rgb->width / small->width;
   S = scale * source_scale;
   an.w = small->width;

@@ -237,6 +237,38 @@ static void test_hopper(void)
   g_assert_cmpint(live->verdict, !=, PHOTO_VERDICT_ACCEPT);
 }
 
+/* Grey and RGBA inputs are accepted as they are; a grey photo has no
+ * natural skin colour. */
+static void test_channels(void)
+{
+  g_autoptr(PhotoValidator) v = new_validator();
+  g_autoptr(BkImage) hopper = load_hopper();
+  g_autoptr(BkImage) grey = NULL;
+  g_autoptr(BkImage) rgba = NULL;
+  g_autoptr(PhotoResult) rg = NULL;
+  g_autoptr(PhotoResult) ra = NULL;
+  g_autoptr(PhotoResult) r3 = NULL;
+  PhotoRequest req = { FALSE, -1, NULL, 1.0 };
+
+  if (!hopper) {
+    g_test_skip("grace_hopper.jpg not installed");
+    return;
+  }
+  grey = image_convert(hopper, 1);
+  rgba = image_convert(hopper, 4);
+  rg = photo_validate(v, grey, &req);
+  ra = photo_validate(v, rgba, &req);
+  r3 = photo_validate(v, hopper, &req);
+  g_assert_cmpint(rg->faces, ==, 1);
+  g_assert_true(photo_result_has_reason(rg, PHOTO_REASON_UNNATURAL_COLOUR));
+  /* RGBA gives exactly the RGB result. */
+  g_assert_cmpint(ra->verdict, ==, r3->verdict);
+  g_assert_cmpuint(ra->measures->len, ==, r3->measures->len);
+  for (guint i = 0; i < r3->measures->len; i++)
+    g_assert_cmpfloat(g_array_index(ra->measures, PhotoMeasure, i).value, ==,
+                      g_array_index(r3->measures, PhotoMeasure, i).value);
+}
+
 /* The same face pasted on a white backdrop with and without a light
  * declared covering band above it: the covering is refused. */
 static void test_white_covering(void)
@@ -328,5 +360,6 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/hopper", test_hopper);
   g_test_add_func("/photo/white-covering", test_white_covering);
   g_test_add_func("/photo/cli", test_cli);
+  g_test_add_func("/photo/channels", test_channels);
   return g_test_run();
 }
