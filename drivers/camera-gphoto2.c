@@ -187,21 +187,34 @@ static void camera_gphoto2_ignore_sigpipe(void)
 
 /* libgphoto2 2.5.30 closes file descriptor 0 when a PTP/IP camera is
  * closed (its never-opened live-view socket is 0, not -1). Left alone, the
- * next socket opened in the process becomes fd 0 and the following close
- * takes it away from whoever owns it. Keeping fd 0 on /dev/null before
- * every open and after every close confines the stray close to that
- * placeholder. */
+ * process loses its stdin, the next socket opened becomes fd 0 and the
+ * following close takes it away from whoever owns it. So before every open
+ * a copy of stdin is kept, and after every close fd 0 is put back from it
+ * (or onto /dev/null when there was none). */
 static void camera_gphoto2_guard_fd0(void)
 {
+  static GMutex lock;
+  static int stdin_copy = -1;
   int fd;
 
-  if (fcntl(0, F_GETFD) != -1 || errno != EBADF)
-    return;
-  fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fd > 0) {
-    dup2(fd, 0);
-    close(fd);
+  g_mutex_lock(&lock);
+  if (fcntl(0, F_GETFD) != -1) {
+    /* Whatever stdin is now is what to restore after the next close. */
+    if (stdin_copy >= 0)
+      close(stdin_copy);
+    stdin_copy = fcntl(0, F_DUPFD_CLOEXEC, 3);
+  } else if (errno == EBADF) {
+    if (stdin_copy >= 0) {
+      dup2(stdin_copy, 0);
+    } else {
+      fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd > 0) {
+        dup2(fd, 0);
+        close(fd);
+      }
+    }
   }
+  g_mutex_unlock(&lock);
 }
 
 static void camera_gphoto2_log(GPLogLevel level, const char *domain,

@@ -9,6 +9,9 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
   PtpipCamera *emu;
@@ -363,6 +366,34 @@ static void test_no_camera(void)
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
 }
 
+static void test_stdin_kept(Fixture *f, gconstpointer data)
+{
+  struct stat mine, after;
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *path = g_build_filename(dir, "stdin", NULL);
+  int saved = dup(0), fd;
+
+  /* libgphoto2 2.5.30 closes fd 0 when a PTP/IP camera is closed; the
+   * driver puts the process's own stdin back. A file of our own as stdin
+   * makes sure it is that one, not just any /dev/null. */
+  g_clear_pointer(&f->camera, camera_close);
+  g_assert_true(g_file_set_contents(path, "stdin", -1, NULL));
+  g_assert_cmpint(stat(path, &mine), ==, 0);
+  fd = open(path, O_RDONLY);
+  g_assert_cmpint(dup2(fd, 0), ==, 0);
+  close(fd);
+  for (int i = 0; i < 2; i++) {
+    reopen(f);
+    g_clear_pointer(&f->camera, camera_close);
+    g_assert_cmpint(fstat(0, &after), ==, 0);
+    g_assert_cmpuint(mine.st_dev, ==, after.st_dev);
+    g_assert_cmpuint(mine.st_ino, ==, after.st_ino);
+  }
+  dup2(saved, 0);
+  close(saved);
+  testlib_rmtree(dir);
+}
+
 static void test_gvfs_diagnostic(void)
 {
   g_autofree char *root = testlib_mkdtemp();
@@ -414,6 +445,7 @@ int main(int argc, char **argv)
   ADD("/camera/gphoto2/fault-slow", test_fault_slow);
   ADD("/camera/gphoto2/fault-sleep", test_fault_sleep);
   ADD("/camera/gphoto2/unplug", test_unplug);
+  ADD("/camera/gphoto2/stdin-kept", test_stdin_kept);
 #undef ADD
   return g_test_run();
 }
