@@ -344,6 +344,26 @@ static void test_unplug(Fixture *f, gconstpointer data)
   g_assert_nonnull(frame);
 }
 
+static void test_jpeg_complete(void)
+{
+  static const guint8 whole[] = { 0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9 };
+  static const guint8 cut[] = { 0xFF, 0xD8, 1, 2, 3, 4, 5 };
+  static const guint8 not_jpeg[] = { 'G', 'I', 'F', '8', 0xFF, 0xD9 };
+  g_autofree guint8 *padded = g_malloc0(3000);
+  g_autofree guint8 *far = g_malloc0(10000);
+
+  g_assert_true(camera_gphoto2_jpeg_complete(whole, sizeof whole));
+  g_assert_false(camera_gphoto2_jpeg_complete(cut, sizeof cut));
+  g_assert_false(camera_gphoto2_jpeg_complete(not_jpeg, sizeof not_jpeg));
+  g_assert_false(camera_gphoto2_jpeg_complete(whole, 3));
+  /* Zero padding (under 4 KiB) after EOI, as some cameras write. */
+  memcpy(padded, whole, sizeof whole);
+  g_assert_true(camera_gphoto2_jpeg_complete(padded, 3000));
+  /* An EOI far before the end is a thumbnail's, not the image's. */
+  memcpy(far, whole, sizeof whole);
+  g_assert_false(camera_gphoto2_jpeg_complete(far, 10000));
+}
+
 static void test_no_camera(void)
 {
   g_autoptr(GError) error = NULL;
@@ -410,6 +430,8 @@ static void test_gvfs_diagnostic(void)
   testlib_rmtree(root);
 
   g_assert_cmpint(camera_gphoto2_error_code(-53), ==, DRIVERS_ERROR_CLAIMED);
+  g_assert_cmpint(camera_gphoto2_error_code(-60), ==, DRIVERS_ERROR_CLAIMED);
+  g_assert_cmpint(camera_gphoto2_error_code(-52), ==, DRIVERS_ERROR_NOT_FOUND);
   g_assert_cmpint(camera_gphoto2_error_code(-110), ==, DRIVERS_ERROR_BUSY);
   g_assert_cmpint(camera_gphoto2_error_code(-10), ==, DRIVERS_ERROR_TIMEOUT);
   g_assert_cmpint(camera_gphoto2_error_code(-7), ==,
@@ -432,6 +454,7 @@ int main(int argc, char **argv)
 
   g_test_add_func("/camera/gphoto2/no-camera", test_no_camera);
   g_test_add_func("/camera/gphoto2/gvfs-diagnostic", test_gvfs_diagnostic);
+  g_test_add_func("/camera/gphoto2/jpeg-complete", test_jpeg_complete);
 #define ADD(path, fn) \
   g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD("/camera/gphoto2/describe", test_describe);
