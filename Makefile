@@ -12,7 +12,7 @@ DEBIAN_PACKAGES = \
 	libjpeg62-turbo-dev libpng-dev \
 	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev \
 	libfprint-2-dev libgphoto2-dev libevdev-dev umockdev \
-	opencv-data python-matplotlib-data python3-skimage \
+	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
 	valgrind xvfb xauth
 
 .PHONY: all deps setup build demo test test-asan test-valgrind bench fuzz clean
