@@ -68,16 +68,11 @@ static int appointments_cmd_list(sqlite3 *db, gboolean json)
 
 static int appointments_run(int argc, char **argv)
 {
-  g_autofree char *config_path = NULL;
+  g_auto(CommandConfig) cc = { 0 };
   g_autofree char *database = NULL;
-  g_auto(GStrv) sets = NULL;
   g_auto(GStrv) args = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Configuration file (default: the built-in one)", "FILE" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
-      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
     { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
       "Database file instead of paths.database (relative to the current "
       "folder)", "PATH" },
@@ -102,6 +97,7 @@ static int appointments_run(int argc, char **argv)
            "             nothing is imported when any of it is invalid.\n"
            "list         shows code, location, start and number of persons.\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
+  command_config_add_options(&cc, ctx);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
 
@@ -120,12 +116,9 @@ static int appointments_run(int argc, char **argv)
                                   "list)", args[0]);
   }
 
-  config = config_load(config_path, &error);
+  config = command_config_load(&cc, &error);
   if (!config)
     return kiosk_usage_error(CMD, "%s", error->message);
-  for (gsize i = 0; sets && sets[i]; i++)
-    if (!config_override(config, sets[i], &error))
-      return kiosk_usage_error(CMD, "%s", error->message);
 
   /* A path typed on the command line is relative to where it was typed. */
   db_path = database ? g_canonicalize_filename(database, NULL)

@@ -292,18 +292,13 @@ static gboolean diagnose_parse_option(GHashTable *options, const char *kv,
 
 static int diagnose_run(int argc, char **argv)
 {
-  g_autofree char *config_path = NULL;
+  g_auto(CommandConfig) cc = { 0 };
   g_autofree char *camera_backend = NULL;
-  g_auto(GStrv) sets = NULL;
   g_auto(GStrv) camera_options = NULL;
   gboolean json = FALSE;
   gboolean no_shot = FALSE;
   gboolean camera_only = FALSE;
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Configuration file (default: the built-in one)", "FILE" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
-      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Machine-readable output (docs/camera.md)", NULL },
     { "camera", 0, 0, G_OPTION_ARG_STRING, &camera_backend,
@@ -332,17 +327,15 @@ static int diagnose_run(int argc, char **argv)
            "reads its settings and takes a test shot (kept in memory only).\n"
            "Exit status 1 when a device is missing or failed.\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
+  command_config_add_options(&cc, ctx);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
   if (argc > 1)
     return kiosk_usage_error(CMD, "unexpected argument '%s'", argv[1]);
 
-  config = config_load(config_path, &error);
+  config = command_config_load(&cc, &error);
   if (!config)
     return kiosk_usage_error(CMD, "%s", error->message);
-  for (gsize i = 0; sets && sets[i]; i++)
-    if (!config_override(config, sets[i], &error))
-      return kiosk_usage_error(CMD, "%s", error->message);
 
   backend = camera_backend ? camera_backend : config->camera_backend;
   cam_opts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);

@@ -290,19 +290,14 @@ static int queue_cmd_purge(KioskQueue *queue, gint64 now, gboolean force,
 
 static int queue_run(int argc, char **argv)
 {
-  g_autofree char *config_path = NULL;
+  g_auto(CommandConfig) cc = { 0 };
   g_autofree char *database = NULL;
   g_autofree char *target = NULL;
-  g_auto(GStrv) sets = NULL;
   g_auto(GStrv) args = NULL;
   gboolean json = FALSE;
   gboolean due_only = FALSE;
   gboolean force = FALSE;
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Configuration file (default: the built-in one)", "FILE" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
-      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
     { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
       "Database file instead of paths.database (relative to the current "
       "folder)", "PATH" },
@@ -339,6 +334,7 @@ static int queue_run(int argc, char **argv)
       "purge   removes acknowledged records; --force-unacknowledged also\n"
       "        deletes records that were never delivered\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
+  command_config_add_options(&cc, ctx);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
   if (!args || g_strv_length(args) != 1)
@@ -354,12 +350,9 @@ static int queue_run(int argc, char **argv)
   if (force && strcmp(action, "purge") != 0)
     return kiosk_usage_error(CMD, "--force-unacknowledged is for purge");
 
-  config = config_load(config_path, &error);
+  config = command_config_load(&cc, &error);
   if (!config)
     return kiosk_usage_error(CMD, "%s", error->message);
-  for (gsize i = 0; sets && sets[i]; i++)
-    if (!config_override(config, sets[i], &error))
-      return kiosk_usage_error(CMD, "%s", error->message);
 
   /* A path typed on the command line is relative to where it was typed. */
   db_path = database ? g_canonicalize_filename(database, NULL)

@@ -29,6 +29,37 @@ const KioskCommand *kiosk_command_find(const char *name)
   return NULL;
 }
 
+void command_config_add_options(CommandConfig *cc, GOptionContext *ctx)
+{
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &cc->config_path,
+      "Configuration file (default: the built-in one)", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &cc->sets,
+      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
+    { NULL },
+  };
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+KioskConfig *command_config_load(const CommandConfig *cc, GError **error)
+{
+  g_autoptr(KioskConfig) config = config_load(cc->config_path, error);
+
+  if (!config)
+    return NULL;
+  for (char **s = cc->sets; s && *s; s++)
+    if (!config_override(config, *s, error))
+      return NULL;
+  return g_steal_pointer(&config);
+}
+
+void command_config_clear(CommandConfig *cc)
+{
+  g_clear_pointer(&cc->config_path, g_free);
+  g_clear_pointer(&cc->sets, g_strfreev);
+}
+
 int kiosk_usage_error(const char *command, const char *fmt, ...)
 {
   va_list args;

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "config.h"
+
 enum { EXIT_OK = 0, EXIT_NEGATIVE = 1, EXIT_USAGE = 2 };
 
 typedef struct {
@@ -19,6 +21,23 @@ typedef struct {
 extern const KioskCommand *const kiosk_commands[];
 
 const KioskCommand *kiosk_command_find(const char *name);
+
+/* --config FILE and --set GROUP.KEY=VALUE (repeatable), which every
+ * command that reads the configuration takes. */
+typedef struct {
+  char *config_path;
+  char **sets;
+} CommandConfig;
+
+/* Adds the two options to `ctx`'s main group; `cc` must outlive parsing. */
+void command_config_add_options(CommandConfig *cc, GOptionContext *ctx);
+
+/* The configuration file (or the built-in defaults) with the --set
+ * overrides applied, each validated like the file. */
+KioskConfig *command_config_load(const CommandConfig *cc, GError **error);
+
+void command_config_clear(CommandConfig *cc);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CommandConfig, command_config_clear)
 
 /* Prints "biokiosk: <message>" on stderr and returns EXIT_USAGE. */
 int kiosk_usage_error(const char *command, const char *fmt, ...)

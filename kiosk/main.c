@@ -59,43 +59,25 @@ static Frontend frontend_for(Ui *ui)
 /* ---- options both screen commands share ---------------------------------- */
 
 typedef struct {
-  char *config_path;
-  char **sets;
+  CommandConfig config;
   gboolean headless;
 } ScreenOptions;
 
 static void screen_options_clear(ScreenOptions *o)
 {
-  g_free(o->config_path);
-  g_strfreev(o->sets);
+  command_config_clear(&o->config);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ScreenOptions, screen_options_clear)
 
 static void add_screen_options(GOptionContext *ctx, ScreenOptions *o)
 {
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path,
-      "Configuration file (default: the built-in defaults)", "FILE" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &o->sets,
-      "Override one configuration key, e.g. kiosk.idle_timeout_s=120",
-      "GROUP.KEY=VALUE" },
     { "headless", 0, 0, G_OPTION_ARG_NONE, &o->headless,
       "Render off screen even when a display is available", NULL },
     { NULL },
   };
+  command_config_add_options(&o->config, ctx);
   g_option_context_add_main_entries(ctx, entries, NULL);
-}
-
-static KioskConfig *load_config(const ScreenOptions *o, GError **error)
-{
-  g_autoptr(KioskConfig) config = config_load(o->config_path, error);
-
-  if (!config)
-    return NULL;
-  for (char **s = o->sets; s && *s; s++)
-    if (!config_override(config, *s, error))
-      return NULL;
-  return g_steal_pointer(&config);
 }
 
 /* Before any screen or worker thread: gettext's language is process-wide. */
@@ -158,7 +140,7 @@ static int cmd_run(int argc, char **argv)
     return kiosk_usage_error("run", "%s", error->message);
   if (argc > 1)
     return kiosk_usage_error("run", "unexpected argument '%s'", argv[1]);
-  config = load_config(&o, &error);
+  config = command_config_load(&o.config, &error);
   if (!config)
     return kiosk_usage_error("run", "%s", error->message);
   select_language(config);
@@ -249,7 +231,7 @@ static int cmd_demo(int argc, char **argv)
   }
   state_dir = g_build_filename(out, "state", NULL);
   screens = g_build_filename(out, "screens", NULL);
-  config = load_config(&o, &error);
+  config = command_config_load(&o.config, &error);
   if (!config)
     return kiosk_usage_error("demo", "%s", error->message);
   select_language(config);
