@@ -102,10 +102,10 @@ int main(void)
     t_upload[run] = (g_get_monotonic_time() - t0) / 1000.0;
   }
 
-  printf("queue-serialize-10mb %.1f ms\n", median(t_serialize));
-  printf("queue-seal-store-10mb %.1f ms\n", median(t_store));
-  printf("queue-upload-folder-10mb %.1f ms\n", median(t_upload));
-  printf("queue-verify-unseal-10mb %.1f ms\n", median(t_open));
+  printf("queue.serialize_10mb_ms %.1f ms\n", median(t_serialize));
+  printf("queue.seal_store_10mb_ms %.1f ms\n", median(t_store));
+  printf("queue.upload_folder_10mb_ms %.1f ms\n", median(t_upload));
+  printf("queue.verify_unseal_10mb_ms %.1f ms\n", median(t_open));
 
   g_clear_pointer(&queue, queue_close);
   db_close(db);

@@ -59,8 +59,8 @@ int main(void)
   checkin.entry_max = 12;
   checkin.footer = "IND Amsterdam";
 
-  printf("ui_render_photo_liveview %.2f ms\n", ms_per_frame(ui, &photo, 30));
-  printf("ui_render_checkin %.2f ms\n", ms_per_frame(ui, &checkin, 30));
+  printf("ui.render_photo_liveview_ms %.2f ms\n", ms_per_frame(ui, &photo, 30));
+  printf("ui.render_checkin_ms %.2f ms\n", ms_per_frame(ui, &checkin, 30));
 
   dir = g_dir_make_tmp("bench-ui-XXXXXX", NULL);
   path = g_build_filename(dir, "shot.png", NULL);
@@ -71,7 +71,7 @@ int main(void)
       return 1;
     }
   }
-  printf("ui_screenshot %.2f ms\n",
+  printf("ui.screenshot_ms %.2f ms\n",
          (g_get_monotonic_time() - start) / 1000.0 / 5);
   g_unlink(path);
   g_rmdir(dir);
