@@ -816,6 +816,7 @@ static void find_eyes(PhotoValidator *v, const BkImage *image, double scale,
   g_autoptr(BkImage) scaled = NULL;
   g_autoptr(BkImage) grey = NULL;
   double f;
+  double gx[2] = { 0, 0 }, gy[2] = { 0, 0 }; /* in the normalised patch */
 
   left->found = right->found = FALSE;
   left->x = face->x + face->w * 0.3, right->x = face->x + face->w * 0.7;
@@ -843,34 +844,36 @@ static void find_eyes(PhotoValidator *v, const BkImage *image, double scale,
     if (hits->len > 0) {
       const PhotoDetection *d = &g_array_index(hits, PhotoDetection, 0);
       double cx = d->x + d->w / 2, cy = d->y + d->h / 2;
-      /* The box centre is only roughly the eye's centre; the iris and
-       * pupil are the darkest part of the box's middle. Take the centroid
-       * of its darkest fifth, which halves the roll error. */
+      /* The box centre is only roughly the eye's centre. The iris is the
+       * darkest disc in the box's middle: take the minimum of a box mean
+       * about the iris's size, which a thin spectacle frame or an eyelash
+       * line does not win, plus a small penalty for leaving the box's
+       * centre, which a thick frame at the box's edge does not win. */
       {
-        int x0 = (int)(d->x + d->w * 0.25), x1 = (int)(d->x + d->w * 0.75);
-        int y0 = (int)(d->y + d->h * 0.3), y1 = (int)(d->y + d->h * 0.75);
-        int hist[256] = { 0 }, n = 0, cut = 0, acc = 0;
-        double sx = 0, sy = 0, sw = 0;
-        x0 = MAX(x0, 0), y0 = MAX(y0, 0);
-        x1 = MIN(x1, grey->width), y1 = MIN(y1, grey->height);
+        int r = MAX(2, (int)(d->w * 0.09));
+        int x0 = (int)(d->x + d->w * 0.2), x1 = (int)(d->x + d->w * 0.8);
+        int y0 = (int)(d->y + d->h * 0.25), y1 = (int)(d->y + d->h * 0.8);
+        double best = 1e18, bcx = cx, bcy = cy;
+        const double area = (2.0 * r + 1) * (2.0 * r + 1);
+        x0 = MAX(x0, r), y0 = MAX(y0, r);
+        x1 = MIN(x1, grey->width - r), y1 = MIN(y1, grey->height - r);
         for (int yy = y0; yy < y1; yy++)
-          for (int xx = x0; xx < x1; xx++, n++)
-            hist[image_pixel(grey, xx, yy)[0]]++;
-        while (cut < 255 && acc + hist[cut] <= n / 5)
-          acc += hist[cut++];
-        for (int yy = y0; yy < y1; yy++)
-          for (int xx = x0; xx < x1; xx++)
-            if (image_pixel(grey, xx, yy)[0] <= cut) {
-              sx += xx, sy += yy, sw += 1;
+          for (int xx = x0; xx < x1; xx++) {
+            int sum = 0;
+            for (int dy = -r; dy <= r; dy++) {
+              const guint8 *row = image_pixel(grey, xx - r, yy + dy);
+              for (int dx = 0; dx <= 2 * r; dx++)
+                sum += row[dx];
             }
-        if (sw > 0) {
-          cx = sx / sw;
-          cy = sy / sw;
-        }
+            double score = sum / area + 1.5 * hypot(xx - bcx, yy - bcy);
+            if (score < best)
+              best = score, cx = xx, cy = yy;
+          }
       }
       eye->x = face->x + cx / f / scale;
       eye->y = face->y + cy / f / scale;
       eye->found = TRUE;
+      gx[side] = cx, gy[side] = cy;
     } else {
       /* Darkest 5x5 mean in the expected area. */
       double best = 1e9;
@@ -891,6 +894,45 @@ static void find_eyes(PhotoValidator *v, const BkImage *image, double scale,
         eye->x = face->x + bx / f / scale;
         eye->y = face->y + by / f / scale;
       }
+    }
+  }
+  /* One eye found, the other missed (typically behind a spectacle frame):
+   * faces are nearly mirror-symmetric, so look for the mirror image of the
+   * found eye near the mirrored position (normalised cross-correlation).
+   * Much closer than the darkest spot, which lands on the frame. */
+  if (left->found != right->found) {
+    int a = left->found ? 0 : 1;
+    EyePoint *other = a == 0 ? right : left;
+    const int tw = (int)(norm_w * 0.1), th = (int)(norm_w * 0.06);
+    const int search_x = (int)(norm_w * 0.08), search_y = (int)(norm_w * 0.05);
+    double ex = norm_w - gx[a], ey = gy[a];
+    double best = -2;
+    int bx = (int)ex, by = (int)ey;
+
+    for (int oy = -search_y; oy <= search_y; oy++)
+      for (int ox = -search_x; ox <= search_x; ox++) {
+        int cx = (int)ex + ox, cy = (int)ey + oy;
+        double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0, ncc;
+        if (cx - tw < 0 || cx + tw >= grey->width || cy - th < 0 ||
+            cy + th >= grey->height || gx[a] - tw < 0 ||
+            gx[a] + tw >= grey->width || gy[a] - th < 0 ||
+            gy[a] + th >= grey->height)
+          continue;
+        for (int dy = -th; dy <= th; dy++)
+          for (int dx = -tw; dx <= tw; dx++) {
+            double va = image_pixel(grey, (int)gx[a] - dx, (int)gy[a] + dy)[0];
+            double vb = image_pixel(grey, cx + dx, cy + dy)[0];
+            sa += va, sb += vb, saa += va * va, sbb += vb * vb, sab += va * vb;
+            n++;
+          }
+        ncc = (sab - sa * sb / n) /
+              sqrt(MAX((saa - sa * sa / n) * (sbb - sb * sb / n), 1e-9));
+        if (ncc > best)
+          best = ncc, bx = cx, by = cy;
+      }
+    if (best > 0.5) {
+      other->x = face->x + bx / f / scale;
+      other->y = face->y + by / f / scale;
     }
   }
 }
