@@ -41,6 +41,7 @@ typedef struct {
   guint64 generation;
   int finger;
   gboolean head_covering;
+  int age;                 /* JOB_PHOTO: years, -1 unknown */
   GBytes *jpeg;            /* JOB_PHOTO: the still to analyse */
   BkRecord *record;        /* JOB_STORE: the record (wiped when freed) */
 } Job;
@@ -88,6 +89,8 @@ struct App {
   gboolean liveview;       /* show live frames (until the shot is asked) */
   gboolean awaiting_still; /* a still was requested and not yet answered */
   guint64 still_generation;
+  gboolean still_head_covering; /* the declaration when the shot was asked */
+  int still_age;
   DeviceState camera_state;
   Session *session;
   GAsyncQueue *results;
@@ -225,7 +228,7 @@ static void run_job(Worker *w, Job *job, Result *r)
     return;
   switch (job->type) {
   case JOB_PHOTO:
-    steps_photo(job->jpeg, job->head_covering, &r->photo, error);
+    steps_photo(job->jpeg, job->head_covering, job->age, &r->photo, error);
     break;
   case JOB_SIGNATURE: {
     GArray *samples = pad_collect(w->device, DEVICE_TIMEOUT_MS,
@@ -347,6 +350,17 @@ static void request_store(App *app)
   send_job(app, DEVICE_STORE, job);
 }
 
+/* What the validator must know about the person in front of the camera. */
+static void still_context(App *app)
+{
+  const SessionPerson *p = session_person(app->session);
+
+  app->still_head_covering = p && p->head_covering;
+  app->still_age = p ? rules_age_years(p->person->date_of_birth,
+                                       session_clock(app->session))
+                     : -1;
+}
+
 static void handle_requests(App *app)
 {
   SessionRequest req;
@@ -367,6 +381,7 @@ static void handle_requests(App *app)
       app->liveview = FALSE;
       app->awaiting_still = TRUE;
       app->still_generation = app->generation;
+      still_context(app);
       app->outstanding++;
       camera_worker_request_still(app->camera);
       break;
@@ -588,6 +603,8 @@ static void poll_camera(App *app, gint64 now_us)
     Job *job = g_new0(Job, 1);
     job->type = JOB_PHOTO;
     job->jpeg = jpeg;
+    job->head_covering = app->still_head_covering;
+    job->age = app->still_age;
     send_job(app, DEVICE_CAMERA, job);
   }
 }

@@ -664,6 +664,13 @@ static void handle_officer_check(Session *s, const SessionEvent *ev,
                               : "officer.documents_seen.no_fingerprints");
       s->current.documents_seen = TRUE;
       enter_step(s, next_step(s, SESSION_OFFICER_CHECK), ev, now_us);
+    } else if (button_is(ev, "head_covering")) {
+      /* The applicant's declaration, recorded by the officer: only then is
+       * a (smooth, single-coloured, contrasting) covering allowed. */
+      s->current.head_covering = !s->current.head_covering;
+      audit(s, "officer", s->current.head_covering
+                              ? "officer.head_covering_declared"
+                              : "officer.head_covering_withdrawn");
     } else if (button_is(ev, "fingerprints")) {
       /* The desk decides: the policy default is only a proposal. */
       s->current.plan.fingerprints = !s->current.plan.fingerprints;
@@ -1077,6 +1084,11 @@ void session_set_clock(Session *s, GDateTime *now)
   s->clock = g_date_time_ref(now);
 }
 
+GDateTime *session_clock(const Session *s)
+{
+  return s->clock;
+}
+
 gboolean session_next_request(Session *s, SessionRequest *ret_request)
 {
   g_autofree SessionRequest *req = g_queue_pop_head(&s->requests);
@@ -1297,7 +1309,14 @@ static void view_officer_check(Session *s)
   line(s, s->current.plan.fingerprints
               ? _("Fingerprints: yes (two fingers).")
               : _("Fingerprints: no (photo and signature only)."));
+  line(s, s->current.head_covering
+              ? _("Head covering for religious or belief reasons: declared.")
+              : _("Head covering: none declared."));
   button(s, "documents_seen", _("Documents seen: start"), TRUE);
+  button(s, "head_covering", s->current.head_covering
+                                 ? _("No head covering")
+                                 : _("Declare head covering"),
+         FALSE);
   button(s, "fingerprints", s->current.plan.fingerprints
                                 ? _("No fingerprints")
                                 : _("Take fingerprints"),

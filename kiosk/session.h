@@ -99,6 +99,9 @@ void session_free(Session *session); /* accepts NULL */
  * taken. */
 void session_set_clock(Session *session, GDateTime *now);
 
+/* The wall-clock time the desk's rules use (borrowed). */
+GDateTime *session_clock(const Session *session);
+
 /* Feeds one event at monotonic time `now_us`. */
 void session_handle(Session *session, const SessionEvent *event,
                     gint64 now_us);
@@ -135,6 +138,7 @@ typedef struct {
   int person_index;
   CapturePlan plan;             /* after the officer's decisions */
   gboolean documents_seen;
+  gboolean head_covering;       /* declared: religious or belief reasons */
   gboolean photo_override;      /* officer accepted a refused/referred photo */
   const char *photo_override_reason;
   int fingers[2];               /* FingerPosition of the fingers taken */

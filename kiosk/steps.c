@@ -85,25 +85,28 @@ static PhotoValidator *photo_validator(GError **error)
   return validator;
 }
 
-gboolean steps_photo(GBytes *jpeg, gboolean head_covering,
+gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
                      PhotoOutcome *ret, GError **error)
 {
   PhotoValidator *validator = photo_validator(error);
   g_autoptr(BkImage) image = NULL;
   g_autoptr(PhotoResult) result = NULL;
   PhotoRequest request = { .head_covering_declared = head_covering,
-                           .age = -1 };
+                           .age = age };
+  int full_w, full_h;
   GVariantBuilder measures;
   gsize len;
   const guint8 *data = g_bytes_get_data(jpeg, &len);
 
   if (!validator)
     return FALSE;
-  image = jpegio_decode(data, len, 0, 0, FALSE, error);
-  if (!image) {
+  if (!jpegio_probe(data, len, &full_w, &full_h, error) ||
+      !(image = jpegio_decode(data, len, STEPS_ANALYSIS_W, 0, FALSE, error))) {
     g_prefix_error(error, _("The camera sent an unreadable photo: "));
     return FALSE;
   }
+  /* Resolution checks are in the camera's own pixels. */
+  request.source_scale = (double)full_w / image->width;
   result = photo_validate(validator, image, &request);
   memset(ret, 0, sizeof *ret);
   ret->camera_jpeg = g_bytes_ref(jpeg);
@@ -116,7 +119,7 @@ gboolean steps_photo(GBytes *jpeg, gboolean head_covering,
     g_variant_builder_add(&measures, "{sd}", m->name, m->value);
   }
   ret->measures = g_variant_ref_sink(g_variant_builder_end(&measures));
-  ret->crop = photo_crop(validator, image, 1.0, result);
+  ret->crop = photo_crop(validator, image, request.source_scale, result);
   /* The applicant sees the document crop when there is one. */
   ret->display = fit(ret->crop ? ret->crop : image, STEPS_PREVIEW_MAX_W,
                      STEPS_PREVIEW_MAX_H);
@@ -262,6 +265,8 @@ BkRecord *steps_build_record(const RecordInput *in, GError **error)
   record_set_string(record, "person.date_of_birth", p->person->date_of_birth);
   record_set_string(record, "person.document_type", p->person->document_type);
   record_set_boolean(record, "officer.documents_seen", p->documents_seen);
+  record_set_boolean(record, "person.head_covering_declared",
+                     p->head_covering);
   record_set_boolean(record, "officer.fingerprints", p->plan.fingerprints);
   record_set_boolean(record, "officer.photo_override", p->photo_override);
   if (p->photo_override_reason)

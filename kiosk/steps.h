@@ -13,6 +13,9 @@
 /* Display sizes: the UI shows these, the record keeps the originals. */
 #define STEPS_PREVIEW_MAX_W 640
 #define STEPS_PREVIEW_MAX_H 720
+/* Width the photo is analysed at: a 6000 x 4000 still is decoded at 1/4,
+ * which keeps more than twice the pixels the 35 x 45 mm crop needs. */
+#define STEPS_ANALYSIS_W 1200
 
 typedef struct {
   GBytes *camera_jpeg;     /* the camera's original still */
@@ -45,9 +48,12 @@ void photo_outcome_clear(PhotoOutcome *outcome);
 void signature_outcome_clear(SignatureOutcome *outcome);
 void finger_outcome_clear(FingerOutcome *outcome);
 
-/* Decodes and validates a still. A refused photo is an outcome, not an
- * error; the error is for undecodable data. */
-gboolean steps_photo(GBytes *jpeg, gboolean head_covering,
+/* Decodes and validates a still of a person aged `age` years (-1 unknown:
+ * adult rules) who did or did not declare a head covering. The analysis runs
+ * on a DCT-scaled decode (STEPS_ANALYSIS_W wide at least), the crop is taken
+ * from it; the camera's JPEG goes into the record untouched. A refused photo
+ * is an outcome, not an error; the error is for undecodable data. */
+gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
                      PhotoOutcome *ret_outcome, GError **error);
 
 /* Renders and checks a signature (takes `samples`). */

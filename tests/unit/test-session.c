@@ -399,6 +399,21 @@ static void test_officer_decides_fingerprints(Fixture *f, gconstpointer d)
   capture_person(f, TRUE, FALSE);
 }
 
+static void test_head_covering_declaration(Fixture *f, gconstpointer d)
+{
+  unlock_and_start(f, "777777");
+  g_assert_false(session_person(f->session)->head_covering);
+  g_assert_true(view_has_line(f, "none declared"));
+  press(f, "head_covering");
+  g_assert_true(session_person(f->session)->head_covering);
+  g_assert_true(view_has_line(f, "religious or belief reasons: declared"));
+  g_assert_true(audited(f, "officer:officer.head_covering_declared"));
+  press(f, "documents_seen");
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  /* The declaration stays with the person for the validator and record. */
+  g_assert_true(session_person(f->session)->head_covering);
+}
+
 static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
 {
   const char *reasons[] = { "head_covering_white_or_light_grey", NULL };
@@ -548,6 +563,7 @@ int main(int argc, char **argv)
   T("nothing-to-capture", test_nothing_to_capture);
   T("family-each-in-turn", test_family_each_in_turn);
   T("officer-decides-fingerprints", test_officer_decides_fingerprints);
+  T("head-covering-declaration", test_head_covering_declaration);
   T("photo-refused-and-override", test_photo_refused_and_override);
   T("poor-finger-then-missing", test_poor_finger_then_missing);
   T("device-timeout", test_device_timeout);
