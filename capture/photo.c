@@ -1245,7 +1245,9 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
   /* Crown: the top of the subject above the eyes; chin: the strongest
    * light-to-dark edge below the mouth. Both are bounded by head
    * proportions in eye distances, so hair volume or a missing edge cannot
-   * make the head absurd. */
+   * make the head absurd. The unbounded top (head_top) is where hair or a
+   * covering is measured below. */
+  double head_top = my - 1.9 * d;
   {
     double crown = my - 1.9 * d, chin = my + 2.0 * d;
     int band0 = (int)(mx - 0.4 * d), band1 = (int)(mx + 0.4 * d);
@@ -1259,6 +1261,7 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       crown = y;
     }
     measure(r, "crown_raw_eye_d", (my - crown) / d);
+    head_top = crown;
     crown = CLAMP(crown, my - 2.3 * d, my - 1.6 * d);
     chin = my + 1.65 * d;
     {
@@ -1409,9 +1412,16 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
   }
 
   /* Head covering: what is above the forehead (top of the skull) and
-   * beside the cheeks, classified as background, skin or other. */
+   * beside the cheeks, classified as background, skin or other. The top
+   * band hangs from the measured top of the head (0.2 to 0.55 eye
+   * distances below it): heads and coverings differ in height above the
+   * eyes, so a band at fixed eye distances can miss the head entirely and
+   * judge the backdrop as the covering. Starting 0.2 below the top keeps
+   * the head's outline (an edge, not texture) out. It never reaches the
+   * brows, and falls back to the textbook skull when no top was found. */
   {
-    double t0 = my - 1.85 * d, t1 = my - 1.4 * d;
+    double top = CLAMP(head_top, my - 2.6 * d, my - 1.3 * d);
+    double t0 = top + 0.2 * d, t1 = MIN(top + 0.55 * d, my - 0.95 * d);
     double tx0 = mx - 0.6 * d, tx1 = mx + 0.6 * d;
     int n = 0, n_bg = 0, n_skin = 0;
     g_autoptr(GArray) ol = g_array_new(FALSE, FALSE, sizeof(float));
@@ -1489,8 +1499,9 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
     /* Texture of the top of the head at a normalised scale (d = 48 px),
      * minus the same measure on the backdrop (sensor and JPEG noise). */
     if (mode == MODE_FULL) {
-      g_autoptr(BkImage) patch = face_patch(rgb, scale, mx, my, d, -0.6, -1.85,
-                                            0.6, -1.4, 48.0);
+      g_autoptr(BkImage) patch = face_patch(rgb, scale, mx, my, d, -0.6,
+                                            (t0 - my) / d, 0.6, (t1 - my) / d,
+                                            48.0);
       g_autoptr(BkImage) bgpatch = NULL;
       if (patch) {
         g_autoptr(BkImage) grey = image_convert(patch, 1);
