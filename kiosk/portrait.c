@@ -84,6 +84,33 @@ static void eye(BkImage *im, double cx, double cy, double w, Rgb skin)
          rgb(0x2a1a12), 0.9);
 }
 
+/* Hair is not a flat colour: strands of slightly different brightness that
+ * follow the head's curve. Only pixels still close to the hair colour (not
+ * face, brows or background) inside the hair's bounding ellipse change, so
+ * a validator can tell hair from smooth fabric as it would on a photo. */
+static void hair_strands(BkImage *im, Rgb hair, double cx, double cy,
+                         double rx, double ry)
+{
+  for (int y = MAX(0, (int)(cy - ry)); y < MIN(im->height, (int)(cy + ry));
+       y++)
+    for (int x = MAX(0, (int)(cx - rx)); x < MIN(im->width, (int)(cx + rx));
+         x++) {
+      guint8 *p = image_pixel(im, x, y);
+      double dx = (x - cx) / rx, dy = (y - cy) / ry;
+      double dist = fabs(p[0] - hair.r) + fabs(p[1] - hair.g) +
+                    fabs(p[2] - hair.b);
+      /* strands run from the crown outward: their index is the angle */
+      double angle = atan2(dy, dx * 1.3);
+      guint32 strand = (guint32)((angle + G_PI) * 180.0) * 2654435761u;
+      int offset = (int)((strand >> 16) % 41) - 20;
+
+      if (dx * dx + dy * dy > 1.0 || dist > 60)
+        continue;
+      for (int c = 0; c < 3; c++)
+        p[c] = (guint8)CLAMP(p[c] + offset, 0, 255);
+    }
+}
+
 void portrait_style_default(PortraitStyle *s)
 {
   s->skin = 0xd9a785;
@@ -91,6 +118,8 @@ void portrait_style_default(PortraitStyle *s)
   s->clothing = 0x233a5e;
   s->background = 0xf4f4f2;
   s->head_scale = 0.8;
+  s->covering = FALSE;
+  s->covering_colour = 0x1f3f7a;
   s->offset_x = 0.0;
 }
 
@@ -115,15 +144,23 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
   ellipse(im, cx, height * 1.08, width * 0.46, height * 0.3, cloth, 0.35, 1.0);
   ellipse(im, cx, cy + u * 0.95, fw * 0.55, u * 0.45, shade(skin, 0.86), 0.2,
           1.0);
-  /* hair behind the head, ears, face */
-  ellipse(im, cx, cy - u * 0.12, fw * 1.16, u * 0.98, hair, 0.3, 1.0);
-  ellipse(im, cx - fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
-          shade(skin, 0.9), 0.3, 1.0);
-  ellipse(im, cx + fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
-          shade(skin, 0.9), 0.3, 1.0);
-  ellipse(im, cx, cy + u * 0.05, fw, u * 0.9, skin, 0.28, 1.0);
-  /* fringe */
-  ellipse(im, cx, cy - u * 0.78, fw * 0.95, u * 0.26, hair, 0.2, 1.0);
+  if (style->covering) {
+    /* A covering wraps the head and falls to the shoulders; the face
+     * (forehead to chin) stays free. Gentle shading stands for folds. */
+    Rgb cover = rgb(style->covering_colour);
+    ellipse(im, cx, cy + u * 0.25, fw * 1.45, u * 1.25, cover, 0.25, 1.0);
+    ellipse(im, cx, cy + u * 0.1, fw * 0.98, u * 0.95, skin, 0.28, 1.0);
+    ellipse(im, cx, cy - u * 0.72, fw * 1.0, u * 0.3, cover, 0.15, 1.0);
+  } else {
+    /* hair behind the head, ears, face, fringe */
+    ellipse(im, cx, cy - u * 0.12, fw * 1.16, u * 0.98, hair, 0.3, 1.0);
+    ellipse(im, cx - fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
+            shade(skin, 0.9), 0.3, 1.0);
+    ellipse(im, cx + fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
+            shade(skin, 0.9), 0.3, 1.0);
+    ellipse(im, cx, cy + u * 0.05, fw, u * 0.9, skin, 0.28, 1.0);
+    ellipse(im, cx, cy - u * 0.78, fw * 0.95, u * 0.26, hair, 0.2, 1.0);
+  }
   /* brows, eyes */
   stroke(im, cx - eye_dx - eye_w * 0.6, eye_y - u * 0.16, cx - eye_dx + eye_w * 0.6,
          eye_y - u * 0.19, u * 0.045, rgb(0x2e1c12), 0.95);
@@ -151,6 +188,8 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
   ellipse(im, cx, cy + u * 0.9, fw * 0.5, u * 0.06, shade(skin, 0.85), 0.0,
           0.35);
 
+  if (!style->covering)
+    hair_strands(im, hair, cx, cy - u * 0.12, fw * 1.2, u * 1.0);
   /* Deterministic sensor noise and skin texture (xorshift), +-6 levels:
    * a real camera frame has fine detail everywhere. */
   for (int y = 0; y < height; y++)

@@ -12,6 +12,9 @@ typedef struct {
   guint32 background;
   double head_scale;   /* 1.0 = chin-to-crown about 60 % of the height */
   double offset_x;     /* head centre, fraction of width from the middle */
+  gboolean covering;   /* a smooth head covering (hijab-like) instead of
+                          visible hair */
+  guint32 covering_colour;
 } PortraitStyle;
 
 /* The demo's default look. */
