@@ -53,8 +53,9 @@ static void bench_synth(void)
   printf("fingerprint.synth_master_ms %.1f ms\n", median(t, MASTERS));
   for (int i = 0; i < IMPRESSIONS; i++) {
     double t0 = now_ms();
-    g_autofree guint8 *px = fpsynth_finger_impress(keep, i);
+    guint8 *px = fpsynth_finger_impress(keep, i);
     t[i] = now_ms() - t0;
+    g_free(px);
   }
   printf("fingerprint.synth_impression_ms %.1f ms\n", median(t, IMPRESSIONS));
 }
@@ -126,9 +127,10 @@ static int bench_signature(void)
   samples = pad_collect(pad, 0, NULL, &error);
   for (int i = 0; i < RUNS; i++) {
     double t0 = now_ms();
-    g_autoptr(BkImage) img = signature_render(
-        (const SignatureSample *)samples->data, samples->len, 600, 300);
+    BkImage *img = signature_render((const SignatureSample *)samples->data,
+                                    samples->len, 600, 300);
     t[i] = now_ms() - t0;
+    image_free(img);
   }
   printf("signature.render_ms %.2f ms\n", median(t, RUNS));
   for (int i = 0; i < RUNS; i++) {
