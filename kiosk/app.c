@@ -33,6 +33,7 @@ typedef enum {
   JOB_SIGNATURE,
   JOB_FINGER,
   JOB_STORE,
+  JOB_GUIDE,               /* live-view guidance: advisory, not awaited */
   JOB_QUIT,
 } JobType;
 
@@ -43,6 +44,7 @@ typedef struct {
   gboolean head_covering;
   int age;                 /* JOB_PHOTO: years, -1 unknown */
   GBytes *jpeg;            /* JOB_PHOTO: the still to analyse */
+  BkImage *frame;          /* JOB_GUIDE: a live-view frame */
   BkRecord *record;        /* JOB_STORE: the record (wiped when freed) */
 } Job;
 
@@ -54,6 +56,7 @@ typedef struct {
   SignatureOutcome signature;
   FingerOutcome finger;
   char *record_id;
+  char **guidance;         /* JOB_GUIDE */
 } Result;
 
 /* The camera has its own worker (camera-worker.c: live view, stills,
@@ -89,6 +92,7 @@ struct App {
   gboolean liveview;       /* show live frames (until the shot is asked) */
   gboolean awaiting_still; /* a still was requested and not yet answered */
   guint64 still_generation;
+  gboolean guide_pending;  /* a live-view frame is being checked */
   gboolean still_head_covering; /* the declaration when the shot was asked */
   int still_age;
   DeviceState camera_state;
@@ -124,6 +128,7 @@ static void result_free(Result *r)
   signature_outcome_clear(&r->signature);
   finger_outcome_clear(&r->finger);
   g_free(r->record_id);
+  g_strfreev(r->guidance);
   g_free(r);
 }
 
@@ -133,6 +138,7 @@ static void job_free(Job *job)
     return;
   g_clear_pointer(&job->record, record_free);
   g_clear_pointer(&job->jpeg, g_bytes_unref);
+  g_clear_pointer(&job->frame, image_free);
   g_free(job);
 }
 
@@ -247,6 +253,9 @@ static void run_job(Worker *w, Job *job, Result *r)
                    error);
     break;
   }
+  case JOB_GUIDE:
+    r->guidance = steps_guide(job->frame, job->head_covering, job->age, error);
+    break;
   case JOB_STORE:
     queue_store_record(app->queue, job->record, g_get_real_time() / G_USEC_PER_SEC,
                        &r->record_id, error);
@@ -459,6 +468,7 @@ static WorkerKind worker_for(JobType type)
   case JOB_PHOTO: return DEVICE_CAMERA;
   case JOB_SIGNATURE: return DEVICE_PAD;
   case JOB_FINGER: return DEVICE_READER;
+  case JOB_GUIDE:
   case JOB_STORE:
   case JOB_QUIT: break;
   }
@@ -469,6 +479,15 @@ static void handle_result(App *app, Result *r, gint64 now_us)
 {
   SessionEvent ev = { 0 };
 
+  if (r->type == JOB_GUIDE) {
+    /* Advisory: never awaited, and a failed check just shows no hint. */
+    app->guide_pending = FALSE;
+    if (!r->error && r->generation == app->generation) {
+      session_set_guidance(app->session, (const char *const *)r->guidance);
+      app->dirty = TRUE;
+    }
+    return;
+  }
   app->outstanding--;
   app->dirty = TRUE;
   update_footer(app, worker_for(r->type), r->error);
@@ -535,6 +554,8 @@ static void handle_result(App *app, Result *r, gint64 now_us)
     }
     break;
   }
+  case JOB_GUIDE:
+    return;
   case JOB_STORE:
     g_ptr_array_add(app->stored, g_strdup(r->record_id));
     if (app->uploader)
@@ -579,6 +600,19 @@ static void poll_camera(App *app, gint64 now_us)
     if (frame) {
       set_display(app, frame);
       app->dirty = TRUE;
+      /* One guidance check at a time; frames in between are shown but not
+       * checked (the check runs at about 40 frames per second anyway). */
+      if (!app->guide_pending) {
+        Job *job = g_new0(Job, 1);
+        still_context(app);
+        job->type = JOB_GUIDE;
+        job->generation = app->generation;
+        job->head_covering = app->still_head_covering;
+        job->age = app->still_age;
+        job->frame = g_steal_pointer(&frame);
+        app->guide_pending = TRUE;
+        g_async_queue_push(app->workers[DEVICE_CAMERA].jobs, job);
+      }
     }
   }
   if (!app->awaiting_still)

@@ -71,6 +71,7 @@ struct Session {
   /* the capture step in progress */
   StepPhase phase;
   GPtrArray *reasons;      /* char*, the last result's reason codes */
+  GPtrArray *guidance;     /* char*, live-view guidance codes */
   char *device_message;
   gboolean photo_referred;
   int finger_index;        /* which of current.fingers is being taken */
@@ -453,6 +454,7 @@ static void enter_step(Session *s, SessionState to, const SessionEvent *ev,
   switch (to) {
   case SESSION_PHOTO:
     s->phase = STEP_LIVE;
+    g_ptr_array_set_size(s->guidance, 0);
     owned_image_set(&s->image, 0, 0, 0, NULL);
     request(s, REQ_LIVEVIEW_ON, 0);
     break;
@@ -705,6 +707,7 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
   case EV_BUTTON:
     if (button_is(ev, "take") &&
         (s->phase == STEP_LIVE || s->phase == STEP_FAILED)) {
+      g_ptr_array_set_size(s->guidance, 0);
       s->phase = STEP_WAITING;
       s->device_deadline_us = now_us + PHOTO_TIMEOUT_US;
       request(s, REQ_TAKE_PHOTO, 0);
@@ -1056,6 +1059,7 @@ Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
   s->last_activity_us = now_us;
   s->message_lines = g_ptr_array_new_with_free_func(g_free);
   s->reasons = g_ptr_array_new_with_free_func(g_free);
+  s->guidance = g_ptr_array_new_with_free_func(g_free);
   s->strings = g_ptr_array_new_with_free_func(g_free);
   g_queue_init(&s->requests);
   return s;
@@ -1072,6 +1076,7 @@ void session_free(Session *s)
   g_free(s->message_title);
   g_ptr_array_unref(s->message_lines);
   g_ptr_array_unref(s->reasons);
+  g_ptr_array_unref(s->guidance);
   g_ptr_array_unref(s->strings);
   g_queue_clear_full(&s->requests, g_free);
   g_free(s);
@@ -1097,6 +1102,16 @@ gboolean session_next_request(Session *s, SessionRequest *ret_request)
     return FALSE;
   *ret_request = *req;
   return TRUE;
+}
+
+void session_set_guidance(Session *s, const char *const *reasons)
+{
+  g_ptr_array_set_size(s->guidance, 0);
+  /* Late results (the shot was already asked for) are not guidance. */
+  if (s->state != SESSION_PHOTO || s->phase != STEP_LIVE)
+    return;
+  for (gsize i = 0; reasons && reasons[i]; i++)
+    g_ptr_array_add(s->guidance, g_strdup(reasons[i]));
 }
 
 void session_set_footer(Session *s, const char *text)
@@ -1335,9 +1350,15 @@ static void view_photo(Session *s)
   switch (s->phase) {
   case STEP_LIVE:
     v->title = _("Passport photo");
-    line(s, _("Look straight into the camera with a neutral face, mouth "
-              "closed, eyes open."));
-    line(s, _("Keep your face inside the oval."));
+    if (s->guidance->len == 0) {
+      line(s, _("Look straight into the camera with a neutral face, mouth "
+                "closed, eyes open."));
+      line(s, _("Keep your face inside the oval."));
+    }
+    /* What the newest frame would be refused for, most fixable first. */
+    for (guint i = 0; i < s->guidance->len && i < 2; i++)
+      line(s, keep(s, session_reason_text(g_ptr_array_index(s->guidance, i),
+                                          i18n_get_language())));
     button(s, "take", _("Take photo"), TRUE);
     break;
   case STEP_WAITING:

@@ -126,6 +126,11 @@ void session_set_finger_image(Session *session, int index, int width,
 void session_set_signature_image(Session *session, int width, int height,
                                  const guint8 *pixels);
 
+/* Live-view guidance for the photo screen: reason codes from the cheap
+ * check of the newest frame (NULL-terminated, copied; NULL clears). Only
+ * shown while the applicant is framing the shot. */
+void session_set_guidance(Session *session, const char *const *reasons);
+
 /* The status line at the bottom of every screen (device trouble for the
  * officer and technician); NULL or "" for none. Copied. */
 void session_set_footer(Session *session, const char *text);

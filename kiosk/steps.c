@@ -126,6 +126,27 @@ gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
   return TRUE;
 }
 
+char **steps_guide(const BkImage *frame, gboolean head_covering, int age,
+                   GError **error)
+{
+  PhotoValidator *validator = photo_validator(error);
+  PhotoRequest request = { .head_covering_declared = head_covering,
+                           .age = age };
+  g_autoptr(PhotoResult) result = NULL;
+
+  if (!validator)
+    return NULL;
+  result = photo_guide(validator, frame, &request);
+  /* Live frames are scaled down for the screen: resolution is judged on the
+   * still, in the camera's own pixels, not here. "Come closer" is
+   * head_too_small. */
+  for (guint i = result->reasons->len; i-- > 0;)
+    if (g_str_equal(g_ptr_array_index(result->reasons, i),
+                    PHOTO_REASON_RESOLUTION_TOO_LOW))
+      g_ptr_array_remove_index(result->reasons, i);
+  return strv_from_ptr_array(result->reasons);
+}
+
 gboolean steps_signature(GArray *samples, SignatureOutcome *ret,
                          GError **error)
 {

@@ -56,6 +56,13 @@ void finger_outcome_clear(FingerOutcome *outcome);
 gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
                      PhotoOutcome *ret_outcome, GError **error);
 
+/* The cheap live-view check: reason codes to guide the applicant before the
+ * shot ("come closer"), what they can fix first; a NULL-terminated array
+ * (g_strfreev), empty when the frame would pass. Runs on the photo thread
+ * (it shares the validator with steps_photo). */
+char **steps_guide(const BkImage *frame, gboolean head_covering, int age,
+                   GError **error);
+
 /* Renders and checks a signature (takes `samples`). */
 gboolean steps_signature(GArray *samples, SignatureOutcome *ret_outcome,
                          GError **error);

@@ -7,6 +7,7 @@
 #include "fpreader.h"
 #include "session.h"
 #include "testlib.h"
+#include "texts.h"
 
 #define SEC G_USEC_PER_SEC
 
@@ -415,6 +416,27 @@ static void test_head_covering_declaration(Fixture *f, gconstpointer d)
   g_assert_true(session_person(f->session)->head_covering);
 }
 
+static void test_liveview_guidance(Fixture *f, gconstpointer d)
+{
+  const char *far[] = { "head_too_small", "uneven_lighting", "blurred", NULL };
+  g_autofree char *hint = session_reason_text("head_too_small", "en");
+
+  unlock_and_start(f, "777777");
+  press(f, "documents_seen");
+  g_assert_true(view_has_line(f, "inside the oval"));
+  session_set_guidance(f->session, far);
+  g_assert_true(view_has_line(f, hint));
+  g_assert_false(view_has_line(f, "inside the oval"));
+  g_assert_cmpint(session_view(f->session)->n_lines, ==, 2); /* two at most */
+  g_assert_false(session_view(f->session)->warning); /* a hint, not a refusal */
+  press(f, "take");
+  g_assert_false(view_has_line(f, hint));
+  /* A check of a frame from before the shot arrives late: ignored. */
+  session_set_guidance(f->session, far);
+  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  g_assert_false(view_has_line(f, hint));
+}
+
 static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
 {
   const char *reasons[] = { "head_covering_white_or_light_grey", NULL };
@@ -565,6 +587,7 @@ int main(int argc, char **argv)
   T("family-each-in-turn", test_family_each_in_turn);
   T("officer-decides-fingerprints", test_officer_decides_fingerprints);
   T("head-covering-declaration", test_head_covering_declaration);
+  T("liveview-guidance", test_liveview_guidance);
   T("photo-refused-and-override", test_photo_refused_and_override);
   T("poor-finger-then-missing", test_poor_finger_then_missing);
   T("device-timeout", test_device_timeout);

@@ -96,6 +96,34 @@ static void test_outcome_parts(void)
   g_assert_null(o.camera_jpeg);
 }
 
+/* The live-view check on a display-size frame: a subject too far away is
+ * told so; a well-framed one gets no hint. */
+static void test_guidance(void)
+{
+  g_autoptr(GError) error = NULL;
+  PortraitStyle style;
+  g_autoptr(BkImage) good = NULL, far = NULL, good_small = NULL,
+                     far_small = NULL;
+  g_auto(GStrv) good_hints = NULL, far_hints = NULL;
+
+  portrait_style_default(&style);
+  good = portrait_draw(1200, 1600, &style);
+  style.head_scale = 0.3;
+  far = portrait_draw(1200, 1600, &style);
+  good_small = image_scale(good, 480, 640);
+  far_small = image_scale(far, 480, 640);
+  good_hints = steps_guide(good_small, FALSE, 35, &error);
+  g_assert_no_error(error);
+  far_hints = steps_guide(far_small, FALSE, 35, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(good_hints), ==, 0);
+  g_assert_true(g_strv_contains((const char *const *)far_hints,
+                                PHOTO_REASON_HEAD_TOO_SMALL));
+  /* The frame is small for the screen, not the camera: no such hint. */
+  g_assert_false(g_strv_contains((const char *const *)far_hints,
+                                 PHOTO_REASON_RESOLUTION_TOO_LOW));
+}
+
 static void test_unreadable_still(void)
 {
   g_autoptr(GError) error = NULL;
@@ -119,5 +147,6 @@ int main(int argc, char **argv)
   g_test_add_func("/steps/photo/covering-rule", test_covering_rule);
   g_test_add_func("/steps/photo/outcome-parts", test_outcome_parts);
   g_test_add_func("/steps/photo/unreadable-still", test_unreadable_still);
+  g_test_add_func("/steps/photo/guidance", test_guidance);
   return g_test_run();
 }
