@@ -715,20 +715,6 @@ static gboolean check_pin(const char *pin, gpointer data)
   return crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
 }
 
-/* Backend options naming files or folders are relative to the state
- * folder, like the configuration's own paths. */
-static void resolve_option_paths(KioskConfig *config, GHashTable *options)
-{
-  static const char *const keys[] = { "folder", "file" };
-
-  for (gsize i = 0; options && i < G_N_ELEMENTS(keys); i++) {
-    const char *value = g_hash_table_lookup(options, keys[i]);
-    if (value && *value && !g_path_is_absolute(value))
-      g_hash_table_insert(options, g_strdup(keys[i]),
-                          config_resolve_path(config, value));
-  }
-}
-
 App *app_new(KioskConfig *config, GError **error)
 {
   static const char *const names[N_WORKERS] = { "camera", "reader", "pad",
@@ -742,9 +728,9 @@ App *app_new(KioskConfig *config, GError **error)
                 "libsodium cannot be initialised");
     return NULL;
   }
-  resolve_option_paths(config, config->camera_options);
-  resolve_option_paths(config, config->reader_options);
-  resolve_option_paths(config, config->pad_options);
+  config_resolve_option_paths(config, config->camera_options);
+  config_resolve_option_paths(config, config->reader_options);
+  config_resolve_option_paths(config, config->pad_options);
   app = g_new0(App, 1);
   app->config = config;
   app->stored = g_ptr_array_new_with_free_func(g_free);

@@ -22,20 +22,6 @@ static const char *const diagnose_settings[] = {
   "focusmode",
 };
 
-/* Relative "folder" and "file" options mean: inside paths.state_dir (as in
- * the running kiosk). */
-static void diagnose_resolve_paths(KioskConfig *config, GHashTable *options)
-{
-  static const char *const keys[] = { "folder", "file" };
-
-  for (gsize i = 0; options && i < G_N_ELEMENTS(keys); i++) {
-    const char *value = g_hash_table_lookup(options, keys[i]);
-    if (value && *value && !g_path_is_absolute(value))
-      g_hash_table_insert(options, g_strdup(keys[i]),
-                          config_resolve_path(config, value));
-  }
-}
-
 static void diagnose_add_string(JsonBuilder *b, const char *member,
                                 const char *value)
 {
@@ -352,7 +338,7 @@ static int diagnose_run(int argc, char **argv)
       return kiosk_usage_error(CMD, "%s", error->message);
   if (!camera_driver_find(backend))
     return kiosk_usage_error(CMD, "no camera backend named '%s'", backend);
-  diagnose_resolve_paths(config, cam_opts);
+  config_resolve_option_paths(config, cam_opts);
 
   json_builder_begin_object(b);
   ok = diagnose_camera(b, backend, cam_opts, !no_shot, text) && ok;
@@ -363,8 +349,8 @@ static int diagnose_run(int argc, char **argv)
     static const GenericDevice pad = { diagnose_pad_open, diagnose_pad_close,
                                        diagnose_pad_describe };
 
-    diagnose_resolve_paths(config, config->reader_options);
-    diagnose_resolve_paths(config, config->pad_options);
+    config_resolve_option_paths(config, config->reader_options);
+    config_resolve_option_paths(config, config->pad_options);
     ok = diagnose_generic(b, "reader", &reader, config->reader_backend,
                           config->reader_options, text) && ok;
     ok = diagnose_generic(b, "pad", &pad, config->pad_backend,

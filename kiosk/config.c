@@ -520,3 +520,16 @@ void config_free(KioskConfig *config)
   g_free(config->source);
   g_free(config);
 }
+
+void config_resolve_option_paths(const KioskConfig *config,
+                                 GHashTable *options)
+{
+  static const char *const keys[] = { "folder", "file" };
+
+  for (gsize i = 0; options && i < G_N_ELEMENTS(keys); i++) {
+    const char *value = g_hash_table_lookup(options, keys[i]);
+    if (value && *value && !g_path_is_absolute(value))
+      g_hash_table_insert(options, g_strdup(keys[i]),
+                          config_resolve_path(config, value));
+  }
+}

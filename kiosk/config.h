@@ -75,6 +75,12 @@ gboolean config_override(KioskConfig *config, const char *assignment,
  * state_dir itself. Returns a new string. */
 char *config_resolve_path(const KioskConfig *config, const char *path);
 
+/* Device options that name files or folders ("folder", "file") are, like
+ * the configuration's own paths, relative to state_dir: makes them absolute
+ * in `options` (a device option table, or a copy of one). */
+void config_resolve_option_paths(const KioskConfig *config,
+                                 GHashTable *options);
+
 /* The embedded default file's text (for `biokiosk config dump`, tests). */
 const char *config_embedded_defaults(void);
 
