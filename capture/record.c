@@ -36,9 +36,7 @@ static void wiped_buffer_free(gpointer user_data)
   g_free(buffer);
 }
 
-/* A GBytes of `len` bytes (copied from `src` unless NULL) that wipes itself
- * on release; *ret_data points at its writable storage. */
-static GBytes *wiped_bytes_new(const void *src, gsize len, guint8 **ret_data)
+GBytes *record_wiped_bytes_new(const void *src, gsize len, guint8 **ret_data)
 {
   WipedBuffer *buffer = g_malloc(sizeof(WipedBuffer) + len + 1);
 
@@ -165,7 +163,7 @@ void record_add_part(BkRecord *record, const char *name,
   g_return_if_fail(data != NULL);
 
   src = g_bytes_get_data(data, &len);
-  record_put_part(record, name, media_type, wiped_bytes_new(src, len, NULL));
+  record_put_part(record, name, media_type, record_wiped_bytes_new(src, len, NULL));
 }
 
 gboolean record_add_grey_image(BkRecord *record, const char *name,
@@ -185,7 +183,7 @@ gboolean record_add_grey_image(BkRecord *record, const char *name,
     return FALSE;
 
   row = (gsize)image->width;
-  bytes = wiped_bytes_new(NULL, row * (gsize)image->height, &dst);
+  bytes = record_wiped_bytes_new(NULL, row * (gsize)image->height, &dst);
   for (int y = 0; y < image->height; y++)
     memcpy(dst + (gsize)y * row, image->pixels + (gsize)y * image->stride,
            row);
@@ -326,7 +324,7 @@ GBytes *record_serialize(const BkRecord *record)
                     g_variant_builder_end(&metadata),
                     g_variant_builder_end(&parts)));
   /* The tree-form variant is serialised directly into our wiped buffer. */
-  bytes = wiped_bytes_new(NULL, g_variant_get_size(variant), &dst);
+  bytes = record_wiped_bytes_new(NULL, g_variant_get_size(variant), &dst);
   g_variant_store(variant, dst);
   return bytes;
 }
@@ -408,7 +406,7 @@ BkRecord *record_deserialize(GBytes *data, GError **error)
       return record_parse_fail(record, error, "duplicate part name");
     bytes = g_variant_get_fixed_array(payload, &len, 1);
     record_put_part(record, name, media_type,
-                    wiped_bytes_new(bytes, len, NULL));
+                    record_wiped_bytes_new(bytes, len, NULL));
   }
   return record;
 }

@@ -33,6 +33,12 @@ typedef struct {
   GBytes *data;           /* owned by the record; do not unref */
 } BkRecordPart;
 
+/* A GBytes of `len` bytes (copied from `src` unless NULL) that wipes itself
+ * when its last reference goes; *ret_data (may be NULL) points at its
+ * storage, writable until the bytes are shared. For serialised records and
+ * anything else biometric. */
+GBytes *record_wiped_bytes_new(const void *src, gsize len, guint8 **ret_data);
+
 /* An empty record. Free with record_free(). */
 BkRecord *record_new(void);
 

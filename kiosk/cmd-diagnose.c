@@ -10,6 +10,7 @@
 
 #include "camera.h"
 #include "commands.h"
+#include "cmd-json.h"
 #include "config.h"
 #include "fpreader.h"
 #include "jpegio.h"
@@ -22,23 +23,13 @@ static const char *const diagnose_settings[] = {
   "focusmode",
 };
 
-static void diagnose_add_string(JsonBuilder *b, const char *member,
-                                const char *value)
-{
-  json_builder_set_member_name(b, member);
-  if (value)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
 static void diagnose_add_info(JsonBuilder *b, const DeviceInfo *info)
 {
-  diagnose_add_string(b, "model", info ? info->model : NULL);
-  diagnose_add_string(b, "serial", info ? info->serial : NULL);
-  diagnose_add_string(b, "firmware", info ? info->firmware : NULL);
-  diagnose_add_string(b, "port", info ? info->port : NULL);
-  diagnose_add_string(b, "extra", info ? info->extra : NULL);
+  cmd_json_add_string(b, "model", info ? info->model : NULL);
+  cmd_json_add_string(b, "serial", info ? info->serial : NULL);
+  cmd_json_add_string(b, "firmware", info ? info->firmware : NULL);
+  cmd_json_add_string(b, "port", info ? info->port : NULL);
+  cmd_json_add_string(b, "extra", info ? info->extra : NULL);
 }
 
 static const char *diagnose_error_name(const GError *error)
@@ -67,7 +58,7 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
 
   json_builder_set_member_name(b, "camera");
   json_builder_begin_object(b);
-  diagnose_add_string(b, "backend", backend);
+  cmd_json_add_string(b, "backend", backend);
   camera = camera_open(backend, options, &error);
   json_builder_set_member_name(b, "found");
   json_builder_add_boolean_value(b, camera != NULL);
@@ -75,8 +66,8 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
   json_builder_add_int_value(b, (g_get_monotonic_time() - start) / 1000);
   g_string_append_printf(text, "camera   %-9s ", backend);
   if (!camera) {
-    diagnose_add_string(b, "error", error->message);
-    diagnose_add_string(b, "error_kind", diagnose_error_name(error));
+    cmd_json_add_string(b, "error", error->message);
+    cmd_json_add_string(b, "error_kind", diagnose_error_name(error));
     diagnose_add_info(b, NULL);
     json_builder_end_object(b);
     g_string_append_printf(text, "NOT FOUND: %s\n", error->message);
@@ -105,7 +96,7 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
   for (gsize i = 0; i < G_N_ELEMENTS(diagnose_settings); i++) {
     g_autofree char *value = camera_get_setting(camera, diagnose_settings[i],
                                                 &error);
-    diagnose_add_string(b, diagnose_settings[i], value);
+    cmd_json_add_string(b, diagnose_settings[i], value);
     g_string_append_printf(text, "         %-13s %s\n", diagnose_settings[i],
                            value ? value : error->message);
     g_clear_error(&error);
@@ -137,7 +128,7 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
       g_string_append_printf(text, "         live view     %dx%d frame, %.0f ms\n",
                              width, height, ms);
     } else {
-      diagnose_add_string(b, "error", error->message);
+      cmd_json_add_string(b, "error", error->message);
       /* A camera without live view is a fact to report, not a fault. */
       if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED)) {
         g_string_append_printf(text, "         live view     none (%s)\n",
@@ -182,7 +173,7 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
                              "%.0f ms\n",
                              width, height, g_bytes_get_size(jpeg), ms);
     } else {
-      diagnose_add_string(b, "error", error->message);
+      cmd_json_add_string(b, "error", error->message);
       g_string_append_printf(text, "         test shot     FAILED: %s\n",
                              error->message);
       ok = FALSE;
@@ -238,7 +229,7 @@ static gboolean diagnose_generic(JsonBuilder *b, const char *member,
 
   json_builder_set_member_name(b, member);
   json_builder_begin_object(b);
-  diagnose_add_string(b, "backend", backend);
+  cmd_json_add_string(b, "backend", backend);
   json_builder_set_member_name(b, "found");
   json_builder_add_boolean_value(b, handle != NULL);
   g_string_append_printf(text, "%-8s %-9s ", member, backend);
@@ -249,7 +240,7 @@ static gboolean diagnose_generic(JsonBuilder *b, const char *member,
                            info.port ? info.port : "");
   } else {
     diagnose_add_info(b, NULL);
-    diagnose_add_string(b, "error", error ? error->message : "unknown");
+    cmd_json_add_string(b, "error", error ? error->message : "unknown");
     g_string_append_printf(text, "%s: %s\n", handle ? "FAILED" : "NOT FOUND",
                            error ? error->message : "unknown");
     ok = FALSE;

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "commands.h"
+#include "cmd-json.h"
 #include "config.h"
 #include "db.h"
 #include "keys.h"
@@ -34,16 +35,6 @@ static void json_add_time(JsonBuilder *b, const char *member, gint64 seconds)
   json_builder_set_member_name(b, member);
   if (text)
     json_builder_add_string_value(b, text);
-  else
-    json_builder_add_null_value(b);
-}
-
-static void json_add_string_or_null(JsonBuilder *b, const char *member,
-                                    const char *value)
-{
-  json_builder_set_member_name(b, member);
-  if (value)
-    json_builder_add_string_value(b, value);
   else
     json_builder_add_null_value(b);
 }
@@ -108,7 +99,7 @@ static int queue_cmd_status(KioskQueue *queue, sqlite3 *db, gint64 now,
     json_builder_add_int_value(b, n_audit);
     json_builder_set_member_name(b, "verified");
     json_builder_add_boolean_value(b, audit_ok);
-    json_add_string_or_null(b, "error",
+    cmd_json_add_string(b, "error",
                             audit_error ? audit_error->message : NULL);
     json_builder_end_object(b);
     json_builder_end_object(b);
@@ -170,7 +161,7 @@ static int queue_cmd_list(KioskQueue *queue, gboolean json)
       json_builder_set_member_name(b, "state");
       json_builder_add_string_value(b, queue_entry_state(entry));
       json_add_time(b, "next_attempt", entry->next_attempt);
-      json_add_string_or_null(b, "last_error", entry->last_error);
+      cmd_json_add_string(b, "last_error", entry->last_error);
       json_builder_end_object(b);
       json_print(b);
     } else {
@@ -218,7 +209,7 @@ static int queue_cmd_upload(KioskQueue *queue, const char *target, gint64 now,
       json_builder_set_member_name(b, "result");
       json_builder_add_string_value(b, item->acknowledged ? "acknowledged"
                                                           : "failed");
-      json_add_string_or_null(b, "error", item->error);
+      cmd_json_add_string(b, "error", item->error);
       json_builder_set_member_name(b, "attempts");
       json_builder_add_int_value(b, item->attempts);
       json_add_time(b, "next_attempt",

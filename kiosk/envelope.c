@@ -4,6 +4,7 @@
  * needs no normal-form check (which costs ~50 ms per 10 MB in GLib): a
  * malformed frame around the body can at worst make it fail to verify. */
 #include "envelope.h"
+#include "record.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -11,19 +12,6 @@
 /* GVariant stores numbers in host order; the documented format is
  * little-endian (docs/record-format.md). */
 G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
-
-typedef struct {
-  gsize len;
-  guint8 data[];
-} WipedBuffer;
-
-static void wiped_buffer_free(gpointer user_data)
-{
-  WipedBuffer *buffer = user_data;
-
-  sodium_memzero(buffer->data, buffer->len);
-  g_free(buffer);
-}
 
 GBytes *envelope_seal(const char *id, gint64 created, GBytes *plain,
                       const guint8 recipient_key[KEYS_PUBLIC_BYTES],
@@ -149,7 +137,8 @@ GBytes *envelope_open(const KioskEnvelope *envelope,
                       GError **error)
 {
   guint8 public_key[KEYS_PUBLIC_BYTES];
-  WipedBuffer *plain;
+  g_autoptr(GBytes) plain = NULL;
+  guint8 *plain_data;
   gsize sealed_len = 0;
   const guint8 *sealed;
 
@@ -169,18 +158,17 @@ GBytes *envelope_open(const KioskEnvelope *envelope,
     g_set_error(error, KEYS_ERROR, KEYS_ERROR_INVALID, "sealed data too short");
     return NULL;
   }
-  plain = g_malloc(sizeof(WipedBuffer) + sealed_len - crypto_box_SEALBYTES + 1);
-  plain->len = sealed_len - crypto_box_SEALBYTES;
-  if (crypto_box_seal_open(plain->data, sealed, sealed_len, public_key,
+  /* The plaintext is biometric: its buffer wipes itself when released. */
+  plain = record_wiped_bytes_new(NULL, sealed_len - crypto_box_SEALBYTES,
+                                 &plain_data);
+  if (crypto_box_seal_open(plain_data, sealed, sealed_len, public_key,
                            secret_key) != 0) {
-    wiped_buffer_free(plain);
     g_set_error(error, KEYS_ERROR, KEYS_ERROR_INVALID,
                 "the sealed record cannot be opened with this key "
                 "(damaged or not for this key)");
     return NULL;
   }
-  return g_bytes_new_with_free_func(plain->data, plain->len,
-                                    wiped_buffer_free, plain);
+  return g_steal_pointer(&plain);
 }
 
 void envelope_free(KioskEnvelope *envelope)
