@@ -11,27 +11,42 @@
 #define DEMO_PORTRAIT_W 1200
 #define DEMO_PORTRAIT_H 1600
 
-gboolean demo_media_write_portraits(const char *dir, GError **error)
+/* Writes one portrait as JPEG to dir/name. */
+static gboolean write_portrait(const char *dir, const char *name,
+                               const PortraitStyle *style, GError **error)
 {
-  g_autoptr(BkImage) image = NULL;
-  g_autoptr(GBytes) jpeg = NULL;
-  g_autofree char *path = g_build_filename(dir, "portrait-01.jpg", NULL);
-  PortraitStyle style;
+  g_autoptr(BkImage) image = portrait_draw(DEMO_PORTRAIT_W, DEMO_PORTRAIT_H,
+                                           style);
+  g_autoptr(GBytes) jpeg = jpegio_encode(image, 92, error);
+  g_autofree char *path = g_build_filename(dir, name, NULL);
   gsize len;
   const char *data;
+
+  if (!jpeg)
+    return FALSE;
+  data = g_bytes_get_data(jpeg, &len);
+  return g_file_set_contents(path, data, (gssize)len, error);
+}
+
+gboolean demo_media_write_portraits(const char *dir, GError **error)
+{
+  PortraitStyle adult, child;
 
   if (g_mkdir_with_parents(dir, 0700) < 0) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
                 "cannot create %s: %s", dir, g_strerror(errno));
     return FALSE;
   }
-  portrait_style_default(&style);
-  image = portrait_draw(DEMO_PORTRAIT_W, DEMO_PORTRAIT_H, &style);
-  jpeg = jpegio_encode(image, 92, error);
-  if (!jpeg)
-    return FALSE;
-  data = g_bytes_get_data(jpeg, &len);
-  return g_file_set_contents(path, data, (gssize)len, error);
+  /* The simulated camera serves them in name order: one per person of the
+   * sample family. */
+  portrait_style_default(&adult);
+  child = adult;
+  child.skin = 0xe8bd9c;
+  child.hair = 0x6b4423;
+  child.clothing = 0x7a2e2e;
+  child.head_scale = 0.74;
+  return write_portrait(dir, "portrait-01.jpg", &adult, error) &&
+         write_portrait(dir, "portrait-02.jpg", &child, error);
 }
 
 gboolean demo_media_remove_tree(const char *path, GError **error)
