@@ -16,6 +16,7 @@
 #include "camera.h"
 #include "db.h"
 #include "fpreader.h"
+#include "i18n.h"
 #include "pad.h"
 #include "queue.h"
 #include "record.h"
@@ -419,6 +420,11 @@ static void handle_requests(App *app)
         g_warning("audit log: %s", error->message);
       break;
     }
+    case REQ_LANGUAGE:
+      if (!i18n_set_language(req.language))
+        g_warning("no '%s' texts; the screens stay as they are",
+                  req.language);
+      break;
     case REQ_CANCEL_DEVICES:
       /* Results of cancelled jobs are dropped by generation. */
       app->generation++;

@@ -166,6 +166,18 @@ static void audit(Session *s, const char *actor, const char *event)
   g_queue_push_tail(&s->requests, req);
 }
 
+static void switch_language(Session *s, const char *language)
+{
+  SessionRequest *req;
+
+  if (g_strcmp0(i18n_get_language(), language) == 0)
+    return;
+  req = g_new0(SessionRequest, 1);
+  req->type = REQ_LANGUAGE;
+  req->language = language;
+  g_queue_push_tail(&s->requests, req);
+}
+
 static void set_reasons(Session *s, const char *const *reasons)
 {
   g_ptr_array_set_size(s->reasons, 0);
@@ -251,6 +263,8 @@ static void clear_person_data(Session *s)
 
 static void end_appointment(Session *s)
 {
+  /* The next applicant starts in the kiosk's own language. */
+  switch_language(s, s->config->language);
   clear_person_data(s);
   g_clear_pointer(&s->appointment, appointment_free);
   s->officer_unlocked = FALSE;
@@ -505,6 +519,7 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
   case EV_TIMEOUT_IDLE:
     entry_clear(s->entry, sizeof s->entry);
     g_clear_pointer(&s->notice, g_free);
+    switch_language(s, s->config->language);
     break;
   case EV_TICK:
     if (s->notice && s->limiter.locked_until_us &&
@@ -514,6 +529,9 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
     }
     break;
   case EV_BUTTON:
+    if (button_is(ev, "language"))
+      switch_language(s, g_str_equal(i18n_get_language(), "nl") ? "en" : "nl");
+    break;
   case EV_ACTIVITY:
   case EV_TIMEOUT_DEVICE:
   case EV_PHOTO_TAKEN:
@@ -1251,6 +1269,11 @@ static void view_checkin(Session *s)
     line(s, s->notice);
     v->warning = TRUE;
   }
+  /* Each language named in itself, so that it is found without reading
+   * the current one. */
+  button(s, "language",
+         g_str_equal(i18n_get_language(), "nl") ? "English" : "Nederlands",
+         FALSE);
 }
 
 static void view_message(Session *s)

@@ -66,6 +66,7 @@ typedef enum {
   REQ_DISCARD_PERSON,   /* forget the current person's captured data */
   REQ_CANCEL_DEVICES,   /* abort whatever a device is doing */
   REQ_AUDIT,            /* append `event` (by `actor`) to the audit log */
+  REQ_LANGUAGE,         /* switch the screens to `language` ("nl", "en") */
 } SessionRequestType;
 
 typedef struct {
@@ -74,6 +75,7 @@ typedef struct {
   const char *actor;    /* REQ_AUDIT: "applicant", "officer", "kiosk" */
   const char *event;    /* REQ_AUDIT: e.g. "officer.photo_override"; static,
                            never personal data */
+  const char *language; /* REQ_LANGUAGE; static or the configuration's */
 } SessionRequest;
 
 /* Looks an appointment code up; returns NULL when unknown. The session owns

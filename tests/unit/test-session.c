@@ -8,6 +8,7 @@
 #include "session.h"
 #include "testlib.h"
 #include "texts.h"
+#include "i18n.h"
 
 #define SEC G_USEC_PER_SEC
 
@@ -174,6 +175,11 @@ static char *requests(Fixture *f)
   while (session_next_request(f->session, &req)) {
     if (req.type == REQ_AUDIT) {
       g_string_append_printf(f->audit, "%s:%s;", req.actor, req.event);
+      continue;
+    }
+    if (req.type == REQ_LANGUAGE) {
+      g_string_append_printf(out, "%slanguage:%s", out->len ? "," : "",
+                             req.language);
       continue;
     }
     if (out->len)
@@ -437,6 +443,40 @@ static void test_liveview_guidance(Fixture *f, gconstpointer d)
   g_assert_false(view_has_line(f, hint));
 }
 
+static const char *button_label(Fixture *f, const char *id)
+{
+  const KioskView *v = session_view(f->session);
+
+  for (int i = 0; i < v->n_buttons; i++)
+    if (g_str_equal(v->buttons[i].id, id))
+      return v->buttons[i].label;
+  return NULL;
+}
+
+/* The applicant picks the language on the check-in screen; the next one
+ * starts in the kiosk's own (here: en). */
+static void test_language_switch(Fixture *f, gconstpointer d)
+{
+  g_assert_cmpstr(button_label(f, "language"), ==, "Nederlands");
+  press(f, "language");
+  assert_requests(f, "language:nl");
+  g_assert_true(i18n_set_language("nl")); /* what the app does */
+  g_assert_cmpstr(button_label(f, "language"), ==, "English");
+  type_code(f, "333333");               /* nothing to capture */
+  press(f, "ok");
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  assert_requests(f, "language:en");
+  g_assert_true(i18n_set_language("en"));
+  /* Idle on the check-in screen also goes back to the kiosk's language. */
+  press(f, "language");
+  assert_requests(f, "language:nl");
+  g_assert_true(i18n_set_language("nl"));
+  send(f, (SessionEvent){ .type = EV_KEY, .key = '1' });
+  advance(f, (gint64)f->config->idle_timeout_s * SEC);
+  assert_requests(f, "language:en");
+  g_assert_true(i18n_set_language("en"));
+}
+
 static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
 {
   const char *reasons[] = { "head_covering_white_or_light_grey", NULL };
@@ -575,6 +615,9 @@ static void test_store_failure_keeps_data(Fixture *f, gconstpointer d)
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  /* Screens in English, as the embedded configuration says. */
+  if (!i18n_init("en"))
+    testlib_skip_all("no message catalogue");
 #define T(name, fn)                                                           \
   g_test_add("/session/" name, Fixture, NULL, fixture_set_up, fn,             \
              fixture_tear_down)
@@ -588,6 +631,7 @@ int main(int argc, char **argv)
   T("officer-decides-fingerprints", test_officer_decides_fingerprints);
   T("head-covering-declaration", test_head_covering_declaration);
   T("liveview-guidance", test_liveview_guidance);
+  T("language-switch", test_language_switch);
   T("photo-refused-and-override", test_photo_refused_and_override);
   T("poor-finger-then-missing", test_poor_finger_then_missing);
   T("device-timeout", test_device_timeout);
