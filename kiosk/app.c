@@ -63,10 +63,10 @@ typedef struct {
 /* The camera has its own worker (camera-worker.c: live view, stills,
  * reconnecting); these are the other threads. */
 typedef enum {
-  DEVICE_CAMERA, /* not the camera itself: analyses its stills */
-  DEVICE_READER,
-  DEVICE_PAD,
-  DEVICE_STORE,  /* sealing and queueing */
+  WORKER_PHOTO,  /* analyses the camera's stills and live frames */
+  WORKER_READER,
+  WORKER_PAD,
+  WORKER_STORE,  /* sealing and queueing */
   N_WORKERS,
 } WorkerKind;
 
@@ -146,10 +146,10 @@ static void job_free(Job *job)
 static DeviceOptions *options_for(App *app, WorkerKind kind)
 {
   switch (kind) {
-  case DEVICE_CAMERA: return app->config->camera_options;
-  case DEVICE_READER: return app->config->reader_options;
-  case DEVICE_PAD: return app->config->pad_options;
-  case DEVICE_STORE:
+  case WORKER_READER: return app->config->reader_options;
+  case WORKER_PAD: return app->config->pad_options;
+  case WORKER_PHOTO:
+  case WORKER_STORE:
   case N_WORKERS: break;
   }
   return NULL;
@@ -161,10 +161,10 @@ static void remember_device(Worker *w, const char *backend)
   gboolean ok = FALSE;
 
   switch (w->kind) {
-  case DEVICE_CAMERA: break;
-  case DEVICE_READER: ok = fpreader_describe(w->device, &info, NULL); break;
-  case DEVICE_PAD: ok = pad_describe(w->device, &info, NULL); break;
-  case DEVICE_STORE:
+  case WORKER_PHOTO: break;
+  case WORKER_READER: ok = fpreader_describe(w->device, &info, NULL); break;
+  case WORKER_PAD: ok = pad_describe(w->device, &info, NULL); break;
+  case WORKER_STORE:
   case N_WORKERS: break;
   }
   g_mutex_lock(&w->app->device_lines_lock);
@@ -187,17 +187,17 @@ static gboolean worker_ensure_device(Worker *w, GError **error)
   if (w->device)
     return TRUE;
   switch (w->kind) {
-  case DEVICE_CAMERA:
+  case WORKER_PHOTO:
     return TRUE;
-  case DEVICE_READER:
+  case WORKER_READER:
     backend = c->reader_backend;
     w->device = fpreader_open(backend, options, error);
     break;
-  case DEVICE_PAD:
+  case WORKER_PAD:
     backend = c->pad_backend;
     w->device = pad_open(backend, options, error);
     break;
-  case DEVICE_STORE:
+  case WORKER_STORE:
   case N_WORKERS:
     return TRUE;
   }
@@ -210,10 +210,10 @@ static gboolean worker_ensure_device(Worker *w, GError **error)
 static void worker_drop_device(Worker *w)
 {
   switch (w->kind) {
-  case DEVICE_CAMERA: break;
-  case DEVICE_READER: g_clear_pointer(&w->device, fpreader_close); break;
-  case DEVICE_PAD: g_clear_pointer(&w->device, pad_close); break;
-  case DEVICE_STORE:
+  case WORKER_PHOTO: break;
+  case WORKER_READER: g_clear_pointer(&w->device, fpreader_close); break;
+  case WORKER_PAD: g_clear_pointer(&w->device, pad_close); break;
+  case WORKER_STORE:
   case N_WORKERS: break;
   }
 }
@@ -357,7 +357,7 @@ static void request_store(App *app)
     session_handle(app->session, &ev, g_get_monotonic_time());
     return;
   }
-  send_job(app, DEVICE_STORE, job);
+  send_job(app, WORKER_STORE, job);
 }
 
 /* What the validator must know about the person in front of the camera. */
@@ -398,13 +398,13 @@ static void handle_requests(App *app)
     case REQ_COLLECT_SIGNATURE:
       job = g_new0(Job, 1);
       job->type = JOB_SIGNATURE;
-      send_job(app, DEVICE_PAD, job);
+      send_job(app, WORKER_PAD, job);
       break;
     case REQ_CAPTURE_FINGER:
       job = g_new0(Job, 1);
       job->type = JOB_FINGER;
       job->finger = req.finger;
-      send_job(app, DEVICE_READER, job);
+      send_job(app, WORKER_READER, job);
       break;
     case REQ_STORE_RECORD:
       request_store(app);
@@ -450,6 +450,8 @@ static void set_display(App *app, const BkImage *image)
  * (the applicant's screen explains the step itself). */
 static void update_footer(App *app, WorkerKind kind, const GError *error)
 {
+  /* The photo slot carries the camera's trouble: the camera worker and the
+   * analysis of its stills both report there. */
   static const char *const labels[N_WORKERS] = {
     N_("Camera"), N_("Fingerprint reader"), N_("Signature pad"),
     N_("Record queue"),
@@ -471,14 +473,14 @@ static void update_footer(App *app, WorkerKind kind, const GError *error)
 static WorkerKind worker_for(JobType type)
 {
   switch (type) {
-  case JOB_PHOTO: return DEVICE_CAMERA;
-  case JOB_SIGNATURE: return DEVICE_PAD;
-  case JOB_FINGER: return DEVICE_READER;
+  case JOB_PHOTO: return WORKER_PHOTO;
+  case JOB_SIGNATURE: return WORKER_PAD;
+  case JOB_FINGER: return WORKER_READER;
   case JOB_GUIDE:
   case JOB_STORE:
   case JOB_QUIT: break;
   }
-  return DEVICE_STORE;
+  return WORKER_STORE;
 }
 
 static void handle_result(App *app, Result *r, gint64 now_us)
@@ -598,7 +600,7 @@ static void poll_camera(App *app, gint64 now_us)
       trouble = g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND, "%s%s%s",
                             device_state_to_string(state),
                             message ? ": " : "", message ? message : "");
-    update_footer(app, DEVICE_CAMERA, trouble);
+    update_footer(app, WORKER_PHOTO, trouble);
     app->dirty = TRUE;
   }
   if (app->liveview) {
@@ -617,7 +619,7 @@ static void poll_camera(App *app, gint64 now_us)
         job->age = app->still_age;
         job->frame = g_steal_pointer(&frame);
         app->guide_pending = TRUE;
-        g_async_queue_push(app->workers[DEVICE_CAMERA].jobs, job);
+        g_async_queue_push(app->workers[WORKER_PHOTO].jobs, job);
       }
     }
   }
@@ -637,7 +639,7 @@ static void poll_camera(App *app, gint64 now_us)
     SessionEvent ev = { .type = EV_DEVICE_ERROR, .message = error->message };
     g_free(app->last_device_error);
     app->last_device_error = g_strdup(error->message);
-    update_footer(app, DEVICE_CAMERA, error);
+    update_footer(app, WORKER_PHOTO, error);
     session_handle(app->session, &ev, now_us);
   } else {
     Job *job = g_new0(Job, 1);
@@ -645,7 +647,7 @@ static void poll_camera(App *app, gint64 now_us)
     job->jpeg = jpeg;
     job->head_covering = app->still_head_covering;
     job->age = app->still_age;
-    send_job(app, DEVICE_CAMERA, job);
+    send_job(app, WORKER_PHOTO, job);
   }
 }
 
@@ -723,7 +725,7 @@ static gboolean check_pin(const char *pin, gpointer data)
 
 App *app_new(KioskConfig *config, GError **error)
 {
-  static const char *const names[N_WORKERS] = { "camera", "reader", "pad",
+  static const char *const names[N_WORKERS] = { "photo", "reader", "pad",
                                                 "store" };
   g_autofree char *db_path = config_resolve_path(config, config->database);
   g_autofree char *state_dir = config_resolve_path(config, ".");
