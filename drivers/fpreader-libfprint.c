@@ -5,6 +5,8 @@
  * virtual_image driver is switched on with a private socket and a feeder
  * thread writes fpsynth prints into it whenever a capture waits for a finger:
  * the images still go through libfprint's real NBIS minutiae extraction. */
+#include <string.h>
+
 #include "fpreader.h"
 #include "fpsynth.h"
 
@@ -27,6 +29,7 @@ typedef struct {
 } Feeder;
 
 typedef struct {
+  guint64 seed; /* the synthetic person */
   int finger;
   int impression;
 } FeedRequest;
@@ -42,21 +45,28 @@ typedef struct {
   int impressions[11]; /* per finger position: next impression number */
   gboolean feed_pending;
   FingerPosition feed_finger;
+  guint64 base_seed;   /* option "seed" */
+  guint64 subject_seed; /* base_seed mixed with the current subject */
 } FpreaderLibfprint;
 
 /* Environment changes are process-wide: serialise them. */
 static GMutex env_lock;
 
 /* Writes one impression; FALSE when the connection broke. */
-static gboolean feeder_write_print(GOutputStream *out, const Feeder *feeder,
+static gboolean feeder_write_print(GOutputStream *out, Feeder *feeder,
                                    GHashTable *fingers, const FeedRequest *req)
 {
   gboolean ok;
-  FpSynthFinger *finger =
-      g_hash_table_lookup(fingers, GINT_TO_POINTER(req->finger));
+  FpSynthFinger *finger;
   g_autofree guint8 *pixels = NULL;
   gint32 header[2];
 
+  /* Another person: the grown fingers of the previous one go. */
+  if (req->seed != feeder->seed) {
+    g_hash_table_remove_all(fingers);
+    feeder->seed = req->seed;
+  }
+  finger = g_hash_table_lookup(fingers, GINT_TO_POINTER(req->finger));
   if (!finger) {
     finger = fpsynth_finger_new(feeder->seed, req->finger, feeder->width,
                                 feeder->height);
@@ -308,6 +318,7 @@ static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
     self->feeder->socket_path = g_strdup(socket_path);
     self->feeder->seed =
         fpsynth_seed_from_string(device_option(options, "seed", "0"));
+    self->base_seed = self->subject_seed = self->feeder->seed;
     self->feeder->width = FPSYNTH_DEFAULT_WIDTH;
     self->feeder->height = FPSYNTH_DEFAULT_HEIGHT;
     self->feeder->thread =
@@ -349,6 +360,7 @@ static void on_finger_status(GObject *obj, GParamSpec *pspec, gpointer data)
     return;
   self->feed_pending = FALSE;
   req = g_new0(FeedRequest, 1);
+  req->seed = self->subject_seed;
   req->finger = f;
   req->impression = self->impressions[f]++;
   g_async_queue_push(self->feeder->requests, req);
@@ -473,6 +485,22 @@ fpreader_libfprint_capture(gpointer data, FingerPosition finger, int timeout_ms,
   return imp;
 }
 
+static void fpreader_libfprint_set_subject(gpointer data, const char *subject)
+{
+  FpreaderLibfprint *self = data;
+  g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT "/%s",
+                                          self->base_seed,
+                                          subject ? subject : "");
+  guint64 seed = subject ? fpsynth_seed_from_string(text) : self->base_seed;
+
+  /* Only the synthetic feed has persons to choose; a real reader ignores
+   * this. */
+  if (!self->feeder || seed == self->subject_seed)
+    return;
+  self->subject_seed = seed;
+  memset(self->impressions, 0, sizeof self->impressions);
+}
+
 const FpReaderDriver fpreader_libfprint_driver = {
     .name = "libfprint",
     .description = "fingerprint reader through libfprint (options: driver, "
@@ -481,4 +509,5 @@ const FpReaderDriver fpreader_libfprint_driver = {
     .close = fpreader_libfprint_close,
     .describe = fpreader_libfprint_describe,
     .capture = fpreader_libfprint_capture,
+    .set_subject = fpreader_libfprint_set_subject,
 };

@@ -3,13 +3,16 @@
  * synthetic person given by option "seed". Option "delay_ms" (default 0)
  * simulates the time until the finger is down. Minutiae are unknown (-1):
  * nothing here runs a minutiae detector. Only used when named. */
+#include <string.h>
+
 #include "fpreader.h"
 #include "fpsynth.h"
 
 extern const FpReaderDriver fpreader_sim_driver;
 
 typedef struct {
-  guint64 seed;
+  guint64 base_seed; /* option "seed" */
+  guint64 seed;      /* base_seed mixed with the current subject */
   int delay_ms;
   int impressions[11];
   FpSynthFinger *fingers[11]; /* masters, grown on first use */
@@ -27,6 +30,7 @@ static gpointer fpreader_sim_open(DeviceOptions *options, GError **error)
   }
   self = g_new0(FpreaderSim, 1);
   self->seed = fpsynth_seed_from_string(device_option(options, "seed", "0"));
+  self->base_seed = self->seed;
   self->delay_ms = delay;
   return self;
 }
@@ -95,6 +99,23 @@ static FpImpression *fpreader_sim_capture(gpointer data, FingerPosition finger,
   return imp;
 }
 
+static void fpreader_sim_set_subject(gpointer data, const char *subject)
+{
+  FpreaderSim *self = data;
+  g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT "/%s",
+                                          self->base_seed,
+                                          subject ? subject : "");
+  guint64 seed = subject ? fpsynth_seed_from_string(text) : self->base_seed;
+
+  if (seed == self->seed)
+    return;
+  /* Another person: other fingers, impressions counted afresh. */
+  self->seed = seed;
+  for (gsize f = 0; f < G_N_ELEMENTS(self->fingers); f++)
+    g_clear_pointer(&self->fingers[f], fpsynth_finger_free);
+  memset(self->impressions, 0, sizeof self->impressions);
+}
+
 const FpReaderDriver fpreader_sim_driver = {
     .name = "sim",
     .description = "synthetic fingerprints, no reader library (options: seed, "
@@ -103,4 +124,5 @@ const FpReaderDriver fpreader_sim_driver = {
     .close = fpreader_sim_close,
     .describe = fpreader_sim_describe,
     .capture = fpreader_sim_capture,
+    .set_subject = fpreader_sim_set_subject,
 };

@@ -75,6 +75,13 @@ gboolean fpreader_describe(BkFpReader *reader, DeviceInfo *ret_info,
   return reader->driver->describe(reader->priv, ret_info, error);
 }
 
+void fpreader_set_subject(BkFpReader *reader, const char *subject)
+{
+  g_return_if_fail(reader);
+  if (reader->driver->set_subject)
+    reader->driver->set_subject(reader->priv, subject);
+}
+
 FpImpression *fpreader_capture(BkFpReader *reader, FingerPosition finger,
                                int timeout_ms, GCancellable *cancellable,
                                GError **error)

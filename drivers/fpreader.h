@@ -60,6 +60,12 @@ typedef struct {
   FpImpression *(*capture)(gpointer priv, FingerPosition finger,
                            int timeout_ms, GCancellable *cancellable,
                            GError **error);
+
+  /* Synthetic readers only: which (synthetic) person is in front of the
+   * reader now, as a stable text (the kiosk passes appointment and person);
+   * later captures give that person's fingers, so two people never share
+   * prints. May be NULL: a real reader has nothing to do. */
+  void (*set_subject)(gpointer priv, const char *subject);
 } FpReaderDriver;
 
 struct BkFpReader {
@@ -75,6 +81,8 @@ BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
 void fpreader_close(BkFpReader *reader);
 gboolean fpreader_describe(BkFpReader *reader, DeviceInfo *ret_info,
                            GError **error);
+/* Calls set_subject when the backend has it; otherwise does nothing. */
+void fpreader_set_subject(BkFpReader *reader, const char *subject);
 FpImpression *fpreader_capture(BkFpReader *reader, FingerPosition finger,
                                int timeout_ms, GCancellable *cancellable,
                                GError **error);

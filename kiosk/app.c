@@ -46,6 +46,7 @@ typedef struct {
   int age;                 /* JOB_PHOTO: years, -1 unknown */
   GBytes *jpeg;            /* JOB_PHOTO: the still to analyse */
   BkImage *frame;          /* JOB_GUIDE: a live-view frame */
+  char *subject;           /* JOB_FINGER: who is at the reader (simulators) */
   BkRecord *record;        /* JOB_STORE: the record (wiped when freed) */
 } Job;
 
@@ -140,6 +141,7 @@ static void job_free(Job *job)
   g_clear_pointer(&job->record, record_free);
   g_clear_pointer(&job->jpeg, g_bytes_unref);
   g_clear_pointer(&job->frame, image_free);
+  g_free(job->subject);
   g_free(job);
 }
 
@@ -245,7 +247,10 @@ static void run_job(Worker *w, Job *job, Result *r)
     break;
   }
   case JOB_FINGER: {
-    g_autoptr(FpImpression) imp =
+    g_autoptr(FpImpression) imp = NULL;
+
+    fpreader_set_subject(w->device, job->subject);
+    imp =
         fpreader_capture(w->device, job->finger, DEVICE_TIMEOUT_MS,
                          w->cancellable, error);
     if (imp)
@@ -400,12 +405,18 @@ static void handle_requests(App *app)
       job->type = JOB_SIGNATURE;
       send_job(app, WORKER_PAD, job);
       break;
-    case REQ_CAPTURE_FINGER:
+    case REQ_CAPTURE_FINGER: {
+      const SessionPerson *p = session_person(app->session);
       job = g_new0(Job, 1);
       job->type = JOB_FINGER;
       job->finger = req.finger;
+      /* A simulated reader makes up this person's fingers from it. */
+      if (p)
+        job->subject = g_strdup_printf("%s/%d", p->appointment->code,
+                                       p->person_index);
       send_job(app, WORKER_READER, job);
       break;
+    }
     case REQ_STORE_RECORD:
       request_store(app);
       break;

@@ -3,6 +3,7 @@
  * and two runs give byte-identical screenshots. Also: nothing of the
  * captured photo is readable in the state folder or the outbox. */
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "testlib.h"
@@ -112,6 +113,44 @@ static void test_demo(void)
                                             (char *)delivered->pdata[i]);
     g_assert_true(g_str_has_suffix(delivered->pdata[i], ".bkrec"));
     g_assert_nonnull(strstr(a.out, line));
+  }
+
+  /* The back office can open each record; the two persons' prints are
+   * their own (a simulated reader makes up fingers per person). */
+  {
+    g_autofree char *secret = g_build_filename(a.dir, "demo", "state",
+                                               "backoffice-demo.sk", NULL);
+    char *finger_hash[2] = { NULL, NULL };
+
+    for (guint i = 0; i < delivered->len && i < 2; i++) {
+      g_autofree char *file = g_build_filename(outbox, delivered->pdata[i],
+                                               NULL);
+      const char *argv[] = { g_getenv("BK_BIOKIOSK"), "record", "open",
+                             "--secret-key", secret, "--json", file, NULL };
+      g_autofree char *out = NULL, *err = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new();
+      JsonArray *parts;
+
+      g_assert_cmpint(testlib_spawn(argv, NULL, &out, &err), ==, 0);
+      g_assert_true(json_parser_load_from_data(parser, out, -1, NULL));
+      g_assert_cmpstr(json_object_get_string_member(
+                          json_node_get_object(json_parser_get_root(parser)),
+                          "signature"),
+                      ==, "valid");
+      parts = json_object_get_array_member(
+          json_node_get_object(json_parser_get_root(parser)), "parts");
+      for (guint k = 0; k < json_array_get_length(parts); k++) {
+        JsonObject *part = json_array_get_object_element(parts, k);
+        if (g_str_equal(json_object_get_string_member(part, "name"),
+                        "finger/right_index"))
+          finger_hash[i] =
+              g_strdup(json_object_get_string_member(part, "sha256"));
+      }
+      g_assert_nonnull(finger_hash[i]);
+    }
+    g_assert_cmpstr(finger_hash[0], !=, finger_hash[1]);
+    g_free(finger_hash[0]);
+    g_free(finger_hash[1]);
   }
 
   /* The camera's JPEG went into the records sealed: no run of its bytes is
