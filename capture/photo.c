@@ -1149,8 +1149,11 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       judge(r, PHOTO_REASON_EYES_NOT_VISIBLE, weakest, FALSE, 20, 12);
     }
   }
-  judge(r, PHOTO_REASON_RESOLUTION_TOO_LOW, d * S, FALSE,
-        cfg->min_eye_distance_px * 1.05, cfg->min_eye_distance_px);
+  /* Live-view frames are scaled for the screen: resolution is judged on
+   * the still, in the camera's own pixels, not on them. */
+  if (mode == MODE_FULL)
+    judge(r, PHOTO_REASON_RESOLUTION_TOO_LOW, d * S, FALSE,
+          cfg->min_eye_distance_px * 1.05, cfg->min_eye_distance_px);
 
   other_object = subject_components(&an, CLAMP((int)mx, 0, an.w - 1),
                                     CLAMP((int)(my + 0.8 * d), 0, an.h - 1));

@@ -147,8 +147,9 @@ PhotoResult *photo_validate(PhotoValidator *validator, const BkImage *image,
                             const PhotoRequest *request);
 
 /* The cheap variant for live-view frames (e.g. 960 x 640): the same checks
- * at a lower analysis resolution, without sharpness and colour detail. The
- * reasons are guidance ("come closer" = head_too_small), sorted so that
+ * at a lower analysis resolution, without sharpness, colour detail and the
+ * resolution check (a frame scaled for the screen says nothing about the
+ * camera's still; too far away is head_too_small). The reasons are guidance ("come closer" = head_too_small), sorted so that
  * what the applicant can fix by moving comes first: show the first. */
 PhotoResult *photo_guide(PhotoValidator *validator, const BkImage *frame,
                          const PhotoRequest *request);

@@ -137,13 +137,6 @@ char **steps_guide(const BkImage *frame, gboolean head_covering, int age,
   if (!validator)
     return NULL;
   result = photo_guide(validator, frame, &request);
-  /* Live frames are scaled down for the screen: resolution is judged on the
-   * still, in the camera's own pixels, not here. "Come closer" is
-   * head_too_small. */
-  for (guint i = result->reasons->len; i-- > 0;)
-    if (g_str_equal(g_ptr_array_index(result->reasons, i),
-                    PHOTO_REASON_RESOLUTION_TOO_LOW))
-      g_ptr_array_remove_index(result->reasons, i);
   return strv_from_ptr_array(result->reasons);
 }
 
