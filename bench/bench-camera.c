@@ -90,13 +90,13 @@ static int bench_liveview(PtpipCamera *emu)
     g_printerr("bench-camera: SDL: %s\n", SDL_GetError());
     return 1;
   }
-  window = SDL_CreateWindow("bench", 0, 0, DISPLAY_W, DISPLAY_H,
-                            SDL_WINDOW_HIDDEN);
-  renderer = window ? SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE)
-                    : NULL;
+  window =
+      SDL_CreateWindow("bench", 0, 0, DISPLAY_W, DISPLAY_H, SDL_WINDOW_HIDDEN);
+  renderer =
+      window ? SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE) : NULL;
   texture = renderer ? SDL_CreateTexture(renderer, SDL_PIXELFORMAT_RGB24,
-                                         SDL_TEXTUREACCESS_STREAMING,
-                                         DISPLAY_W, DISPLAY_H)
+                                         SDL_TEXTUREACCESS_STREAMING, DISPLAY_W,
+                                         DISPLAY_H)
                      : NULL;
   if (!texture) {
     g_printerr("bench-camera: SDL: %s\n", SDL_GetError());
@@ -114,9 +114,9 @@ static int bench_liveview(PtpipCamera *emu)
     if (!frame)
       break;
     t0 = now_ms();
-    image = jpegio_decode(g_bytes_get_data(frame, NULL),
-                          g_bytes_get_size(frame), DISPLAY_W, DISPLAY_H, FALSE,
-                          &error);
+    image =
+        jpegio_decode(g_bytes_get_data(frame, NULL), g_bytes_get_size(frame),
+                      DISPLAY_W, DISPLAY_H, FALSE, &error);
     if (!image)
       continue;
     SDL_UpdateTexture(texture, NULL, image->pixels, (int)image->stride);

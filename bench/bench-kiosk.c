@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #define RUNS_STARTUP 7
-#define RUNS_DEMO 3
+#define RUNS_DEMO    3
 
 static int compare_double(const void *a, const void *b)
 {
@@ -83,8 +83,9 @@ int main(int argc, char **argv)
 
   g_setenv("SDL_VIDEODRIVER", "offscreen", TRUE);
   for (int i = 0; i < RUNS_STARTUP; i++) {
-    char *args[] = { (char *)biokiosk, "run", "--headless",
-                     "--exit-after-first-frame", "--set", set_state, NULL };
+    char *args[] = {
+        (char *)biokiosk, "run",     "--headless", "--exit-after-first-frame",
+        "--set",          set_state, NULL};
     g_autofree char *err = NULL;
     gint64 start = g_get_monotonic_time();
     const char *mark;
@@ -95,15 +96,15 @@ int main(int argc, char **argv)
       g_printerr("bench: biokiosk run failed:\n%s\n", err);
       return 1;
     }
-    frame = g_ascii_strtoll(mark + strlen("first-frame-monotonic-us "), NULL,
-                            10);
+    frame =
+        g_ascii_strtoll(mark + strlen("first-frame-monotonic-us "), NULL, 10);
     startup[i] = (frame - start) / 1000.0;
   }
   printf("startup.checkin_ms %.1f ms\n", median(startup, RUNS_STARTUP));
 
   for (int i = 0; i < RUNS_DEMO; i++) {
-    char *args[] = { (char *)biokiosk, "demo", "--headless", "--out",
-                     demo_out, NULL };
+    char *args[] = {(char *)biokiosk, "demo",   "--headless",
+                    "--out",          demo_out, NULL};
     gint64 start = g_get_monotonic_time();
     g_autofree char *err = NULL;
 

@@ -12,7 +12,7 @@
 #include "photo.h"
 
 #define HOPPER "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
-#define RUNS 7
+#define RUNS   7
 
 static int compare_double(const void *a, const void *b)
 {
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
   for (int i = 0; i < RUNS; i++) {
     BkImage *scaled;
     PhotoResult *result;
-    PhotoRequest req = { FALSE, -1, NULL, 1.0 };
+    PhotoRequest req = {FALSE, -1, NULL, 1.0};
     t0 = now_ms();
     /* As `biokiosk validate-photo` does: DCT-scaled to >= 1200 px wide. */
     scaled = jpegio_decode(bytes, size, 1200, 0, FALSE, NULL);
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
   live = image_scale(frame, 960, 640);
   t0 = now_ms();
   for (int i = 0; i < live_frames; i++) {
-    PhotoRequest req = { FALSE, -1, NULL, 6000.0 / 960 };
+    PhotoRequest req = {FALSE, -1, NULL, 6000.0 / 960};
     photo_result_free(photo_guide(validator, live, &req));
   }
   live_ms = now_ms() - t0;

@@ -13,7 +13,7 @@
 #include "record.h"
 #include "testlib.h"
 
-#define RUNS 5
+#define RUNS         5
 #define RECORD_BYTES (10 * 1024 * 1024)
 
 static int compare_double(const void *a, const void *b)

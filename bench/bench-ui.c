@@ -48,8 +48,8 @@ int main(void)
   photo.n_steps = 4;
   photo.person = "Amira El Idrissi";
   photo.footer = "IND Amsterdam";
-  photo.image = (ViewImage){frame->width, frame->height, 3, frame->stride,
-                            frame->pixels};
+  photo.image =
+      (ViewImage){frame->width, frame->height, 3, frame->stride, frame->pixels};
   photo.buttons[0] = (ViewButton){"take", "Take photo", TRUE, TRUE};
   photo.n_buttons = 1;
 

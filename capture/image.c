@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(biokiosk-capture-error-quark, capture_error)
+G_DEFINE_QUARK(biokiosk - capture - error - quark, capture_error)
 
 #define IMAGE_MAX_SIDE 32768
 
@@ -14,7 +14,8 @@ BkImage *image_new(int width, int height, int channels)
   BkImage *image;
 
   if (width < 1 || height < 1 || width > IMAGE_MAX_SIDE ||
-      height > IMAGE_MAX_SIDE || (channels != 1 && channels != 3 && channels != 4))
+      height > IMAGE_MAX_SIDE ||
+      (channels != 1 && channels != 3 && channels != 4))
     return NULL;
   image = g_new0(BkImage, 1);
   image->width = width;
@@ -77,7 +78,7 @@ static void scale_down(const BkImage *src, BkImage *dst)
     for (int x = 0; x < dst->width; x++) {
       int sx0 = (int)((gint64)x * src->width / dst->width);
       int sx1 = MAX(sx0 + 1, (int)((gint64)(x + 1) * src->width / dst->width));
-      guint32 sum[4] = { 0 };
+      guint32 sum[4] = {0};
       guint32 n = (guint32)((sy1 - sy0) * (sx1 - sx0));
       guint8 *out = image_pixel(dst, x, y);
 

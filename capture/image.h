@@ -9,8 +9,8 @@
 typedef struct {
   int width;
   int height;
-  int channels; /* 1 grey, 3 RGB, 4 RGBA */
-  gsize stride; /* bytes per row, >= width * channels */
+  int channels;   /* 1 grey, 3 RGB, 4 RGBA */
+  gsize stride;   /* bytes per row, >= width * channels */
   guint8 *pixels; /* owned by the image */
 } BkImage;
 

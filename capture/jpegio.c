@@ -169,8 +169,8 @@ BkImage *jpegio_decode(const guint8 *data, gsize len, int max_width,
    * matter would go here; we keep libjpeg's accurate defaults. */
   jpeg_start_decompress(&cinfo);
 
-  image = image_new((int)cinfo.output_width, (int)cinfo.output_height,
-                    channels);
+  image =
+      image_new((int)cinfo.output_width, (int)cinfo.output_height, channels);
   if (!image || cinfo.output_components != channels) {
     jpeg_destroy_decompress(&cinfo);
     image_free(image);

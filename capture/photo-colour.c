@@ -113,8 +113,8 @@ double photo_colour_de00(PhotoLab x, PhotoLab y, double kL, double kC,
     hbar = (h1 + h2 - 360) / 2;
   t = 1 - 0.17 * cos(rad(hbar - 30)) + 0.24 * cos(rad(2 * hbar)) +
       0.32 * cos(rad(3 * hbar + 6)) - 0.20 * cos(rad(4 * hbar - 63));
-  sl = 1 + 0.015 * (lbar - 50) * (lbar - 50) /
-               sqrt(20 + (lbar - 50) * (lbar - 50));
+  sl = 1 +
+       0.015 * (lbar - 50) * (lbar - 50) / sqrt(20 + (lbar - 50) * (lbar - 50));
   sc = 1 + 0.045 * cpbar;
   sh = 1 + 0.015 * cpbar * t;
   dtheta = 30 * exp(-((hbar - 275) / 25) * ((hbar - 275) / 25));
@@ -128,8 +128,7 @@ double photo_colour_de00(PhotoLab x, PhotoLab y, double kL, double kC,
 
 void photo_colour_gain_for_white(const double white[3], double ret_gain[3])
 {
-  double y = 0.2126729 * white[0] + 0.7151522 * white[1] +
-             0.0721750 * white[2];
+  double y = 0.2126729 * white[0] + 0.7151522 * white[1] + 0.0721750 * white[2];
 
   for (int c = 0; c < 3; c++)
     ret_gain[c] = white[c] > 1e-4 ? y / white[c] : 1.0;

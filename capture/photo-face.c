@@ -91,10 +91,10 @@ static void parser_start(GMarkupParseContext *ctx, const char *name,
   if (strcmp(name, "_") != 0)
     return;
   if (strcmp(parent, "stages") == 0) {
-    CascadeStage stage = { (int)c->weaks->len, 0, 0 };
+    CascadeStage stage = {(int)c->weaks->len, 0, 0};
     g_array_append_val(c->stages, stage);
   } else if (strcmp(parent, "weakClassifiers") == 0) {
-    CascadeWeak weak = { (int)c->nodes->len, (int)c->leaves->len };
+    CascadeWeak weak = {(int)c->nodes->len, (int)c->leaves->len};
     if (c->stages->len == 0) {
       g_set_error(error, CAPTURE_ERROR, CAPTURE_ERROR_INVALID_DATA,
                   "weak classifier outside a stage");
@@ -103,7 +103,7 @@ static void parser_start(GMarkupParseContext *ctx, const char *name,
     g_array_append_val(c->weaks, weak);
     g_array_index(c->stages, CascadeStage, c->stages->len - 1).n_weak++;
   } else if (strcmp(parent, "features") == 0) {
-    CascadeFeature feature = { 0 };
+    CascadeFeature feature = {0};
     g_array_append_val(c->features, feature);
   }
 }
@@ -133,8 +133,8 @@ static int parse_numbers(const char *text, gsize len, double *out, int max)
   return n;
 }
 
-static void parser_text(GMarkupParseContext *ctx, const char *text,
-                        gsize len, gpointer user_data, GError **error)
+static void parser_text(GMarkupParseContext *ctx, const char *text, gsize len,
+                        gpointer user_data, GError **error)
 {
   CascadeParser *p = user_data;
   PhotoCascade *c = p->cascade;
@@ -166,8 +166,8 @@ static void parser_text(GMarkupParseContext *ctx, const char *text,
       return;
     }
     for (int i = 0; i < n; i += 4) {
-      CascadeNode node = { (int)v[i], (int)v[i + 1], (int)v[i + 2],
-                           (float)v[i + 3] };
+      CascadeNode node = {(int)v[i], (int)v[i + 1], (int)v[i + 2],
+                          (float)v[i + 3]};
       g_array_append_val(c->nodes, node);
     }
   } else if (strcmp(name, "leafValues") == 0) {
@@ -185,8 +185,8 @@ static void parser_text(GMarkupParseContext *ctx, const char *text,
                   "bad feature rectangle");
       return;
     }
-    f->rect[f->n_rects++] = (CascadeRect){ (int)v[0], (int)v[1], (int)v[2],
-                                           (int)v[3], (float)v[4] };
+    f->rect[f->n_rects++] =
+        (CascadeRect){(int)v[0], (int)v[1], (int)v[2], (int)v[3], (float)v[4]};
   } else if (strcmp(name, "tilted") == 0) {
     if (parse_numbers(text, len, v, 1) == 1 && v[0] != 0)
       g_set_error(error, CAPTURE_ERROR, CAPTURE_ERROR_UNSUPPORTED,
@@ -248,13 +248,13 @@ bad:
 
 PhotoCascade *photo_cascade_load(const char *path, GError **error)
 {
-  static const GMarkupParser parser = { parser_start, parser_end, parser_text,
-                                        NULL, NULL };
+  static const GMarkupParser parser = {parser_start, parser_end, parser_text,
+                                       NULL, NULL};
   g_autofree char *contents = NULL;
   gsize len;
   g_autoptr(GError) local = NULL;
   g_autoptr(PhotoCascade) c = g_new0(PhotoCascade, 1);
-  CascadeParser p = { c, g_ptr_array_new_with_free_func(g_free), FALSE };
+  CascadeParser p = {c, g_ptr_array_new_with_free_func(g_free), FALSE};
   GMarkupParseContext *ctx;
   gboolean ok;
 
@@ -288,9 +288,9 @@ PhotoCascade *photo_cascade_load(const char *path, GError **error)
 /* ---- scanning ---- */
 
 typedef struct {
-  int w, h;         /* level size */
-  gsize stride;     /* (w + 1) */
-  guint32 *sum;     /* (w+1) x (h+1) integral */
+  int w, h;     /* level size */
+  gsize stride; /* (w + 1) */
+  guint32 *sum; /* (w+1) x (h+1) integral */
   guint64 *sqsum;
 } Level;
 
@@ -321,7 +321,8 @@ static inline guint32 rect_sum(const guint32 *s, gsize stride, int x, int y,
 {
   return s[(gsize)(y + h) * stride + (gsize)(x + w)] -
          s[(gsize)y * stride + (gsize)(x + w)] -
-         s[(gsize)(y + h) * stride + (gsize)x] + s[(gsize)y * stride + (gsize)x];
+         s[(gsize)(y + h) * stride + (gsize)x] +
+         s[(gsize)y * stride + (gsize)x];
 }
 
 static gboolean cascade_window(const PhotoCascade *c, const Level *lv, int x,
@@ -444,8 +445,8 @@ static GArray *group_hits(GArray *hits, int min_neighbours)
   return out;
 }
 
-GArray *photo_cascade_detect(const PhotoCascade *c, const BkImage *grey,
-                             int rx, int ry, int rw, int rh, double min_size,
+GArray *photo_cascade_detect(const PhotoCascade *c, const BkImage *grey, int rx,
+                             int ry, int rw, int rh, double min_size,
                              double max_size, double step, int min_neighbours)
 {
   return photo_cascade_detect_masked(c, grey, NULL, rx, ry, rw, rh, min_size,
@@ -453,10 +454,9 @@ GArray *photo_cascade_detect(const PhotoCascade *c, const BkImage *grey,
 }
 
 GArray *photo_cascade_detect_masked(const PhotoCascade *c, const BkImage *grey,
-                                    const BkImage *mask, int rx, int ry,
-                                    int rw, int rh, double min_size,
-                                    double max_size, double step,
-                                    int min_neighbours)
+                                    const BkImage *mask, int rx, int ry, int rw,
+                                    int rh, double min_size, double max_size,
+                                    double step, int min_neighbours)
 {
   g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(PhotoDetection));
   g_autoptr(BkImage) region = NULL;
@@ -497,8 +497,8 @@ GArray *photo_cascade_detect_masked(const PhotoCascade *c, const BkImage *grey,
             continue;
         }
         if (cascade_window(c, &lv, x, y)) {
-          PhotoDetection d = { rx + x * factor, ry + y * factor,
-                               c->width * factor, c->height * factor, 1 };
+          PhotoDetection d = {rx + x * factor, ry + y * factor,
+                              c->width * factor, c->height * factor, 1};
           g_array_append_val(hits, d);
         }
       }

@@ -9,7 +9,7 @@ typedef struct _PhotoCascade PhotoCascade;
 
 typedef struct {
   double x, y, w, h; /* in the pixels of the image searched */
-  int neighbours;     /* raw detections merged into this one */
+  int neighbours;    /* raw detections merged into this one */
 } PhotoDetection;
 
 /* Loads a cascade in OpenCV's "opencv-cascade-classifier" XML format

@@ -28,82 +28,82 @@ typedef struct {
 } ReasonText;
 
 static const ReasonText reason_texts[] = {
-  { PHOTO_REASON_NO_FACE, "No face was found. Look straight into the camera.",
-    "Er is geen gezicht gevonden. Kijk recht in de camera." },
-  { PHOTO_REASON_MULTIPLE_FACES, "Only one person may be in the photo.",
-    "Er mag maar één persoon op de foto staan." },
-  { PHOTO_REASON_NOT_FRONTAL,
-    "Keep your head straight and look straight into the camera.",
-    "Houd uw hoofd recht en kijk recht in de camera." },
-  { PHOTO_REASON_EYES_NOT_VISIBLE,
-    "Both eyes must be open and clearly visible.",
-    "Beide ogen moeten open en goed zichtbaar zijn." },
-  { PHOTO_REASON_HEAD_TOO_SMALL, "Please come closer to the camera.",
-    "Kom alstublieft dichter bij de camera." },
-  { PHOTO_REASON_HEAD_TOO_LARGE, "Please move a little away from the camera.",
-    "Ga alstublieft iets verder van de camera af." },
-  { PHOTO_REASON_FACE_OFF_CENTRE, "Move so that your face is in the middle.",
-    "Ga zo staan dat uw gezicht in het midden is." },
-  { PHOTO_REASON_RESOLUTION_TOO_LOW,
-    "The photo is not detailed enough. Please come closer.",
-    "De foto is niet scherp genoeg in detail. Kom dichterbij." },
-  { PHOTO_REASON_BACKGROUND_NOT_WHITE, "The background must be white.",
-    "De achtergrond moet wit zijn." },
-  { PHOTO_REASON_BACKGROUND_NOT_UNIFORM,
-    "The background must be even, without shadows or objects.",
-    "De achtergrond moet egaal zijn, zonder schaduw of voorwerpen." },
-  { PHOTO_REASON_UNDEREXPOSED, "The photo is too dark.",
-    "De foto is te donker." },
-  { PHOTO_REASON_OVEREXPOSED, "The photo is too bright.",
-    "De foto is te licht." },
-  { PHOTO_REASON_UNEVEN_LIGHTING,
-    "The light on your face is uneven. Face the light straight on.",
-    "Het licht op uw gezicht is ongelijk. Ga recht voor het licht staan." },
-  { PHOTO_REASON_UNNATURAL_COLOUR, "The colours in the photo are not natural.",
-    "De kleuren op de foto zijn niet natuurlijk." },
-  { PHOTO_REASON_BLURRED, "The photo is blurred. Please keep still.",
-    "De foto is onscherp. Blijf alstublieft stil zitten." },
-  { PHOTO_REASON_COVERING_NOT_DECLARED,
-    "A head covering is only allowed for religious or belief reasons. "
-    "Please take it off, or tell the desk.",
-    "Een hoofddeksel mag alleen om religieuze of levensbeschouwelijke "
-    "redenen. Zet het af of meld het aan de balie." },
-  { PHOTO_REASON_COVERING_WHITE,
-    "The head covering is too light for the white background.",
-    "Het hoofddeksel is te licht voor de witte achtergrond." },
-  { PHOTO_REASON_COVERING_LOW_CONTRAST,
-    "The head covering does not stand out from the background.",
-    "Het hoofddeksel steekt niet genoeg af tegen de achtergrond." },
-  { PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
-    "The head covering must be a single colour.",
-    "Het hoofddeksel moet één kleur hebben." },
-  { PHOTO_REASON_COVERING_NOT_SMOOTH,
-    "The head covering must be plain, without a pattern.",
-    "Het hoofddeksel moet effen zijn, zonder patroon." },
+    {PHOTO_REASON_NO_FACE, "No face was found. Look straight into the camera.",
+     "Er is geen gezicht gevonden. Kijk recht in de camera."},
+    {PHOTO_REASON_MULTIPLE_FACES, "Only one person may be in the photo.",
+     "Er mag maar één persoon op de foto staan."},
+    {PHOTO_REASON_NOT_FRONTAL,
+     "Keep your head straight and look straight into the camera.",
+     "Houd uw hoofd recht en kijk recht in de camera."},
+    {PHOTO_REASON_EYES_NOT_VISIBLE,
+     "Both eyes must be open and clearly visible.",
+     "Beide ogen moeten open en goed zichtbaar zijn."},
+    {PHOTO_REASON_HEAD_TOO_SMALL, "Please come closer to the camera.",
+     "Kom alstublieft dichter bij de camera."},
+    {PHOTO_REASON_HEAD_TOO_LARGE, "Please move a little away from the camera.",
+     "Ga alstublieft iets verder van de camera af."},
+    {PHOTO_REASON_FACE_OFF_CENTRE, "Move so that your face is in the middle.",
+     "Ga zo staan dat uw gezicht in het midden is."},
+    {PHOTO_REASON_RESOLUTION_TOO_LOW,
+     "The photo is not detailed enough. Please come closer.",
+     "De foto is niet scherp genoeg in detail. Kom dichterbij."},
+    {PHOTO_REASON_BACKGROUND_NOT_WHITE, "The background must be white.",
+     "De achtergrond moet wit zijn."},
+    {PHOTO_REASON_BACKGROUND_NOT_UNIFORM,
+     "The background must be even, without shadows or objects.",
+     "De achtergrond moet egaal zijn, zonder schaduw of voorwerpen."},
+    {PHOTO_REASON_UNDEREXPOSED, "The photo is too dark.",
+     "De foto is te donker."},
+    {PHOTO_REASON_OVEREXPOSED, "The photo is too bright.",
+     "De foto is te licht."},
+    {PHOTO_REASON_UNEVEN_LIGHTING,
+     "The light on your face is uneven. Face the light straight on.",
+     "Het licht op uw gezicht is ongelijk. Ga recht voor het licht staan."},
+    {PHOTO_REASON_UNNATURAL_COLOUR, "The colours in the photo are not natural.",
+     "De kleuren op de foto zijn niet natuurlijk."},
+    {PHOTO_REASON_BLURRED, "The photo is blurred. Please keep still.",
+     "De foto is onscherp. Blijf alstublieft stil zitten."},
+    {PHOTO_REASON_COVERING_NOT_DECLARED,
+     "A head covering is only allowed for religious or belief reasons. "
+     "Please take it off, or tell the desk.",
+     "Een hoofddeksel mag alleen om religieuze of levensbeschouwelijke "
+     "redenen. Zet het af of meld het aan de balie."},
+    {PHOTO_REASON_COVERING_WHITE,
+     "The head covering is too light for the white background.",
+     "Het hoofddeksel is te licht voor de witte achtergrond."},
+    {PHOTO_REASON_COVERING_LOW_CONTRAST,
+     "The head covering does not stand out from the background.",
+     "Het hoofddeksel steekt niet genoeg af tegen de achtergrond."},
+    {PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
+     "The head covering must be a single colour.",
+     "Het hoofddeksel moet één kleur hebben."},
+    {PHOTO_REASON_COVERING_NOT_SMOOTH,
+     "The head covering must be plain, without a pattern.",
+     "Het hoofddeksel moet effen zijn, zonder patroon."},
 };
 
 const char *const photo_reason_codes[] = {
-  PHOTO_REASON_NO_FACE,
-  PHOTO_REASON_MULTIPLE_FACES,
-  PHOTO_REASON_NOT_FRONTAL,
-  PHOTO_REASON_EYES_NOT_VISIBLE,
-  PHOTO_REASON_HEAD_TOO_SMALL,
-  PHOTO_REASON_HEAD_TOO_LARGE,
-  PHOTO_REASON_FACE_OFF_CENTRE,
-  PHOTO_REASON_RESOLUTION_TOO_LOW,
-  PHOTO_REASON_BACKGROUND_NOT_WHITE,
-  PHOTO_REASON_BACKGROUND_NOT_UNIFORM,
-  PHOTO_REASON_UNDEREXPOSED,
-  PHOTO_REASON_OVEREXPOSED,
-  PHOTO_REASON_UNEVEN_LIGHTING,
-  PHOTO_REASON_UNNATURAL_COLOUR,
-  PHOTO_REASON_BLURRED,
-  PHOTO_REASON_COVERING_NOT_DECLARED,
-  PHOTO_REASON_COVERING_WHITE,
-  PHOTO_REASON_COVERING_LOW_CONTRAST,
-  PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
-  PHOTO_REASON_COVERING_NOT_SMOOTH,
-  NULL,
+    PHOTO_REASON_NO_FACE,
+    PHOTO_REASON_MULTIPLE_FACES,
+    PHOTO_REASON_NOT_FRONTAL,
+    PHOTO_REASON_EYES_NOT_VISIBLE,
+    PHOTO_REASON_HEAD_TOO_SMALL,
+    PHOTO_REASON_HEAD_TOO_LARGE,
+    PHOTO_REASON_FACE_OFF_CENTRE,
+    PHOTO_REASON_RESOLUTION_TOO_LOW,
+    PHOTO_REASON_BACKGROUND_NOT_WHITE,
+    PHOTO_REASON_BACKGROUND_NOT_UNIFORM,
+    PHOTO_REASON_UNDEREXPOSED,
+    PHOTO_REASON_OVEREXPOSED,
+    PHOTO_REASON_UNEVEN_LIGHTING,
+    PHOTO_REASON_UNNATURAL_COLOUR,
+    PHOTO_REASON_BLURRED,
+    PHOTO_REASON_COVERING_NOT_DECLARED,
+    PHOTO_REASON_COVERING_WHITE,
+    PHOTO_REASON_COVERING_LOW_CONTRAST,
+    PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
+    PHOTO_REASON_COVERING_NOT_SMOOTH,
+    NULL,
 };
 
 const char *photo_reason_message(const char *code, const char *lang)
@@ -170,13 +170,16 @@ gboolean photo_config_load(PhotoConfig *config, GKeyFile *keyfile,
     const char *key;
     gsize offset;
   } doubles[] = {
-#define D(f) { #f, G_STRUCT_OFFSET(PhotoConfig, f) }
-    D(crop_width_mm), D(crop_height_mm), D(head_min_mm), D(head_max_mm),
-    D(head_min_mm_child), D(head_target_mm), D(face_width_min_mm),
-    D(face_width_max_mm), D(max_centre_offset_mm), D(min_eye_distance_px),
-    D(max_roll_deg), D(max_yaw), D(background_min_L),
-    D(background_max_chroma), D(background_max_spread), D(covering_light_L),
-    D(covering_light_chroma), D(covering_min_de00),
+#define D(f) {#f, G_STRUCT_OFFSET(PhotoConfig, f)}
+      D(crop_width_mm),         D(crop_height_mm),
+      D(head_min_mm),           D(head_max_mm),
+      D(head_min_mm_child),     D(head_target_mm),
+      D(face_width_min_mm),     D(face_width_max_mm),
+      D(max_centre_offset_mm),  D(min_eye_distance_px),
+      D(max_roll_deg),          D(max_yaw),
+      D(background_min_L),      D(background_max_chroma),
+      D(background_max_spread), D(covering_light_L),
+      D(covering_light_chroma), D(covering_min_de00),
 #undef D
   };
   const char *group = "photo";
@@ -299,7 +302,7 @@ gboolean photo_result_has_reason(const PhotoResult *r, const char *code)
 
 static void measure(PhotoResult *r, const char *name, double value)
 {
-  PhotoMeasure m = { name, isfinite(value) ? value : 0.0 };
+  PhotoMeasure m = {name, isfinite(value) ? value : 0.0};
 
   for (guint i = 0; i < r->measures->len; i++)
     if (strcmp(g_array_index(r->measures, PhotoMeasure, i).name, name) == 0) {
@@ -360,11 +363,11 @@ typedef struct {
   int w, h;
   float *L, *A, *B; /* white-balanced CIELAB */
   guint8 *grey;
-  float *bgdiff;    /* difference from the background model, dE76 */
+  float *bgdiff; /* difference from the background model, dE76 */
   float *model_L, *model_A, *model_B; /* the background model itself */
-  guint8 *bg;       /* 1 = background (flood from the border) */
-  guint8 *subject;  /* 1 = the main subject */
-  PhotoLab bg_lab;  /* mean background, white-balanced */
+  guint8 *bg;      /* 1 = background (flood from the border) */
+  guint8 *subject; /* 1 = the main subject */
+  PhotoLab bg_lab; /* mean background, white-balanced */
   double gain[3];
 } Analysis;
 
@@ -413,7 +416,7 @@ static gboolean is_border_sample(int x, int y, int w, int h)
 
 static void analysis_colour(Analysis *an, const BkImage *rgb)
 {
-  double white[3] = { 0 };
+  double white[3] = {0};
   int n = 0;
   gsize total = (gsize)an->w * (gsize)an->h;
 
@@ -454,10 +457,10 @@ static void analysis_colour(Analysis *an, const BkImage *rgb)
 static void fit_plane(const double *xs, const double *ys, const double *vs,
                       int n, double ret[3])
 {
-  double s[3][4] = { { 0 } };
+  double s[3][4] = {{0}};
 
   for (int i = 0; i < n; i++) {
-    double row[3] = { 1, xs[i], ys[i] };
+    double row[3] = {1, xs[i], ys[i]};
     for (int a = 0; a < 3; a++) {
       for (int b = 0; b < 3; b++)
         s[a][b] += row[a] * row[b];
@@ -506,7 +509,7 @@ static void background_model_border(Analysis *an)
   double med[3], plane[3][3];
   g_autofree double *fx = NULL;
   g_autofree double *fy = NULL;
-  double *fv[3] = { NULL, NULL, NULL };
+  double *fv[3] = {NULL, NULL, NULL};
   int n = 0;
 
   for (int y = 0; y < an->h; y += 2)
@@ -589,8 +592,9 @@ static void background_model_calibration(Analysis *an, const BkImage *calib)
       double dl = an->L[i] - c.L;
       if (dl < 0)
         dl *= 0.5;
-      an->bgdiff[i] = (float)sqrt(dl * dl + (an->A[i] - c.a) * (an->A[i] - c.a) +
-                                  (an->B[i] - c.b) * (an->B[i] - c.b));
+      an->bgdiff[i] =
+          (float)sqrt(dl * dl + (an->A[i] - c.a) * (an->A[i] - c.a) +
+                      (an->B[i] - c.b) * (an->B[i] - c.b));
     }
 }
 
@@ -615,8 +619,8 @@ static void background_flood(Analysis *an, double threshold)
   while (head < tail) {
     guint32 i = queue[head++];
     int x = (int)(i % (guint32)an->w), y = (int)(i / (guint32)an->w);
-    const int nx[4] = { x - 1, x + 1, x, x };
-    const int ny[4] = { y, y, y - 1, y + 1 };
+    const int nx[4] = {x - 1, x + 1, x, x};
+    const int ny[4] = {y, y, y - 1, y + 1};
     for (int k = 0; k < 4; k++) {
       gsize j;
       if (nx[k] < 0 || ny[k] < 0 || nx[k] >= an->w || ny[k] >= an->h)
@@ -653,8 +657,8 @@ static double subject_components(Analysis *an, int sx, int sy)
     while (head < tail) {
       guint32 i = queue[head++];
       int x = (int)(i % (guint32)an->w), y = (int)(i / (guint32)an->w);
-      const int nx[4] = { x - 1, x + 1, x, x };
-      const int ny[4] = { y, y, y - 1, y + 1 };
+      const int nx[4] = {x - 1, x + 1, x, x};
+      const int ny[4] = {y, y, y - 1, y + 1};
       area++;
       if (ABS(x - sx) <= 1 && ABS(y - sy) <= 1)
         has_seed = TRUE;
@@ -694,7 +698,7 @@ static RegionStats region_stats(const Analysis *an, double x0, double y0,
   g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
   g_autoptr(GArray) as = g_array_new(FALSE, FALSE, sizeof(float));
   g_autoptr(GArray) bs = g_array_new(FALSE, FALSE, sizeof(float));
-  RegionStats st = { 0 };
+  RegionStats st = {0};
   int ix0 = CLAMP((int)x0, 0, an->w), ix1 = CLAMP((int)ceil(x1), 0, an->w);
   int iy0 = CLAMP((int)y0, 0, an->h), iy1 = CLAMP((int)ceil(y1), 0, an->h);
 
@@ -727,7 +731,7 @@ typedef struct {
 static gboolean keep_skin(const Analysis *an, gsize i, gpointer data)
 {
   const SkinFilter *f = data;
-  PhotoLab p = { an->L[i], an->A[i], an->B[i] };
+  PhotoLab p = {an->L[i], an->A[i], an->B[i]};
 
   /* Lightness varies with shading across a face; hue and chroma much less. */
   return an->subject[i] &&
@@ -816,7 +820,7 @@ static void find_eyes(PhotoValidator *v, const BkImage *image, double scale,
   g_autoptr(BkImage) scaled = NULL;
   g_autoptr(BkImage) grey = NULL;
   double f;
-  double gx[2] = { 0, 0 }, gy[2] = { 0, 0 }; /* in the normalised patch */
+  double gx[2] = {0, 0}, gy[2] = {0, 0}; /* in the normalised patch */
 
   left->found = right->found = FALSE;
   left->x = face->x + face->w * 0.3, right->x = face->x + face->w * 0.7;
@@ -831,15 +835,14 @@ static void find_eyes(PhotoValidator *v, const BkImage *image, double scale,
     int rx = side == 0 ? 0 : (int)(norm_w * 0.45);
     int ry = (int)(grey->height * 0.2);
     int rw = (int)(norm_w * 0.55), rh = (int)(grey->height * 0.65);
-    g_autoptr(GArray) hits =
-        photo_cascade_detect(v->eye, grey, rx, ry, rw, rh, norm_w * 0.14,
-                             norm_w * 0.4, 1.1, 2);
+    g_autoptr(GArray) hits = photo_cascade_detect(
+        v->eye, grey, rx, ry, rw, rh, norm_w * 0.14, norm_w * 0.4, 1.1, 2);
     if (hits->len == 0) {
       g_array_unref(hits);
       /* Spectacle frames and reflections weaken the response: accept a
        * single hit on the second try. */
-      hits = photo_cascade_detect(v->eye, grey, rx, ry, rw, rh,
-                                  norm_w * 0.14, norm_w * 0.4, 1.1, 1);
+      hits = photo_cascade_detect(v->eye, grey, rx, ry, rw, rh, norm_w * 0.14,
+                                  norm_w * 0.4, 1.1, 1);
     }
     if (hits->len > 0) {
       const PhotoDetection *d = &g_array_index(hits, PhotoDetection, 0);
@@ -951,7 +954,7 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
   g_autoptr(BkImage) small = NULL;
   g_autoptr(BkImage) grey_img = NULL;
   g_autoptr(GArray) faces = NULL;
-  Analysis an = { 0 };
+  Analysis an = {0};
   double source_scale = req && req->source_scale > 0 ? req->source_scale : 1.0;
   double max_side = mode == MODE_LIVE ? 320.0 : 512.0;
   double scale; /* image pixels per analysis pixel */
@@ -1026,7 +1029,7 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
     }
     {
       /* The background's white-balanced mean, for covering contrast. */
-      RegionStats st = { 0 };
+      RegionStats st = {0};
       double sl = 0, sa = 0, sb = 0;
       int m = 0;
       for (gsize i = 0; i < (gsize)an.w * an.h; i += 3)
@@ -1048,19 +1051,18 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
      * are located on a full-resolution patch afterwards). */
     int min_side = MIN(an.w, an.h);
     double f = MAX(1.0, min_side / (mode == MODE_LIVE ? 160.0 : 240.0));
-    g_autoptr(BkImage) det = f > 1.0 ? image_scale(grey_img,
-                                                   MAX(1, (int)(an.w / f)),
-                                                   MAX(1, (int)(an.h / f)))
-                                     : image_copy(grey_img);
+    g_autoptr(BkImage) det =
+        f > 1.0 ? image_scale(grey_img, MAX(1, (int)(an.w / f)),
+                              MAX(1, (int)(an.h / f)))
+                : image_copy(grey_img);
     int ds = MIN(det->width, det->height);
     g_autoptr(BkImage) mask = image_new(det->width, det->height, 1);
     f = (double)an.w / det->width;
     /* Faces are not backdrop: only windows centred on the rest are tried. */
     for (int y = 0; y < det->height; y++)
       for (int x = 0; x < det->width; x++)
-        image_pixel(mask, x, y)[0] =
-            !an.bg[idx(&an, MIN((int)(x * f), an.w - 1),
-                       MIN((int)(y * f), an.h - 1))];
+        image_pixel(mask, x, y)[0] = !an.bg[idx(
+            &an, MIN((int)(x * f), an.w - 1), MIN((int)(y * f), an.h - 1))];
     faces = photo_cascade_detect_masked(v->face, det, mask, 0, 0, det->width,
                                         det->height, MAX(24.0, ds * 0.12), ds,
                                         mode == MODE_LIVE ? 1.15 : 1.1, 3);
@@ -1077,9 +1079,9 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
     for (guint i = 0; i < faces->len; i++) {
       const PhotoDetection *f = &g_array_index(faces, PhotoDetection, i);
       if (f->w >= main_w * 0.6 &&
-          (i == 0 || f->neighbours >=
-                         MAX(4, g_array_index(faces, PhotoDetection, 0)
-                                        .neighbours / 3)))
+          (i == 0 ||
+           f->neighbours >=
+               MAX(4, g_array_index(faces, PhotoDetection, 0).neighbours / 3)))
         count++;
     }
     r->faces = count;
@@ -1162,8 +1164,8 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
    * change of hue, beside the head (where neither hair nor shoulders are). */
   {
     int n = 0, dark = 0;
-    for (int y = MAX(0, (int)(my - 2.5 * d)); y < MIN(an.h, (int)(my + 2.0 * d));
-         y++)
+    for (int y = MAX(0, (int)(my - 2.5 * d));
+         y < MIN(an.h, (int)(my + 2.0 * d)); y++)
       for (int x = 0; x < an.w; x++) {
         gsize i = idx(&an, x, y);
         if (fabs(x - mx) < 1.7 * d)
@@ -1185,9 +1187,9 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
   /* Skin colour from below the eyes (nose and cheeks), and the face's
    * visible width at cheekbone height. */
   {
-    RegionStats st = region_stats(&an, mx - 0.35 * d, my + 0.25 * d,
-                                  mx + 0.35 * d, my + 0.75 * d, keep_subject,
-                                  NULL);
+    RegionStats st =
+        region_stats(&an, mx - 0.35 * d, my + 0.25 * d, mx + 0.35 * d,
+                     my + 0.75 * d, keep_subject, NULL);
     skin.L = st.L, skin.a = st.a, skin.b = st.b;
     skin_filter.skin = skin;
     skin_filter.max_de = 14;
@@ -1233,8 +1235,9 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
            * not a smooth lighting slope, decide the axis. */
           if (xa < 1 || xb >= an.w - 1)
             continue;
-          sum += fabs(fabs(an.L[idx(&an, xa + 1, y)] - an.L[idx(&an, xa - 1, y)]) -
-                      fabs(an.L[idx(&an, xb + 1, y)] - an.L[idx(&an, xb - 1, y)]));
+          sum +=
+              fabs(fabs(an.L[idx(&an, xa + 1, y)] - an.L[idx(&an, xa - 1, y)]) -
+                   fabs(an.L[idx(&an, xb + 1, y)] - an.L[idx(&an, xb - 1, y)]));
           n++;
         }
       if (n && sum / n < best)
@@ -1289,14 +1292,14 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       double mm_per_px = cfg->head_target_mm / head;
       double cw = cfg->crop_width_mm / mm_per_px;
       double ch = cfg->crop_height_mm / mm_per_px;
-      double top = (cfg->crop_height_mm - cfg->head_target_mm) * 0.42 /
-                   mm_per_px;
+      double top =
+          (cfg->crop_height_mm - cfg->head_target_mm) * 0.42 / mm_per_px;
       double cx = mx - cw / 2, cy = crown - top;
       double shift_x = 0, head_mm, face_mm, needed_px, offset_mm;
       double face_w = r->face_w / scale;
-      double head_min =
-          age >= 0 && age < cfg->child_age ? cfg->head_min_mm_child
-                                           : cfg->head_min_mm;
+      double head_min = age >= 0 && age < cfg->child_age
+                            ? cfg->head_min_mm_child
+                            : cfg->head_min_mm;
 
       /* Too close: the crop does not fit; shrink it to the frame. */
       if (ch > an.h || cw > an.w) {
@@ -1322,8 +1325,8 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       measure(r, "crop_upscale", needed_px / (ch * S));
       judge(r, PHOTO_REASON_HEAD_TOO_LARGE, head_mm, TRUE,
             cfg->head_max_mm - 0.3, cfg->head_max_mm);
-      judge(r, PHOTO_REASON_HEAD_TOO_SMALL, head_mm, FALSE,
-            head_min + 0.3, head_min);
+      judge(r, PHOTO_REASON_HEAD_TOO_SMALL, head_mm, FALSE, head_min + 0.3,
+            head_min);
       /* Coming closer helps when the crop would be enlarged a lot. */
       judge(r, PHOTO_REASON_HEAD_TOO_SMALL, needed_px / (ch * S), TRUE, 1.5,
             2.0);
@@ -1333,8 +1336,9 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
        * the template by a margin it is an officer's call. */
       if (face_mm < cfg->face_width_min_mm - 4 ||
           face_mm > cfg->face_width_max_mm + 4)
-        refer(r, face_mm < cfg->face_width_min_mm ? PHOTO_REASON_HEAD_TOO_SMALL
-                                                  : PHOTO_REASON_HEAD_TOO_LARGE);
+        refer(r, face_mm < cfg->face_width_min_mm
+                     ? PHOTO_REASON_HEAD_TOO_SMALL
+                     : PHOTO_REASON_HEAD_TOO_LARGE);
       r->crop_x = cx * S, r->crop_y = cy * S;
       r->crop_w = cw * S, r->crop_h = ch * S;
       r->has_crop = TRUE;
@@ -1368,8 +1372,7 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       measure(r, "face_clipped_fraction", (double)clipped / n);
       judge(r, PHOTO_REASON_UNDEREXPOSED, median, FALSE, 42, 35);
       judge(r, PHOTO_REASON_OVEREXPOSED, median, TRUE, 82, 88);
-      judge(r, PHOTO_REASON_OVEREXPOSED, (double)clipped / n, TRUE, 0.05,
-            0.12);
+      judge(r, PHOTO_REASON_OVEREXPOSED, (double)clipped / n, TRUE, 0.05, 0.12);
     }
     lc = region_stats(&an, mx - 0.85 * d, my + 0.3 * d, mx - 0.3 * d,
                       my + 1.0 * d, keep_skin, &skin_filter);
@@ -1397,8 +1400,8 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
    * so the eye distance is what it would be in the crop, then the share of
    * gradient that survives at that fine scale versus half resolution. */
   if (mode == MODE_FULL) {
-    double crop_d = d * (cfg->crop_height_mm / 25.4 * cfg->crop_dpi) /
-                    (r->crop_h / S);
+    double crop_d =
+        d * (cfg->crop_height_mm / 25.4 * cfg->crop_dpi) / (r->crop_h / S);
     g_autoptr(BkImage) patch =
         face_patch(rgb, scale, mx, my, d, -0.8, -0.4, 0.8, 1.3,
                    MIN(MIN(crop_d, d * scale), 48.0));
@@ -1430,7 +1433,7 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
     g_autoptr(GArray) ol = g_array_new(FALSE, FALSE, sizeof(float));
     g_autoptr(GArray) oa = g_array_new(FALSE, FALSE, sizeof(float));
     g_autoptr(GArray) ob = g_array_new(FALSE, FALSE, sizeof(float));
-    PhotoLab cov = { 0 }, top_mean = { 0 };
+    PhotoLab cov = {0}, top_mean = {0};
     double texture = 0, noise = 0, multi = 0, dE_bg;
     gboolean light, present;
     int side_other = 0, side_n = 0;
@@ -1493,8 +1496,8 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
        * of everything that is not backdrop there; real skin passes the
        * light and contrast tests, a pale covering does not. */
       if (declared && !present && fb < 0.5) {
-        RegionStats st = region_stats(&an, tx0, t0, tx1, t1, keep_subject,
-                                      NULL);
+        RegionStats st =
+            region_stats(&an, tx0, t0, tx1, t1, keep_subject, NULL);
         if (st.n > 0)
           cov.L = st.L, cov.a = st.a, cov.b = st.b;
       }
@@ -1502,9 +1505,8 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
     /* Texture of the top of the head at a normalised scale (d = 48 px),
      * minus the same measure on the backdrop (sensor and JPEG noise). */
     if (mode == MODE_FULL) {
-      g_autoptr(BkImage) patch = face_patch(rgb, scale, mx, my, d, -0.6,
-                                            (t0 - my) / d, 0.6, (t1 - my) / d,
-                                            48.0);
+      g_autoptr(BkImage) patch = face_patch(
+          rgb, scale, mx, my, d, -0.6, (t0 - my) / d, 0.6, (t1 - my) / d, 48.0);
       g_autoptr(BkImage) bgpatch = NULL;
       if (patch) {
         g_autoptr(BkImage) grey = image_convert(patch, 1);
@@ -1514,14 +1516,13 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       {
         double side_x = mx < an.w / 2.0 ? an.w - 1.3 * d : 0.1 * d;
         int px = (int)(side_x * scale), py = (int)(0.1 * d * scale);
-        g_autoptr(BkImage) crop =
-            image_crop(rgb, px, py, (int)(1.2 * d * scale),
-                       (int)(0.45 * d * scale));
+        g_autoptr(BkImage) crop = image_crop(
+            rgb, px, py, (int)(1.2 * d * scale), (int)(0.45 * d * scale));
         if (crop && crop->width > 4 && crop->height > 4) {
           double f = 48.0 / (d * scale);
-          g_autoptr(BkImage) s = image_scale(
-              crop, MAX(6, (int)(crop->width * f)),
-              MAX(6, (int)(crop->height * f)));
+          g_autoptr(BkImage) s =
+              image_scale(crop, MAX(6, (int)(crop->width * f)),
+                          MAX(6, (int)(crop->height * f)));
           g_autoptr(BkImage) grey = image_convert(s, 1);
           noise = fine_texture(grey, 2, NULL, 0);
         }
@@ -1534,8 +1535,8 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       /* Colour variety of the "other" pixels, tolerant of shading. */
       int far = 0;
       for (guint i = 0; i < ol->len; i++) {
-        PhotoLab p = { g_array_index(ol, float, i), g_array_index(oa, float, i),
-                       g_array_index(ob, float, i) };
+        PhotoLab p = {g_array_index(ol, float, i), g_array_index(oa, float, i),
+                      g_array_index(ob, float, i)};
         if (photo_colour_de00(p, cov, 3.0, 1.0, 1.0) > 12)
           far++;
       }
@@ -1558,8 +1559,7 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
         else
           refuse(r, PHOTO_REASON_COVERING_LOW_CONTRAST);
       } else if (cov.L >= cfg->covering_light_L - 8 &&
-                 photo_colour_chroma(cov) <=
-                     cfg->covering_light_chroma + 6) {
+                 photo_colour_chroma(cov) <= cfg->covering_light_chroma + 6) {
         refer(r, PHOTO_REASON_COVERING_WHITE);
       } else if (dE_bg < cfg->covering_min_de00) {
         refer(r, PHOTO_REASON_COVERING_LOW_CONTRAST);
@@ -1579,7 +1579,8 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
       /* Natural hair: near neutral (black, grey, white) or the warm hues of
        * brown, blonde and red hair; dyed blue or green hair is rare enough
        * to leave to the officer. */
-      gboolean hair_colour = chroma < 14 || (hue > 15 && hue < 95 && chroma < 60);
+      gboolean hair_colour =
+          chroma < 14 || (hue > 15 && hue < 95 && chroma < 60);
       measure(r, "hair_colour", hair_colour);
       if (!hair_colour)
         refuse(r, PHOTO_REASON_COVERING_NOT_DECLARED);
@@ -1605,11 +1606,11 @@ PhotoResult *photo_validate(PhotoValidator *v, const BkImage *image,
 static int guide_rank(const char *code)
 {
   static const char *const order[] = {
-    PHOTO_REASON_NO_FACE,          PHOTO_REASON_MULTIPLE_FACES,
-    PHOTO_REASON_HEAD_TOO_SMALL,   PHOTO_REASON_HEAD_TOO_LARGE,
-    PHOTO_REASON_FACE_OFF_CENTRE,  PHOTO_REASON_NOT_FRONTAL,
-    PHOTO_REASON_EYES_NOT_VISIBLE, PHOTO_REASON_COVERING_NOT_DECLARED,
-    PHOTO_REASON_COVERING_WHITE,   PHOTO_REASON_COVERING_LOW_CONTRAST,
+      PHOTO_REASON_NO_FACE,          PHOTO_REASON_MULTIPLE_FACES,
+      PHOTO_REASON_HEAD_TOO_SMALL,   PHOTO_REASON_HEAD_TOO_LARGE,
+      PHOTO_REASON_FACE_OFF_CENTRE,  PHOTO_REASON_NOT_FRONTAL,
+      PHOTO_REASON_EYES_NOT_VISIBLE, PHOTO_REASON_COVERING_NOT_DECLARED,
+      PHOTO_REASON_COVERING_WHITE,   PHOTO_REASON_COVERING_LOW_CONTRAST,
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(order); i++)

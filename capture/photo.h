@@ -25,25 +25,25 @@ const char *photo_verdict_name(PhotoVerdict verdict);
 
 /* Reason codes are the stable strings below (README lists them); the
  * PHOTO_REASON_* macros avoid typos in callers. */
-#define PHOTO_REASON_NO_FACE "no_face"
-#define PHOTO_REASON_MULTIPLE_FACES "multiple_faces"
-#define PHOTO_REASON_NOT_FRONTAL "not_frontal"
-#define PHOTO_REASON_EYES_NOT_VISIBLE "eyes_not_visible"
-#define PHOTO_REASON_HEAD_TOO_SMALL "head_too_small"
-#define PHOTO_REASON_HEAD_TOO_LARGE "head_too_large"
-#define PHOTO_REASON_FACE_OFF_CENTRE "face_off_centre"
-#define PHOTO_REASON_RESOLUTION_TOO_LOW "resolution_too_low"
-#define PHOTO_REASON_BACKGROUND_NOT_WHITE "background_not_white"
+#define PHOTO_REASON_NO_FACE                "no_face"
+#define PHOTO_REASON_MULTIPLE_FACES         "multiple_faces"
+#define PHOTO_REASON_NOT_FRONTAL            "not_frontal"
+#define PHOTO_REASON_EYES_NOT_VISIBLE       "eyes_not_visible"
+#define PHOTO_REASON_HEAD_TOO_SMALL         "head_too_small"
+#define PHOTO_REASON_HEAD_TOO_LARGE         "head_too_large"
+#define PHOTO_REASON_FACE_OFF_CENTRE        "face_off_centre"
+#define PHOTO_REASON_RESOLUTION_TOO_LOW     "resolution_too_low"
+#define PHOTO_REASON_BACKGROUND_NOT_WHITE   "background_not_white"
 #define PHOTO_REASON_BACKGROUND_NOT_UNIFORM "background_not_uniform"
-#define PHOTO_REASON_UNDEREXPOSED "underexposed"
-#define PHOTO_REASON_OVEREXPOSED "overexposed"
-#define PHOTO_REASON_UNEVEN_LIGHTING "uneven_lighting"
-#define PHOTO_REASON_UNNATURAL_COLOUR "unnatural_colour"
-#define PHOTO_REASON_BLURRED "blurred"
-#define PHOTO_REASON_COVERING_NOT_DECLARED "head_covering_not_declared"
-#define PHOTO_REASON_COVERING_WHITE "head_covering_white_or_light_grey"
-#define PHOTO_REASON_COVERING_LOW_CONTRAST "head_covering_low_contrast"
-#define PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED                             \
+#define PHOTO_REASON_UNDEREXPOSED           "underexposed"
+#define PHOTO_REASON_OVEREXPOSED            "overexposed"
+#define PHOTO_REASON_UNEVEN_LIGHTING        "uneven_lighting"
+#define PHOTO_REASON_UNNATURAL_COLOUR       "unnatural_colour"
+#define PHOTO_REASON_BLURRED                "blurred"
+#define PHOTO_REASON_COVERING_NOT_DECLARED  "head_covering_not_declared"
+#define PHOTO_REASON_COVERING_WHITE         "head_covering_white_or_light_grey"
+#define PHOTO_REASON_COVERING_LOW_CONTRAST  "head_covering_low_contrast"
+#define PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED                              \
   "head_covering_not_single_coloured"
 #define PHOTO_REASON_COVERING_NOT_SMOOTH "head_covering_not_smooth"
 
@@ -58,7 +58,7 @@ const char *photo_reason_message(const char *code, const char *lang);
  * defaults documented in docs/photo-validator.md; the kiosk may override
  * them from the [photo] group of its configuration file. */
 typedef struct {
-  char *cascade_dir;         /* folder with the OpenCV Haar cascade XML files */
+  char *cascade_dir; /* folder with the OpenCV Haar cascade XML files */
   /* geometry, in mm of the 35 x 45 mm crop */
   double crop_width_mm, crop_height_mm; /* 35, 45 */
   int crop_dpi;                         /* resolution of the crop, 300 */
@@ -67,19 +67,19 @@ typedef struct {
   int child_age;                        /* 11 */
   double head_target_mm;                /* what the crop aims for, 28.5 */
   double face_width_min_mm, face_width_max_mm; /* 16, 20 */
-  double max_centre_offset_mm;          /* face centre vs crop centre, 1.5 */
-  double min_eye_distance_px;           /* in original pixels, 90 */
-  double max_roll_deg;                  /* 5 */
-  double max_yaw;  /* offset of the face's symmetry axis / eye distance, 0.2 */
+  double max_centre_offset_mm; /* face centre vs crop centre, 1.5 */
+  double min_eye_distance_px;  /* in original pixels, 90 */
+  double max_roll_deg;         /* 5 */
+  double max_yaw; /* offset of the face's symmetry axis / eye distance, 0.2 */
   /* background */
-  gboolean allow_light_grey;            /* accept a light grey background */
-  double background_min_L;              /* white: L* >= 80 (grey: 65) */
-  double background_max_chroma;         /* 8 */
-  double background_max_spread;         /* L* range across the background */
+  gboolean allow_light_grey;    /* accept a light grey background */
+  double background_min_L;      /* white: L* >= 80 (grey: 65) */
+  double background_max_chroma; /* 8 */
+  double background_max_spread; /* L* range across the background */
   /* head covering (CIELAB after white-balancing on the background) */
-  double covering_light_L;              /* L* at or above: light ... */
-  double covering_light_chroma;         /* ... and C* at or below: white/grey */
-  double covering_min_de00;             /* required difference from background */
+  double covering_light_L;      /* L* at or above: light ... */
+  double covering_light_chroma; /* ... and C* at or below: white/grey */
+  double covering_min_de00;     /* required difference from background */
 } PhotoConfig;
 
 void photo_config_init(PhotoConfig *config);
@@ -114,11 +114,12 @@ typedef struct {
   GPtrArray *reasons;
   /* Codes that were ambiguous (would refer) even when the verdict is refuse. */
   GPtrArray *referrals;
-  GArray *measures;       /* PhotoMeasure, in a stable order */
-  int faces;              /* faces found */
+  GArray *measures; /* PhotoMeasure, in a stable order */
+  int faces;        /* faces found */
   /* In the pixels of the image passed in: */
   double face_x, face_y, face_w, face_h;
-  double eye_left_x, eye_left_y, eye_right_x, eye_right_y; /* image left/right */
+  double eye_left_x, eye_left_y, eye_right_x,
+      eye_right_y; /* image left/right */
   double crown_y, chin_y;
   /* The 35 x 45 crop in original pixels (see PhotoRequest.source_scale). */
   double crop_x, crop_y, crop_w, crop_h;
@@ -149,8 +150,9 @@ PhotoResult *photo_validate(PhotoValidator *validator, const BkImage *image,
 /* The cheap variant for live-view frames (e.g. 960 x 640): the same checks
  * at a lower analysis resolution, without sharpness, colour detail and the
  * resolution check (a frame scaled for the screen says nothing about the
- * camera's still; too far away is head_too_small). The reasons are guidance ("come closer" = head_too_small), sorted so that
- * what the applicant can fix by moving comes first: show the first. */
+ * camera's still; too far away is head_too_small). The reasons are guidance
+ * ("come closer" = head_too_small), sorted so that what the applicant can fix
+ * by moving comes first: show the first. */
 PhotoResult *photo_guide(PhotoValidator *validator, const BkImage *frame,
                          const PhotoRequest *request);
 
@@ -163,9 +165,8 @@ BkImage *photo_crop(const PhotoValidator *validator, const BkImage *image,
                     double to_original, const PhotoResult *result);
 
 /* The crop encoded for the record: JPEG at `quality` and lossless PNG. */
-gboolean photo_crop_encode(const BkImage *crop, int quality,
-                           GBytes **ret_jpeg, GBytes **ret_png,
-                           GError **error);
+gboolean photo_crop_encode(const BkImage *crop, int quality, GBytes **ret_jpeg,
+                           GBytes **ret_png, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PhotoResult, photo_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PhotoValidator, photo_validator_free)

@@ -98,9 +98,9 @@ GBytes *pngio_encode(const BkImage *image, GError **error)
   /* Fixed settings: the output depends on the pixels alone. */
   png_set_compression_level(png, 6);
   png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_VALUE_PAETH);
-  png_set_IHDR(png, info, (png_uint_32)image->width,
-               (png_uint_32)image->height, 8, color_type, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, info, (png_uint_32)image->width, (png_uint_32)image->height,
+               8, color_type, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   for (int y = 0; y < image->height; y++)
     png_write_row(png, image_pixel(image, 0, y));
@@ -113,7 +113,7 @@ BkImage *pngio_decode(const guint8 *data, gsize len, GError **error)
 {
   png_structp png;
   png_infop info = NULL;
-  PngioReader reader = { data, len, 0 };
+  PngioReader reader = {data, len, 0};
   char message[128] = "";
   BkImage *volatile image = NULL;
   png_bytep *volatile rows = NULL;

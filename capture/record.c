@@ -63,8 +63,8 @@ BkRecord *record_new(void)
 {
   BkRecord *record = g_new0(BkRecord, 1);
 
-  record->metadata = g_hash_table_new_full(
-      g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_variant_unref);
+  record->metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify)g_variant_unref);
   record->parts = g_ptr_array_new_with_free_func(record_part_free);
   return record;
 }
@@ -149,8 +149,8 @@ static void record_put_part(BkRecord *record, const char *name,
   part->pub.data = data;
 }
 
-void record_add_part(BkRecord *record, const char *name,
-                     const char *media_type, GBytes *data)
+void record_add_part(BkRecord *record, const char *name, const char *media_type,
+                     GBytes *data)
 {
   gsize len = 0;
   const void *src;
@@ -163,7 +163,8 @@ void record_add_part(BkRecord *record, const char *name,
   g_return_if_fail(data != NULL);
 
   src = g_bytes_get_data(data, &len);
-  record_put_part(record, name, media_type, record_wiped_bytes_new(src, len, NULL));
+  record_put_part(record, name, media_type,
+                  record_wiped_bytes_new(src, len, NULL));
 }
 
 gboolean record_add_grey_image(BkRecord *record, const char *name,
@@ -185,8 +186,7 @@ gboolean record_add_grey_image(BkRecord *record, const char *name,
   row = (gsize)image->width;
   bytes = record_wiped_bytes_new(NULL, row * (gsize)image->height, &dst);
   for (int y = 0; y < image->height; y++)
-    memcpy(dst + (gsize)y * row, image->pixels + (gsize)y * image->stride,
-           row);
+    memcpy(dst + (gsize)y * row, image->pixels + (gsize)y * image->stride, row);
   record_put_part(record, name, RECORD_MEDIA_GREY8, bytes);
 
   key_width = g_strconcat(name, ".width", NULL);
@@ -319,10 +319,9 @@ GBytes *record_serialize(const BkRecord *record)
                           payload);
   }
 
-  variant = g_variant_ref_sink(
-      g_variant_new("(su@a{sv}@a(ssay))", RECORD_MAGIC, (guint32)RECORD_VERSION,
-                    g_variant_builder_end(&metadata),
-                    g_variant_builder_end(&parts)));
+  variant = g_variant_ref_sink(g_variant_new(
+      "(su@a{sv}@a(ssay))", RECORD_MAGIC, (guint32)RECORD_VERSION,
+      g_variant_builder_end(&metadata), g_variant_builder_end(&parts)));
   /* The tree-form variant is serialised directly into our wiped buffer. */
   bytes = record_wiped_bytes_new(NULL, g_variant_get_size(variant), &dst);
   g_variant_store(variant, dst);

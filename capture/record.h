@@ -60,8 +60,8 @@ void record_set_value(BkRecord *record, const char *key, GVariant *value);
  * free); the caller keeps and wipes its own copy. Adding a name that exists
  * replaces that part (in its original position). Parts keep the order in
  * which they were first added. */
-void record_add_part(BkRecord *record, const char *name,
-                     const char *media_type, GBytes *data);
+void record_add_part(BkRecord *record, const char *name, const char *media_type,
+                     GBytes *data);
 
 /* Adds a 1-channel image as an "image/x-grey8" part (rows packed, no
  * padding) and sets the metadata "<name>.width", "<name>.height" and

@@ -4,7 +4,8 @@
 
 #include "camera.h"
 
-/* camera-sim.c: JPEG files from a folder (option "folder", optional "still"). */
+/* camera-sim.c: JPEG files from a folder (option "folder", optional "still").
+ */
 extern const CameraDriver camera_sim_driver;
 
 /* camera-gphoto2.c: a real camera through libgphoto2. */

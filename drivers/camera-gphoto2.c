@@ -38,12 +38,12 @@ static const struct {
   const char *kiosk;
   const char *widgets[4];
 } camera_gphoto2_settings[] = {
-  { "iso", { "iso", "eos-iso", NULL } },
-  { "aperture", { "f-number", "aperture", NULL } },
-  { "shutterspeed", { "shutterspeed", "eos-shutterspeed", NULL } },
-  { "whitebalance", { "whitebalance", NULL } },
-  { "imageformat", { "imageformat", "imagequality", NULL } },
-  { "focusmode", { "focusmode", "focusmode2", NULL } },
+    {"iso", {"iso", "eos-iso", NULL}},
+    {"aperture", {"f-number", "aperture", NULL}},
+    {"shutterspeed", {"shutterspeed", "eos-shutterspeed", NULL}},
+    {"whitebalance", {"whitebalance", NULL}},
+    {"imageformat", {"imageformat", "imagequality", NULL}},
+    {"focusmode", {"focusmode", "focusmode2", NULL}},
 };
 
 static void camera_gphoto2_mark_silent(const char *port, gboolean silent);
@@ -177,7 +177,7 @@ static void camera_gphoto2_ignore_sigpipe(void)
   struct sigaction old;
 
   if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
-    struct sigaction ign = { 0 };
+    struct sigaction ign = {0};
 
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
@@ -327,9 +327,9 @@ static gboolean camera_gphoto2_autodetect(CameraGphoto2 *gp, const char *port,
 }
 
 typedef enum {
-  PTPIP_PROBE_ABSENT,   /* nothing accepts TCP there */
-  PTPIP_PROBE_SILENT,   /* TCP accepted, the PTP/IP handshake not answered */
-  PTPIP_PROBE_PRESENT,  /* TCP accepted (and the handshake, when tried) */
+  PTPIP_PROBE_ABSENT,  /* nothing accepts TCP there */
+  PTPIP_PROBE_SILENT,  /* TCP accepted, the PTP/IP handshake not answered */
+  PTPIP_PROBE_PRESENT, /* TCP accepted (and the handshake, when tried) */
 } PtpipProbe;
 
 /* Ports whose camera went silent (a libgphoto2 timeout): until one opens
@@ -368,9 +368,9 @@ static gboolean camera_gphoto2_ptpip_handshake(int fd, int timeout_ms)
   g_autoptr(GByteArray) b = g_byte_array_new();
   char setting[1024] = "";
   char host[64] = "biokiosk";
-  guint8 guid[16] = { 0 };
+  guint8 guid[16] = {0};
   guint8 header[8];
-  struct pollfd pfd = { fd, POLLIN, 0 };
+  struct pollfd pfd = {fd, POLLIN, 0};
   guint32 len;
   guint8 word[4];
 
@@ -383,10 +383,10 @@ static gboolean camera_gphoto2_ptpip_handshake(int fd, int timeout_ms)
   g_byte_array_set_size(b, 8);
   g_byte_array_append(b, guid, 16);
   for (gsize i = 0; i <= strlen(host); i++) {
-    guint8 unit[2] = { (guint8)host[i], 0 };
+    guint8 unit[2] = {(guint8)host[i], 0};
     g_byte_array_append(b, unit, 2);
   }
-  memcpy(word, (guint8[]){ 0, 0, 1, 0 }, 4); /* version 1.0 */
+  memcpy(word, (guint8[]){0, 0, 1, 0}, 4); /* version 1.0 */
   g_byte_array_append(b, word, 4);
   len = b->len;
   for (int i = 0; i < 4; i++) {
@@ -410,7 +410,7 @@ static PtpipProbe camera_gphoto2_ptpip_probe(const char *port,
                                              gboolean handshake)
 {
   g_auto(GStrv) parts = g_strsplit(port, ":", 4);
-  struct sockaddr_in addr = { 0 };
+  struct sockaddr_in addr = {0};
   struct pollfd pfd;
   int fd, err = 0;
   socklen_t len = sizeof err;
@@ -419,8 +419,8 @@ static PtpipProbe camera_gphoto2_ptpip_probe(const char *port,
 
   if (g_strv_length(parts) < 2 ||
       inet_pton(AF_INET, parts[1], &addr.sin_addr) != 1 ||
-      (parts[2] && !g_ascii_string_to_signed(parts[2], 10, 1, 65535, &number,
-                                             NULL)))
+      (parts[2] &&
+       !g_ascii_string_to_signed(parts[2], 10, 1, 65535, &number, NULL)))
     return PTPIP_PROBE_PRESENT;
   addr.sin_family = AF_INET;
   addr.sin_port = htons((guint16)number);
@@ -476,8 +476,8 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
 
   camera_gphoto2_ignore_sigpipe();
   camera_gphoto2_setup_log();
-  gp->capture_timeout_ms = device_option_int(options, "capture-timeout-ms",
-                                             10000);
+  gp->capture_timeout_ms =
+      device_option_int(options, "capture-timeout-ms", 10000);
   gp->context = gp_context_new();
   gp_context_set_error_func(gp->context, camera_gphoto2_on_error, gp);
 
@@ -509,7 +509,8 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
   }
   gp_abilities_list_get_abilities(abilities_list, index, &abilities);
   index = gp_port_info_list_lookup_path(ports, gp->port);
-  if (index < GP_OK || gp_port_info_list_get_info(ports, index, &info) < GP_OK) {
+  if (index < GP_OK ||
+      gp_port_info_list_get_info(ports, index, &info) < GP_OK) {
     g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
                 "libgphoto2 cannot use the port '%s'", gp->port);
     camera_gphoto2_close(gp);
@@ -628,15 +629,15 @@ static gboolean camera_gphoto2_describe(gpointer priv, DeviceInfo *ret_info,
   model = camera_gphoto2_summary_field(summary.text, "Model");
 
   ret_info->backend = g_strdup("gphoto2");
-  ret_info->model = model && *model ? g_steal_pointer(&model)
-                                    : g_strdup(gp->model);
-  ret_info->serial = camera_gphoto2_summary_field(summary.text,
-                                                  "Serial Number");
+  ret_info->model =
+      model && *model ? g_steal_pointer(&model) : g_strdup(gp->model);
+  ret_info->serial =
+      camera_gphoto2_summary_field(summary.text, "Serial Number");
   ret_info->firmware = camera_gphoto2_summary_field(summary.text, "Version");
   ret_info->port = g_strdup(gp->port);
-  ret_info->extra = g_strdup_printf("driver %s; battery %s; lens %s",
-                                    gp->model, battery ? battery : "unknown",
-                                    lens ? lens : "unknown");
+  ret_info->extra =
+      g_strdup_printf("driver %s; battery %s; lens %s", gp->model,
+                      battery ? battery : "unknown", lens ? lens : "unknown");
   return TRUE;
 }
 
@@ -655,8 +656,7 @@ static void camera_gphoto2_drain_events(CameraGphoto2 *gp)
     if (type == GP_EVENT_FILE_ADDED && data) {
       CameraFilePath *path = data;
       g_debug("camera: deleting a picture taken on the camera body");
-      gp_camera_file_delete(gp->camera, path->folder, path->name,
-                            gp->context);
+      gp_camera_file_delete(gp->camera, path->folder, path->name, gp->context);
     }
     free(data);
     if (type == GP_EVENT_TIMEOUT)
@@ -718,13 +718,14 @@ static int camera_gphoto2_trigger_and_wait(CameraGphoto2 *gp,
   if (result < GP_OK)
     return result;
 
-  deadline = g_get_monotonic_time() + gp->capture_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  deadline =
+      g_get_monotonic_time() + gp->capture_timeout_ms * G_TIME_SPAN_MILLISECOND;
   while (g_get_monotonic_time() < deadline) {
     CameraEventType type;
     void *data = NULL;
 
-    result = gp_camera_wait_for_event(gp->camera, 100, &type, &data,
-                                      gp->context);
+    result =
+        gp_camera_wait_for_event(gp->camera, 100, &type, &data, gp->context);
     if (result < GP_OK) {
       free(data);
       return result;
@@ -841,8 +842,8 @@ static char *camera_gphoto2_get_setting(gpointer priv, const char *name,
 {
   CameraGphoto2 *gp = priv;
   const char *widget_name = NULL;
-  CameraWidget *widget = camera_gphoto2_find_widget(gp, name, &widget_name,
-                                                    error);
+  CameraWidget *widget =
+      camera_gphoto2_find_widget(gp, name, &widget_name, error);
   char *text;
 
   if (!widget)
@@ -860,8 +861,8 @@ static gboolean camera_gphoto2_set_setting(gpointer priv, const char *name,
 {
   CameraGphoto2 *gp = priv;
   const char *widget_name = NULL;
-  CameraWidget *widget = camera_gphoto2_find_widget(gp, name, &widget_name,
-                                                    error);
+  CameraWidget *widget =
+      camera_gphoto2_find_widget(gp, name, &widget_name, error);
   CameraWidgetType type;
   int result;
 
@@ -907,24 +908,23 @@ static gboolean camera_gphoto2_set_setting(gpointer priv, const char *name,
   }
   gp_widget_free(widget);
   if (result < GP_OK) {
-    camera_gphoto2_set_error(gp, error,
-                             result == GP_ERROR_BAD_PARAMETERS
-                                 ? GP_ERROR_BAD_PARAMETERS
-                                 : result,
-                             name);
+    camera_gphoto2_set_error(
+        gp, error,
+        result == GP_ERROR_BAD_PARAMETERS ? GP_ERROR_BAD_PARAMETERS : result,
+        name);
     return FALSE;
   }
   return TRUE;
 }
 
 const CameraDriver camera_gphoto2_driver = {
-  .name = "gphoto2",
-  .description = "camera through libgphoto2 (USB or PTP/IP)",
-  .open = camera_gphoto2_open,
-  .close = camera_gphoto2_close,
-  .describe = camera_gphoto2_describe,
-  .preview = camera_gphoto2_preview,
-  .capture = camera_gphoto2_capture,
-  .get_setting = camera_gphoto2_get_setting,
-  .set_setting = camera_gphoto2_set_setting,
+    .name = "gphoto2",
+    .description = "camera through libgphoto2 (USB or PTP/IP)",
+    .open = camera_gphoto2_open,
+    .close = camera_gphoto2_close,
+    .describe = camera_gphoto2_describe,
+    .preview = camera_gphoto2_preview,
+    .capture = camera_gphoto2_capture,
+    .get_setting = camera_gphoto2_get_setting,
+    .set_setting = camera_gphoto2_set_setting,
 };

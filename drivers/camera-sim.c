@@ -24,12 +24,12 @@ static const struct {
   const char *name;
   const char *initial;
 } camera_sim_setting_defaults[] = {
-  { "iso", "100" },
-  { "aperture", "8" },
-  { "shutterspeed", "1/125" },
-  { "whitebalance", "Daylight" },
-  { "imageformat", "Large Fine JPEG" },
-  { "focusmode", "AF-S" },
+    {"iso", "100"},
+    {"aperture", "8"},
+    {"shutterspeed", "1/125"},
+    {"whitebalance", "Daylight"},
+    {"imageformat", "Large Fine JPEG"},
+    {"focusmode", "AF-S"},
 };
 
 static void camera_sim_close(gpointer priv)
@@ -90,9 +90,9 @@ static gpointer camera_sim_open(DeviceOptions *options, GError **error)
   g_ptr_array_sort(sim->files, camera_sim_compare_paths);
 
   if (still && *still) {
-    sim->still = g_path_is_absolute(still) ? g_strdup(still)
-                                           : g_build_filename(folder, still,
-                                                              NULL);
+    sim->still = g_path_is_absolute(still)
+                     ? g_strdup(still)
+                     : g_build_filename(folder, still, NULL);
     if (!g_file_test(sim->still, G_FILE_TEST_IS_REGULAR)) {
       g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
                   "camera 'sim': still file '%s' not found in the folder",
@@ -205,13 +205,13 @@ static gboolean camera_sim_set_setting(gpointer priv, const char *name,
 }
 
 const CameraDriver camera_sim_driver = {
-  .name = "sim",
-  .description = "simulated camera serving JPEG files from a folder",
-  .open = camera_sim_open,
-  .close = camera_sim_close,
-  .describe = camera_sim_describe,
-  .preview = camera_sim_preview,
-  .capture = camera_sim_capture,
-  .get_setting = camera_sim_get_setting,
-  .set_setting = camera_sim_set_setting,
+    .name = "sim",
+    .description = "simulated camera serving JPEG files from a folder",
+    .open = camera_sim_open,
+    .close = camera_sim_close,
+    .describe = camera_sim_describe,
+    .preview = camera_sim_preview,
+    .capture = camera_sim_capture,
+    .get_setting = camera_sim_get_setting,
+    .set_setting = camera_sim_set_setting,
 };

@@ -5,9 +5,9 @@
 
 /* In order of preference. Add a backend here and in meson.build. */
 const CameraDriver *const camera_drivers[] = {
-  &camera_gphoto2_driver,
-  &camera_sim_driver,
-  NULL,
+    &camera_gphoto2_driver,
+    &camera_sim_driver,
+    NULL,
 };
 
 const CameraDriver *camera_driver_find(const char *name)

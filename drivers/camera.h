@@ -63,7 +63,8 @@ void camera_close(BkCamera *camera);
 
 /* Convenience wrappers over the driver members, with the NULL-member rules
  * above turned into DRIVERS_ERROR_UNSUPPORTED. */
-gboolean camera_describe(BkCamera *camera, DeviceInfo *ret_info, GError **error);
+gboolean camera_describe(BkCamera *camera, DeviceInfo *ret_info,
+                         GError **error);
 GBytes *camera_preview(BkCamera *camera, GError **error);
 GBytes *camera_capture(BkCamera *camera, GError **error);
 char *camera_get_setting(BkCamera *camera, const char *name, GError **error);

@@ -2,16 +2,21 @@
  * identity. */
 #include "device.h"
 
-G_DEFINE_QUARK(biokiosk-drivers-error-quark, drivers_error)
+G_DEFINE_QUARK(biokiosk - drivers - error - quark, drivers_error)
 
 const char *device_state_to_string(DeviceState state)
 {
   switch (state) {
-  case DEVICE_STATE_ABSENT: return "absent";
-  case DEVICE_STATE_READY: return "ready";
-  case DEVICE_STATE_BUSY: return "busy";
-  case DEVICE_STATE_RECOVERING: return "recovering";
-  case DEVICE_STATE_FAILED: return "failed";
+  case DEVICE_STATE_ABSENT:
+    return "absent";
+  case DEVICE_STATE_READY:
+    return "ready";
+  case DEVICE_STATE_BUSY:
+    return "busy";
+  case DEVICE_STATE_RECOVERING:
+    return "recovering";
+  case DEVICE_STATE_FAILED:
+    return "failed";
   }
   return "unknown";
 }
@@ -28,8 +33,8 @@ int device_option_int(DeviceOptions *options, const char *key, int fallback)
   const char *value = device_option(options, key, NULL);
   gint64 parsed;
 
-  if (!value || !g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT,
-                                          &parsed, NULL))
+  if (!value ||
+      !g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT, &parsed, NULL))
     return fallback;
   return (int)parsed;
 }

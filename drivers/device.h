@@ -22,11 +22,11 @@ typedef enum {
 
 /* Health of a device as the kiosk shows it. */
 typedef enum {
-  DEVICE_STATE_ABSENT,      /* not found (yet); the worker keeps looking */
+  DEVICE_STATE_ABSENT, /* not found (yet); the worker keeps looking */
   DEVICE_STATE_READY,
   DEVICE_STATE_BUSY,
-  DEVICE_STATE_RECOVERING,  /* lost, reconnecting */
-  DEVICE_STATE_FAILED,      /* needs a technician */
+  DEVICE_STATE_RECOVERING, /* lost, reconnecting */
+  DEVICE_STATE_FAILED,     /* needs a technician */
 } DeviceState;
 
 const char *device_state_to_string(DeviceState state);
@@ -44,12 +44,12 @@ int device_option_int(DeviceOptions *options, const char *key, int fallback);
  * every record). All strings owned by the struct; free with
  * device_info_clear(). */
 typedef struct {
-  char *backend;      /* "gphoto2", "sim", "libfprint", ... */
+  char *backend; /* "gphoto2", "sim", "libfprint", ... */
   char *model;
   char *serial;
   char *firmware;
   char *port;
-  char *extra;        /* battery, lens, driver name: free text */
+  char *extra; /* battery, lens, driver name: free text */
 } DeviceInfo;
 
 void device_info_clear(DeviceInfo *info);

@@ -45,7 +45,7 @@ typedef struct {
   int impressions[11]; /* per finger position: next impression number */
   gboolean feed_pending;
   FingerPosition feed_finger;
-  guint64 base_seed;   /* option "seed" */
+  guint64 base_seed;    /* option "seed" */
   guint64 subject_seed; /* base_seed mixed with the current subject */
 } FpreaderLibfprint;
 
@@ -488,9 +488,8 @@ fpreader_libfprint_capture(gpointer data, FingerPosition finger, int timeout_ms,
 static void fpreader_libfprint_set_subject(gpointer data, const char *subject)
 {
   FpreaderLibfprint *self = data;
-  g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT "/%s",
-                                          self->base_seed,
-                                          subject ? subject : "");
+  g_autofree char *text = g_strdup_printf(
+      "%" G_GUINT64_FORMAT "/%s", self->base_seed, subject ? subject : "");
   guint64 seed = subject ? fpsynth_seed_from_string(text) : self->base_seed;
 
   /* Only the synthetic feed has persons to choose; a real reader ignores

@@ -102,9 +102,8 @@ static FpImpression *fpreader_sim_capture(gpointer data, FingerPosition finger,
 static void fpreader_sim_set_subject(gpointer data, const char *subject)
 {
   FpreaderSim *self = data;
-  g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT "/%s",
-                                          self->base_seed,
-                                          subject ? subject : "");
+  g_autofree char *text = g_strdup_printf(
+      "%" G_GUINT64_FORMAT "/%s", self->base_seed, subject ? subject : "");
   guint64 seed = subject ? fpsynth_seed_from_string(text) : self->base_seed;
 
   if (seed == self->seed)

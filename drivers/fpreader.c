@@ -5,17 +5,17 @@ extern const FpReaderDriver fpreader_libfprint_driver;
 extern const FpReaderDriver fpreader_sim_driver;
 
 const FpReaderDriver *const fpreader_drivers[] = {
-  &fpreader_libfprint_driver,
-  &fpreader_sim_driver,
-  NULL,
+    &fpreader_libfprint_driver,
+    &fpreader_sim_driver,
+    NULL,
 };
 
 const char *finger_position_to_string(FingerPosition finger)
 {
   static const char *const names[] = {
-    "unknown", "right_thumb", "right_index", "right_middle", "right_ring",
-    "right_little", "left_thumb", "left_index", "left_middle", "left_ring",
-    "left_little",
+      "unknown",     "right_thumb",  "right_index", "right_middle",
+      "right_ring",  "right_little", "left_thumb",  "left_index",
+      "left_middle", "left_ring",    "left_little",
   };
   if ((int)finger < 0 || (gsize)finger >= G_N_ELEMENTS(names))
     return "unknown";

@@ -30,9 +30,9 @@ const char *finger_position_to_string(FingerPosition finger);
 typedef struct {
   int width;
   int height;
-  int ppi;            /* 500 for the readers we support */
-  GBytes *pixels;     /* width * height bytes, row-major */
-  int minutiae;       /* count found by the reader library, -1 unknown */
+  int ppi;        /* 500 for the readers we support */
+  GBytes *pixels; /* width * height bytes, row-major */
+  int minutiae;   /* count found by the reader library, -1 unknown */
   FingerPosition finger;
 } FpImpression;
 
@@ -57,9 +57,8 @@ typedef struct {
    * (DRIVERS_ERROR_TIMEOUT after). `cancellable` aborts the wait. A poor
    * print is still an impression; judging quality is capture/'s job.
    * Must not be NULL. */
-  FpImpression *(*capture)(gpointer priv, FingerPosition finger,
-                           int timeout_ms, GCancellable *cancellable,
-                           GError **error);
+  FpImpression *(*capture)(gpointer priv, FingerPosition finger, int timeout_ms,
+                           GCancellable *cancellable, GError **error);
 
   /* Synthetic readers only: which (synthetic) person is in front of the
    * reader now, as a stable text (the kiosk passes appointment and person);

@@ -4,8 +4,8 @@
 extern const PadDriver pad_sim_driver;
 
 const PadDriver *const pad_drivers[] = {
-  &pad_sim_driver,
-  NULL,
+    &pad_sim_driver,
+    NULL,
 };
 
 const PadDriver *pad_driver_find(const char *name)

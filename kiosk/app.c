@@ -24,9 +24,9 @@
 #include "steps.h"
 #include "uploader.h"
 
-#define DEVICE_TIMEOUT_MS 25000
-#define DEMO_PIN "2468"
-#define DEMO_STEP_LIMIT 200
+#define DEVICE_TIMEOUT_MS     25000
+#define DEMO_PIN              "2468"
+#define DEMO_STEP_LIMIT       200
 #define DEMO_QUIET_TIMEOUT_US (60 * G_USEC_PER_SEC)
 
 typedef enum {
@@ -34,7 +34,7 @@ typedef enum {
   JOB_SIGNATURE,
   JOB_FINGER,
   JOB_STORE,
-  JOB_GUIDE,               /* live-view guidance: advisory, not awaited */
+  JOB_GUIDE, /* live-view guidance: advisory, not awaited */
   JOB_QUIT,
 } JobType;
 
@@ -43,11 +43,11 @@ typedef struct {
   guint64 generation;
   int finger;
   gboolean head_covering;
-  int age;                 /* JOB_PHOTO: years, -1 unknown */
-  GBytes *jpeg;            /* JOB_PHOTO: the still to analyse */
-  BkImage *frame;          /* JOB_GUIDE: a live-view frame */
-  char *subject;           /* JOB_FINGER: who is at the reader (simulators) */
-  BkRecord *record;        /* JOB_STORE: the record (wiped when freed) */
+  int age;          /* JOB_PHOTO: years, -1 unknown */
+  GBytes *jpeg;     /* JOB_PHOTO: the still to analyse */
+  BkImage *frame;   /* JOB_GUIDE: a live-view frame */
+  char *subject;    /* JOB_FINGER: who is at the reader (simulators) */
+  BkRecord *record; /* JOB_STORE: the record (wiped when freed) */
 } Job;
 
 typedef struct {
@@ -58,16 +58,16 @@ typedef struct {
   SignatureOutcome signature;
   FingerOutcome finger;
   char *record_id;
-  char **guidance;         /* JOB_GUIDE */
+  char **guidance; /* JOB_GUIDE */
 } Result;
 
 /* The camera has its own worker (camera-worker.c: live view, stills,
  * reconnecting); these are the other threads. */
 typedef enum {
-  WORKER_PHOTO,  /* analyses the camera's stills and live frames */
+  WORKER_PHOTO, /* analyses the camera's stills and live frames */
   WORKER_READER,
   WORKER_PAD,
-  WORKER_STORE,  /* sealing and queueing */
+  WORKER_STORE, /* sealing and queueing */
   N_WORKERS,
 } WorkerKind;
 
@@ -78,23 +78,23 @@ typedef struct {
   GThread *thread;
   GAsyncQueue *jobs;
   GCancellable *cancellable;
-  gpointer device;         /* BkCamera / BkFpReader / BkPad, worker-owned */
-  char *device_line;       /* "camera=sim Simulated camera" for the record */
+  gpointer device;   /* BkCamera / BkFpReader / BkPad, worker-owned */
+  char *device_line; /* "camera=sim Simulated camera" for the record */
 } Worker;
 
 #define UPLOAD_INTERVAL_S 60
 
 struct App {
   KioskConfig *config;
-  sqlite3 *db;             /* main thread: appointments, audit */
-  sqlite3 *queue_db;       /* the store worker's own connection */
+  sqlite3 *db;       /* main thread: appointments, audit */
+  sqlite3 *queue_db; /* the store worker's own connection */
   KioskQueue *queue;
   KioskUploader *uploader; /* `run` only; its own thread and connection */
   CameraWorker *camera;    /* live view and stills, its own thread */
   gboolean liveview;       /* show live frames (until the shot is asked) */
   gboolean awaiting_still; /* a still was requested and not yet answered */
   guint64 still_generation;
-  gboolean guide_pending;  /* a live-view frame is being checked */
+  gboolean guide_pending;       /* a live-view frame is being checked */
   gboolean still_head_covering; /* the declaration when the shot was asked */
   int still_age;
   DeviceState camera_state;
@@ -102,8 +102,8 @@ struct App {
   GAsyncQueue *results;
   Worker workers[N_WORKERS];
   GMutex device_lines_lock;
-  guint64 generation;      /* bumped when person data is discarded */
-  int outstanding;         /* jobs sent, results not yet handled */
+  guint64 generation; /* bumped when person data is discarded */
+  int outstanding;    /* jobs sent, results not yet handled */
 
   /* The current person's captured data (main thread). */
   PhotoOutcome photo;
@@ -111,12 +111,12 @@ struct App {
   FingerOutcome fingers[2];
   int n_fingers;
 
-  GPtrArray *stored;       /* record ids stored in this run */
-  char *last_device_error; /* the newest device failure, for the demo */
+  GPtrArray *stored;               /* record ids stored in this run */
+  char *last_device_error;         /* the newest device failure, for the demo */
   char *device_trouble[N_WORKERS]; /* per worker, NULL when it last worked */
-  gboolean demo_key_notice; /* records are sealed to the demo key */
+  gboolean demo_key_notice;        /* records are sealed to the demo key */
   gint64 started_us;
-  gboolean dirty;          /* the view must be rendered again */
+  gboolean dirty; /* the view must be rendered again */
 };
 
 /* ---- results and jobs -------------------------------------------------- */
@@ -148,26 +148,35 @@ static void job_free(Job *job)
 static DeviceOptions *options_for(App *app, WorkerKind kind)
 {
   switch (kind) {
-  case WORKER_READER: return app->config->reader_options;
-  case WORKER_PAD: return app->config->pad_options;
+  case WORKER_READER:
+    return app->config->reader_options;
+  case WORKER_PAD:
+    return app->config->pad_options;
   case WORKER_PHOTO:
   case WORKER_STORE:
-  case N_WORKERS: break;
+  case N_WORKERS:
+    break;
   }
   return NULL;
 }
 
 static void remember_device(Worker *w, const char *backend)
 {
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
   gboolean ok = FALSE;
 
   switch (w->kind) {
-  case WORKER_PHOTO: break;
-  case WORKER_READER: ok = fpreader_describe(w->device, &info, NULL); break;
-  case WORKER_PAD: ok = pad_describe(w->device, &info, NULL); break;
+  case WORKER_PHOTO:
+    break;
+  case WORKER_READER:
+    ok = fpreader_describe(w->device, &info, NULL);
+    break;
+  case WORKER_PAD:
+    ok = pad_describe(w->device, &info, NULL);
+    break;
   case WORKER_STORE:
-  case N_WORKERS: break;
+  case N_WORKERS:
+    break;
   }
   g_mutex_lock(&w->app->device_lines_lock);
   g_free(w->device_line);
@@ -212,11 +221,17 @@ static gboolean worker_ensure_device(Worker *w, GError **error)
 static void worker_drop_device(Worker *w)
 {
   switch (w->kind) {
-  case WORKER_PHOTO: break;
-  case WORKER_READER: g_clear_pointer(&w->device, fpreader_close); break;
-  case WORKER_PAD: g_clear_pointer(&w->device, pad_close); break;
+  case WORKER_PHOTO:
+    break;
+  case WORKER_READER:
+    g_clear_pointer(&w->device, fpreader_close);
+    break;
+  case WORKER_PAD:
+    g_clear_pointer(&w->device, pad_close);
+    break;
   case WORKER_STORE:
-  case N_WORKERS: break;
+  case N_WORKERS:
+    break;
   }
 }
 
@@ -240,8 +255,8 @@ static void run_job(Worker *w, Job *job, Result *r)
     steps_photo(job->jpeg, job->head_covering, job->age, &r->photo, error);
     break;
   case JOB_SIGNATURE: {
-    GArray *samples = pad_collect(w->device, DEVICE_TIMEOUT_MS,
-                                  w->cancellable, error);
+    GArray *samples =
+        pad_collect(w->device, DEVICE_TIMEOUT_MS, w->cancellable, error);
     if (samples)
       steps_signature(samples, &r->signature, error);
     break;
@@ -250,9 +265,8 @@ static void run_job(Worker *w, Job *job, Result *r)
     g_autoptr(FpImpression) imp = NULL;
 
     fpreader_set_subject(w->device, job->subject);
-    imp =
-        fpreader_capture(w->device, job->finger, DEVICE_TIMEOUT_MS,
-                         w->cancellable, error);
+    imp = fpreader_capture(w->device, job->finger, DEVICE_TIMEOUT_MS,
+                           w->cancellable, error);
     if (imp)
       steps_finger(job->finger, imp->width, imp->height, imp->ppi,
                    g_steal_pointer(&imp->pixels), imp->minutiae, &r->finger,
@@ -263,8 +277,9 @@ static void run_job(Worker *w, Job *job, Result *r)
     r->guidance = steps_guide(job->frame, job->head_covering, job->age, error);
     break;
   case JOB_STORE:
-    queue_store_record(app->queue, job->record, g_get_real_time() / G_USEC_PER_SEC,
-                       &r->record_id, error);
+    queue_store_record(app->queue, job->record,
+                       g_get_real_time() / G_USEC_PER_SEC, &r->record_id,
+                       error);
     break;
   case JOB_QUIT:
     break;
@@ -318,7 +333,7 @@ static char **device_lines(App *app)
 {
   GPtrArray *lines = g_ptr_array_new();
 
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
 
   if (app->camera && camera_worker_describe(app->camera, &info))
     g_ptr_array_add(lines, g_strdup_printf("camera=%s %s %s", info.backend,
@@ -341,13 +356,13 @@ static void request_store(App *app)
   g_autoptr(GDateTime) now = g_date_time_new_now_utc();
   g_autoptr(GError) error = NULL;
   RecordInput input = {
-    .person = person,
-    .location_id = app->config->location_id,
-    .kiosk_version = BK_VERSION,
-    .captured_at = now,
-    .photo = app->photo.camera_jpeg ? &app->photo : NULL,
-    .signature = app->signature.samples ? &app->signature : NULL,
-    .devices = (const char *const *)devices,
+      .person = person,
+      .location_id = app->config->location_id,
+      .kiosk_version = BK_VERSION,
+      .captured_at = now,
+      .photo = app->photo.camera_jpeg ? &app->photo : NULL,
+      .signature = app->signature.samples ? &app->signature : NULL,
+      .devices = (const char *const *)devices,
   };
   Job *job;
 
@@ -357,7 +372,7 @@ static void request_store(App *app)
   job->type = JOB_STORE;
   job->record = steps_build_record(&input, &error);
   if (!job->record) {
-    SessionEvent ev = { .type = EV_DEVICE_ERROR, .message = error->message };
+    SessionEvent ev = {.type = EV_DEVICE_ERROR, .message = error->message};
     job_free(job);
     session_handle(app->session, &ev, g_get_monotonic_time());
     return;
@@ -371,9 +386,9 @@ static void still_context(App *app)
   const SessionPerson *p = session_person(app->session);
 
   app->still_head_covering = p && p->head_covering;
-  app->still_age = p ? rules_age_years(p->person->date_of_birth,
-                                       session_clock(app->session))
-                     : -1;
+  app->still_age =
+      p ? rules_age_years(p->person->date_of_birth, session_clock(app->session))
+        : -1;
 }
 
 static void handle_requests(App *app)
@@ -412,8 +427,8 @@ static void handle_requests(App *app)
       job->finger = req.finger;
       /* A simulated reader makes up this person's fingers from it. */
       if (p)
-        job->subject = g_strdup_printf("%s/%d", p->appointment->code,
-                                       p->person_index);
+        job->subject =
+            g_strdup_printf("%s/%d", p->appointment->code, p->person_index);
       send_job(app, WORKER_READER, job);
       break;
     }
@@ -433,8 +448,7 @@ static void handle_requests(App *app)
     }
     case REQ_LANGUAGE:
       if (!i18n_set_language(req.language))
-        g_warning("no '%s' texts; the screens stay as they are",
-                  req.language);
+        g_warning("no '%s' texts; the screens stay as they are", req.language);
       break;
     case REQ_CANCEL_DEVICES:
       /* Results of cancelled jobs are dropped by generation. */
@@ -464,12 +478,13 @@ static void update_footer(App *app, WorkerKind kind, const GError *error)
   /* The photo slot carries the camera's trouble: the camera worker and the
    * analysis of its stills both report there. */
   static const char *const labels[N_WORKERS] = {
-    N_("Camera"), N_("Fingerprint reader"), N_("Signature pad"),
-    N_("Record queue"),
+      N_("Camera"),
+      N_("Fingerprint reader"),
+      N_("Signature pad"),
+      N_("Record queue"),
   };
-  GString *line = g_string_new(app->demo_key_notice
-                                   ? _("Demo key: not for real applicants")
-                                   : NULL);
+  GString *line = g_string_new(
+      app->demo_key_notice ? _("Demo key: not for real applicants") : NULL);
 
   g_free(app->device_trouble[kind]);
   app->device_trouble[kind] = error ? g_strdup(error->message) : NULL;
@@ -484,19 +499,23 @@ static void update_footer(App *app, WorkerKind kind, const GError *error)
 static WorkerKind worker_for(JobType type)
 {
   switch (type) {
-  case JOB_PHOTO: return WORKER_PHOTO;
-  case JOB_SIGNATURE: return WORKER_PAD;
-  case JOB_FINGER: return WORKER_READER;
+  case JOB_PHOTO:
+    return WORKER_PHOTO;
+  case JOB_SIGNATURE:
+    return WORKER_PAD;
+  case JOB_FINGER:
+    return WORKER_READER;
   case JOB_GUIDE:
   case JOB_STORE:
-  case JOB_QUIT: break;
+  case JOB_QUIT:
+    break;
   }
   return WORKER_STORE;
 }
 
 static void handle_result(App *app, Result *r, gint64 now_us)
 {
-  SessionEvent ev = { 0 };
+  SessionEvent ev = {0};
 
   if (r->type == JOB_GUIDE) {
     /* Advisory: never awaited, and a failed check just shows no hint. */
@@ -563,10 +582,9 @@ static void handle_result(App *app, Result *r, gint64 now_us)
       app->fingers[slot] = r->finger;
       memset(&r->finger, 0, sizeof r->finger);
       app->n_fingers = MAX(app->n_fingers, slot + 1);
-      session_set_finger_image(app->session, slot,
-                               app->fingers[slot].image->width,
-                               app->fingers[slot].image->height,
-                               app->fingers[slot].image->pixels);
+      session_set_finger_image(
+          app->session, slot, app->fingers[slot].image->width,
+          app->fingers[slot].image->height, app->fingers[slot].image->pixels);
       ev.reasons = (const char *const *)app->fingers[slot].reasons;
     } else {
       ev.reasons = (const char *const *)r->finger.reasons;
@@ -601,16 +619,16 @@ static void poll_camera(App *app, gint64 now_us)
   GBytes *jpeg;
 
   /* A camera still being opened at start-up is not trouble yet. */
-  if (state == DEVICE_STATE_ABSENT && now_us - app->started_us <
-                                          CAMERA_ABSENT_GRACE_US)
+  if (state == DEVICE_STATE_ABSENT &&
+      now_us - app->started_us < CAMERA_ABSENT_GRACE_US)
     state = app->camera_state;
   if (state != app->camera_state) {
     g_autoptr(GError) trouble = NULL;
     app->camera_state = state;
     if (state != DEVICE_STATE_READY && state != DEVICE_STATE_BUSY)
       trouble = g_error_new(DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND, "%s%s%s",
-                            device_state_to_string(state),
-                            message ? ": " : "", message ? message : "");
+                            device_state_to_string(state), message ? ": " : "",
+                            message ? message : "");
     update_footer(app, WORKER_PHOTO, trouble);
     app->dirty = TRUE;
   }
@@ -647,7 +665,7 @@ static void poll_camera(App *app, gint64 now_us)
     return;
   }
   if (error) {
-    SessionEvent ev = { .type = EV_DEVICE_ERROR, .message = error->message };
+    SessionEvent ev = {.type = EV_DEVICE_ERROR, .message = error->message};
     g_free(app->last_device_error);
     app->last_device_error = g_strdup(error->message);
     update_footer(app, WORKER_PHOTO, error);
@@ -667,7 +685,7 @@ static void pump(App *app)
 {
   Result *r;
   gint64 now_us = g_get_monotonic_time();
-  SessionEvent tick = { .type = EV_TICK };
+  SessionEvent tick = {.type = EV_TICK};
 
   handle_requests(app);
   poll_camera(app, now_us);
@@ -683,7 +701,7 @@ static void pump(App *app)
 
 static void intent_to_event(App *app, const KioskIntent *intent)
 {
-  SessionEvent ev = { 0 };
+  SessionEvent ev = {0};
 
   switch (intent->type) {
   case INTENT_KEY:
@@ -711,7 +729,8 @@ static void intent_to_event(App *app, const KioskIntent *intent)
   session_handle(app->session, &ev, g_get_monotonic_time());
 }
 
-/* ---- construction --------------------------------------------------------- */
+/* ---- construction ---------------------------------------------------------
+ */
 
 static Appointment *lookup_code(const char *code, gpointer data)
 {
@@ -736,8 +755,8 @@ static gboolean check_pin(const char *pin, gpointer data)
 
 App *app_new(KioskConfig *config, GError **error)
 {
-  static const char *const names[N_WORKERS] = { "photo", "reader", "pad",
-                                                "store" };
+  static const char *const names[N_WORKERS] = {"photo", "reader", "pad",
+                                               "store"};
   g_autofree char *db_path = config_resolve_path(config, config->database);
   g_autofree char *state_dir = config_resolve_path(config, ".");
   App *app;
@@ -767,8 +786,8 @@ App *app_new(KioskConfig *config, GError **error)
                           config->backoffice_public_key, error);
   if (!app->queue)
     goto fail;
-  app->session = session_new(config, lookup_code, check_pin, app,
-                             g_get_monotonic_time());
+  app->session =
+      session_new(config, lookup_code, check_pin, app, g_get_monotonic_time());
   if (queue_uses_demo_key(app->queue)) {
     /* Sealed to a key whose secret half lies next to the queue: fine for
      * the demo, never for applicants. Say so on every screen. */
@@ -780,9 +799,9 @@ App *app_new(KioskConfig *config, GError **error)
   }
   app->started_us = g_get_monotonic_time();
   app->camera_state = DEVICE_STATE_READY; /* until it says otherwise */
-  app->camera = camera_worker_new(config->camera_backend,
-                                  config->camera_options, STEPS_PREVIEW_MAX_W,
-                                  STEPS_PREVIEW_MAX_H, error);
+  app->camera =
+      camera_worker_new(config->camera_backend, config->camera_options,
+                        STEPS_PREVIEW_MAX_W, STEPS_PREVIEW_MAX_H, error);
   if (!app->camera)
     goto fail;
   app->results = g_async_queue_new();
@@ -814,8 +833,8 @@ gpointer app_database(App *app)
  * looks like a delivery. */
 static char *outbox_target(App *app, GError **error)
 {
-  g_autofree char *outbox = config_resolve_path(app->config,
-                                                app->config->outbox);
+  g_autofree char *outbox =
+      config_resolve_path(app->config, app->config->outbox);
 
   if (!g_path_is_absolute(app->config->outbox) &&
       g_mkdir_with_parents(outbox, 0700) < 0) {
@@ -878,7 +897,8 @@ void app_free(App *app)
   g_free(app);
 }
 
-/* ---- the interactive loop ------------------------------------------------- */
+/* ---- the interactive loop -------------------------------------------------
+ */
 
 static void render(App *app, const Frontend *fe)
 {
@@ -891,8 +911,8 @@ static void render(App *app, const Frontend *fe)
  * queued. */
 static void start_uploader(App *app)
 {
-  g_autofree char *db_path = config_resolve_path(app->config,
-                                                 app->config->database);
+  g_autofree char *db_path =
+      config_resolve_path(app->config, app->config->database);
   g_autofree char *state_dir = config_resolve_path(app->config, ".");
   g_autoptr(GError) error = NULL;
   g_autofree char *target = outbox_target(app, &error);
@@ -901,9 +921,9 @@ static void start_uploader(App *app)
     g_warning("%s", error->message);
     return;
   }
-  app->uploader = uploader_start(db_path, state_dir,
-                                 app->config->backoffice_public_key, target,
-                                 UPLOAD_INTERVAL_S, &error);
+  app->uploader =
+      uploader_start(db_path, state_dir, app->config->backoffice_public_key,
+                     target, UPLOAD_INTERVAL_S, &error);
   if (!app->uploader)
     g_warning("the uploader did not start: %s", error->message);
 }
@@ -934,7 +954,8 @@ int app_run(App *app, const Frontend *fe, gboolean (*first_frame)(gpointer),
   return 0;
 }
 
-/* ---- the scripted demo ------------------------------------------------------- */
+/* ---- the scripted demo
+ * ------------------------------------------------------- */
 
 /* Processes input and results until nothing is outstanding. */
 static gboolean settle(App *app, const Frontend *fe, GError **error)
@@ -977,7 +998,7 @@ static gboolean type_digits(App *app, const Frontend *fe, const char *digits,
                             GError **error)
 {
   for (const char *c = digits; *c; c++) {
-    char key[2] = { *c, 0 };
+    char key[2] = {*c, 0};
     if (!press(app, fe, key, error))
       return FALSE;
   }
@@ -1025,8 +1046,8 @@ static gboolean demo_step(App *app, const Frontend *fe, const char *code,
     return shoot(app, fe, dir, n, "message", error) &&
            press(app, fe, "ok", error);
   case SESSION_PERSON:
-    person_shot = g_strdup_printf("person-%d",
-                                  session_person(app->session)->person_index + 1);
+    person_shot = g_strdup_printf(
+        "person-%d", session_person(app->session)->person_index + 1);
     return shoot(app, fe, dir, n, person_shot, error) &&
            press(app, fe, view_has_button(app, "start") ? "start" : "next",
                  error);

@@ -10,7 +10,7 @@
 
 #include "rules.h"
 
-G_DEFINE_QUARK(biokiosk-appointments-error-quark, appointments_error)
+G_DEFINE_QUARK(biokiosk - appointments - error - quark, appointments_error)
 
 #define CODE_MIN 6
 #define CODE_MAX 12
@@ -21,16 +21,16 @@ G_STATIC_ASSERT(CODE_BUF > CODE_MAX);
 #define TEXT_MAX 200 /* characters in a name, location or document type */
 
 static const char *const prior_names[] = {
-  [PRIOR_NONE] = "none",
-  [PRIOR_ON_FILE] = "on_file",
-  [PRIOR_ABROAD] = "abroad",
-  [PRIOR_ASYLUM] = "asylum",
+    [PRIOR_NONE] = "none",
+    [PRIOR_ON_FILE] = "on_file",
+    [PRIOR_ABROAD] = "abroad",
+    [PRIOR_ASYLUM] = "asylum",
 };
 
 static const char *const fingerprint_names[] = {
-  [FP_POLICY_AGE] = "age",
-  [FP_POLICY_REQUIRED] = "required",
-  [FP_POLICY_NONE] = "none",
+    [FP_POLICY_AGE] = "age",
+    [FP_POLICY_REQUIRED] = "required",
+    [FP_POLICY_NONE] = "none",
 };
 
 static void person_free(Person *person)
@@ -66,7 +66,8 @@ static Appointment *appointment_new(void)
 {
   Appointment *appointment = g_new0(Appointment, 1);
 
-  appointment->persons = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
+  appointment->persons =
+      g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
   return appointment;
 }
 
@@ -91,27 +92,26 @@ gboolean appointments_init(sqlite3 *db, GError **error)
 
   /* Codes are kept as issued (the technician's list shows them); start as
    * ISO 8601 with its UTC offset. Persons belong to one appointment. */
-  return appointments_exec(
-      db,
-      "CREATE TABLE IF NOT EXISTS appointment ("
-      "  id INTEGER PRIMARY KEY,"
-      "  code TEXT NOT NULL UNIQUE,"
-      "  location_id TEXT NOT NULL,"
-      "  location_name TEXT NOT NULL,"
-      "  start TEXT NOT NULL,"
-      "  imported_at TEXT NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS appointment_person ("
-      "  appointment_id INTEGER NOT NULL"
-      "    REFERENCES appointment(id) ON DELETE CASCADE,"
-      "  position INTEGER NOT NULL,"
-      "  name TEXT NOT NULL,"
-      "  date_of_birth TEXT NOT NULL,"
-      "  document_type TEXT NOT NULL,"
-      "  prior_biometrics TEXT NOT NULL,"
-      "  first_permit INTEGER NOT NULL,"
-      "  fingerprints TEXT NOT NULL,"
-      "  PRIMARY KEY (appointment_id, position));",
-      error);
+  return appointments_exec(db,
+                           "CREATE TABLE IF NOT EXISTS appointment ("
+                           "  id INTEGER PRIMARY KEY,"
+                           "  code TEXT NOT NULL UNIQUE,"
+                           "  location_id TEXT NOT NULL,"
+                           "  location_name TEXT NOT NULL,"
+                           "  start TEXT NOT NULL,"
+                           "  imported_at TEXT NOT NULL);"
+                           "CREATE TABLE IF NOT EXISTS appointment_person ("
+                           "  appointment_id INTEGER NOT NULL"
+                           "    REFERENCES appointment(id) ON DELETE CASCADE,"
+                           "  position INTEGER NOT NULL,"
+                           "  name TEXT NOT NULL,"
+                           "  date_of_birth TEXT NOT NULL,"
+                           "  document_type TEXT NOT NULL,"
+                           "  prior_biometrics TEXT NOT NULL,"
+                           "  first_permit INTEGER NOT NULL,"
+                           "  fingerprints TEXT NOT NULL,"
+                           "  PRIMARY KEY (appointment_id, position));",
+                           error);
 }
 
 /* ---- validation ---------------------------------------------------------- */
@@ -120,14 +120,20 @@ gboolean appointments_init(sqlite3 *db, GError **error)
 static const char *json_kind(JsonNode *node)
 {
   switch (JSON_NODE_TYPE(node)) {
-  case JSON_NODE_OBJECT: return "an object";
-  case JSON_NODE_ARRAY: return "a list";
-  case JSON_NODE_NULL: return "null";
+  case JSON_NODE_OBJECT:
+    return "an object";
+  case JSON_NODE_ARRAY:
+    return "a list";
+  case JSON_NODE_NULL:
+    return "null";
   case JSON_NODE_VALUE:
     switch (json_node_get_value_type(node)) {
-    case G_TYPE_STRING: return "a text";
-    case G_TYPE_BOOLEAN: return "true/false";
-    default: return "a number";
+    case G_TYPE_STRING:
+      return "a text";
+    case G_TYPE_BOOLEAN:
+      return "true/false";
+    default:
+      return "a number";
     }
   }
   return "something else";
@@ -147,8 +153,8 @@ static gboolean schema_fail(GError **error, const char *where, const char *key,
   message = g_strdup_vprintf(fmt, args);
   va_end(args);
   g_strdelimit(message, "\n\r", ' ');
-  g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_SCHEMA, "%s: %s: %s",
-              where, key, message);
+  g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_SCHEMA,
+              "%s: %s: %s", where, key, message);
   return FALSE;
 }
 
@@ -179,9 +185,8 @@ static gboolean is_string(JsonNode *node)
 
 /* A non-empty text of at most TEXT_MAX characters. The value never goes into
  * the message (it may be a name). */
-static gboolean get_text(JsonObject *object, const char *key,
-                         const char *where, const char **ret_text,
-                         GError **error)
+static gboolean get_text(JsonObject *object, const char *key, const char *where,
+                         const char **ret_text, GError **error)
 {
   JsonNode *node = json_object_get_member(object, key);
   const char *text;
@@ -191,8 +196,8 @@ static gboolean get_text(JsonObject *object, const char *key,
                        json_kind(node));
   text = json_node_get_string(node);
   if (!*text || g_utf8_strlen(text, -1) > TEXT_MAX)
-    return schema_fail(error, where, key,
-                       "expected a text of 1..%d characters", TEXT_MAX);
+    return schema_fail(error, where, key, "expected a text of 1..%d characters",
+                       TEXT_MAX);
   *ret_text = text;
   return TRUE;
 }
@@ -215,7 +220,9 @@ static gboolean get_enum(JsonObject *object, const char *key,
   }
   for (gsize i = 0; i < n_names; i++)
     g_string_append_printf(expected, "%s\"%s\"",
-                           i == 0 ? "" : i + 1 == n_names ? " or " : ", ",
+                           i == 0             ? ""
+                           : i + 1 == n_names ? " or "
+                                              : ", ",
                            names[i]);
   if (!text)
     return schema_fail(error, where, key, "expected %s, got %s", expected->str,
@@ -237,12 +244,17 @@ static gboolean code_is_valid(const char *code)
   return TRUE;
 }
 
-static Person *parse_person(JsonNode *node, GDateTime *start,
-                            const char *where, GError **error)
+static Person *parse_person(JsonNode *node, GDateTime *start, const char *where,
+                            GError **error)
 {
   static const char *const keys[] = {
-    "name", "date_of_birth", "document_type", "prior_biometrics",
-    "first_permit", "fingerprints", NULL,
+      "name",
+      "date_of_birth",
+      "document_type",
+      "prior_biometrics",
+      "first_permit",
+      "fingerprints",
+      NULL,
   };
   g_autoptr(Person) person = g_new0(Person, 1);
   JsonObject *object;
@@ -308,10 +320,11 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
                                       guint index, GError **error)
 {
   static const char *const keys[] = {
-    "code", "location_id", "location_name", "start", "persons", NULL,
+      "code", "location_id", "location_name", "start", "persons", NULL,
   };
   g_autoptr(Appointment) appointment = appointment_new();
-  g_autofree char *where = g_strdup_printf("%s: appointments[%u]", source, index);
+  g_autofree char *where =
+      g_strdup_printf("%s: appointments[%u]", source, index);
   JsonObject *object;
   JsonNode *member;
   JsonArray *persons;
@@ -331,15 +344,15 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
     return NULL;
   }
   if (!is_string(member)) {
-    schema_fail(error, where, "code", "expected a text of %d to %d digits, got %s",
-                CODE_MIN, CODE_MAX, json_kind(member));
+    schema_fail(error, where, "code",
+                "expected a text of %d to %d digits, got %s", CODE_MIN,
+                CODE_MAX, json_kind(member));
     return NULL;
   }
   text = json_node_get_string(member);
   if (!code_is_valid(text)) {
-    schema_fail(error, where, "code",
-                "expected %d to %d digits, got \"%.40s\"", CODE_MIN, CODE_MAX,
-                text);
+    schema_fail(error, where, "code", "expected %d to %d digits, got \"%.40s\"",
+                CODE_MIN, CODE_MAX, text);
     return NULL;
   }
   appointment->code = g_strdup(text);
@@ -357,9 +370,8 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
   appointment->location_name = g_strdup(text);
 
   member = json_object_get_member(object, "start");
-  if (!is_string(member) ||
-      !(appointment->start =
-            g_date_time_new_from_iso8601(json_node_get_string(member), NULL))) {
+  if (!is_string(member) || !(appointment->start = g_date_time_new_from_iso8601(
+                                  json_node_get_string(member), NULL))) {
     if (is_string(member))
       schema_fail(error, where, "start",
                   "expected a date and time with UTC offset like "
@@ -384,7 +396,8 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
     return NULL;
   }
   for (guint i = 0; i < json_array_get_length(persons); i++) {
-    g_autofree char *person_where = g_strdup_printf("%s: persons[%u]", where, i);
+    g_autofree char *person_where =
+        g_strdup_printf("%s: persons[%u]", where, i);
     Person *person = parse_person(json_array_get_element(persons, i),
                                   appointment->start, person_where, error);
     if (!person)
@@ -768,8 +781,8 @@ GPtrArray *appointments_list(sqlite3 *db, GError **error)
 
   g_return_val_if_fail(db != NULL, NULL);
 
-  if (sqlite3_prepare_v2(db, "SELECT id FROM appointment", -1,
-                         &stmt, NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "SELECT id FROM appointment", -1, &stmt, NULL) !=
+      SQLITE_OK) {
     appointments_db_fail(db, "select", error);
     return NULL;
   }

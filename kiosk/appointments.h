@@ -18,10 +18,10 @@ typedef enum {
 
 /* Where the IND's usable biometrics of a person came from, if anywhere. */
 typedef enum {
-  PRIOR_NONE,     /* nothing usable: capture */
-  PRIOR_ON_FILE,  /* the IND holds usable biometrics */
-  PRIOR_ABROAD,   /* taken at a Dutch representation abroad */
-  PRIOR_ASYLUM,   /* taken by police/KMar in the asylum procedure */
+  PRIOR_NONE,    /* nothing usable: capture */
+  PRIOR_ON_FILE, /* the IND holds usable biometrics */
+  PRIOR_ABROAD,  /* taken at a Dutch representation abroad */
+  PRIOR_ASYLUM,  /* taken by police/KMar in the asylum procedure */
 } PriorBiometrics;
 
 /* Fingerprint policy from the appointment; the officer decides at the desk. */
@@ -33,21 +33,21 @@ typedef enum {
 
 typedef struct {
   char *name;
-  char *date_of_birth;     /* "YYYY-MM-DD" */
-  char *document_type;     /* "residence_permit", "eu_residence_document",
-                              "w_document", ... (free text, shown) */
+  char *date_of_birth; /* "YYYY-MM-DD" */
+  char *document_type; /* "residence_permit", "eu_residence_document",
+                          "w_document", ... (free text, shown) */
   PriorBiometrics prior;
-  gboolean first_permit;   /* first residence permit (matters for ABROAD and
-                              ASYLUM) */
+  gboolean first_permit; /* first residence permit (matters for ABROAD and
+                            ASYLUM) */
   FingerprintPolicy fingerprints;
 } Person;
 
 typedef struct {
   char *code;
   char *location_id;
-  char *location_name;     /* for "go to ..." when it is another location */
+  char *location_name; /* for "go to ..." when it is another location */
   GDateTime *start;
-  GPtrArray *persons;      /* Person*, owned */
+  GPtrArray *persons; /* Person*, owned */
 } Appointment;
 
 void appointment_free(Appointment *appointment); /* accepts NULL */
@@ -65,8 +65,7 @@ gboolean appointments_import_data(sqlite3 *db, const char *json, gssize len,
 
 /* The appointment with that code, or NULL without error when there is none.
  * The comparison takes the same time wherever a code differs. */
-Appointment *appointments_lookup(sqlite3 *db, const char *code,
-                                 GError **error);
+Appointment *appointments_lookup(sqlite3 *db, const char *code, GError **error);
 
 /* Every stored appointment (Appointment*, with persons), ordered by start
  * time; free with g_ptr_array_unref. For the technician's list, which shows

@@ -6,7 +6,7 @@
 
 #include "db.h"
 
-G_DEFINE_QUARK(biokiosk-audit-error-quark, audit_error)
+G_DEFINE_QUARK(biokiosk - audit - error - quark, audit_error)
 
 #define AUDIT_GENESIS                                                          \
   "0000000000000000000000000000000000000000000000000000000000000000"
@@ -162,8 +162,8 @@ static gboolean audit_insert(sqlite3 *db, gint64 time, const char *actor,
 }
 
 gboolean audit_append(sqlite3 *db, gint64 time, const char *actor,
-                      const char *event, const char *details,
-                      char **ret_hash, GError **error)
+                      const char *event, const char *details, char **ret_hash,
+                      GError **error)
 {
   gboolean own_transaction;
 
@@ -180,7 +180,8 @@ gboolean audit_append(sqlite3 *db, gint64 time, const char *actor,
                error))
     return FALSE;
   if (!audit_insert(db, time, actor, event, details, ret_hash, error)) {
-    db_exec(db, own_transaction ? "ROLLBACK" : "ROLLBACK TO audit; RELEASE audit",
+    db_exec(db,
+            own_transaction ? "ROLLBACK" : "ROLLBACK TO audit; RELEASE audit",
             NULL);
     return FALSE;
   }
@@ -238,8 +239,7 @@ gboolean audit_verify(sqlite3 *db, gint64 *ret_n_entries, GError **error)
     g_autofree char *hash = NULL;
 
     if (seq != expected) {
-      ok = audit_tampered(error, "is missing (entries were deleted)",
-                          expected);
+      ok = audit_tampered(error, "is missing (entries were deleted)", expected);
       break;
     }
     if (g_strcmp0(stored_prev, prev) != 0) {

@@ -19,15 +19,15 @@ typedef enum {
 } AuditError;
 
 /* Roles that act at the kiosk (the actor column). */
-#define AUDIT_ACTOR_KIOSK      "kiosk"      /* the application itself */
+#define AUDIT_ACTOR_KIOSK      "kiosk" /* the application itself */
 #define AUDIT_ACTOR_APPLICANT  "applicant"
 #define AUDIT_ACTOR_OFFICER    "officer"
 #define AUDIT_ACTOR_TECHNICIAN "technician"
 #define AUDIT_ACTOR_UPLOADER   "uploader"
 
 typedef struct {
-  gint64 seq;      /* 1, 2, 3, ... without gaps */
-  gint64 time;     /* unix microseconds */
+  gint64 seq;  /* 1, 2, 3, ... without gaps */
+  gint64 time; /* unix microseconds */
   char *actor;
   char *event;     /* e.g. "record.queued" */
   char *details;   /* free text without personal data, may be "" */
@@ -44,8 +44,8 @@ gboolean audit_init(sqlite3 *db, GError **error);
  * BEGIN IMMEDIATE transaction. `details` may be NULL. On success stores the
  * new entry's hash in *ret_hash (hex, free with g_free) when not NULL. */
 gboolean audit_append(sqlite3 *db, gint64 time, const char *actor,
-                      const char *event, const char *details,
-                      char **ret_hash, GError **error);
+                      const char *event, const char *details, char **ret_hash,
+                      GError **error);
 
 /* The last entry's sequence number and hash (0 and 64 zeros for an empty
  * log). Copied off the kiosk (queue_store_record() puts it into every

@@ -22,8 +22,8 @@
 #define CAMERA_WORKER_MIN_FRAME_US (G_USEC_PER_SEC / 60)
 
 static const char *const camera_worker_settings[] = {
-  "iso", "aperture", "shutterspeed", "whitebalance", "imageformat",
-  "focusmode",
+    "iso",          "aperture",    "shutterspeed",
+    "whitebalance", "imageformat", "focusmode",
 };
 
 typedef struct {
@@ -128,8 +128,8 @@ static gboolean camera_worker_wait(CameraWorker *w, guint ms)
 static void camera_worker_apply_settings(CameraWorker *w)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(camera_worker_settings); i++) {
-    const char *value = device_option(w->options, camera_worker_settings[i],
-                                      NULL);
+    const char *value =
+        device_option(w->options, camera_worker_settings[i], NULL);
     g_autoptr(GError) error = NULL;
 
     if (value && !camera_set_setting(w->camera, camera_worker_settings[i],
@@ -150,7 +150,7 @@ static void camera_worker_close(CameraWorker *w)
 static void camera_worker_try_open(CameraWorker *w, gboolean reconnect)
 {
   g_autoptr(GError) error = NULL;
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
 
   w->camera = camera_open(w->backend, w->options, &error);
   if (!w->camera) {
@@ -187,11 +187,10 @@ static void camera_worker_try_open(CameraWorker *w, gboolean reconnect)
 /* Handles a failed camera call: retry soon, or close for a reopen. */
 static void camera_worker_failed(CameraWorker *w, const GError *error)
 {
-  gboolean lost = g_error_matches(error, DRIVERS_ERROR,
-                                  DRIVERS_ERROR_DISCONNECTED) ||
-                  g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT) ||
-                  g_error_matches(error, DRIVERS_ERROR,
-                                  DRIVERS_ERROR_NOT_FOUND);
+  gboolean lost =
+      g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED) ||
+      g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT) ||
+      g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND);
 
   w->failures++;
   if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_BUSY) && !lost &&

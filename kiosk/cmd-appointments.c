@@ -49,8 +49,7 @@ static int appointments_cmd_list(sqlite3 *db, gboolean json)
   if (!list)
     return kiosk_usage_error(CMD, "%s", error->message);
   if (!json)
-    printf("%-12s  %-10s  %-25s  %s\n", "CODE", "LOCATION", "START",
-           "PERSONS");
+    printf("%-12s  %-10s  %-25s  %s\n", "CODE", "LOCATION", "START", "PERSONS");
   for (guint i = 0; i < list->len; i++) {
     const Appointment *appointment = g_ptr_array_index(list, i);
 
@@ -68,19 +67,20 @@ static int appointments_cmd_list(sqlite3 *db, gboolean json)
 
 static int appointments_run(int argc, char **argv)
 {
-  g_auto(CommandConfig) cc = { 0 };
+  g_auto(CommandConfig) cc = {0};
   g_autofree char *database = NULL;
   g_auto(GStrv) args = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
-      "Database file instead of paths.database (relative to the current "
-      "folder)", "PATH" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "list: one JSON object per line and appointment", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-      NULL },
-    { NULL },
+      {"database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
+       "Database file instead of paths.database (relative to the current "
+       "folder)",
+       "PATH"},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "list: one JSON object per line and appointment", NULL},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
+       NULL},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("import FILE | list - the appointment schedule");
@@ -112,8 +112,10 @@ static int appointments_run(int argc, char **argv)
     if (n_args != 1)
       return kiosk_usage_error(CMD, "list takes no arguments");
   } else {
-    return kiosk_usage_error(CMD, "unknown action '%s' (expected import or "
-                                  "list)", args[0]);
+    return kiosk_usage_error(CMD,
+                             "unknown action '%s' (expected import or "
+                             "list)",
+                             args[0]);
   }
 
   config = command_config_load(&cc, &error);
@@ -149,7 +151,7 @@ static int appointments_run(int argc, char **argv)
 }
 
 const KioskCommand kiosk_cmd_appointments = {
-  .name = "appointments",
-  .summary = "Import the appointment schedule, or list it",
-  .run = appointments_run,
+    .name = "appointments",
+    .summary = "Import the appointment schedule, or list it",
+    .run = appointments_run,
 };

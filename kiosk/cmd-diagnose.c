@@ -19,8 +19,8 @@
 #define CMD "diagnose"
 
 static const char *const diagnose_settings[] = {
-  "iso", "aperture", "shutterspeed", "whitebalance", "imageformat",
-  "focusmode",
+    "iso",          "aperture",    "shutterspeed",
+    "whitebalance", "imageformat", "focusmode",
 };
 
 static void diagnose_add_info(JsonBuilder *b, const DeviceInfo *info)
@@ -35,8 +35,8 @@ static void diagnose_add_info(JsonBuilder *b, const DeviceInfo *info)
 static const char *diagnose_error_name(const GError *error)
 {
   static const char *const names[] = {
-    "unknown-backend", "not-found", "busy", "claimed", "disconnected",
-    "timeout", "unsupported", "invalid", "failed",
+      "unknown-backend", "not-found",   "busy",    "claimed", "disconnected",
+      "timeout",         "unsupported", "invalid", "failed",
   };
 
   if (error && error->domain == DRIVERS_ERROR && error->code >= 0 &&
@@ -52,7 +52,7 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BkCamera) camera = NULL;
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
   gboolean ok = TRUE;
   gint64 start = g_get_monotonic_time();
 
@@ -75,11 +75,10 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
   }
   if (camera_describe(camera, &info, &error)) {
     diagnose_add_info(b, &info);
-    g_string_append_printf(text, "%s (serial %s, firmware %s) at %s\n",
-                           info.model ? info.model : "?",
-                           info.serial ? info.serial : "?",
-                           info.firmware ? info.firmware : "?",
-                           info.port ? info.port : "?");
+    g_string_append_printf(
+        text, "%s (serial %s, firmware %s) at %s\n",
+        info.model ? info.model : "?", info.serial ? info.serial : "?",
+        info.firmware ? info.firmware : "?", info.port ? info.port : "?");
     if (info.extra)
       g_string_append_printf(text, "                   %s\n", info.extra);
   } else {
@@ -94,8 +93,8 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
   json_builder_set_member_name(b, "settings");
   json_builder_begin_object(b);
   for (gsize i = 0; i < G_N_ELEMENTS(diagnose_settings); i++) {
-    g_autofree char *value = camera_get_setting(camera, diagnose_settings[i],
-                                                &error);
+    g_autofree char *value =
+        camera_get_setting(camera, diagnose_settings[i], &error);
     cmd_json_add_string(b, diagnose_settings[i], value);
     g_string_append_printf(text, "         %-13s %s\n", diagnose_settings[i],
                            value ? value : error->message);
@@ -125,7 +124,8 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
       json_builder_add_int_value(b, width);
       json_builder_set_member_name(b, "height");
       json_builder_add_int_value(b, height);
-      g_string_append_printf(text, "         live view     %dx%d frame, %.0f ms\n",
+      g_string_append_printf(text,
+                             "         live view     %dx%d frame, %.0f ms\n",
                              width, height, ms);
     } else {
       cmd_json_add_string(b, "error", error->message);
@@ -160,8 +160,8 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
     json_builder_set_member_name(b, "ms");
     json_builder_add_double_value(b, (double)(gint64)(ms * 10 + 0.5) / 10);
     if (jpeg) {
-      jpegio_probe(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg),
-                   &width, &height, NULL);
+      jpegio_probe(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg), &width,
+                   &height, NULL);
       json_builder_set_member_name(b, "bytes");
       json_builder_add_int_value(b, (gint64)g_bytes_get_size(jpeg));
       json_builder_set_member_name(b, "width");
@@ -202,8 +202,14 @@ static gpointer diagnose_pad_open(const char *name, DeviceOptions *options,
   return pad_open(name, options, error);
 }
 
-static void diagnose_reader_close(gpointer p) { fpreader_close(p); }
-static void diagnose_pad_close(gpointer p) { pad_close(p); }
+static void diagnose_reader_close(gpointer p)
+{
+  fpreader_close(p);
+}
+static void diagnose_pad_close(gpointer p)
+{
+  pad_close(p);
+}
 
 static gboolean diagnose_reader_describe(gpointer p, DeviceInfo *info,
                                          GError **error)
@@ -224,7 +230,7 @@ static gboolean diagnose_generic(JsonBuilder *b, const char *member,
 {
   g_autoptr(GError) error = NULL;
   gpointer handle = dev->open(backend, options, &error);
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
   gboolean ok = handle != NULL;
 
   json_builder_set_member_name(b, member);
@@ -236,8 +242,7 @@ static gboolean diagnose_generic(JsonBuilder *b, const char *member,
   if (handle && dev->describe(handle, &info, &error)) {
     diagnose_add_info(b, &info);
     g_string_append_printf(text, "%s%s%s\n", info.model ? info.model : "?",
-                           info.port ? " at " : "",
-                           info.port ? info.port : "");
+                           info.port ? " at " : "", info.port ? info.port : "");
   } else {
     diagnose_add_info(b, NULL);
     cmd_json_add_string(b, "error", error ? error->message : "unknown");
@@ -269,25 +274,26 @@ static gboolean diagnose_parse_option(GHashTable *options, const char *kv,
 
 static int diagnose_run(int argc, char **argv)
 {
-  g_auto(CommandConfig) cc = { 0 };
+  g_auto(CommandConfig) cc = {0};
   g_autofree char *camera_backend = NULL;
   g_auto(GStrv) camera_options = NULL;
   gboolean json = FALSE;
   gboolean no_shot = FALSE;
   gboolean camera_only = FALSE;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "Machine-readable output (docs/camera.md)", NULL },
-    { "camera", 0, 0, G_OPTION_ARG_STRING, &camera_backend,
-      "Camera backend instead of devices.camera", "BACKEND" },
-    { "camera-option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &camera_options,
-      "Camera option (repeatable; with --camera, replaces the configured "
-      "ones)", "KEY=VALUE" },
-    { "no-test-shot", 0, 0, G_OPTION_ARG_NONE, &no_shot,
-      "Do not take a test shot", NULL },
-    { "camera-only", 0, 0, G_OPTION_ARG_NONE, &camera_only,
-      "Check the camera only", NULL },
-    { NULL },
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "Machine-readable output (docs/camera.md)", NULL},
+      {"camera", 0, 0, G_OPTION_ARG_STRING, &camera_backend,
+       "Camera backend instead of devices.camera", "BACKEND"},
+      {"camera-option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &camera_options,
+       "Camera option (repeatable; with --camera, replaces the configured "
+       "ones)",
+       "KEY=VALUE"},
+      {"no-test-shot", 0, 0, G_OPTION_ARG_NONE, &no_shot,
+       "Do not take a test shot", NULL},
+      {"camera-only", 0, 0, G_OPTION_ARG_NONE, &camera_only,
+       "Check the camera only", NULL},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("- device self-test for technicians");
@@ -334,18 +340,19 @@ static int diagnose_run(int argc, char **argv)
   json_builder_begin_object(b);
   ok = diagnose_camera(b, backend, cam_opts, !no_shot, text) && ok;
   if (!camera_only) {
-    static const GenericDevice reader = { diagnose_reader_open,
-                                          diagnose_reader_close,
-                                          diagnose_reader_describe };
-    static const GenericDevice pad = { diagnose_pad_open, diagnose_pad_close,
-                                       diagnose_pad_describe };
+    static const GenericDevice reader = {
+        diagnose_reader_open, diagnose_reader_close, diagnose_reader_describe};
+    static const GenericDevice pad = {diagnose_pad_open, diagnose_pad_close,
+                                      diagnose_pad_describe};
 
     config_resolve_option_paths(config, config->reader_options);
     config_resolve_option_paths(config, config->pad_options);
     ok = diagnose_generic(b, "reader", &reader, config->reader_backend,
-                          config->reader_options, text) && ok;
+                          config->reader_options, text) &&
+         ok;
     ok = diagnose_generic(b, "pad", &pad, config->pad_backend,
-                          config->pad_options, text) && ok;
+                          config->pad_options, text) &&
+         ok;
   }
   json_builder_set_member_name(b, "ok");
   json_builder_add_boolean_value(b, ok);
@@ -368,7 +375,7 @@ static int diagnose_run(int argc, char **argv)
 }
 
 const KioskCommand kiosk_cmd_diagnose = {
-  .name = "diagnose",
-  .summary = "device self-test for technicians (camera test shot included)",
-  .run = diagnose_run,
+    .name = "diagnose",
+    .summary = "device self-test for technicians (camera test shot included)",
+    .run = diagnose_run,
 };

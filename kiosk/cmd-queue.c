@@ -65,8 +65,8 @@ static int queue_cmd_status(KioskQueue *queue, sqlite3 *db, gint64 now,
   if (!queue_status(queue, now, &status, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
   audit_ok = audit_verify(db, &n_audit, &audit_error);
-  if (audit_error && !g_error_matches(audit_error, AUDIT_ERROR,
-                                      AUDIT_ERROR_TAMPERED))
+  if (audit_error &&
+      !g_error_matches(audit_error, AUDIT_ERROR, AUDIT_ERROR_TAMPERED))
     return kiosk_usage_error(CMD, "%s", audit_error->message);
 
   if (json) {
@@ -87,10 +87,11 @@ static int queue_cmd_status(KioskQueue *queue, sqlite3 *db, gint64 now,
       json_builder_add_int_value(b, MAX(now - status.oldest_created, 0));
     else
       json_builder_add_null_value(b);
-    json_add_time(b, "next_attempt", status.n_records ? status.next_attempt : 0);
+    json_add_time(b, "next_attempt",
+                  status.n_records ? status.next_attempt : 0);
     json_builder_set_member_name(b, "backoffice_key");
-    json_builder_add_string_value(
-        b, queue_uses_demo_key(queue) ? "demo" : "configured");
+    json_builder_add_string_value(b, queue_uses_demo_key(queue) ? "demo"
+                                                                : "configured");
     json_builder_set_member_name(b, "kiosk_key");
     json_builder_add_string_value(b, kiosk_key);
     json_builder_set_member_name(b, "audit");
@@ -99,8 +100,7 @@ static int queue_cmd_status(KioskQueue *queue, sqlite3 *db, gint64 now,
     json_builder_add_int_value(b, n_audit);
     json_builder_set_member_name(b, "verified");
     json_builder_add_boolean_value(b, audit_ok);
-    cmd_json_add_string(b, "error",
-                            audit_error ? audit_error->message : NULL);
+    cmd_json_add_string(b, "error", audit_error ? audit_error->message : NULL);
     json_builder_end_object(b);
     json_builder_end_object(b);
     json_print(b);
@@ -165,9 +165,9 @@ static int queue_cmd_list(KioskQueue *queue, gboolean json)
       json_builder_end_object(b);
       json_print(b);
     } else {
-      printf("%-36s  %-25s  %10" G_GINT64_FORMAT "  %8d  %-8s  %s\n",
-             entry->id, created, entry->size, entry->attempts,
-             queue_entry_state(entry), entry->sha256);
+      printf("%-36s  %-25s  %10" G_GINT64_FORMAT "  %8d  %-8s  %s\n", entry->id,
+             created, entry->size, entry->attempts, queue_entry_state(entry),
+             entry->sha256);
       if (entry->last_error)
         printf("    last error: %s\n", entry->last_error);
     }
@@ -231,8 +231,7 @@ static int queue_cmd_upload(KioskQueue *queue, const char *target, gint64 now,
                item->error, item->attempts, next);
     }
     printf("%u acknowledged, %u failed, %u not due yet (target %s)\n",
-           report->n_acknowledged, report->n_failed, report->n_not_due,
-           target);
+           report->n_acknowledged, report->n_failed, report->n_not_due, target);
   }
   return report->n_failed ? EXIT_NEGATIVE : EXIT_OK;
 }
@@ -281,7 +280,7 @@ static int queue_cmd_purge(KioskQueue *queue, gint64 now, gboolean force,
 
 static int queue_run(int argc, char **argv)
 {
-  g_auto(CommandConfig) cc = { 0 };
+  g_auto(CommandConfig) cc = {0};
   g_autofree char *database = NULL;
   g_autofree char *target = NULL;
   g_auto(GStrv) args = NULL;
@@ -289,20 +288,20 @@ static int queue_run(int argc, char **argv)
   gboolean due_only = FALSE;
   gboolean force = FALSE;
   const GOptionEntry entries[] = {
-    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
-      "Database file instead of paths.database (relative to the current "
-      "folder)", "PATH" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "Machine-readable output (docs/record-format.md)", NULL },
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target,
-      "upload: target URL (default: file:// of paths.outbox)", "URL" },
-    { "due-only", 0, 0, G_OPTION_ARG_NONE, &due_only,
-      "upload: only records whose retry time has come", NULL },
-    { "force-unacknowledged", 0, 0, G_OPTION_ARG_NONE, &force,
-      "purge: also delete records the back office never acknowledged", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL,
-      NULL },
-    { NULL },
+      {"database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
+       "Database file instead of paths.database (relative to the current "
+       "folder)",
+       "PATH"},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "Machine-readable output (docs/record-format.md)", NULL},
+      {"target", 't', 0, G_OPTION_ARG_STRING, &target,
+       "upload: target URL (default: file:// of paths.outbox)", "URL"},
+      {"due-only", 0, 0, G_OPTION_ARG_NONE, &due_only,
+       "upload: only records whose retry time has come", NULL},
+      {"force-unacknowledged", 0, 0, G_OPTION_ARG_NONE, &force,
+       "purge: also delete records the back office never acknowledged", NULL},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, NULL},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
       "status|list|upload|purge - the sealed record queue");
@@ -334,8 +333,10 @@ static int queue_run(int argc, char **argv)
   action = args[0];
   if (strcmp(action, "status") != 0 && strcmp(action, "list") != 0 &&
       strcmp(action, "upload") != 0 && strcmp(action, "purge") != 0)
-    return kiosk_usage_error(CMD, "unknown action '%s' (expected status, "
-                                  "list, upload or purge)", action);
+    return kiosk_usage_error(CMD,
+                             "unknown action '%s' (expected status, "
+                             "list, upload or purge)",
+                             action);
   if ((target || due_only) && strcmp(action, "upload") != 0)
     return kiosk_usage_error(CMD, "--target and --due-only are for upload");
   if (force && strcmp(action, "purge") != 0)
@@ -362,9 +363,10 @@ static int queue_run(int argc, char **argv)
     return kiosk_usage_error(CMD, "%s", error->message);
   }
   if (queue_uses_demo_key(queue) && strcmp(action, "list") != 0)
-    fprintf(stderr, "biokiosk queue: warning: records are sealed to a DEMO "
-                    "back-office key whose secret half is in %s; set "
-                    "paths.backoffice_public_key for real use\n",
+    fprintf(stderr,
+            "biokiosk queue: warning: records are sealed to a DEMO "
+            "back-office key whose secret half is in %s; set "
+            "paths.backoffice_public_key for real use\n",
             state_dir);
 
   if (strcmp(action, "status") == 0)
@@ -382,7 +384,7 @@ static int queue_run(int argc, char **argv)
 }
 
 const KioskCommand kiosk_cmd_queue = {
-  .name = "queue",
-  .summary = "Show, upload or purge the sealed record queue",
-  .run = queue_run,
+    .name = "queue",
+    .summary = "Show, upload or purge the sealed record queue",
+    .run = queue_run,
 };

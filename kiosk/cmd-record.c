@@ -22,8 +22,7 @@
 /* A part name made into a plain file name ("photo/crop.jpeg" ->
  * "photo_crop.jpeg"), never hidden or leaving the folder. */
 static char *record_cmd_file_name(const BkRecordPart *part,
-                                  const BkRecord *record,
-                                  gboolean *ret_pgm)
+                                  const BkRecord *record, gboolean *ret_pgm)
 {
   GString *name = g_string_new(NULL);
   const char *ext = NULL;
@@ -31,9 +30,8 @@ static char *record_cmd_file_name(const BkRecordPart *part,
   g_autofree char *key_h = g_strconcat(part->name, ".height", NULL);
 
   for (const char *p = part->name; *p; p++)
-    g_string_append_c(name, g_ascii_isalnum(*p) || *p == '-' || *p == '.'
-                                ? *p
-                                : '_');
+    g_string_append_c(name,
+                      g_ascii_isalnum(*p) || *p == '-' || *p == '.' ? *p : '_');
   if (name->str[0] == '.')
     name->str[0] = '_';
   gint64 w = 0, h = 0;
@@ -77,9 +75,8 @@ static gboolean record_cmd_extract(const BkRecord *record,
 
     record_get_int(record, key_w, &w);
     record_get_int(record, key_h, &h);
-    header = g_strdup_printf("P5\n%" G_GINT64_FORMAT " %" G_GINT64_FORMAT
-                             "\n255\n",
-                             w, h);
+    header = g_strdup_printf(
+        "P5\n%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n255\n", w, h);
     out = g_string_new(header);
     g_string_append_len(out, data, (gssize)len);
     ok = g_file_set_contents_full(path, out->str, (gssize)out->len,
@@ -167,8 +164,10 @@ static int record_open_run(const char *path, const char *secret_path,
   signer = keys_encode(envelope->kiosk_key, KEYS_PUBLIC_BYTES);
   if (kiosk_key_arg &&
       memcmp(pinned, envelope->kiosk_key, KEYS_PUBLIC_BYTES) != 0) {
-    fprintf(stderr, "biokiosk %s: %s: signed by kiosk key %s, not the "
-                    "expected one\n", CMD, path, signer);
+    fprintf(stderr,
+            "biokiosk %s: %s: signed by kiosk key %s, not the "
+            "expected one\n",
+            CMD, path, signer);
     return EXIT_NEGATIVE;
   }
 
@@ -186,15 +185,18 @@ static int record_open_run(const char *path, const char *secret_path,
    * over a record lifted from another envelope does not pass. */
   inner = record_get_string(record, "queue.id");
   if (inner && strcmp(inner, envelope->id) != 0) {
-    fprintf(stderr, "biokiosk %s: %s: the record inside belongs to %s, not "
-                    "to envelope %s\n", CMD, path, inner, envelope->id);
+    fprintf(stderr,
+            "biokiosk %s: %s: the record inside belongs to %s, not "
+            "to envelope %s\n",
+            CMD, path, inner, envelope->id);
     return EXIT_NEGATIVE;
   }
   inner = record_get_string(record, "queue.kiosk_key");
   if (inner && strcmp(inner, signer) != 0) {
-    fprintf(stderr, "biokiosk %s: %s: the record inside names kiosk key %s, "
-                    "but the envelope is signed by %s\n", CMD, path, inner,
-            signer);
+    fprintf(stderr,
+            "biokiosk %s: %s: the record inside names kiosk key %s, "
+            "but the envelope is signed by %s\n",
+            CMD, path, inner, signer);
     return EXIT_NEGATIVE;
   }
 
@@ -310,19 +312,19 @@ static int record_run(int argc, char **argv)
   g_auto(GStrv) args = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "secret-key", 'k', 0, G_OPTION_ARG_FILENAME, &secret_key,
-      "The back office's X25519 secret key (base64 text or 32 raw bytes)",
-      "FILE" },
-    { "kiosk-key", 0, 0, G_OPTION_ARG_STRING, &kiosk_key,
-      "Require this kiosk signing key (base64, or a file holding it)",
-      "KEY|FILE" },
-    { "extract", 'x', 0, G_OPTION_ARG_FILENAME, &extract,
-      "Write the parts into DIR (created, mode 0700)", "DIR" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "Machine-readable output (docs/record-format.md)", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-      NULL },
-    { NULL },
+      {"secret-key", 'k', 0, G_OPTION_ARG_FILENAME, &secret_key,
+       "The back office's X25519 secret key (base64 text or 32 raw bytes)",
+       "FILE"},
+      {"kiosk-key", 0, 0, G_OPTION_ARG_STRING, &kiosk_key,
+       "Require this kiosk signing key (base64, or a file holding it)",
+       "KEY|FILE"},
+      {"extract", 'x', 0, G_OPTION_ARG_FILENAME, &extract,
+       "Write the parts into DIR (created, mode 0700)", "DIR"},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "Machine-readable output (docs/record-format.md)", NULL},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
+       NULL},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
       "open --secret-key FILE RECORD - unseal and list a record "
@@ -346,7 +348,7 @@ static int record_run(int argc, char **argv)
 }
 
 const KioskCommand kiosk_cmd_record = {
-  .name = "record",
-  .summary = "Open a sealed record with the back office's key",
-  .run = record_run,
+    .name = "record",
+    .summary = "Open a sealed record with the back office's key",
+    .run = record_run,
 };

@@ -32,9 +32,8 @@ static BkImage *load_image(const char *path, int long_side, double *ret_scale,
   if (len >= 2 && (guint8)data[0] == 0xFF && (guint8)data[1] == 0xD8) {
     if (!jpegio_probe((const guint8 *)data, len, &w, &h, error))
       return NULL;
-    image = jpegio_decode((const guint8 *)data, len,
-                          w >= h ? long_side : 0, w >= h ? 0 : long_side,
-                          FALSE, error);
+    image = jpegio_decode((const guint8 *)data, len, w >= h ? long_side : 0,
+                          w >= h ? 0 : long_side, FALSE, error);
   } else {
     image = pngio_decode((const guint8 *)data, len, error);
     if (image)
@@ -101,22 +100,23 @@ static int validate_photo_run(int argc, char **argv)
   g_auto(GStrv) files = NULL;
   int age = -1;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "One JSON object per line and image", NULL },
-    { "head-covering", 0, 0, G_OPTION_ARG_NONE, &covering,
-      "The applicant declared a head covering for religious or belief "
-      "reasons", NULL },
-    { "background", 0, 0, G_OPTION_ARG_FILENAME, &background_path,
-      "Calibration frame of the empty background", "FILE" },
-    { "age", 0, 0, G_OPTION_ARG_INT, &age, "Applicant's age in years", "N" },
-    { "lang", 0, 0, G_OPTION_ARG_STRING, &lang,
-      "Language of the messages without --json (nl, en)", "LANG" },
-    { "crop-dir", 0, 0, G_OPTION_ARG_FILENAME, &crop_dir,
-      "Write the 35x45 mm crop of accepted photos there (test images only)",
-      "DIR" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
-      NULL },
-    { NULL },
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "One JSON object per line and image", NULL},
+      {"head-covering", 0, 0, G_OPTION_ARG_NONE, &covering,
+       "The applicant declared a head covering for religious or belief "
+       "reasons",
+       NULL},
+      {"background", 0, 0, G_OPTION_ARG_FILENAME, &background_path,
+       "Calibration frame of the empty background", "FILE"},
+      {"age", 0, 0, G_OPTION_ARG_INT, &age, "Applicant's age in years", "N"},
+      {"lang", 0, 0, G_OPTION_ARG_STRING, &lang,
+       "Language of the messages without --json (nl, en)", "LANG"},
+      {"crop-dir", 0, 0, G_OPTION_ARG_FILENAME, &crop_dir,
+       "Write the 35x45 mm crop of accepted photos there (test images only)",
+       "DIR"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
+       NULL},
+      {NULL},
   };
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("IMAGE... - check passport photos");
@@ -149,12 +149,12 @@ static int validate_photo_run(int argc, char **argv)
     g_autoptr(GError) local = NULL;
     g_autoptr(BkImage) image = NULL;
     g_autoptr(PhotoResult) result = NULL;
-    PhotoRequest req = { covering, age, background, 1.0 };
+    PhotoRequest req = {covering, age, background, 1.0};
     gint64 start = g_get_monotonic_time();
     double ms;
 
-    image = load_image(files[i], VALIDATE_DECODE_SIDE, &req.source_scale,
-                       &local);
+    image =
+        load_image(files[i], VALIDATE_DECODE_SIDE, &req.source_scale, &local);
     if (!image) {
       kiosk_usage_error("validate-photo", "%s: %s", files[i], local->message);
       status = EXIT_USAGE;
@@ -168,7 +168,8 @@ static int validate_photo_run(int argc, char **argv)
       printf("%s: %s\n", files[i], photo_verdict_name(result->verdict));
       for (guint k = 0; k < result->reasons->len; k++) {
         const char *code = g_ptr_array_index(result->reasons, k);
-        printf("  %s: %s\n", code, photo_reason_message(code, lang ? lang : "en"));
+        printf("  %s: %s\n", code,
+               photo_reason_message(code, lang ? lang : "en"));
       }
     }
     fflush(stdout);
@@ -187,7 +188,7 @@ static int validate_photo_run(int argc, char **argv)
 }
 
 const KioskCommand kiosk_cmd_validate_photo = {
-  .name = "validate-photo",
-  .summary = "Check passport photos against the Dutch photo rules",
-  .run = validate_photo_run,
+    .name = "validate-photo",
+    .summary = "Check passport photos against the Dutch photo rules",
+    .run = validate_photo_run,
 };

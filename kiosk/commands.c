@@ -13,12 +13,8 @@ extern const KioskCommand kiosk_cmd_record;
 extern const KioskCommand kiosk_cmd_diagnose;
 
 const KioskCommand *const kiosk_commands[] = {
-  &kiosk_cmd_appointments,
-  &kiosk_cmd_diagnose,
-  &kiosk_cmd_queue,
-  &kiosk_cmd_record,
-  &kiosk_cmd_validate_photo,
-  NULL,
+    &kiosk_cmd_appointments, &kiosk_cmd_diagnose,       &kiosk_cmd_queue,
+    &kiosk_cmd_record,       &kiosk_cmd_validate_photo, NULL,
 };
 
 const KioskCommand *kiosk_command_find(const char *name)
@@ -32,11 +28,11 @@ const KioskCommand *kiosk_command_find(const char *name)
 void command_config_add_options(CommandConfig *cc, GOptionContext *ctx)
 {
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &cc->config_path,
-      "Configuration file (default: the built-in one)", "FILE" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &cc->sets,
-      "Override one configuration key (repeatable)", "GROUP.KEY=VALUE" },
-    { NULL },
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &cc->config_path,
+       "Configuration file (default: the built-in one)", "FILE"},
+      {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &cc->sets,
+       "Override one configuration key (repeatable)", "GROUP.KEY=VALUE"},
+      {NULL},
   };
 
   g_option_context_add_main_entries(ctx, entries, NULL);

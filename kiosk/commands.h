@@ -10,8 +10,8 @@
 enum { EXIT_OK = 0, EXIT_NEGATIVE = 1, EXIT_USAGE = 2 };
 
 typedef struct {
-  const char *name;      /* "validate-photo" */
-  const char *summary;   /* one line for `biokiosk --help` */
+  const char *name;    /* "validate-photo" */
+  const char *summary; /* one line for `biokiosk --help` */
   /* argv[0] is the subcommand's name. */
   int (*run)(int argc, char **argv);
 } KioskCommand;

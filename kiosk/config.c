@@ -10,7 +10,7 @@
 
 #include "resources.h"
 
-G_DEFINE_QUARK(biokiosk-config-error-quark, config_error)
+G_DEFINE_QUARK(biokiosk - config - error - quark, config_error)
 
 #define CONFIG_EMBEDDED_SOURCE "(embedded defaults)"
 
@@ -34,11 +34,11 @@ typedef struct {
   const char *key;
   FieldType type;
   guint flags;
-  int min, max;                 /* INT, INT_LIST items; STRING: max length */
-  const char *const *choices;   /* STRING: the allowed values, or NULL */
-  FieldCheck check;             /* STRING: extra check, or NULL */
-  gsize offset;                 /* of the value in KioskConfig */
-  gsize count_offset;           /* INT_LIST: of its gsize length */
+  int min, max;               /* INT, INT_LIST items; STRING: max length */
+  const char *const *choices; /* STRING: the allowed values, or NULL */
+  FieldCheck check;           /* STRING: extra check, or NULL */
+  gsize offset;               /* of the value in KioskConfig */
+  gsize count_offset;         /* INT_LIST: of its gsize length */
 } ConfigField;
 
 static const char *config_check_pin_hash(const char *value)
@@ -55,8 +55,8 @@ static const char *config_check_public_key(const char *value)
 
   if (!*value)
     return NULL;
-  if (sodium_base642bin(key, sizeof key, value, strlen(value), NULL, &len,
-                        NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+  if (sodium_base642bin(key, sizeof key, value, strlen(value), NULL, &len, NULL,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
       len != sizeof key)
     return "empty or a base64 X25519 public key (32 bytes)";
   return NULL;
@@ -64,55 +64,66 @@ static const char *config_check_public_key(const char *value)
 
 static const char *const config_languages[] = {"nl", "en", NULL};
 
-#define STR(g, k, fl, maxlen, field)                                          \
-  {g, k, FIELD_STRING, fl, 0, maxlen, NULL, NULL,                              \
-   G_STRUCT_OFFSET(KioskConfig, field), 0}
-#define STR_CHECK(g, k, fl, check, field)                                     \
-  {g, k, FIELD_STRING, fl, 0, 0, NULL, check,                                  \
-   G_STRUCT_OFFSET(KioskConfig, field), 0}
-#define STR_CHOICE(g, k, fl, choices, field)                                  \
-  {g, k, FIELD_STRING, fl, 0, 0, choices, NULL,                                \
-   G_STRUCT_OFFSET(KioskConfig, field), 0}
-#define INT(g, k, fl, lo, hi, field)                                          \
-  {g, k, FIELD_INT, fl, lo, hi, NULL, NULL,                                    \
-   G_STRUCT_OFFSET(KioskConfig, field), 0}
-#define INT_LIST(g, k, fl, lo, hi, field, count)                              \
-  {g, k, FIELD_INT_LIST, fl, lo, hi, NULL, NULL,                               \
-   G_STRUCT_OFFSET(KioskConfig, field), G_STRUCT_OFFSET(KioskConfig, count)}
+#define STR(g, k, fl, maxlen, field)                                           \
+  {                                                                            \
+    g, k, FIELD_STRING, fl, 0, maxlen, NULL, NULL,                             \
+        G_STRUCT_OFFSET(KioskConfig, field), 0                                 \
+  }
+#define STR_CHECK(g, k, fl, check, field)                                      \
+  {                                                                            \
+    g, k, FIELD_STRING, fl, 0, 0, NULL, check,                                 \
+        G_STRUCT_OFFSET(KioskConfig, field), 0                                 \
+  }
+#define STR_CHOICE(g, k, fl, choices, field)                                   \
+  {                                                                            \
+    g, k, FIELD_STRING, fl, 0, 0, choices, NULL,                               \
+        G_STRUCT_OFFSET(KioskConfig, field), 0                                 \
+  }
+#define INT(g, k, fl, lo, hi, field)                                           \
+  {                                                                            \
+    g, k, FIELD_INT, fl, lo, hi, NULL, NULL,                                   \
+        G_STRUCT_OFFSET(KioskConfig, field), 0                                 \
+  }
+#define INT_LIST(g, k, fl, lo, hi, field, count)                               \
+  {                                                                            \
+    g, k, FIELD_INT_LIST, fl, lo, hi, NULL, NULL,                              \
+        G_STRUCT_OFFSET(KioskConfig, field),                                   \
+        G_STRUCT_OFFSET(KioskConfig, count)                                    \
+  }
 
 #define REQ (FIELD_REQUIRED | FIELD_NONEMPTY)
 
 static const ConfigField config_schema[] = {
-  STR("kiosk", "location_id", REQ, 32, location_id),
-  STR("kiosk", "location_name", REQ, 80, location_name),
-  STR_CHOICE("kiosk", "language", FIELD_NONEMPTY, config_languages, language),
-  STR("kiosk", "banner", 0, 200, banner),
-  INT("kiosk", "idle_timeout_s", 0, 10, 3600, idle_timeout_s),
+    STR("kiosk", "location_id", REQ, 32, location_id),
+    STR("kiosk", "location_name", REQ, 80, location_name),
+    STR_CHOICE("kiosk", "language", FIELD_NONEMPTY, config_languages, language),
+    STR("kiosk", "banner", 0, 200, banner),
+    INT("kiosk", "idle_timeout_s", 0, 10, 3600, idle_timeout_s),
 
-  STR("devices", "camera", REQ, 32, camera_backend),
-  STR("devices", "reader", REQ, 32, reader_backend),
-  STR("devices", "pad", REQ, 32, pad_backend),
+    STR("devices", "camera", REQ, 32, camera_backend),
+    STR("devices", "reader", REQ, 32, reader_backend),
+    STR("devices", "pad", REQ, 32, pad_backend),
 
-  STR("paths", "state_dir", 0, 0, state_dir),
-  STR("paths", "database", FIELD_NONEMPTY, 0, database),
-  STR("paths", "outbox", FIELD_NONEMPTY, 0, outbox),
-  STR_CHECK("paths", "backoffice_public_key", 0, config_check_public_key,
-            backoffice_public_key),
+    STR("paths", "state_dir", 0, 0, state_dir),
+    STR("paths", "database", FIELD_NONEMPTY, 0, database),
+    STR("paths", "outbox", FIELD_NONEMPTY, 0, outbox),
+    STR_CHECK("paths", "backoffice_public_key", 0, config_check_public_key,
+              backoffice_public_key),
 
-  INT("policy", "photo_card_under_months", 0, 0, 60, photo_card_under_months),
-  INT("policy", "fingerprint_min_age", 0, 0, 120, fingerprint_min_age),
-  INT_LIST("policy", "fingerprint_recapture_ages", 0, 0, 120,
-           fingerprint_recapture_ages, n_fingerprint_recapture_ages),
-  INT("policy", "signature_min_age", 0, 0, 120, signature_min_age),
-  INT("policy", "checkin_early_minutes", 0, 0, 1440, checkin_early_minutes),
-  INT("policy", "checkin_late_minutes", 0, 0, 1440, checkin_late_minutes),
-  INT("policy", "checkin_max_attempts", 0, 1, 100, checkin_max_attempts),
-  INT("policy", "checkin_lockout_s", 0, 1, 86400, checkin_lockout_s),
+    INT("policy", "photo_card_under_months", 0, 0, 60, photo_card_under_months),
+    INT("policy", "fingerprint_min_age", 0, 0, 120, fingerprint_min_age),
+    INT_LIST("policy", "fingerprint_recapture_ages", 0, 0, 120,
+             fingerprint_recapture_ages, n_fingerprint_recapture_ages),
+    INT("policy", "signature_min_age", 0, 0, 120, signature_min_age),
+    INT("policy", "checkin_early_minutes", 0, 0, 1440, checkin_early_minutes),
+    INT("policy", "checkin_late_minutes", 0, 0, 1440, checkin_late_minutes),
+    INT("policy", "checkin_max_attempts", 0, 1, 100, checkin_max_attempts),
+    INT("policy", "checkin_lockout_s", 0, 1, 86400, checkin_lockout_s),
 
-  STR_CHECK("officer", "pin_hash", REQ, config_check_pin_hash,
-            officer_pin_hash),
-  INT("officer", "max_attempts", 0, 1, 100, officer_max_attempts),
-  INT("officer", "lockout_s", 0, 1, 86400, officer_lockout_s),
+    STR_CHECK("officer", "pin_hash", REQ, config_check_pin_hash,
+              officer_pin_hash),
+    INT("officer", "max_attempts", 0, 1, 100, officer_max_attempts),
+    INT("officer", "lockout_s", 0, 1, 86400, officer_lockout_s),
 };
 
 /* Groups whose keys are free-form backend options. */
@@ -120,18 +131,17 @@ static const struct {
   const char *group;
   gsize offset;
 } config_option_groups[] = {
-  {"camera", G_STRUCT_OFFSET(KioskConfig, camera_options)},
-  {"reader", G_STRUCT_OFFSET(KioskConfig, reader_options)},
-  {"pad", G_STRUCT_OFFSET(KioskConfig, pad_options)},
+    {"camera", G_STRUCT_OFFSET(KioskConfig, camera_options)},
+    {"reader", G_STRUCT_OFFSET(KioskConfig, reader_options)},
+    {"pad", G_STRUCT_OFFSET(KioskConfig, pad_options)},
 };
 
 static const char *const config_groups[] = {
-  "kiosk", "devices", "camera", "reader", "pad", "paths", "policy", "officer",
-  NULL,
+    "kiosk", "devices", "camera",  "reader", "pad",
+    "paths", "policy",  "officer", NULL,
 };
 
-static const ConfigField *config_schema_find(const char *group,
-                                             const char *key)
+static const ConfigField *config_schema_find(const char *group, const char *key)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(config_schema); i++)
     if (strcmp(config_schema[i].group, group) == 0 &&
@@ -177,7 +187,8 @@ static void config_lines_scan(ConfigLines *lines, const char *text)
     if (*line == '[' && line[strlen(line) - 1] == ']') {
       g_free(group);
       group = g_strndup(line + 1, strlen(line) - 2);
-      g_hash_table_insert(lines->lines, g_strdup(group), GINT_TO_POINTER(i + 1));
+      g_hash_table_insert(lines->lines, g_strdup(group),
+                          GINT_TO_POINTER(i + 1));
       continue;
     }
     eq = strchr(line, '=');
@@ -198,8 +209,8 @@ static void config_lines_scan(ConfigLines *lines, const char *text)
 static int config_lines_find(const ConfigLines *lines, const char *group,
                              const char *key)
 {
-  g_autofree char *id = key ? g_strdup_printf("%s\n%s", group, key)
-                            : g_strdup(group);
+  g_autofree char *id =
+      key ? g_strdup_printf("%s\n%s", group, key) : g_strdup(group);
 
   if (!lines || !lines->lines)
     return 0;
@@ -521,10 +532,9 @@ void config_free(KioskConfig *config)
   g_free(config);
 }
 
-void config_resolve_option_paths(const KioskConfig *config,
-                                 GHashTable *options)
+void config_resolve_option_paths(const KioskConfig *config, GHashTable *options)
 {
-  static const char *const keys[] = { "folder", "file" };
+  static const char *const keys[] = {"folder", "file"};
 
   for (gsize i = 0; options && i < G_N_ELEMENTS(keys); i++) {
     const char *value = g_hash_table_lookup(options, keys[i]);

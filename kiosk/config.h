@@ -11,22 +11,22 @@
 GQuark config_error_quark(void);
 
 typedef enum {
-  CONFIG_ERROR_NOT_FOUND,   /* the file does not exist / cannot be read */
-  CONFIG_ERROR_PARSE,       /* not a key file; message has the line */
-  CONFIG_ERROR_UNKNOWN,     /* unknown group or key */
-  CONFIG_ERROR_TYPE,        /* wrong type or out of range */
-  CONFIG_ERROR_MISSING,     /* a required key is absent */
+  CONFIG_ERROR_NOT_FOUND, /* the file does not exist / cannot be read */
+  CONFIG_ERROR_PARSE,     /* not a key file; message has the line */
+  CONFIG_ERROR_UNKNOWN,   /* unknown group or key */
+  CONFIG_ERROR_TYPE,      /* wrong type or out of range */
+  CONFIG_ERROR_MISSING,   /* a required key is absent */
 } ConfigError;
 
 typedef struct {
-  char *source;            /* file path, or "(embedded defaults)" */
+  char *source; /* file path, or "(embedded defaults)" */
 
   /* [kiosk] */
-  char *location_id;       /* e.g. "IND-ZWL" */
-  char *location_name;     /* shown on screen and in "go to" messages */
-  char *language;          /* "nl" or "en" */
-  char *banner;            /* notice banner text, may be "" */
-  int idle_timeout_s;      /* screen clears after this much inactivity */
+  char *location_id;   /* e.g. "IND-ZWL" */
+  char *location_name; /* shown on screen and in "go to" messages */
+  char *language;      /* "nl" or "en" */
+  char *banner;        /* notice banner text, may be "" */
+  int idle_timeout_s;  /* screen clears after this much inactivity */
 
   /* [devices] backend names and their options ([camera], [reader], [pad]
    * groups: every key there is passed to the backend as a string). */
@@ -38,25 +38,25 @@ typedef struct {
   GHashTable *pad_options;
 
   /* [paths] relative paths are resolved against state_dir */
-  char *state_dir;         /* "" = $XDG_STATE_HOME/biokiosk */
-  char *database;          /* SQLite file */
-  char *outbox;            /* upload target for the file:// uploader */
+  char *state_dir;             /* "" = $XDG_STATE_HOME/biokiosk */
+  char *database;              /* SQLite file */
+  char *outbox;                /* upload target for the file:// uploader */
   char *backoffice_public_key; /* base64 X25519 key records are sealed to;
                                   "" = generate a demo key pair in state_dir */
 
   /* [policy] (the desk's rules, kept out of code) */
-  int photo_card_under_months;    /* 12: younger children go by post */
-  int fingerprint_min_age;        /* 6: no fingerprints below */
+  int photo_card_under_months;     /* 12: younger children go by post */
+  int fingerprint_min_age;         /* 6: no fingerprints below */
   int *fingerprint_recapture_ages; /* 6, 12, 18 */
   gsize n_fingerprint_recapture_ages;
-  int signature_min_age;          /* 12: younger children do not sign */
-  int checkin_early_minutes;      /* how early one may check in */
-  int checkin_late_minutes;       /* how late one may still check in */
-  int checkin_max_attempts;       /* wrong codes before a lockout */
-  int checkin_lockout_s;          /* length of that lockout */
+  int signature_min_age;     /* 12: younger children do not sign */
+  int checkin_early_minutes; /* how early one may check in */
+  int checkin_late_minutes;  /* how late one may still check in */
+  int checkin_max_attempts;  /* wrong codes before a lockout */
+  int checkin_lockout_s;     /* length of that lockout */
 
   /* [officer] */
-  char *officer_pin_hash;  /* argon2id string (libsodium crypto_pwhash_str) */
+  char *officer_pin_hash; /* argon2id string (libsodium crypto_pwhash_str) */
   int officer_max_attempts;
   int officer_lockout_s;
 } KioskConfig;

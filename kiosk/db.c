@@ -5,7 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(biokiosk-db-error-quark, db_error)
+G_DEFINE_QUARK(biokiosk - db - error - quark, db_error)
 
 gboolean db_fail(sqlite3 *db, const char *what, GError **error)
 {

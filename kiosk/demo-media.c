@@ -15,8 +15,8 @@
 static gboolean write_portrait(const char *dir, const char *name,
                                const PortraitStyle *style, GError **error)
 {
-  g_autoptr(BkImage) image = portrait_draw(DEMO_PORTRAIT_W, DEMO_PORTRAIT_H,
-                                           style);
+  g_autoptr(BkImage) image =
+      portrait_draw(DEMO_PORTRAIT_W, DEMO_PORTRAIT_H, style);
   g_autoptr(GBytes) jpeg = jpegio_encode(image, 92, error);
   g_autofree char *path = g_build_filename(dir, name, NULL);
   gsize len;

@@ -119,8 +119,8 @@ KioskEnvelope *envelope_parse(GBytes *bytes, GError **error)
     return NULL;
   }
 
-  g_variant_get(body, "(&s&sx@ay@ay@ay)", &context, &id, &result->created,
-                NULL, NULL, &sealed);
+  g_variant_get(body, "(&s&sx@ay@ay@ay)", &context, &id, &result->created, NULL,
+                NULL, &sealed);
   if (strcmp(context, ENVELOPE_BODY_CONTEXT) != 0)
     return envelope_fail(error, "envelope body has an unknown context");
   if (*id == '\0')
@@ -147,8 +147,8 @@ GBytes *envelope_open(const KioskEnvelope *envelope,
     return NULL;
 
   crypto_scalarmult_base(public_key, secret_key);
-  if (sodium_memcmp(public_key, envelope->recipient_key,
-                    KEYS_PUBLIC_BYTES) != 0) {
+  if (sodium_memcmp(public_key, envelope->recipient_key, KEYS_PUBLIC_BYTES) !=
+      0) {
     g_set_error(error, KEYS_ERROR, KEYS_ERROR_INVALID,
                 "the record is sealed to a different back-office key");
     return NULL;

@@ -17,11 +17,11 @@
 #define ENVELOPE_BODY_CONTEXT "biokiosk-envelope-body/1"
 
 typedef struct {
-  char *id;         /* queue id (UUID), also the idempotency key */
-  gint64 created;   /* unix seconds */
+  char *id;       /* queue id (UUID), also the idempotency key */
+  gint64 created; /* unix seconds */
   guint8 kiosk_key[KEYS_PUBLIC_BYTES];     /* Ed25519 signer */
   guint8 recipient_key[KEYS_PUBLIC_BYTES]; /* X25519 key sealed to */
-  GBytes *sealed;   /* crypto_box_seal output */
+  GBytes *sealed;                          /* crypto_box_seal output */
 } KioskEnvelope;
 
 /* Seals `plain` to `recipient_key` and signs the result. Does not copy or
@@ -33,8 +33,8 @@ GBytes *envelope_seal(const char *id, gint64 created, GBytes *plain,
 
 /* Parses envelope bytes and verifies the signature against the kiosk key
  * inside. Malformed input gives NULL with KEYS_ERROR_INVALID, a signature
- * that does not verify KEYS_ERROR_SIGNATURE. Whether that kiosk key is a trusted one is the
- * caller's question. */
+ * that does not verify KEYS_ERROR_SIGNATURE. Whether that kiosk key is a
+ * trusted one is the caller's question. */
 KioskEnvelope *envelope_parse(GBytes *bytes, GError **error);
 
 /* Opens the sealed record with the back office's secret key. Returns the

@@ -16,7 +16,7 @@ G_STATIC_ASSERT(KEYS_SIGN_SECRET_BYTES == crypto_sign_SECRETKEYBYTES);
 G_STATIC_ASSERT(KEYS_BOX_SECRET_BYTES == crypto_box_SECRETKEYBYTES);
 G_STATIC_ASSERT(KEYS_SIGNATURE_BYTES == crypto_sign_BYTES);
 
-G_DEFINE_QUARK(biokiosk-keys-error-quark, keys_error)
+G_DEFINE_QUARK(biokiosk - keys - error - quark, keys_error)
 
 gboolean keys_init(GError **error)
 {
@@ -142,9 +142,8 @@ static gboolean keys_write_public(const char *path, const guint8 *key,
   g_autofree char *line = g_strconcat(text, "\n", NULL);
   g_autoptr(GError) local = NULL;
 
-  if (!g_file_set_contents_full(path, line, -1,
-                                G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-                                &local)) {
+  if (!g_file_set_contents_full(path, line, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                0644, &local)) {
     g_set_error(error, KEYS_ERROR, KEYS_ERROR_IO, "%s", local->message);
     return FALSE;
   }
@@ -176,13 +175,11 @@ static void generate_box(guint8 *ret_public, guint8 *ret_secret)
 
 /* Loads the pair whose secret half is in `secret_name`, creating it when
  * absent; (re)writes the public half next to it. */
-static gboolean keys_load_or_create_pair(const char *state_dir,
-                                         const char *secret_name,
-                                         const char *public_name,
-                                         gsize secret_len, KeysDerive derive,
-                                         KeysGenerate generate,
-                                         guint8 *ret_public,
-                                         guint8 *ret_secret, GError **error)
+static gboolean
+keys_load_or_create_pair(const char *state_dir, const char *secret_name,
+                         const char *public_name, gsize secret_len,
+                         KeysDerive derive, KeysGenerate generate,
+                         guint8 *ret_public, guint8 *ret_secret, GError **error)
 {
   g_autofree char *secret_path = g_build_filename(state_dir, secret_name, NULL);
   g_autofree char *public_path = g_build_filename(state_dir, public_name, NULL);

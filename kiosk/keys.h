@@ -14,8 +14,8 @@
 #define KEYS_SIGNATURE_BYTES   64
 
 /* File names inside the state folder. */
-#define KEYS_SIGNING_SECRET_FILE "kiosk-signing.key" /* base64, 0600 */
-#define KEYS_SIGNING_PUBLIC_FILE "kiosk-signing.pub" /* base64, 0644 */
+#define KEYS_SIGNING_SECRET_FILE "kiosk-signing.key"  /* base64, 0600 */
+#define KEYS_SIGNING_PUBLIC_FILE "kiosk-signing.pub"  /* base64, 0644 */
 #define KEYS_DEMO_PUBLIC_FILE    "backoffice-demo.pk" /* base64, 0644 */
 #define KEYS_DEMO_SECRET_FILE    "backoffice-demo.sk" /* base64, 0600 */
 
@@ -23,9 +23,9 @@
 GQuark keys_error_quark(void);
 
 typedef enum {
-  KEYS_ERROR_INVALID, /* not a key of the expected size/encoding */
-  KEYS_ERROR_IO,      /* a key file could not be read or written */
-  KEYS_ERROR_CRYPTO,  /* libsodium could not be initialised */
+  KEYS_ERROR_INVALID,   /* not a key of the expected size/encoding */
+  KEYS_ERROR_IO,        /* a key file could not be read or written */
+  KEYS_ERROR_CRYPTO,    /* libsodium could not be initialised */
   KEYS_ERROR_SIGNATURE, /* well-formed, but the signature does not verify */
 } KeysError;
 

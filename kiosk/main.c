@@ -19,7 +19,7 @@
 #include "resources.h"
 #include "ui.h"
 
-#define DEMO_CODE "48213907"
+#define DEMO_CODE   "48213907"
 #define DEMO_MARKER ".biokiosk-demo"
 
 /* ---- the SDL front end behind the Frontend interface -------------------- */
@@ -48,11 +48,11 @@ static gboolean fe_screenshot(gpointer data, const char *path, GError **error)
 static Frontend frontend_for(Ui *ui)
 {
   return (Frontend){
-    .render = fe_render,
-    .next_intent = fe_next_intent,
-    .press = fe_press,
-    .screenshot = fe_screenshot,
-    .data = ui,
+      .render = fe_render,
+      .next_intent = fe_next_intent,
+      .press = fe_press,
+      .screenshot = fe_screenshot,
+      .data = ui,
   };
 }
 
@@ -72,9 +72,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ScreenOptions, screen_options_clear)
 static void add_screen_options(GOptionContext *ctx, ScreenOptions *o)
 {
   const GOptionEntry entries[] = {
-    { "headless", 0, 0, G_OPTION_ARG_NONE, &o->headless,
-      "Render off screen even when a display is available", NULL },
-    { NULL },
+      {"headless", 0, 0, G_OPTION_ARG_NONE, &o->headless,
+       "Render off screen even when a display is available", NULL},
+      {NULL},
   };
   command_config_add_options(&o->config, ctx);
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -88,20 +88,20 @@ static void select_language(const KioskConfig *config)
                config->language, i18n_locale_dir());
 }
 
-static Ui *open_ui(const KioskConfig *config, gboolean headless,
-                   GError **error)
+static Ui *open_ui(const KioskConfig *config, gboolean headless, GError **error)
 {
   UiOptions options = {
-    .width = 1280,
-    .height = 800,
-    .headless = headless,
-    .font_path = BK_FONT_PATH,
-    .location = config->location_name,
+      .width = 1280,
+      .height = 800,
+      .headless = headless,
+      .font_path = BK_FONT_PATH,
+      .location = config->location_name,
   };
   return ui_new(&options, error);
 }
 
-/* ---- biokiosk run ------------------------------------------------------------ */
+/* ---- biokiosk run
+ * ------------------------------------------------------------ */
 
 /* --exit-after-first-frame: report when the check-in screen was first
  * presented, on CLOCK_MONOTONIC (comparable across processes, so bench/ can
@@ -119,8 +119,9 @@ static gboolean first_frame(gpointer data)
 
 static int cmd_run(int argc, char **argv)
 {
-  g_auto(ScreenOptions) o = { 0 };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- the touchscreen kiosk");
+  g_auto(ScreenOptions) o = {0};
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("- the touchscreen kiosk");
   g_autoptr(GError) error = NULL;
   g_autoptr(KioskConfig) config = NULL;
   g_autoptr(Ui) ui = NULL;
@@ -129,9 +130,9 @@ static int cmd_run(int argc, char **argv)
   int status;
   gboolean once = FALSE;
   const GOptionEntry extra[] = {
-    { "exit-after-first-frame", 0, 0, G_OPTION_ARG_NONE, &once,
-      "Quit as soon as the check-in screen is shown (start-up check)", NULL },
-    { NULL },
+      {"exit-after-first-frame", 0, 0, G_OPTION_ARG_NONE, &once,
+       "Quit as soon as the check-in screen is shown (start-up check)", NULL},
+      {NULL},
   };
 
   add_screen_options(ctx, &o);
@@ -156,7 +157,8 @@ static int cmd_run(int argc, char **argv)
   return status;
 }
 
-/* ---- biokiosk demo ----------------------------------------------------------- */
+/* ---- biokiosk demo
+ * ----------------------------------------------------------- */
 
 /* Clears a state folder a previous demo left, and only such a folder. */
 static gboolean demo_prepare_state(const char *state_dir, GError **error)
@@ -185,7 +187,7 @@ static gboolean demo_prepare_state(const char *state_dir, GError **error)
 
 static int cmd_demo(int argc, char **argv)
 {
-  g_auto(ScreenOptions) o = { 0 };
+  g_auto(ScreenOptions) o = {0};
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("- one appointment end to end, simulated devices");
   g_autoptr(GError) error = NULL;
@@ -204,13 +206,13 @@ static int cmd_demo(int argc, char **argv)
   App *app;
   Frontend fe;
   const GOptionEntry extra[] = {
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
-      "Folder for screenshots and the demo's state (default: biokiosk-demo)",
-      "DIR" },
-    { "code", 0, 0, G_OPTION_ARG_STRING, &code,
-      "Appointment code to check in with (default: the sample family)",
-      "CODE" },
-    { NULL },
+      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+       "Folder for screenshots and the demo's state (default: biokiosk-demo)",
+       "DIR"},
+      {"code", 0, 0, G_OPTION_ARG_STRING, &code,
+       "Appointment code to check in with (default: the sample family)",
+       "CODE"},
+      {NULL},
   };
 
   add_screen_options(ctx, &o);
@@ -287,11 +289,12 @@ static int cmd_demo(int argc, char **argv)
   return EXIT_OK;
 }
 
-/* ---- dispatch ----------------------------------------------------------------- */
+/* ---- dispatch
+ * ----------------------------------------------------------------- */
 
 static const KioskCommand screen_commands[] = {
-  { "run", "The touchscreen kiosk (the default command)", cmd_run },
-  { "demo", "One appointment end to end with simulated devices", cmd_demo },
+    {"run", "The touchscreen kiosk (the default command)", cmd_run},
+    {"demo", "One appointment end to end with simulated devices", cmd_demo},
 };
 
 static const KioskCommand *find_command(const char *name)
@@ -324,8 +327,8 @@ int main(int argc, char **argv)
 
   setlocale(LC_ALL, "");
   if (argc < 2 || argv[1][0] == '-') {
-    if (argc >= 2 && (g_str_equal(argv[1], "--help") ||
-                      g_str_equal(argv[1], "-h"))) {
+    if (argc >= 2 &&
+        (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h"))) {
       print_help(stdout);
       return EXIT_OK;
     }
@@ -342,8 +345,7 @@ int main(int argc, char **argv)
   }
   command = find_command(argv[1]);
   if (!command)
-    return kiosk_usage_error(NULL,
-                             "unknown command '%s' (see 'biokiosk --help')",
-                             argv[1]);
+    return kiosk_usage_error(
+        NULL, "unknown command '%s' (see 'biokiosk --help')", argv[1]);
   return command->run(argc - 1, argv + 1);
 }

@@ -1,7 +1,8 @@
 /* Drawing the synthetic portrait: a few shaded ellipses and strokes placed in
  * the proportions of an adult face (eyes at half the head height, eye
- * distance about 0.46 of the face width), then deterministic sensor noise so that it looks like a photograph to the
- * validator's detectors rather than like flat clip art. */
+ * distance about 0.46 of the face width), then deterministic sensor noise so
+ * that it looks like a photograph to the validator's detectors rather than like
+ * flat clip art. */
 #include "portrait.h"
 
 #include <math.h>
@@ -13,12 +14,12 @@ typedef struct {
 
 static Rgb rgb(guint32 hex)
 {
-  return (Rgb){ (hex >> 16) & 0xff, (hex >> 8) & 0xff, hex & 0xff };
+  return (Rgb){(hex >> 16) & 0xff, (hex >> 8) & 0xff, hex & 0xff};
 }
 
 static Rgb shade(Rgb c, double f)
 {
-  return (Rgb){ c.r * f, c.g * f, c.b * f };
+  return (Rgb){c.r * f, c.g * f, c.b * f};
 }
 
 static void put(BkImage *im, int x, int y, Rgb c, double alpha)
@@ -63,8 +64,8 @@ static void stroke(BkImage *im, double x0, double y0, double x1, double y1,
 
   for (int i = 0; i <= steps; i++) {
     double t = (double)i / steps;
-    ellipse(im, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, width / 2, width / 2,
-            c, 0.0, alpha);
+    ellipse(im, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, width / 2, width / 2, c,
+            0.0, alpha);
   }
 }
 
@@ -76,8 +77,8 @@ static void eye(BkImage *im, double cx, double cy, double w, Rgb skin)
   ellipse(im, cx, cy, w * 0.5, w * 0.22, rgb(0xf2eeea), 0.1, 1.0);
   ellipse(im, cx, cy, w * 0.2, w * 0.2, rgb(0x5a3b22), 0.3, 1.0);
   ellipse(im, cx, cy, w * 0.09, w * 0.09, rgb(0x120c08), 0.0, 1.0);
-  ellipse(im, cx + w * 0.06, cy - w * 0.06, w * 0.035, w * 0.035,
-          rgb(0xffffff), 0.0, 0.9);
+  ellipse(im, cx + w * 0.06, cy - w * 0.06, w * 0.035, w * 0.035, rgb(0xffffff),
+          0.0, 0.9);
   stroke(im, cx - w * 0.5, cy - w * 0.05, cx, cy - w * 0.22, w * 0.06,
          rgb(0x2a1a12), 0.9);
   stroke(im, cx, cy - w * 0.22, cx + w * 0.5, cy - w * 0.05, w * 0.06,
@@ -88,17 +89,16 @@ static void eye(BkImage *im, double cx, double cy, double w, Rgb skin)
  * follow the head's curve. Only pixels still close to the hair colour (not
  * face, brows or background) inside the hair's bounding ellipse change, so
  * a validator can tell hair from smooth fabric as it would on a photo. */
-static void hair_strands(BkImage *im, Rgb hair, double cx, double cy,
-                         double rx, double ry)
+static void hair_strands(BkImage *im, Rgb hair, double cx, double cy, double rx,
+                         double ry)
 {
-  for (int y = MAX(0, (int)(cy - ry)); y < MIN(im->height, (int)(cy + ry));
-       y++)
+  for (int y = MAX(0, (int)(cy - ry)); y < MIN(im->height, (int)(cy + ry)); y++)
     for (int x = MAX(0, (int)(cx - rx)); x < MIN(im->width, (int)(cx + rx));
          x++) {
       guint8 *p = image_pixel(im, x, y);
       double dx = (x - cx) / rx, dy = (y - cy) / ry;
-      double dist = fabs(p[0] - hair.r) + fabs(p[1] - hair.g) +
-                    fabs(p[2] - hair.b);
+      double dist =
+          fabs(p[0] - hair.r) + fabs(p[1] - hair.g) + fabs(p[2] - hair.b);
       /* strands run from the crown outward: their index is the angle */
       double angle = atan2(dy, dx * 1.3);
       guint32 strand = (guint32)((angle + G_PI) * 180.0) * 2654435761u;
@@ -130,8 +130,8 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
   Rgb hair = rgb(style->hair), cloth = rgb(style->clothing);
   double u = height * 0.30 * style->head_scale; /* head half-height */
   double cx = width / 2.0 + style->offset_x * width;
-  double cy = height * 0.47;                    /* head centre */
-  double fw = u * 0.74;                         /* face half-width */
+  double cy = height * 0.47; /* head centre */
+  double fw = u * 0.74;      /* face half-width */
   double eye_y = cy - u * 0.02, eye_dx = fw * 0.46, eye_w = fw * 0.34;
   guint32 noise = 0x2545f491u;
 
@@ -162,10 +162,12 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
     ellipse(im, cx, cy - u * 0.78, fw * 0.95, u * 0.26, hair, 0.2, 1.0);
   }
   /* brows, eyes */
-  stroke(im, cx - eye_dx - eye_w * 0.6, eye_y - u * 0.16, cx - eye_dx + eye_w * 0.6,
-         eye_y - u * 0.19, u * 0.045, rgb(0x2e1c12), 0.95);
-  stroke(im, cx + eye_dx - eye_w * 0.6, eye_y - u * 0.19, cx + eye_dx + eye_w * 0.6,
-         eye_y - u * 0.16, u * 0.045, rgb(0x2e1c12), 0.95);
+  stroke(im, cx - eye_dx - eye_w * 0.6, eye_y - u * 0.16,
+         cx - eye_dx + eye_w * 0.6, eye_y - u * 0.19, u * 0.045, rgb(0x2e1c12),
+         0.95);
+  stroke(im, cx + eye_dx - eye_w * 0.6, eye_y - u * 0.19,
+         cx + eye_dx + eye_w * 0.6, eye_y - u * 0.16, u * 0.045, rgb(0x2e1c12),
+         0.95);
   eye(im, cx - eye_dx, eye_y, eye_w, skin);
   eye(im, cx + eye_dx, eye_y, eye_w, skin);
   /* nose: bridge highlight, side shadow, tip, nostrils */
@@ -173,8 +175,8 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
           0.5);
   stroke(im, cx - fw * 0.1, eye_y + u * 0.1, cx - fw * 0.13, eye_y + u * 0.33,
          u * 0.03, shade(skin, 0.8), 0.5);
-  ellipse(im, cx, eye_y + u * 0.38, fw * 0.14, u * 0.07, shade(skin, 0.97),
-          0.2, 1.0);
+  ellipse(im, cx, eye_y + u * 0.38, fw * 0.14, u * 0.07, shade(skin, 0.97), 0.2,
+          1.0);
   ellipse(im, cx - fw * 0.08, eye_y + u * 0.42, fw * 0.04, u * 0.02,
           rgb(0x4a2a1c), 0.0, 0.9);
   ellipse(im, cx + fw * 0.08, eye_y + u * 0.42, fw * 0.04, u * 0.02,

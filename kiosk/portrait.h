@@ -6,14 +6,14 @@
 #include "image.h"
 
 typedef struct {
-  guint32 skin;        /* 0xRRGGBB */
+  guint32 skin; /* 0xRRGGBB */
   guint32 hair;
   guint32 clothing;
   guint32 background;
-  double head_scale;   /* 1.0 = chin-to-crown about 60 % of the height */
-  double offset_x;     /* head centre, fraction of width from the middle */
-  gboolean covering;   /* a smooth head covering (hijab-like) instead of
-                          visible hair */
+  double head_scale; /* 1.0 = chin-to-crown about 60 % of the height */
+  double offset_x;   /* head centre, fraction of width from the middle */
+  gboolean covering; /* a smooth head covering (hijab-like) instead of
+                        visible hair */
   guint32 covering_colour;
 } PortraitStyle;
 

@@ -19,7 +19,7 @@
 #include "envelope.h"
 #include "keys.h"
 
-G_DEFINE_QUARK(biokiosk-queue-error-quark, queue_error)
+G_DEFINE_QUARK(biokiosk - queue - error - quark, queue_error)
 
 struct _KioskQueue {
   /* Serialises this queue's use of its connection: a store on a worker
@@ -391,8 +391,8 @@ static GBytes *queue_get_envelope_locked(KioskQueue *queue, const char *id,
     bytes = g_bytes_new(sqlite3_column_blob(stmt, 0),
                         (gsize)sqlite3_column_bytes(stmt, 0));
   else if (rc == SQLITE_DONE)
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                "no queued record %s", id);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no queued record %s",
+                id);
   else
     db_fail(queue->db, "queue read", error);
   sqlite3_finalize(stmt);
@@ -503,9 +503,9 @@ static gboolean upload_to_folder(const char *folder, const char *id,
   rc = curl_easy_perform(curl);
   curl_easy_cleanup(curl);
   if (rc != CURLE_OK) {
-    *ret_error = g_strdup_printf("writing %s: %s", tmp_path,
-                                 *curl_error ? curl_error
-                                             : curl_easy_strerror(rc));
+    *ret_error =
+        g_strdup_printf("writing %s: %s", tmp_path,
+                        *curl_error ? curl_error : curl_easy_strerror(rc));
     g_unlink(tmp_path);
     return FALSE;
   }
@@ -515,8 +515,8 @@ static gboolean upload_to_folder(const char *folder, const char *id,
     return FALSE;
   }
   if (!fsync_path(tmp_path, O_RDONLY) || g_rename(tmp_path, final_path) != 0) {
-    *ret_error = g_strdup_printf("writing %s: %s", final_path,
-                                 g_strerror(errno));
+    *ret_error =
+        g_strdup_printf("writing %s: %s", final_path, g_strerror(errno));
     g_unlink(tmp_path);
     return FALSE;
   }
@@ -737,9 +737,8 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
   g_mutex_unlock(&queue->lock);
   if (!ok)
     return FALSE;
-  report->n_not_due = status.n_records > entries->len
-                          ? status.n_records - entries->len
-                          : 0;
+  report->n_not_due =
+      status.n_records > entries->len ? status.n_records - entries->len : 0;
 
   for (guint i = 0; i < entries->len; i++) {
     const QueueEntry *entry = g_ptr_array_index(entries, i);

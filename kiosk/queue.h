@@ -24,8 +24,8 @@
 GQuark queue_error_quark(void);
 
 typedef enum {
-  QUEUE_ERROR_TARGET,  /* the target URL is malformed or its scheme unknown */
-  QUEUE_ERROR_FAILED,  /* sealing failed (should not happen) */
+  QUEUE_ERROR_TARGET, /* the target URL is malformed or its scheme unknown */
+  QUEUE_ERROR_FAILED, /* sealing failed (should not happen) */
 } QueueError;
 
 /* Retry schedule: after the n-th failed attempt the next one is due
@@ -76,16 +76,17 @@ gboolean queue_store(KioskQueue *queue, GBytes *plain, gint64 now,
 /* The usual way in: sets the record's "queue.id", "queue.created" and
  * "queue.kiosk_key" metadata (so the sealed content names its own envelope
  * and signer) and "audit.head_seq"/"audit.head_hash" (the audit chain's
- * head at that moment, see audit_get_head()), serialises it, stores it as queue_store() does and wipes the
- * serialised copy. The record stays the caller's (free it right after). */
+ * head at that moment, see audit_get_head()), serialises it, stores it as
+ * queue_store() does and wipes the serialised copy. The record stays the
+ * caller's (free it right after). */
 gboolean queue_store_record(KioskQueue *queue, BkRecord *record, gint64 now,
                             char **ret_id, GError **error);
 
 typedef struct {
-  guint n_records;     /* rows in the queue (none of them acknowledged) */
-  guint n_due;         /* of which an upload is due at `now` */
-  guint n_retrying;    /* of which at least one upload failed */
-  guint64 bytes;       /* total envelope bytes */
+  guint n_records;       /* rows in the queue (none of them acknowledged) */
+  guint n_due;           /* of which an upload is due at `now` */
+  guint n_retrying;      /* of which at least one upload failed */
+  guint64 bytes;         /* total envelope bytes */
   gint64 oldest_created; /* unix seconds; 0 when empty */
   gint64 next_attempt;   /* earliest next_attempt; 0 when empty */
 } QueueStatus;

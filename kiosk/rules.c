@@ -10,13 +10,20 @@
 const char *checkin_verdict_to_string(CheckinVerdict verdict)
 {
   switch (verdict) {
-  case CHECKIN_OK: return "ok";
-  case CHECKIN_UNKNOWN_CODE: return "unknown_code";
-  case CHECKIN_LOCKED_OUT: return "locked_out";
-  case CHECKIN_OTHER_LOCATION: return "other_location";
-  case CHECKIN_TOO_EARLY: return "too_early";
-  case CHECKIN_TOO_LATE: return "too_late";
-  case CHECKIN_NOTHING_TO_CAPTURE: return "nothing_to_capture";
+  case CHECKIN_OK:
+    return "ok";
+  case CHECKIN_UNKNOWN_CODE:
+    return "unknown_code";
+  case CHECKIN_LOCKED_OUT:
+    return "locked_out";
+  case CHECKIN_OTHER_LOCATION:
+    return "other_location";
+  case CHECKIN_TOO_EARLY:
+    return "too_early";
+  case CHECKIN_TOO_LATE:
+    return "too_late";
+  case CHECKIN_NOTHING_TO_CAPTURE:
+    return "nothing_to_capture";
   }
   return "unknown";
 }
@@ -24,11 +31,16 @@ const char *checkin_verdict_to_string(CheckinVerdict verdict)
 const char *person_verdict_to_string(PersonVerdict verdict)
 {
   switch (verdict) {
-  case PERSON_CAPTURE: return "capture";
-  case PERSON_SKIP_ON_FILE: return "skip_on_file";
-  case PERSON_SKIP_ABROAD: return "skip_abroad";
-  case PERSON_SKIP_ASYLUM: return "skip_asylum";
-  case PERSON_SKIP_UNDER_ONE: return "skip_under_one";
+  case PERSON_CAPTURE:
+    return "capture";
+  case PERSON_SKIP_ON_FILE:
+    return "skip_on_file";
+  case PERSON_SKIP_ABROAD:
+    return "skip_abroad";
+  case PERSON_SKIP_ASYLUM:
+    return "skip_asylum";
+  case PERSON_SKIP_UNDER_ONE:
+    return "skip_under_one";
   }
   return "unknown";
 }
@@ -98,8 +110,8 @@ CheckinVerdict rules_checkin(const KioskConfig *config,
   /* Both ends of the window are inclusive. */
   opens = g_date_time_add_minutes(appointment->start,
                                   -config->checkin_early_minutes);
-  closes = g_date_time_add_minutes(appointment->start,
-                                   config->checkin_late_minutes);
+  closes =
+      g_date_time_add_minutes(appointment->start, config->checkin_late_minutes);
   if (g_date_time_compare(now, opens) < 0)
     return CHECKIN_TOO_EARLY;
   if (g_date_time_compare(now, closes) > 0)

@@ -7,27 +7,27 @@
 #include "config.h"
 
 typedef enum {
-  CHECKIN_OK,               /* go on with the persons to capture */
-  CHECKIN_UNKNOWN_CODE,     /* try again (attempt counted) */
-  CHECKIN_LOCKED_OUT,       /* too many wrong codes: wait / see the desk */
-  CHECKIN_OTHER_LOCATION,   /* the appointment is at another location */
-  CHECKIN_TOO_EARLY,        /* before the tolerance window: see the desk */
-  CHECKIN_TOO_LATE,         /* after the tolerance window: see the desk */
+  CHECKIN_OK,                 /* go on with the persons to capture */
+  CHECKIN_UNKNOWN_CODE,       /* try again (attempt counted) */
+  CHECKIN_LOCKED_OUT,         /* too many wrong codes: wait / see the desk */
+  CHECKIN_OTHER_LOCATION,     /* the appointment is at another location */
+  CHECKIN_TOO_EARLY,          /* before the tolerance window: see the desk */
+  CHECKIN_TOO_LATE,           /* after the tolerance window: see the desk */
   CHECKIN_NOTHING_TO_CAPTURE, /* nobody on it is captured here */
 } CheckinVerdict;
 
 typedef enum {
-  PERSON_CAPTURE,           /* capture per the plan */
-  PERSON_SKIP_ON_FILE,      /* IND holds usable biometrics: see the desk */
-  PERSON_SKIP_ABROAD,       /* first permit, taken at a representation */
-  PERSON_SKIP_ASYLUM,       /* first permit, taken in the asylum procedure */
-  PERSON_SKIP_UNDER_ONE,    /* photo card by post, nothing captured */
+  PERSON_CAPTURE,        /* capture per the plan */
+  PERSON_SKIP_ON_FILE,   /* IND holds usable biometrics: see the desk */
+  PERSON_SKIP_ABROAD,    /* first permit, taken at a representation */
+  PERSON_SKIP_ASYLUM,    /* first permit, taken in the asylum procedure */
+  PERSON_SKIP_UNDER_ONE, /* photo card by post, nothing captured */
 } PersonVerdict;
 
 typedef struct {
   gboolean photo;
   gboolean signature;
-  gboolean fingerprints;    /* the policy default; the officer may change */
+  gboolean fingerprints; /* the policy default; the officer may change */
 } CapturePlan;
 
 const char *checkin_verdict_to_string(CheckinVerdict verdict);

@@ -12,21 +12,21 @@
 #include "i18n.h"
 #include "texts.h"
 
-#define CODE_MIN_DIGITS 6
-#define CODE_MAX_DIGITS 12
-#define PIN_MAX_DIGITS 8
-#define PHOTO_TIMEOUT_US (15 * G_USEC_PER_SEC)
+#define CODE_MIN_DIGITS      6
+#define CODE_MAX_DIGITS      12
+#define PIN_MAX_DIGITS       8
+#define PHOTO_TIMEOUT_US     (15 * G_USEC_PER_SEC)
 #define SIGNATURE_TIMEOUT_US (90 * G_USEC_PER_SEC)
-#define FINGER_TIMEOUT_US (30 * G_USEC_PER_SEC)
-#define STORE_TIMEOUT_US (30 * G_USEC_PER_SEC)
-#define FINGER_MAX_ATTEMPTS 3
+#define FINGER_TIMEOUT_US    (30 * G_USEC_PER_SEC)
+#define STORE_TIMEOUT_US     (30 * G_USEC_PER_SEC)
+#define FINGER_MAX_ATTEMPTS  3
 
 typedef enum {
-  STEP_LIVE,      /* showing live view / waiting for the user to start */
-  STEP_WAITING,   /* a device request is outstanding */
-  STEP_RESULT,    /* result shown, good */
-  STEP_REFUSED,   /* result shown, not good (reasons) */
-  STEP_FAILED,    /* the device failed or timed out */
+  STEP_LIVE,    /* showing live view / waiting for the user to start */
+  STEP_WAITING, /* a device request is outstanding */
+  STEP_RESULT,  /* result shown, good */
+  STEP_REFUSED, /* result shown, not good (reasons) */
+  STEP_FAILED,  /* the device failed or timed out */
 } StepPhase;
 
 typedef struct {
@@ -48,7 +48,7 @@ struct Session {
   /* check-in */
   char entry[CODE_MAX_DIGITS + 1];
   CheckinLimiter limiter;
-  char *notice;            /* warning line shown on the check-in screen */
+  char *notice; /* warning line shown on the check-in screen */
   int failed_checkins;
 
   /* officer mode */
@@ -70,11 +70,11 @@ struct Session {
 
   /* the capture step in progress */
   StepPhase phase;
-  GPtrArray *reasons;      /* char*, the last result's reason codes */
-  GPtrArray *guidance;     /* char*, live-view guidance codes */
+  GPtrArray *reasons;  /* char*, the last result's reason codes */
+  GPtrArray *guidance; /* char*, live-view guidance codes */
   char *device_message;
   gboolean photo_referred;
-  int finger_index;        /* which of current.fingers is being taken */
+  int finger_index; /* which of current.fingers is being taken */
   int finger_attempts;
   int finger_quality[2];
 
@@ -83,41 +83,41 @@ struct Session {
   OwnedImage signature;
   OwnedImage fingers[2];
 
-  GQueue requests;         /* SessionRequest* */
-  char *footer;            /* device state line, NULL = none */
+  GQueue requests; /* SessionRequest* */
+  char *footer;    /* device state line, NULL = none */
 
   KioskView view;
-  GPtrArray *strings;      /* owns the strings the view points to */
+  GPtrArray *strings; /* owns the strings the view points to */
 };
 
 static const char *const state_names[SESSION_N_STATES] = {
-  [SESSION_CHECKIN] = "checkin",
-  [SESSION_MESSAGE] = "message",
-  [SESSION_PERSON] = "person",
-  [SESSION_OFFICER_PIN] = "officer-pin",
-  [SESSION_OFFICER_CHECK] = "officer-check",
-  [SESSION_PHOTO] = "photo",
-  [SESSION_SIGNATURE] = "signature",
-  [SESSION_FINGERPRINT] = "fingerprint",
-  [SESSION_REVIEW] = "review",
-  [SESSION_STORING] = "storing",
-  [SESSION_DONE] = "done",
+    [SESSION_CHECKIN] = "checkin",
+    [SESSION_MESSAGE] = "message",
+    [SESSION_PERSON] = "person",
+    [SESSION_OFFICER_PIN] = "officer-pin",
+    [SESSION_OFFICER_CHECK] = "officer-check",
+    [SESSION_PHOTO] = "photo",
+    [SESSION_SIGNATURE] = "signature",
+    [SESSION_FINGERPRINT] = "fingerprint",
+    [SESSION_REVIEW] = "review",
+    [SESSION_STORING] = "storing",
+    [SESSION_DONE] = "done",
 };
 
 static const char *const event_names[EV_N_EVENTS] = {
-  [EV_KEY] = "key",
-  [EV_BACKSPACE] = "backspace",
-  [EV_SUBMIT] = "submit",
-  [EV_BUTTON] = "button",
-  [EV_ACTIVITY] = "activity",
-  [EV_TICK] = "tick",
-  [EV_TIMEOUT_IDLE] = "timeout-idle",
-  [EV_TIMEOUT_DEVICE] = "timeout-device",
-  [EV_PHOTO_TAKEN] = "photo-taken",
-  [EV_SIGNATURE_DONE] = "signature-done",
-  [EV_FINGER_DONE] = "finger-done",
-  [EV_DEVICE_ERROR] = "device-error",
-  [EV_RECORD_STORED] = "record-stored",
+    [EV_KEY] = "key",
+    [EV_BACKSPACE] = "backspace",
+    [EV_SUBMIT] = "submit",
+    [EV_BUTTON] = "button",
+    [EV_ACTIVITY] = "activity",
+    [EV_TICK] = "tick",
+    [EV_TIMEOUT_IDLE] = "timeout-idle",
+    [EV_TIMEOUT_DEVICE] = "timeout-device",
+    [EV_PHOTO_TAKEN] = "photo-taken",
+    [EV_SIGNATURE_DONE] = "signature-done",
+    [EV_FINGER_DONE] = "finger-done",
+    [EV_DEVICE_ERROR] = "device-error",
+    [EV_RECORD_STORED] = "record-stored",
 };
 
 const char *session_state_name(SessionState state)
@@ -324,8 +324,8 @@ static void start_person(Session *s, int index, const SessionEvent *ev)
   s->current.appointment = s->appointment;
   s->current.person = g_ptr_array_index(s->appointment->persons, index);
   s->current.person_index = index;
-  s->person_verdict = rules_person(s->config, s->current.person, s->clock,
-                                   &s->current.plan);
+  s->person_verdict =
+      rules_person(s->config, s->current.person, s->clock, &s->current.plan);
   s->current.fingers[0] = FINGER_RIGHT_INDEX;
   s->current.fingers[1] = FINGER_LEFT_INDEX;
   s->current.n_fingers = 2;
@@ -340,8 +340,8 @@ static void checkin_verdict_message(Session *s, CheckinVerdict verdict)
   case CHECKIN_OTHER_LOCATION:
     message(s, _("Your appointment is at another location"), TRUE,
             SESSION_CHECKIN);
-    line = g_strdup_printf(_("Please go to: %s."),
-                           s->appointment->location_name);
+    line =
+        g_strdup_printf(_("Please go to: %s."), s->appointment->location_name);
     message_line(s, line);
     message_line(s, _("This kiosk cannot take your biometrics today."));
     break;
@@ -361,8 +361,8 @@ static void checkin_verdict_message(Session *s, CheckinVerdict verdict)
       const Person *p = g_ptr_array_index(s->appointment->persons, i);
       CapturePlan plan;
       PersonVerdict pv = rules_person(s->config, p, s->clock, &plan);
-      g_autofree char *pl = g_strdup_printf("%s: %s", p->name,
-                                            skip_explanation(pv));
+      g_autofree char *pl =
+          g_strdup_printf("%s: %s", p->name, skip_explanation(pv));
       message_line(s, pl);
     }
     break;
@@ -384,8 +384,8 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
     return;
   }
   if (strlen(s->entry) < CODE_MIN_DIGITS) {
-    s->notice = g_strdup_printf(_("The code has at least %d digits."),
-                                CODE_MIN_DIGITS);
+    s->notice =
+        g_strdup_printf(_("The code has at least %d digits."), CODE_MIN_DIGITS);
     return;
   }
   found = s->lookup(s->entry, s->user_data);
@@ -408,12 +408,12 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
   s->appointment = g_steal_pointer(&found);
   verdict = rules_checkin(s->config, s->appointment, s->clock);
   g_debug("session: check-in verdict %s", checkin_verdict_to_string(verdict));
-  audit(s, "applicant", verdict == CHECKIN_OK ? "checkin.ok"
-                        : verdict == CHECKIN_OTHER_LOCATION
-                            ? "checkin.other_location"
-                        : verdict == CHECKIN_TOO_EARLY ? "checkin.too_early"
-                        : verdict == CHECKIN_TOO_LATE  ? "checkin.too_late"
-                                                       : "checkin.nothing_to_capture");
+  audit(s, "applicant",
+        verdict == CHECKIN_OK               ? "checkin.ok"
+        : verdict == CHECKIN_OTHER_LOCATION ? "checkin.other_location"
+        : verdict == CHECKIN_TOO_EARLY      ? "checkin.too_early"
+        : verdict == CHECKIN_TOO_LATE       ? "checkin.too_late"
+                                            : "checkin.nothing_to_capture");
   if (verdict == CHECKIN_OK) {
     start_person(s, 0, ev);
     return;
@@ -427,8 +427,9 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
  * starts again with the desk's help). */
 static void abandon(Session *s, const SessionEvent *ev)
 {
-  audit(s, "kiosk", ev->type == EV_TIMEOUT_IDLE ? "session.idle_timeout"
-                                                : "session.stopped");
+  audit(s, "kiosk",
+        ev->type == EV_TIMEOUT_IDLE ? "session.idle_timeout"
+                                    : "session.stopped");
   request(s, REQ_CANCEL_DEVICES, 0);
   request(s, REQ_LIVEVIEW_OFF, 0);
   request(s, REQ_DISCARD_PERSON, 0);
@@ -679,18 +680,19 @@ static void handle_officer_check(Session *s, const SessionEvent *ev,
   switch (ev->type) {
   case EV_BUTTON:
     if (button_is(ev, "documents_seen")) {
-      audit(s, "officer", s->current.plan.fingerprints
-                              ? "officer.documents_seen.fingerprints"
-                              : "officer.documents_seen.no_fingerprints");
+      audit(s, "officer",
+            s->current.plan.fingerprints
+                ? "officer.documents_seen.fingerprints"
+                : "officer.documents_seen.no_fingerprints");
       s->current.documents_seen = TRUE;
       enter_step(s, next_step(s, SESSION_OFFICER_CHECK), ev, now_us);
     } else if (button_is(ev, "head_covering")) {
       /* The applicant's declaration, recorded by the officer: only then is
        * a (smooth, single-coloured, contrasting) covering allowed. */
       s->current.head_covering = !s->current.head_covering;
-      audit(s, "officer", s->current.head_covering
-                              ? "officer.head_covering_declared"
-                              : "officer.head_covering_withdrawn");
+      audit(s, "officer",
+            s->current.head_covering ? "officer.head_covering_declared"
+                                     : "officer.head_covering_withdrawn");
     } else if (button_is(ev, "fingerprints")) {
       /* The desk decides: the policy default is only a proposal. */
       s->current.plan.fingerprints = !s->current.plan.fingerprints;
@@ -738,12 +740,13 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
                s->officer_unlocked) {
       /* The officer accepts a refused or referred photo; the reasons stay
        * in the record next to the override. */
-      audit(s, "officer", s->photo_referred ? "officer.photo_referral_accepted"
-                                            : "officer.photo_refusal_overridden");
+      audit(s, "officer",
+            s->photo_referred ? "officer.photo_referral_accepted"
+                              : "officer.photo_refusal_overridden");
       s->current.photo_override = TRUE;
-      s->current.photo_override_reason =
-          s->photo_referred ? "officer_accepted_referral"
-                            : "officer_overrode_refusal";
+      s->current.photo_override_reason = s->photo_referred
+                                             ? "officer_accepted_referral"
+                                             : "officer_overrode_refusal";
       enter_step(s, next_step(s, SESSION_PHOTO), ev, now_us);
     }
     break;
@@ -782,8 +785,7 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
   }
 }
 
-static void handle_signature(Session *s, const SessionEvent *ev,
-                             gint64 now_us)
+static void handle_signature(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
   case EV_SIGNATURE_DONE:
@@ -955,8 +957,8 @@ static void handle_storing(Session *s, const SessionEvent *ev, gint64 now_us)
      * again from the review screen. */
     s->device_deadline_us = 0;
     g_free(s->device_message);
-    s->device_message = g_strdup(ev->message ? ev->message
-                                             : _("Storing took too long."));
+    s->device_message =
+        g_strdup(ev->message ? ev->message : _("Storing took too long."));
     transition(s, SESSION_REVIEW, ev);
     break;
   case EV_KEY:
@@ -1000,21 +1002,20 @@ static void handle_done(Session *s, const SessionEvent *ev, gint64 now_us)
   }
 }
 
-typedef void (*StateHandler)(Session *s, const SessionEvent *ev,
-                             gint64 now_us);
+typedef void (*StateHandler)(Session *s, const SessionEvent *ev, gint64 now_us);
 
 static const StateHandler handlers[SESSION_N_STATES] = {
-  [SESSION_CHECKIN] = handle_checkin,
-  [SESSION_MESSAGE] = handle_message,
-  [SESSION_PERSON] = handle_person,
-  [SESSION_OFFICER_PIN] = handle_officer_pin,
-  [SESSION_OFFICER_CHECK] = handle_officer_check,
-  [SESSION_PHOTO] = handle_photo,
-  [SESSION_SIGNATURE] = handle_signature,
-  [SESSION_FINGERPRINT] = handle_fingerprint,
-  [SESSION_REVIEW] = handle_review,
-  [SESSION_STORING] = handle_storing,
-  [SESSION_DONE] = handle_done,
+    [SESSION_CHECKIN] = handle_checkin,
+    [SESSION_MESSAGE] = handle_message,
+    [SESSION_PERSON] = handle_person,
+    [SESSION_OFFICER_PIN] = handle_officer_pin,
+    [SESSION_OFFICER_CHECK] = handle_officer_check,
+    [SESSION_PHOTO] = handle_photo,
+    [SESSION_SIGNATURE] = handle_signature,
+    [SESSION_FINGERPRINT] = handle_fingerprint,
+    [SESSION_REVIEW] = handle_review,
+    [SESSION_STORING] = handle_storing,
+    [SESSION_DONE] = handle_done,
 };
 
 static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
@@ -1033,19 +1034,19 @@ static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
 static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   gint64 idle_us = (gint64)s->config->idle_timeout_s * G_USEC_PER_SEC;
-  gboolean idle_matters = s->state != SESSION_CHECKIN || s->entry[0] != '\0' ||
-                          s->notice != NULL;
+  gboolean idle_matters =
+      s->state != SESSION_CHECKIN || s->entry[0] != '\0' || s->notice != NULL;
 
   dispatch(s, ev, now_us);
   if (s->device_deadline_us && now_us >= s->device_deadline_us) {
-    SessionEvent timeout = { .type = EV_TIMEOUT_DEVICE };
+    SessionEvent timeout = {.type = EV_TIMEOUT_DEVICE};
     s->device_deadline_us = 0;
     dispatch(s, &timeout, now_us);
   }
   /* Waiting for a device is not inactivity: the person is busy with it. */
   if (idle_matters && idle_us > 0 && s->device_deadline_us == 0 &&
       s->state != SESSION_STORING && now_us - s->last_activity_us >= idle_us) {
-    SessionEvent timeout = { .type = EV_TIMEOUT_IDLE };
+    SessionEvent timeout = {.type = EV_TIMEOUT_IDLE};
     dispatch(s, &timeout, now_us);
     s->last_activity_us = now_us;
   }
@@ -1202,7 +1203,7 @@ static void button(Session *s, const char *id, const char *label,
 
 static ViewImage view_image(const OwnedImage *image)
 {
-  ViewImage v = { 0 };
+  ViewImage v = {0};
 
   if (!image->pixels)
     return v;
@@ -1351,13 +1352,13 @@ static void view_officer_check(Session *s)
               ? _("Head covering for religious or belief reasons: declared.")
               : _("Head covering: none declared."));
   button(s, "documents_seen", _("Documents seen: start"), TRUE);
-  button(s, "head_covering", s->current.head_covering
-                                 ? _("No head covering")
-                                 : _("Declare head covering"),
+  button(s, "head_covering",
+         s->current.head_covering ? _("No head covering")
+                                  : _("Declare head covering"),
          FALSE);
-  button(s, "fingerprints", s->current.plan.fingerprints
-                                ? _("No fingerprints")
-                                : _("Take fingerprints"),
+  button(s, "fingerprints",
+         s->current.plan.fingerprints ? _("No fingerprints")
+                                      : _("Take fingerprints"),
          FALSE);
   button(s, "cancel", _("Back"), FALSE);
 }
@@ -1540,8 +1541,8 @@ static void view_review(Session *s)
 static void view_done(Session *s)
 {
   KioskView *v = &s->view;
-  gboolean more = s->appointment &&
-                  s->person_index + 1 < (int)s->appointment->persons->len;
+  gboolean more =
+      s->appointment && s->person_index + 1 < (int)s->appointment->persons->len;
 
   v->screen = VIEW_DONE;
   person_header(s);

@@ -14,34 +14,34 @@
 #include "view.h"
 
 typedef enum {
-  SESSION_CHECKIN,        /* code entry */
-  SESSION_MESSAGE,        /* an information screen; OK goes on */
-  SESSION_PERSON,         /* introduces the next person */
-  SESSION_OFFICER_PIN,    /* officer unlocks officer mode */
-  SESSION_OFFICER_CHECK,  /* documents seen, fingerprints decided */
-  SESSION_PHOTO,          /* live view, shot, validation result */
+  SESSION_CHECKIN,       /* code entry */
+  SESSION_MESSAGE,       /* an information screen; OK goes on */
+  SESSION_PERSON,        /* introduces the next person */
+  SESSION_OFFICER_PIN,   /* officer unlocks officer mode */
+  SESSION_OFFICER_CHECK, /* documents seen, fingerprints decided */
+  SESSION_PHOTO,         /* live view, shot, validation result */
   SESSION_SIGNATURE,
   SESSION_FINGERPRINT,
-  SESSION_REVIEW,         /* officer approves the record */
-  SESSION_STORING,        /* record being sealed and queued */
+  SESSION_REVIEW,  /* officer approves the record */
+  SESSION_STORING, /* record being sealed and queued */
   SESSION_DONE,
   SESSION_N_STATES,
 } SessionState;
 
 typedef enum {
-  EV_KEY,               /* keypad digit in `key` */
+  EV_KEY, /* keypad digit in `key` */
   EV_BACKSPACE,
   EV_SUBMIT,
-  EV_BUTTON,            /* `button` id */
-  EV_ACTIVITY,          /* a touch anywhere: resets the idle timer */
-  EV_TICK,              /* time passes; may turn into the timeouts below */
-  EV_TIMEOUT_IDLE,      /* nobody touched the screen for idle_timeout_s */
-  EV_TIMEOUT_DEVICE,    /* a device did not answer in time */
-  EV_PHOTO_TAKEN,       /* `ok`, `reasons` (validator codes), `referred` */
-  EV_SIGNATURE_DONE,    /* `ok`, `reasons` */
-  EV_FINGER_DONE,       /* `ok` (quality good), `quality`, `reasons` */
-  EV_DEVICE_ERROR,      /* `message`: the device failed this step */
-  EV_RECORD_STORED,     /* `message` = record id */
+  EV_BUTTON,         /* `button` id */
+  EV_ACTIVITY,       /* a touch anywhere: resets the idle timer */
+  EV_TICK,           /* time passes; may turn into the timeouts below */
+  EV_TIMEOUT_IDLE,   /* nobody touched the screen for idle_timeout_s */
+  EV_TIMEOUT_DEVICE, /* a device did not answer in time */
+  EV_PHOTO_TAKEN,    /* `ok`, `reasons` (validator codes), `referred` */
+  EV_SIGNATURE_DONE, /* `ok`, `reasons` */
+  EV_FINGER_DONE,    /* `ok` (quality good), `quality`, `reasons` */
+  EV_DEVICE_ERROR,   /* `message`: the device failed this step */
+  EV_RECORD_STORED,  /* `message` = record id */
   EV_N_EVENTS,
 } SessionEventType;
 
@@ -50,8 +50,8 @@ typedef struct {
   char key;
   const char *button;
   gboolean ok;
-  gboolean referred;    /* EV_PHOTO_TAKEN: the validator referred it */
-  int quality;          /* EV_FINGER_DONE: 0..100 */
+  gboolean referred;          /* EV_PHOTO_TAKEN: the validator referred it */
+  int quality;                /* EV_FINGER_DONE: 0..100 */
   const char *const *reasons; /* NULL-terminated reason codes, may be NULL */
   const char *message;
 } SessionEvent;
@@ -61,12 +61,12 @@ typedef enum {
   REQ_LIVEVIEW_OFF,
   REQ_TAKE_PHOTO,
   REQ_COLLECT_SIGNATURE,
-  REQ_CAPTURE_FINGER,   /* `finger` */
-  REQ_STORE_RECORD,     /* assemble, seal and queue the current person */
-  REQ_DISCARD_PERSON,   /* forget the current person's captured data */
-  REQ_CANCEL_DEVICES,   /* abort whatever a device is doing */
-  REQ_AUDIT,            /* append `event` (by `actor`) to the audit log */
-  REQ_LANGUAGE,         /* switch the screens to `language` ("nl", "en") */
+  REQ_CAPTURE_FINGER, /* `finger` */
+  REQ_STORE_RECORD,   /* assemble, seal and queue the current person */
+  REQ_DISCARD_PERSON, /* forget the current person's captured data */
+  REQ_CANCEL_DEVICES, /* abort whatever a device is doing */
+  REQ_AUDIT,          /* append `event` (by `actor`) to the audit log */
+  REQ_LANGUAGE,       /* switch the screens to `language` ("nl", "en") */
 } SessionRequestType;
 
 typedef struct {
@@ -105,8 +105,7 @@ void session_set_clock(Session *session, GDateTime *now);
 GDateTime *session_clock(const Session *session);
 
 /* Feeds one event at monotonic time `now_us`. */
-void session_handle(Session *session, const SessionEvent *event,
-                    gint64 now_us);
+void session_handle(Session *session, const SessionEvent *event, gint64 now_us);
 
 /* Takes the next pending request; FALSE when there is none. */
 gboolean session_next_request(Session *session, SessionRequest *ret_request);
@@ -143,14 +142,14 @@ typedef struct {
   const Appointment *appointment;
   const Person *person;
   int person_index;
-  CapturePlan plan;             /* after the officer's decisions */
+  CapturePlan plan; /* after the officer's decisions */
   gboolean documents_seen;
-  gboolean head_covering;       /* declared: religious or belief reasons */
-  gboolean photo_override;      /* officer accepted a refused/referred photo */
+  gboolean head_covering;  /* declared: religious or belief reasons */
+  gboolean photo_override; /* officer accepted a refused/referred photo */
   const char *photo_override_reason;
-  int fingers[2];               /* FingerPosition of the fingers taken */
+  int fingers[2]; /* FingerPosition of the fingers taken */
   int n_fingers;
-  int finger_exceptions[2];     /* FingerPosition marked missing by officer */
+  int finger_exceptions[2]; /* FingerPosition marked missing by officer */
   int n_finger_exceptions;
 } SessionPerson;
 

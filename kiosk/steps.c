@@ -16,7 +16,7 @@
 
 #define SIGNATURE_RENDER_W 900
 #define SIGNATURE_RENDER_H 300
-#define CROP_JPEG_QUALITY 92
+#define CROP_JPEG_QUALITY  92
 
 void photo_outcome_clear(PhotoOutcome *o)
 {
@@ -91,8 +91,7 @@ gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
   PhotoValidator *validator = photo_validator(error);
   g_autoptr(BkImage) image = NULL;
   g_autoptr(PhotoResult) result = NULL;
-  PhotoRequest request = { .head_covering_declared = head_covering,
-                           .age = age };
+  PhotoRequest request = {.head_covering_declared = head_covering, .age = age};
   int full_w, full_h;
   GVariantBuilder measures;
   gsize len;
@@ -130,8 +129,7 @@ char **steps_guide(const BkImage *frame, gboolean head_covering, int age,
                    GError **error)
 {
   PhotoValidator *validator = photo_validator(error);
-  PhotoRequest request = { .head_covering_declared = head_covering,
-                           .age = age };
+  PhotoRequest request = {.head_covering_declared = head_covering, .age = age};
   g_autoptr(PhotoResult) result = NULL;
 
   if (!validator)
@@ -140,10 +138,9 @@ char **steps_guide(const BkImage *frame, gboolean head_covering, int age,
   return strv_from_ptr_array(result->reasons);
 }
 
-gboolean steps_signature(GArray *samples, SignatureOutcome *ret,
-                         GError **error)
+gboolean steps_signature(GArray *samples, SignatureOutcome *ret, GError **error)
 {
-  SignatureCheck check = { 0 };
+  SignatureCheck check = {0};
   GStrvBuilder *reasons = g_strv_builder_new();
 
   /* PadSample (drivers/) and SignatureSample (capture/) share a layout so
@@ -151,9 +148,9 @@ gboolean steps_signature(GArray *samples, SignatureOutcome *ret,
   G_STATIC_ASSERT(sizeof(PadSample) == sizeof(SignatureSample));
   memset(ret, 0, sizeof *ret);
   ret->samples = samples;
-  ret->rendered = signature_render((const SignatureSample *)samples->data,
-                                   samples->len, SIGNATURE_RENDER_W,
-                                   SIGNATURE_RENDER_H);
+  ret->rendered =
+      signature_render((const SignatureSample *)samples->data, samples->len,
+                       SIGNATURE_RENDER_W, SIGNATURE_RENDER_H);
   ret->ok = signature_check((const SignatureSample *)samples->data,
                             samples->len, &check);
   for (guint bit = 1; bit <= SIGNATURE_REASON_OFF_PAD; bit <<= 1)
@@ -186,11 +183,12 @@ gboolean steps_finger(int finger, int width, int height, int ppi,
   memcpy(ret->image->pixels, data, len);
   ret->ok = fpquality_assess(ret->image, &quality) == FPQUALITY_GOOD;
   ret->quality = quality.score;
-  ret->reasons = g_strdupv(ret->ok ? NULL : (char *[]){ "poor_quality", NULL });
+  ret->reasons = g_strdupv(ret->ok ? NULL : (char *[]){"poor_quality", NULL});
   return TRUE;
 }
 
-/* ---- the record ------------------------------------------------------------ */
+/* ---- the record ------------------------------------------------------------
+ */
 
 static void add_reasons(BkRecord *record, const char *key, char **reasons)
 {
@@ -279,8 +277,7 @@ BkRecord *steps_build_record(const RecordInput *in, GError **error)
   record_set_string(record, "person.date_of_birth", p->person->date_of_birth);
   record_set_string(record, "person.document_type", p->person->document_type);
   record_set_boolean(record, "officer.documents_seen", p->documents_seen);
-  record_set_boolean(record, "person.head_covering_declared",
-                     p->head_covering);
+  record_set_boolean(record, "person.head_covering_declared", p->head_covering);
   record_set_boolean(record, "officer.fingerprints", p->plan.fingerprints);
   record_set_boolean(record, "officer.photo_override", p->photo_override);
   if (p->photo_override_reason)
@@ -291,8 +288,7 @@ BkRecord *steps_build_record(const RecordInput *in, GError **error)
     g_variant_builder_add(&exceptions, "i", p->finger_exceptions[i]);
   record_set_value(record, "finger.exceptions",
                    g_variant_builder_end(&exceptions));
-  record_set_value(record, "devices",
-                   g_variant_new_strv(in->devices, -1));
+  record_set_value(record, "devices", g_variant_new_strv(in->devices, -1));
   if (in->photo && !add_photo(record, in->photo, error))
     return NULL;
   if (in->signature && !add_signature(record, in->signature, error))

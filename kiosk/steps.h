@@ -18,28 +18,28 @@
 #define STEPS_ANALYSIS_W 1200
 
 typedef struct {
-  GBytes *camera_jpeg;     /* the camera's original still */
-  BkImage *crop;           /* 35 x 45 mm document crop (RGB), may be NULL */
-  BkImage *display;        /* RGB, fits STEPS_PREVIEW_MAX_W/H */
+  GBytes *camera_jpeg; /* the camera's original still */
+  BkImage *crop;       /* 35 x 45 mm document crop (RGB), may be NULL */
+  BkImage *display;    /* RGB, fits STEPS_PREVIEW_MAX_W/H */
   gboolean accepted;
   gboolean referred;
-  char **reasons;          /* validator reason codes */
-  GVariant *measures;      /* a{sd}, validator measures */
+  char **reasons;     /* validator reason codes */
+  GVariant *measures; /* a{sd}, validator measures */
 } PhotoOutcome;
 
 typedef struct {
-  GArray *samples;         /* PadSample */
-  BkImage *rendered;       /* grey, for display and the record */
+  GArray *samples;   /* PadSample */
+  BkImage *rendered; /* grey, for display and the record */
   gboolean ok;
   char **reasons;
 } SignatureOutcome;
 
 typedef struct {
-  int finger;              /* FingerPosition */
-  BkImage *image;          /* grey, 500 ppi */
+  int finger;     /* FingerPosition */
+  BkImage *image; /* grey, 500 ppi */
   int ppi;
-  int quality;             /* 0..100 */
-  int minutiae;            /* -1 unknown */
+  int quality;  /* 0..100 */
+  int minutiae; /* -1 unknown */
   gboolean ok;
   char **reasons;
 } FingerOutcome;

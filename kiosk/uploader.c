@@ -99,14 +99,14 @@ KioskUploader *uploader_start(const char *database_path, const char *state_dir,
   g_cond_init(&uploader->cond);
   uploader->target_url = g_strdup(target_url);
   uploader->interval_us = (gint64)interval_s * G_USEC_PER_SEC;
-  uploader->queue = queue_open_file(database_path, state_dir,
-                                    backoffice_public_key, error);
+  uploader->queue =
+      queue_open_file(database_path, state_dir, backoffice_public_key, error);
   if (!uploader->queue) {
     uploader_free(uploader);
     return NULL;
   }
-  uploader->thread = g_thread_try_new("uploader", uploader_thread, uploader,
-                                      error);
+  uploader->thread =
+      g_thread_try_new("uploader", uploader_thread, uploader, error);
   if (!uploader->thread) {
     uploader_free(uploader);
     return NULL;

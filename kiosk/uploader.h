@@ -11,11 +11,11 @@ typedef struct _KioskUploader KioskUploader;
 
 /* A snapshot of what the uploader has done since it started. */
 typedef struct {
-  gint64 last_pass;        /* unix seconds of the last finished pass, or 0 */
+  gint64 last_pass; /* unix seconds of the last finished pass, or 0 */
   guint n_passes;
-  guint n_acknowledged;    /* records delivered and removed from the queue */
-  guint n_failed;          /* failed attempts (each retried later) */
-  char *last_error;        /* of the last failed attempt or pass, or NULL */
+  guint n_acknowledged; /* records delivered and removed from the queue */
+  guint n_failed;       /* failed attempts (each retried later) */
+  char *last_error;     /* of the last failed attempt or pass, or NULL */
 } UploaderStats;
 
 /* Opens `database_path` and a queue on it (keys from `state_dir` and

@@ -8,10 +8,10 @@
 const char *view_screen_name(ViewScreen screen)
 {
   static const char *const names[VIEW_N_SCREENS] = {
-      [VIEW_CHECKIN] = "checkin",         [VIEW_MESSAGE] = "message",
-      [VIEW_PERSON] = "person",           [VIEW_PHOTO] = "photo",
-      [VIEW_SIGNATURE] = "signature",     [VIEW_FINGERPRINT] = "fingerprint",
-      [VIEW_REVIEW] = "review",           [VIEW_OFFICER_PIN] = "officer-pin",
+      [VIEW_CHECKIN] = "checkin",     [VIEW_MESSAGE] = "message",
+      [VIEW_PERSON] = "person",       [VIEW_PHOTO] = "photo",
+      [VIEW_SIGNATURE] = "signature", [VIEW_FINGERPRINT] = "fingerprint",
+      [VIEW_REVIEW] = "review",       [VIEW_OFFICER_PIN] = "officer-pin",
       [VIEW_DONE] = "done",
   };
 

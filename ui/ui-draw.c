@@ -17,8 +17,8 @@
 struct UiCanvas {
   SDL_Renderer *renderer;
   char *regular_path;
-  char *bold_path; /* NULL: synthesise bold from the regular face */
-  GHashTable *fonts; /* GINT_TO_POINTER(style << 16 | size) -> TTF_Font */
+  char *bold_path;        /* NULL: synthesise bold from the regular face */
+  GHashTable *fonts;      /* GINT_TO_POINTER(style << 16 | size) -> TTF_Font */
   GHashTable *text_cache; /* key string -> SDL_Texture */
 };
 
@@ -181,8 +181,7 @@ void ui_draw_round_rect(UiCanvas *canvas, SDL_Rect rect, int radius,
   }
 }
 
-void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness,
-                  UiColor color)
+void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness, UiColor color)
 {
   double cx = rect.x + rect.w / 2.0;
   double cy = rect.y + rect.h / 2.0;
@@ -320,8 +319,8 @@ static GArray *text_runs(const char *text, gboolean *ret_base_rtl)
     neutral_start = -1;
   }
   if (cur.rtl != base_rtl && neutral_start >= 0) {
-    TextRun tail = {(gsize)neutral_start, end - (gsize)neutral_start,
-                    base_rtl, G_UNICODE_SCRIPT_COMMON};
+    TextRun tail = {(gsize)neutral_start, end - (gsize)neutral_start, base_rtl,
+                    G_UNICODE_SCRIPT_COMMON};
 
     cur.len = (gsize)neutral_start - cur.start;
     g_array_append_val(runs, cur);
@@ -440,9 +439,8 @@ static SDL_Surface *render_runs(TTF_Font *font, const char *text,
 static SDL_Texture *text_texture(UiCanvas *canvas, TTF_Font *font,
                                  UiColor color, const char *text)
 {
-  g_autofree char *key = g_strdup_printf("%p|%02x%02x%02x%02x|%s", font,
-                                         color.r, color.g, color.b, color.a,
-                                         text);
+  g_autofree char *key = g_strdup_printf(
+      "%p|%02x%02x%02x%02x|%s", font, color.r, color.g, color.b, color.a, text);
   SDL_Texture *texture = g_hash_table_lookup(canvas->text_cache, key);
   SDL_Color sdl_color = {color.r, color.g, color.b, color.a};
   SDL_Surface *surface;
@@ -470,8 +468,8 @@ static SDL_Texture *text_texture(UiCanvas *canvas, TTF_Font *font,
   return texture;
 }
 
-int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
-                 int y, int width, UiAlign align, const char *text)
+int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x, int y,
+                 int width, UiAlign align, const char *text)
 {
   SDL_Texture *texture;
   SDL_Rect dst = {x, y, 0, 0};
@@ -500,15 +498,15 @@ static gboolean wants_hyphen(const char *before_end, const char *after)
   gunichar a = g_utf8_get_char(g_utf8_prev_char(before_end));
   gunichar b = g_utf8_get_char(after);
 
-  return g_unichar_isalpha(a) && g_unichar_isalpha(b) &&
-         !g_unichar_iswide(a) && !g_unichar_iswide(b);
+  return g_unichar_isalpha(a) && g_unichar_isalpha(b) && !g_unichar_iswide(a) &&
+         !g_unichar_iswide(b);
 }
 
 /* Moves the longest prefix of `word` that fits `width` (at least one
  * character, so the loop always advances) into `lines`, hyphenated where
  * that reads right; returns the rest. */
-static const char *wrap_split_word(TTF_Font *font, const char *word,
-                                   int width, GPtrArray *lines)
+static const char *wrap_split_word(TTF_Font *font, const char *word, int width,
+                                   GPtrArray *lines)
 {
   const char *end = g_utf8_next_char(word);
   const char *p = end;
@@ -518,9 +516,8 @@ static const char *wrap_split_word(TTF_Font *font, const char *word,
     g_autofree char *prefix = g_strndup(word, next - word);
     g_autofree char *hyphenated = g_strconcat(prefix, "-", NULL);
 
-    if (ui_text_width(font, *next && wants_hyphen(next, next)
-                                ? hyphenated
-                                : prefix) > width)
+    if (ui_text_width(font, *next && wants_hyphen(next, next) ? hyphenated
+                                                              : prefix) > width)
       break;
     end = next;
     p = next;
@@ -635,8 +632,8 @@ static guint32 *image_to_xrgb(const ViewImage *image, int step, int *ret_w,
       guint sum[3] = {0, 0, 0};
 
       for (int dy = 0; dy < step; dy++) {
-        const guint8 *row = image->pixels + (gsize)(y * step + dy) *
-                                                image->stride;
+        const guint8 *row =
+            image->pixels + (gsize)(y * step + dy) * image->stride;
         for (int dx = 0; dx < step; dx++) {
           const guint8 *px = row + (gsize)(x * step + dx) * image->channels;
 
@@ -651,8 +648,8 @@ static guint32 *image_to_xrgb(const ViewImage *image, int step, int *ret_w,
           }
         }
       }
-      out[(gsize)y * w + x] = 0xff000000u | (sum[0] / n) << 16 |
-                              (sum[1] / n) << 8 | (sum[2] / n);
+      out[(gsize)y * w + x] =
+          0xff000000u | (sum[0] / n) << 16 | (sum[1] / n) << 8 | (sum[2] / n);
     }
   }
   *ret_w = w;

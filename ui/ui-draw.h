@@ -66,8 +66,8 @@ gboolean ui_text_is_rtl(const char *text);
  * right-to-left text with a width is aligned right). Text wider than the
  * box is drawn anyway and clipped by the caller's layout. Returns the drawn
  * width. */
-int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
-                 int y, int width, UiAlign align, const char *text);
+int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x, int y,
+                 int width, UiAlign align, const char *text);
 
 /* Splits `text` into lines no wider than `width` px: at spaces, at explicit
  * newlines, and inside a word only when the word alone is too wide. Returns

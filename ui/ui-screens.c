@@ -86,8 +86,8 @@ static int rect_right(SDL_Rect r)
 static void add_target(Ctx *cx, const char *id, SDL_Rect rect, IntentType type,
                        char key, gboolean enabled)
 {
-  UiTarget target = {.rect = rect, .type = type, .key = key,
-                     .enabled = enabled};
+  UiTarget target = {
+      .rect = rect, .type = type, .key = key, .enabled = enabled};
 
   g_strlcpy(target.id, id ? id : "", sizeof target.id);
   g_array_append_val(cx->targets, target);
@@ -120,8 +120,8 @@ static void draw_steps(Ctx *cx, int right, int y, int height)
 {
   const KioskView *v = cx->view;
   TTF_Font *f = font(cx, UI_FONT_REGULAR, 22);
-  g_autofree char *label = g_strdup_printf(_("Step %d of %d"), v->step,
-                                           v->n_steps);
+  g_autofree char *label =
+      g_strdup_printf(_("Step %d of %d"), v->step, v->n_steps);
   int text_w = ui_text_width(f, label);
   int seg_w = 28, seg_h = 12, seg_gap = 6;
   int n = MIN(v->n_steps, 12);
@@ -230,9 +230,8 @@ static void draw_footer(Ctx *cx)
  * drawn and the last one shown ends in an ellipsis, so an over-long text is
  * visibly cut rather than sliced through a line. Returns the height used. */
 static int text_block_max(Ctx *cx, int level, int x, int y, int w,
-                          UiAlign align, const char *title,
-                          UiColor title_color, int first, int last, int max_h,
-                          gboolean draw)
+                          UiAlign align, const char *title, UiColor title_color,
+                          int first, int last, int max_h, gboolean draw)
 {
   const KioskView *v = cx->view;
   TTF_Font *tf = font(cx, UI_FONT_BOLD, LADDER[level].title);
@@ -259,7 +258,8 @@ static int text_block_max(Ctx *cx, int level, int x, int y, int w,
         return MAX(0, h - 14 * (l == 0));
       /* The last line that fits while more follows: mark the cut. */
       if (max_h > 0 && more &&
-          h + skip + (lines[l + 1] ? skip : 14 + TTF_FontLineSkip(bf)) > max_h) {
+          h + skip + (lines[l + 1] ? skip : 14 + TTF_FontLineSkip(bf)) >
+              max_h) {
         g_autofree char *with = g_strconcat(lines[l], " …", NULL);
         shown = ellipsize(f, with, w);
       }
@@ -310,8 +310,8 @@ static int draw_block_in(Ctx *cx, SDL_Rect box, UiAlign align,
   int level = fit_level(cx, box.w, box.h, title, first, last);
   int h;
 
-  h = text_block_max(cx, level, box.x, box.y, box.w, align, title,
-                     title_color, first, last, box.h, TRUE);
+  h = text_block_max(cx, level, box.x, box.y, box.w, align, title, title_color,
+                     first, last, box.h, TRUE);
   return MIN(h, box.h);
 }
 
@@ -387,10 +387,10 @@ static ButtonPlan plan_buttons(Ctx *cx, int width)
   /* Rows have room for the full size again. */
   plan.font_size = 30;
   for (int i = 0; i < n; i++)
-    plan.widths[i] = MIN(width, MAX(BUTTON_MIN_W,
-                                    ui_text_width(font(cx, UI_FONT_BOLD, 30),
-                                                  v->buttons[i].label) +
-                                        2 * BUTTON_PAD));
+    plan.widths[i] =
+        MIN(width, MAX(BUTTON_MIN_W, ui_text_width(font(cx, UI_FONT_BOLD, 30),
+                                                   v->buttons[i].label) +
+                                         2 * BUTTON_PAD));
   plan.n_rows = 1;
   for (int i = 0; i < n; i++) {
     if (used > 0 && used + GAP + plan.widths[i] > width) {
@@ -468,8 +468,7 @@ static void outline(Ctx *cx, SDL_Rect r, int t, UiColor color)
 
 /* Title and lines [first, last) in `box`; with view->warning inside a pale
  * red panel with a red bar, title in dark red. Returns the height used. */
-static int draw_texts(Ctx *cx, SDL_Rect box, UiAlign align, int first,
-                      int last)
+static int draw_texts(Ctx *cx, SDL_Rect box, UiAlign align, int first, int last)
 {
   const KioskView *v = cx->view;
   SDL_Rect in = {box.x + 40, box.y + 24, box.w - 64, box.h - 48};
@@ -483,8 +482,8 @@ static int draw_texts(Ctx *cx, SDL_Rect box, UiAlign align, int first,
   ui_draw_round_rect(cx->canvas, (SDL_Rect){box.x, box.y, box.w, h + 48}, 8,
                      WARN_BG, 0, WARN_BG);
   ui_draw_fill(cx->canvas, (SDL_Rect){box.x, box.y, 10, h + 48}, RED);
-  text_block_max(cx, level, in.x, in.y, in.w, align, v->title, RED_DARK,
-                 first, last, in.h, TRUE);
+  text_block_max(cx, level, in.x, in.y, in.w, align, v->title, RED_DARK, first,
+                 last, in.h, TRUE);
   return h + 48;
 }
 
@@ -683,9 +682,8 @@ static void screen_keypad(Ctx *cx)
   /* With a warning the last line is the error; the others instruct. */
   int error = v->warning && n > 0 && has_text(v->lines[n - 1]) ? n - 1 : -1;
   TTF_Font *ef = font(cx, UI_FONT_BOLD, 28);
-  int eh = error >= 0 ? ui_draw_paragraph(cx->canvas, ef, RED, 0, 0,
-                                          col.w - 24, UI_ALIGN_LEFT,
-                                          v->lines[error], FALSE)
+  int eh = error >= 0 ? ui_draw_paragraph(cx->canvas, ef, RED, 0, 0, col.w - 24,
+                                          UI_ALIGN_LEFT, v->lines[error], FALSE)
                       : 0;
   int avail = col.h - ENTRY_H - 28 - (eh ? eh + 20 : 0) -
               (plan.height ? plan.height + GAP : 0);
@@ -712,8 +710,7 @@ static void screen_message(Ctx *cx)
   /* Long lines are hard to follow: keep plain text to a readable measure,
    * a warning panel spans the width so it reads as one block. */
   int w = v->warning ? in.w : MIN(in.w, 1040);
-  SDL_Rect box = {in.x, in.y, w,
-                  in.h - (plan.height ? plan.height + GAP : 0)};
+  SDL_Rect box = {in.x, in.y, w, in.h - (plan.height ? plan.height + GAP : 0)};
 
   /* Right-to-left text keeps its measure on the right, where it starts. */
   if (ui_text_is_rtl(has_text(v->title) ? v->title : v->lines[0]))
@@ -730,10 +727,10 @@ static void screen_person(Ctx *cx)
   SDL_Rect area = {in.x, in.y, in.w,
                    in.h - (plan.height ? plan.height + GAP : 0)};
   static const int name_sizes[N_LADDER] = {64, 56, 48, 40};
-  g_autofree char *step = v->n_steps > 0 && v->step > 0
-                              ? g_strdup_printf(_("Step %d of %d"), v->step,
-                                                v->n_steps)
-                              : NULL;
+  g_autofree char *step =
+      v->n_steps > 0 && v->step > 0
+          ? g_strdup_printf(_("Step %d of %d"), v->step, v->n_steps)
+          : NULL;
   int level = 0, total = 0;
 
   for (level = 0; level < N_LADDER; level++) {
@@ -743,8 +740,8 @@ static void screen_person(Ctx *cx)
     total = ui_draw_paragraph(cx->canvas, nf, BLUE, 0, 0, area.w,
                               UI_ALIGN_CENTER, v->person, FALSE) +
             (step ? 12 + TTF_FontLineSkip(sf) : 0) + 32 +
-            text_block(cx, level, 0, 0, area.w, UI_ALIGN_CENTER, v->title,
-                       INK, 0, n_lines(v), FALSE);
+            text_block(cx, level, 0, 0, area.w, UI_ALIGN_CENTER, v->title, INK,
+                       0, n_lines(v), FALSE);
     if (total <= area.h || level == N_LADDER - 1)
       break;
   }
@@ -807,8 +804,8 @@ static void screen_photo(Ctx *cx)
     TTF_Font *f = font(cx, UI_FONT_REGULAR, 22);
     g_autofree char *text = ellipsize(f, v->image_caption, img_w);
 
-    ui_draw_text(cx->canvas, f, INK_SOFT, box.x, rect_bottom(pic) + 10,
-                 box.w, UI_ALIGN_CENTER, text);
+    ui_draw_text(cx->canvas, f, INK_SOFT, box.x, rect_bottom(pic) + 10, box.w,
+                 UI_ALIGN_CENTER, text);
   }
   draw_texts(cx,
              (SDL_Rect){col.x, col.y, col.w,
@@ -839,8 +836,7 @@ static void screen_signature(Ctx *cx)
                base_y - TTF_FontAscent(xf) + 4, 0, UI_ALIGN_LEFT, "✕");
   /* Multiplying lays the ink over the baseline instead of blanking it. */
   ui_draw_image(cx->canvas, &v->image,
-                (SDL_Rect){area.x + 16, area.y + 16, area.w - 32,
-                           area.h - 32},
+                (SDL_Rect){area.x + 16, area.y + 16, area.w - 32, area.h - 32},
                 SDL_BLENDMODE_MOD, NULL);
   if (has_text(v->image_caption)) {
     TTF_Font *f = font(cx, UI_FONT_REGULAR, 22);
@@ -874,10 +870,8 @@ static void screen_fingerprint(Ctx *cx)
   }
   th = draw_texts(cx, (SDL_Rect){col.x, col.y, col.w, col.h - grid_min},
                   UI_ALIGN_LEFT, 0, n_lines(v));
-  draw_finger_grid(cx,
-                   (SDL_Rect){col.x, col.y + th + 28, col.w,
-                              col.h - th - 28},
-                   20, 150);
+  draw_finger_grid(
+      cx, (SDL_Rect){col.x, col.y + th + 28, col.w, col.h - th - 28}, 20, 150);
   draw_buttons(cx, &plan, in, UI_ALIGN_RIGHT);
 }
 
@@ -911,10 +905,8 @@ static void screen_review(Ctx *cx)
   avail = col.h - (plan.height ? plan.height + GAP : 0);
   th = draw_texts(cx, (SDL_Rect){col.x, col.y, col.w, avail - grid_min},
                   UI_ALIGN_LEFT, 0, n_lines(v));
-  draw_finger_grid(cx,
-                   (SDL_Rect){col.x, col.y + th + 24, col.w,
-                              avail - th - 24},
-                   18, 110);
+  draw_finger_grid(
+      cx, (SDL_Rect){col.x, col.y + th + 24, col.w, avail - th - 24}, 18, 110);
   draw_buttons(cx, &plan, col, UI_ALIGN_RIGHT);
 }
 
@@ -926,8 +918,8 @@ static void screen_done(Ctx *cx)
   SDL_Rect area = {in.x, in.y, in.w,
                    in.h - (plan.height ? plan.height + GAP : 0)};
   int mark = MIN(150, area.h / 3);
-  int level = fit_level(cx, area.w, area.h - mark - 32, v->title, 0,
-                        n_lines(v));
+  int level =
+      fit_level(cx, area.w, area.h - mark - 32, v->title, 0, n_lines(v));
   int bh = MIN(text_block(cx, level, 0, 0, area.w, UI_ALIGN_CENTER, v->title,
                           INK, 0, n_lines(v), FALSE),
                area.h - mark - 32);

@@ -13,9 +13,9 @@
 #include "ui-draw.h"
 #include "ui-screens.h"
 
-G_DEFINE_QUARK(biokiosk-ui-error-quark, ui_error)
+G_DEFINE_QUARK(biokiosk - ui - error - quark, ui_error)
 
-#define MAX_PRESSES 10
+#define MAX_PRESSES   10
 #define MOUSE_POINTER ((SDL_FingerID)-1)
 /* Touch device id of ui_press()'s synthetic touches: a value no kernel
  * device gets, so they are recognisable in a debugger. */
@@ -212,8 +212,7 @@ void ui_render(Ui *ui, const KioskView *view)
   ui_screens_draw(ui->canvas, &info, view, ui->targets, &ui->sign_area);
   SDL_RenderFlush(ui->renderer);
   ui->rendered = TRUE;
-  ui->keypad =
-      view->screen == VIEW_CHECKIN || view->screen == VIEW_OFFICER_PIN;
+  ui->keypad = view->screen == VIEW_CHECKIN || view->screen == VIEW_OFFICER_PIN;
   ui->entry_full = ui_screens_entry_full(view);
   ui->primary[0] = '\0';
   for (int i = 0; i < MIN(view->n_buttons, VIEW_MAX_BUTTONS); i++) {
@@ -304,8 +303,7 @@ static gboolean pointer_up(Ui *ui, SDL_FingerID pointer, int x, int y,
   return TRUE;
 }
 
-static gboolean key_down(Ui *ui, const SDL_KeyboardEvent *key,
-                         KioskIntent *ret)
+static gboolean key_down(Ui *ui, const SDL_KeyboardEvent *key, KioskIntent *ret)
 {
   SDL_Keycode sym = key->keysym.sym;
   char digit = 0;
@@ -408,10 +406,10 @@ static gboolean handle_stroke(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
   case SDL_FINGERDOWN:
   case SDL_FINGERMOTION:
   case SDL_FINGERUP:
-    taken = stroke_event(ui, ev->type, ev->tfinger.fingerId,
-                         ev->tfinger.x * ui->width, ev->tfinger.y * ui->height,
-                         ev->tfinger.pressure, ev->tfinger.timestamp,
-                         &activity);
+    taken =
+        stroke_event(ui, ev->type, ev->tfinger.fingerId,
+                     ev->tfinger.x * ui->width, ev->tfinger.y * ui->height,
+                     ev->tfinger.pressure, ev->tfinger.timestamp, &activity);
     break;
   case SDL_MOUSEBUTTONDOWN:
   case SDL_MOUSEBUTTONUP:
@@ -544,8 +542,8 @@ gboolean ui_press(Ui *ui, const char *target)
   if (index < 0)
     return FALSE;
   t = &g_array_index(ui->targets, UiTarget, index);
-  logical_to_touch(ui, t->rect.x + t->rect.w / 2, t->rect.y + t->rect.h / 2,
-                   &x, &y);
+  logical_to_touch(ui, t->rect.x + t->rect.w / 2, t->rect.y + t->rect.h / 2, &x,
+                   &y);
 
   memset(&ev, 0, sizeof ev);
   ev.type = SDL_FINGERDOWN;

@@ -19,14 +19,14 @@ typedef enum {
 typedef struct Ui Ui;
 
 typedef struct {
-  int width;            /* logical size; 1280 x 800 by default */
+  int width; /* logical size; 1280 x 800 by default */
   int height;
-  gboolean headless;    /* force SDL's offscreen/dummy driver + software
-                           renderer (byte-stable frames) */
-  const char *font_path;/* TrueType font; NULL = BK_FONT_PATH. The bold
-                           face is "<name>-Bold.ttf" next to it */
-  const char *location; /* shown in the header band (the IND desk's name);
-                           NULL = none. Copied. */
+  gboolean headless;     /* force SDL's offscreen/dummy driver + software
+                            renderer (byte-stable frames) */
+  const char *font_path; /* TrueType font; NULL = BK_FONT_PATH. The bold
+                            face is "<name>-Bold.ttf" next to it */
+  const char *location;  /* shown in the header band (the IND desk's name);
+                            NULL = none. Copied. */
 } UiOptions;
 
 /* Opens the window or the headless surface. Headless is also chosen when

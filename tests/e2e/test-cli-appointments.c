@@ -60,7 +60,8 @@ static void test_bad_schedule(void)
                       database, NULL),
                   ==, 2);
   assert_one_line(err);
-  g_assert_nonnull(strstr(err, "appointments[0]: code: expected 6 to 12 digits"));
+  g_assert_nonnull(
+      strstr(err, "appointments[0]: code: expected 6 to 12 digits"));
   g_assert_cmpstr(out, ==, "");
 }
 
@@ -93,17 +94,17 @@ static void test_missing_file(void)
 
 static void test_usage_errors(void)
 {
-  g_autofree char *conf = write_file("broken.conf",
-                                     "[kiosk]\nlocation_id = X\n[nonsense]\n");
+  g_autofree char *conf =
+      write_file("broken.conf", "[kiosk]\nlocation_id = X\n[nonsense]\n");
   const char *const *cases[] = {
-    (const char *const[]){"appointments", NULL},
-    (const char *const[]){"appointments", "export", NULL},
-    (const char *const[]){"appointments", "import", NULL},
-    (const char *const[]){"appointments", "list", "extra", NULL},
-    (const char *const[]){"appointments", "list", "--no-such-option", NULL},
-    (const char *const[]){"appointments", "list", "--set",
-                          "policy.fingerprint_min_age=six", NULL},
-    (const char *const[]){"appointments", "list", "--config", conf, NULL},
+      (const char *const[]){"appointments", NULL},
+      (const char *const[]){"appointments", "export", NULL},
+      (const char *const[]){"appointments", "import", NULL},
+      (const char *const[]){"appointments", "list", "extra", NULL},
+      (const char *const[]){"appointments", "list", "--no-such-option", NULL},
+      (const char *const[]){"appointments", "list", "--set",
+                            "policy.fingerprint_min_age=six", NULL},
+      (const char *const[]){"appointments", "list", "--config", conf, NULL},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -114,7 +115,7 @@ static void test_usage_errors(void)
     g_ptr_array_add(argv, (gpointer)biokiosk);
     for (gsize k = 0; cases[i][k]; k++)
       g_ptr_array_add(argv, (gpointer)cases[i][k]);
-    g_ptr_array_add(argv, (gpointer)"--database");
+    g_ptr_array_add(argv, (gpointer) "--database");
     g_ptr_array_add(argv, database);
     g_ptr_array_add(argv, NULL);
     g_assert_cmpint(testlib_spawn((const char *const *)argv->pdata,
@@ -133,16 +134,15 @@ static void test_import_and_list(void)
   g_autofree char *list = NULL;
   g_autofree char *json = NULL;
 
-  g_assert_cmpint(run(&out, &err, "appointments", "import", sample,
-                      "--database", db, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, &err, "appointments", "import", sample, "--database", db, NULL),
+      ==, 0);
   g_assert_cmpstr(err, ==, "");
   g_assert_true(g_str_has_prefix(out, "imported 6 appointments"));
 
   g_clear_pointer(&err, g_free);
-  g_assert_cmpint(run(&list, &err, "appointments", "list", "--database", db,
-                      NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&list, &err, "appointments", "list", "--database", db, NULL), ==, 0);
   g_assert_nonnull(strstr(list, "48213907"));
   g_assert_nonnull(strstr(list, "IND-AMS"));
   g_assert_nonnull(strstr(list, "2026-11-27T10:30:00+01:00"));
@@ -163,9 +163,9 @@ static void test_import_and_list(void)
   /* The same schedule again: every code is a duplicate. */
   g_clear_pointer(&out, g_free);
   g_clear_pointer(&err, g_free);
-  g_assert_cmpint(run(&out, &err, "appointments", "import", sample,
-                      "--database", db, NULL),
-                  ==, 2);
+  g_assert_cmpint(
+      run(&out, &err, "appointments", "import", sample, "--database", db, NULL),
+      ==, 2);
   assert_one_line(err);
   g_assert_nonnull(strstr(err, "already imported"));
 }
@@ -180,9 +180,9 @@ static void test_state_dir_from_set(void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint(run(&out, &err, "appointments", "import", sample, "--set",
-                      set, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, &err, "appointments", "import", sample, "--set", set, NULL), ==,
+      0);
   g_assert_true(g_file_test(expected, G_FILE_TEST_IS_REGULAR));
 }
 

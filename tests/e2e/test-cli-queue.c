@@ -66,8 +66,8 @@ static char *store_record(Fixture *f)
   record_set_string(record, "location", "IND-ZWL");
   record_set_int(record, "person.index", 1);
   record_add_part(record, "photo/camera", RECORD_MEDIA_JPEG, jpeg);
-  g_assert_true(record_add_grey_image(record, "fingerprint/left-thumb",
-                                      finger, 500));
+  g_assert_true(
+      record_add_grey_image(record, "fingerprint/left-thumb", finger, 500));
   g_assert_true(queue_store_record(queue, record, 1795000000, &id, &error));
   g_assert_no_error(error);
   g_clear_pointer(&queue, queue_close);
@@ -122,8 +122,8 @@ static void test_round_trip(Fixture *f, gconstpointer data)
   g_autofree char *pub =
       g_build_filename(f->state_dir, KEYS_SIGNING_PUBLIC_FILE, NULL);
   g_autofree char *extract = g_build_filename(f->dir, "parts", NULL);
-  g_autofree char *pgm = g_build_filename(extract,
-                                          "fingerprint_left-thumb.pgm", NULL);
+  g_autofree char *pgm =
+      g_build_filename(extract, "fingerprint_left-thumb.pgm", NULL);
   g_autofree char *pgm_data = NULL;
   g_autoptr(JsonParser) parser = json_parser_new();
   JsonObject *o;
@@ -131,9 +131,9 @@ static void test_round_trip(Fixture *f, gconstpointer data)
   gsize pgm_len = 0;
 
   /* status */
-  g_assert_cmpint(run(&out, &err, "queue", "status", "--json", "--set",
-                      f->set_state, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, &err, "queue", "status", "--json", "--set", f->set_state, NULL),
+      ==, 0);
   o = parse_object(parser, out);
   g_assert_cmpint(json_object_get_int_member(o, "records"), ==, 1);
   g_assert_cmpstr(json_object_get_string_member(o, "backoffice_key"), ==,
@@ -145,9 +145,9 @@ static void test_round_trip(Fixture *f, gconstpointer data)
   g_clear_pointer(&err, g_free);
 
   /* list: one JSON object per line */
-  g_assert_cmpint(run(&out, NULL, "queue", "list", "--json", "--set",
-                      f->set_state, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, NULL, "queue", "list", "--json", "--set", f->set_state, NULL),
+      ==, 0);
   o = parse_object(parser, out);
   g_assert_cmpstr(json_object_get_string_member(o, "id"), ==, id);
   g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "queued");
@@ -163,8 +163,7 @@ static void test_round_trip(Fixture *f, gconstpointer data)
   g_assert_cmpint(json_object_get_int_member(o, "failed"), ==, 0);
   g_assert_true(g_file_test(bkrec, G_FILE_TEST_IS_REGULAR));
   g_clear_pointer(&out, g_free);
-  g_assert_cmpint(run(&out, NULL, "queue", "list", "--set", f->set_state,
-                      NULL),
+  g_assert_cmpint(run(&out, NULL, "queue", "list", "--set", f->set_state, NULL),
                   ==, 0);
   g_assert_nonnull(strstr(out, "empty"));
   g_clear_pointer(&out, g_free);
@@ -179,13 +178,12 @@ static void test_round_trip(Fixture *f, gconstpointer data)
   g_assert_cmpstr(json_object_get_string_member(o, "signature"), ==, "valid");
   g_assert_true(json_object_get_boolean_member(o, "kiosk_key_pinned"));
   g_assert_cmpstr(json_object_get_string_member(
-                      json_object_get_object_member(o, "metadata"),
-                      "location"),
+                      json_object_get_object_member(o, "metadata"), "location"),
                   ==, "IND-ZWL");
-  g_assert_cmpint(json_object_get_int_member(
-                      json_object_get_object_member(o, "metadata"),
-                      "fingerprint/left-thumb.ppi"),
-                  ==, 500);
+  g_assert_cmpint(
+      json_object_get_int_member(json_object_get_object_member(o, "metadata"),
+                                 "fingerprint/left-thumb.ppi"),
+      ==, 500);
   parts = json_object_get_array_member(o, "parts");
   g_assert_cmpuint(json_array_get_length(parts), ==, 2);
   g_assert_cmpstr(json_object_get_string_member(
@@ -200,17 +198,16 @@ static void test_round_trip(Fixture *f, gconstpointer data)
   g_clear_pointer(&out, g_free);
 
   /* text output lists the parts */
-  g_assert_cmpint(run(&out, NULL, "record", "open", "--secret-key", secret,
-                      bkrec, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, NULL, "record", "open", "--secret-key", secret, bkrec, NULL),
+      ==, 0);
   g_assert_nonnull(strstr(out, "photo/camera"));
   g_assert_nonnull(strstr(out, "not pinned"));
   g_clear_pointer(&out, g_free);
 
   /* purge: nothing acknowledged is left; reported, exit 0 */
-  g_assert_cmpint(run(&out, NULL, "queue", "purge", "--set", f->set_state,
-                      NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, NULL, "queue", "purge", "--set", f->set_state, NULL), ==, 0);
   g_assert_nonnull(strstr(out, "nothing to purge"));
 }
 
@@ -239,9 +236,9 @@ static void test_failures(Fixture *f, gconstpointer data)
   o = parse_object(parser, out);
   g_assert_cmpint(json_object_get_int_member(o, "failed"), ==, 1);
   g_clear_pointer(&out, g_free);
-  g_assert_cmpint(run(&out, NULL, "queue", "list", "--json", "--set",
-                      f->set_state, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, NULL, "queue", "list", "--json", "--set", f->set_state, NULL),
+      ==, 0);
   o = parse_object(parser, out);
   g_assert_cmpint(json_object_get_int_member(o, "attempts"), ==, 1);
   g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "retrying");
@@ -269,19 +266,19 @@ static void test_failures(Fixture *f, gconstpointer data)
   g_assert_true(g_file_get_contents(bkrec, &contents, &len, NULL));
   contents[len / 2] ^= 0x40;
   g_assert_true(g_file_set_contents(flipped, contents, (gssize)len, NULL));
-  g_assert_cmpint(run(NULL, NULL, "record", "open", "--secret-key", secret,
-                      flipped, NULL),
-                  ==, 1);
+  g_assert_cmpint(
+      run(NULL, NULL, "record", "open", "--secret-key", secret, flipped, NULL),
+      ==, 1);
   /* Not an envelope at all: exit 2. */
-  g_assert_cmpint(run(NULL, NULL, "record", "open", "--secret-key", secret,
-                      secret, NULL),
-                  ==, 2);
+  g_assert_cmpint(
+      run(NULL, NULL, "record", "open", "--secret-key", secret, secret, NULL),
+      ==, 2);
   /* Another back office's key cannot open it: exit 2 (wrong input). */
   crypto_box_keypair(pk, sk);
   g_assert_true(g_file_set_contents(wrong, (const char *)sk, sizeof sk, NULL));
-  g_assert_cmpint(run(NULL, NULL, "record", "open", "--secret-key", wrong,
-                      bkrec, NULL),
-                  ==, 2);
+  g_assert_cmpint(
+      run(NULL, NULL, "record", "open", "--secret-key", wrong, bkrec, NULL), ==,
+      2);
   /* Pinned to another kiosk's key: exit 1. */
   {
     g_autofree char *other = keys_encode(pk, sizeof pk);
@@ -296,9 +293,9 @@ static void test_failures(Fixture *f, gconstpointer data)
     g_assert_true(keys_read_box_secret(secret, raw, &error));
     g_assert_true(
         g_file_set_contents(wrong, (const char *)raw, sizeof raw, NULL));
-    g_assert_cmpint(run(NULL, NULL, "record", "open", "--secret-key", wrong,
-                        bkrec, NULL),
-                    ==, 0);
+    g_assert_cmpint(
+        run(NULL, NULL, "record", "open", "--secret-key", wrong, bkrec, NULL),
+        ==, 0);
   }
 }
 
@@ -310,9 +307,9 @@ static void test_purge_force(Fixture *f, gconstpointer data)
   g_autoptr(JsonParser) parser = json_parser_new();
   JsonObject *o;
 
-  g_assert_cmpint(run(&out, NULL, "queue", "purge", "--json", "--set",
-                      f->set_state, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, NULL, "queue", "purge", "--json", "--set", f->set_state, NULL),
+      ==, 0);
   o = parse_object(parser, out);
   g_assert_cmpint(json_object_get_int_member(o, "purged_unacknowledged"), ==,
                   0);
@@ -324,9 +321,9 @@ static void test_purge_force(Fixture *f, gconstpointer data)
                   ==, 0);
   g_assert_nonnull(strstr(out, "deleted 2 unacknowledged records"));
   g_clear_pointer(&out, g_free);
-  g_assert_cmpint(run(&out, NULL, "queue", "status", "--json", "--set",
-                      f->set_state, NULL),
-                  ==, 0);
+  g_assert_cmpint(
+      run(&out, NULL, "queue", "status", "--json", "--set", f->set_state, NULL),
+      ==, 0);
   o = parse_object(parser, out);
   g_assert_cmpint(json_object_get_int_member(o, "records"), ==, 0);
   /* 2 queued + 1 purge */
@@ -345,8 +342,8 @@ int main(int argc, char **argv)
     testlib_skip_all("libsodium cannot be initialised");
   g_test_add("/cli-queue/round-trip", Fixture, NULL, fixture_setup,
              test_round_trip, fixture_teardown);
-  g_test_add("/cli-queue/failures", Fixture, NULL, fixture_setup,
-             test_failures, fixture_teardown);
+  g_test_add("/cli-queue/failures", Fixture, NULL, fixture_setup, test_failures,
+             fixture_teardown);
   g_test_add("/cli-queue/purge-force", Fixture, NULL, fixture_setup,
              test_purge_force, fixture_teardown);
   return g_test_run();

@@ -6,7 +6,7 @@
 
 static int run(const char *const *args, char **ret_out, char **ret_err)
 {
-  const char *argv[16] = { g_getenv("BK_BIOKIOSK") };
+  const char *argv[16] = {g_getenv("BK_BIOKIOSK")};
 
   for (int i = 0; args[i]; i++)
     argv[i + 1] = args[i];
@@ -25,7 +25,7 @@ static void assert_one_line(const char *text)
 static void test_top_help(void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "--help", NULL };
+  const char *args[] = {"--help", NULL};
 
   g_assert_cmpint(run(args, &out, &err), ==, 0);
   for (const char *c = "run\0demo\0validate-photo\0diagnose\0appointments\0"
@@ -41,7 +41,7 @@ static void test_top_help(void)
 static void test_each_help(void)
 {
   g_autofree char *top = NULL;
-  const char *args[] = { "--help", NULL };
+  const char *args[] = {"--help", NULL};
   g_auto(GStrv) lines = NULL;
 
   g_assert_cmpint(run(args, &top, NULL), ==, 0);
@@ -52,7 +52,7 @@ static void test_each_help(void)
     if (!g_str_has_prefix(*l, "  "))
       continue;
     words = g_strsplit(g_strstrip(*l), " ", 2);
-    const char *sub[] = { words[0], "--help", NULL };
+    const char *sub[] = {words[0], "--help", NULL};
     g_assert_cmpint(run(sub, &out, &err), ==, 0);
     g_assert_nonnull(strstr(out, "Usage"));
   }
@@ -61,11 +61,11 @@ static void test_each_help(void)
 static void test_usage_errors(void)
 {
   const char *cases[][4] = {
-    { "no-such-command", NULL },
-    { "demo", "--no-such-option", NULL },
-    { "run", "--config", "/nonexistent/biokiosk.conf", NULL },
-    { "run", "--set", "policy.fingerprint_min_age=six", NULL },
-    { "demo", "extra-argument", NULL },
+      {"no-such-command", NULL},
+      {"demo", "--no-such-option", NULL},
+      {"run", "--config", "/nonexistent/biokiosk.conf", NULL},
+      {"run", "--set", "policy.fingerprint_min_age=six", NULL},
+      {"demo", "extra-argument", NULL},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -81,10 +81,10 @@ static void test_config_error_names_file(void)
   g_autofree char *dir = testlib_mkdtemp();
   g_autofree char *conf = g_build_filename(dir, "bad.conf", NULL);
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "run", "--headless", "--config", conf, NULL };
+  const char *args[] = {"run", "--headless", "--config", conf, NULL};
 
-  g_assert_true(g_file_set_contents(conf, "[kiosk]\nno_such_key = 1\n", -1,
-                                    NULL));
+  g_assert_true(
+      g_file_set_contents(conf, "[kiosk]\nno_such_key = 1\n", -1, NULL));
   g_assert_cmpint(run(args, &out, &err), ==, 2);
   assert_one_line(err);
   g_assert_nonnull(strstr(err, "bad.conf"));

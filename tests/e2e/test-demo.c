@@ -20,7 +20,7 @@ static void demo_run(DemoRun *run)
   const char *bin = g_getenv("BK_BIOKIOSK");
   run->dir = testlib_mkdtemp();
   g_autofree char *out_dir = g_build_filename(run->dir, "demo", NULL);
-  const char *argv[] = { bin, "demo", "--headless", "--out", out_dir, NULL };
+  const char *argv[] = {bin, "demo", "--headless", "--out", out_dir, NULL};
 
   run->status = testlib_spawn(argv, NULL, &run->out, &run->err);
 }
@@ -82,13 +82,13 @@ static gboolean tree_contains(const char *dir, const guint8 *needle, gsize n)
 
 static void test_demo(void)
 {
-  DemoRun a = { 0 }, b = { 0 };
+  DemoRun a = {0}, b = {0};
   g_autofree char *screens_a = NULL, *screens_b = NULL, *outbox = NULL;
   g_autofree char *state = NULL, *portrait = NULL;
   g_autofree char *jpeg = NULL;
   g_autoptr(GPtrArray) shots = NULL, delivered = NULL, shots_b = NULL;
-  const char *required[] = { "checkin", "photo", "signature", "fingerprints",
-                             "review", "done" };
+  const char *required[] = {"checkin",      "photo",  "signature",
+                            "fingerprints", "review", "done"};
   gsize jpeg_len;
   int records = 0;
 
@@ -109,8 +109,8 @@ static void test_demo(void)
   delivered = list_dir(outbox);
   g_assert_cmpuint(delivered->len, ==, 2);
   for (guint i = 0; i < delivered->len; i++) {
-    g_autofree char *line = g_strdup_printf("record: %.36s",
-                                            (char *)delivered->pdata[i]);
+    g_autofree char *line =
+        g_strdup_printf("record: %.36s", (char *)delivered->pdata[i]);
     g_assert_true(g_str_has_suffix(delivered->pdata[i], ".bkrec"));
     g_assert_nonnull(strstr(a.out, line));
   }
@@ -118,25 +118,31 @@ static void test_demo(void)
   /* The back office can open each record; the two persons' prints are
    * their own (a simulated reader makes up fingers per person). */
   {
-    g_autofree char *secret = g_build_filename(a.dir, "demo", "state",
-                                               "backoffice-demo.sk", NULL);
-    char *finger_hash[2] = { NULL, NULL };
+    g_autofree char *secret =
+        g_build_filename(a.dir, "demo", "state", "backoffice-demo.sk", NULL);
+    char *finger_hash[2] = {NULL, NULL};
 
     for (guint i = 0; i < delivered->len && i < 2; i++) {
-      g_autofree char *file = g_build_filename(outbox, delivered->pdata[i],
-                                               NULL);
-      const char *argv[] = { g_getenv("BK_BIOKIOSK"), "record", "open",
-                             "--secret-key", secret, "--json", file, NULL };
+      g_autofree char *file =
+          g_build_filename(outbox, delivered->pdata[i], NULL);
+      const char *argv[] = {g_getenv("BK_BIOKIOSK"),
+                            "record",
+                            "open",
+                            "--secret-key",
+                            secret,
+                            "--json",
+                            file,
+                            NULL};
       g_autofree char *out = NULL, *err = NULL;
       g_autoptr(JsonParser) parser = json_parser_new();
       JsonArray *parts;
 
       g_assert_cmpint(testlib_spawn(argv, NULL, &out, &err), ==, 0);
       g_assert_true(json_parser_load_from_data(parser, out, -1, NULL));
-      g_assert_cmpstr(json_object_get_string_member(
-                          json_node_get_object(json_parser_get_root(parser)),
-                          "signature"),
-                      ==, "valid");
+      g_assert_cmpstr(
+          json_object_get_string_member(
+              json_node_get_object(json_parser_get_root(parser)), "signature"),
+          ==, "valid");
       parts = json_object_get_array_member(
           json_node_get_object(json_parser_get_root(parser)), "parts");
       for (guint k = 0; k < json_array_get_length(parts); k++) {
@@ -156,8 +162,8 @@ static void test_demo(void)
   /* The camera's JPEG went into the records sealed: no run of its bytes is
    * readable in the database, its WAL or the outbox. */
   state = g_build_filename(a.dir, "demo", "state", NULL);
-  portrait = g_build_filename(state, "demo-media", "camera", "portrait-01.jpg",
-                              NULL);
+  portrait =
+      g_build_filename(state, "demo-media", "camera", "portrait-01.jpg", NULL);
   g_assert_true(g_file_get_contents(portrait, &jpeg, &jpeg_len, NULL));
   g_assert_cmpuint(jpeg_len, >, 4096);
   g_assert_false(tree_contains(outbox, (guint8 *)jpeg + 2048, 64));
@@ -197,7 +203,7 @@ static void test_demo_out_folder(void)
   g_autofree char *state = g_build_filename(dir, "state", NULL);
   g_autofree char *precious = g_build_filename(state, "precious.txt", NULL);
   g_autofree char *out = NULL, *err = NULL;
-  const char *argv[] = { bin, "demo", "--headless", "--out", dir, NULL };
+  const char *argv[] = {bin, "demo", "--headless", "--out", dir, NULL};
 
   g_assert_cmpint(g_mkdir(state, 0700), ==, 0);
   g_assert_true(g_file_set_contents(precious, "keep", -1, NULL));

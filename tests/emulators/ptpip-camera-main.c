@@ -16,11 +16,12 @@ int main(int argc, char **argv)
 {
   g_autofree char *folder = NULL;
   GOptionEntry entries[] = {
-    { "folder", 0, 0, G_OPTION_ARG_FILENAME, &folder,
-      "serve the *.jpg files of DIR", "DIR" },
-    { NULL },
+      {"folder", 0, 0, G_OPTION_ARG_FILENAME, &folder,
+       "serve the *.jpg files of DIR", "DIR"},
+      {NULL},
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- PTP/IP camera emulator");
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("- PTP/IP camera emulator");
   g_autoptr(GError) error = NULL;
   g_autoptr(PtpipCamera) cam = NULL;
   g_autoptr(GMainLoop) loop = NULL;

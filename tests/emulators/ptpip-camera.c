@@ -81,7 +81,7 @@ enum {
   DPC_NIKON_LIVE_VIEW_STATUS = 0xD1A2,
 };
 
-#define CHUNK (64 * 1024)
+#define CHUNK           (64 * 1024)
 #define NIKON_LV_HEADER 384
 
 typedef struct {
@@ -95,23 +95,23 @@ typedef struct {
   gint64 min, max;
 } Prop;
 
-static const gint64 enum_quality[] = { 0, 1, 2 };
-static const gint64 enum_wb[] = { 2, 4, 5, 6, 7 };
-static const gint64 enum_fnumber[] = { 280, 400, 560, 800, 1100 };
-static const gint64 enum_focus[] = { 1, 0x8010, 0x8011 };
-static const gint64 enum_exposure[] = { 400, 200, 100, 80, 40 };
-static const gint64 enum_iso[] = { 100, 200, 400, 800, 1600 };
+static const gint64 enum_quality[] = {0, 1, 2};
+static const gint64 enum_wb[] = {2, 4, 5, 6, 7};
+static const gint64 enum_fnumber[] = {280, 400, 560, 800, 1100};
+static const gint64 enum_focus[] = {1, 0x8010, 0x8011};
+static const gint64 enum_exposure[] = {400, 200, 100, 80, 40};
+static const gint64 enum_iso[] = {100, 200, 400, 800, 1600};
 
 #define ENUM(a) a, G_N_ELEMENTS(a)
 
 static const Prop initial_props[] = {
-  { 0x5001, DTC_UINT8, FALSE, 80, 100, NULL, 0, 0, 100 },           /* battery */
-  { 0x5004, DTC_UINT8, TRUE, 2, 2, ENUM(enum_quality), 0, 0 },      /* quality */
-  { 0x5005, DTC_UINT16, TRUE, 2, 2, ENUM(enum_wb), 0, 0 },          /* WB */
-  { 0x5007, DTC_UINT16, TRUE, 800, 800, ENUM(enum_fnumber), 0, 0 }, /* f/ */
-  { 0x500A, DTC_UINT16, TRUE, 0x8010, 0x8010, ENUM(enum_focus), 0, 0 },
-  { 0x500D, DTC_UINT32, TRUE, 80, 80, ENUM(enum_exposure), 0, 0 },  /* 1/125 */
-  { 0x500F, DTC_UINT16, TRUE, 100, 100, ENUM(enum_iso), 0, 0 },     /* ISO */
+    {0x5001, DTC_UINT8, FALSE, 80, 100, NULL, 0, 0, 100},      /* battery */
+    {0x5004, DTC_UINT8, TRUE, 2, 2, ENUM(enum_quality), 0, 0}, /* quality */
+    {0x5005, DTC_UINT16, TRUE, 2, 2, ENUM(enum_wb), 0, 0},     /* WB */
+    {0x5007, DTC_UINT16, TRUE, 800, 800, ENUM(enum_fnumber), 0, 0}, /* f/ */
+    {0x500A, DTC_UINT16, TRUE, 0x8010, 0x8010, ENUM(enum_focus), 0, 0},
+    {0x500D, DTC_UINT32, TRUE, 80, 80, ENUM(enum_exposure), 0, 0}, /* 1/125 */
+    {0x500F, DTC_UINT16, TRUE, 100, 100, ENUM(enum_iso), 0, 0},    /* ISO */
 };
 
 typedef struct {
@@ -132,7 +132,8 @@ struct PtpipCamera {
   int listen_fd;
   guint16 port;
   int cmd_fd, evt_fd;
-  GPtrArray *pending; /* accepted fds before their Init packet (GINT_TO_POINTER) */
+  GPtrArray
+      *pending; /* accepted fds before their Init packet (GINT_TO_POINTER) */
   guint32 conn_id;
   gboolean session_open;
   gboolean live_view;
@@ -154,17 +155,20 @@ struct PtpipCamera {
 
 /* ---- bytes in and out ---------------------------------------------------- */
 
-static void put_u8(GByteArray *b, guint8 v) { g_byte_array_append(b, &v, 1); }
+static void put_u8(GByteArray *b, guint8 v)
+{
+  g_byte_array_append(b, &v, 1);
+}
 
 static void put_u16(GByteArray *b, guint16 v)
 {
-  guint8 x[2] = { v & 0xff, v >> 8 };
+  guint8 x[2] = {v & 0xff, v >> 8};
   g_byte_array_append(b, x, 2);
 }
 
 static void put_u32(GByteArray *b, guint32 v)
 {
-  guint8 x[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+  guint8 x[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
   g_byte_array_append(b, x, 4);
 }
 
@@ -200,14 +204,23 @@ static guint32 get_u32(const guint8 *p)
   return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24);
 }
 
-static guint16 get_u16(const guint8 *p) { return p[0] | (p[1] << 8); }
+static guint16 get_u16(const guint8 *p)
+{
+  return p[0] | (p[1] << 8);
+}
 
 static void put_value(GByteArray *b, guint16 type, gint64 v)
 {
   switch (type) {
-  case DTC_UINT8: put_u8(b, (guint8)v); break;
-  case DTC_UINT16: put_u16(b, (guint16)v); break;
-  default: put_u32(b, (guint32)v); break;
+  case DTC_UINT8:
+    put_u8(b, (guint8)v);
+    break;
+  case DTC_UINT16:
+    put_u16(b, (guint16)v);
+    break;
+  default:
+    put_u32(b, (guint32)v);
+    break;
   }
 }
 
@@ -229,7 +242,7 @@ static gboolean write_all(int fd, const guint8 *data, gsize len)
 static gboolean read_all(int fd, guint8 *data, gsize len)
 {
   while (len > 0) {
-    struct pollfd pfd = { fd, POLLIN, 0 };
+    struct pollfd pfd = {fd, POLLIN, 0};
     ssize_t n;
 
     /* A host that stops halfway through a packet is dropped after 5 s. */
@@ -346,7 +359,7 @@ GBytes *ptpip_camera_make_jpeg(int width, int height, guint seed, int quality)
   jpeg_start_compress(&cinfo, TRUE);
   while (cinfo.next_scanline < cinfo.image_height) {
     int y = (int)cinfo.next_scanline;
-    JSAMPROW rows[1] = { row };
+    JSAMPROW rows[1] = {row};
 
     /* A light background with a darker disc that moves with the seed: a
      * stand-in for a face that the eye can follow in a live view. */
@@ -513,7 +526,8 @@ static Prop *find_prop(PtpipCamera *cam, guint16 code)
   return NULL;
 }
 
-static CardObject *find_object(PtpipCamera *cam, guint32 handle, guint *ret_index)
+static CardObject *find_object(PtpipCamera *cam, guint32 handle,
+                               guint *ret_index)
 {
   for (guint i = 0; i < cam->objects->len; i++) {
     CardObject *o = g_ptr_array_index(cam->objects, i);
@@ -537,16 +551,28 @@ static void card_object_free(gpointer p)
 static void build_device_info(PtpipCamera *cam, GByteArray *b)
 {
   static const guint16 ops[] = {
-    OC_GET_DEVICE_INFO, OC_OPEN_SESSION, OC_CLOSE_SESSION, OC_GET_STORAGE_IDS,
-    OC_GET_STORAGE_INFO, OC_GET_NUM_OBJECTS, OC_GET_OBJECT_HANDLES,
-    OC_GET_OBJECT_INFO, OC_GET_OBJECT, OC_DELETE_OBJECT, OC_INITIATE_CAPTURE,
-    OC_GET_DEVICE_PROP_DESC, OC_GET_DEVICE_PROP_VALUE,
-    OC_SET_DEVICE_PROP_VALUE, OC_NIKON_DEVICE_READY, OC_NIKON_START_LIVE_VIEW,
-    OC_NIKON_END_LIVE_VIEW, OC_NIKON_GET_LIVE_VIEW_IMG,
+      OC_GET_DEVICE_INFO,
+      OC_OPEN_SESSION,
+      OC_CLOSE_SESSION,
+      OC_GET_STORAGE_IDS,
+      OC_GET_STORAGE_INFO,
+      OC_GET_NUM_OBJECTS,
+      OC_GET_OBJECT_HANDLES,
+      OC_GET_OBJECT_INFO,
+      OC_GET_OBJECT,
+      OC_DELETE_OBJECT,
+      OC_INITIATE_CAPTURE,
+      OC_GET_DEVICE_PROP_DESC,
+      OC_GET_DEVICE_PROP_VALUE,
+      OC_SET_DEVICE_PROP_VALUE,
+      OC_NIKON_DEVICE_READY,
+      OC_NIKON_START_LIVE_VIEW,
+      OC_NIKON_END_LIVE_VIEW,
+      OC_NIKON_GET_LIVE_VIEW_IMG,
   };
-  static const guint16 events[] = { EC_OBJECT_ADDED, EC_DEVICE_PROP_CHANGED,
-                                    EC_CAPTURE_COMPLETE };
-  static const guint16 formats[] = { OFC_EXIF_JPEG };
+  static const guint16 events[] = {EC_OBJECT_ADDED, EC_DEVICE_PROP_CHANGED,
+                                   EC_CAPTURE_COMPLETE};
+  static const guint16 formats[] = {OFC_EXIF_JPEG};
   guint16 props[G_N_ELEMENTS(initial_props)];
 
   for (gsize i = 0; i < G_N_ELEMENTS(props); i++)
@@ -639,7 +665,7 @@ static gboolean is_busy_candidate(guint16 code)
 /* Handles one OperationRequest. Returns FALSE when the session ended. */
 static gboolean handle_request(PtpipCamera *cam, GByteArray *req)
 {
-  guint32 dataphase, tid, par[5] = { 0 };
+  guint32 dataphase, tid, par[5] = {0};
   guint16 code;
   guint n_par;
   g_autoptr(GByteArray) in = NULL;
@@ -891,7 +917,7 @@ static void handle_init(PtpipCamera *cam, int fd)
     for (int i = 0; i < 16; i++)
       put_u8(b, (guint8)(0xB0 + i));
     /* The friendly name is a NUL-terminated UCS-2 string without count. */
-    for (const char *s = "BK-EMU D1"; ; s++) {
+    for (const char *s = "BK-EMU D1";; s++) {
       put_u16(b, (guint8)*s);
       if (!*s)
         break;
@@ -906,7 +932,7 @@ static void handle_init(PtpipCamera *cam, int fd)
     if (!write_packet(fd, PKT_INIT_EVENT_ACK, NULL, 0))
       drop_session(cam);
   } else {
-    guint8 reason[4] = { 1, 0, 0, 0 };
+    guint8 reason[4] = {1, 0, 0, 0};
     if (type)
       write_packet(fd, PKT_INIT_FAIL, reason, 4);
     close(fd);
@@ -917,7 +943,7 @@ static void handle_init(PtpipCamera *cam, int fd)
 
 static int listen_on(guint16 port, guint16 *ret_port, GError **error)
 {
-  struct sockaddr_in addr = { 0 };
+  struct sockaddr_in addr = {0};
   socklen_t len = sizeof addr;
   int one = 1;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -987,16 +1013,16 @@ static gpointer server_thread(gpointer data)
       send_event(cam, EC_OBJECT_ADDED, 0, o->handle);
     }
 
-    pfds[n++] = (struct pollfd){ cam->wake[0], POLLIN, 0 };
+    pfds[n++] = (struct pollfd){cam->wake[0], POLLIN, 0};
     if (listen_fd >= 0)
-      pfds[n++] = (struct pollfd){ listen_fd, POLLIN, 0 };
+      pfds[n++] = (struct pollfd){listen_fd, POLLIN, 0};
     if (cam->cmd_fd >= 0)
-      pfds[n++] = (struct pollfd){ cam->cmd_fd, POLLIN, 0 };
+      pfds[n++] = (struct pollfd){cam->cmd_fd, POLLIN, 0};
     if (cam->evt_fd >= 0)
-      pfds[n++] = (struct pollfd){ cam->evt_fd, POLLIN, 0 };
+      pfds[n++] = (struct pollfd){cam->evt_fd, POLLIN, 0};
     for (guint i = 0; i < cam->pending->len && n < G_N_ELEMENTS(pfds); i++)
       pfds[n++] = (struct pollfd){
-        GPOINTER_TO_INT(g_ptr_array_index(cam->pending, i)), POLLIN, 0 };
+          GPOINTER_TO_INT(g_ptr_array_index(cam->pending, i)), POLLIN, 0};
 
     if (poll(pfds, n, -1) < 0 && errno != EINTR)
       break;
@@ -1126,7 +1152,10 @@ void ptpip_camera_free(PtpipCamera *cam)
   g_free(cam);
 }
 
-guint16 ptpip_camera_port(PtpipCamera *cam) { return cam->port; }
+guint16 ptpip_camera_port(PtpipCamera *cam)
+{
+  return cam->port;
+}
 
 char *ptpip_camera_address(PtpipCamera *cam)
 {
@@ -1251,9 +1280,9 @@ void ptpip_camera_pin_gphoto2_modules(void)
   for (int i = 0; lines[i]; i++) {
     const char *path = strchr(lines[i], '/');
 
-    if (path && (strstr(path, "/libgphoto2/") ||
-                 strstr(path, "/libgphoto2_port/") ||
-                 strstr(path, "/libusb-1.0"))) {
+    if (path &&
+        (strstr(path, "/libgphoto2/") || strstr(path, "/libgphoto2_port/") ||
+         strstr(path, "/libusb-1.0"))) {
       /* Already loaded: RTLD_NOLOAD only adds the NODELETE flag. */
       void *handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
       if (handle)

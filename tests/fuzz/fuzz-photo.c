@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   int w = 0, h = 0;
   BkImage *image;
   PhotoResult *result;
-  PhotoRequest req = { size & 1, (int)(size % 90) - 1, NULL, 1.0 };
+  PhotoRequest req = {size & 1, (int)(size % 90) - 1, NULL, 1.0};
 
   if (!jpegio_probe(data, size, &w, &h, NULL))
     return 0;

@@ -40,11 +40,10 @@ static void test_json_report(void)
   ptpip_camera_set_still(emu, still);
   address = ptpip_camera_address(emu);
   port_opt = g_strdup_printf("port=%s", address);
-  status = run_diagnose((const char *const[]){ "--json", "--camera-only",
-                                               "--camera", "gphoto2",
-                                               "--camera-option", port_opt,
-                                               NULL },
-                        &out, &err);
+  status = run_diagnose(
+      (const char *const[]){"--json", "--camera-only", "--camera", "gphoto2",
+                            "--camera-option", port_opt, NULL},
+      &out, &err);
   g_assert_cmpint(status, ==, 0);
   g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
   root = json_node_get_object(json_parser_get_root(parser));
@@ -84,10 +83,9 @@ static void test_missing_camera(void)
   int status;
 
   /* Port 1 on loopback: nothing listens there. */
-  status = run_diagnose((const char *const[]){ "--camera-only", "--camera",
-                                               "gphoto2", "--camera-option",
-                                               "port=ptpip:127.0.0.1:1:1",
-                                               NULL },
+  status = run_diagnose((const char *const[]){"--camera-only", "--camera",
+                                              "gphoto2", "--camera-option",
+                                              "port=ptpip:127.0.0.1:1:1", NULL},
                         &out, &err);
   g_assert_cmpint(status, ==, 1);
   g_assert_nonnull(strstr(out, "NOT FOUND"));
@@ -99,17 +97,16 @@ static void test_usage(void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint(run_diagnose((const char *const[]){ "--camera", "nope",
-                                                      NULL },
-                               &out, &err),
-                  ==, 2);
+  g_assert_cmpint(
+      run_diagnose((const char *const[]){"--camera", "nope", NULL}, &out, &err),
+      ==, 2);
   g_assert_nonnull(strstr(err, "nope"));
   g_clear_pointer(&out, g_free);
   g_clear_pointer(&err, g_free);
-  g_assert_cmpint(run_diagnose((const char *const[]){ "--camera-option",
-                                                      "novalue", NULL },
-                               &out, &err),
-                  ==, 2);
+  g_assert_cmpint(
+      run_diagnose((const char *const[]){"--camera-option", "novalue", NULL},
+                   &out, &err),
+      ==, 2);
 }
 
 int main(int argc, char **argv)

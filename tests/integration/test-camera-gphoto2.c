@@ -58,7 +58,7 @@ static void reopen(Fixture *f)
 static void test_describe(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
   g_autofree char *address = ptpip_camera_address(f->emu);
 
   g_assert_true(camera_describe(f->camera, &info, &error));
@@ -144,24 +144,24 @@ static void test_settings(Fixture *f, gconstpointer data)
     guint16 code;
     gint64 raw_after;
   } cases[] = {
-    { "iso", "100", "400", 0x500F, 400 },
-    { "aperture", "f/8", "f/5.6", 0x5007, 560 },
-    { "shutterspeed", "0.0080s", "0.0040s", 0x500D, 40 },
-    { "whitebalance", "Automatic", "Daylight", 0x5005, 4 },
-    { "imageformat", "JPEG Fine", "JPEG Normal", 0x5004, 1 },
-    { "focusmode", "AF-S", "Manual", 0x500A, 1 },
+      {"iso", "100", "400", 0x500F, 400},
+      {"aperture", "f/8", "f/5.6", 0x5007, 560},
+      {"shutterspeed", "0.0080s", "0.0040s", 0x500D, 40},
+      {"whitebalance", "Automatic", "Daylight", 0x5005, 4},
+      {"imageformat", "JPEG Fine", "JPEG Normal", 0x5004, 1},
+      {"focusmode", "AF-S", "Manual", 0x500A, 1},
   };
   g_autoptr(GError) error = NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autofree char *before = camera_get_setting(f->camera, cases[i].name,
-                                                 &error);
+    g_autofree char *before =
+        camera_get_setting(f->camera, cases[i].name, &error);
     g_autofree char *after = NULL;
 
     g_assert_no_error(error);
     g_assert_cmpstr(before, ==, cases[i].before);
-    g_assert_true(camera_set_setting(f->camera, cases[i].name,
-                                     cases[i].after, &error));
+    g_assert_true(
+        camera_set_setting(f->camera, cases[i].name, cases[i].after, &error));
     g_assert_no_error(error);
     g_assert_cmpint(ptpip_camera_get_prop(f->emu, cases[i].code), ==,
                     cases[i].raw_after);
@@ -346,9 +346,9 @@ static void test_unplug(Fixture *f, gconstpointer data)
 
 static void test_jpeg_complete(void)
 {
-  static const guint8 whole[] = { 0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9 };
-  static const guint8 cut[] = { 0xFF, 0xD8, 1, 2, 3, 4, 5 };
-  static const guint8 not_jpeg[] = { 'G', 'I', 'F', '8', 0xFF, 0xD9 };
+  static const guint8 whole[] = {0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9};
+  static const guint8 cut[] = {0xFF, 0xD8, 1, 2, 3, 4, 5};
+  static const guint8 not_jpeg[] = {'G', 'I', 'F', '8', 0xFF, 0xD9};
   g_autofree guint8 *padded = g_malloc0(3000);
   g_autofree guint8 *far = g_malloc0(10000);
 
@@ -455,7 +455,7 @@ int main(int argc, char **argv)
   g_test_add_func("/camera/gphoto2/no-camera", test_no_camera);
   g_test_add_func("/camera/gphoto2/gvfs-diagnostic", test_gvfs_diagnostic);
   g_test_add_func("/camera/gphoto2/jpeg-complete", test_jpeg_complete);
-#define ADD(path, fn) \
+#define ADD(path, fn)                                                          \
   g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD("/camera/gphoto2/describe", test_describe);
   ADD("/camera/gphoto2/capture", test_capture);

@@ -33,14 +33,13 @@ static void fixture_setup(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   ptpip_camera_set_frames(f->emu, &frame, 1);
   g_hash_table_insert(options, g_strdup("port"), ptpip_camera_address(f->emu));
-  f->worker = camera_worker_new("gphoto2", options, DISPLAY_W, DISPLAY_H,
-                                &error);
+  f->worker =
+      camera_worker_new("gphoto2", options, DISPLAY_W, DISPLAY_H, &error);
   g_assert_no_error(error);
   while (camera_worker_state(f->worker, NULL) != DEVICE_STATE_READY &&
          g_get_monotonic_time() < end)
     g_usleep(5000);
-  g_assert_cmpint(camera_worker_state(f->worker, NULL), ==,
-                  DEVICE_STATE_READY);
+  g_assert_cmpint(camera_worker_state(f->worker, NULL), ==, DEVICE_STATE_READY);
   ptpip_camera_pin_gphoto2_modules();
 
   f->window = SDL_CreateWindow("liveview", 0, 0, DISPLAY_W, DISPLAY_H,
@@ -48,9 +47,9 @@ static void fixture_setup(Fixture *f, gconstpointer data)
   g_assert_nonnull(f->window);
   f->renderer = SDL_CreateRenderer(f->window, -1, SDL_RENDERER_SOFTWARE);
   g_assert_nonnull(f->renderer);
-  f->texture = SDL_CreateTexture(f->renderer, SDL_PIXELFORMAT_RGB24,
-                                 SDL_TEXTUREACCESS_STREAMING, DISPLAY_W,
-                                 DISPLAY_H);
+  f->texture =
+      SDL_CreateTexture(f->renderer, SDL_PIXELFORMAT_RGB24,
+                        SDL_TEXTUREACCESS_STREAMING, DISPLAY_W, DISPLAY_H);
   g_assert_nonnull(f->texture);
 }
 
@@ -71,12 +70,12 @@ static gint64 ui_iteration(Fixture *f, gboolean *ret_shown)
   g_autoptr(BkImage) image = camera_worker_take_frame(f->worker, NULL);
 
   if (image) {
-    SDL_Rect rect = { 0, 0, image->width, image->height };
+    SDL_Rect rect = {0, 0, image->width, image->height};
     g_assert_cmpint(image->width, <=, DISPLAY_W);
     g_assert_cmpint(image->height, <=, DISPLAY_H);
-    g_assert_cmpint(SDL_UpdateTexture(f->texture, &rect, image->pixels,
-                                      (int)image->stride),
-                    ==, 0);
+    g_assert_cmpint(
+        SDL_UpdateTexture(f->texture, &rect, image->pixels, (int)image->stride),
+        ==, 0);
   }
   SDL_RenderClear(f->renderer);
   SDL_RenderCopy(f->renderer, f->texture, NULL, NULL);
@@ -167,8 +166,7 @@ static void test_slow_ui_drops_frames(Fixture *f, gconstpointer data)
       last = seq;
   }
   camera_worker_stats(f->worker, &after);
-  g_test_message("%" G_GUINT64_FORMAT " decoded, %" G_GUINT64_FORMAT
-                 " dropped",
+  g_test_message("%" G_GUINT64_FORMAT " decoded, %" G_GUINT64_FORMAT " dropped",
                  after.frames - before.frames, after.dropped - before.dropped);
   /* The UI always got the newest frame; the ones in between were dropped,
    * never queued (the slot holds one). */
@@ -195,7 +193,7 @@ int main(int argc, char **argv)
   if (SDL_Init(SDL_INIT_VIDEO) != 0)
     testlib_skip_all("SDL video unavailable: %s", SDL_GetError());
 
-#define ADD(path, fn) \
+#define ADD(path, fn)                                                          \
   g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD("/camera/liveview/frames-reach-texture", test_frames_reach_texture);
   ADD("/camera/liveview/ui-never-waits", test_ui_never_waits);

@@ -85,7 +85,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 static void test_liveview(Fixture *f, gconstpointer data)
 {
   g_autoptr(BkImage) image = NULL;
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
   gint64 end;
 
   /* Settings from the configuration were applied on open. */
@@ -105,8 +105,7 @@ static void test_liveview(Fixture *f, gconstpointer data)
   /* 960x640 fitted into 480x320 (DCT-scaled by 1/2 while decoding). */
   g_assert_cmpint(image->width, ==, 480);
   g_assert_cmpint(image->height, ==, 320);
-  g_assert_cmpint(camera_worker_state(f->worker, NULL), ==,
-                  DEVICE_STATE_READY);
+  g_assert_cmpint(camera_worker_state(f->worker, NULL), ==, DEVICE_STATE_READY);
 }
 
 static void test_still_during_liveview(Fixture *f, gconstpointer data)
@@ -156,8 +155,7 @@ static void test_unplug_replug(Fixture *f, gconstpointer data)
   replugged = g_get_monotonic_time();
   g_assert_true(wait_state(f->worker, DEVICE_STATE_READY, 2000));
   back = g_get_monotonic_time();
-  g_test_message("back %.0f ms after replug",
-                 (back - replugged) / 1000.0);
+  g_test_message("back %.0f ms after replug", (back - replugged) / 1000.0);
   g_assert_cmpint(back - replugged, <=, 2 * G_USEC_PER_SEC);
   g_assert_cmpuint(run_frames(f->worker, 5, 5000), >=, 5);
   camera_worker_stats(f->worker, &stats);
@@ -179,8 +177,7 @@ static void test_unplug_while_idle(Fixture *f, gconstpointer data)
   g_assert_true(ptpip_camera_replug(f->emu, NULL));
   replugged = g_get_monotonic_time();
   g_assert_true(wait_state(f->worker, DEVICE_STATE_READY, 2000));
-  g_assert_cmpint(g_get_monotonic_time() - replugged, <=,
-                  2 * G_USEC_PER_SEC);
+  g_assert_cmpint(g_get_monotonic_time() - replugged, <=, 2 * G_USEC_PER_SEC);
 }
 
 static void test_sleep_wake(Fixture *f, gconstpointer data)
@@ -224,8 +221,7 @@ static void test_damaged_frames(Fixture *f, gconstpointer data)
   /* Truncated frames are refused by libgphoto2 itself. */
   ptpip_camera_inject(f->emu, PTPIP_FAULT_TRUNCATE, 1);
   g_assert_cmpuint(run_frames(f->worker, 5, 5000), >=, 5);
-  g_assert_cmpint(camera_worker_state(f->worker, NULL), ==,
-                  DEVICE_STATE_READY);
+  g_assert_cmpint(camera_worker_state(f->worker, NULL), ==, DEVICE_STATE_READY);
 }
 
 static void test_busy(Fixture *f, gconstpointer data)
@@ -298,18 +294,18 @@ static void test_no_image_on_disk(Fixture *f, gconstpointer data)
   g_autoptr(GBytes) base = ptpip_camera_make_jpeg(800, 600, 2, 90);
   g_autoptr(GBytes) still = NULL;
   g_autoptr(GBytes) got = NULL;
-  g_autofree char *token = g_strdup_printf("BK-PORTRAIT-%08x%08x",
-                                           g_random_int(), g_random_int());
+  g_autofree char *token =
+      g_strdup_printf("BK-PORTRAIT-%08x%08x", g_random_int(), g_random_int());
   g_autofree char *cwd = g_get_current_dir();
-  g_autofree char *home_cache = g_build_filename(g_get_home_dir(), ".cache",
-                                                 NULL);
-  const char *dirs[] = { cwd, g_get_tmp_dir(), "/tmp", "/var/tmp", home_cache };
+  g_autofree char *home_cache =
+      g_build_filename(g_get_home_dir(), ".cache", NULL);
+  const char *dirs[] = {cwd, g_get_tmp_dir(), "/tmp", "/var/tmp", home_cache};
   gint64 since = g_get_real_time() / G_USEC_PER_SEC - 1;
   gsize len;
   const guint8 *b = g_bytes_get_data(base, &len);
   GByteArray *marked = g_byte_array_new();
   guint16 seglen = (guint16)(strlen(token) + 2);
-  guint8 com[4] = { 0xFF, 0xFE, seglen >> 8, seglen & 0xFF };
+  guint8 com[4] = {0xFF, 0xFE, seglen >> 8, seglen & 0xFF};
   guint hits = 0;
 
   /* The still carries a unique token in a JPEG comment, so any copy of it
@@ -346,7 +342,7 @@ int main(int argc, char **argv)
   if (!camera_driver_find("gphoto2"))
     testlib_skip_all("no gphoto2 camera backend built");
 
-#define ADD(path, fn) \
+#define ADD(path, fn)                                                          \
   g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD("/camera/worker-gphoto2/liveview", test_liveview);
   ADD("/camera/worker-gphoto2/still-during-liveview",

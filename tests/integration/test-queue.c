@@ -233,8 +233,8 @@ static void test_signature_detects_flip(Fixture *f, gconstpointer data)
   const guint8 *data_ = g_bytes_get_data(envelope, &len);
   /* Offsets across the header, the body (id, keys, sealed data) and the
    * signature at the end. */
-  gsize offsets[] = {0, 20, 40, 60, 100, len / 2, len - 200, len - 70,
-                     len - 10, len - 1};
+  gsize offsets[] = {0,       20,        40,       60,       100,
+                     len / 2, len - 200, len - 70, len - 10, len - 1};
 
   parsed = envelope_parse(envelope, &error);
   g_assert_no_error(error);
@@ -299,9 +299,8 @@ static void test_kiosk_cannot_open_own_queue(Fixture *f, gconstpointer data)
                                             kiosk_secret, &error));
   g_assert_cmpmem(parsed->kiosk_key, KEYS_PUBLIC_BYTES, kiosk_public,
                   KEYS_PUBLIC_BYTES);
-  g_assert_cmpint(crypto_sign_ed25519_sk_to_curve25519(curve_secret,
-                                                       kiosk_secret),
-                  ==, 0);
+  g_assert_cmpint(
+      crypto_sign_ed25519_sk_to_curve25519(curve_secret, kiosk_secret), ==, 0);
   plain = envelope_open(parsed, curve_secret, &error);
   g_assert_null(plain);
   g_assert_error(error, KEYS_ERROR, KEYS_ERROR_INVALID);
@@ -394,10 +393,10 @@ static void test_upload_and_ack(Fixture *f, gconstpointer data)
    * recent one (maybe another uploader's, in progress) and foreign files
    * stay. Times here are real: the files' mtime is compared with `now`. */
   {
-    g_autofree char *stale = g_strdup_printf("%s/.%s.0000abcd.part",
-                                             f->outbox, id1);
-    g_autofree char *fresh = g_strdup_printf("%s/.%s.0000beef.part",
-                                             f->outbox, id1);
+    g_autofree char *stale =
+        g_strdup_printf("%s/.%s.0000abcd.part", f->outbox, id1);
+    g_autofree char *fresh =
+        g_strdup_printf("%s/.%s.0000beef.part", f->outbox, id1);
     g_autofree char *foreign = g_build_filename(f->outbox, ".keep.part", NULL);
     g_autoptr(QueueUploadReport) again = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
@@ -435,10 +434,10 @@ static void test_failing_target_backoff(Fixture *f, gconstpointer data)
     guint acknowledged, failed, not_due;
     gint64 next;
   } steps[] = {
-    {1000, 0, 1, 0, 1030}, /* 1st failure: +30 s */
-    {1010, 0, 0, 1, 0},    /* not due yet */
-    {1030, 0, 1, 0, 1090}, /* 2nd: +60 s */
-    {1090, 0, 1, 0, 1210}, /* 3rd: +120 s */
+      {1000, 0, 1, 0, 1030}, /* 1st failure: +30 s */
+      {1010, 0, 0, 1, 0},    /* not due yet */
+      {1030, 0, 1, 0, 1090}, /* 2nd: +60 s */
+      {1090, 0, 1, 0, 1210}, /* 3rd: +120 s */
   };
 
   /* A file where the folder should be: fails even for root. */
@@ -559,8 +558,8 @@ static void test_crash_safety(Fixture *f, gconstpointer data)
   g_autofree char *id = NULL;
   g_autoptr(GBytes) envelope = NULL;
   g_autoptr(KioskEnvelope) parsed = NULL;
-  const char *argv[] = {self, "--store-and-die", f->state_dir, f->db_path,
-                        id_path, NULL};
+  const char *argv[] = {self,       "--store-and-die", f->state_dir,
+                        f->db_path, id_path,           NULL};
 
   fixture_close_queue(f);
   g_assert_nonnull(self);
@@ -618,8 +617,8 @@ static void test_uploader_thread(Fixture *f, gconstpointer data)
   g_autofree char *path = NULL;
   gint64 deadline;
 
-  uploader = uploader_start(f->db_path, f->state_dir, NULL, f->target, 3600,
-                            &error);
+  uploader =
+      uploader_start(f->db_path, f->state_dir, NULL, f->target, 3600, &error);
   g_assert_no_error(error);
   g_assert_nonnull(uploader);
 
@@ -641,8 +640,8 @@ static void test_uploader_thread(Fixture *f, gconstpointer data)
   uploader_stop(uploader);
 
   /* A bad target is refused at start. */
-  g_assert_null(uploader_start(f->db_path, f->state_dir, NULL,
-                               "gopher://x/", 60, &error));
+  g_assert_null(uploader_start(f->db_path, f->state_dir, NULL, "gopher://x/",
+                               60, &error));
   g_assert_error(error, QUEUE_ERROR, QUEUE_ERROR_TARGET);
 }
 

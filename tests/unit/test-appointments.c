@@ -108,12 +108,12 @@ static void test_sample_verdicts(void)
     const char *code;
     CheckinVerdict checkin;
   } cases[] = {
-    {"48213907", CHECKIN_OK},
-    {"50731846", CHECKIN_NOTHING_TO_CAPTURE}, /* a baby */
-    {"61940275", CHECKIN_NOTHING_TO_CAPTURE}, /* on file */
-    {"73358120", CHECKIN_OTHER_LOCATION},
-    {"82465019", CHECKIN_OK}, /* EU: no fingerprints */
-    {"90317452", CHECKIN_OK}, /* asylum: one of two captured */
+      {"48213907", CHECKIN_OK},
+      {"50731846", CHECKIN_NOTHING_TO_CAPTURE}, /* a baby */
+      {"61940275", CHECKIN_NOTHING_TO_CAPTURE}, /* on file */
+      {"73358120", CHECKIN_OTHER_LOCATION},
+      {"82465019", CHECKIN_OK}, /* EU: no fingerprints */
+      {"90317452", CHECKIN_OK}, /* asylum: one of two captured */
   };
   sqlite3 *db = sample_db();
 
@@ -152,15 +152,15 @@ static void test_sample_verdicts(void)
 static void test_lookup_misses(void)
 {
   static const char *const misses[] = {
-    "48213908",      /* last digit differs */
-    "58213907",      /* first digit differs */
-    "482139",        /* a prefix */
-    "482139070",     /* one digit more */
-    "4821390",       /* one digit less */
-    "12345",         /* too short to be a code */
-    "1234567890123", /* too long */
-    "4821390a",      /* not digits */
-    "",
+      "48213908",      /* last digit differs */
+      "58213907",      /* first digit differs */
+      "482139",        /* a prefix */
+      "482139070",     /* one digit more */
+      "4821390",       /* one digit less */
+      "12345",         /* too short to be a code */
+      "1234567890123", /* too long */
+      "4821390a",      /* not digits */
+      "",
   };
   sqlite3 *db = sample_db();
 
@@ -268,7 +268,7 @@ static void test_persists(void)
   "\"start\": \"2026-11-27T10:30:00+01:00\"" extra ", \"persons\": [" persons  \
   "]}"
 #define SCHEDULE(list) "{\"version\": 1, \"appointments\": [" list "]}"
-#define GOOD APPOINTMENT("11112222", "", PERSON(""))
+#define GOOD           APPOINTMENT("11112222", "", PERSON(""))
 
 static void test_import_errors(void)
 {
@@ -277,67 +277,75 @@ static void test_import_errors(void)
     AppointmentsError code;
     const char *message; /* after "schedule: " */
   } cases[] = {
-    {"{\"version\": 1,\n \"appointments\": [,]}", APPOINTMENTS_ERROR_JSON,
-     ":2:"},
-    {"", APPOINTMENTS_ERROR_SCHEMA, "expected an object"},
-    {"[]", APPOINTMENTS_ERROR_SCHEMA, "expected an object"},
-    {"{\"version\": 2, \"appointments\": []}", APPOINTMENTS_ERROR_SCHEMA,
-     "version: expected 1"},
-    {"{\"version\": \"1\", \"appointments\": []}", APPOINTMENTS_ERROR_SCHEMA,
-     "version: expected 1"},
-    {"{\"version\": 1}", APPOINTMENTS_ERROR_SCHEMA, "appointments: missing"},
-    {"{\"version\": 1, \"appointments\": [], \"x\": 1}",
-     APPOINTMENTS_ERROR_SCHEMA, "x: unknown key"},
-    {"{\"version\": 1, \"appointments\": {}}", APPOINTMENTS_ERROR_SCHEMA,
-     "appointments: expected a list, got an object"},
-    {SCHEDULE(GOOD ", 7"), APPOINTMENTS_ERROR_SCHEMA,
-     "appointments[1]: expected an object, got a number"},
-    {SCHEDULE(GOOD "," APPOINTMENT("33334444", ", \"room\": \"2\"",
-                                   PERSON(""))),
-     APPOINTMENTS_ERROR_SCHEMA, "appointments[1] (code 33334444): room: "
-                                "unknown key"},
-    {SCHEDULE("{\"location_id\": \"IND-ZWL\"}"), APPOINTMENTS_ERROR_SCHEMA,
-     "appointments[0]: code: missing"},
-    {SCHEDULE(APPOINTMENT("12345", "", PERSON(""))), APPOINTMENTS_ERROR_SCHEMA,
-     "appointments[0]: code: expected 6 to 12 digits, got \"12345\""},
-    {SCHEDULE(APPOINTMENT("1234567890123", "", PERSON(""))),
-     APPOINTMENTS_ERROR_SCHEMA, "code: expected 6 to 12 digits"},
-    {SCHEDULE(APPOINTMENT("12ab5678", "", PERSON(""))),
-     APPOINTMENTS_ERROR_SCHEMA, "code: expected 6 to 12 digits"},
-    {SCHEDULE("{\"code\": 48213907}"), APPOINTMENTS_ERROR_SCHEMA,
-     "appointments[0]: code: expected a text of 6 to 12 digits, got a number"},
-    {SCHEDULE("{\"code\": \"11112222\", \"location_id\": \"IND-ZWL\", "
-              "\"start\": \"2026-11-27T10:30:00+01:00\", \"persons\": []}"),
-     APPOINTMENTS_ERROR_SCHEMA,
-     "appointments[0] (code 11112222): location_name: missing"},
-    {SCHEDULE(APPOINTMENT("11112222", ", \"extra\": 1", PERSON(""))),
-     APPOINTMENTS_ERROR_SCHEMA, "(code 11112222): extra: unknown key"},
-    {SCHEDULE("{\"code\": \"11112222\", \"location_id\": 5, "
-              "\"location_name\": \"x\", \"start\": \"x\", \"persons\": []}"),
-     APPOINTMENTS_ERROR_SCHEMA,
-     "(code 11112222): location_id: expected a text, got a number"},
-    {SCHEDULE("{\"code\": \"11112222\", \"location_id\": \"IND-ZWL\", "
-              "\"location_name\": \"x\", \"start\": "
-              "\"2026-11-27T10:30:00\", \"persons\": [" PERSON("") "]}"),
-     APPOINTMENTS_ERROR_SCHEMA,
-     "(code 11112222): start: expected a date and time with UTC offset"},
-    {SCHEDULE("{\"code\": \"11112222\", \"location_id\": \"IND-ZWL\", "
-              "\"location_name\": \"x\", \"start\": "
-              "\"2026-11-31T10:30:00+01:00\", \"persons\": [" PERSON("") "]}"),
-     APPOINTMENTS_ERROR_SCHEMA, "(code 11112222): start: expected"},
-    {SCHEDULE(APPOINTMENT("11112222", "", "")), APPOINTMENTS_ERROR_SCHEMA,
-     "(code 11112222): persons: expected at least one person"},
-    {SCHEDULE(APPOINTMENT("11112222", "", "\"x\"")), APPOINTMENTS_ERROR_SCHEMA,
-     "(code 11112222): persons[0]: person: expected an object, got a text"},
-    {SCHEDULE(APPOINTMENT("11112222", "", PERSON("") "," PERSON(", \"a\": 1"))),
-     APPOINTMENTS_ERROR_SCHEMA, "(code 11112222): persons[1]: a: unknown key"},
-    {SCHEDULE(APPOINTMENT("11112222", "",
-                          "{\"name\": \"Secret Name\", \"date_of_birth\": "
-                          "\"1991-03-15\", \"document_type\": \"w_document\", "
-                          "\"prior_biometrics\": \"none\", \"first_permit\": "
-                          "true}")),
-     APPOINTMENTS_ERROR_SCHEMA,
-     "(code 11112222): persons[0]: fingerprints: missing"},
+      {"{\"version\": 1,\n \"appointments\": [,]}", APPOINTMENTS_ERROR_JSON,
+       ":2:"},
+      {"", APPOINTMENTS_ERROR_SCHEMA, "expected an object"},
+      {"[]", APPOINTMENTS_ERROR_SCHEMA, "expected an object"},
+      {"{\"version\": 2, \"appointments\": []}", APPOINTMENTS_ERROR_SCHEMA,
+       "version: expected 1"},
+      {"{\"version\": \"1\", \"appointments\": []}", APPOINTMENTS_ERROR_SCHEMA,
+       "version: expected 1"},
+      {"{\"version\": 1}", APPOINTMENTS_ERROR_SCHEMA, "appointments: missing"},
+      {"{\"version\": 1, \"appointments\": [], \"x\": 1}",
+       APPOINTMENTS_ERROR_SCHEMA, "x: unknown key"},
+      {"{\"version\": 1, \"appointments\": {}}", APPOINTMENTS_ERROR_SCHEMA,
+       "appointments: expected a list, got an object"},
+      {SCHEDULE(GOOD ", 7"), APPOINTMENTS_ERROR_SCHEMA,
+       "appointments[1]: expected an object, got a number"},
+      {SCHEDULE(GOOD
+                "," APPOINTMENT("33334444", ", \"room\": \"2\"", PERSON(""))),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "appointments[1] (code 33334444): room: "
+       "unknown key"},
+      {SCHEDULE("{\"location_id\": \"IND-ZWL\"}"), APPOINTMENTS_ERROR_SCHEMA,
+       "appointments[0]: code: missing"},
+      {SCHEDULE(APPOINTMENT("12345", "", PERSON(""))),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "appointments[0]: code: expected 6 to 12 digits, got \"12345\""},
+      {SCHEDULE(APPOINTMENT("1234567890123", "", PERSON(""))),
+       APPOINTMENTS_ERROR_SCHEMA, "code: expected 6 to 12 digits"},
+      {SCHEDULE(APPOINTMENT("12ab5678", "", PERSON(""))),
+       APPOINTMENTS_ERROR_SCHEMA, "code: expected 6 to 12 digits"},
+      {SCHEDULE("{\"code\": 48213907}"), APPOINTMENTS_ERROR_SCHEMA,
+       "appointments[0]: code: expected a text of 6 to 12 digits, got a "
+       "number"},
+      {SCHEDULE("{\"code\": \"11112222\", \"location_id\": \"IND-ZWL\", "
+                "\"start\": \"2026-11-27T10:30:00+01:00\", \"persons\": []}"),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "appointments[0] (code 11112222): location_name: missing"},
+      {SCHEDULE(APPOINTMENT("11112222", ", \"extra\": 1", PERSON(""))),
+       APPOINTMENTS_ERROR_SCHEMA, "(code 11112222): extra: unknown key"},
+      {SCHEDULE("{\"code\": \"11112222\", \"location_id\": 5, "
+                "\"location_name\": \"x\", \"start\": \"x\", \"persons\": []}"),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "(code 11112222): location_id: expected a text, got a number"},
+      {SCHEDULE("{\"code\": \"11112222\", \"location_id\": \"IND-ZWL\", "
+                "\"location_name\": \"x\", \"start\": "
+                "\"2026-11-27T10:30:00\", \"persons\": [" PERSON("") "]}"),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "(code 11112222): start: expected a date and time with UTC offset"},
+      {SCHEDULE(
+           "{\"code\": \"11112222\", \"location_id\": \"IND-ZWL\", "
+           "\"location_name\": \"x\", \"start\": "
+           "\"2026-11-31T10:30:00+01:00\", \"persons\": [" PERSON("") "]}"),
+       APPOINTMENTS_ERROR_SCHEMA, "(code 11112222): start: expected"},
+      {SCHEDULE(APPOINTMENT("11112222", "", "")), APPOINTMENTS_ERROR_SCHEMA,
+       "(code 11112222): persons: expected at least one person"},
+      {SCHEDULE(APPOINTMENT("11112222", "", "\"x\"")),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "(code 11112222): persons[0]: person: expected an object, got a text"},
+      {SCHEDULE(
+           APPOINTMENT("11112222", "", PERSON("") "," PERSON(", \"a\": 1"))),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "(code 11112222): persons[1]: a: unknown key"},
+      {SCHEDULE(
+           APPOINTMENT("11112222", "",
+                       "{\"name\": \"Secret Name\", \"date_of_birth\": "
+                       "\"1991-03-15\", \"document_type\": \"w_document\", "
+                       "\"prior_biometrics\": \"none\", \"first_permit\": "
+                       "true}")),
+       APPOINTMENTS_ERROR_SCHEMA,
+       "(code 11112222): persons[0]: fingerprints: missing"},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -346,8 +354,8 @@ static void test_import_errors(void)
     guint count = 99;
 
     g_test_message("case %" G_GSIZE_FORMAT ": %s", i, cases[i].json);
-    g_assert_false(appointments_import_data(db, cases[i].json, -1, &count,
-                                            &error));
+    g_assert_false(
+        appointments_import_data(db, cases[i].json, -1, &count, &error));
     g_assert_error(error, APPOINTMENTS_ERROR, (int)cases[i].code);
     g_assert_cmpuint(count, ==, 99);
     g_assert_true(g_str_has_prefix(error->message, "schedule"));
@@ -369,53 +377,54 @@ static void test_import_person_errors(void)
     const char *extra_person;
     const char *message;
   } cases[] = {
-    {"{\"name\": \"\", \"date_of_birth\": \"1991-03-15\", \"document_type\": "
-     "\"residence_permit\", \"prior_biometrics\": \"none\", \"first_permit\": "
-     "true, \"fingerprints\": \"age\"}",
-     "persons[1]: name: expected a text of 1..200 characters"},
-    {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-02-29\", "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
-     "persons[1]: date_of_birth: expected a date YYYY-MM-DD not after the "
-     "appointment"},
-    {"{\"name\": \"Secret Name\", \"date_of_birth\": \"15-03-1991\", "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
-     "persons[1]: date_of_birth: expected a date"},
-    {"{\"name\": \"Secret Name\", \"date_of_birth\": \"2026-11-28\", "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
-     "persons[1]: date_of_birth: expected a date YYYY-MM-DD not after"},
-    {"{\"name\": \"Secret Name\", \"date_of_birth\": 1991, "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
-     "persons[1]: date_of_birth: expected a text, got a number"},
-    {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-03-15\", "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"maybe\", \"first_permit\": true, \"fingerprints\": \"age\"}",
-     "persons[1]: prior_biometrics: expected \"none\", \"on_file\", "
-     "\"abroad\" or \"asylum\", got \"maybe\""},
-    {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-03-15\", "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"none\", \"first_permit\": \"yes\", \"fingerprints\": \"age\"}",
-     "persons[1]: first_permit: expected true or false, got a text"},
-    {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-03-15\", "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"none\", \"first_permit\": true, \"fingerprints\": null}",
-     "persons[1]: fingerprints: expected \"age\", \"required\" or \"none\", "
-     "got null"},
-    {"{\"name\": [\"Secret\"], \"date_of_birth\": \"1991-03-15\", "
-     "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
-     "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
-     "persons[1]: name: expected a text, got a list"},
+      {"{\"name\": \"\", \"date_of_birth\": \"1991-03-15\", \"document_type\": "
+       "\"residence_permit\", \"prior_biometrics\": \"none\", "
+       "\"first_permit\": "
+       "true, \"fingerprints\": \"age\"}",
+       "persons[1]: name: expected a text of 1..200 characters"},
+      {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-02-29\", "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
+       "persons[1]: date_of_birth: expected a date YYYY-MM-DD not after the "
+       "appointment"},
+      {"{\"name\": \"Secret Name\", \"date_of_birth\": \"15-03-1991\", "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
+       "persons[1]: date_of_birth: expected a date"},
+      {"{\"name\": \"Secret Name\", \"date_of_birth\": \"2026-11-28\", "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
+       "persons[1]: date_of_birth: expected a date YYYY-MM-DD not after"},
+      {"{\"name\": \"Secret Name\", \"date_of_birth\": 1991, "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
+       "persons[1]: date_of_birth: expected a text, got a number"},
+      {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-03-15\", "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"maybe\", \"first_permit\": true, \"fingerprints\": \"age\"}",
+       "persons[1]: prior_biometrics: expected \"none\", \"on_file\", "
+       "\"abroad\" or \"asylum\", got \"maybe\""},
+      {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-03-15\", "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"none\", \"first_permit\": \"yes\", \"fingerprints\": \"age\"}",
+       "persons[1]: first_permit: expected true or false, got a text"},
+      {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-03-15\", "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"none\", \"first_permit\": true, \"fingerprints\": null}",
+       "persons[1]: fingerprints: expected \"age\", \"required\" or \"none\", "
+       "got null"},
+      {"{\"name\": [\"Secret\"], \"date_of_birth\": \"1991-03-15\", "
+       "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
+       "\"none\", \"first_permit\": true, \"fingerprints\": \"age\"}",
+       "persons[1]: name: expected a text, got a list"},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     sqlite3 *db = fresh_db();
     g_autoptr(GError) error = NULL;
-    g_autofree char *json = g_strdup_printf(
-        SCHEDULE(APPOINTMENT("11112222", "", PERSON("") ",%s")),
-        cases[i].extra_person);
+    g_autofree char *json =
+        g_strdup_printf(SCHEDULE(APPOINTMENT("11112222", "", PERSON("") ",%s")),
+                        cases[i].extra_person);
 
     g_assert_false(appointments_import_data(db, json, -1, NULL, &error));
     g_assert_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_SCHEMA);
@@ -437,9 +446,8 @@ static void test_duplicate_in_file(void)
   g_autoptr(GError) error = NULL;
 
   g_assert_false(appointments_import_data(
-      db,
-      SCHEDULE(GOOD "," APPOINTMENT("33334444", "", PERSON("")) "," GOOD), -1,
-      NULL, &error));
+      db, SCHEDULE(GOOD "," APPOINTMENT("33334444", "", PERSON("")) "," GOOD),
+      -1, NULL, &error));
   g_assert_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_DUPLICATE);
   g_assert_cmpstr(error->message, ==,
                   "schedule: appointments[2] (code 11112222): code: also used "
@@ -498,9 +506,9 @@ static void test_import_file(void)
     g_autoptr(Appointment) appointment =
         appointments_lookup(db, "11112222", &error);
     g_assert_nonnull(appointment);
-    g_assert_cmpstr(((Person *)g_ptr_array_index(appointment->persons, 0))
-                        ->date_of_birth,
-                    ==, "1991-03-15");
+    g_assert_cmpstr(
+        ((Person *)g_ptr_array_index(appointment->persons, 0))->date_of_birth,
+        ==, "1991-03-15");
   }
   db_close(db);
   testlib_rmtree(dir);

@@ -86,8 +86,9 @@ static void test_verify_untouched(void)
     gint64 seq = -1;
     g_assert_true(audit_get_head(db, &seq, &head, &error));
     g_assert_cmpint(seq, ==, 0);
-    g_assert_cmpstr(head, ==, "0000000000000000000000000000000000000000000000"
-                              "000000000000000000");
+    g_assert_cmpstr(head, ==,
+                    "0000000000000000000000000000000000000000000000"
+                    "000000000000000000");
   }
   db_close(db);
 }
@@ -98,21 +99,22 @@ static void test_detects_tampering(void)
     const char *sql;
     const char *where;
   } cases[] = {
-    {"UPDATE audit_log SET details = 'id=99' WHERE seq = 3", "entry 3 was"},
-    {"UPDATE audit_log SET actor = 'technician' WHERE seq = 1", "entry 1 was"},
-    {"UPDATE audit_log SET time = time + 1 WHERE seq = 5", "entry 5 was"},
-    {"DELETE FROM audit_log WHERE seq = 2", "entry 2 is missing"},
-    {"DELETE FROM audit_log WHERE seq = 1", "entry 1 is missing"},
-    {"DELETE FROM audit_log WHERE seq = 5", "entry 5 is the recorded head"},
-    {"DELETE FROM audit_log", "entry 5 is the recorded head"},
-    /* A forged entry with a correct-looking link but no valid hash. */
-    {"INSERT INTO audit_log SELECT 6, time, actor, event, details, hash, "
-     "hash FROM audit_log WHERE seq = 5",
-     "entry 6 was"},
-    /* Renumbering to hide a deletion breaks the link. */
-    {"DELETE FROM audit_log WHERE seq = 3; "
-     "UPDATE audit_log SET seq = seq - 1 WHERE seq > 3",
-     "entry 3 does not link"},
+      {"UPDATE audit_log SET details = 'id=99' WHERE seq = 3", "entry 3 was"},
+      {"UPDATE audit_log SET actor = 'technician' WHERE seq = 1",
+       "entry 1 was"},
+      {"UPDATE audit_log SET time = time + 1 WHERE seq = 5", "entry 5 was"},
+      {"DELETE FROM audit_log WHERE seq = 2", "entry 2 is missing"},
+      {"DELETE FROM audit_log WHERE seq = 1", "entry 1 is missing"},
+      {"DELETE FROM audit_log WHERE seq = 5", "entry 5 is the recorded head"},
+      {"DELETE FROM audit_log", "entry 5 is the recorded head"},
+      /* A forged entry with a correct-looking link but no valid hash. */
+      {"INSERT INTO audit_log SELECT 6, time, actor, event, details, hash, "
+       "hash FROM audit_log WHERE seq = 5",
+       "entry 6 was"},
+      /* Renumbering to hide a deletion breaks the link. */
+      {"DELETE FROM audit_log WHERE seq = 3; "
+       "UPDATE audit_log SET seq = seq - 1 WHERE seq > 3",
+       "entry 3 does not link"},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -17,7 +17,7 @@ static GBytes *make_jpeg(guint8 grey)
   unsigned char *out = NULL;
   unsigned long out_len = 0;
   guint8 row[16 * 3];
-  JSAMPROW rows[1] = { row };
+  JSAMPROW rows[1] = {row};
   GBytes *bytes;
 
   memset(row, grey, sizeof row);
@@ -58,8 +58,8 @@ static void write_file(const char *dir, const char *name, GBytes *bytes)
 
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
-  static const char *const names[] = { "b.jpg", "a.jpg", "c.JPG" };
-  static const int order[] = { 1, 0, 2 };
+  static const char *const names[] = {"b.jpg", "a.jpg", "c.JPG"};
+  static const int order[] = {1, 0, 2};
 
   f->dir = testlib_mkdtemp();
   for (int i = 0; i < 3; i++) {
@@ -138,7 +138,7 @@ static void test_describe(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BkCamera) camera = camera_open("sim", f->options, &error);
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
 
   g_assert_no_error(error);
   g_assert_true(camera_describe(camera, &info, &error));
@@ -215,9 +215,9 @@ static void test_vanished_file(Fixture *f, gconstpointer data)
 
 static void test_settings(Fixture *f, gconstpointer data)
 {
-  static const char *const names[] = { "iso", "aperture", "shutterspeed",
-                                       "whitebalance", "imageformat",
-                                       "focusmode" };
+  static const char *const names[] = {"iso",          "aperture",
+                                      "shutterspeed", "whitebalance",
+                                      "imageformat",  "focusmode"};
   g_autoptr(GError) error = NULL;
   g_autoptr(BkCamera) camera = camera_open("sim", f->options, &error);
 
@@ -251,7 +251,7 @@ int main(int argc, char **argv)
   g_test_add_func("/camera/sim/registered", test_registered);
   g_test_add_func("/camera/sim/needs-folder", test_needs_folder);
   g_test_add_func("/camera/sim/empty-folder", test_empty_folder);
-#define ADD(path, fn) \
+#define ADD(path, fn)                                                          \
   g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD("/camera/sim/describe", test_describe);
   ADD("/camera/sim/preview-cycles", test_preview_cycles);

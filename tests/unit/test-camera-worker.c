@@ -92,10 +92,10 @@ static void test_misconfigured(void)
 static void test_liveview(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CameraWorker) w = camera_worker_new("sim", f->options, 640, 480,
-                                                &error);
+  g_autoptr(CameraWorker) w =
+      camera_worker_new("sim", f->options, 640, 480, &error);
   guint64 seq = 0, last = 0;
-  DeviceInfo info = { 0 };
+  DeviceInfo info = {0};
 
   g_assert_no_error(error);
   g_assert_true(wait_state(w, DEVICE_STATE_READY, 2000));
@@ -130,8 +130,8 @@ static void test_liveview(Fixture *f, gconstpointer data)
 static void test_drops_old_frames(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CameraWorker) w = camera_worker_new("sim", f->options, 320, 240,
-                                                &error);
+  g_autoptr(CameraWorker) w =
+      camera_worker_new("sim", f->options, 320, 240, &error);
   g_autoptr(BkImage) image = NULL;
   CameraWorkerStats stats;
   guint64 seq = 0;
@@ -158,8 +158,8 @@ static void test_drops_old_frames(Fixture *f, gconstpointer data)
 static void test_still(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CameraWorker) w = camera_worker_new("sim", f->options, 320, 240,
-                                                &error);
+  g_autoptr(CameraWorker) w =
+      camera_worker_new("sim", f->options, 320, 240, &error);
   g_autoptr(GBytes) still = NULL;
 
   g_assert_no_error(error);
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/camera/worker/unknown-backend", test_unknown_backend);
   g_test_add_func("/camera/worker/misconfigured", test_misconfigured);
-#define ADD(path, fn) \
+#define ADD(path, fn)                                                          \
   g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD("/camera/worker/liveview", test_liveview);
   ADD("/camera/worker/drops-old-frames", test_drops_old_frames);

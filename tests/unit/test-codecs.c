@@ -205,8 +205,10 @@ static void test_jpeg_grey(void)
   g_assert_cmpint(rgb->channels, ==, 3);
   g_assert_cmpfloat(mean_abs_diff(image, grey, 1), <, 3.0);
   /* Grey expanded to RGB has equal channels. */
-  g_assert_cmpuint(image_pixel(rgb, 10, 20)[0], ==, image_pixel(rgb, 10, 20)[1]);
-  g_assert_cmpuint(image_pixel(rgb, 10, 20)[0], ==, image_pixel(rgb, 10, 20)[2]);
+  g_assert_cmpuint(image_pixel(rgb, 10, 20)[0], ==,
+                   image_pixel(rgb, 10, 20)[1]);
+  g_assert_cmpuint(image_pixel(rgb, 10, 20)[0], ==,
+                   image_pixel(rgb, 10, 20)[2]);
 }
 
 static void test_jpeg_rgba_drops_alpha(void)
@@ -230,13 +232,13 @@ static void test_jpeg_scaling(void)
   struct {
     int max_w, max_h, want_w, want_h;
   } cases[] = {
-    { 0, 0, 800, 600 },      /* no limit: full size */
-    { 400, 300, 400, 300 },  /* exactly 1/2 */
-    { 401, 0, 800, 600 },    /* 1/2 would be too small */
-    { 200, 150, 200, 150 },  /* 1/4 */
-    { 100, 10, 100, 75 },    /* 1/8 */
-    { 1, 1, 100, 75 },       /* never below 1/8 */
-    { 0, 140, 200, 150 },    /* height alone */
+      {0, 0, 800, 600},     /* no limit: full size */
+      {400, 300, 400, 300}, /* exactly 1/2 */
+      {401, 0, 800, 600},   /* 1/2 would be too small */
+      {200, 150, 200, 150}, /* 1/4 */
+      {100, 10, 100, 75},   /* 1/8 */
+      {1, 1, 100, 75},      /* never below 1/8 */
+      {0, 140, 200, 150},   /* height alone */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -334,8 +336,8 @@ static void test_jpeg_huge_header(void)
   g_autoptr(BkImage) image = make_pattern(16, 16, 3);
   g_autoptr(GBytes) bytes = encode_jpeg(image, 90);
   gsize len;
-  g_autofree guint8 *data = g_memdup2(g_bytes_get_data(bytes, NULL),
-                                      g_bytes_get_size(bytes));
+  g_autofree guint8 *data =
+      g_memdup2(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
   g_autoptr(GError) error = NULL;
 
   len = g_bytes_get_size(bytes);
@@ -364,8 +366,8 @@ static void test_png_round_trip(gconstpointer data)
   g_autoptr(BkImage) decoded = NULL;
 
   g_assert_no_error(error);
-  decoded = pngio_decode(g_bytes_get_data(bytes, NULL),
-                         g_bytes_get_size(bytes), &error);
+  decoded = pngio_decode(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes),
+                         &error);
   g_assert_no_error(error);
   g_assert_true(images_equal(image, decoded));
 }

@@ -29,8 +29,7 @@
 static char *tmpdir;
 
 /* Writes `text` to $tmpdir/biokiosk.conf and loads it. */
-static KioskConfig *load_text(const char *text, char **ret_path,
-                              GError **error)
+static KioskConfig *load_text(const char *text, char **ret_path, GError **error)
 {
   g_autofree char *path = g_build_filename(tmpdir, "biokiosk.conf", NULL);
   KioskConfig *config;
@@ -63,9 +62,9 @@ static void test_embedded_defaults(void)
   g_assert_cmpstr(config->pad_backend, ==, "sim");
   g_assert_cmpstr(g_hash_table_lookup(config->camera_options, "folder"), ==,
                   "demo-media/camera");
-  g_assert_cmpstr(g_hash_table_lookup(config->reader_options,
-                                      "virtual_image_feed"),
-                  ==, "synthetic");
+  g_assert_cmpstr(
+      g_hash_table_lookup(config->reader_options, "virtual_image_feed"), ==,
+      "synthetic");
   g_assert_cmpstr(g_hash_table_lookup(config->pad_options, "seed"), ==, "1");
   g_assert_cmpstr(config->state_dir, ==, "");
   g_assert_cmpstr(config->database, ==, "kiosk.db");
@@ -86,11 +85,9 @@ static void test_embedded_defaults(void)
   g_assert_cmpint(config->officer_lockout_s, ==, 600);
   g_assert_cmpint(config->idle_timeout_s, ==, 60);
   /* The demo PIN documented in the file matches the shipped hash. */
-  g_assert_cmpint(crypto_pwhash_str_verify(config->officer_pin_hash, "2468",
-                                           4),
+  g_assert_cmpint(crypto_pwhash_str_verify(config->officer_pin_hash, "2468", 4),
                   ==, 0);
-  g_assert_cmpint(crypto_pwhash_str_verify(config->officer_pin_hash, "2469",
-                                           4),
+  g_assert_cmpint(crypto_pwhash_str_verify(config->officer_pin_hash, "2469", 4),
                   !=, 0);
 }
 
@@ -199,8 +196,8 @@ static void test_unknown_key(void)
   g_assert_null(config);
   g_assert_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN);
   assert_one_line(error);
-  expected = g_strdup_printf("%s:11: [policy] fingerprint_max_age: unknown key",
-                             path);
+  expected =
+      g_strdup_printf("%s:11: [policy] fingerprint_max_age: unknown key", path);
   g_assert_cmpstr(error->message, ==, expected);
 }
 
@@ -224,15 +221,15 @@ static void test_wrong_type(void)
 static void test_out_of_range(void)
 {
   static const char *const cases[][2] = {
-    {"[policy]\nfingerprint_min_age = 121\n", "fingerprint_min_age"},
-    {"[policy]\ncheckin_max_attempts = 0\n", "checkin_max_attempts"},
-    {"[policy]\nphoto_card_under_months = -1\n", "photo_card_under_months"},
-    {"[policy]\nfingerprint_recapture_ages = 6;x;18\n",
-     "fingerprint_recapture_ages"},
-    {"[policy]\nfingerprint_recapture_ages = 12;6\n",
-     "fingerprint_recapture_ages"},
-    {"[kiosk]\nidle_timeout_s = 1\n", "idle_timeout_s"},
-    {"[paths]\nbackoffice_public_key = not-a-key\n", "backoffice_public_key"},
+      {"[policy]\nfingerprint_min_age = 121\n", "fingerprint_min_age"},
+      {"[policy]\ncheckin_max_attempts = 0\n", "checkin_max_attempts"},
+      {"[policy]\nphoto_card_under_months = -1\n", "photo_card_under_months"},
+      {"[policy]\nfingerprint_recapture_ages = 6;x;18\n",
+       "fingerprint_recapture_ages"},
+      {"[policy]\nfingerprint_recapture_ages = 12;6\n",
+       "fingerprint_recapture_ages"},
+      {"[kiosk]\nidle_timeout_s = 1\n", "idle_timeout_s"},
+      {"[paths]\nbackoffice_public_key = not-a-key\n", "backoffice_public_key"},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -254,8 +251,8 @@ static void test_out_of_range(void)
 static void test_bad_strings(void)
 {
   static const char *const cases[] = {
-    "[kiosk]\nlanguage = fr\n",
-    "[paths]\ndatabase =\n",
+      "[kiosk]\nlanguage = fr\n",
+      "[paths]\ndatabase =\n",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -289,16 +286,16 @@ static void test_missing_required_key(void)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *expected = NULL;
-  g_autoptr(KioskConfig) config = load_text(
-      "[kiosk]\nlocation_name = X\n[devices]\ncamera = sim\nreader = "
-      "libfprint\npad = sim\n[officer]\npin_hash = " DEMO_HASH "\n",
-      &path, &error);
+  g_autoptr(KioskConfig) config =
+      load_text("[kiosk]\nlocation_name = X\n[devices]\ncamera = sim\nreader = "
+                "libfprint\npad = sim\n[officer]\npin_hash = " DEMO_HASH "\n",
+                &path, &error);
 
   g_assert_null(config);
   g_assert_error(error, CONFIG_ERROR, CONFIG_ERROR_MISSING);
   assert_one_line(error);
-  expected = g_strdup_printf("%s: [kiosk] location_id: required key is missing",
-                             path);
+  expected =
+      g_strdup_printf("%s: [kiosk] location_id: required key is missing", path);
   g_assert_cmpstr(error->message, ==, expected);
 }
 
@@ -308,14 +305,14 @@ static void test_override(void)
   g_autoptr(KioskConfig) config = config_load(NULL, &error);
 
   g_assert_no_error(error);
-  g_assert_true(config_override(config, "policy.fingerprint_min_age=8",
-                                &error));
+  g_assert_true(
+      config_override(config, "policy.fingerprint_min_age=8", &error));
   g_assert_no_error(error);
   g_assert_cmpint(config->fingerprint_min_age, ==, 8);
   g_assert_true(config_override(config, "kiosk.banner=Closed at 16:00", NULL));
   g_assert_cmpstr(config->banner, ==, "Closed at 16:00");
-  g_assert_true(config_override(config, "policy.fingerprint_recapture_ages=6;14",
-                                NULL));
+  g_assert_true(
+      config_override(config, "policy.fingerprint_recapture_ages=6;14", NULL));
   g_assert_cmpuint(config->n_fingerprint_recapture_ages, ==, 2);
   g_assert_cmpint(config->fingerprint_recapture_ages[1], ==, 14);
   g_assert_true(config_override(config, "camera.folder=/srv/shots", NULL));
@@ -332,19 +329,20 @@ static void test_override_errors(void)
     ConfigError code;
     const char *message;
   } cases[] = {
-    {"policy.fingerprint_min_age=six", CONFIG_ERROR_TYPE,
-     "--set: [policy] fingerprint_min_age: expected a whole number 0..120, "
-     "got 'six'"},
-    {"policy.fingerprint_min_age=500", CONFIG_ERROR_TYPE,
-     "--set: [policy] fingerprint_min_age: expected a whole number 0..120, "
-     "got '500'"},
-    {"policy.nonsense=1", CONFIG_ERROR_UNKNOWN,
-     "--set: [policy] nonsense: unknown key"},
-    {"printer.model=1", CONFIG_ERROR_UNKNOWN, "--set: unknown group [printer]"},
-    {"fingerprint_min_age=8", CONFIG_ERROR_PARSE,
-     "--set: expected group.key=value, got 'fingerprint_min_age=8'"},
-    {"policy.fingerprint_min_age", CONFIG_ERROR_PARSE,
-     "--set: expected group.key=value, got 'policy.fingerprint_min_age'"},
+      {"policy.fingerprint_min_age=six", CONFIG_ERROR_TYPE,
+       "--set: [policy] fingerprint_min_age: expected a whole number 0..120, "
+       "got 'six'"},
+      {"policy.fingerprint_min_age=500", CONFIG_ERROR_TYPE,
+       "--set: [policy] fingerprint_min_age: expected a whole number 0..120, "
+       "got '500'"},
+      {"policy.nonsense=1", CONFIG_ERROR_UNKNOWN,
+       "--set: [policy] nonsense: unknown key"},
+      {"printer.model=1", CONFIG_ERROR_UNKNOWN,
+       "--set: unknown group [printer]"},
+      {"fingerprint_min_age=8", CONFIG_ERROR_PARSE,
+       "--set: expected group.key=value, got 'fingerprint_min_age=8'"},
+      {"policy.fingerprint_min_age", CONFIG_ERROR_PARSE,
+       "--set: expected group.key=value, got 'policy.fingerprint_min_age'"},
   };
   g_autoptr(KioskConfig) config = config_load(NULL, NULL);
 

@@ -17,8 +17,7 @@ static GBytes *capture(BkFpReader *reader)
 
 static void test_subjects(void)
 {
-  g_autoptr(GHashTable) options =
-      g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) options = g_hash_table_new(g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
   g_autoptr(BkFpReader) reader = NULL;
   g_autoptr(GBytes) first = NULL, a = NULL, b = NULL, a_again = NULL;
@@ -35,8 +34,8 @@ static void test_subjects(void)
   a_again = capture(reader);
 
   g_assert_false(g_bytes_equal(first, a));
-  g_assert_false(g_bytes_equal(a, b));        /* two people, two fingers */
-  g_assert_true(g_bytes_equal(a, a_again));   /* same person, same start */
+  g_assert_false(g_bytes_equal(a, b));      /* two people, two fingers */
+  g_assert_true(g_bytes_equal(a, a_again)); /* same person, same start */
 }
 
 int main(int argc, char **argv)

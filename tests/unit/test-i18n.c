@@ -137,8 +137,8 @@ static void test_c_locale(void)
  * refused and leaves the language as it was. */
 static void test_refused(void)
 {
-  const char *bad[] = { "de", "fr_FR", "", "n", "NL", "../nl", "nl:en",
-                        "C", NULL };
+  const char *bad[] = {"de",    "fr_FR", "",  "n", "NL",
+                       "../nl", "nl:en", "C", NULL};
 
   g_assert_true(i18n_init("nl"));
   for (int i = 0; bad[i]; i++) {
@@ -154,7 +154,8 @@ static void test_refused(void)
   g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_EN);
 }
 
-/* ---- the catalog ----------------------------------------------------------- */
+/* ---- the catalog -----------------------------------------------------------
+ */
 
 typedef struct {
   char *msgctxt;
@@ -191,11 +192,20 @@ static char *po_unquote(const char *p, const char *file, int line)
     }
     p++;
     switch (*p) {
-    case 'n': g_string_append_c(s, '\n'); break;
-    case 't': g_string_append_c(s, '\t'); break;
-    case '"': g_string_append_c(s, '"'); break;
-    case '\\': g_string_append_c(s, '\\'); break;
-    default: g_error("%s:%d: unexpected escape \\%c", file, line, *p);
+    case 'n':
+      g_string_append_c(s, '\n');
+      break;
+    case 't':
+      g_string_append_c(s, '\t');
+      break;
+    case '"':
+      g_string_append_c(s, '"');
+      break;
+    case '\\':
+      g_string_append_c(s, '\\');
+      break;
+    default:
+      g_error("%s:%d: unexpected escape \\%c", file, line, *p);
     }
   }
   if (*p != '"')
@@ -290,7 +300,7 @@ static char *format_signature(const char *s)
   GPtrArray *specs = g_ptr_array_new_with_free_func(g_free);
   char *joined;
 
-  for (const char *p = s; (p = strchr(p, '%')); ) {
+  for (const char *p = s; (p = strchr(p, '%'));) {
     const char *start = ++p;
     int position = (int)specs->len + 1;
 
@@ -317,8 +327,8 @@ static char *format_signature(const char *s)
     if ((guint)position > specs->len)
       g_ptr_array_set_size(specs, position);
     g_free(specs->pdata[position - 1]);
-    specs->pdata[position - 1] = g_strdup_printf("%%%.*s", (int)(p - start),
-                                                 start);
+    specs->pdata[position - 1] =
+        g_strdup_printf("%%%.*s", (int)(p - start), start);
   }
   g_ptr_array_add(specs, NULL);
   for (guint i = 0; i + 1 < specs->len; i++)
@@ -331,12 +341,14 @@ static char *format_signature(const char *s)
 
 static void test_format_signature(void)
 {
-  const struct { const char *in, *out; } cases[] = {
-    { "Step %d of %d", "%d %d" },
-    { "100%% sure: %s", "%s" },
-    { "%2$s before %1$d", "%d %s" },
-    { "%-5.2f and %lu", "%-5.2f %lu" },
-    { "no format", "" },
+  const struct {
+    const char *in, *out;
+  } cases[] = {
+      {"Step %d of %d", "%d %d"},
+      {"100%% sure: %s", "%s"},
+      {"%2$s before %1$d", "%d %s"},
+      {"%-5.2f and %lu", "%-5.2f %lu"},
+      {"no format", ""},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -357,13 +369,26 @@ static GPtrArray *extract_pot(const char *tmp)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   const char *argv[] = {
-    xgettext, "--package-name=" GETTEXT_PACKAGE, "--from-code=UTF-8",
-    "-f", potfiles, "-D", source_root, "-o", pot,
-    "--keyword=_", "--keyword=N_", "--keyword=C_:1c,2", "--keyword=NC_:1c,2",
-    "--keyword=g_dcgettext:2", "--keyword=g_dngettext:2,3",
-    "--keyword=g_dpgettext2:2c,3", "--flag=N_:1:pass-c-format",
-    "--flag=g_strdup_printf:1:c-format",
-    "--flag=g_string_append_printf:2:c-format", NULL,
+      xgettext,
+      "--package-name=" GETTEXT_PACKAGE,
+      "--from-code=UTF-8",
+      "-f",
+      potfiles,
+      "-D",
+      source_root,
+      "-o",
+      pot,
+      "--keyword=_",
+      "--keyword=N_",
+      "--keyword=C_:1c,2",
+      "--keyword=NC_:1c,2",
+      "--keyword=g_dcgettext:2",
+      "--keyword=g_dngettext:2,3",
+      "--keyword=g_dpgettext2:2c,3",
+      "--flag=N_:1:pass-c-format",
+      "--flag=g_strdup_printf:1:c-format",
+      "--flag=g_string_append_printf:2:c-format",
+      NULL,
   };
 
   g_assert_cmpint(testlib_spawn(argv, NULL, &out, &err), ==, 0);
@@ -399,8 +424,7 @@ static void test_catalog_complete(void)
 
     g_assert_cmpstr(h->msgid, ==, "");
     g_assert_false(h->fuzzy);
-    g_assert_nonnull(strstr(g_ptr_array_index(h->msgstr, 0),
-                            "charset=UTF-8"));
+    g_assert_nonnull(strstr(g_ptr_array_index(h->msgstr, 0), "charset=UTF-8"));
     g_assert_nonnull(strstr(g_ptr_array_index(h->msgstr, 0), "Language: nl"));
   }
   for (guint i = 1; i < nl->len; i++) {
@@ -422,7 +446,8 @@ static void test_catalog_complete(void)
 
     g_hash_table_add(in_pot, g_strdup(key));
     if (!t) {
-      g_string_append_printf(problems, "po/nl.po has no \"%s\" (run ninja "
+      g_string_append_printf(problems,
+                             "po/nl.po has no \"%s\" (run ninja "
                              "biokiosk-update-po, then translate it)\n",
                              p->msgid);
       continue;
@@ -436,14 +461,16 @@ static void test_catalog_complete(void)
       g_autofree char *got = format_signature(s);
 
       if (!*s || !g_utf8_validate(s, -1, NULL)) {
-        g_string_append_printf(problems, "po/nl.po:%d: \"%s\" is not "
-                               "translated (or not UTF-8)\n", t->line,
-                               p->msgid);
+        g_string_append_printf(problems,
+                               "po/nl.po:%d: \"%s\" is not "
+                               "translated (or not UTF-8)\n",
+                               t->line, p->msgid);
         ok = FALSE;
       } else if (!g_str_equal(got, want)) {
-        g_string_append_printf(problems, "po/nl.po:%d: \"%s\" has format "
-                               "\"%s\", the English \"%s\"\n", t->line,
-                               p->msgid, got, want);
+        g_string_append_printf(problems,
+                               "po/nl.po:%d: \"%s\" has format "
+                               "\"%s\", the English \"%s\"\n",
+                               t->line, p->msgid, got, want);
         ok = FALSE;
       }
     }
@@ -455,8 +482,10 @@ static void test_catalog_complete(void)
     g_autofree char *key = po_key(e);
 
     if (!g_hash_table_contains(in_pot, key))
-      g_string_append_printf(problems, "po/nl.po:%d: \"%s\" is no longer in "
-                             "the code\n", e->line, e->msgid);
+      g_string_append_printf(problems,
+                             "po/nl.po:%d: \"%s\" is no longer in "
+                             "the code\n",
+                             e->line, e->msgid);
   }
   testlib_rmtree(tmp);
   g_test_message("%u of %u strings translated into Dutch", translated,
@@ -473,8 +502,8 @@ static void test_msgfmt_check(void)
   g_autofree char *nl_path = testlib_source_path("po/nl.po");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  const char *argv[] = { msgfmt, "--check", "--statistics", "-o", "/dev/null",
-                         nl_path, NULL };
+  const char *argv[] = {msgfmt,  "--check", "--statistics", "-o", "/dev/null",
+                        nl_path, NULL};
 
   if (!msgfmt) {
     g_test_skip("msgfmt (Debian package gettext) is not installed");
@@ -503,7 +532,7 @@ static gboolean marks_strings(const char *text)
 
 static void test_potfiles_complete(void)
 {
-  const char *folders[] = { "kiosk", "ui", "capture", "drivers" };
+  const char *folders[] = {"kiosk", "ui", "capture", "drivers"};
   g_autofree char *potfiles_path = testlib_source_path("po/POTFILES");
   g_autofree char *potfiles = NULL;
   g_auto(GStrv) listed = NULL;
@@ -525,8 +554,7 @@ static void test_potfiles_complete(void)
       if (!g_str_has_suffix(name, ".c") && !g_str_has_suffix(name, ".h"))
         continue;
       path = testlib_source_path(rel);
-      if (!g_file_get_contents(path, &text, NULL, NULL) ||
-          !marks_strings(text))
+      if (!g_file_get_contents(path, &text, NULL, NULL) || !marks_strings(text))
         continue;
       n_marked++;
       if (!g_strv_contains((const char *const *)listed, rel))

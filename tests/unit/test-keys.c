@@ -78,11 +78,11 @@ static void test_backoffice_key(void)
 static void test_decode_refuses(void)
 {
   const char *bad[] = {
-    "",                                          /* empty */
-    "c2hvcnQ=",                                  /* 5 bytes */
-    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* 36 bytes */
-    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=!", /* not base64 */
-    "AAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAAAAAAAA=", /* inner space */
+      "",                                                 /* empty */
+      "c2hvcnQ=",                                         /* 5 bytes */
+      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* 36 bytes */
+      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=!",     /* not base64 */
+      "AAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAAAAAAAA=",    /* inner space */
   };
   guint8 key[KEYS_PUBLIC_BYTES];
 

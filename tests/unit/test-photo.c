@@ -14,7 +14,7 @@
 #include "testlib.h"
 
 #define CASCADES "/usr/share/opencv4/haarcascades"
-#define HOPPER "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
+#define HOPPER   "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
 
 static void test_colour_lab(void)
 {
@@ -22,8 +22,8 @@ static void test_colour_lab(void)
   PhotoLab black = photo_colour_lab(0, 0, 0, NULL);
   PhotoLab red = photo_colour_lab(255, 0, 0, NULL);
   double gain[3];
-  double tinted[3] = { photo_colour_linear(250), photo_colour_linear(240),
-                       photo_colour_linear(220) };
+  double tinted[3] = {photo_colour_linear(250), photo_colour_linear(240),
+                      photo_colour_linear(220)};
   PhotoLab balanced;
 
   g_assert_cmpfloat_with_epsilon(white.L, 100.0, 0.05);
@@ -44,19 +44,19 @@ static void test_colour_de00(void)
 {
   /* Pairs from Sharma, Wu and Dalal's CIEDE2000 test data. */
   static const double pairs[][7] = {
-    { 50.0, 2.6772, -79.7751, 50.0, 0.0, -82.7485, 2.0425 },
-    { 50.0, 3.1571, -77.2803, 50.0, 0.0, -82.7485, 2.8615 },
-    { 50.0, -1.3802, -84.2814, 50.0, 0.0, -82.7485, 1.0 },
-    { 50.0, 2.5, 0.0, 50.0, 0.0, -2.5, 4.3065 },
-    { 50.0, 2.5, 0.0, 56.0, -27.0, -3.0, 31.9030 },
-    { 60.2574, -34.0099, 36.2677, 60.4626, -34.1751, 39.4387, 1.2644 },
-    { 22.7233, 20.0904, -46.6940, 23.0331, 14.9730, -42.5619, 2.0373 },
-    { 2.0776, 0.0795, -1.1350, 0.9033, -0.0636, -0.5514, 0.9082 },
+      {50.0, 2.6772, -79.7751, 50.0, 0.0, -82.7485, 2.0425},
+      {50.0, 3.1571, -77.2803, 50.0, 0.0, -82.7485, 2.8615},
+      {50.0, -1.3802, -84.2814, 50.0, 0.0, -82.7485, 1.0},
+      {50.0, 2.5, 0.0, 50.0, 0.0, -2.5, 4.3065},
+      {50.0, 2.5, 0.0, 56.0, -27.0, -3.0, 31.9030},
+      {60.2574, -34.0099, 36.2677, 60.4626, -34.1751, 39.4387, 1.2644},
+      {22.7233, 20.0904, -46.6940, 23.0331, 14.9730, -42.5619, 2.0373},
+      {2.0776, 0.0795, -1.1350, 0.9033, -0.0636, -0.5514, 0.9082},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(pairs); i++) {
-    PhotoLab x = { pairs[i][0], pairs[i][1], pairs[i][2] };
-    PhotoLab y = { pairs[i][3], pairs[i][4], pairs[i][5] };
+    PhotoLab x = {pairs[i][0], pairs[i][1], pairs[i][2]};
+    PhotoLab y = {pairs[i][3], pairs[i][4], pairs[i][5]};
     g_assert_cmpfloat_with_epsilon(photo_colour_de00(x, y, 1, 1, 1),
                                    pairs[i][6], 1e-3);
     /* Symmetric. */
@@ -121,7 +121,8 @@ static void test_cascade_errors(void)
   g_assert_null(photo_cascade_load("/nonexistent/cascade.xml", &error));
   g_assert_error(error, CAPTURE_ERROR, CAPTURE_ERROR_IO);
   g_clear_error(&error);
-  g_assert_true(g_file_set_contents(bad, "<opencv_storage><cascade>", -1, NULL));
+  g_assert_true(
+      g_file_set_contents(bad, "<opencv_storage><cascade>", -1, NULL));
   g_assert_null(photo_cascade_load(bad, &error));
   g_assert_nonnull(error);
   g_clear_error(&error);
@@ -159,7 +160,7 @@ static void test_no_face(void)
   g_autoptr(PhotoValidator) v = new_validator();
   g_autoptr(BkImage) blank = image_new(900, 600, 3);
   g_autoptr(PhotoResult) r = NULL;
-  PhotoRequest req = { FALSE, -1, NULL, 1.0 };
+  PhotoRequest req = {FALSE, -1, NULL, 1.0};
 
   memset(blank->pixels, 245, blank->stride * 600);
   r = photo_validate(v, blank, &req);
@@ -192,7 +193,7 @@ static void test_hopper(void)
   g_autoptr(GBytes) png = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(BkImage) back = NULL;
-  PhotoRequest req = { FALSE, 40, NULL, 1.0 };
+  PhotoRequest req = {FALSE, 40, NULL, 1.0};
   double value;
 
   if (!image) {
@@ -212,7 +213,8 @@ static void test_hopper(void)
   g_assert_false(photo_result_get_measure(r, "no_such_measure", NULL));
   /* Every reason is a documented code. */
   for (guint i = 0; i < r->reasons->len; i++)
-    g_assert_nonnull(photo_reason_message(g_ptr_array_index(r->reasons, i), "nl"));
+    g_assert_nonnull(
+        photo_reason_message(g_ptr_array_index(r->reasons, i), "nl"));
 
   /* The crop: configured size, and it encodes both ways. */
   g_assert_true(r->has_crop);
@@ -222,7 +224,8 @@ static void test_hopper(void)
   g_assert_cmpint(crop->height, ==, 531); /* 45 mm at 300 dpi */
   g_assert_true(photo_crop_encode(crop, 90, &jpeg, &png, &error));
   g_assert_no_error(error);
-  back = pngio_decode(g_bytes_get_data(png, NULL), g_bytes_get_size(png), &error);
+  back =
+      pngio_decode(g_bytes_get_data(png, NULL), g_bytes_get_size(png), &error);
   g_assert_no_error(error);
   g_assert_cmpint(back->width, ==, 413);
   g_clear_pointer(&back, image_free);
@@ -248,7 +251,7 @@ static void test_channels(void)
   g_autoptr(PhotoResult) rg = NULL;
   g_autoptr(PhotoResult) ra = NULL;
   g_autoptr(PhotoResult) r3 = NULL;
-  PhotoRequest req = { FALSE, -1, NULL, 1.0 };
+  PhotoRequest req = {FALSE, -1, NULL, 1.0};
 
   if (!hopper) {
     g_test_skip("grace_hopper.jpg not installed");
@@ -277,7 +280,7 @@ static void test_white_covering(void)
   g_autoptr(BkImage) hopper = load_hopper();
   g_autoptr(BkImage) canvas = NULL;
   g_autoptr(PhotoResult) r = NULL;
-  PhotoRequest req = { TRUE, -1, NULL, 1.0 };
+  PhotoRequest req = {TRUE, -1, NULL, 1.0};
 
   if (!hopper) {
     g_test_skip("grace_hopper.jpg not installed");
@@ -288,7 +291,8 @@ static void test_white_covering(void)
   /* Face region only (below the cap), centred. */
   for (int y = 140; y < 420; y++)
     for (int x = 150; x < 380; x++)
-      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y), 3);
+      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y),
+             3);
   r = photo_validate(v, canvas, &req);
   g_assert_cmpint(r->faces, ==, 1);
   /* Nothing but white above the forehead while a covering is declared. */
@@ -319,8 +323,8 @@ static void test_cli(void)
   }
   g_assert_true(g_file_set_contents(trunc, data, (gssize)len / 2, NULL));
   {
-    const char *argv[] = { biokiosk, "validate-photo", "--json", trunc,
-                           HOPPER, NULL };
+    const char *argv[] = {biokiosk, "validate-photo", "--json",
+                          trunc,    HOPPER,           NULL};
     status = testlib_spawn(argv, NULL, &out, &err);
   }
   g_assert_cmpint(status, ==, 2);
@@ -338,7 +342,7 @@ static void test_cli(void)
   g_clear_pointer(&out, g_free);
   g_clear_pointer(&err, g_free);
   {
-    const char *argv[] = { biokiosk, "validate-photo", HOPPER, NULL };
+    const char *argv[] = {biokiosk, "validate-photo", HOPPER, NULL};
     status = testlib_spawn(argv, NULL, &out, &err);
   }
   g_assert_cmpint(status, ==, 1);

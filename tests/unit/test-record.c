@@ -28,8 +28,8 @@ static BkRecord *sample_record(void)
                   empty);
   for (int i = 0; i < 6; i++)
     finger->pixels[(i / 3) * finger->stride + i % 3] = (guint8)(10 * i);
-  g_assert_true(record_add_grey_image(record, "fingerprint/right-index",
-                                      finger, 500));
+  g_assert_true(
+      record_add_grey_image(record, "fingerprint/right-index", finger, 500));
   return record;
 }
 
@@ -57,8 +57,9 @@ static void test_round_trip(void)
   g_assert_cmpfloat(d, ==, 0.8125);
   g_assert_true(record_get_boolean(copy, "officer.documents_seen", &b));
   g_assert_true(b);
-  g_assert_true(g_variant_equal(record_get_value(copy, "photo.eye_distance"),
-                                record_get_value(record, "photo.eye_distance")));
+  g_assert_true(
+      g_variant_equal(record_get_value(copy, "photo.eye_distance"),
+                      record_get_value(record, "photo.eye_distance")));
   /* Typed getters refuse other types. */
   g_assert_null(record_get_string(copy, "captured_at"));
   g_assert_false(record_get_int(copy, "location", &i64));
@@ -68,8 +69,7 @@ static void test_round_trip(void)
   part = record_part(copy, 0);
   g_assert_cmpstr(part->name, ==, "photo/original");
   g_assert_cmpstr(part->media_type, ==, RECORD_MEDIA_JPEG);
-  g_assert_true(g_bytes_equal(part->data,
-                              record_part(record, 0)->data));
+  g_assert_true(g_bytes_equal(part->data, record_part(record, 0)->data));
   part = record_part(copy, 1);
   g_assert_cmpuint(g_bytes_get_size(part->data), ==, 0);
   part = record_find_part(copy, "fingerprint/right-index");
@@ -156,30 +156,30 @@ static void test_refuses_malformed(void)
     GBytes *bytes;
     int code;
   } cases[] = {
-    {g_bytes_new("", 0), CAPTURE_ERROR_INVALID_DATA},
-    {g_bytes_new("garbage that is not a record", 28),
-     CAPTURE_ERROR_INVALID_DATA},
-    {g_bytes_new(data, len / 2), CAPTURE_ERROR_INVALID_DATA},
-    {serialise_variant(g_variant_new_parsed(
-         "('something-else', uint32 1, @a{sv} {}, @a(ssay) [])")),
-     CAPTURE_ERROR_INVALID_DATA},
-    {serialise_variant(g_variant_new_parsed(
-         "('biokiosk-record', uint32 2, @a{sv} {}, @a(ssay) [])")),
-     CAPTURE_ERROR_UNSUPPORTED},
-    {serialise_variant(g_variant_new_parsed(
-         "('biokiosk-record', uint32 0, @a{sv} {}, @a(ssay) [])")),
-     CAPTURE_ERROR_INVALID_DATA},
-    {serialise_variant(g_variant_new_parsed(
-         "('biokiosk-record', uint32 1, @a{sv} {}, "
-         "[('p', 'text/plain', b'x'), ('p', 'text/plain', b'y')])")),
-     CAPTURE_ERROR_INVALID_DATA},
-    {serialise_variant(g_variant_new_parsed(
-         "('biokiosk-record', uint32 1, @a{sv} {}, "
-         "[('', 'text/plain', b'x')])")),
-     CAPTURE_ERROR_INVALID_DATA},
-    {serialise_variant(g_variant_new_parsed(
-         "('biokiosk-record', uint32 1, {'': <1>}, @a(ssay) [])")),
-     CAPTURE_ERROR_INVALID_DATA},
+      {g_bytes_new("", 0), CAPTURE_ERROR_INVALID_DATA},
+      {g_bytes_new("garbage that is not a record", 28),
+       CAPTURE_ERROR_INVALID_DATA},
+      {g_bytes_new(data, len / 2), CAPTURE_ERROR_INVALID_DATA},
+      {serialise_variant(g_variant_new_parsed(
+           "('something-else', uint32 1, @a{sv} {}, @a(ssay) [])")),
+       CAPTURE_ERROR_INVALID_DATA},
+      {serialise_variant(g_variant_new_parsed(
+           "('biokiosk-record', uint32 2, @a{sv} {}, @a(ssay) [])")),
+       CAPTURE_ERROR_UNSUPPORTED},
+      {serialise_variant(g_variant_new_parsed(
+           "('biokiosk-record', uint32 0, @a{sv} {}, @a(ssay) [])")),
+       CAPTURE_ERROR_INVALID_DATA},
+      {serialise_variant(g_variant_new_parsed(
+           "('biokiosk-record', uint32 1, @a{sv} {}, "
+           "[('p', 'text/plain', b'x'), ('p', 'text/plain', b'y')])")),
+       CAPTURE_ERROR_INVALID_DATA},
+      {serialise_variant(
+           g_variant_new_parsed("('biokiosk-record', uint32 1, @a{sv} {}, "
+                                "[('', 'text/plain', b'x')])")),
+       CAPTURE_ERROR_INVALID_DATA},
+      {serialise_variant(g_variant_new_parsed(
+           "('biokiosk-record', uint32 1, {'': <1>}, @a(ssay) [])")),
+       CAPTURE_ERROR_INVALID_DATA},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -18,12 +18,12 @@ static GDateTime *at(int year, int month, int day, int hour, int minute)
 static Person person_born(const char *date_of_birth)
 {
   Person person = {
-    .name = (char *)"Test Person",
-    .date_of_birth = (char *)date_of_birth,
-    .document_type = (char *)"residence_permit",
-    .prior = PRIOR_NONE,
-    .first_permit = TRUE,
-    .fingerprints = FP_POLICY_AGE,
+      .name = (char *)"Test Person",
+      .date_of_birth = (char *)date_of_birth,
+      .document_type = (char *)"residence_permit",
+      .prior = PRIOR_NONE,
+      .first_permit = TRUE,
+      .fingerprints = FP_POLICY_AGE,
   };
   return person;
 }
@@ -42,9 +42,9 @@ static void test_age_years(void)
 static void test_age_invalid(void)
 {
   static const char *const bad[] = {
-    "",           "2020-02-30", "2021-02-29", "2020-13-01", "2020-00-10",
-    "2020-2-03",  "20-02-2020", "2020/02/03", "abcd-ef-gh", "2020-02-03T00",
-    "0000-01-01", " 2020-02-03",
+      "",           "2020-02-30",    "2021-02-29", "2020-13-01",
+      "2020-00-10", "2020-2-03",     "20-02-2020", "2020/02/03",
+      "abcd-ef-gh", "2020-02-03T00", "0000-01-01", " 2020-02-03",
   };
   g_autoptr(GDateTime) now = at(2026, 11, 27, 10, 0);
 
@@ -163,13 +163,13 @@ static void test_plan_by_age(void)
     const char *date_of_birth;
     gboolean signature, fingerprints;
   } cases[] = {
-    {"2021-11-28", FALSE, FALSE}, /* 4 */
-    {"2020-11-28", FALSE, FALSE}, /* 5, 6 tomorrow */
-    {"2020-11-27", FALSE, TRUE},  /* 6 today */
-    {"2016-11-27", FALSE, TRUE},  /* 10 */
-    {"2014-11-28", FALSE, TRUE},  /* 11 */
-    {"2014-11-27", TRUE, TRUE},   /* 12 */
-    {"1980-02-29", TRUE, TRUE},   /* adult */
+      {"2021-11-28", FALSE, FALSE}, /* 4 */
+      {"2020-11-28", FALSE, FALSE}, /* 5, 6 tomorrow */
+      {"2020-11-27", FALSE, TRUE},  /* 6 today */
+      {"2016-11-27", FALSE, TRUE},  /* 10 */
+      {"2014-11-28", FALSE, TRUE},  /* 11 */
+      {"2014-11-27", TRUE, TRUE},   /* 12 */
+      {"1980-02-29", TRUE, TRUE},   /* adult */
   };
   g_autoptr(GDateTime) now = at(2026, 11, 27, 10, 0);
 
@@ -193,12 +193,10 @@ static void test_plan_fingerprint_policy(void)
   CapturePlan plan;
 
   child.fingerprints = FP_POLICY_REQUIRED;
-  g_assert_cmpint(rules_person(config, &child, now, &plan), ==,
-                  PERSON_CAPTURE);
+  g_assert_cmpint(rules_person(config, &child, now, &plan), ==, PERSON_CAPTURE);
   g_assert_true(plan.fingerprints);
   adult.fingerprints = FP_POLICY_NONE;
-  g_assert_cmpint(rules_person(config, &adult, now, &plan), ==,
-                  PERSON_CAPTURE);
+  g_assert_cmpint(rules_person(config, &adult, now, &plan), ==, PERSON_CAPTURE);
   g_assert_false(plan.fingerprints);
   g_assert_true(plan.photo);
   g_assert_true(plan.signature);
@@ -215,16 +213,14 @@ static void test_limits_from_config(void)
 
   g_assert_true(config_override(other, "policy.fingerprint_min_age=8", NULL));
   g_assert_true(config_override(other, "policy.signature_min_age=7", NULL));
-  g_assert_true(config_override(other, "policy.photo_card_under_months=18",
-                                NULL));
-  g_assert_cmpint(rules_person(other, &seven, now, &plan), ==,
-                  PERSON_CAPTURE);
+  g_assert_true(
+      config_override(other, "policy.photo_card_under_months=18", NULL));
+  g_assert_cmpint(rules_person(other, &seven, now, &plan), ==, PERSON_CAPTURE);
   g_assert_false(plan.fingerprints);
   g_assert_true(plan.signature);
   g_assert_cmpint(rules_person(other, &baby, now, &plan), ==,
                   PERSON_SKIP_UNDER_ONE);
-  g_assert_cmpint(rules_person(config, &baby, now, &plan), ==,
-                  PERSON_CAPTURE);
+  g_assert_cmpint(rules_person(config, &baby, now, &plan), ==, PERSON_CAPTURE);
 }
 
 typedef struct {
@@ -370,8 +366,7 @@ int main(int argc, char **argv)
                   test_plan_fingerprint_policy);
   g_test_add_func("/rules/plan/limits-from-config", test_limits_from_config);
   g_test_add_func("/rules/checkin/window", test_checkin_window);
-  g_test_add_func("/rules/checkin/other-location",
-                  test_checkin_other_location);
+  g_test_add_func("/rules/checkin/other-location", test_checkin_other_location);
   g_test_add_func("/rules/checkin/nothing-to-capture",
                   test_checkin_nothing_to_capture);
   g_test_add_func("/rules/limiter", test_limiter);

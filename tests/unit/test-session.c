@@ -18,7 +18,7 @@ typedef struct {
   GDateTime *clock;
   gint64 now;
   int lookups;
-  GString *audit;  /* audit events requested so far, ';'-separated */
+  GString *audit; /* audit events requested so far, ';'-separated */
 } Fixture;
 
 static void person_free(gpointer data)
@@ -69,32 +69,32 @@ static Appointment *lookup(const char *code, gpointer user_data)
   f->lookups++;
   if (g_str_equal(code, "111111")) { /* family: adult + 10-year-old */
     a = appointment(f, code, f->config->location_id, 0);
-    g_ptr_array_add(a->persons, person("Adult", "1990-05-01", PRIOR_NONE,
-                                       TRUE, FP_POLICY_AGE));
-    g_ptr_array_add(a->persons, person("Child", "2016-03-10", PRIOR_NONE,
-                                       TRUE, FP_POLICY_AGE));
+    g_ptr_array_add(a->persons, person("Adult", "1990-05-01", PRIOR_NONE, TRUE,
+                                       FP_POLICY_AGE));
+    g_ptr_array_add(a->persons, person("Child", "2016-03-10", PRIOR_NONE, TRUE,
+                                       FP_POLICY_AGE));
   } else if (g_str_equal(code, "222222")) { /* other location */
     a = appointment(f, code, "IND-DHG", 0);
-    g_ptr_array_add(a->persons, person("A", "1990-01-01", PRIOR_NONE, TRUE,
-                                       FP_POLICY_AGE));
+    g_ptr_array_add(a->persons,
+                    person("A", "1990-01-01", PRIOR_NONE, TRUE, FP_POLICY_AGE));
   } else if (g_str_equal(code, "333333")) { /* biometrics on file */
     a = appointment(f, code, f->config->location_id, 0);
-    g_ptr_array_add(a->persons, person("B", "1980-01-01", PRIOR_ON_FILE,
-                                       FALSE, FP_POLICY_AGE));
+    g_ptr_array_add(a->persons, person("B", "1980-01-01", PRIOR_ON_FILE, FALSE,
+                                       FP_POLICY_AGE));
   } else if (g_str_equal(code, "444444")) { /* baby */
     a = appointment(f, code, f->config->location_id, 0);
-    g_ptr_array_add(a->persons, person("Baby", "2026-06-01", PRIOR_NONE,
-                                       TRUE, FP_POLICY_AGE));
+    g_ptr_array_add(a->persons, person("Baby", "2026-06-01", PRIOR_NONE, TRUE,
+                                       FP_POLICY_AGE));
   } else if (g_str_equal(code, "555555")) { /* far too early */
     a = appointment(f, code, f->config->location_id,
                     f->config->checkin_early_minutes + 10);
-    g_ptr_array_add(a->persons, person("C", "1990-01-01", PRIOR_NONE, TRUE,
-                                       FP_POLICY_AGE));
+    g_ptr_array_add(a->persons,
+                    person("C", "1990-01-01", PRIOR_NONE, TRUE, FP_POLICY_AGE));
   } else if (g_str_equal(code, "666666")) { /* too late */
     a = appointment(f, code, f->config->location_id,
                     -(f->config->checkin_late_minutes + 10));
-    g_ptr_array_add(a->persons, person("D", "1990-01-01", PRIOR_NONE, TRUE,
-                                       FP_POLICY_AGE));
+    g_ptr_array_add(a->persons,
+                    person("D", "1990-01-01", PRIOR_NONE, TRUE, FP_POLICY_AGE));
   } else if (g_str_equal(code, "777777")) { /* EU: no fingerprints */
     a = appointment(f, code, f->config->location_id, 0);
     g_ptr_array_add(a->persons, person("E", "1990-01-01", PRIOR_NONE, TRUE,
@@ -140,20 +140,20 @@ static void send(Fixture *f, SessionEvent ev)
 
 static void press(Fixture *f, const char *button)
 {
-  send(f, (SessionEvent){ .type = EV_BUTTON, .button = button });
+  send(f, (SessionEvent){.type = EV_BUTTON, .button = button});
 }
 
 static void type_code(Fixture *f, const char *code)
 {
   for (const char *c = code; *c; c++)
-    send(f, (SessionEvent){ .type = EV_KEY, .key = *c });
-  send(f, (SessionEvent){ .type = EV_SUBMIT });
+    send(f, (SessionEvent){.type = EV_KEY, .key = *c});
+  send(f, (SessionEvent){.type = EV_SUBMIT});
 }
 
 static void advance(Fixture *f, gint64 us)
 {
   f->now += us;
-  send(f, (SessionEvent){ .type = EV_TICK });
+  send(f, (SessionEvent){.type = EV_TICK});
 }
 
 static SessionState state(Fixture *f)
@@ -166,8 +166,8 @@ static SessionState state(Fixture *f)
 static char *requests(Fixture *f)
 {
   static const char *names[] = {
-    "liveview-on", "liveview-off", "take-photo", "signature", "finger",
-    "store", "discard", "cancel",
+      "liveview-on", "liveview-off", "take-photo", "signature",
+      "finger",      "store",        "discard",    "cancel",
   };
   GString *out = g_string_new(NULL);
   SessionRequest req;
@@ -200,10 +200,10 @@ static gboolean audited(Fixture *f, const char *entry)
   return strstr(f->audit->str, needle) != NULL;
 }
 
-#define assert_requests(f, expected)                                          \
-  do {                                                                        \
-    g_autofree char *got_ = requests(f);                                      \
-    g_assert_cmpstr(got_, ==, expected);                                      \
+#define assert_requests(f, expected)                                           \
+  do {                                                                         \
+    g_autofree char *got_ = requests(f);                                       \
+    g_assert_cmpstr(got_, ==, expected);                                       \
   } while (0)
 
 static gboolean view_has_line(Fixture *f, const char *needle)
@@ -266,11 +266,11 @@ static void test_short_code_not_looked_up(Fixture *f, gconstpointer d)
 static void test_keypad_editing(Fixture *f, gconstpointer d)
 {
   for (int i = 0; i < 20; i++)
-    send(f, (SessionEvent){ .type = EV_KEY, .key = '1' });
+    send(f, (SessionEvent){.type = EV_KEY, .key = '1'});
   g_assert_cmpint(strlen(session_view(f->session)->entry), ==, 12);
-  send(f, (SessionEvent){ .type = EV_BACKSPACE });
+  send(f, (SessionEvent){.type = EV_BACKSPACE});
   g_assert_cmpint(strlen(session_view(f->session)->entry), ==, 11);
-  send(f, (SessionEvent){ .type = EV_KEY, .key = 'x' });
+  send(f, (SessionEvent){.type = EV_KEY, .key = 'x'});
   g_assert_cmpint(strlen(session_view(f->session)->entry), ==, 11);
   /* An unfinished code is cleared after inactivity (privacy). */
   advance(f, (gint64)f->config->idle_timeout_s * SEC);
@@ -328,23 +328,21 @@ static void capture_person(Fixture *f, gboolean expect_signature,
   assert_requests(f, "liveview-on");
   press(f, "take");
   assert_requests(f, "take-photo");
-  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
   assert_requests(f, "liveview-off");
   press(f, "accept");
   if (expect_signature) {
     g_assert_cmpint(state(f), ==, SESSION_SIGNATURE);
     assert_requests(f, "signature");
-    send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
+    send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
     press(f, "accept");
   }
   if (expect_fingers) {
     g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
     assert_requests(f, "finger:2");
-    send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = TRUE,
-                            .quality = 80 });
+    send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80});
     assert_requests(f, "finger:7");
-    send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = TRUE,
-                            .quality = 75 });
+    send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 75});
     press(f, "accept");
   }
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
@@ -352,7 +350,7 @@ static void capture_person(Fixture *f, gboolean expect_signature,
   press(f, "approve");
   g_assert_cmpint(state(f), ==, SESSION_STORING);
   assert_requests(f, "store");
-  send(f, (SessionEvent){ .type = EV_RECORD_STORED, .message = "rec-1" });
+  send(f, (SessionEvent){.type = EV_RECORD_STORED, .message = "rec-1"});
   g_assert_cmpint(state(f), ==, SESSION_DONE);
   assert_requests(f, "discard");
 }
@@ -424,7 +422,7 @@ static void test_head_covering_declaration(Fixture *f, gconstpointer d)
 
 static void test_liveview_guidance(Fixture *f, gconstpointer d)
 {
-  const char *far[] = { "head_too_small", "uneven_lighting", "blurred", NULL };
+  const char *far[] = {"head_too_small", "uneven_lighting", "blurred", NULL};
   g_autofree char *hint = session_reason_text("head_too_small", "en");
 
   unlock_and_start(f, "777777");
@@ -439,7 +437,7 @@ static void test_liveview_guidance(Fixture *f, gconstpointer d)
   g_assert_false(view_has_line(f, hint));
   /* A check of a frame from before the shot arrives late: ignored. */
   session_set_guidance(f->session, far);
-  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
   g_assert_false(view_has_line(f, hint));
 }
 
@@ -462,7 +460,7 @@ static void test_language_switch(Fixture *f, gconstpointer d)
   assert_requests(f, "language:nl");
   g_assert_true(i18n_set_language("nl")); /* what the app does */
   g_assert_cmpstr(button_label(f, "language"), ==, "English");
-  type_code(f, "333333");               /* nothing to capture */
+  type_code(f, "333333"); /* nothing to capture */
   press(f, "ok");
   g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
   assert_requests(f, "language:en");
@@ -471,7 +469,7 @@ static void test_language_switch(Fixture *f, gconstpointer d)
   press(f, "language");
   assert_requests(f, "language:nl");
   g_assert_true(i18n_set_language("nl"));
-  send(f, (SessionEvent){ .type = EV_KEY, .key = '1' });
+  send(f, (SessionEvent){.type = EV_KEY, .key = '1'});
   advance(f, (gint64)f->config->idle_timeout_s * SEC);
   assert_requests(f, "language:en");
   g_assert_true(i18n_set_language("en"));
@@ -479,13 +477,13 @@ static void test_language_switch(Fixture *f, gconstpointer d)
 
 static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
 {
-  const char *reasons[] = { "head_covering_white_or_light_grey", NULL };
+  const char *reasons[] = {"head_covering_white_or_light_grey", NULL};
 
   unlock_and_start(f, "777777");
   press(f, "documents_seen");
   press(f, "take");
-  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = FALSE,
-                          .reasons = reasons });
+  send(f,
+       (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = FALSE, .reasons = reasons});
   g_assert_cmpint(state(f), ==, SESSION_PHOTO);
   g_assert_true(session_view(f->session)->warning);
   g_assert_false(view_has_button(f, "accept"));
@@ -495,8 +493,10 @@ static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
   press(f, "retake");
   assert_requests(f, "liveview-on,take-photo,liveview-off,liveview-on");
   press(f, "take");
-  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = FALSE,
-                          .referred = TRUE, .reasons = reasons });
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN,
+                         .ok = FALSE,
+                         .referred = TRUE,
+                         .reasons = reasons});
   press(f, "override");
   g_assert_cmpint(state(f), ==, SESSION_SIGNATURE);
   g_assert_true(session_person(f->session)->photo_override);
@@ -508,24 +508,23 @@ static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
 
 static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
 {
-  const char *poor[] = { "poor_quality", NULL };
+  const char *poor[] = {"poor_quality", NULL};
 
   unlock_and_start(f, "111111");
   press(f, "documents_seen");
   press(f, "take");
-  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
   press(f, "accept");
-  send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
+  send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
   press(f, "accept");
   g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
   g_free(requests(f));
   for (int i = 0; i < 2; i++) {
-    send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = FALSE,
-                            .reasons = poor });
+    send(f,
+         (SessionEvent){.type = EV_FINGER_DONE, .ok = FALSE, .reasons = poor});
     assert_requests(f, "finger:2"); /* asked again automatically */
   }
-  send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = FALSE,
-                          .reasons = poor });
+  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = FALSE, .reasons = poor});
   assert_requests(f, "");
   g_assert_true(view_has_button(f, "missing"));
   press(f, "missing");
@@ -533,7 +532,7 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 1);
   g_assert_cmpint(session_person(f->session)->finger_exceptions[0], ==,
                   FINGER_RIGHT_INDEX);
-  send(f, (SessionEvent){ .type = EV_FINGER_DONE, .ok = TRUE, .quality = 70 });
+  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 70});
   press(f, "accept");
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   g_assert_true(view_has_line(f, "1 taken, 1 missing"));
@@ -552,12 +551,12 @@ static void test_device_timeout(Fixture *f, gconstpointer d)
   g_assert_true(session_view(f->session)->warning);
   assert_requests(f, "cancel");
   /* A late answer after the timeout is ignored. */
-  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
   g_assert_false(view_has_button(f, "accept"));
   press(f, "take");
   assert_requests(f, "take-photo");
-  send(f, (SessionEvent){ .type = EV_DEVICE_ERROR,
-                          .message = "camera disconnected" });
+  send(f, (SessionEvent){.type = EV_DEVICE_ERROR,
+                         .message = "camera disconnected"});
   g_assert_true(view_has_line(f, "camera disconnected"));
 }
 
@@ -598,13 +597,13 @@ static void test_store_failure_keeps_data(Fixture *f, gconstpointer d)
   unlock_and_start(f, "777777");
   press(f, "documents_seen");
   press(f, "take");
-  send(f, (SessionEvent){ .type = EV_PHOTO_TAKEN, .ok = TRUE });
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
   press(f, "accept");
-  send(f, (SessionEvent){ .type = EV_SIGNATURE_DONE, .ok = TRUE });
+  send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
   press(f, "accept");
   press(f, "approve");
   g_free(requests(f));
-  send(f, (SessionEvent){ .type = EV_DEVICE_ERROR, .message = "disk full" });
+  send(f, (SessionEvent){.type = EV_DEVICE_ERROR, .message = "disk full"});
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   g_assert_true(view_has_line(f, "disk full"));
   assert_requests(f, ""); /* nothing discarded */
@@ -618,8 +617,8 @@ int main(int argc, char **argv)
   /* Screens in English, as the embedded configuration says. */
   if (!i18n_init("en"))
     testlib_skip_all("no message catalogue");
-#define T(name, fn)                                                           \
-  g_test_add("/session/" name, Fixture, NULL, fixture_set_up, fn,             \
+#define T(name, fn)                                                            \
+  g_test_add("/session/" name, Fixture, NULL, fixture_set_up, fn,              \
              fixture_tear_down)
   T("unknown-code-counts-and-locks", test_unknown_code_counts_and_locks);
   T("short-code-not-looked-up", test_short_code_not_looked_up);

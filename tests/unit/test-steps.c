@@ -25,7 +25,7 @@ static PhotoOutcome run_case(const Case *c)
   PortraitStyle style;
   g_autoptr(BkImage) image = NULL;
   g_autoptr(GBytes) jpeg = NULL;
-  PhotoOutcome outcome = { 0 };
+  PhotoOutcome outcome = {0};
 
   portrait_style_default(&style);
   style.covering = c->covering;
@@ -46,15 +46,13 @@ static gboolean has_reason(const PhotoOutcome *o, const char *code)
 static void test_covering_rule(void)
 {
   const Case cases[] = {
-    { FALSE, 0, FALSE, "accept", NULL },
-    { TRUE, 0x1f3f7a, TRUE, "accept", NULL },      /* dark blue, declared */
-    { TRUE, 0x7a1f2e, TRUE, "accept", NULL },      /* burgundy, declared */
-    { TRUE, 0xf4f4f0, TRUE, "refuse", PHOTO_REASON_COVERING_WHITE },
-    { TRUE, 0xc8c8c8, TRUE, "refuse", PHOTO_REASON_COVERING_WHITE },
-    { TRUE, 0x1f3f7a, FALSE, "not-accept",
-      PHOTO_REASON_COVERING_NOT_DECLARED },
-    { TRUE, 0x7a1f2e, FALSE, "not-accept",
-      PHOTO_REASON_COVERING_NOT_DECLARED },
+      {FALSE, 0, FALSE, "accept", NULL},
+      {TRUE, 0x1f3f7a, TRUE, "accept", NULL}, /* dark blue, declared */
+      {TRUE, 0x7a1f2e, TRUE, "accept", NULL}, /* burgundy, declared */
+      {TRUE, 0xf4f4f0, TRUE, "refuse", PHOTO_REASON_COVERING_WHITE},
+      {TRUE, 0xc8c8c8, TRUE, "refuse", PHOTO_REASON_COVERING_WHITE},
+      {TRUE, 0x1f3f7a, FALSE, "not-accept", PHOTO_REASON_COVERING_NOT_DECLARED},
+      {TRUE, 0x7a1f2e, FALSE, "not-accept", PHOTO_REASON_COVERING_NOT_DECLARED},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -62,7 +60,9 @@ static void test_covering_rule(void)
     g_autofree char *reasons = g_strjoinv(",", o.reasons);
     g_test_message("case %zu (%06x %s): %s %s [%s]", i, cases[i].colour,
                    cases[i].declared ? "declared" : "undeclared",
-                   o.accepted ? "accept" : o.referred ? "refer" : "refuse",
+                   o.accepted   ? "accept"
+                   : o.referred ? "refer"
+                                : "refuse",
                    cases[i].expect, reasons);
     if (g_str_equal(cases[i].expect, "accept")) {
       g_assert_true(o.accepted);
@@ -82,7 +82,7 @@ static void test_covering_rule(void)
  * display image that fits the screen. */
 static void test_outcome_parts(void)
 {
-  const Case c = { FALSE, 0, FALSE, "accept", NULL };
+  const Case c = {FALSE, 0, FALSE, "accept", NULL};
   PhotoOutcome o = run_case(&c);
 
   g_assert_nonnull(o.camera_jpeg);
@@ -127,8 +127,9 @@ static void test_guidance(void)
 static void test_unreadable_still(void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) junk = g_bytes_new_static("\xff\xd8\xff\xe0 not a jpeg", 17);
-  PhotoOutcome o = { 0 };
+  g_autoptr(GBytes) junk =
+      g_bytes_new_static("\xff\xd8\xff\xe0 not a jpeg", 17);
+  PhotoOutcome o = {0};
 
   g_assert_false(steps_photo(junk, FALSE, 30, &o, &error));
   g_assert_error(error, CAPTURE_ERROR, CAPTURE_ERROR_INVALID_DATA);
@@ -137,9 +138,9 @@ static void test_unreadable_still(void)
 
 int main(int argc, char **argv)
 {
-  g_autofree char *cascade = g_build_filename(
-      "/usr/share/opencv4/haarcascades", "haarcascade_frontalface_alt2.xml",
-      NULL);
+  g_autofree char *cascade =
+      g_build_filename("/usr/share/opencv4/haarcascades",
+                       "haarcascade_frontalface_alt2.xml", NULL);
 
   g_test_init(&argc, &argv, NULL);
   if (!g_file_test(cascade, G_FILE_TEST_EXISTS))

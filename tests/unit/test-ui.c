@@ -88,8 +88,8 @@ static BkImage *make_signature(int w, int h)
   for (int i = 0; i <= 2000; i++) {
     double t = i / 2000.0;
     double x = 0.08 + 0.84 * t + 0.04 * sin(t * 40.0);
-    double y = 0.55 - 0.25 * sin(t * 12.0) * (1.0 - t * 0.5) +
-               0.12 * cos(t * 40.0);
+    double y =
+        0.55 - 0.25 * sin(t * 12.0) * (1.0 - t * 0.5) + 0.12 * cos(t * 40.0);
 
     stamp(img, (int)(x * w), (int)(y * h), 3);
   }
@@ -362,9 +362,9 @@ static KioskView view_fingerprint(void)
 static KioskView view_fingerprint_ten(void)
 {
   static const char *const labels[10] = {
-      "right thumb",      "right index finger", "right middle finger",
+      "right thumb",       "right index finger",  "right middle finger",
       "right ring finger", "right little finger", "left thumb",
-      "left index finger", "left middle finger", "left ring finger",
+      "left index finger", "left middle finger",  "left ring finger",
       "left little finger"};
   KioskView v = base_view(VIEW_FINGERPRINT);
 
@@ -492,8 +492,8 @@ static gboolean images_equal(const BkImage *a, const BkImage *b, int *ret_diff)
                (gsize)a->width * a->channels) == 0)
       continue;
     for (int x = 0; x < a->width; x++)
-      diff += memcmp(image_pixel(a, x, y), image_pixel(b, x, y),
-                     a->channels) != 0;
+      diff +=
+          memcmp(image_pixel(a, x, y), image_pixel(b, x, y), a->channels) != 0;
   }
   *ret_diff = diff;
   return diff == 0;
@@ -524,8 +524,8 @@ static void test_reference(gconstpointer data)
     g_test_fail_printf("reference %s (re)written; look at it", ref_path);
     return;
   }
-  actual = pngio_decode(g_bytes_get_data(png, NULL), g_bytes_get_size(png),
-                        &error);
+  actual =
+      pngio_decode(g_bytes_get_data(png, NULL), g_bytes_get_size(png), &error);
   g_assert_no_error(error);
   expected = pngio_read_file(ref_path, &error);
   g_assert_no_error(error);
@@ -1153,8 +1153,8 @@ static void test_x11(void)
     env = g_environ_setenv(env, "ASAN_OPTIONS", asan, TRUE);
   }
   {
-    const char *argv[] = {xvfb, "-a", "-s", "-screen 0 1920x1080x24", self,
-                          NULL};
+    const char *argv[] = {xvfb, "-a", "-s", "-screen 0 1920x1080x24",
+                          self, NULL};
 
     status = testlib_spawn(argv, (const char *const *)env, &out, &err);
   }
@@ -1204,7 +1204,8 @@ int main(int argc, char **argv)
   g_test_add_func("/ui/wrap", test_wrap);
   g_test_add_func("/ui/rtl", test_rtl);
   g_test_add_func("/ui/screen-names", test_screen_names);
-  g_test_add_func("/ui/screenshot-before-render", test_screenshot_before_render);
+  g_test_add_func("/ui/screenshot-before-render",
+                  test_screenshot_before_render);
   g_test_add_func("/ui/bad-font", test_bad_font);
   g_test_add_func("/ui/x11", test_x11);
   status = g_test_run();
