@@ -77,11 +77,11 @@ static int bench_capture(void)
   }
   /* Warm up: grows the master of this finger. */
   fp_impression_free(
-      fpreader_capture(reader, FINGER_RIGHT_INDEX, 10000, NULL, NULL));
+      fpreader_capture(reader, READER_FINGER_RIGHT_INDEX, 10000, NULL, NULL));
   for (int i = 0; i < CAPTURES; i++) {
     double t0 = now_ms();
-    g_autoptr(FpImpression) imp =
-        fpreader_capture(reader, FINGER_RIGHT_INDEX, 10000, NULL, &error);
+    g_autoptr(FpImpression) imp = fpreader_capture(
+        reader, READER_FINGER_RIGHT_INDEX, 10000, NULL, &error);
     t[i] = now_ms() - t0;
     if (!imp) {
       g_printerr("bench-fingerprint: %s\n", error->message);

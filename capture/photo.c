@@ -21,66 +21,7 @@ struct _PhotoValidator {
   PhotoCascade *eye;
 };
 
-/* ---- reason codes and messages ---- */
-
-typedef struct {
-  const char *code, *en, *nl;
-} ReasonText;
-
-static const ReasonText reason_texts[] = {
-    {PHOTO_REASON_NO_FACE, "No face was found. Look straight into the camera.",
-     "Er is geen gezicht gevonden. Kijk recht in de camera."},
-    {PHOTO_REASON_MULTIPLE_FACES, "Only one person may be in the photo.",
-     "Er mag maar één persoon op de foto staan."},
-    {PHOTO_REASON_NOT_FRONTAL,
-     "Keep your head straight and look straight into the camera.",
-     "Houd uw hoofd recht en kijk recht in de camera."},
-    {PHOTO_REASON_EYES_NOT_VISIBLE,
-     "Both eyes must be open and clearly visible.",
-     "Beide ogen moeten open en goed zichtbaar zijn."},
-    {PHOTO_REASON_HEAD_TOO_SMALL, "Please come closer to the camera.",
-     "Kom alstublieft dichter bij de camera."},
-    {PHOTO_REASON_HEAD_TOO_LARGE, "Please move a little away from the camera.",
-     "Ga alstublieft iets verder van de camera af."},
-    {PHOTO_REASON_FACE_OFF_CENTRE, "Move so that your face is in the middle.",
-     "Ga zo staan dat uw gezicht in het midden is."},
-    {PHOTO_REASON_RESOLUTION_TOO_LOW,
-     "The photo is not detailed enough. Please come closer.",
-     "De foto is niet scherp genoeg in detail. Kom dichterbij."},
-    {PHOTO_REASON_BACKGROUND_NOT_WHITE, "The background must be white.",
-     "De achtergrond moet wit zijn."},
-    {PHOTO_REASON_BACKGROUND_NOT_UNIFORM,
-     "The background must be even, without shadows or objects.",
-     "De achtergrond moet egaal zijn, zonder schaduw of voorwerpen."},
-    {PHOTO_REASON_UNDEREXPOSED, "The photo is too dark.",
-     "De foto is te donker."},
-    {PHOTO_REASON_OVEREXPOSED, "The photo is too bright.",
-     "De foto is te licht."},
-    {PHOTO_REASON_UNEVEN_LIGHTING,
-     "The light on your face is uneven. Face the light straight on.",
-     "Het licht op uw gezicht is ongelijk. Ga recht voor het licht staan."},
-    {PHOTO_REASON_UNNATURAL_COLOUR, "The colours in the photo are not natural.",
-     "De kleuren op de foto zijn niet natuurlijk."},
-    {PHOTO_REASON_BLURRED, "The photo is blurred. Please keep still.",
-     "De foto is onscherp. Blijf alstublieft stil zitten."},
-    {PHOTO_REASON_COVERING_NOT_DECLARED,
-     "A head covering is only allowed for religious or belief reasons. "
-     "Please take it off, or tell the desk.",
-     "Een hoofddeksel mag alleen om religieuze of levensbeschouwelijke "
-     "redenen. Zet het af of meld het aan de balie."},
-    {PHOTO_REASON_COVERING_WHITE,
-     "The head covering is too light for the white background.",
-     "Het hoofddeksel is te licht voor de witte achtergrond."},
-    {PHOTO_REASON_COVERING_LOW_CONTRAST,
-     "The head covering does not stand out from the background.",
-     "Het hoofddeksel steekt niet genoeg af tegen de achtergrond."},
-    {PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
-     "The head covering must be a single colour.",
-     "Het hoofddeksel moet één kleur hebben."},
-    {PHOTO_REASON_COVERING_NOT_SMOOTH,
-     "The head covering must be plain, without a pattern.",
-     "Het hoofddeksel moet effen zijn, zonder patroon."},
-};
+/* ---- reason codes ---- */
 
 const char *const photo_reason_codes[] = {
     PHOTO_REASON_NO_FACE,
@@ -105,15 +46,6 @@ const char *const photo_reason_codes[] = {
     PHOTO_REASON_COVERING_NOT_SMOOTH,
     NULL,
 };
-
-const char *photo_reason_message(const char *code, const char *lang)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(reason_texts); i++)
-    if (g_strcmp0(code, reason_texts[i].code) == 0)
-      return g_strcmp0(lang, "nl") == 0 ? reason_texts[i].nl
-                                        : reason_texts[i].en;
-  return NULL;
-}
 
 const char *photo_verdict_name(PhotoVerdict verdict)
 {

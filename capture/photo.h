@@ -50,10 +50,6 @@ const char *photo_verdict_name(PhotoVerdict verdict);
 /* All reason codes, NULL-terminated, in the order above. */
 extern const char *const photo_reason_codes[];
 
-/* A short sentence for the applicant in `lang` ("nl" or "en"; anything else
- * gives English). Returns NULL for an unknown code. Static strings. */
-const char *photo_reason_message(const char *code, const char *lang);
-
 /* Thresholds and the output format. photo_config_init() fills in the
  * defaults documented in docs/photo-validator.md; the kiosk may override
  * them from the [photo] group of its configuration file. */

@@ -44,7 +44,7 @@ typedef struct {
   Feeder *feeder;
   int impressions[11]; /* per finger position: next impression number */
   gboolean feed_pending;
-  FingerPosition feed_finger;
+  ReaderFinger feed_finger;
   guint64 base_seed;    /* option "seed" */
   guint64 subject_seed; /* base_seed mixed with the current subject */
 } FpreaderLibfprint;
@@ -411,7 +411,7 @@ static GError *map_error(GError *fp_error, const CancelState *cs)
 }
 
 static FpImpression *
-fpreader_libfprint_capture(gpointer data, FingerPosition finger, int timeout_ms,
+fpreader_libfprint_capture(gpointer data, ReaderFinger finger, int timeout_ms,
                            GCancellable *cancellable, GError **error)
 {
   FpreaderLibfprint *self = data;

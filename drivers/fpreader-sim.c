@@ -60,7 +60,7 @@ static gboolean fpreader_sim_describe(gpointer data, DeviceInfo *ret_info,
   return TRUE;
 }
 
-static FpImpression *fpreader_sim_capture(gpointer data, FingerPosition finger,
+static FpImpression *fpreader_sim_capture(gpointer data, ReaderFinger finger,
                                           int timeout_ms,
                                           GCancellable *cancellable,
                                           GError **error)

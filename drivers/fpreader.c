@@ -10,18 +10,6 @@ const FpReaderDriver *const fpreader_drivers[] = {
     NULL,
 };
 
-const char *finger_position_to_string(FingerPosition finger)
-{
-  static const char *const names[] = {
-      "unknown",     "right_thumb",  "right_index", "right_middle",
-      "right_ring",  "right_little", "left_thumb",  "left_index",
-      "left_middle", "left_ring",    "left_little",
-  };
-  if ((int)finger < 0 || (gsize)finger >= G_N_ELEMENTS(names))
-    return "unknown";
-  return names[finger];
-}
-
 void fp_impression_free(FpImpression *impression)
 {
   if (!impression)
@@ -82,7 +70,7 @@ void fpreader_set_subject(BkFpReader *reader, const char *subject)
     reader->driver->set_subject(reader->priv, subject);
 }
 
-FpImpression *fpreader_capture(BkFpReader *reader, FingerPosition finger,
+FpImpression *fpreader_capture(BkFpReader *reader, ReaderFinger finger,
                                int timeout_ms, GCancellable *cancellable,
                                GError **error)
 {

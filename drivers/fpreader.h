@@ -9,22 +9,22 @@
 
 typedef struct BkFpReader BkFpReader;
 
-/* Finger positions, ISO/IEC 19794-4 / ANSI-NIST codes 1..10. */
+/* Finger positions as the reader backends take them: the ISO/IEC 19794-4 /
+ * ANSI-NIST codes 1..10, the same numbers as the kiosk's model
+ * (FingerPosition); the runtime asserts that at build time. */
 typedef enum {
-  FINGER_UNKNOWN = 0,
-  FINGER_RIGHT_THUMB = 1,
-  FINGER_RIGHT_INDEX = 2,
-  FINGER_RIGHT_MIDDLE = 3,
-  FINGER_RIGHT_RING = 4,
-  FINGER_RIGHT_LITTLE = 5,
-  FINGER_LEFT_THUMB = 6,
-  FINGER_LEFT_INDEX = 7,
-  FINGER_LEFT_MIDDLE = 8,
-  FINGER_LEFT_RING = 9,
-  FINGER_LEFT_LITTLE = 10,
-} FingerPosition;
-
-const char *finger_position_to_string(FingerPosition finger);
+  READER_FINGER_UNKNOWN = 0,
+  READER_FINGER_RIGHT_THUMB = 1,
+  READER_FINGER_RIGHT_INDEX = 2,
+  READER_FINGER_RIGHT_MIDDLE = 3,
+  READER_FINGER_RIGHT_RING = 4,
+  READER_FINGER_RIGHT_LITTLE = 5,
+  READER_FINGER_LEFT_THUMB = 6,
+  READER_FINGER_LEFT_INDEX = 7,
+  READER_FINGER_LEFT_MIDDLE = 8,
+  READER_FINGER_LEFT_RING = 9,
+  READER_FINGER_LEFT_LITTLE = 10,
+} ReaderFinger;
 
 /* One captured impression. The pixels are 8-bit grey, 0 = ridge (dark). */
 typedef struct {
@@ -33,7 +33,7 @@ typedef struct {
   int ppi;        /* 500 for the readers we support */
   GBytes *pixels; /* width * height bytes, row-major */
   int minutiae;   /* count found by the reader library, -1 unknown */
-  FingerPosition finger;
+  ReaderFinger finger;
 } FpImpression;
 
 void fp_impression_free(FpImpression *impression); /* accepts NULL */
@@ -57,7 +57,7 @@ typedef struct {
    * (DRIVERS_ERROR_TIMEOUT after). `cancellable` aborts the wait. A poor
    * print is still an impression; judging quality is capture/'s job.
    * Must not be NULL. */
-  FpImpression *(*capture)(gpointer priv, FingerPosition finger, int timeout_ms,
+  FpImpression *(*capture)(gpointer priv, ReaderFinger finger, int timeout_ms,
                            GCancellable *cancellable, GError **error);
 
   /* Synthetic readers only: which (synthetic) person is in front of the
@@ -82,7 +82,7 @@ gboolean fpreader_describe(BkFpReader *reader, DeviceInfo *ret_info,
                            GError **error);
 /* Calls set_subject when the backend has it; otherwise does nothing. */
 void fpreader_set_subject(BkFpReader *reader, const char *subject);
-FpImpression *fpreader_capture(BkFpReader *reader, FingerPosition finger,
+FpImpression *fpreader_capture(BkFpReader *reader, ReaderFinger finger,
                                int timeout_ms, GCancellable *cancellable,
                                GError **error);
 

@@ -101,7 +101,7 @@ static gpointer capture_thread(gpointer data)
   CaptureJob *job = data;
   gint64 start = g_get_monotonic_time();
 
-  job->result = fpreader_capture(job->reader, FINGER_RIGHT_INDEX,
+  job->result = fpreader_capture(job->reader, READER_FINGER_RIGHT_INDEX,
                                  job->timeout_ms, NULL, &job->error);
   job->elapsed_us = g_get_monotonic_time() - start;
   return NULL;
@@ -139,8 +139,8 @@ static void test_synthetic_capture(void)
   /* Two captures of one finger: impressions 0 and 1, exactly as fed. */
   for (int i = 0; i < 2; i++) {
     gint64 t0 = g_get_monotonic_time();
-    g_autoptr(FpImpression) imp =
-        fpreader_capture(reader, FINGER_RIGHT_INDEX, 10000, NULL, &error);
+    g_autoptr(FpImpression) imp = fpreader_capture(
+        reader, READER_FINGER_RIGHT_INDEX, 10000, NULL, &error);
     g_autoptr(BkImage) img = image_new(300, 400, 1);
     FpQuality q;
 
@@ -151,10 +151,10 @@ static void test_synthetic_capture(void)
     g_assert_cmpint(imp->width, ==, 300);
     g_assert_cmpint(imp->height, ==, 400);
     g_assert_cmpint(imp->ppi, ==, 500);
-    g_assert_cmpint(imp->finger, ==, FINGER_RIGHT_INDEX);
+    g_assert_cmpint(imp->finger, ==, READER_FINGER_RIGHT_INDEX);
     g_assert_cmpint(imp->minutiae, >=, 12);
     expected = fpsynth_generate(fpsynth_seed_from_string("4711"),
-                                FINGER_RIGHT_INDEX, i, 300, 400);
+                                READER_FINGER_RIGHT_INDEX, i, 300, 400);
     g_assert_cmpmem(g_bytes_get_data(imp->pixels, NULL),
                     g_bytes_get_size(imp->pixels), expected, 300 * 400);
     g_clear_pointer(&expected, g_free);
@@ -169,7 +169,7 @@ static gpointer worker_main(gpointer data)
   g_autoptr(BkFpReader) reader = open_synthetic("worker");
   g_autoptr(GError) error = NULL;
   FpImpression *imp =
-      fpreader_capture(reader, FINGER_LEFT_THUMB, 10000, NULL, &error);
+      fpreader_capture(reader, READER_FINGER_LEFT_THUMB, 10000, NULL, &error);
 
   g_assert_no_error(error);
   return imp;
@@ -226,14 +226,14 @@ static void test_synthetic_cancel_then_capture(void)
   g_autoptr(FpImpression) imp = NULL;
   g_autofree guint8 *expected =
       fpsynth_generate(fpsynth_seed_from_string("cancel-then-capture"),
-                       FINGER_LEFT_RING, 0, 300, 400);
+                       READER_FINGER_LEFT_RING, 0, 300, 400);
 
   g_cancellable_cancel(cancel);
   g_assert_null(
-      fpreader_capture(reader, FINGER_LEFT_RING, 5000, cancel, &error));
+      fpreader_capture(reader, READER_FINGER_LEFT_RING, 5000, cancel, &error));
   g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error(&error);
-  imp = fpreader_capture(reader, FINGER_LEFT_RING, 10000, NULL, &error);
+  imp = fpreader_capture(reader, READER_FINGER_LEFT_RING, 10000, NULL, &error);
   g_assert_no_error(error);
   g_assert_cmpmem(g_bytes_get_data(imp->pixels, NULL), 300 * 400, expected,
                   300 * 400);
@@ -349,7 +349,7 @@ static void test_timeout(void)
   virtual_reader_init(&vr);
   reader = open_on_socket(vr.socket_path);
   start = g_get_monotonic_time();
-  imp = fpreader_capture(reader, FINGER_LEFT_THUMB, 300, NULL, &error);
+  imp = fpreader_capture(reader, READER_FINGER_LEFT_THUMB, 300, NULL, &error);
   g_assert_null(imp);
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT);
   g_assert_cmpint(g_get_monotonic_time() - start, <, 3000000);
@@ -383,7 +383,8 @@ static void test_cancel(void)
   reader = open_on_socket(vr.socket_path);
   /* Cancelled from another thread, as the kiosk's main thread would. */
   thread = g_thread_new("cancel", cancel_thread, cancel);
-  imp = fpreader_capture(reader, FINGER_LEFT_THUMB, 10000, cancel, &error);
+  imp =
+      fpreader_capture(reader, READER_FINGER_LEFT_THUMB, 10000, cancel, &error);
   g_thread_join(thread);
   g_assert_null(imp);
   g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -649,7 +650,8 @@ static int replay_child(const char *name)
     g_printerr("open: %s\n", error->message);
     return 2;
   }
-  imp = fpreader_capture(reader, FINGER_RIGHT_INDEX, 20000, NULL, &error);
+  imp =
+      fpreader_capture(reader, READER_FINGER_RIGHT_INDEX, 20000, NULL, &error);
   if (!imp) {
     g_printerr("capture: %s\n", error->message);
     return 3;

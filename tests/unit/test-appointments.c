@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "appointments.h"
+#include "settings.h"
 #include "db.h"
 #include "resources.h"
 #include "rules.h"
@@ -184,7 +185,7 @@ static void test_lookup_misses(void)
  * never asks SQLite to find the code (whose comparison stops early). */
 static void test_lookup_constant_time(void)
 {
-  g_autofree char *path = testlib_source_path("kiosk/appointments.c");
+  g_autofree char *path = testlib_source_path("kiosk/store/appointments.c");
   g_autofree char *source = NULL;
   g_autofree char *body = NULL;
   const char *start, *end;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "settings.h"
 #include "testlib.h"
 
 #define DEMO_HASH                                                              \

@@ -8,7 +8,7 @@ static GBytes *capture(BkFpReader *reader)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FpImpression) imp =
-      fpreader_capture(reader, FINGER_RIGHT_INDEX, 1000, NULL, &error);
+      fpreader_capture(reader, READER_FINGER_RIGHT_INDEX, 1000, NULL, &error);
 
   g_assert_no_error(error);
   g_assert_nonnull(imp);

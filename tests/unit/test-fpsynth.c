@@ -194,18 +194,20 @@ static void test_sim_reader(void)
   g_assert_cmpstr(info.backend, ==, "sim");
   device_info_clear(&info);
 
-  first = fpreader_capture(reader, FINGER_LEFT_INDEX, 1000, NULL, &error);
+  first =
+      fpreader_capture(reader, READER_FINGER_LEFT_INDEX, 1000, NULL, &error);
   g_assert_no_error(error);
   g_assert_cmpint(first->width, ==, W);
   g_assert_cmpint(first->height, ==, H);
   g_assert_cmpint(first->ppi, ==, 500);
   g_assert_cmpint(first->minutiae, ==, -1);
-  g_assert_cmpint(first->finger, ==, FINGER_LEFT_INDEX);
-  expected = fpsynth_generate(77, FINGER_LEFT_INDEX, 0, 0, 0);
+  g_assert_cmpint(first->finger, ==, READER_FINGER_LEFT_INDEX);
+  expected = fpsynth_generate(77, READER_FINGER_LEFT_INDEX, 0, 0, 0);
   g_assert_cmpmem(g_bytes_get_data(first->pixels, NULL), W * H, expected,
                   W * H);
   /* The next capture of that finger is the next impression. */
-  second = fpreader_capture(reader, FINGER_LEFT_INDEX, 1000, NULL, &error);
+  second =
+      fpreader_capture(reader, READER_FINGER_LEFT_INDEX, 1000, NULL, &error);
   g_assert_no_error(error);
   g_assert_true(
       memcmp(g_bytes_get_data(second->pixels, NULL), expected, W * H) != 0);
@@ -221,12 +223,13 @@ static void test_sim_reader_cancel_and_timeout(void)
   g_hash_table_insert(opts, "delay_ms", "5000");
   reader = fpreader_open("sim", opts, &error);
   g_assert_no_error(error);
-  g_assert_null(fpreader_capture(reader, FINGER_RIGHT_THUMB, 50, NULL, &error));
+  g_assert_null(
+      fpreader_capture(reader, READER_FINGER_RIGHT_THUMB, 50, NULL, &error));
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT);
   g_clear_error(&error);
   g_cancellable_cancel(cancel);
   g_assert_null(
-      fpreader_capture(reader, FINGER_RIGHT_THUMB, 0, cancel, &error));
+      fpreader_capture(reader, READER_FINGER_RIGHT_THUMB, 0, cancel, &error));
   g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error(&error);
 

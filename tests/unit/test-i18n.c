@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "bk-config.h"
-#include "config.h"
-#include "fpreader.h"
+#include "settings.h"
+#include "finger.h"
 #include "i18n.h"
+#include "photo.h"
 #include "session.h"
 #include "testlib.h"
 #include "texts.h"
@@ -39,7 +40,7 @@ static void test_locale_dir(void)
 static void test_dutch(void)
 {
   g_autofree char *person = NULL;
-  g_autofree char *reason = NULL;
+  const char *reason = NULL;
 
   g_assert_true(i18n_init("nl"));
   g_assert_cmpstr(i18n_get_language(), ==, "nl");
@@ -53,8 +54,30 @@ static void test_dutch(void)
   g_assert_cmpstr(person, ==, "Persoon 2 van 3 op deze afspraak.");
   /* N_() tables translated where they are used, and non-ASCII intact. */
   g_assert_cmpstr(finger_label(FINGER_LEFT_INDEX), ==, "linker wijsvinger");
-  reason = session_reason_text("too_small", "nl");
+  reason = reason_text("too_small");
   g_assert_cmpstr(reason, ==, "De handtekening is te klein. Teken wat groter.");
+}
+
+/* Every code the photo validator can give has the applicant's sentence in
+ * the catalogues, in English and in Dutch; unknown codes come back as they
+ * are. */
+static void test_photo_reasons(void)
+{
+  for (gsize n = 0; photo_reason_codes[n]; n++) {
+    const char *code = photo_reason_codes[n];
+    const char *en, *nl;
+
+    g_assert_true(i18n_set_language("en"));
+    g_assert_true(reason_text_known(code));
+    en = reason_text(code);
+    g_assert_true(i18n_set_language("nl"));
+    nl = reason_text(code);
+    g_assert_cmpstr(en, !=, code);
+    g_assert_cmpstr(nl, !=, en);
+  }
+  g_assert_false(reason_text_known("no_such_code"));
+  g_assert_cmpstr(reason_text("no_such_code"), ==, "no_such_code");
+  g_assert_true(i18n_set_language("en"));
 }
 
 /* The screens the session builds come out in the selected language. */
@@ -532,7 +555,9 @@ static gboolean marks_strings(const char *text)
 
 static void test_potfiles_complete(void)
 {
-  const char *folders[] = {"kiosk", "ui", "capture", "drivers"};
+  const char *folders[] = {
+      "kiosk/view", "kiosk/core", "kiosk/store", "kiosk/runtime", "kiosk/cli",
+      "kiosk/demo", "ui",         "capture",     "drivers"};
   g_autofree char *potfiles_path = testlib_source_path("po/POTFILES");
   g_autofree char *potfiles = NULL;
   g_auto(GStrv) listed = NULL;
@@ -571,6 +596,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/i18n/locale-dir", test_locale_dir);
   g_test_add_func("/i18n/dutch", test_dutch);
+  g_test_add_func("/i18n/photo-reasons", test_photo_reasons);
   g_test_add_func("/i18n/session-view", test_session_view);
   g_test_add_func("/i18n/english-despite-environment",
                   test_english_despite_environment);

@@ -65,21 +65,18 @@ static void test_colour_de00(void)
   }
 }
 
-static void test_reason_messages(void)
+/* The codes are the validator's interface; their wording is the kiosk's
+ * (kiosk/core/texts.c, checked in test-i18n). */
+static void test_reason_codes(void)
 {
   gsize n = 0;
 
   for (; photo_reason_codes[n]; n++) {
-    const char *code = photo_reason_codes[n];
-    const char *en = photo_reason_message(code, "en");
-    const char *nl = photo_reason_message(code, "nl");
-    g_assert_nonnull(en);
-    g_assert_nonnull(nl);
-    g_assert_cmpstr(en, !=, nl);
-    g_assert_cmpstr(photo_reason_message(code, "fr"), ==, en);
+    g_assert_cmpuint(strlen(photo_reason_codes[n]), >, 0);
+    for (gsize k = 0; k < n; k++)
+      g_assert_cmpstr(photo_reason_codes[k], !=, photo_reason_codes[n]);
   }
   g_assert_cmpuint(n, ==, 20);
-  g_assert_null(photo_reason_message("no_such_code", "en"));
   g_assert_cmpstr(photo_verdict_name(PHOTO_VERDICT_REFER), ==, "refer");
 }
 
@@ -213,8 +210,8 @@ static void test_hopper(void)
   g_assert_false(photo_result_get_measure(r, "no_such_measure", NULL));
   /* Every reason is a documented code. */
   for (guint i = 0; i < r->reasons->len; i++)
-    g_assert_nonnull(
-        photo_reason_message(g_ptr_array_index(r->reasons, i), "nl"));
+    g_assert_true(
+        g_strv_contains(photo_reason_codes, g_ptr_array_index(r->reasons, i)));
 
   /* The crop: configured size, and it encodes both ways. */
   g_assert_true(r->has_crop);
@@ -354,7 +351,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/photo/colour/lab", test_colour_lab);
   g_test_add_func("/photo/colour/de00", test_colour_de00);
-  g_test_add_func("/photo/reasons", test_reason_messages);
+  g_test_add_func("/photo/reasons", test_reason_codes);
   g_test_add_func("/photo/config", test_config);
   if (!g_file_test(CASCADES "/haarcascade_frontalface_alt2.xml",
                    G_FILE_TEST_EXISTS))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "settings.h"
 #include "testlib.h"
 
 static KioskConfig *config;

@@ -3,8 +3,8 @@
  * passed in. */
 #include <string.h>
 
-#include "config.h"
-#include "fpreader.h"
+#include "settings.h"
+#include "finger.h"
 #include "session.h"
 #include "testlib.h"
 #include "texts.h"
@@ -20,16 +20,6 @@ typedef struct {
   int lookups;
   GString *audit; /* audit events requested so far, ';'-separated */
 } Fixture;
-
-static void person_free(gpointer data)
-{
-  Person *p = data;
-
-  g_free(p->name);
-  g_free(p->date_of_birth);
-  g_free(p->document_type);
-  g_free(p);
-}
 
 static Person *person(const char *name, const char *dob, PriorBiometrics prior,
                       gboolean first_permit, FingerprintPolicy fp)
@@ -48,7 +38,7 @@ static Person *person(const char *name, const char *dob, PriorBiometrics prior,
 static Appointment *appointment(const Fixture *f, const char *code,
                                 const char *location, int start_offset_min)
 {
-  Appointment *a = g_new0(Appointment, 1);
+  Appointment *a = appointment_new();
 
   a->code = g_strdup(code);
   a->location_id = g_strdup(location);
@@ -56,7 +46,6 @@ static Appointment *appointment(const Fixture *f, const char *code,
                                   ? f->config->location_name
                                   : "IND desk Den Haag");
   a->start = g_date_time_add_minutes(f->clock, start_offset_min);
-  a->persons = g_ptr_array_new_with_free_func(person_free);
   return a;
 }
 
@@ -423,7 +412,7 @@ static void test_head_covering_declaration(Fixture *f, gconstpointer d)
 static void test_liveview_guidance(Fixture *f, gconstpointer d)
 {
   const char *far[] = {"head_too_small", "uneven_lighting", "blurred", NULL};
-  g_autofree char *hint = session_reason_text("head_too_small", "en");
+  const char *hint = reason_text("head_too_small");
 
   unlock_and_start(f, "777777");
   press(f, "documents_seen");

@@ -11,7 +11,7 @@
 #include "camera.h"
 #include "commands.h"
 #include "cmd-json.h"
-#include "config.h"
+#include "settings.h"
 #include "fpreader.h"
 #include "jpegio.h"
 #include "pad.h"

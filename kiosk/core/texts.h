@@ -13,7 +13,11 @@ const char *finger_label(int finger);
  * argument itself. */
 const char *document_type_label(const char *document_type);
 
-/* A sentence for a reason code in `lang` ("nl" or "en"); newly allocated.
- * Photo validator codes use capture/'s own messages. Unknown codes come back
- * as the code itself (never NULL). */
-char *session_reason_text(const char *code, const char *lang);
+/* The applicant's sentence for a reason code of a result (photo validator,
+ * signature or fingerprint check), translated into the current language on
+ * the calling thread (the main thread: see i18n.h). Unknown codes come back
+ * as the code itself, never NULL. Static or `code`. */
+const char *reason_text(const char *code);
+
+/* TRUE when `code` has a sentence of its own. */
+gboolean reason_text_known(const char *code);

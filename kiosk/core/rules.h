@@ -3,7 +3,7 @@
  * configuration, the appointment and the time, which is passed in. */
 #pragma once
 
-#include "appointments.h"
+#include "appointment.h"
 #include "config.h"
 
 typedef enum {

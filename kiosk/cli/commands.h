@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "config.h"
+#include "settings.h"
 
 enum { EXIT_OK = 0, EXIT_NEGATIVE = 1, EXIT_USAGE = 2 };
 

@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "config.h"
+#include "settings.h"
 #include "view.h"
 
 /* What the application needs from a front end. All members are called on

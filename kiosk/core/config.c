@@ -4,11 +4,7 @@
  * same checks and produce the same one-line messages. */
 #include "config.h"
 
-#include <errno.h>
-#include <sodium.h>
 #include <string.h>
-
-#include "resources.h"
 
 G_DEFINE_QUARK(biokiosk - config - error - quark, config_error)
 
@@ -43,21 +39,23 @@ typedef struct {
 
 static const char *config_check_pin_hash(const char *value)
 {
-  if (!g_str_has_prefix(value, crypto_pwhash_argon2id_STRPREFIX))
+  if (!g_str_has_prefix(value, CONFIG_ARGON2ID_PREFIX))
     return "an argon2id hash from crypto_pwhash_str ($argon2id$...)";
   return NULL;
 }
 
+/* A base64 (standard alphabet, padded) X25519 public key: 32 bytes are 43
+ * characters and one '='. Checked here by shape; store/ decodes it. */
 static const char *config_check_public_key(const char *value)
 {
-  unsigned char key[crypto_box_PUBLICKEYBYTES];
-  size_t len = 0;
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "abcdefghijklmnopqrstuvwxyz0123456789+/";
+  const gsize encoded = 4 * ((CONFIG_PUBLIC_KEY_BYTES + 2) / 3);
 
   if (!*value)
     return NULL;
-  if (sodium_base642bin(key, sizeof key, value, strlen(value), NULL, &len, NULL,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      len != sizeof key)
+  if (strlen(value) != encoded || value[encoded - 1] != '=' ||
+      strspn(value, alphabet) != encoded - 1)
     return "empty or a base64 X25519 public key (32 bytes)";
   return NULL;
 }
@@ -407,42 +405,27 @@ out:
   return ok;
 }
 
-const char *config_embedded_defaults(void)
-{
-  return resources_default_config();
-}
-
-KioskConfig *config_load(const char *path, GError **error)
+KioskConfig *config_parse(const char *defaults, const char *source,
+                          const char *text, GError **error)
 {
   g_autoptr(KioskConfig) config = config_new();
-  g_autofree char *text = NULL;
-  g_autoptr(GError) local = NULL;
 
+  g_return_val_if_fail(defaults != NULL, NULL);
   config->source = g_strdup(CONFIG_EMBEDDED_SOURCE);
-  if (!config_apply_keyfile(config, CONFIG_EMBEDDED_SOURCE,
-                            config_embedded_defaults(), TRUE, error))
+  if (!config_apply_keyfile(config, CONFIG_EMBEDDED_SOURCE, defaults, TRUE,
+                            error))
     return NULL;
-  if (!path)
+  if (!text)
     return g_steal_pointer(&config);
-
-  if (!g_file_get_contents(path, &text, NULL, &local)) {
-    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_NOT_FOUND,
-                "%s: cannot read the configuration: %s", path,
-                g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                    ? "no such file"
-                    : local->message);
-    return NULL;
-  }
   g_free(config->source);
-  config->source = g_strdup(path);
+  config->source = g_strdup(source);
   /* Backend options belong to the backends a file names (every file must
    * name them): the defaults' demo options do not carry over. */
   for (gsize i = 0; i < G_N_ELEMENTS(config_option_groups); i++)
     g_hash_table_remove_all(*(GHashTable **)G_STRUCT_MEMBER_P(
         config, config_option_groups[i].offset));
-  if (!config_apply_keyfile(config, path, text, FALSE, error))
+  if (!config_apply_keyfile(config, source, text, FALSE, error))
     return NULL;
-  g_debug("configuration loaded from %s", path);
   return g_steal_pointer(&config);
 }
 
@@ -491,28 +474,6 @@ gboolean config_override(KioskConfig *config, const char *assignment,
   return TRUE;
 }
 
-char *config_resolve_path(const KioskConfig *config, const char *path)
-{
-  g_autofree char *state_dir = NULL;
-
-  g_return_val_if_fail(config != NULL, NULL);
-  g_return_val_if_fail(path != NULL, NULL);
-
-  /* SQLite's in-memory database is not a file. */
-  if (g_path_is_absolute(path) || strcmp(path, ":memory:") == 0)
-    return g_strdup(path);
-  if (!config->state_dir || !*config->state_dir)
-    state_dir = g_build_filename(g_get_user_state_dir(), "biokiosk", NULL);
-  else
-    state_dir = g_canonicalize_filename(config->state_dir, NULL);
-  /* Failure shows up, with its reason, when the caller opens the file. */
-  if (g_mkdir_with_parents(state_dir, 0700) != 0)
-    g_debug("cannot create %s: %s", state_dir, g_strerror(errno));
-  if (!*path || strcmp(path, ".") == 0)
-    return g_steal_pointer(&state_dir);
-  return g_build_filename(state_dir, path, NULL);
-}
-
 void config_free(KioskConfig *config)
 {
   if (!config)
@@ -530,16 +491,4 @@ void config_free(KioskConfig *config)
   }
   g_free(config->source);
   g_free(config);
-}
-
-void config_resolve_option_paths(const KioskConfig *config, GHashTable *options)
-{
-  static const char *const keys[] = {"folder", "file"};
-
-  for (gsize i = 0; options && i < G_N_ELEMENTS(keys); i++) {
-    const char *value = g_hash_table_lookup(options, keys[i]);
-    if (value && *value && !g_path_is_absolute(value))
-      g_hash_table_insert(options, g_strdup(keys[i]),
-                          config_resolve_path(config, value));
-  }
 }

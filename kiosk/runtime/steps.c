@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fpquality.h"
+#include "finger.h"
 #include "fpreader.h"
 #include "jpegio.h"
 #include "pad.h"

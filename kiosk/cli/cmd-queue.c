@@ -10,7 +10,7 @@
 #include "audit.h"
 #include "commands.h"
 #include "cmd-json.h"
-#include "config.h"
+#include "settings.h"
 #include "db.h"
 #include "keys.h"
 #include "queue.h"

@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "appointments.h"
+#include "appointment.h"
 #include "config.h"
 #include "rules.h"
 #include "view.h"

@@ -9,7 +9,7 @@
 
 #include "appointments.h"
 #include "commands.h"
-#include "config.h"
+#include "settings.h"
 #include "db.h"
 
 #define CMD "appointments"

@@ -13,7 +13,7 @@
 #include "appointments.h"
 #include "bk-config.h"
 #include "commands.h"
-#include "config.h"
+#include "settings.h"
 #include "demo-media.h"
 #include "i18n.h"
 #include "resources.h"

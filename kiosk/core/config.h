@@ -2,7 +2,8 @@
  * embedded in the binary as the defaults), loaded once and validated against
  * a schema. Any unknown group or key, missing required key or wrong type is
  * an error naming the file, the key (and line where known) and what was
- * expected. Command-line options override single keys afterwards. */
+ * expected. Command-line options override single keys afterwards. The type
+ * and its schema are pure; store/settings.h reads the files. */
 #pragma once
 
 #include <glib.h>
@@ -61,28 +62,22 @@ typedef struct {
   int officer_lockout_s;
 } KioskConfig;
 
-/* Loads `path`, or the embedded defaults when `path` is NULL, and validates
- * it. Paths stay as written (see config_resolve_path). */
-KioskConfig *config_load(const char *path, GError **error);
+/* Byte length of the back-office public key (X25519) and the prefix of an
+ * argon2id hash string, which the schema checks by shape. */
+#define CONFIG_PUBLIC_KEY_BYTES 32
+#define CONFIG_ARGON2ID_PREFIX  "$argon2id$"
+
+/* Builds a configuration from the text of the embedded defaults and, when
+ * `text` is not NULL, the text of a file named `source` (validated as a
+ * whole file that must name its backends; its device options replace the
+ * defaults'). Pure: reading files is store/settings.h's config_load(). */
+KioskConfig *config_parse(const char *defaults, const char *source,
+                          const char *text, GError **error);
 
 /* Overrides one key given as "group.key=value" (the --set option), with the
  * same validation as the file. */
 gboolean config_override(KioskConfig *config, const char *assignment,
                          GError **error);
-
-/* `path` made absolute against state_dir (which is created, mode 0700).
- * Absolute paths and ":memory:" are returned as they are; "" and "." give
- * state_dir itself. Returns a new string. */
-char *config_resolve_path(const KioskConfig *config, const char *path);
-
-/* Device options that name files or folders ("folder", "file") are, like
- * the configuration's own paths, relative to state_dir: makes them absolute
- * in `options` (a device option table, or a copy of one). */
-void config_resolve_option_paths(const KioskConfig *config,
-                                 GHashTable *options);
-
-/* The embedded default file's text (for `biokiosk config dump`, tests). */
-const char *config_embedded_defaults(void);
 
 void config_free(KioskConfig *config); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KioskConfig, config_free)

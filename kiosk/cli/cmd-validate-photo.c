@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "i18n.h"
+#include "texts.h"
 #include "jpegio.h"
 #include "photo.h"
 #include "pngio.h"
@@ -131,6 +133,9 @@ static int validate_photo_run(int argc, char **argv)
     return kiosk_usage_error("validate-photo", "%s", error->message);
   if (!files || !files[0])
     return kiosk_usage_error("validate-photo", "no image given");
+  /* The messages come from the kiosk's catalogues; no thread runs yet. */
+  if (!i18n_init(lang ? lang : I18N_SOURCE_LANGUAGE))
+    return kiosk_usage_error("validate-photo", "--lang: no '%s' texts", lang);
 
   photo_config_init(&config);
   validator = photo_validator_new(&config, &error);
@@ -168,8 +173,7 @@ static int validate_photo_run(int argc, char **argv)
       printf("%s: %s\n", files[i], photo_verdict_name(result->verdict));
       for (guint k = 0; k < result->reasons->len; k++) {
         const char *code = g_ptr_array_index(result->reasons, k);
-        printf("  %s: %s\n", code,
-               photo_reason_message(code, lang ? lang : "en"));
+        printf("  %s: %s\n", code, reason_text(code));
       }
     }
     fflush(stdout);

@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "fpreader.h"
+#include "finger.h"
 #include "i18n.h"
 #include "texts.h"
 
@@ -1246,8 +1246,7 @@ done:
 static void reasons_lines(Session *s)
 {
   for (guint i = 0; i < s->reasons->len; i++)
-    line(s, keep(s, session_reason_text(g_ptr_array_index(s->reasons, i),
-                                        i18n_get_language())));
+    line(s, reason_text(g_ptr_array_index(s->reasons, i)));
 }
 
 static void person_header(Session *s)
@@ -1381,8 +1380,7 @@ static void view_photo(Session *s)
     }
     /* What the newest frame would be refused for, most fixable first. */
     for (guint i = 0; i < s->guidance->len && i < 2; i++)
-      line(s, keep(s, session_reason_text(g_ptr_array_index(s->guidance, i),
-                                          i18n_get_language())));
+      line(s, reason_text(g_ptr_array_index(s->guidance, i)));
     button(s, "take", _("Take photo"), TRUE);
     break;
   case STEP_WAITING:
