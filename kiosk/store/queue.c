@@ -1,23 +1,18 @@
 /* The record queue (see queue.h): store = seal + sign + one INSERT with its
- * audit entry; upload = libcurl transfer to the target, acknowledgement by
- * SHA-256, DELETE. Database transactions are kept short and never span a
- * transfer, so the uploader thread and the app can share the file. */
+ * audit entry; upload = the target's transport (transport.h) puts the
+ * envelope and proves the receipt by SHA-256, then DELETE. Database
+ * transactions are kept short and never span a transfer, so the uploader
+ * thread and the app can share the file. */
 #include "queue.h"
 
-#include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <sodium.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "db.h"
 #include "envelope.h"
 #include "keys.h"
+#include "transport.h"
 
 G_DEFINE_QUARK(biokiosk - queue - error - quark, queue_error)
 
@@ -33,22 +28,15 @@ struct _KioskQueue {
   gboolean demo_key;
 };
 
-static gboolean queue_curl_init(GError **error)
+/* libcurl's global state, for the transports; QUEUE_ERROR_FAILED. */
+static gboolean queue_transport_init(GError **error)
 {
-  static gsize done = 0;
-  static CURLcode result = CURLE_OK;
+  g_autoptr(GError) local = NULL;
 
-  if (g_once_init_enter(&done)) {
-    result = curl_global_init(CURL_GLOBAL_DEFAULT);
-    g_once_init_leave(&done, 1);
-  }
-  if (result != CURLE_OK) {
-    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_FAILED,
-                "libcurl could not be initialised: %s",
-                curl_easy_strerror(result));
-    return FALSE;
-  }
-  return TRUE;
+  if (transport_init_global(&local))
+    return TRUE;
+  g_set_error_literal(error, QUEUE_ERROR, QUEUE_ERROR_FAILED, local->message);
+  return FALSE;
 }
 
 KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
@@ -59,7 +47,7 @@ KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
   g_return_val_if_fail(db != NULL, NULL);
   g_return_val_if_fail(state_dir != NULL, NULL);
 
-  if (!queue_curl_init(error))
+  if (!queue_transport_init(error))
     return NULL;
   if (!db_exec(db,
                "CREATE TABLE IF NOT EXISTS queue_records ("
@@ -408,173 +396,6 @@ GBytes *queue_get_envelope(KioskQueue *queue, const char *id, GError **error)
   return queue_get_envelope_locked(queue, id, error);
 }
 
-/* --- transfer to a folder target --------------------------------------- */
-
-typedef struct {
-  const guint8 *data;
-  gsize len;
-  gsize offset;
-} UploadSource;
-
-static size_t upload_read(char *buffer, size_t size, size_t nitems, void *user)
-{
-  UploadSource *source = user;
-  gsize n = MIN(size * nitems, source->len - source->offset);
-
-  memcpy(buffer, source->data + source->offset, n);
-  source->offset += n;
-  return n;
-}
-
-/* Ids come from our own database, but a tampered row must not be able to
- * name a file outside the target folder. */
-static gboolean queue_id_is_safe(const char *id)
-{
-  if (!id || !*id || strlen(id) > 64)
-    return FALSE;
-  for (const char *p = id; *p; p++)
-    if (!g_ascii_isxdigit(*p) && *p != '-')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean fsync_path(const char *path, int flags)
-{
-  int fd = open(path, flags | O_CLOEXEC);
-  gboolean ok;
-
-  if (fd < 0)
-    return FALSE;
-  ok = fsync(fd) == 0;
-  close(fd);
-  return ok;
-}
-
-/* Writes the envelope into `folder` as <id>.bkrec and acknowledges it by
- * re-reading the file and comparing its SHA-256. libcurl's FILE protocol
- * writes in place (O_TRUNC, no fsync), so a crash mid-transfer would leave
- * a truncated file under the final name; hence curl writes a hidden
- * temporary name and we fsync and rename(2) it into place ourselves. The
- * rename also makes a repeated upload of the same id replace, not add. */
-static gboolean upload_to_folder(const char *folder, const char *id,
-                                 GBytes *envelope, const char *sha256,
-                                 char **ret_error)
-{
-  g_autofree char *name = g_strconcat(id, QUEUE_FILE_EXTENSION, NULL);
-  g_autofree char *tmp_name =
-      g_strdup_printf(".%s.%08x.part", id, g_random_int());
-  g_autofree char *final_path = g_build_filename(folder, name, NULL);
-  g_autofree char *tmp_path = g_build_filename(folder, tmp_name, NULL);
-  g_autofree char *tmp_url = NULL;
-  g_autofree char *written = NULL;
-  g_autofree char *actual = NULL;
-  g_autoptr(GError) local = NULL;
-  char curl_error[CURL_ERROR_SIZE] = "";
-  UploadSource source = {0};
-  gsize written_len = 0;
-  CURLcode rc;
-  CURL *curl;
-
-  if (!g_file_test(folder, G_FILE_TEST_IS_DIR)) {
-    *ret_error = g_strdup_printf("target folder %s does not exist", folder);
-    return FALSE;
-  }
-  tmp_url = g_filename_to_uri(tmp_path, NULL, &local);
-  if (!tmp_url) {
-    *ret_error = g_strdup(local->message);
-    return FALSE;
-  }
-
-  source.data = g_bytes_get_data(envelope, &source.len);
-  curl = curl_easy_init();
-  if (!curl) {
-    *ret_error = g_strdup("libcurl could not start a transfer");
-    return FALSE;
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, tmp_url);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "file");
-  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl, CURLOPT_READFUNCTION, upload_read);
-  curl_easy_setopt(curl, CURLOPT_READDATA, &source);
-  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)source.len);
-  curl_easy_setopt(curl, CURLOPT_NEW_FILE_PERMS, 0640L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) {
-    *ret_error =
-        g_strdup_printf("writing %s: %s", tmp_path,
-                        *curl_error ? curl_error : curl_easy_strerror(rc));
-    g_unlink(tmp_path);
-    return FALSE;
-  }
-  if (source.offset != source.len) {
-    *ret_error = g_strdup_printf("writing %s: short transfer", tmp_path);
-    g_unlink(tmp_path);
-    return FALSE;
-  }
-  if (!fsync_path(tmp_path, O_RDONLY) || g_rename(tmp_path, final_path) != 0) {
-    *ret_error =
-        g_strdup_printf("writing %s: %s", final_path, g_strerror(errno));
-    g_unlink(tmp_path);
-    return FALSE;
-  }
-  /* The rename itself is durable only once the folder is synced. */
-  fsync_path(folder, O_RDONLY | O_DIRECTORY);
-
-  /* Acknowledgement: what the target holds under the id is what we queued. */
-  if (!g_file_get_contents(final_path, &written, &written_len, &local)) {
-    *ret_error = g_strdup_printf("acknowledgement: %s", local->message);
-    return FALSE;
-  }
-  actual = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-                                       (const guchar *)written, written_len);
-  if (g_strcmp0(actual, sha256) != 0) {
-    *ret_error = g_strdup_printf("acknowledgement: %s has SHA-256 %s, "
-                                 "expected %s",
-                                 final_path, actual, sha256);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* Removes temporary files a crashed transfer left in `folder`: our own
- * ".<id>.<8 hex>.part" names only, and only when older than
- * QUEUE_STALE_PART_S so that another uploader's transfer in progress stays.
- * `now` is wall-clock unix seconds, compared with the files' mtime. */
-#define QUEUE_STALE_PART_S 3600
-
-static void queue_remove_stale_parts(const char *folder, gint64 now)
-{
-  g_autoptr(GDir) dir = g_dir_open(folder, 0, NULL);
-  const char *name;
-
-  if (!dir)
-    return;
-  while ((name = g_dir_read_name(dir))) {
-    g_autofree char *path = NULL;
-    gsize len = strlen(name);
-    GStatBuf st;
-
-    /* "." + 36-char id + "." + 8 hex + ".part" */
-    if (len != 1 + 36 + 1 + 8 + 5 || name[0] != '.' ||
-        !g_str_has_suffix(name, ".part"))
-      continue;
-    {
-      g_autofree char *id = g_strndup(name + 1, 36);
-      if (!queue_id_is_safe(id))
-        continue;
-    }
-    path = g_build_filename(folder, name, NULL);
-    if (g_lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-        now - (gint64)st.st_mtime > QUEUE_STALE_PART_S) {
-      g_debug("removing stale %s", path);
-      g_unlink(path);
-    }
-  }
-}
-
 /* --- upload loop -------------------------------------------------------- */
 
 static gboolean queue_acknowledge(KioskQueue *queue, const QueueEntry *entry,
@@ -674,44 +495,72 @@ static void queue_upload_item_free(gpointer data)
   g_free(item);
 }
 
-/* The folder a target URL names, or NULL with QUEUE_ERROR_TARGET. Further
- * schemes (https with mutual TLS, S3) get their own transfer function next
- * to upload_to_folder(): PUT <target>/<id>.bkrec with the header
- * "Idempotency-Key: <id>", acknowledged by the SHA-256 the server returns. */
-static char *queue_target_folder(const char *target_url, GError **error)
+/* The transport for `target_url`, or NULL with QUEUE_ERROR_TARGET (the
+ * transport's message, which names the scheme and the supported ones). */
+static KioskTransport *queue_open_transport(const char *target_url,
+                                            GError **error)
 {
-  g_autofree char *scheme = NULL;
   g_autoptr(GError) local = NULL;
-  char *folder;
+  KioskTransport *transport = transport_open(target_url, &local);
 
-  scheme = target_url ? g_uri_parse_scheme(target_url) : NULL;
-  if (!scheme) {
-    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_TARGET,
-                "upload target '%s' is not a URL (expected file:///folder)",
-                target_url ? target_url : "");
-    return NULL;
-  }
-  if (g_ascii_strcasecmp(scheme, "file") != 0) {
-    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_TARGET,
-                "upload target scheme '%s' is not supported yet "
-                "(supported: file)",
-                scheme);
-    return NULL;
-  }
-  folder = g_filename_from_uri(target_url, NULL, &local);
-  if (!folder) {
-    g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_TARGET,
-                "upload target '%s': %s", target_url, local->message);
-    return NULL;
-  }
-  return folder;
+  if (!transport)
+    g_set_error_literal(error, QUEUE_ERROR, QUEUE_ERROR_TARGET, local->message);
+  return transport;
 }
 
 gboolean queue_check_target(const char *target_url, GError **error)
 {
-  g_autofree char *folder = queue_target_folder(target_url, error);
+  g_autoptr(KioskTransport) transport = queue_open_transport(target_url, error);
 
-  return folder != NULL;
+  return transport != NULL;
+}
+
+/* Delivers one record and acknowledges it, or reschedules it. FALSE only
+ * for a database error; a failed delivery is a result in `report`. */
+static gboolean queue_upload_one(KioskQueue *queue, KioskTransport *transport,
+                                 const QueueEntry *entry, gint64 now,
+                                 QueueUploadReport *report, GError **error)
+{
+  g_autoptr(GBytes) envelope = NULL;
+  g_autoptr(GError) local = NULL;
+  QueueUploadItem *item;
+  gboolean ok;
+
+  g_mutex_lock(&queue->lock);
+  envelope = queue_get_envelope_locked(queue, entry->id, &local);
+  g_mutex_unlock(&queue->lock);
+  if (!envelope) {
+    if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      return TRUE; /* acknowledged meanwhile by another uploader */
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+  }
+  item = g_new0(QueueUploadItem, 1);
+  item->id = g_strdup(entry->id);
+  g_ptr_array_add(report->items, item);
+
+  if (transport_put(transport, entry->id, envelope, &local) &&
+      transport_verify_receipt(transport, entry->id, entry->sha256, &local)) {
+    g_mutex_lock(&queue->lock);
+    ok = queue_acknowledge(queue, entry, transport_describe(transport), now,
+                           error);
+    g_mutex_unlock(&queue->lock);
+    if (!ok)
+      return FALSE;
+    item->acknowledged = TRUE;
+    report->n_acknowledged++;
+    g_debug("record %s acknowledged", entry->id);
+    return TRUE;
+  }
+  /* A TRANSPORT_ERROR_REFUSED record is retried like a temporary failure:
+   * nothing may be lost, and there is no quarantine yet. */
+  item->error = g_strdup(local->message);
+  report->n_failed++;
+  g_debug("record %s not uploaded: %s", entry->id, local->message);
+  g_mutex_lock(&queue->lock);
+  ok = queue_reschedule(queue, entry, local->message, now, item, error);
+  g_mutex_unlock(&queue->lock);
+  return ok;
 }
 
 gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
@@ -720,17 +569,17 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
 {
   g_autoptr(QueueUploadReport) report = g_new0(QueueUploadReport, 1);
   g_autoptr(GPtrArray) entries = NULL;
-  g_autofree char *folder = NULL;
+  g_autoptr(KioskTransport) transport = NULL;
   QueueStatus status;
   gboolean ok;
 
   g_return_val_if_fail(queue != NULL, FALSE);
 
   report->items = g_ptr_array_new_with_free_func(queue_upload_item_free);
-  folder = queue_target_folder(target_url, error);
-  if (!folder)
+  transport = queue_open_transport(target_url, error);
+  if (!transport)
     return FALSE;
-  queue_remove_stale_parts(folder, now);
+  transport_begin_pass(transport, now);
   g_mutex_lock(&queue->lock);
   entries = queue_select(queue, (flags & QUEUE_UPLOAD_ALL) ? -1 : now, error);
   ok = entries && queue_status_locked(queue, now, &status, error);
@@ -740,49 +589,10 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
   report->n_not_due =
       status.n_records > entries->len ? status.n_records - entries->len : 0;
 
-  for (guint i = 0; i < entries->len; i++) {
-    const QueueEntry *entry = g_ptr_array_index(entries, i);
-    g_autoptr(GBytes) envelope = NULL;
-    g_autoptr(GError) local = NULL;
-    g_autofree char *why = NULL;
-    QueueUploadItem *item;
-
-    g_mutex_lock(&queue->lock);
-    envelope = queue_get_envelope_locked(queue, entry->id, &local);
-    g_mutex_unlock(&queue->lock);
-    if (!envelope) {
-      if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        continue; /* acknowledged meanwhile by another uploader */
-      g_propagate_error(error, g_steal_pointer(&local));
+  for (guint i = 0; i < entries->len; i++)
+    if (!queue_upload_one(queue, transport, g_ptr_array_index(entries, i), now,
+                          report, error))
       return FALSE;
-    }
-    item = g_new0(QueueUploadItem, 1);
-    item->id = g_strdup(entry->id);
-    g_ptr_array_add(report->items, item);
-
-    if (!queue_id_is_safe(entry->id))
-      why = g_strdup("record id is not a safe file name");
-    else if (upload_to_folder(folder, entry->id, envelope, entry->sha256,
-                              &why)) {
-      g_mutex_lock(&queue->lock);
-      ok = queue_acknowledge(queue, entry, target_url, now, error);
-      g_mutex_unlock(&queue->lock);
-      if (!ok)
-        return FALSE;
-      item->acknowledged = TRUE;
-      report->n_acknowledged++;
-      g_debug("record %s acknowledged", entry->id);
-      continue;
-    }
-    item->error = g_strdup(why);
-    report->n_failed++;
-    g_debug("record %s not uploaded: %s", entry->id, why);
-    g_mutex_lock(&queue->lock);
-    ok = queue_reschedule(queue, entry, why, now, item, error);
-    g_mutex_unlock(&queue->lock);
-    if (!ok)
-      return FALSE;
-  }
   if (ret_report)
     *ret_report = g_steal_pointer(&report);
   return TRUE;

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "record.h"
+#include "transport.h"
 
 #define QUEUE_ERROR (queue_error_quark())
 GQuark queue_error_quark(void);
@@ -34,7 +35,7 @@ typedef enum {
 #define QUEUE_BACKOFF_MAX_S  3600
 
 /* Extension of an envelope file in a folder target: <id>.bkrec */
-#define QUEUE_FILE_EXTENSION ".bkrec"
+#define QUEUE_FILE_EXTENSION TRANSPORT_FOLDER_EXTENSION
 
 typedef struct _KioskQueue KioskQueue;
 
@@ -138,16 +139,20 @@ typedef struct {
   GPtrArray *items; /* QueueUploadItem*, in upload order */
 } QueueUploadReport;
 
-/* Uploads records to `target_url`. Supported now: "file:///folder" (the
- * folder must exist: a missing mount must not look like a delivery). Each
- * envelope is written as <id>.bkrec (atomically, so the back office never
- * sees a partial file; the same id twice gives one file) and acknowledged
- * by re-reading it and comparing its SHA-256 with the queued one; then the
- * row is deleted (secure_delete wipes its pages). A failed record stays,
- * with attempts + 1 and the next attempt scheduled by the backoff.
- * Per-record failures are results (in the report), not errors: FALSE only
- * for an unusable target URL (QUEUE_ERROR_TARGET) or a database error.
- * *ret_report may be NULL; free it with queue_upload_report_free(). */
+/* Uploads records to `target_url` through the transport for its scheme
+ * (transport.h; now "file:///folder", whose folder must exist: a missing
+ * mount must not look like a delivery). Each envelope is put under its
+ * record id (idempotent: the same id twice gives one copy; a folder gets
+ * <id>.bkrec, written atomically so the back office never sees a partial
+ * file) and acknowledged only when the transport's receipt shows the
+ * target holds the queued SHA-256; then the row is deleted (secure_delete
+ * wipes its pages) and the audit entry names the target as the transport
+ * describes it. A failed record stays, with attempts + 1 and the next
+ * attempt scheduled by the backoff. Per-record failures are results (in
+ * the report), not errors: FALSE only for an unusable target URL
+ * (QUEUE_ERROR_TARGET) or a database error. Blocks for the transfers: not
+ * on the UI thread. *ret_report may be NULL; free it with
+ * queue_upload_report_free(). */
 gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
                       QueueUploadFlags flags, QueueUploadReport **ret_report,
                       GError **error);
@@ -166,8 +171,10 @@ gboolean queue_purge(KioskQueue *queue, gboolean force_unacknowledged,
 /* Seconds until the next attempt after `attempts` failures (>= 1). */
 gint64 queue_backoff_delay(int attempts);
 
-/* Checks that `target_url` is a target queue_upload() can use (scheme and
- * form; not whether it is reachable). FALSE with QUEUE_ERROR_TARGET. */
+/* Checks that `target_url` is a target queue_upload() can use (a
+ * transport for its scheme accepts its form; not whether it is reachable).
+ * FALSE with QUEUE_ERROR_TARGET, whose message names an unknown scheme and
+ * the supported ones. */
 gboolean queue_check_target(const char *target_url, GError **error);
 
 /* A file:// URL for a folder path (relative paths made absolute). */

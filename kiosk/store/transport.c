@@ -1,0 +1,152 @@
+/* The transport registry and the thin wrappers that hold every class to
+ * the contracts in transport.h (safe ids, scheme errors that name what is
+ * supported). Classes live in transport-*.c. */
+#include "transport.h"
+#include "transport-classes.h"
+
+#include <curl/curl.h>
+#include <string.h>
+
+G_DEFINE_QUARK(biokiosk - transport - error - quark, transport_error)
+
+/* One class per scheme. Add a class here and in meson.build. */
+const TransportClass *const transport_classes[] = {
+    &transport_folder_class,
+    NULL,
+};
+
+struct _KioskTransport {
+  const TransportClass *klass;
+  gpointer priv;
+};
+
+const TransportClass *transport_class_find(const char *scheme)
+{
+  if (!scheme)
+    return NULL;
+  for (gsize i = 0; transport_classes[i]; i++)
+    if (g_ascii_strcasecmp(transport_classes[i]->scheme, scheme) == 0)
+      return transport_classes[i];
+  return NULL;
+}
+
+gboolean transport_init_global(GError **error)
+{
+  static gsize done = 0;
+  static CURLcode result = CURLE_OK;
+
+  if (g_once_init_enter(&done)) {
+    result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    g_once_init_leave(&done, 1);
+  }
+  if (result != CURLE_OK) {
+    g_set_error(error, TRANSPORT_ERROR, TRANSPORT_ERROR_FAILED,
+                "libcurl could not be initialised: %s",
+                curl_easy_strerror(result));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean transport_id_is_safe(const char *id)
+{
+  if (!id || !*id || strlen(id) > TRANSPORT_ID_MAX)
+    return FALSE;
+  for (const char *p = id; *p; p++)
+    if (!g_ascii_isxdigit(*p) && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+/* "file, https": the registry's schemes, for error messages. */
+static char *transport_supported_schemes(void)
+{
+  GString *list = g_string_new(NULL);
+
+  for (gsize i = 0; transport_classes[i]; i++)
+    g_string_append_printf(list, "%s%s", i ? ", " : "",
+                           transport_classes[i]->scheme);
+  return g_string_free(list, FALSE);
+}
+
+KioskTransport *transport_open(const char *url, GError **error)
+{
+  g_autofree char *scheme = url ? g_uri_parse_scheme(url) : NULL;
+  g_autofree char *supported = transport_supported_schemes();
+  const TransportClass *klass = transport_class_find(scheme);
+  KioskTransport *transport;
+  gpointer priv;
+
+  if (!scheme) {
+    g_set_error(error, TRANSPORT_ERROR, TRANSPORT_ERROR_INVALID_URL,
+                "upload target '%s' is not a URL (expected scheme://..., "
+                "supported: %s)",
+                url ? url : "", supported);
+    return NULL;
+  }
+  if (!klass) {
+    g_set_error(error, TRANSPORT_ERROR, TRANSPORT_ERROR_UNSUPPORTED_SCHEME,
+                "upload target scheme '%s' is not supported (supported: %s)",
+                scheme, supported);
+    return NULL;
+  }
+  priv = klass->open(url, error);
+  if (!priv)
+    return NULL;
+  transport = g_new0(KioskTransport, 1);
+  transport->klass = klass;
+  transport->priv = priv;
+  return transport;
+}
+
+void transport_close(KioskTransport *transport)
+{
+  if (!transport)
+    return;
+  transport->klass->close(transport->priv);
+  g_free(transport);
+}
+
+const TransportClass *transport_get_class(const KioskTransport *transport)
+{
+  g_return_val_if_fail(transport != NULL, NULL);
+  return transport->klass;
+}
+
+void transport_begin_pass(KioskTransport *transport, gint64 now)
+{
+  g_return_if_fail(transport != NULL);
+  if (transport->klass->begin_pass)
+    transport->klass->begin_pass(transport->priv, now);
+}
+
+static gboolean transport_refuse_id(GError **error)
+{
+  g_set_error(error, TRANSPORT_ERROR, TRANSPORT_ERROR_REFUSED,
+              "record id is not a safe file name");
+  return FALSE;
+}
+
+gboolean transport_put(KioskTransport *transport, const char *id,
+                       GBytes *envelope, GError **error)
+{
+  g_return_val_if_fail(transport != NULL && envelope != NULL, FALSE);
+  if (!transport_id_is_safe(id))
+    return transport_refuse_id(error);
+  return transport->klass->put(transport->priv, id, envelope, error);
+}
+
+gboolean transport_verify_receipt(KioskTransport *transport, const char *id,
+                                  const char *sha256, GError **error)
+{
+  g_return_val_if_fail(transport != NULL && sha256 != NULL, FALSE);
+  if (!transport_id_is_safe(id))
+    return transport_refuse_id(error);
+  return transport->klass->verify_receipt(transport->priv, id, sha256, error);
+}
+
+const char *transport_describe(KioskTransport *transport)
+{
+  g_return_val_if_fail(transport != NULL, NULL);
+  return transport->klass->describe(transport->priv);
+}

@@ -1,0 +1,150 @@
+/* Upload transports: how a sealed envelope leaves the kiosk. One
+ * TransportClass per URL scheme ("file", later "https" and "s3"), picked
+ * from the registry by the scheme of the target URL. The queue (queue.c)
+ * only talks to the wrappers below; a new transport is one file with its
+ * class, a line in the registry (transport.c) and one in meson.build.
+ *
+ * Usage, as queue_upload() does it on the uploading thread:
+ *
+ *   g_autoptr(KioskTransport) t = transport_open(url, &error);
+ *   transport_begin_pass(t, now);
+ *   for each record:
+ *     if (transport_put(t, id, envelope, &error) &&
+ *         transport_verify_receipt(t, id, sha256_hex, &error))
+ *       ... acknowledged: delete the row
+ *     else if (g_error_matches(error, TRANSPORT_ERROR,
+ *                              TRANSPORT_ERROR_REFUSED))
+ *       ... the target will never take these bytes
+ *     else
+ *       ... try again later
+ *
+ * Threads: the class tables are constant and may be read anywhere. A
+ * KioskTransport belongs to the thread that opened it (the uploader, or the
+ * CLI's main thread); put and verify_receipt do file or network I/O and
+ * block, so never call them on the UI thread. Errors are GErrors in
+ * TRANSPORT_ERROR; a record that could not be delivered is an error of
+ * put/verify_receipt here, and the queue turns it into a per-record result. */
+#pragma once
+
+#include <glib.h>
+
+#define TRANSPORT_ERROR (transport_error_quark())
+GQuark transport_error_quark(void);
+
+typedef enum {
+  /* The target is not a URL, or not a valid one for its scheme. Fix the
+   * configuration; no record was touched. */
+  TRANSPORT_ERROR_INVALID_URL,
+  /* No transport in the registry handles the URL's scheme. */
+  TRANSPORT_ERROR_UNSUPPORTED_SCHEME,
+  /* Delivery or receipt failed in a way that may pass (target folder or
+   * server unreachable, disk full, receipt missing or not matching): keep
+   * the record and retry it with backoff. */
+  TRANSPORT_ERROR_TEMPORARY,
+  /* The target refused this record for good (an unsafe id, an HTTP 4xx
+   * about the content): sending the same bytes again will not help. */
+  TRANSPORT_ERROR_REFUSED,
+  /* libcurl could not be initialised (transport_init_global()). */
+  TRANSPORT_ERROR_FAILED,
+} TransportError;
+
+/* Extension of an envelope file in a folder target: <id>.bkrec */
+#define TRANSPORT_FOLDER_EXTENSION ".bkrec"
+
+/* Longest record id a transport is given (queue ids are 36-char UUIDs). */
+#define TRANSPORT_ID_MAX 64
+
+typedef struct {
+  /* URL scheme this class handles, lower case, without "://" ("file").
+   * Matched case-insensitively. */
+  const char *scheme;
+  /* One line for --help, error messages and diagnostics, e.g.
+   * "folder on this machine or a mount (file:///folder)". */
+  const char *description;
+
+  /* Checks `url` (whose scheme is this class's) and returns the transport's
+   * state, freed by close(), or NULL with TRANSPORT_ERROR_INVALID_URL.
+   * Parses only: must not block and must not contact the target, because a
+   * target that is down is a per-record TEMPORARY failure, not a bad URL
+   * (queue_check_target() relies on this). Must not be NULL. */
+  gpointer (*open)(const char *url, GError **error);
+
+  /* Releases everything open() made (closes connections, wipes any
+   * credentials). Accepts NULL. Must not be NULL. */
+  void (*close)(gpointer priv);
+
+  /* Housekeeping at the start of each upload pass, before the first put:
+   * e.g. removing the leftovers of a transfer that crashed. `now` is
+   * wall-clock unix seconds. Best effort, no error. May block. May be NULL
+   * (nothing to do). */
+  void (*begin_pass)(gpointer priv, gint64 now);
+
+  /* Delivers one sealed envelope under the record `id` (a safe name, see
+   * transport_id_is_safe()), idempotently by id: putting the same id again,
+   * e.g. after a crash between delivery and the queue's delete, leaves the
+   * target holding one copy of the same bytes. The target must never see a
+   * partial envelope under the final name. Blocks. TEMPORARY or REFUSED on
+   * failure. Must not be NULL. */
+  gboolean (*put)(gpointer priv, const char *id, GBytes *envelope,
+                  GError **error);
+
+  /* Proves that the target now holds exactly the envelope the queue
+   * stored for `id`: `sha256` is its lower-case hex SHA-256. Only after
+   * TRUE does the queue delete the record, so a transport must not
+   * answer TRUE from its own memory of what it sent: the folder re-reads
+   * the file; https compares the hash the server returned for the put.
+   * Blocks. TEMPORARY (missing, different bytes) on failure. Must not be
+   * NULL. */
+  gboolean (*verify_receipt)(gpointer priv, const char *id, const char *sha256,
+                             GError **error);
+
+  /* The target in one line for status output, logs and audit entries:
+   * never a password, token, key or signed query (for the folder: its
+   * file:// URL). Owned by priv, valid until close(). Does not block.
+   * Must not be NULL. */
+  const char *(*describe)(gpointer priv);
+} TransportClass;
+
+/* The registry, NULL-terminated; one class per scheme. */
+extern const TransportClass *const transport_classes[];
+
+/* The class for `scheme` (case-insensitive), or NULL when there is none. */
+const TransportClass *transport_class_find(const char *scheme);
+
+/* Initialises what the transports share (libcurl's global state). Not
+ * thread-safe in libcurl's older versions: call on the main thread before
+ * starting others. queue_open() calls it. TRANSPORT_ERROR_FAILED. */
+gboolean transport_init_global(GError **error);
+
+/* TRUE when `id` may be handed to a transport: 1 to TRANSPORT_ID_MAX hex
+ * digits and dashes. Ids come from the kiosk's own database, but a
+ * tampered row must not be able to name a file or a path outside the
+ * target. */
+gboolean transport_id_is_safe(const char *id);
+
+typedef struct _KioskTransport KioskTransport;
+
+/* Opens the transport for `url`, picked by its scheme.
+ * TRANSPORT_ERROR_INVALID_URL when `url` is NULL or not a URL,
+ * TRANSPORT_ERROR_UNSUPPORTED_SCHEME (the message names the scheme and the
+ * supported ones), or the class's own open() error. Contacts nothing.
+ * Free with transport_close(). */
+KioskTransport *transport_open(const char *url, GError **error);
+
+/* Closes the transport; accepts NULL. */
+void transport_close(KioskTransport *transport);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KioskTransport, transport_close)
+
+/* The class behind an open transport. */
+const TransportClass *transport_get_class(const KioskTransport *transport);
+
+/* Thin wrappers over the class members, with the contracts above. An id
+ * that transport_id_is_safe() rejects is TRANSPORT_ERROR_REFUSED without
+ * reaching the class. transport_begin_pass() does nothing for a class
+ * without begin_pass. transport_describe()'s string is the transport's. */
+void transport_begin_pass(KioskTransport *transport, gint64 now);
+gboolean transport_put(KioskTransport *transport, const char *id,
+                       GBytes *envelope, GError **error);
+gboolean transport_verify_receipt(KioskTransport *transport, const char *id,
+                                  const char *sha256, GError **error);
+const char *transport_describe(KioskTransport *transport);
