@@ -50,83 +50,106 @@ static void json_print(JsonBuilder *b)
   printf("%s\n", text);
 }
 
+/* What `queue status` reports, gathered before printing. */
+typedef struct {
+  QueueStatus queue;
+  gint64 now;
+  gboolean demo_key;
+  char *kiosk_key;
+  gint64 n_audit;
+  gboolean audit_ok;
+  GError *audit_error; /* why the chain did not verify */
+} StatusReport;
+
+static void status_report_clear(StatusReport *report)
+{
+  g_free(report->kiosk_key);
+  g_clear_error(&report->audit_error);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StatusReport, status_report_clear)
+
+static void queue_cmd_status_json(const StatusReport *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "records");
+  json_builder_add_int_value(b, r->queue.n_records);
+  json_builder_set_member_name(b, "due");
+  json_builder_add_int_value(b, r->queue.n_due);
+  json_builder_set_member_name(b, "retrying");
+  json_builder_add_int_value(b, r->queue.n_retrying);
+  json_builder_set_member_name(b, "bytes");
+  json_builder_add_int_value(b, (gint64)r->queue.bytes);
+  json_add_time(b, "oldest_created", r->queue.oldest_created);
+  json_builder_set_member_name(b, "oldest_age_s");
+  if (r->queue.n_records)
+    json_builder_add_int_value(b, MAX(r->now - r->queue.oldest_created, 0));
+  else
+    json_builder_add_null_value(b);
+  json_add_time(b, "next_attempt",
+                r->queue.n_records ? r->queue.next_attempt : 0);
+  json_builder_set_member_name(b, "backoffice_key");
+  json_builder_add_string_value(b, r->demo_key ? "demo" : "configured");
+  json_builder_set_member_name(b, "kiosk_key");
+  json_builder_add_string_value(b, r->kiosk_key);
+  json_builder_set_member_name(b, "audit");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "entries");
+  json_builder_add_int_value(b, r->n_audit);
+  json_builder_set_member_name(b, "verified");
+  json_builder_add_boolean_value(b, r->audit_ok);
+  cmd_json_add_string(b, "error",
+                      r->audit_error ? r->audit_error->message : NULL);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  json_print(b);
+}
+
+static void queue_cmd_status_text(const StatusReport *r)
+{
+  g_autofree char *oldest = queue_cmd_time(r->queue.oldest_created);
+  g_autofree char *next = queue_cmd_time(r->queue.next_attempt);
+
+  printf("records:        %u (%u due, %u retrying)\n", r->queue.n_records,
+         r->queue.n_due, r->queue.n_retrying);
+  printf("bytes:          %" G_GUINT64_FORMAT "\n", r->queue.bytes);
+  if (r->queue.n_records) {
+    printf("oldest:         %s (%" G_GINT64_FORMAT " s ago)\n", oldest,
+           MAX(r->now - r->queue.oldest_created, 0));
+    printf("next attempt:   %s\n", next);
+  }
+  printf("back-office key: %s\n",
+         r->demo_key ? "DEMO (not for production)" : "configured");
+  printf("kiosk key:      %s\n", r->kiosk_key);
+  if (r->audit_ok)
+    printf("audit log:      %" G_GINT64_FORMAT " entries, chain verified\n",
+           r->n_audit);
+  else
+    printf("audit log:      NOT VERIFIED: %s\n", r->audit_error->message);
+}
+
 static int queue_cmd_status(KioskQueue *queue, sqlite3 *db, gint64 now,
                             gboolean json)
 {
+  g_auto(StatusReport) r = {.now = now};
   g_autoptr(GError) error = NULL;
-  g_autoptr(GError) audit_error = NULL;
-  g_autofree char *kiosk_key = queue_dup_kiosk_key(queue);
-  g_autofree char *oldest = NULL;
-  g_autofree char *next = NULL;
-  QueueStatus status;
-  gint64 n_audit = 0;
-  gboolean audit_ok;
 
-  if (!queue_status(queue, now, &status, &error))
+  if (!queue_status(queue, now, &r.queue, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
-  audit_ok = audit_verify(db, &n_audit, &audit_error);
-  if (audit_error &&
-      !g_error_matches(audit_error, AUDIT_ERROR, AUDIT_ERROR_TAMPERED))
-    return kiosk_usage_error(CMD, "%s", audit_error->message);
+  r.audit_ok = audit_verify(db, &r.n_audit, &r.audit_error);
+  if (r.audit_error &&
+      !g_error_matches(r.audit_error, AUDIT_ERROR, AUDIT_ERROR_TAMPERED))
+    return kiosk_usage_error(CMD, "%s", r.audit_error->message);
+  r.demo_key = queue_uses_demo_key(queue);
+  r.kiosk_key = queue_dup_kiosk_key(queue);
 
-  if (json) {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "records");
-    json_builder_add_int_value(b, status.n_records);
-    json_builder_set_member_name(b, "due");
-    json_builder_add_int_value(b, status.n_due);
-    json_builder_set_member_name(b, "retrying");
-    json_builder_add_int_value(b, status.n_retrying);
-    json_builder_set_member_name(b, "bytes");
-    json_builder_add_int_value(b, (gint64)status.bytes);
-    json_add_time(b, "oldest_created", status.oldest_created);
-    json_builder_set_member_name(b, "oldest_age_s");
-    if (status.n_records)
-      json_builder_add_int_value(b, MAX(now - status.oldest_created, 0));
-    else
-      json_builder_add_null_value(b);
-    json_add_time(b, "next_attempt",
-                  status.n_records ? status.next_attempt : 0);
-    json_builder_set_member_name(b, "backoffice_key");
-    json_builder_add_string_value(b, queue_uses_demo_key(queue) ? "demo"
-                                                                : "configured");
-    json_builder_set_member_name(b, "kiosk_key");
-    json_builder_add_string_value(b, kiosk_key);
-    json_builder_set_member_name(b, "audit");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "entries");
-    json_builder_add_int_value(b, n_audit);
-    json_builder_set_member_name(b, "verified");
-    json_builder_add_boolean_value(b, audit_ok);
-    cmd_json_add_string(b, "error", audit_error ? audit_error->message : NULL);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-    json_print(b);
-  } else {
-    oldest = queue_cmd_time(status.oldest_created);
-    next = queue_cmd_time(status.next_attempt);
-    printf("records:        %u (%u due, %u retrying)\n", status.n_records,
-           status.n_due, status.n_retrying);
-    printf("bytes:          %" G_GUINT64_FORMAT "\n", status.bytes);
-    if (status.n_records) {
-      printf("oldest:         %s (%" G_GINT64_FORMAT " s ago)\n", oldest,
-             MAX(now - status.oldest_created, 0));
-      printf("next attempt:   %s\n", next);
-    }
-    printf("back-office key: %s\n", queue_uses_demo_key(queue)
-                                        ? "DEMO (not for production)"
-                                        : "configured");
-    printf("kiosk key:      %s\n", kiosk_key);
-    if (audit_ok)
-      printf("audit log:      %" G_GINT64_FORMAT " entries, chain verified\n",
-             n_audit);
-    else
-      printf("audit log:      NOT VERIFIED: %s\n", audit_error->message);
-  }
+  if (json)
+    queue_cmd_status_json(&r);
+  else
+    queue_cmd_status_text(&r);
   /* A broken audit chain is a failed check. */
-  return audit_ok ? EXIT_OK : EXIT_NEGATIVE;
+  return r.audit_ok ? EXIT_OK : EXIT_NEGATIVE;
 }
 
 static int queue_cmd_list(KioskQueue *queue, gboolean json)
@@ -278,42 +301,71 @@ static int queue_cmd_purge(KioskQueue *queue, gint64 now, gboolean force,
   return EXIT_OK;
 }
 
-static int queue_run(int argc, char **argv)
+/* The command line of `biokiosk queue`. */
+typedef struct {
+  CommandConfig cc;
+  char *database;
+  char *target;
+  char **args; /* the action, alone */
+  gboolean json;
+  gboolean due_only;
+  gboolean force;
+} QueueArgs;
+
+static void queue_args_clear(QueueArgs *a)
 {
-  g_auto(CommandConfig) cc = {0};
-  g_autofree char *database = NULL;
-  g_autofree char *target = NULL;
-  g_auto(GStrv) args = NULL;
-  gboolean json = FALSE;
-  gboolean due_only = FALSE;
-  gboolean force = FALSE;
+  command_config_clear(&a->cc);
+  g_free(a->database);
+  g_free(a->target);
+  g_strfreev(a->args);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(QueueArgs, queue_args_clear)
+
+/* Checks the action and that each option goes with it. */
+static int queue_check_args(const QueueArgs *a)
+{
+  const char *action;
+
+  if (!a->args || g_strv_length(a->args) != 1)
+    return kiosk_usage_error(CMD, "expected one of status, list, upload, "
+                                  "purge (see 'biokiosk queue --help')");
+  action = a->args[0];
+  if (strcmp(action, "status") != 0 && strcmp(action, "list") != 0 &&
+      strcmp(action, "upload") != 0 && strcmp(action, "purge") != 0)
+    return kiosk_usage_error(CMD,
+                             "unknown action '%s' (expected status, "
+                             "list, upload or purge)",
+                             action);
+  if ((a->target || a->due_only) && strcmp(action, "upload") != 0)
+    return kiosk_usage_error(CMD, "--target and --due-only are for upload");
+  if (a->force && strcmp(action, "purge") != 0)
+    return kiosk_usage_error(CMD, "--force-unacknowledged is for purge");
+  return EXIT_OK;
+}
+
+/* Fills `a` from the command line; EXIT_OK or EXIT_USAGE (said why). */
+static int queue_parse_args(QueueArgs *a, int argc, char **argv)
+{
   const GOptionEntry entries[] = {
-      {"database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
+      {"database", 'd', 0, G_OPTION_ARG_FILENAME, &a->database,
        "Database file instead of paths.database (relative to the current "
        "folder)",
        "PATH"},
-      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+      {"json", 0, 0, G_OPTION_ARG_NONE, &a->json,
        "Machine-readable output (docs/record-format.md)", NULL},
-      {"target", 't', 0, G_OPTION_ARG_STRING, &target,
+      {"target", 't', 0, G_OPTION_ARG_STRING, &a->target,
        "upload: target URL (default: file:// of paths.outbox)", "URL"},
-      {"due-only", 0, 0, G_OPTION_ARG_NONE, &due_only,
+      {"due-only", 0, 0, G_OPTION_ARG_NONE, &a->due_only,
        "upload: only records whose retry time has come", NULL},
-      {"force-unacknowledged", 0, 0, G_OPTION_ARG_NONE, &force,
+      {"force-unacknowledged", 0, 0, G_OPTION_ARG_NONE, &a->force,
        "purge: also delete records the back office never acknowledged", NULL},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, NULL},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->args, NULL,
+       NULL},
       {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
       "status|list|upload|purge - the sealed record queue");
   g_autoptr(GError) error = NULL;
-  g_autoptr(KioskConfig) config = NULL;
-  g_autoptr(KioskQueue) queue = NULL;
-  g_autofree char *db_path = NULL;
-  g_autofree char *state_dir = NULL;
-  const char *action;
-  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  sqlite3 *db = NULL;
-  int status;
 
   g_option_context_set_description(
       ctx,
@@ -324,33 +376,53 @@ static int queue_run(int argc, char **argv)
       "purge   removes acknowledged records; --force-unacknowledged also\n"
       "        deletes records that were never delivered\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
-  command_config_add_options(&cc, ctx);
+  command_config_add_options(&a->cc, ctx);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
-  if (!args || g_strv_length(args) != 1)
-    return kiosk_usage_error(CMD, "expected one of status, list, upload, "
-                                  "purge (see 'biokiosk queue --help')");
-  action = args[0];
-  if (strcmp(action, "status") != 0 && strcmp(action, "list") != 0 &&
-      strcmp(action, "upload") != 0 && strcmp(action, "purge") != 0)
-    return kiosk_usage_error(CMD,
-                             "unknown action '%s' (expected status, "
-                             "list, upload or purge)",
-                             action);
-  if ((target || due_only) && strcmp(action, "upload") != 0)
-    return kiosk_usage_error(CMD, "--target and --due-only are for upload");
-  if (force && strcmp(action, "purge") != 0)
-    return kiosk_usage_error(CMD, "--force-unacknowledged is for purge");
+  return queue_check_args(a);
+}
 
-  config = command_config_load(&cc, &error);
+static int queue_run_action(const QueueArgs *a, KioskQueue *queue, sqlite3 *db,
+                            const char *target, gint64 now)
+{
+  const char *action = a->args[0];
+
+  if (strcmp(action, "status") == 0)
+    return queue_cmd_status(queue, db, now, a->json);
+  if (strcmp(action, "list") == 0)
+    return queue_cmd_list(queue, a->json);
+  if (strcmp(action, "upload") == 0)
+    return queue_cmd_upload(queue, target, now, a->due_only, a->json);
+  return queue_cmd_purge(queue, now, a->force, a->json);
+}
+
+static int queue_run(int argc, char **argv)
+{
+  g_auto(QueueArgs) a = {0};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = NULL;
+  g_autoptr(KioskQueue) queue = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *state_dir = NULL;
+  g_autofree char *target = NULL;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  sqlite3 *db = NULL;
+  int status;
+
+  status = queue_parse_args(&a, argc, argv);
+  if (status != EXIT_OK)
+    return status;
+  config = command_config_load(&a.cc, &error);
   if (!config)
     return kiosk_usage_error(CMD, "%s", error->message);
 
   /* A path typed on the command line is relative to where it was typed. */
-  db_path = database ? g_canonicalize_filename(database, NULL)
-                     : config_resolve_path(config, config->database);
+  db_path = a.database ? g_canonicalize_filename(a.database, NULL)
+                       : config_resolve_path(config, config->database);
   state_dir = config_resolve_path(config, "");
-  if (!target) {
+  if (a.target) {
+    target = g_strdup(a.target);
+  } else {
     g_autofree char *outbox = config_resolve_path(config, config->outbox);
     target = queue_target_for_folder(outbox);
   }
@@ -362,22 +434,14 @@ static int queue_run(int argc, char **argv)
     db_close(db);
     return kiosk_usage_error(CMD, "%s", error->message);
   }
-  if (queue_uses_demo_key(queue) && strcmp(action, "list") != 0)
+  if (queue_uses_demo_key(queue) && strcmp(a.args[0], "list") != 0)
     fprintf(stderr,
             "biokiosk queue: warning: records are sealed to a DEMO "
             "back-office key whose secret half is in %s; set "
             "paths.backoffice_public_key for real use\n",
             state_dir);
 
-  if (strcmp(action, "status") == 0)
-    status = queue_cmd_status(queue, db, now, json);
-  else if (strcmp(action, "list") == 0)
-    status = queue_cmd_list(queue, json);
-  else if (strcmp(action, "upload") == 0)
-    status = queue_cmd_upload(queue, target, now, due_only, json);
-  else
-    status = queue_cmd_purge(queue, now, force, json);
-
+  status = queue_run_action(&a, queue, db, target, now);
   g_clear_pointer(&queue, queue_close);
   db_close(db);
   return status;
