@@ -65,6 +65,59 @@ static int appointments_cmd_list(sqlite3 *db, gboolean json)
   return EXIT_OK;
 }
 
+static int appointments_cmd_import(sqlite3 *db, const char *file)
+{
+  g_autoptr(GError) error = NULL;
+  guint count = 0;
+
+  if (!appointments_import_file(db, file, &count, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  printf("imported %u appointment%s from %s\n", count, count == 1 ? "" : "s",
+         file);
+  return EXIT_OK;
+}
+
+/* The action and its arguments, checked before anything is opened. */
+static int appointments_check_args(char **args)
+{
+  guint n_args = args ? g_strv_length(args) : 0;
+
+  if (n_args == 0)
+    return kiosk_usage_error(CMD, "expected 'import FILE' or 'list' (see "
+                                  "'biokiosk appointments --help')");
+  if (strcmp(args[0], "import") == 0) {
+    if (n_args != 2)
+      return kiosk_usage_error(CMD, "import takes exactly one FILE");
+  } else if (strcmp(args[0], "list") == 0) {
+    if (n_args != 1)
+      return kiosk_usage_error(CMD, "list takes no arguments");
+  } else {
+    return kiosk_usage_error(CMD,
+                             "unknown action '%s' (expected import or "
+                             "list)",
+                             args[0]);
+  }
+  return EXIT_OK;
+}
+
+/* --database, else paths.database; the appointment tables made ready. */
+static sqlite3 *appointments_open_db(const KioskConfig *config,
+                                     const char *database, GError **error)
+{
+  g_autofree char *db_path = NULL;
+  sqlite3 *db;
+
+  /* A path typed on the command line is relative to where it was typed. */
+  db_path = database ? g_canonicalize_filename(database, NULL)
+                     : config_resolve_path(config, config->database);
+  db = db_open(db_path, error);
+  if (db && !appointments_init(db, error)) {
+    db_close(db);
+    return NULL;
+  }
+  return db;
+}
+
 static int appointments_run(int argc, char **argv)
 {
   g_auto(CommandConfig) cc = {0};
@@ -86,9 +139,7 @@ static int appointments_run(int argc, char **argv)
       g_option_context_new("import FILE | list - the appointment schedule");
   g_autoptr(GError) error = NULL;
   g_autoptr(KioskConfig) config = NULL;
-  g_autofree char *db_path = NULL;
   sqlite3 *db = NULL;
-  guint n_args;
   int status;
 
   g_option_context_set_description(
@@ -100,52 +151,21 @@ static int appointments_run(int argc, char **argv)
   command_config_add_options(&cc, ctx);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
-
-  n_args = args ? g_strv_length(args) : 0;
-  if (n_args == 0)
-    return kiosk_usage_error(CMD, "expected 'import FILE' or 'list' (see "
-                                  "'biokiosk appointments --help')");
-  if (strcmp(args[0], "import") == 0) {
-    if (n_args != 2)
-      return kiosk_usage_error(CMD, "import takes exactly one FILE");
-  } else if (strcmp(args[0], "list") == 0) {
-    if (n_args != 1)
-      return kiosk_usage_error(CMD, "list takes no arguments");
-  } else {
-    return kiosk_usage_error(CMD,
-                             "unknown action '%s' (expected import or "
-                             "list)",
-                             args[0]);
-  }
+  status = appointments_check_args(args);
+  if (status != EXIT_OK)
+    return status;
 
   config = command_config_load(&cc, &error);
   if (!config)
     return kiosk_usage_error(CMD, "%s", error->message);
-
-  /* A path typed on the command line is relative to where it was typed. */
-  db_path = database ? g_canonicalize_filename(database, NULL)
-                     : config_resolve_path(config, config->database);
-  db = db_open(db_path, &error);
+  db = appointments_open_db(config, database, &error);
   if (!db)
     return kiosk_usage_error(CMD, "%s", error->message);
-  if (!appointments_init(db, &error)) {
-    db_close(db);
-    return kiosk_usage_error(CMD, "%s", error->message);
-  }
 
-  if (strcmp(args[0], "import") == 0) {
-    guint count = 0;
-
-    if (appointments_import_file(db, args[1], &count, &error)) {
-      printf("imported %u appointment%s from %s\n", count,
-             count == 1 ? "" : "s", args[1]);
-      status = EXIT_OK;
-    } else {
-      status = kiosk_usage_error(CMD, "%s", error->message);
-    }
-  } else {
+  if (strcmp(args[0], "import") == 0)
+    status = appointments_cmd_import(db, args[1]);
+  else
     status = appointments_cmd_list(db, json);
-  }
   db_close(db);
   return status;
 }

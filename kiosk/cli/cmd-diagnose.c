@@ -45,6 +45,138 @@ static const char *diagnose_error_name(const GError *error)
   return "failed";
 }
 
+/* Milliseconds rounded to a tenth. */
+static void diagnose_add_ms(JsonBuilder *b, double ms)
+{
+  json_builder_set_member_name(b, "ms");
+  json_builder_add_double_value(b, (double)(gint64)(ms * 10 + 0.5) / 10);
+}
+
+/* Identity and port; returns FALSE when the camera could not say. */
+static gboolean diagnose_camera_describe(JsonBuilder *b, BkCamera *camera,
+                                         GString *text)
+{
+  g_autoptr(GError) error = NULL;
+  DeviceInfo info = {0};
+  gboolean ok = TRUE;
+
+  if (camera_describe(camera, &info, &error)) {
+    diagnose_add_info(b, &info);
+    g_string_append_printf(
+        text, "%s (serial %s, firmware %s) at %s\n",
+        info.model ? info.model : "?", info.serial ? info.serial : "?",
+        info.firmware ? info.firmware : "?", info.port ? info.port : "?");
+    if (info.extra)
+      g_string_append_printf(text, "                   %s\n", info.extra);
+  } else {
+    diagnose_add_info(b, NULL);
+    g_string_append_printf(text, "found, but describe failed: %s\n",
+                           error->message);
+    ok = FALSE;
+  }
+  device_info_clear(&info);
+  return ok;
+}
+
+/* A setting the camera cannot read is shown, not counted as a fault. */
+static void diagnose_camera_settings(JsonBuilder *b, BkCamera *camera,
+                                     GString *text)
+{
+  json_builder_set_member_name(b, "settings");
+  json_builder_begin_object(b);
+  for (gsize i = 0; i < G_N_ELEMENTS(diagnose_settings); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *value =
+        camera_get_setting(camera, diagnose_settings[i], &error);
+    cmd_json_add_string(b, diagnose_settings[i], value);
+    g_string_append_printf(text, "         %-13s %s\n", diagnose_settings[i],
+                           value ? value : error->message);
+  }
+  json_builder_end_object(b);
+}
+
+/* One live-view frame: the kiosk's preview depends on it. */
+static gboolean diagnose_camera_liveview(JsonBuilder *b, BkCamera *camera,
+                                         GString *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) frame = NULL;
+  int width = 0, height = 0;
+  gint64 start = g_get_monotonic_time();
+  gboolean ok = TRUE;
+  double ms;
+
+  frame = camera_preview(camera, &error);
+  ms = (g_get_monotonic_time() - start) / 1000.0;
+  json_builder_set_member_name(b, "liveview");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, frame != NULL);
+  diagnose_add_ms(b, ms);
+  if (frame) {
+    jpegio_probe(g_bytes_get_data(frame, NULL), g_bytes_get_size(frame), &width,
+                 &height, NULL);
+    json_builder_set_member_name(b, "width");
+    json_builder_add_int_value(b, width);
+    json_builder_set_member_name(b, "height");
+    json_builder_add_int_value(b, height);
+    g_string_append_printf(text,
+                           "         live view     %dx%d frame, %.0f ms\n",
+                           width, height, ms);
+  } else {
+    cmd_json_add_string(b, "error", error->message);
+    /* A camera without live view is a fact to report, not a fault. */
+    if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED)) {
+      g_string_append_printf(text, "         live view     none (%s)\n",
+                             error->message);
+    } else {
+      g_string_append_printf(text, "         live view     FAILED: %s\n",
+                             error->message);
+      ok = FALSE;
+    }
+  }
+  json_builder_end_object(b);
+  return ok;
+}
+
+/* The test shot's value (an object); the image is dropped here. */
+static gboolean diagnose_camera_test_shot(JsonBuilder *b, BkCamera *camera,
+                                          GString *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) jpeg = NULL;
+  int width = 0, height = 0;
+  gint64 start = g_get_monotonic_time();
+  double ms;
+
+  jpeg = camera_capture(camera, &error);
+  ms = (g_get_monotonic_time() - start) / 1000.0;
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, jpeg != NULL);
+  diagnose_add_ms(b, ms);
+  if (jpeg) {
+    jpegio_probe(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg), &width,
+                 &height, NULL);
+    json_builder_set_member_name(b, "bytes");
+    json_builder_add_int_value(b, (gint64)g_bytes_get_size(jpeg));
+    json_builder_set_member_name(b, "width");
+    json_builder_add_int_value(b, width);
+    json_builder_set_member_name(b, "height");
+    json_builder_add_int_value(b, height);
+    g_string_append_printf(text,
+                           "         test shot     %dx%d, %zu bytes, "
+                           "%.0f ms\n",
+                           width, height, g_bytes_get_size(jpeg), ms);
+  } else {
+    cmd_json_add_string(b, "error", error->message);
+    g_string_append_printf(text, "         test shot     FAILED: %s\n",
+                           error->message);
+  }
+  json_builder_end_object(b);
+  return jpeg != NULL;
+}
+
 /* The camera section; returns FALSE when the camera did not pass. */
 static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
                                 GHashTable *options, gboolean test_shot,
@@ -52,8 +184,7 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BkCamera) camera = NULL;
-  DeviceInfo info = {0};
-  gboolean ok = TRUE;
+  gboolean ok;
   gint64 start = g_get_monotonic_time();
 
   json_builder_set_member_name(b, "camera");
@@ -73,113 +204,14 @@ static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
     g_string_append_printf(text, "NOT FOUND: %s\n", error->message);
     return FALSE;
   }
-  if (camera_describe(camera, &info, &error)) {
-    diagnose_add_info(b, &info);
-    g_string_append_printf(
-        text, "%s (serial %s, firmware %s) at %s\n",
-        info.model ? info.model : "?", info.serial ? info.serial : "?",
-        info.firmware ? info.firmware : "?", info.port ? info.port : "?");
-    if (info.extra)
-      g_string_append_printf(text, "                   %s\n", info.extra);
-  } else {
-    diagnose_add_info(b, NULL);
-    g_string_append_printf(text, "found, but describe failed: %s\n",
-                           error->message);
-    g_clear_error(&error);
-    ok = FALSE;
-  }
-  device_info_clear(&info);
-
-  json_builder_set_member_name(b, "settings");
-  json_builder_begin_object(b);
-  for (gsize i = 0; i < G_N_ELEMENTS(diagnose_settings); i++) {
-    g_autofree char *value =
-        camera_get_setting(camera, diagnose_settings[i], &error);
-    cmd_json_add_string(b, diagnose_settings[i], value);
-    g_string_append_printf(text, "         %-13s %s\n", diagnose_settings[i],
-                           value ? value : error->message);
-    g_clear_error(&error);
-  }
-  json_builder_end_object(b);
-
-  /* One live-view frame: the kiosk's preview depends on it. */
-  {
-    g_autoptr(GBytes) frame = NULL;
-    int width = 0, height = 0;
-    double ms;
-
-    start = g_get_monotonic_time();
-    frame = camera_preview(camera, &error);
-    ms = (g_get_monotonic_time() - start) / 1000.0;
-    json_builder_set_member_name(b, "liveview");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ok");
-    json_builder_add_boolean_value(b, frame != NULL);
-    json_builder_set_member_name(b, "ms");
-    json_builder_add_double_value(b, (double)(gint64)(ms * 10 + 0.5) / 10);
-    if (frame) {
-      jpegio_probe(g_bytes_get_data(frame, NULL), g_bytes_get_size(frame),
-                   &width, &height, NULL);
-      json_builder_set_member_name(b, "width");
-      json_builder_add_int_value(b, width);
-      json_builder_set_member_name(b, "height");
-      json_builder_add_int_value(b, height);
-      g_string_append_printf(text,
-                             "         live view     %dx%d frame, %.0f ms\n",
-                             width, height, ms);
-    } else {
-      cmd_json_add_string(b, "error", error->message);
-      /* A camera without live view is a fact to report, not a fault. */
-      if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED)) {
-        g_string_append_printf(text, "         live view     none (%s)\n",
-                               error->message);
-      } else {
-        g_string_append_printf(text, "         live view     FAILED: %s\n",
-                               error->message);
-        ok = FALSE;
-      }
-      g_clear_error(&error);
-    }
-    json_builder_end_object(b);
-  }
-
+  ok = diagnose_camera_describe(b, camera, text);
+  diagnose_camera_settings(b, camera, text);
+  ok = diagnose_camera_liveview(b, camera, text) && ok;
   json_builder_set_member_name(b, "test_shot");
-  if (!test_shot) {
+  if (test_shot)
+    ok = diagnose_camera_test_shot(b, camera, text) && ok;
+  else
     json_builder_add_null_value(b);
-  } else {
-    g_autoptr(GBytes) jpeg = NULL;
-    int width = 0, height = 0;
-    double ms;
-
-    start = g_get_monotonic_time();
-    jpeg = camera_capture(camera, &error);
-    ms = (g_get_monotonic_time() - start) / 1000.0;
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ok");
-    json_builder_add_boolean_value(b, jpeg != NULL);
-    json_builder_set_member_name(b, "ms");
-    json_builder_add_double_value(b, (double)(gint64)(ms * 10 + 0.5) / 10);
-    if (jpeg) {
-      jpegio_probe(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg), &width,
-                   &height, NULL);
-      json_builder_set_member_name(b, "bytes");
-      json_builder_add_int_value(b, (gint64)g_bytes_get_size(jpeg));
-      json_builder_set_member_name(b, "width");
-      json_builder_add_int_value(b, width);
-      json_builder_set_member_name(b, "height");
-      json_builder_add_int_value(b, height);
-      g_string_append_printf(text,
-                             "         test shot     %dx%d, %zu bytes, "
-                             "%.0f ms\n",
-                             width, height, g_bytes_get_size(jpeg), ms);
-    } else {
-      cmd_json_add_string(b, "error", error->message);
-      g_string_append_printf(text, "         test shot     FAILED: %s\n",
-                             error->message);
-      ok = FALSE;
-    }
-    json_builder_end_object(b);
-  }
   json_builder_end_object(b);
   return ok;
 }
@@ -272,6 +304,77 @@ static gboolean diagnose_parse_option(GHashTable *options, const char *kv,
   return TRUE;
 }
 
+/* The camera's options: the configured ones unless --camera names another
+ * backend, then each --camera-option on top. NULL on a malformed option. */
+static GHashTable *diagnose_camera_options(const KioskConfig *config,
+                                           gboolean from_config, char **extra,
+                                           GError **error)
+{
+  g_autoptr(GHashTable) options =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+  if (from_config && config->camera_options) {
+    GHashTableIter iter;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&iter, config->camera_options);
+    while (g_hash_table_iter_next(&iter, &k, &v))
+      g_hash_table_insert(options, g_strdup(k), g_strdup(v));
+  }
+  for (gsize i = 0; extra && extra[i]; i++)
+    if (!diagnose_parse_option(options, extra[i], error))
+      return NULL;
+  return g_steal_pointer(&options);
+}
+
+/* The whole report into `b`; FALSE when any device failed. */
+static gboolean diagnose_devices(JsonBuilder *b, const KioskConfig *config,
+                                 const char *camera_backend,
+                                 GHashTable *camera_options, gboolean test_shot,
+                                 gboolean camera_only, GString *text)
+{
+  static const GenericDevice reader = {
+      diagnose_reader_open, diagnose_reader_close, diagnose_reader_describe};
+  static const GenericDevice pad = {diagnose_pad_open, diagnose_pad_close,
+                                    diagnose_pad_describe};
+  gboolean ok;
+
+  json_builder_begin_object(b);
+  ok = diagnose_camera(b, camera_backend, camera_options, test_shot, text);
+  if (!camera_only) {
+    config_resolve_option_paths(config, config->reader_options);
+    config_resolve_option_paths(config, config->pad_options);
+    ok = diagnose_generic(b, "reader", &reader, config->reader_backend,
+                          config->reader_options, text) &&
+         ok;
+    ok = diagnose_generic(b, "pad", &pad, config->pad_backend,
+                          config->pad_options, text) &&
+         ok;
+  }
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, ok);
+  json_builder_end_object(b);
+  return ok;
+}
+
+static void diagnose_print(JsonBuilder *b, gboolean json, GString *text,
+                           gboolean ok)
+{
+  if (json) {
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autofree char *out = NULL;
+
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_root(gen, root);
+    out = json_generator_to_data(gen, NULL);
+    printf("%s\n", out);
+  } else {
+    fputs(text->str, stdout);
+    printf("%s\n", ok ? "all devices answered" : "SOME DEVICES FAILED");
+  }
+}
+
 static int diagnose_run(int argc, char **argv)
 {
   g_auto(CommandConfig) cc = {0};
@@ -303,7 +406,7 @@ static int diagnose_run(int argc, char **argv)
   g_autoptr(GString) text = g_string_new(NULL);
   g_autoptr(GHashTable) cam_opts = NULL;
   const char *backend;
-  gboolean ok = TRUE;
+  gboolean ok;
 
   g_option_context_set_description(
       ctx, "Opens each configured device, describes it and, for the camera,\n"
@@ -321,56 +424,17 @@ static int diagnose_run(int argc, char **argv)
     return kiosk_usage_error(CMD, "%s", error->message);
 
   backend = camera_backend ? camera_backend : config->camera_backend;
-  cam_opts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  if (!camera_backend && config->camera_options) {
-    GHashTableIter iter;
-    gpointer k, v;
-
-    g_hash_table_iter_init(&iter, config->camera_options);
-    while (g_hash_table_iter_next(&iter, &k, &v))
-      g_hash_table_insert(cam_opts, g_strdup(k), g_strdup(v));
-  }
-  for (gsize i = 0; camera_options && camera_options[i]; i++)
-    if (!diagnose_parse_option(cam_opts, camera_options[i], &error))
-      return kiosk_usage_error(CMD, "%s", error->message);
+  cam_opts = diagnose_camera_options(config, camera_backend == NULL,
+                                     camera_options, &error);
+  if (!cam_opts)
+    return kiosk_usage_error(CMD, "%s", error->message);
   if (!camera_driver_find(backend))
     return kiosk_usage_error(CMD, "no camera backend named '%s'", backend);
   config_resolve_option_paths(config, cam_opts);
 
-  json_builder_begin_object(b);
-  ok = diagnose_camera(b, backend, cam_opts, !no_shot, text) && ok;
-  if (!camera_only) {
-    static const GenericDevice reader = {
-        diagnose_reader_open, diagnose_reader_close, diagnose_reader_describe};
-    static const GenericDevice pad = {diagnose_pad_open, diagnose_pad_close,
-                                      diagnose_pad_describe};
-
-    config_resolve_option_paths(config, config->reader_options);
-    config_resolve_option_paths(config, config->pad_options);
-    ok = diagnose_generic(b, "reader", &reader, config->reader_backend,
-                          config->reader_options, text) &&
-         ok;
-    ok = diagnose_generic(b, "pad", &pad, config->pad_backend,
-                          config->pad_options, text) &&
-         ok;
-  }
-  json_builder_set_member_name(b, "ok");
-  json_builder_add_boolean_value(b, ok);
-  json_builder_end_object(b);
-
-  if (json) {
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    g_autofree char *out = NULL;
-
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_root(gen, root);
-    out = json_generator_to_data(gen, NULL);
-    printf("%s\n", out);
-  } else {
-    fputs(text->str, stdout);
-    printf("%s\n", ok ? "all devices answered" : "SOME DEVICES FAILED");
-  }
+  ok = diagnose_devices(b, config, backend, cam_opts, !no_shot, camera_only,
+                        text);
+  diagnose_print(b, json, text, ok);
   return ok ? EXIT_OK : EXIT_NEGATIVE;
 }
 

@@ -117,42 +117,38 @@ static void record_cmd_json_metadata(JsonBuilder *b, const BkRecord *record)
   json_builder_end_object(b);
 }
 
-static int record_open_run(const char *path, const char *secret_path,
-                           const char *kiosk_key_arg, const char *extract_dir,
-                           gboolean json)
+/* What `record open` shows about an opened record. */
+typedef struct {
+  const char *path;
+  const char *file_sha; /* of the .bkrec file as read */
+  const KioskEnvelope *envelope;
+  const char *created; /* the envelope's creation time, local */
+  const char *signer;  /* the envelope's kiosk key, base64 */
+  gboolean pinned;     /* --kiosk-key was given and matched */
+  const BkRecord *record;
+  GPtrArray *extracted; /* the written paths by part; NULL without --extract */
+} RecordOpened;
+
+/* --kiosk-key: a file holding the key, or the base64 text itself. */
+static gboolean record_cmd_read_pinned(const char *arg,
+                                       guint8 ret_key[KEYS_PUBLIC_BYTES],
+                                       GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents(arg, &text, NULL, NULL))
+    text = g_strdup(arg);
+  return keys_decode(text, ret_key, KEYS_PUBLIC_BYTES, error);
+}
+
+/* Returns EXIT_OK with the verified envelope in *ret_envelope, or the exit
+ * status after saying why on stderr. */
+static int record_cmd_parse_envelope(const char *path, GBytes *bytes,
+                                     KioskEnvelope **ret_envelope)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GBytes) plain = NULL;
-  g_autoptr(KioskEnvelope) envelope = NULL;
-  g_autoptr(BkRecord) record = NULL;
-  g_autoptr(GPtrArray) extracted = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *file_sha = NULL;
-  g_autofree char *signer = NULL;
-  g_autofree char *created = NULL;
-  guint8 secret[KEYS_BOX_SECRET_BYTES];
-  guint8 pinned[KEYS_PUBLIC_BYTES];
-  const char *inner;
-  char *contents = NULL;
-  gsize len = 0;
+  KioskEnvelope *envelope = envelope_parse(bytes, &error);
 
-  if (!keys_init(&error))
-    return kiosk_usage_error(CMD, "%s", error->message);
-  if (!g_file_get_contents(path, &contents, &len, &error))
-    return kiosk_usage_error(CMD, "%s", error->message);
-  bytes = g_bytes_new_take(contents, len);
-  file_sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
-
-  if (kiosk_key_arg) {
-    /* A file holding the key, or the base64 text itself. */
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(kiosk_key_arg, &text, NULL, NULL))
-      text = g_strdup(kiosk_key_arg);
-    if (!keys_decode(text, pinned, sizeof pinned, &error))
-      return kiosk_usage_error(CMD, "--kiosk-key: %s", error->message);
-  }
-
-  envelope = envelope_parse(bytes, &error);
   if (!envelope) {
     /* A bad signature is a failed check; anything else is bad input. */
     if (g_error_matches(error, KEYS_ERROR, KEYS_ERROR_SIGNATURE)) {
@@ -161,15 +157,21 @@ static int record_open_run(const char *path, const char *secret_path,
     }
     return kiosk_usage_error(CMD, "%s: %s", path, error->message);
   }
-  signer = keys_encode(envelope->kiosk_key, KEYS_PUBLIC_BYTES);
-  if (kiosk_key_arg &&
-      memcmp(pinned, envelope->kiosk_key, KEYS_PUBLIC_BYTES) != 0) {
-    fprintf(stderr,
-            "biokiosk %s: %s: signed by kiosk key %s, not the "
-            "expected one\n",
-            CMD, path, signer);
-    return EXIT_NEGATIVE;
-  }
+  *ret_envelope = envelope;
+  return EXIT_OK;
+}
+
+/* Opens the envelope with the secret key read from `secret_path`, wiping
+ * the key as soon as it has been used. Returns EXIT_OK with the record in
+ * *ret_record, or the exit status after saying why on stderr. */
+static int record_cmd_unseal(const char *path, const char *secret_path,
+                             const KioskEnvelope *envelope,
+                             BkRecord **ret_record)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) plain = NULL;
+  guint8 secret[KEYS_BOX_SECRET_BYTES];
+  BkRecord *record;
 
   if (!keys_read_box_secret(secret_path, secret, &error))
     return kiosk_usage_error(CMD, "--secret-key: %s", error->message);
@@ -180,127 +182,215 @@ static int record_open_run(const char *path, const char *secret_path,
   record = record_deserialize(plain, &error);
   if (!record)
     return kiosk_usage_error(CMD, "%s: %s", path, error->message);
+  *ret_record = record;
+  return EXIT_OK;
+}
 
-  /* The sealed content names its envelope and signer: a valid signature
-   * over a record lifted from another envelope does not pass. */
-  inner = record_get_string(record, "queue.id");
-  if (inner && strcmp(inner, envelope->id) != 0) {
+/* The sealed content names its envelope and signer: a valid signature over
+ * a record lifted from another envelope does not pass. */
+static int record_cmd_check_binding(const RecordOpened *o)
+{
+  const char *inner = record_get_string(o->record, "queue.id");
+
+  if (inner && strcmp(inner, o->envelope->id) != 0) {
     fprintf(stderr,
             "biokiosk %s: %s: the record inside belongs to %s, not "
             "to envelope %s\n",
-            CMD, path, inner, envelope->id);
+            CMD, o->path, inner, o->envelope->id);
     return EXIT_NEGATIVE;
   }
-  inner = record_get_string(record, "queue.kiosk_key");
-  if (inner && strcmp(inner, signer) != 0) {
+  inner = record_get_string(o->record, "queue.kiosk_key");
+  if (inner && strcmp(inner, o->signer) != 0) {
     fprintf(stderr,
             "biokiosk %s: %s: the record inside names kiosk key %s, "
             "but the envelope is signed by %s\n",
-            CMD, path, inner, signer);
+            CMD, o->path, inner, o->signer);
     return EXIT_NEGATIVE;
   }
+  return EXIT_OK;
+}
 
-  if (extract_dir) {
-    if (g_mkdir_with_parents(extract_dir, 0700) != 0)
-      return kiosk_usage_error(CMD, "cannot create %s: %s", extract_dir,
-                               g_strerror(errno));
-    for (guint i = 0; i < record_n_parts(record); i++) {
-      char *written = NULL;
-      if (!record_cmd_extract(record, record_part(record, i), extract_dir,
-                              &written, &error))
-        return kiosk_usage_error(CMD, "%s", error->message);
-      g_ptr_array_add(extracted, written);
-    }
+/* Writes every part into `dir`, adding each written path to `extracted`. */
+static int record_cmd_extract_all(const BkRecord *record, const char *dir,
+                                  GPtrArray *extracted)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_mkdir_with_parents(dir, 0700) != 0)
+    return kiosk_usage_error(CMD, "cannot create %s: %s", dir,
+                             g_strerror(errno));
+  for (guint i = 0; i < record_n_parts(record); i++) {
+    char *written = NULL;
+    if (!record_cmd_extract(record, record_part(record, i), dir, &written,
+                            &error))
+      return kiosk_usage_error(CMD, "%s", error->message);
+    g_ptr_array_add(extracted, written);
   }
+  return EXIT_OK;
+}
 
-  created = record_cmd_time(envelope->created);
-  if (json) {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = NULL;
-    g_autofree char *text = NULL;
+static void record_cmd_json_parts(JsonBuilder *b, const RecordOpened *o)
+{
+  json_builder_begin_array(b);
+  for (guint i = 0; i < record_n_parts(o->record); i++) {
+    const BkRecordPart *part = record_part(o->record, i);
+    g_autofree char *sha =
+        g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, part->data);
 
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "file");
-    json_builder_add_string_value(b, path);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, part->name);
+    json_builder_set_member_name(b, "media_type");
+    json_builder_add_string_value(b, part->media_type);
+    json_builder_set_member_name(b, "bytes");
+    json_builder_add_int_value(b, (gint64)g_bytes_get_size(part->data));
     json_builder_set_member_name(b, "sha256");
-    json_builder_add_string_value(b, file_sha);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_string_value(b, envelope->id);
-    json_builder_set_member_name(b, "created");
-    json_builder_add_string_value(b, created);
-    json_builder_set_member_name(b, "kiosk_key");
-    json_builder_add_string_value(b, signer);
-    json_builder_set_member_name(b, "kiosk_key_pinned");
-    json_builder_add_boolean_value(b, kiosk_key_arg != NULL);
-    json_builder_set_member_name(b, "signature");
-    json_builder_add_string_value(b, "valid");
-    json_builder_set_member_name(b, "format_version");
-    json_builder_add_int_value(b, RECORD_VERSION);
-    json_builder_set_member_name(b, "metadata");
-    record_cmd_json_metadata(b, record);
-    json_builder_set_member_name(b, "parts");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < record_n_parts(record); i++) {
-      const BkRecordPart *part = record_part(record, i);
-      g_autofree char *sha =
-          g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, part->data);
-
-      json_builder_begin_object(b);
-      json_builder_set_member_name(b, "name");
-      json_builder_add_string_value(b, part->name);
-      json_builder_set_member_name(b, "media_type");
-      json_builder_add_string_value(b, part->media_type);
-      json_builder_set_member_name(b, "bytes");
-      json_builder_add_int_value(b, (gint64)g_bytes_get_size(part->data));
-      json_builder_set_member_name(b, "sha256");
-      json_builder_add_string_value(b, sha);
-      if (extract_dir) {
-        json_builder_set_member_name(b, "extracted");
-        json_builder_add_string_value(b, extracted->pdata[i]);
-      }
-      json_builder_end_object(b);
+    json_builder_add_string_value(b, sha);
+    if (o->extracted) {
+      json_builder_set_member_name(b, "extracted");
+      json_builder_add_string_value(b, o->extracted->pdata[i]);
     }
-    json_builder_end_array(b);
     json_builder_end_object(b);
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    text = json_generator_to_data(gen, NULL);
-    printf("%s\n", text);
-    return EXIT_OK;
   }
+  json_builder_end_array(b);
+}
 
-  {
-    g_autofree const char **keys = NULL;
-    guint n = 0;
+static void record_cmd_print_json(const RecordOpened *o)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
 
-    printf("record %s\n", envelope->id);
-    printf("  created:   %s\n", created);
-    printf("  signature: valid, kiosk key %s%s\n", signer,
-           kiosk_key_arg ? " (as expected)" : " (not pinned: use --kiosk-key)");
-    printf("  sha256:    %s\n", file_sha);
-    printf("metadata:\n");
-    keys = record_list_keys(record, &n);
-    for (guint i = 0; i < n; i++) {
-      GVariant *value = record_get_value(record, keys[i]);
-      g_autofree char *shown =
-          g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)
-              ? g_strdup(g_variant_get_string(value, NULL))
-              : g_variant_print(value, FALSE);
-      printf("  %s = %s\n", keys[i], shown);
-    }
-    printf("parts:\n");
-    for (guint i = 0; i < record_n_parts(record); i++) {
-      const BkRecordPart *part = record_part(record, i);
-      g_autofree char *sha =
-          g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, part->data);
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "file");
+  json_builder_add_string_value(b, o->path);
+  json_builder_set_member_name(b, "sha256");
+  json_builder_add_string_value(b, o->file_sha);
+  json_builder_set_member_name(b, "id");
+  json_builder_add_string_value(b, o->envelope->id);
+  json_builder_set_member_name(b, "created");
+  json_builder_add_string_value(b, o->created);
+  json_builder_set_member_name(b, "kiosk_key");
+  json_builder_add_string_value(b, o->signer);
+  json_builder_set_member_name(b, "kiosk_key_pinned");
+  json_builder_add_boolean_value(b, o->pinned);
+  json_builder_set_member_name(b, "signature");
+  json_builder_add_string_value(b, "valid");
+  json_builder_set_member_name(b, "format_version");
+  json_builder_add_int_value(b, RECORD_VERSION);
+  json_builder_set_member_name(b, "metadata");
+  record_cmd_json_metadata(b, o->record);
+  json_builder_set_member_name(b, "parts");
+  record_cmd_json_parts(b, o);
+  json_builder_end_object(b);
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
 
-      printf("  %-28s %-26s %9" G_GSIZE_FORMAT " bytes  sha256 %s\n",
-             part->name, part->media_type, g_bytes_get_size(part->data), sha);
-      if (extract_dir)
-        printf("    -> %s\n", (char *)extracted->pdata[i]);
-    }
+/* Strings as they are, anything else in GVariant text form. */
+static void record_cmd_print_metadata(const BkRecord *record)
+{
+  g_autofree const char **keys = NULL;
+  guint n = 0;
+
+  keys = record_list_keys(record, &n);
+  for (guint i = 0; i < n; i++) {
+    GVariant *value = record_get_value(record, keys[i]);
+    g_autofree char *shown = g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)
+                                 ? g_strdup(g_variant_get_string(value, NULL))
+                                 : g_variant_print(value, FALSE);
+    printf("  %s = %s\n", keys[i], shown);
   }
+}
+
+static void record_cmd_print_text(const RecordOpened *o)
+{
+  printf("record %s\n", o->envelope->id);
+  printf("  created:   %s\n", o->created);
+  printf("  signature: valid, kiosk key %s%s\n", o->signer,
+         o->pinned ? " (as expected)" : " (not pinned: use --kiosk-key)");
+  printf("  sha256:    %s\n", o->file_sha);
+  printf("metadata:\n");
+  record_cmd_print_metadata(o->record);
+  printf("parts:\n");
+  for (guint i = 0; i < record_n_parts(o->record); i++) {
+    const BkRecordPart *part = record_part(o->record, i);
+    g_autofree char *sha =
+        g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, part->data);
+
+    printf("  %-28s %-26s %9" G_GSIZE_FORMAT " bytes  sha256 %s\n", part->name,
+           part->media_type, g_bytes_get_size(part->data), sha);
+    if (o->extracted)
+      printf("    -> %s\n", (char *)o->extracted->pdata[i]);
+  }
+}
+
+static int record_open_run(const char *path, const char *secret_path,
+                           const char *kiosk_key_arg, const char *extract_dir,
+                           gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(KioskEnvelope) envelope = NULL;
+  g_autoptr(BkRecord) record = NULL;
+  g_autoptr(GPtrArray) extracted = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *file_sha = NULL;
+  g_autofree char *signer = NULL;
+  g_autofree char *created = NULL;
+  guint8 pinned[KEYS_PUBLIC_BYTES];
+  char *contents = NULL;
+  gsize len = 0;
+  int status;
+
+  if (!keys_init(&error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (!g_file_get_contents(path, &contents, &len, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  bytes = g_bytes_new_take(contents, len);
+  file_sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
+  if (kiosk_key_arg && !record_cmd_read_pinned(kiosk_key_arg, pinned, &error))
+    return kiosk_usage_error(CMD, "--kiosk-key: %s", error->message);
+
+  status = record_cmd_parse_envelope(path, bytes, &envelope);
+  if (status != EXIT_OK)
+    return status;
+  signer = keys_encode(envelope->kiosk_key, KEYS_PUBLIC_BYTES);
+  if (kiosk_key_arg &&
+      memcmp(pinned, envelope->kiosk_key, KEYS_PUBLIC_BYTES) != 0) {
+    fprintf(stderr,
+            "biokiosk %s: %s: signed by kiosk key %s, not the "
+            "expected one\n",
+            CMD, path, signer);
+    return EXIT_NEGATIVE;
+  }
+  status = record_cmd_unseal(path, secret_path, envelope, &record);
+  if (status != EXIT_OK)
+    return status;
+
+  created = record_cmd_time(envelope->created);
+  RecordOpened opened = {
+      .path = path,
+      .file_sha = file_sha,
+      .envelope = envelope,
+      .created = created,
+      .signer = signer,
+      .pinned = kiosk_key_arg != NULL,
+      .record = record,
+      .extracted = extract_dir ? extracted : NULL,
+  };
+  status = record_cmd_check_binding(&opened);
+  if (status == EXIT_OK && extract_dir)
+    status = record_cmd_extract_all(record, extract_dir, extracted);
+  if (status != EXIT_OK)
+    return status;
+
+  if (json)
+    record_cmd_print_json(&opened);
+  else
+    record_cmd_print_text(&opened);
   return EXIT_OK;
 }
 

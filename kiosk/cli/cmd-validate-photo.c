@@ -93,6 +93,67 @@ static void print_json(const char *file, const PhotoResult *r, double ms)
   printf("%s\n", out->str);
 }
 
+static void print_text(const char *file, const PhotoResult *r)
+{
+  printf("%s: %s\n", file, photo_verdict_name(r->verdict));
+  for (guint k = 0; k < r->reasons->len; k++) {
+    const char *code = g_ptr_array_index(r->reasons, k);
+    printf("  %s: %s\n", code, reason_text(code));
+  }
+}
+
+/* <crop_dir>/<file's base name>.crop.png */
+static gboolean write_crop(PhotoValidator *validator, const BkImage *image,
+                           double source_scale, const PhotoResult *result,
+                           const char *crop_dir, const char *file,
+                           GError **error)
+{
+  g_autoptr(BkImage) crop = photo_crop(validator, image, source_scale, result);
+  g_autofree char *base = g_path_get_basename(file);
+  g_autofree char *out = g_strdup_printf("%s/%s.crop.png", crop_dir, base);
+
+  return !crop || pngio_write_file(crop, out, error);
+}
+
+/* Validates each file with `base`'s request; the exit status is the worst
+ * seen (an unreadable file, else a photo not accepted). */
+static int validate_files(PhotoValidator *validator, const PhotoRequest *base,
+                          char **files, gboolean json, const char *crop_dir)
+{
+  int status = EXIT_OK;
+
+  for (int i = 0; files[i]; i++) {
+    g_autoptr(GError) local = NULL;
+    g_autoptr(BkImage) image = NULL;
+    g_autoptr(PhotoResult) result = NULL;
+    PhotoRequest req = *base;
+    gint64 start = g_get_monotonic_time();
+    double ms;
+
+    image =
+        load_image(files[i], VALIDATE_DECODE_SIDE, &req.source_scale, &local);
+    if (!image) {
+      kiosk_usage_error("validate-photo", "%s: %s", files[i], local->message);
+      status = EXIT_USAGE;
+      continue;
+    }
+    result = photo_validate(validator, image, &req);
+    ms = (g_get_monotonic_time() - start) / 1000.0;
+    if (json)
+      print_json(files[i], result, ms);
+    else
+      print_text(files[i], result);
+    fflush(stdout);
+    if (result->verdict != PHOTO_VERDICT_ACCEPT && status == EXIT_OK)
+      status = EXIT_NEGATIVE;
+    if (crop_dir && result->verdict == PHOTO_VERDICT_ACCEPT &&
+        !write_crop(validator, image, req.source_scale, result, crop_dir,
+                    files[i], &local))
+      return kiosk_usage_error("validate-photo", "%s", local->message);
+  }
+  return status;
+}
+
 static int validate_photo_run(int argc, char **argv)
 {
   gboolean json = FALSE, covering = FALSE;
@@ -126,7 +187,6 @@ static int validate_photo_run(int argc, char **argv)
   g_autoptr(PhotoValidator) validator = NULL;
   g_autoptr(BkImage) background = NULL;
   PhotoConfig config;
-  int status = EXIT_OK;
 
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -149,46 +209,9 @@ static int validate_photo_run(int argc, char **argv)
       return kiosk_usage_error("validate-photo", "%s: %s", background_path,
                                error->message);
   }
-
-  for (int i = 0; files[i]; i++) {
-    g_autoptr(GError) local = NULL;
-    g_autoptr(BkImage) image = NULL;
-    g_autoptr(PhotoResult) result = NULL;
-    PhotoRequest req = {covering, age, background, 1.0};
-    gint64 start = g_get_monotonic_time();
-    double ms;
-
-    image =
-        load_image(files[i], VALIDATE_DECODE_SIDE, &req.source_scale, &local);
-    if (!image) {
-      kiosk_usage_error("validate-photo", "%s: %s", files[i], local->message);
-      status = EXIT_USAGE;
-      continue;
-    }
-    result = photo_validate(validator, image, &req);
-    ms = (g_get_monotonic_time() - start) / 1000.0;
-    if (json) {
-      print_json(files[i], result, ms);
-    } else {
-      printf("%s: %s\n", files[i], photo_verdict_name(result->verdict));
-      for (guint k = 0; k < result->reasons->len; k++) {
-        const char *code = g_ptr_array_index(result->reasons, k);
-        printf("  %s: %s\n", code, reason_text(code));
-      }
-    }
-    fflush(stdout);
-    if (result->verdict != PHOTO_VERDICT_ACCEPT && status == EXIT_OK)
-      status = EXIT_NEGATIVE;
-    if (crop_dir && result->verdict == PHOTO_VERDICT_ACCEPT) {
-      g_autoptr(BkImage) crop =
-          photo_crop(validator, image, req.source_scale, result);
-      g_autofree char *base = g_path_get_basename(files[i]);
-      g_autofree char *out = g_strdup_printf("%s/%s.crop.png", crop_dir, base);
-      if (crop && !pngio_write_file(crop, out, &local))
-        return kiosk_usage_error("validate-photo", "%s", local->message);
-    }
-  }
-  return status;
+  return validate_files(validator,
+                        &(PhotoRequest){covering, age, background, 1.0}, files,
+                        json, crop_dir);
 }
 
 const KioskCommand kiosk_cmd_validate_photo = {
