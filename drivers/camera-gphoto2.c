@@ -462,17 +462,104 @@ static gboolean camera_gphoto2_usb_present(CameraGphoto2 *gp, const char *port)
   return found;
 }
 
+static void camera_gphoto2_set_not_found(GError **error, const char *port)
+{
+  g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+              "no camera answers at %s (switched off, unplugged or out of "
+              "reach?)",
+              port);
+}
+
+/* libgphoto2's driver for gp->model and its port gp->port. */
+static gboolean camera_gphoto2_lookup(CameraGphoto2 *gp,
+                                      CameraAbilities *ret_abilities,
+                                      GPPortInfo *ret_info, GError **error)
+{
+  CameraAbilitiesList *abilities_list = camera_gphoto2_abilities(gp->context);
+  GPPortInfoList *ports = camera_gphoto2_ports();
+  int index;
+
+  if (!abilities_list || !ports) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                "libgphoto2 could not load its camera drivers or port "
+                "libraries (check the libgphoto2 installation)");
+    return FALSE;
+  }
+  index = gp_abilities_list_lookup_model(abilities_list, gp->model);
+  if (index < GP_OK) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "libgphoto2 knows no camera model '%s'", gp->model);
+    return FALSE;
+  }
+  gp_abilities_list_get_abilities(abilities_list, index, ret_abilities);
+  index = gp_port_info_list_lookup_path(ports, gp->port);
+  if (index < GP_OK ||
+      gp_port_info_list_get_info(ports, index, ret_info) < GP_OK) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "libgphoto2 cannot use the port '%s'", gp->port);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Our own quick look at gp->port, so that an absent or silent camera does
+ * not cost a failing gp_camera_init() (see camera_gphoto2_ptpip_probe). */
+static gboolean camera_gphoto2_check_present(CameraGphoto2 *gp, GError **error)
+{
+  PtpipProbe probe = PTPIP_PROBE_PRESENT;
+
+  if (g_str_has_prefix(gp->port, "ptpip:"))
+    probe = camera_gphoto2_ptpip_probe(gp->port,
+                                       camera_gphoto2_is_silent(gp->port));
+  else if (g_str_has_prefix(gp->port, "usb:") && strchr(gp->port, ',') &&
+           !camera_gphoto2_usb_present(gp, gp->port))
+    probe = PTPIP_PROBE_ABSENT;
+  if (probe == PTPIP_PROBE_ABSENT) {
+    camera_gphoto2_set_not_found(error, gp->port);
+    return FALSE;
+  }
+  if (probe == PTPIP_PROBE_SILENT) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                "the camera at %s takes connections but does not answer "
+                "(asleep?)",
+                gp->port);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Sets gp->camera, or leaves it NULL on failure. */
+static gboolean camera_gphoto2_init(CameraGphoto2 *gp,
+                                    const CameraAbilities *abilities,
+                                    GPPortInfo info, GError **error)
+{
+  int result;
+
+  camera_gphoto2_guard_fd0();
+  gp_camera_new(&gp->camera);
+  gp_camera_set_abilities(gp->camera, *abilities);
+  gp_camera_set_port_info(gp->camera, info);
+  result = gp_camera_init(gp->camera, gp->context);
+  if (result >= GP_OK)
+    return TRUE;
+  /* A camera that is not there (yet) is the common case at boot. */
+  if (result == GP_ERROR_IO || result == GP_ERROR_IO_USB_FIND)
+    camera_gphoto2_set_not_found(error, gp->port);
+  else
+    camera_gphoto2_set_error(gp, error, result, "cannot open the camera");
+  gp_camera_unref(gp->camera);
+  gp->camera = NULL;
+  camera_gphoto2_guard_fd0();
+  return FALSE;
+}
+
 static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
 {
   const char *model = device_option(options, "model", NULL);
   const char *port = device_option(options, "port", NULL);
   CameraGphoto2 *gp = g_new0(CameraGphoto2, 1);
-  CameraAbilitiesList *abilities_list;
-  GPPortInfoList *ports;
   CameraAbilities abilities;
   GPPortInfo info;
-  PtpipProbe probe = PTPIP_PROBE_PRESENT;
-  int index, result;
 
   camera_gphoto2_ignore_sigpipe();
   camera_gphoto2_setup_log();
@@ -490,74 +577,9 @@ static gpointer camera_gphoto2_open(DeviceOptions *options, GError **error)
     camera_gphoto2_close(gp);
     return NULL;
   }
-
-  abilities_list = camera_gphoto2_abilities(gp->context);
-  ports = camera_gphoto2_ports();
-  if (!abilities_list || !ports) {
-    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
-                "libgphoto2 could not load its camera drivers or port "
-                "libraries (check the libgphoto2 installation)");
-    camera_gphoto2_close(gp);
-    return NULL;
-  }
-  index = gp_abilities_list_lookup_model(abilities_list, gp->model);
-  if (index < GP_OK) {
-    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
-                "libgphoto2 knows no camera model '%s'", gp->model);
-    camera_gphoto2_close(gp);
-    return NULL;
-  }
-  gp_abilities_list_get_abilities(abilities_list, index, &abilities);
-  index = gp_port_info_list_lookup_path(ports, gp->port);
-  if (index < GP_OK ||
-      gp_port_info_list_get_info(ports, index, &info) < GP_OK) {
-    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
-                "libgphoto2 cannot use the port '%s'", gp->port);
-    camera_gphoto2_close(gp);
-    return NULL;
-  }
-
-  if (g_str_has_prefix(gp->port, "ptpip:"))
-    probe = camera_gphoto2_ptpip_probe(gp->port,
-                                       camera_gphoto2_is_silent(gp->port));
-  else if (g_str_has_prefix(gp->port, "usb:") && strchr(gp->port, ',') &&
-           !camera_gphoto2_usb_present(gp, gp->port))
-    probe = PTPIP_PROBE_ABSENT;
-  if (probe == PTPIP_PROBE_ABSENT) {
-    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
-                "no camera answers at %s (switched off, unplugged or out of "
-                "reach?)",
-                gp->port);
-    camera_gphoto2_close(gp);
-    return NULL;
-  }
-  if (probe == PTPIP_PROBE_SILENT) {
-    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
-                "the camera at %s takes connections but does not answer "
-                "(asleep?)",
-                gp->port);
-    camera_gphoto2_close(gp);
-    return NULL;
-  }
-
-  camera_gphoto2_guard_fd0();
-  gp_camera_new(&gp->camera);
-  gp_camera_set_abilities(gp->camera, abilities);
-  gp_camera_set_port_info(gp->camera, info);
-  result = gp_camera_init(gp->camera, gp->context);
-  if (result < GP_OK) {
-    /* A camera that is not there (yet) is the common case at boot. */
-    if (result == GP_ERROR_IO || result == GP_ERROR_IO_USB_FIND) {
-      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
-                  "no camera answers at %s (switched off, unplugged or "
-                  "out of reach?)",
-                  gp->port);
-    } else {
-      camera_gphoto2_set_error(gp, error, result, "cannot open the camera");
-    }
-    gp_camera_unref(gp->camera);
-    gp->camera = NULL;
-    camera_gphoto2_guard_fd0();
+  if (!camera_gphoto2_lookup(gp, &abilities, &info, error) ||
+      !camera_gphoto2_check_present(gp, error) ||
+      !camera_gphoto2_init(gp, &abilities, info, error)) {
     camera_gphoto2_close(gp);
     return NULL;
   }

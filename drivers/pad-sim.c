@@ -155,6 +155,101 @@ static void fit_to_pad(GArray *samples)
   }
 }
 
+/* The pen while it signs: the person's style, this signing's jitter, and
+ * the samples so far. */
+typedef struct {
+  GRand *style; /* the shape: the same for every signing of one person */
+  GRand *rng;   /* this signing's variation */
+  GArray *out;
+  gint64 t;
+  double baseline, height;
+} Pen;
+
+static void pen_sample(Pen *pen, double x, double y, double p)
+{
+  append_sample(pen->out, x, y, p, &pen->t, pen->rng);
+}
+
+/* Each hump of a stroke is a "letter": mostly x-height, some ascenders (l,
+ * h, k) and descenders (g, j, y) that loop below the baseline. Humps meet at
+ * the baseline, so changing height there keeps the line continuous. */
+static void draw_letters(GRand *style, double ret_letter[10])
+{
+  for (int k = 0; k < 10; k++) {
+    double r = g_rand_double(style);
+    ret_letter[k] = r < 0.22   ? g_rand_double_range(style, 1.7, 2.2)
+                    : r < 0.32 ? -g_rand_double_range(style, 0.9, 1.3)
+                               : g_rand_double_range(style, 0.55, 1.0);
+  }
+}
+
+/* Stroke number `s`, starting at `x` on the baseline; returns its length
+ * and where the pen left the pad. */
+static double draw_stroke(Pen *pen, int s, double x, double *ret_end_x,
+                          double *ret_end_y)
+{
+  double len = g_rand_double_range(pen->style, 0.18, 0.32) *
+               g_rand_double_range(pen->rng, 0.95, 1.05);
+  double waves = g_rand_double_range(pen->style, 3.0, 6.5);
+  double amp = g_rand_double_range(pen->style, 0.010, 0.022);
+  double phase = g_rand_double_range(pen->style, 0, 2 * G_PI);
+  double slant = g_rand_double_range(pen->style, 0.1, 0.35);
+  double secs = len / g_rand_double_range(pen->rng, 0.45, 0.6);
+  int n = MAX(8, (int)(secs * 1e6 / SAMPLE_PERIOD_US));
+  double baseline = pen->baseline;
+  double letter[10];
+
+  draw_letters(pen->style, letter);
+  for (int i = 0; i < n; i++) {
+    double u = (double)i / (n - 1);
+    double osc = sin(2 * G_PI * waves * u + phase);
+    double hump = fabs(sin(G_PI * waves * u + phase * 0.5));
+    int li = CLAMP((int)floor(waves * u + phase * 0.5 / G_PI), 0, 9);
+    /* Capital-like first stroke: taller at its start. */
+    double h =
+        pen->height * letter[li] * (s == 0 ? 0.45 + 0.6 * exp(-6 * u) : 0.5);
+    double py = baseline - h * hump + 0.01 * sin(7.3 * u + s);
+    double px =
+        x + len * u + amp * 2 * G_PI * 0.35 * osc + slant * (baseline - py);
+    double p = 0.25 + 0.55 * pow(sin(G_PI * CLAMP(u * 1.05, 0, 1)), 0.4) *
+                          (0.85 + 0.15 * sin(2 * G_PI * 3 * u + phase));
+    px += g_rand_double_range(pen->rng, -0.0015, 0.0015);
+    py += g_rand_double_range(pen->rng, -0.0015, 0.0015);
+    pen_sample(pen, px, py, CLAMP(p, 0.05, 1.0));
+    *ret_end_x = px;
+    *ret_end_y = py;
+  }
+  return len;
+}
+
+/* Pen up: hover to the next stroke's start (`x` on the baseline) for
+ * 120-300 ms. */
+static void draw_hover(Pen *pen, double from_x, double from_y, double x)
+{
+  int hover = g_rand_int_range(pen->rng, 18, 45);
+
+  for (int i = 1; i <= hover; i++) {
+    double u = (double)i / hover;
+    pen_sample(pen, from_x + (x - from_x) * u,
+               from_y + (pen->baseline - from_y) * u - 0.05 * sin(G_PI * u),
+               0.0);
+  }
+}
+
+/* Underline up to `x1`, quick and light. */
+static void draw_underline(Pen *pen, double x1)
+{
+  double x0 = 0.1, y0 = pen->baseline + 0.08;
+  int n = 40;
+
+  for (int i = 0; i < n; i++) {
+    double u = (double)i / (n - 1);
+    pen_sample(pen, x0 + (x1 - x0) * u, y0 + 0.015 * sin(G_PI * u),
+               0.15 + 0.35 * sin(G_PI * u));
+  }
+  pen_sample(pen, x1 + 0.01, y0 - 0.02, 0.0);
+}
+
 /* One signature: a flowing "name" of 2-3 strokes with loops (x runs
  * forward with a superimposed oscillation, so fast turns loop back), and
  * sometimes a closing underline. Pressure rises and falls along a stroke;
@@ -164,86 +259,32 @@ static GArray *generate(guint64 seed, guint variant)
   g_autoptr(GRand) style = NULL, rng = NULL;
   guint32 style_seed[2] = {(guint32)seed, (guint32)(seed >> 32)};
   guint32 var_seed[3] = {(guint32)seed, (guint32)(seed >> 32), variant + 1};
-  GArray *out = g_array_new(FALSE, FALSE, sizeof(PadSample));
+  Pen pen = {0};
   int n_strokes;
-  double x = 0.08, baseline, height, gap_x;
-  gint64 t = 0;
+  double x = 0.08, gap_x;
 
   /* The style (shape) is the person's; the variant only jitters it. */
   style = g_rand_new_with_seed_array(style_seed, 2);
   rng = g_rand_new_with_seed_array(var_seed, 3);
+  pen.style = style;
+  pen.rng = rng;
+  pen.out = g_array_new(FALSE, FALSE, sizeof(PadSample));
   n_strokes = g_rand_int_range(style, 2, 4);
-  baseline = g_rand_double_range(style, 0.50, 0.62);
-  height = g_rand_double_range(style, 0.16, 0.26);
+  pen.baseline = g_rand_double_range(style, 0.50, 0.62);
+  pen.height = g_rand_double_range(style, 0.16, 0.26);
   gap_x = g_rand_double_range(style, 0.03, 0.07);
 
   for (int s = 0; s < n_strokes; s++) {
-    double len = g_rand_double_range(style, 0.18, 0.32) *
-                 g_rand_double_range(rng, 0.95, 1.05);
-    double waves = g_rand_double_range(style, 3.0, 6.5);
-    double amp = g_rand_double_range(style, 0.010, 0.022);
-    double phase = g_rand_double_range(style, 0, 2 * G_PI);
-    double slant = g_rand_double_range(style, 0.1, 0.35);
-    double secs = len / g_rand_double_range(rng, 0.45, 0.6);
-    int n = MAX(8, (int)(secs * 1e6 / SAMPLE_PERIOD_US));
-    double end_x = x, end_y = baseline;
-    double letter[10];
+    double end_x = x, end_y = pen.baseline;
+    double len = draw_stroke(&pen, s, x, &end_x, &end_y);
 
-    /* Each hump of the stroke is a "letter": mostly x-height, some
-     * ascenders (l, h, k) and descenders (g, j, y) that loop below the
-     * baseline. Humps meet at the baseline, so changing height there keeps
-     * the line continuous. */
-    for (int k = 0; k < 10; k++) {
-      double r = g_rand_double(style);
-      letter[k] = r < 0.22   ? g_rand_double_range(style, 1.7, 2.2)
-                  : r < 0.32 ? -g_rand_double_range(style, 0.9, 1.3)
-                             : g_rand_double_range(style, 0.55, 1.0);
-    }
-
-    for (int i = 0; i < n; i++) {
-      double u = (double)i / (n - 1);
-      double osc = sin(2 * G_PI * waves * u + phase);
-      double hump = fabs(sin(G_PI * waves * u + phase * 0.5));
-      int li = CLAMP((int)floor(waves * u + phase * 0.5 / G_PI), 0, 9);
-      /* Capital-like first stroke: taller at its start. */
-      double h =
-          height * letter[li] * (s == 0 ? 0.45 + 0.6 * exp(-6 * u) : 0.5);
-      double py = baseline - h * hump + 0.01 * sin(7.3 * u + s);
-      double px =
-          x + len * u + amp * 2 * G_PI * 0.35 * osc + slant * (baseline - py);
-      double p = 0.25 + 0.55 * pow(sin(G_PI * CLAMP(u * 1.05, 0, 1)), 0.4) *
-                            (0.85 + 0.15 * sin(2 * G_PI * 3 * u + phase));
-      px += g_rand_double_range(rng, -0.0015, 0.0015);
-      py += g_rand_double_range(rng, -0.0015, 0.0015);
-      append_sample(out, px, py, CLAMP(p, 0.05, 1.0), &t, rng);
-      end_x = px;
-      end_y = py;
-    }
     x += len + gap_x;
-    /* Pen up: hover to the next stroke's start for 120-300 ms. */
-    {
-      int hover = g_rand_int_range(rng, 18, 45);
-      for (int i = 1; i <= hover; i++) {
-        double u = (double)i / hover;
-        append_sample(out, end_x + (x - end_x) * u,
-                      end_y + (baseline - end_y) * u - 0.05 * sin(G_PI * u),
-                      0.0, &t, rng);
-      }
-    }
+    draw_hover(&pen, end_x, end_y, x);
   }
-  if (g_rand_double(style) < 0.6) {
-    /* Underline, quick and light. */
-    double x0 = 0.1, x1 = MIN(x - gap_x, 0.92), y0 = baseline + 0.08;
-    int n = 40;
-    for (int i = 0; i < n; i++) {
-      double u = (double)i / (n - 1);
-      append_sample(out, x0 + (x1 - x0) * u, y0 + 0.015 * sin(G_PI * u),
-                    0.15 + 0.35 * sin(G_PI * u), &t, rng);
-    }
-    append_sample(out, x1 + 0.01, y0 - 0.02, 0.0, &t, rng);
-  }
-  fit_to_pad(out);
-  return out;
+  if (g_rand_double(style) < 0.6)
+    draw_underline(&pen, MIN(x - gap_x, 0.92));
+  fit_to_pad(pen.out);
+  return pen.out;
 }
 
 static GArray *pad_sim_collect(gpointer data, int timeout_ms,
