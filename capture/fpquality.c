@@ -68,14 +68,103 @@ static int cmp_double(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* Grey level and gradient structure tensor of one block. */
+typedef struct {
+  double mean, std;
+  double gxx, gyy, gxy;
+} BlockMoments;
+
+/* The block whose top-left pixel is (x0, y0); its one-pixel surround must
+ * be inside the image (central differences). */
+static BlockMoments block_moments(const BkImage *img, int x0, int y0)
+{
+  double sum = 0, sumsq = 0;
+  BlockMoments m = {0};
+  int n = FPQUALITY_BLOCK * FPQUALITY_BLOCK;
+
+  for (int y = y0; y < y0 + FPQUALITY_BLOCK; y++) {
+    for (int x = x0; x < x0 + FPQUALITY_BLOCK; x++) {
+      double v = *image_pixel(img, x, y);
+      double gx =
+          (double)*image_pixel(img, x + 1, y) - *image_pixel(img, x - 1, y);
+      double gy =
+          (double)*image_pixel(img, x, y + 1) - *image_pixel(img, x, y - 1);
+      sum += v;
+      sumsq += v * v;
+      m.gxx += gx * gx;
+      m.gyy += gy * gy;
+      m.gxy += gx * gy;
+    }
+  }
+  m.mean = sum / n;
+  m.std = sqrt(MAX(0.0, sumsq / n - m.mean * m.mean));
+  return m;
+}
+
+/* The sums over the finger's blocks. */
+typedef struct {
+  int fg; /* foreground blocks */
+  double qsum, cohsum, stdsum;
+  double *periods; /* plausible ridge periods, one per block at most */
+  int n_periods;
+} BlockTally;
+
+/* Adds the block at (x0, y0) to `t` when it is finger. */
+static void assess_block(const BkImage *img, int x0, int y0, BlockTally *t)
+{
+  BlockMoments m = block_moments(img, x0, y0);
+  double coh, theta, period, bq;
+
+  if (m.std < FG_MIN_STD || m.mean > FG_MAX_MEAN)
+    return;
+  t->fg++;
+  coh = m.gxx + m.gyy > 0
+            ? sqrt((m.gxx - m.gyy) * (m.gxx - m.gyy) + 4 * m.gxy * m.gxy) /
+                  (m.gxx + m.gyy)
+            : 0;
+  /* Ridges run perpendicular to the dominant gradient. */
+  theta = 0.5 * atan2(2 * m.gxy, m.gxx - m.gyy) + G_PI / 2;
+  period = block_period(img, x0 + FPQUALITY_BLOCK / 2.0,
+                        y0 + FPQUALITY_BLOCK / 2.0, theta);
+  bq = CLAMP((coh - COH_NONE) / (COH_FULL - COH_NONE), 0.0, 1.0) *
+       MIN(1.0, m.std / FULL_CONTRAST);
+  if (period >= PERIOD_MIN && period <= PERIOD_MAX)
+    t->periods[t->n_periods++] = period;
+  else
+    bq *= 0.3;
+  t->qsum += bq;
+  t->cohsum += coh;
+  t->stdsum += m.std;
+}
+
+/* The means over the finger and the score; q->blocks must be set. */
+static void tally_finish(BlockTally *t, FpQuality *q)
+{
+  double area, mean_q;
+
+  if (t->fg == 0)
+    return;
+  area = (double)t->fg / q->blocks;
+  mean_q = t->qsum / t->fg;
+  q->foreground = area;
+  q->coherence = t->cohsum / t->fg;
+  q->contrast = t->stdsum / t->fg;
+  if (t->n_periods > 0) {
+    qsort(t->periods, t->n_periods, sizeof(double), cmp_double);
+    q->period = t->periods[t->n_periods / 2];
+  }
+  q->score = (int)lround(
+      CLAMP(100.0 * mean_q * MIN(1.0, area / MIN_AREA), 0.0, 100.0));
+}
+
 FpQualityVerdict fpquality_assess(const BkImage *image, FpQuality *ret_quality)
 {
   g_autoptr(BkImage) grey = NULL;
   const BkImage *img = image;
   FpQuality q = {0};
-  int bw, bh, fg = 0, n_periods = 0;
-  double qsum = 0, cohsum = 0, stdsum = 0;
+  BlockTally tally = {0};
   g_autofree double *periods = NULL;
+  int bw, bh;
 
   g_return_val_if_fail(image && ret_quality, FPQUALITY_POOR);
   if (image->channels != 1) {
@@ -90,66 +179,13 @@ FpQualityVerdict fpquality_assess(const BkImage *image, FpQuality *ret_quality)
     return q.verdict;
   }
   periods = g_new(double, (gsize)bw *bh);
+  tally.periods = periods;
   q.blocks = bw * bh;
-
-  for (int by = 0; by < bh; by++) {
-    for (int bx = 0; bx < bw; bx++) {
-      int x0 = 1 + bx * FPQUALITY_BLOCK, y0 = 1 + by * FPQUALITY_BLOCK;
-      double sum = 0, sumsq = 0, gxx = 0, gyy = 0, gxy = 0;
-      double mean, std, coh, theta, period, bq;
-      int n = FPQUALITY_BLOCK * FPQUALITY_BLOCK;
-
-      for (int y = y0; y < y0 + FPQUALITY_BLOCK; y++) {
-        for (int x = x0; x < x0 + FPQUALITY_BLOCK; x++) {
-          double v = *image_pixel(img, x, y);
-          double gx =
-              (double)*image_pixel(img, x + 1, y) - *image_pixel(img, x - 1, y);
-          double gy =
-              (double)*image_pixel(img, x, y + 1) - *image_pixel(img, x, y - 1);
-          sum += v;
-          sumsq += v * v;
-          gxx += gx * gx;
-          gyy += gy * gy;
-          gxy += gx * gy;
-        }
-      }
-      mean = sum / n;
-      std = sqrt(MAX(0.0, sumsq / n - mean * mean));
-      if (std < FG_MIN_STD || mean > FG_MAX_MEAN)
-        continue;
-      fg++;
-      coh = gxx + gyy > 0
-                ? sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy) / (gxx + gyy)
-                : 0;
-      /* Ridges run perpendicular to the dominant gradient. */
-      theta = 0.5 * atan2(2 * gxy, gxx - gyy) + G_PI / 2;
-      period = block_period(img, x0 + FPQUALITY_BLOCK / 2.0,
-                            y0 + FPQUALITY_BLOCK / 2.0, theta);
-      bq = CLAMP((coh - COH_NONE) / (COH_FULL - COH_NONE), 0.0, 1.0) *
-           MIN(1.0, std / FULL_CONTRAST);
-      if (period >= PERIOD_MIN && period <= PERIOD_MAX)
-        periods[n_periods++] = period;
-      else
-        bq *= 0.3;
-      qsum += bq;
-      cohsum += coh;
-      stdsum += std;
-    }
-  }
-
-  if (fg > 0) {
-    double area = (double)fg / q.blocks;
-    double mean_q = qsum / fg;
-    q.foreground = area;
-    q.coherence = cohsum / fg;
-    q.contrast = stdsum / fg;
-    if (n_periods > 0) {
-      qsort(periods, n_periods, sizeof(double), cmp_double);
-      q.period = periods[n_periods / 2];
-    }
-    q.score = (int)lround(
-        CLAMP(100.0 * mean_q * MIN(1.0, area / MIN_AREA), 0.0, 100.0));
-  }
+  for (int by = 0; by < bh; by++)
+    for (int bx = 0; bx < bw; bx++)
+      assess_block(img, 1 + bx * FPQUALITY_BLOCK, 1 + by * FPQUALITY_BLOCK,
+                   &tally);
+  tally_finish(&tally, &q);
   q.verdict = q.score >= FPQUALITY_GOOD_SCORE ? FPQUALITY_GOOD : FPQUALITY_POOR;
   *ret_quality = q;
   return q.verdict;
