@@ -309,85 +309,100 @@ static KioskConfig *config_new(void)
   return config;
 }
 
-/* Applies every group and key of `keyfile` (text `text`, named `source`) to
- * `config`. With `complete`, every key of the schema must be present (the
- * embedded defaults); otherwise only the required ones. */
-static gboolean config_apply_keyfile(KioskConfig *config, const char *source,
-                                     const char *text, gboolean complete,
-                                     GError **error)
+/* Loads `text` into `keyfile`, naming the first line that is not key-file
+ * syntax when there is one. */
+static gboolean config_load_keyfile(GKeyFile *keyfile, const char *source,
+                                    const char *text, const ConfigLines *lines,
+                                    GError **error)
 {
-  g_autoptr(GKeyFile) keyfile = g_key_file_new();
   g_autoptr(GError) local = NULL;
-  g_auto(GStrv) groups = NULL;
-  ConfigLines lines = {0};
-  gboolean ok = FALSE;
+  g_autofree char *where = NULL;
 
-  config_lines_scan(&lines, text);
-  if (!g_key_file_load_from_data(keyfile, text, (gsize)-1, G_KEY_FILE_NONE,
-                                 &local)) {
-    g_autofree char *where = config_where(source, lines.bad_line);
-    if (lines.bad_line)
-      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
-                  "%s: expected '[group]', 'key = value' or '# comment', "
-                  "got '%s'",
-                  where, lines.bad_text);
-    else
-      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
-                  "%s: not a key file: %s", where, local->message);
-    goto out;
+  if (g_key_file_load_from_data(keyfile, text, (gsize)-1, G_KEY_FILE_NONE,
+                                &local))
+    return TRUE;
+  where = config_where(source, lines->bad_line);
+  if (lines->bad_line)
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
+                "%s: expected '[group]', 'key = value' or '# comment', "
+                "got '%s'",
+                where, lines->bad_text);
+  else
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
+                "%s: not a key file: %s", where, local->message);
+  return FALSE;
+}
+
+/* One key: into its option table when the group has one (`options`), else
+ * checked against the schema and set in `config`. */
+static gboolean config_apply_key(KioskConfig *config, GKeyFile *keyfile,
+                                 const char *source, const ConfigLines *lines,
+                                 const char *group, const char *key,
+                                 GHashTable **options, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  const ConfigField *field = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *problem = NULL;
+  g_autofree char *where =
+      config_where(source, config_lines_find(lines, group, key));
+
+  if (!options && !(field = config_schema_find(group, key))) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
+                "%s: [%s] %s: unknown key", where, group, key);
+    return FALSE;
   }
-
-  groups = g_key_file_get_groups(keyfile, NULL);
-  for (gsize g = 0; groups[g]; g++) {
-    const char *group = groups[g];
-    GHashTable **options = config_option_table(config, group);
-    g_auto(GStrv) keys = NULL;
-
-    if (!g_strv_contains(config_groups, group)) {
-      g_autofree char *where =
-          config_where(source, config_lines_find(&lines, group, NULL));
-      g_autofree char *known = g_strjoinv(", ", (char **)config_groups);
-      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
-                  "%s: unknown group [%s] (expected one of %s)", where, group,
-                  known);
-      goto out;
-    }
-    keys = g_key_file_get_keys(keyfile, group, NULL, NULL);
-    for (gsize k = 0; keys[k]; k++) {
-      const char *key = keys[k];
-      const ConfigField *field = NULL;
-      g_autofree char *value = NULL;
-      g_autofree char *problem = NULL;
-      g_autofree char *where =
-          config_where(source, config_lines_find(&lines, group, key));
-
-      if (!options && !(field = config_schema_find(group, key))) {
-        g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
-                    "%s: [%s] %s: unknown key", where, group, key);
-        goto out;
-      }
-      if (options || field->type == FIELD_STRING)
-        value = g_key_file_get_string(keyfile, group, key, &local);
-      else
-        value = g_key_file_get_value(keyfile, group, key, &local);
-      if (!value) {
-        g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE,
-                    "%s: [%s] %s: expected a text: %s", where, group, key,
-                    local->message);
-        goto out;
-      }
-      if (options) {
-        g_hash_table_replace(*options, g_strdup(key), g_steal_pointer(&value));
-        continue;
-      }
-      if ((problem = config_field_set(config, field, value))) {
-        g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE, "%s: [%s] %s: %s",
-                    where, group, key, problem);
-        goto out;
-      }
-    }
+  if (options || field->type == FIELD_STRING)
+    value = g_key_file_get_string(keyfile, group, key, &local);
+  else
+    value = g_key_file_get_value(keyfile, group, key, &local);
+  if (!value) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE,
+                "%s: [%s] %s: expected a text: %s", where, group, key,
+                local->message);
+    return FALSE;
   }
+  if (options) {
+    g_hash_table_replace(*options, g_strdup(key), g_steal_pointer(&value));
+    return TRUE;
+  }
+  if ((problem = config_field_set(config, field, value))) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE, "%s: [%s] %s: %s",
+                where, group, key, problem);
+    return FALSE;
+  }
+  return TRUE;
+}
 
+static gboolean config_apply_group(KioskConfig *config, GKeyFile *keyfile,
+                                   const char *source, const ConfigLines *lines,
+                                   const char *group, GError **error)
+{
+  GHashTable **options = config_option_table(config, group);
+  g_auto(GStrv) keys = NULL;
+
+  if (!g_strv_contains(config_groups, group)) {
+    g_autofree char *where =
+        config_where(source, config_lines_find(lines, group, NULL));
+    g_autofree char *known = g_strjoinv(", ", (char **)config_groups);
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
+                "%s: unknown group [%s] (expected one of %s)", where, group,
+                known);
+    return FALSE;
+  }
+  keys = g_key_file_get_keys(keyfile, group, NULL, NULL);
+  for (gsize k = 0; keys[k]; k++)
+    if (!config_apply_key(config, keyfile, source, lines, group, keys[k],
+                          options, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* With `complete`, every key of the schema must be in `keyfile`; otherwise
+ * only the required ones. */
+static gboolean config_check_missing(GKeyFile *keyfile, const char *source,
+                                     gboolean complete, GError **error)
+{
   for (gsize i = 0; i < G_N_ELEMENTS(config_schema); i++) {
     const ConfigField *field = &config_schema[i];
 
@@ -396,11 +411,33 @@ static gboolean config_apply_keyfile(KioskConfig *config, const char *source,
       g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_MISSING,
                   "%s: [%s] %s: required key is missing", source, field->group,
                   field->key);
-      goto out;
+      return FALSE;
     }
   }
-  ok = TRUE;
-out:
+  return TRUE;
+}
+
+/* Applies every group and key of `keyfile` (text `text`, named `source`) to
+ * `config`. With `complete`, every key of the schema must be present (the
+ * embedded defaults); otherwise only the required ones. */
+static gboolean config_apply_keyfile(KioskConfig *config, const char *source,
+                                     const char *text, gboolean complete,
+                                     GError **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new();
+  g_auto(GStrv) groups = NULL;
+  ConfigLines lines = {0};
+  gboolean ok;
+
+  config_lines_scan(&lines, text);
+  ok = config_load_keyfile(keyfile, source, text, &lines, error);
+  if (ok) {
+    groups = g_key_file_get_groups(keyfile, NULL);
+    for (gsize g = 0; ok && groups[g]; g++)
+      ok =
+          config_apply_group(config, keyfile, source, &lines, groups[g], error);
+  }
+  ok = ok && config_check_missing(keyfile, source, complete, error);
   config_lines_clear(&lines);
   return ok;
 }

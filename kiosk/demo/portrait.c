@@ -123,27 +123,21 @@ void portrait_style_default(PortraitStyle *s)
   s->offset_x = 0.0;
 }
 
-BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
+/* Where the face is, in pixels; everything is placed relative to it. */
+typedef struct {
+  double u;      /* head half-height */
+  double cx, cy; /* head centre */
+  double fw;     /* face half-width */
+  double eye_y, eye_dx, eye_w;
+} Face;
+
+/* The head under its covering, or hair behind the head, ears, face and
+ * fringe. */
+static void draw_head(BkImage *im, const PortraitStyle *style, const Face *f)
 {
-  BkImage *im = image_new(width, height, 3);
-  Rgb bg = rgb(style->background), skin = rgb(style->skin);
-  Rgb hair = rgb(style->hair), cloth = rgb(style->clothing);
-  double u = height * 0.30 * style->head_scale; /* head half-height */
-  double cx = width / 2.0 + style->offset_x * width;
-  double cy = height * 0.47; /* head centre */
-  double fw = u * 0.74;      /* face half-width */
-  double eye_y = cy - u * 0.02, eye_dx = fw * 0.46, eye_w = fw * 0.34;
-  guint32 noise = 0x2545f491u;
+  Rgb skin = rgb(style->skin), hair = rgb(style->hair);
+  double cx = f->cx, cy = f->cy, u = f->u, fw = f->fw;
 
-  g_return_val_if_fail(im, NULL);
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      put(im, x, y, bg, 1.0);
-
-  /* shoulders and neck */
-  ellipse(im, cx, height * 1.08, width * 0.46, height * 0.3, cloth, 0.35, 1.0);
-  ellipse(im, cx, cy + u * 0.95, fw * 0.55, u * 0.45, shade(skin, 0.86), 0.2,
-          1.0);
   if (style->covering) {
     /* A covering wraps the head and falls to the shoulders; the face
      * (forehead to chin) stays free. Gentle shading stands for folds. */
@@ -151,17 +145,23 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
     ellipse(im, cx, cy + u * 0.25, fw * 1.45, u * 1.25, cover, 0.25, 1.0);
     ellipse(im, cx, cy + u * 0.1, fw * 0.98, u * 0.95, skin, 0.28, 1.0);
     ellipse(im, cx, cy - u * 0.72, fw * 1.0, u * 0.3, cover, 0.15, 1.0);
-  } else {
-    /* hair behind the head, ears, face, fringe */
-    ellipse(im, cx, cy - u * 0.12, fw * 1.16, u * 0.98, hair, 0.3, 1.0);
-    ellipse(im, cx - fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
-            shade(skin, 0.9), 0.3, 1.0);
-    ellipse(im, cx + fw * 0.98, eye_y + u * 0.08, fw * 0.15, u * 0.2,
-            shade(skin, 0.9), 0.3, 1.0);
-    ellipse(im, cx, cy + u * 0.05, fw, u * 0.9, skin, 0.28, 1.0);
-    ellipse(im, cx, cy - u * 0.78, fw * 0.95, u * 0.26, hair, 0.2, 1.0);
+    return;
   }
-  /* brows, eyes */
+  ellipse(im, cx, cy - u * 0.12, fw * 1.16, u * 0.98, hair, 0.3, 1.0);
+  ellipse(im, cx - fw * 0.98, f->eye_y + u * 0.08, fw * 0.15, u * 0.2,
+          shade(skin, 0.9), 0.3, 1.0);
+  ellipse(im, cx + fw * 0.98, f->eye_y + u * 0.08, fw * 0.15, u * 0.2,
+          shade(skin, 0.9), 0.3, 1.0);
+  ellipse(im, cx, cy + u * 0.05, fw, u * 0.9, skin, 0.28, 1.0);
+  ellipse(im, cx, cy - u * 0.78, fw * 0.95, u * 0.26, hair, 0.2, 1.0);
+}
+
+/* Brows, eyes, nose, mouth and the shadow under the chin. */
+static void draw_features(BkImage *im, const Face *f, Rgb skin)
+{
+  double cx = f->cx, cy = f->cy, u = f->u, fw = f->fw;
+  double eye_y = f->eye_y, eye_dx = f->eye_dx, eye_w = f->eye_w;
+
   stroke(im, cx - eye_dx - eye_w * 0.6, eye_y - u * 0.16,
          cx - eye_dx + eye_w * 0.6, eye_y - u * 0.19, u * 0.045, rgb(0x2e1c12),
          0.95);
@@ -186,16 +186,18 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
           1.0);
   stroke(im, cx - fw * 0.28, eye_y + u * 0.6, cx + fw * 0.28, eye_y + u * 0.6,
          u * 0.012, rgb(0x5e2a26), 0.9);
-  /* chin shadow */
   ellipse(im, cx, cy + u * 0.9, fw * 0.5, u * 0.06, shade(skin, 0.85), 0.0,
           0.35);
+}
 
-  if (!style->covering)
-    hair_strands(im, hair, cx, cy - u * 0.12, fw * 1.2, u * 1.0);
-  /* Deterministic sensor noise and skin texture (xorshift), +-6 levels:
-   * a real camera frame has fine detail everywhere. */
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++) {
+/* Deterministic sensor noise and skin texture (xorshift), +-6 levels: a
+ * real camera frame has fine detail everywhere. */
+static void add_noise(BkImage *im)
+{
+  guint32 noise = 0x2545f491u;
+
+  for (int y = 0; y < im->height; y++)
+    for (int x = 0; x < im->width; x++) {
       guint8 *p = image_pixel(im, x, y);
       noise ^= noise << 13;
       noise ^= noise >> 17;
@@ -204,5 +206,36 @@ BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
       for (int c = 0; c < 3; c++)
         p[c] = (guint8)CLAMP(p[c] + n, 0, 255);
     }
+}
+
+BkImage *portrait_draw(int width, int height, const PortraitStyle *style)
+{
+  BkImage *im = image_new(width, height, 3);
+  Rgb bg = rgb(style->background), skin = rgb(style->skin);
+  Rgb hair = rgb(style->hair), cloth = rgb(style->clothing);
+  Face f;
+
+  g_return_val_if_fail(im, NULL);
+  f.u = height * 0.30 * style->head_scale;
+  f.cx = width / 2.0 + style->offset_x * width;
+  f.cy = height * 0.47;
+  f.fw = f.u * 0.74;
+  f.eye_y = f.cy - f.u * 0.02;
+  f.eye_dx = f.fw * 0.46;
+  f.eye_w = f.fw * 0.34;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      put(im, x, y, bg, 1.0);
+
+  /* shoulders and neck */
+  ellipse(im, f.cx, height * 1.08, width * 0.46, height * 0.3, cloth, 0.35,
+          1.0);
+  ellipse(im, f.cx, f.cy + f.u * 0.95, f.fw * 0.55, f.u * 0.45,
+          shade(skin, 0.86), 0.2, 1.0);
+  draw_head(im, style, &f);
+  draw_features(im, &f, skin);
+  if (!style->covering)
+    hair_strands(im, hair, f.cx, f.cy - f.u * 0.12, f.fw * 1.2, f.u * 1.0);
+  add_noise(im);
   return im;
 }

@@ -278,6 +278,75 @@ static Person *parse_person(JsonNode *node, GDateTime *start, const char *where,
   return g_steal_pointer(&person);
 }
 
+/* The appointment code: present, a text, and 6..12 digits. */
+static gboolean get_code(JsonObject *object, const char *where,
+                         const char **ret_code, GError **error)
+{
+  JsonNode *member = json_object_get_member(object, "code");
+  const char *text;
+
+  if (!member)
+    return schema_fail(error, where, "code", "missing");
+  if (!is_string(member))
+    return schema_fail(error, where, "code",
+                       "expected a text of %d to %d digits, got %s", CODE_MIN,
+                       CODE_MAX, json_kind(member));
+  text = json_node_get_string(member);
+  if (!code_is_valid(text))
+    return schema_fail(error, where, "code",
+                       "expected %d to %d digits, got \"%.40s\"", CODE_MIN,
+                       CODE_MAX, text);
+  *ret_code = text;
+  return TRUE;
+}
+
+/* ISO 8601 with a UTC offset: the kiosk may not be in the schedule's zone. */
+static GDateTime *get_start(JsonObject *object, const char *where,
+                            GError **error)
+{
+  JsonNode *member = json_object_get_member(object, "start");
+  GDateTime *start = NULL;
+
+  if (!is_string(member)) {
+    schema_fail(error, where, "start",
+                "expected a date and time with UTC offset, got %s",
+                json_kind(member));
+    return NULL;
+  }
+  start = g_date_time_new_from_iso8601(json_node_get_string(member), NULL);
+  if (!start)
+    schema_fail(error, where, "start",
+                "expected a date and time with UTC offset like "
+                "2026-11-27T10:30:00+01:00, got \"%.40s\"",
+                json_node_get_string(member));
+  return start;
+}
+
+/* At least one person, each checked against the appointment's date. */
+static gboolean parse_persons(JsonObject *object, Appointment *appointment,
+                              const char *where, GError **error)
+{
+  JsonNode *member = json_object_get_member(object, "persons");
+  JsonArray *persons;
+
+  if (!JSON_NODE_HOLDS_ARRAY(member))
+    return schema_fail(error, where, "persons", "expected a list, got %s",
+                       json_kind(member));
+  persons = json_node_get_array(member);
+  if (json_array_get_length(persons) == 0)
+    return schema_fail(error, where, "persons", "expected at least one person");
+  for (guint i = 0; i < json_array_get_length(persons); i++) {
+    g_autofree char *person_where =
+        g_strdup_printf("%s: persons[%u]", where, i);
+    Person *person = parse_person(json_array_get_element(persons, i),
+                                  appointment->start, person_where, error);
+    if (!person)
+      return FALSE;
+    g_ptr_array_add(appointment->persons, person);
+  }
+  return TRUE;
+}
+
 static Appointment *parse_appointment(JsonNode *node, const char *source,
                                       guint index, GError **error)
 {
@@ -288,9 +357,7 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
   g_autofree char *where =
       g_strdup_printf("%s: appointments[%u]", source, index);
   JsonObject *object;
-  JsonNode *member;
-  JsonArray *persons;
-  const char *text;
+  const char *text = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT(node)) {
     g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_SCHEMA,
@@ -300,23 +367,8 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
   object = json_node_get_object(node);
 
   /* The code first, so that every later message names it. */
-  member = json_object_get_member(object, "code");
-  if (!member) {
-    schema_fail(error, where, "code", "missing");
+  if (!get_code(object, where, &text, error))
     return NULL;
-  }
-  if (!is_string(member)) {
-    schema_fail(error, where, "code",
-                "expected a text of %d to %d digits, got %s", CODE_MIN,
-                CODE_MAX, json_kind(member));
-    return NULL;
-  }
-  text = json_node_get_string(member);
-  if (!code_is_valid(text)) {
-    schema_fail(error, where, "code", "expected %d to %d digits, got \"%.40s\"",
-                CODE_MIN, CODE_MAX, text);
-    return NULL;
-  }
   appointment->code = g_strdup(text);
   g_free(where);
   where = g_strdup_printf("%s: appointments[%u] (code %s)", source, index,
@@ -330,42 +382,9 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
   if (!get_text(object, "location_name", where, &text, error))
     return NULL;
   appointment->location_name = g_strdup(text);
-
-  member = json_object_get_member(object, "start");
-  if (!is_string(member) || !(appointment->start = g_date_time_new_from_iso8601(
-                                  json_node_get_string(member), NULL))) {
-    if (is_string(member))
-      schema_fail(error, where, "start",
-                  "expected a date and time with UTC offset like "
-                  "2026-11-27T10:30:00+01:00, got \"%.40s\"",
-                  json_node_get_string(member));
-    else
-      schema_fail(error, where, "start",
-                  "expected a date and time with UTC offset, got %s",
-                  json_kind(member));
+  appointment->start = get_start(object, where, error);
+  if (!appointment->start || !parse_persons(object, appointment, where, error))
     return NULL;
-  }
-
-  member = json_object_get_member(object, "persons");
-  if (!JSON_NODE_HOLDS_ARRAY(member)) {
-    schema_fail(error, where, "persons", "expected a list, got %s",
-                json_kind(member));
-    return NULL;
-  }
-  persons = json_node_get_array(member);
-  if (json_array_get_length(persons) == 0) {
-    schema_fail(error, where, "persons", "expected at least one person");
-    return NULL;
-  }
-  for (guint i = 0; i < json_array_get_length(persons); i++) {
-    g_autofree char *person_where =
-        g_strdup_printf("%s: persons[%u]", where, i);
-    Person *person = parse_person(json_array_get_element(persons, i),
-                                  appointment->start, person_where, error);
-    if (!person)
-      return NULL;
-    g_ptr_array_add(appointment->persons, person);
-  }
   return g_steal_pointer(&appointment);
 }
 
