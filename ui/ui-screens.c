@@ -587,8 +587,9 @@ static const char *backspace_label(TTF_Font *f)
 
 static void draw_keypad(Ctx *cx, SDL_Rect area)
 {
-  static const char *const keys[12] = {"1", "2", "3", "4",    "5", "6",
-                                       "7", "8", "9", "back", "0", "ok"};
+  static const char *const keys[12] = {"1", "2",           "3", "4",
+                                       "5", "6",           "7", "8",
+                                       "9", VIEW_KEY_BACK, "0", VIEW_KEY_OK};
   int kw = MIN(KEY_W, (area.w - 2 * KEY_GAP) / 3);
   int kh = MIN(KEY_H, (area.h - 3 * KEY_GAP) / 4);
   int x0 = rect_right(area) - (3 * kw + 2 * KEY_GAP);
@@ -609,12 +610,12 @@ static void draw_keypad(Ctx *cx, SDL_Rect area)
 
     /* Colours follow the cash-machine convention many users know without
      * reading: yellow corrects, green confirms. */
-    if (strcmp(id, "back") == 0) {
+    if (strcmp(id, VIEW_KEY_BACK) == 0) {
       type = INTENT_BACKSPACE;
       fill = BANNER_BG;
       edge = BANNER_EDGE;
       label = backspace_label(f);
-    } else if (strcmp(id, "ok") == 0) {
+    } else if (strcmp(id, VIEW_KEY_OK) == 0) {
       type = INTENT_SUBMIT;
       fill = edge = GREEN;
       ink = WHITE;

@@ -12,15 +12,14 @@
 #include "i18n.h"
 #include "texts.h"
 
-#define CODE_MIN_DIGITS      6
-#define CODE_MAX_DIGITS      12
-#define PIN_MAX_DIGITS       8
-#define PHOTO_TIMEOUT_US     (15 * G_USEC_PER_SEC)
-#define SIGNATURE_TIMEOUT_US (90 * G_USEC_PER_SEC)
-#define FINGER_TIMEOUT_US    (30 * G_USEC_PER_SEC)
-#define STORE_TIMEOUT_US     (30 * G_USEC_PER_SEC)
-#define FINGER_MAX_ATTEMPTS  3
+#define CODE_MIN_DIGITS     6
+#define CODE_MAX_DIGITS     12
+#define PIN_MAX_DIGITS      8
+#define FINGER_MAX_ATTEMPTS 3
 
+/* The phase of the capture step in progress (photo, signature,
+ * fingerprint): a sub-machine of those states, changed only by set_phase(),
+ * which logs every change like transition() does. */
 typedef enum {
   STEP_LIVE,    /* showing live view / waiting for the user to start */
   STEP_WAITING, /* a device request is outstanding */
@@ -28,10 +27,18 @@ typedef enum {
   STEP_REFUSED, /* result shown, not good (reasons) */
   STEP_FAILED,  /* the device failed or timed out */
 } StepPhase;
+#define STEP_N_PHASES (STEP_FAILED + 1)
+
+static const char *const phase_names[STEP_N_PHASES] = {
+    [STEP_LIVE] = "live",     [STEP_WAITING] = "waiting",
+    [STEP_RESULT] = "result", [STEP_REFUSED] = "refused",
+    [STEP_FAILED] = "failed",
+};
 
 typedef struct {
   int width, height, channels;
   guint8 *pixels;
+  gint64 available_us; /* live frames only */
 } OwnedImage;
 
 struct Session {
@@ -154,6 +161,23 @@ static void request(Session *s, SessionRequestType type, int finger)
   g_queue_push_tail(&s->requests, req);
 }
 
+/* Asks for device work that must answer within `timeout_ms` (one of the
+ * SESSION_*_TIMEOUT_MS limits): the worker is told the limit, and the
+ * session's own deadline allows SESSION_DEVICE_GRACE_MS more for the
+ * worker's answer to arrive. */
+static void await_device(Session *s, SessionRequestType type, int finger,
+                         int timeout_ms, gint64 now_us)
+{
+  SessionRequest *req = g_new0(SessionRequest, 1);
+
+  req->type = type;
+  req->finger = finger;
+  req->timeout_ms = timeout_ms;
+  g_queue_push_tail(&s->requests, req);
+  s->device_deadline_us =
+      now_us + (gint64)(timeout_ms + SESSION_DEVICE_GRACE_MS) * 1000;
+}
+
 /* Officer decisions and check-in outcomes go to the hash-chained audit log;
  * the strings are static and say nothing about the person. */
 static void audit(Session *s, const char *actor, const char *event)
@@ -190,6 +214,14 @@ static void transition(Session *s, SessionState to, const SessionEvent *ev)
   g_debug("session: %s --%s--> %s", state_names[s->state],
           event_names[ev->type], state_names[to]);
   s->state = to;
+}
+
+static void set_phase(Session *s, StepPhase to, const SessionEvent *ev)
+{
+  if (s->phase != to)
+    g_debug("session: %s phase %s --%s--> %s", state_names[s->state],
+            phase_names[s->phase], event_names[ev->type], phase_names[to]);
+  s->phase = to;
 }
 
 static gboolean is_activity(SessionEventType type)
@@ -468,35 +500,35 @@ static void enter_step(Session *s, SessionState to, const SessionEvent *ev,
   transition(s, to, ev);
   switch (to) {
   case SESSION_PHOTO:
-    s->phase = STEP_LIVE;
+    set_phase(s, STEP_LIVE, ev);
     g_ptr_array_set_size(s->guidance, 0);
     owned_image_set(&s->image, 0, 0, 0, NULL);
     request(s, REQ_LIVEVIEW_ON, 0);
     break;
   case SESSION_SIGNATURE:
-    s->phase = STEP_WAITING;
+    set_phase(s, STEP_WAITING, ev);
     owned_image_set(&s->signature, 0, 0, 0, NULL);
-    s->device_deadline_us = now_us + SIGNATURE_TIMEOUT_US;
-    request(s, REQ_COLLECT_SIGNATURE, 0);
+    await_device(s, REQ_COLLECT_SIGNATURE, 0, SESSION_SIGNATURE_TIMEOUT_MS,
+                 now_us);
     break;
   case SESSION_FINGERPRINT:
-    s->phase = STEP_WAITING;
+    set_phase(s, STEP_WAITING, ev);
     s->finger_index = 0;
     s->finger_attempts = 0;
     s->current.n_finger_exceptions = 0;
     owned_image_set(&s->fingers[0], 0, 0, 0, NULL);
     owned_image_set(&s->fingers[1], 0, 0, 0, NULL);
-    s->device_deadline_us = now_us + FINGER_TIMEOUT_US;
-    request(s, REQ_CAPTURE_FINGER, s->current.fingers[0]);
+    await_device(s, REQ_CAPTURE_FINGER, s->current.fingers[0],
+                 SESSION_FINGER_TIMEOUT_MS, now_us);
     break;
   default:
     break;
   }
 }
 
-static void device_failed(Session *s, const char *what)
+static void device_failed(Session *s, const SessionEvent *ev, const char *what)
 {
-  s->phase = STEP_FAILED;
+  set_phase(s, STEP_FAILED, ev);
   s->device_deadline_us = 0;
   g_free(s->device_message);
   s->device_message = g_strdup(what);
@@ -530,7 +562,7 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
     }
     break;
   case EV_BUTTON:
-    if (button_is(ev, "language"))
+    if (button_is(ev, VIEW_BUTTON_LANGUAGE))
       switch_language(s, g_str_equal(i18n_get_language(), "nl") ? "en" : "nl");
     break;
   case EV_ACTIVITY:
@@ -549,7 +581,7 @@ static void handle_message(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
   case EV_BUTTON:
-    if (!button_is(ev, "ok"))
+    if (!button_is(ev, VIEW_BUTTON_OK))
       break;
     /* fall through */
   case EV_SUBMIT:
@@ -580,16 +612,17 @@ static void handle_person(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
   case EV_BUTTON:
-    if (button_is(ev, "start") && s->person_verdict == PERSON_CAPTURE) {
+    if (button_is(ev, VIEW_BUTTON_START) &&
+        s->person_verdict == PERSON_CAPTURE) {
       if (s->officer_unlocked) {
         transition(s, SESSION_OFFICER_CHECK, ev);
       } else {
         entry_clear(s->entry, sizeof s->entry);
         transition(s, SESSION_OFFICER_PIN, ev);
       }
-    } else if (button_is(ev, "next")) {
+    } else if (button_is(ev, VIEW_BUTTON_NEXT)) {
       start_person(s, s->person_index + 1, ev);
-    } else if (button_is(ev, "stop")) {
+    } else if (button_is(ev, VIEW_BUTTON_STOP)) {
       abandon(s, ev);
     }
     break;
@@ -652,7 +685,7 @@ static void handle_officer_pin(Session *s, const SessionEvent *ev,
     }
     break;
   case EV_BUTTON:
-    if (button_is(ev, "cancel")) {
+    if (button_is(ev, VIEW_BUTTON_CANCEL)) {
       entry_clear(s->entry, sizeof s->entry);
       g_clear_pointer(&s->notice, g_free);
       transition(s, SESSION_PERSON, ev);
@@ -679,26 +712,26 @@ static void handle_officer_check(Session *s, const SessionEvent *ev,
 {
   switch (ev->type) {
   case EV_BUTTON:
-    if (button_is(ev, "documents_seen")) {
+    if (button_is(ev, VIEW_BUTTON_DOCUMENTS_SEEN)) {
       audit(s, "officer",
             s->current.plan.fingerprints
                 ? "officer.documents_seen.fingerprints"
                 : "officer.documents_seen.no_fingerprints");
       s->current.documents_seen = TRUE;
       enter_step(s, next_step(s, SESSION_OFFICER_CHECK), ev, now_us);
-    } else if (button_is(ev, "head_covering")) {
+    } else if (button_is(ev, VIEW_BUTTON_HEAD_COVERING)) {
       /* The applicant's declaration, recorded by the officer: only then is
        * a (smooth, single-coloured, contrasting) covering allowed. */
       s->current.head_covering = !s->current.head_covering;
       audit(s, "officer",
             s->current.head_covering ? "officer.head_covering_declared"
                                      : "officer.head_covering_withdrawn");
-    } else if (button_is(ev, "fingerprints")) {
+    } else if (button_is(ev, VIEW_BUTTON_FINGERPRINTS)) {
       /* The desk decides: the policy default is only a proposal. */
       s->current.plan.fingerprints = !s->current.plan.fingerprints;
       g_debug("session: officer set fingerprints %s",
               s->current.plan.fingerprints ? "on" : "off");
-    } else if (button_is(ev, "cancel")) {
+    } else if (button_is(ev, VIEW_BUTTON_CANCEL)) {
       transition(s, SESSION_PERSON, ev);
     }
     break;
@@ -725,19 +758,18 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
   case EV_BUTTON:
-    if (button_is(ev, "take") &&
+    if (button_is(ev, VIEW_BUTTON_TAKE) &&
         (s->phase == STEP_LIVE || s->phase == STEP_FAILED)) {
       g_ptr_array_set_size(s->guidance, 0);
-      s->phase = STEP_WAITING;
-      s->device_deadline_us = now_us + PHOTO_TIMEOUT_US;
-      request(s, REQ_TAKE_PHOTO, 0);
-    } else if (button_is(ev, "retake") && s->phase != STEP_WAITING) {
+      set_phase(s, STEP_WAITING, ev);
+      await_device(s, REQ_TAKE_PHOTO, 0, SESSION_PHOTO_TIMEOUT_MS, now_us);
+    } else if (button_is(ev, VIEW_BUTTON_RETAKE) && s->phase != STEP_WAITING) {
       enter_step(s, SESSION_PHOTO, ev, now_us);
-    } else if (button_is(ev, "accept") && s->phase == STEP_RESULT) {
+    } else if (button_is(ev, VIEW_BUTTON_ACCEPT) && s->phase == STEP_RESULT) {
       s->current.photo_override = FALSE;
       enter_step(s, next_step(s, SESSION_PHOTO), ev, now_us);
-    } else if (button_is(ev, "override") && s->phase == STEP_REFUSED &&
-               s->officer_unlocked) {
+    } else if (button_is(ev, VIEW_BUTTON_OVERRIDE) &&
+               s->phase == STEP_REFUSED && s->officer_unlocked) {
       /* The officer accepts a refused or referred photo; the reasons stay
        * in the record next to the override. */
       audit(s, "officer",
@@ -756,17 +788,17 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
     s->device_deadline_us = 0;
     set_reasons(s, ev->reasons);
     s->photo_referred = ev->referred;
-    s->phase = ev->ok ? STEP_RESULT : STEP_REFUSED;
+    set_phase(s, ev->ok ? STEP_RESULT : STEP_REFUSED, ev);
     request(s, REQ_LIVEVIEW_OFF, 0);
     break;
   case EV_DEVICE_ERROR:
     if (s->phase == STEP_WAITING)
-      device_failed(s, ev->message);
+      device_failed(s, ev, ev->message);
     break;
   case EV_TIMEOUT_DEVICE:
     if (s->phase == STEP_WAITING) {
       request(s, REQ_CANCEL_DEVICES, 0);
-      device_failed(s, _("The camera did not respond."));
+      device_failed(s, ev, _("The camera did not respond."));
     }
     break;
   case EV_TIMEOUT_IDLE:
@@ -793,22 +825,22 @@ static void handle_signature(Session *s, const SessionEvent *ev, gint64 now_us)
       break;
     s->device_deadline_us = 0;
     set_reasons(s, ev->reasons);
-    s->phase = ev->ok ? STEP_RESULT : STEP_REFUSED;
+    set_phase(s, ev->ok ? STEP_RESULT : STEP_REFUSED, ev);
     break;
   case EV_BUTTON:
-    if (button_is(ev, "accept") && s->phase == STEP_RESULT)
+    if (button_is(ev, VIEW_BUTTON_ACCEPT) && s->phase == STEP_RESULT)
       enter_step(s, next_step(s, SESSION_SIGNATURE), ev, now_us);
-    else if (button_is(ev, "redo") && s->phase != STEP_WAITING)
+    else if (button_is(ev, VIEW_BUTTON_REDO) && s->phase != STEP_WAITING)
       enter_step(s, SESSION_SIGNATURE, ev, now_us);
     break;
   case EV_DEVICE_ERROR:
     if (s->phase == STEP_WAITING)
-      device_failed(s, ev->message);
+      device_failed(s, ev, ev->message);
     break;
   case EV_TIMEOUT_DEVICE:
     if (s->phase == STEP_WAITING) {
       request(s, REQ_CANCEL_DEVICES, 0);
-      device_failed(s, _("No signature was received."));
+      device_failed(s, ev, _("No signature was received."));
     }
     break;
   case EV_TIMEOUT_IDLE:
@@ -828,16 +860,16 @@ static void handle_signature(Session *s, const SessionEvent *ev, gint64 now_us)
 }
 
 /* Asks for the finger at finger_index, or shows the result when all done. */
-static void next_finger(Session *s, gint64 now_us)
+static void next_finger(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   if (s->finger_index >= s->current.n_fingers) {
-    s->phase = STEP_RESULT;
+    set_phase(s, STEP_RESULT, ev);
     s->device_deadline_us = 0;
     return;
   }
-  s->phase = STEP_WAITING;
-  s->device_deadline_us = now_us + FINGER_TIMEOUT_US;
-  request(s, REQ_CAPTURE_FINGER, s->current.fingers[s->finger_index]);
+  set_phase(s, STEP_WAITING, ev);
+  await_device(s, REQ_CAPTURE_FINGER, s->current.fingers[s->finger_index],
+               SESSION_FINGER_TIMEOUT_MS, now_us);
 }
 
 static void handle_fingerprint(Session *s, const SessionEvent *ev,
@@ -852,22 +884,23 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
       s->finger_quality[s->finger_index] = ev->quality;
       s->finger_index++;
       s->finger_attempts = 0;
-      next_finger(s, now_us);
+      next_finger(s, ev, now_us);
     } else if (++s->finger_attempts < FINGER_MAX_ATTEMPTS) {
-      next_finger(s, now_us); /* same finger again */
+      next_finger(s, ev, now_us); /* same finger again */
     } else {
-      s->phase = STEP_REFUSED; /* the officer decides: retry or missing */
+      /* the officer decides: retry or missing */
+      set_phase(s, STEP_REFUSED, ev);
       s->device_deadline_us = 0;
     }
     break;
   case EV_BUTTON:
-    if (button_is(ev, "accept") && s->phase == STEP_RESULT) {
+    if (button_is(ev, VIEW_BUTTON_ACCEPT) && s->phase == STEP_RESULT) {
       enter_step(s, SESSION_REVIEW, ev, now_us);
-    } else if (button_is(ev, "retry") &&
+    } else if (button_is(ev, VIEW_BUTTON_RETRY) &&
                (s->phase == STEP_REFUSED || s->phase == STEP_FAILED)) {
       s->finger_attempts = 0;
-      next_finger(s, now_us);
-    } else if (button_is(ev, "missing") && s->phase == STEP_REFUSED &&
+      next_finger(s, ev, now_us);
+    } else if (button_is(ev, VIEW_BUTTON_MISSING) && s->phase == STEP_REFUSED &&
                s->officer_unlocked) {
       /* Finger exception: recorded, not captured. */
       SessionPerson *p = &s->current;
@@ -876,17 +909,17 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
           p->fingers[s->finger_index];
       s->finger_index++;
       s->finger_attempts = 0;
-      next_finger(s, now_us);
+      next_finger(s, ev, now_us);
     }
     break;
   case EV_DEVICE_ERROR:
     if (s->phase == STEP_WAITING)
-      device_failed(s, ev->message);
+      device_failed(s, ev, ev->message);
     break;
   case EV_TIMEOUT_DEVICE:
     if (s->phase == STEP_WAITING) {
       request(s, REQ_CANCEL_DEVICES, 0);
-      device_failed(s, _("No finger was detected on the reader."));
+      device_failed(s, ev, _("No finger was detected on the reader."));
     }
     break;
   case EV_TIMEOUT_IDLE:
@@ -909,14 +942,13 @@ static void handle_review(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
   case EV_BUTTON:
-    if (button_is(ev, "approve") && s->officer_unlocked) {
+    if (button_is(ev, VIEW_BUTTON_APPROVE) && s->officer_unlocked) {
       audit(s, "officer", "officer.approved");
-      s->device_deadline_us = now_us + STORE_TIMEOUT_US;
-      request(s, REQ_STORE_RECORD, 0);
+      await_device(s, REQ_STORE_RECORD, 0, SESSION_STORE_TIMEOUT_MS, now_us);
       transition(s, SESSION_STORING, ev);
-    } else if (button_is(ev, "redo_photo")) {
+    } else if (button_is(ev, VIEW_BUTTON_REDO_PHOTO)) {
       enter_step(s, SESSION_PHOTO, ev, now_us);
-    } else if (button_is(ev, "discard")) {
+    } else if (button_is(ev, VIEW_BUTTON_DISCARD)) {
       audit(s, "officer", "officer.discarded");
       request(s, REQ_DISCARD_PERSON, 0);
       start_person(s, s->person_index + 1, ev);
@@ -980,7 +1012,7 @@ static void handle_done(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
   case EV_BUTTON:
-    if (!button_is(ev, "next"))
+    if (!button_is(ev, VIEW_BUTTON_NEXT))
       break;
     /* fall through */
   case EV_TIMEOUT_IDLE:
@@ -1018,9 +1050,54 @@ static const StateHandler handlers[SESSION_N_STATES] = {
     [SESSION_DONE] = handle_done,
 };
 
+/* Is the session waiting for this device result or device timeout? The
+ * runtime drops the results of cancelled or discarded work, so a result
+ * nobody waits for is a bug somewhere, logged as such and not handled. */
+static gboolean awaited(const Session *s, SessionEventType type)
+{
+  gboolean capturing =
+      (s->state == SESSION_PHOTO || s->state == SESSION_SIGNATURE ||
+       s->state == SESSION_FINGERPRINT) &&
+      s->phase == STEP_WAITING;
+
+  switch (type) {
+  case EV_PHOTO_TAKEN:
+    return capturing && s->state == SESSION_PHOTO;
+  case EV_SIGNATURE_DONE:
+    return capturing && s->state == SESSION_SIGNATURE;
+  case EV_FINGER_DONE:
+    return capturing && s->state == SESSION_FINGERPRINT;
+  case EV_RECORD_STORED:
+    return s->state == SESSION_STORING;
+  case EV_DEVICE_ERROR:
+  case EV_TIMEOUT_DEVICE:
+    return capturing || s->state == SESSION_STORING;
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_BUTTON:
+  case EV_ACTIVITY:
+  case EV_TICK:
+  case EV_TIMEOUT_IDLE:
+    return TRUE; /* input and time may come at any moment */
+  case EV_N_EVENTS:
+    break;
+  }
+  return FALSE;
+}
+
 static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   SessionState before = s->state;
+
+  if (!awaited(s, ev->type)) {
+    /* g_log() rather than g_warning(): tests can expect the message. */
+    g_log(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+          "session bug: %s event in %s/%s, which does not wait for it; "
+          "dropped",
+          event_names[ev->type], state_names[s->state], phase_names[s->phase]);
+    return;
+  }
 
   if (is_activity(ev->type))
     s->last_activity_us = now_us;
@@ -1029,13 +1106,20 @@ static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
     g_debug("session: %s: %s", state_names[s->state], event_names[ev->type]);
 }
 
+/* Inactivity counts only away from an empty check-in screen, and not while
+ * a device works (the person is busy with it) or a record is stored. */
+static gboolean idle_matters(const Session *s)
+{
+  if (s->state == SESSION_CHECKIN && s->entry[0] == '\0' && !s->notice)
+    return FALSE;
+  return s->device_deadline_us == 0 && s->state != SESSION_STORING;
+}
+
 /* Timeouts are events: a tick past a deadline becomes the timeout event,
  * handled by the current state like any other. */
 static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   gint64 idle_us = (gint64)s->config->idle_timeout_s * G_USEC_PER_SEC;
-  gboolean idle_matters =
-      s->state != SESSION_CHECKIN || s->entry[0] != '\0' || s->notice != NULL;
 
   dispatch(s, ev, now_us);
   if (s->device_deadline_us && now_us >= s->device_deadline_us) {
@@ -1043,13 +1127,24 @@ static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
     s->device_deadline_us = 0;
     dispatch(s, &timeout, now_us);
   }
-  /* Waiting for a device is not inactivity: the person is busy with it. */
-  if (idle_matters && idle_us > 0 && s->device_deadline_us == 0 &&
-      s->state != SESSION_STORING && now_us - s->last_activity_us >= idle_us) {
+  if (idle_us > 0 && idle_matters(s) &&
+      now_us - s->last_activity_us >= idle_us) {
     SessionEvent timeout = {.type = EV_TIMEOUT_IDLE};
     dispatch(s, &timeout, now_us);
     s->last_activity_us = now_us;
   }
+}
+
+gint64 session_next_deadline(const Session *s)
+{
+  gint64 idle_us = (gint64)s->config->idle_timeout_s * G_USEC_PER_SEC;
+  gint64 next = G_MAXINT64;
+
+  if (s->device_deadline_us)
+    next = s->device_deadline_us;
+  if (idle_us > 0 && idle_matters(s))
+    next = MIN(next, s->last_activity_us + idle_us);
+  return next;
 }
 
 void session_handle(Session *s, const SessionEvent *ev, gint64 now_us)
@@ -1160,6 +1255,13 @@ void session_set_image(Session *s, int width, int height, int channels,
   owned_image_set(&s->image, width, height, channels, pixels);
 }
 
+void session_set_live_frame(Session *s, int width, int height, int channels,
+                            const guint8 *pixels, gint64 available_us)
+{
+  owned_image_set(&s->image, width, height, channels, pixels);
+  s->image.available_us = available_us;
+}
+
 void session_set_finger_image(Session *s, int index, int width, int height,
                               const guint8 *pixels)
 {
@@ -1212,6 +1314,7 @@ static ViewImage view_image(const OwnedImage *image)
   v.channels = image->channels;
   v.stride = (gsize)image->width * image->channels;
   v.pixels = image->pixels;
+  v.available_us = image->available_us;
   return v;
 }
 
@@ -1271,7 +1374,7 @@ static void view_checkin(Session *s)
   }
   /* Each language named in itself, so that it is found without reading
    * the current one. */
-  button(s, "language",
+  button(s, VIEW_BUTTON_LANGUAGE,
          g_str_equal(i18n_get_language(), "nl") ? "English" : "Nederlands",
          FALSE);
 }
@@ -1283,7 +1386,7 @@ static void view_message(Session *s)
   s->view.warning = s->message_warning;
   for (guint i = 0; i < s->message_lines->len; i++)
     line(s, g_ptr_array_index(s->message_lines, i));
-  button(s, "ok", _("OK"), TRUE);
+  button(s, VIEW_BUTTON_OK, _("OK"), TRUE);
 }
 
 static void view_person(Session *s)
@@ -1299,7 +1402,7 @@ static void view_person(Session *s)
                                     s->person_index + 1, n)));
   if (s->person_verdict != PERSON_CAPTURE) {
     line(s, skip_explanation(s->person_verdict));
-    button(s, "next", _("OK"), TRUE);
+    button(s, VIEW_BUTTON_NEXT, _("OK"), TRUE);
     return;
   }
   line(s, s->current.plan.signature
@@ -1309,8 +1412,8 @@ static void view_person(Session *s)
     line(s, _("The desk officer may also take two fingerprints."));
   line(s, _("Please have your passport and your residence document or "
             "W-document (or police report) ready for the desk officer."));
-  button(s, "start", _("Start"), TRUE);
-  button(s, "stop", _("Stop"), FALSE);
+  button(s, VIEW_BUTTON_START, _("Start"), TRUE);
+  button(s, VIEW_BUTTON_STOP, _("Stop"), FALSE);
 }
 
 static void view_officer_pin(Session *s)
@@ -1328,7 +1431,7 @@ static void view_officer_pin(Session *s)
     line(s, s->notice);
     v->warning = TRUE;
   }
-  button(s, "cancel", _("Cancel"), FALSE);
+  button(s, VIEW_BUTTON_CANCEL, _("Cancel"), FALSE);
 }
 
 static void view_officer_check(Session *s)
@@ -1350,16 +1453,16 @@ static void view_officer_check(Session *s)
   line(s, s->current.head_covering
               ? _("Head covering for religious or belief reasons: declared.")
               : _("Head covering: none declared."));
-  button(s, "documents_seen", _("Documents seen: start"), TRUE);
-  button(s, "head_covering",
+  button(s, VIEW_BUTTON_DOCUMENTS_SEEN, _("Documents seen: start"), TRUE);
+  button(s, VIEW_BUTTON_HEAD_COVERING,
          s->current.head_covering ? _("No head covering")
                                   : _("Declare head covering"),
          FALSE);
-  button(s, "fingerprints",
+  button(s, VIEW_BUTTON_FINGERPRINTS,
          s->current.plan.fingerprints ? _("No fingerprints")
                                       : _("Take fingerprints"),
          FALSE);
-  button(s, "cancel", _("Back"), FALSE);
+  button(s, VIEW_BUTTON_CANCEL, _("Back"), FALSE);
 }
 
 static void view_photo(Session *s)
@@ -1381,7 +1484,7 @@ static void view_photo(Session *s)
     /* What the newest frame would be refused for, most fixable first. */
     for (guint i = 0; i < s->guidance->len && i < 2; i++)
       line(s, reason_text(g_ptr_array_index(s->guidance, i)));
-    button(s, "take", _("Take photo"), TRUE);
+    button(s, VIEW_BUTTON_TAKE, _("Take photo"), TRUE);
     break;
   case STEP_WAITING:
     v->title = _("Hold still...");
@@ -1391,23 +1494,23 @@ static void view_photo(Session *s)
     line(s, _("It meets the rules for a passport photo. Use it, or take it "
               "again if you are not happy with it."));
     reasons_lines(s);
-    button(s, "accept", _("Use this photo"), TRUE);
-    button(s, "retake", _("Take again"), FALSE);
+    button(s, VIEW_BUTTON_ACCEPT, _("Use this photo"), TRUE);
+    button(s, VIEW_BUTTON_RETAKE, _("Take again"), FALSE);
     break;
   case STEP_REFUSED:
     v->title = s->photo_referred ? _("The desk officer checks this photo")
                                  : _("This photo cannot be used");
     v->warning = TRUE;
     reasons_lines(s);
-    button(s, "retake", _("Take again"), TRUE);
+    button(s, VIEW_BUTTON_RETAKE, _("Take again"), TRUE);
     if (s->officer_unlocked)
-      button(s, "override", _("Officer: accept anyway"), FALSE);
+      button(s, VIEW_BUTTON_OVERRIDE, _("Officer: accept anyway"), FALSE);
     break;
   case STEP_FAILED:
     v->title = _("The camera is not available");
     v->warning = TRUE;
     line(s, s->device_message);
-    button(s, "take", _("Try again"), TRUE);
+    button(s, VIEW_BUTTON_TAKE, _("Try again"), TRUE);
     break;
   }
 }
@@ -1428,20 +1531,20 @@ static void view_signature(Session *s)
     break;
   case STEP_RESULT:
     v->title = _("Is this your signature?");
-    button(s, "accept", _("Yes, continue"), TRUE);
-    button(s, "redo", _("Sign again"), FALSE);
+    button(s, VIEW_BUTTON_ACCEPT, _("Yes, continue"), TRUE);
+    button(s, VIEW_BUTTON_REDO, _("Sign again"), FALSE);
     break;
   case STEP_REFUSED:
     v->title = _("Please sign again");
     v->warning = TRUE;
     reasons_lines(s);
-    button(s, "redo", _("Sign again"), TRUE);
+    button(s, VIEW_BUTTON_REDO, _("Sign again"), TRUE);
     break;
   case STEP_FAILED:
     v->title = _("The signature pad is not available");
     v->warning = TRUE;
     line(s, s->device_message);
-    button(s, "redo", _("Try again"), TRUE);
+    button(s, VIEW_BUTTON_REDO, _("Try again"), TRUE);
     break;
   }
 }
@@ -1483,22 +1586,22 @@ static void view_fingerprint(Session *s)
     break;
   case STEP_RESULT:
     v->title = _("Fingerprints taken");
-    button(s, "accept", _("Continue"), TRUE);
+    button(s, VIEW_BUTTON_ACCEPT, _("Continue"), TRUE);
     break;
   case STEP_REFUSED:
     v->title = keep(s, g_strdup_printf(_("The %s could not be read well"),
                                        finger_label(finger)));
     v->warning = TRUE;
     reasons_lines(s);
-    button(s, "retry", _("Try again"), TRUE);
+    button(s, VIEW_BUTTON_RETRY, _("Try again"), TRUE);
     if (s->officer_unlocked)
-      button(s, "missing", _("Officer: finger not available"), FALSE);
+      button(s, VIEW_BUTTON_MISSING, _("Officer: finger not available"), FALSE);
     break;
   case STEP_FAILED:
     v->title = _("The fingerprint reader is not available");
     v->warning = TRUE;
     line(s, s->device_message);
-    button(s, "retry", _("Try again"), TRUE);
+    button(s, VIEW_BUTTON_RETRY, _("Try again"), TRUE);
     break;
   }
 }
@@ -1531,9 +1634,9 @@ static void view_review(Session *s)
     line(s, s->device_message);
     v->warning = TRUE;
   }
-  button(s, "approve", _("Approve and store"), TRUE);
-  button(s, "redo_photo", _("New photo"), FALSE);
-  button(s, "discard", _("Discard"), FALSE);
+  button(s, VIEW_BUTTON_APPROVE, _("Approve and store"), TRUE);
+  button(s, VIEW_BUTTON_REDO_PHOTO, _("New photo"), FALSE);
+  button(s, VIEW_BUTTON_DISCARD, _("Discard"), FALSE);
 }
 
 static void view_done(Session *s)
@@ -1548,7 +1651,7 @@ static void view_done(Session *s)
   line(s, _("They are sent securely to the IND."));
   line(s, more ? _("Next person, please.")
                : _("Please go back to the desk officer."));
-  button(s, "next", more ? _("Next person") : _("Finish"), TRUE);
+  button(s, VIEW_BUTTON_NEXT, more ? _("Next person") : _("Finish"), TRUE);
 }
 
 const KioskView *session_view(Session *s)

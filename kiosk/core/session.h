@@ -13,6 +13,17 @@
 #include "rules.h"
 #include "view.h"
 
+/* How long a device may take for each step: the one owner of these limits.
+ * The session hands the limit to the runtime with the request
+ * (SessionRequest.timeout_ms), the worker gives up after it, and the
+ * session's own deadline allows SESSION_DEVICE_GRACE_MS more for the
+ * worker's answer to arrive before it calls the step failed. */
+#define SESSION_PHOTO_TIMEOUT_MS     15000
+#define SESSION_SIGNATURE_TIMEOUT_MS 90000
+#define SESSION_FINGER_TIMEOUT_MS    30000
+#define SESSION_STORE_TIMEOUT_MS     30000
+#define SESSION_DEVICE_GRACE_MS      2000
+
 typedef enum {
   SESSION_CHECKIN,       /* code entry */
   SESSION_MESSAGE,       /* an information screen; OK goes on */
@@ -72,6 +83,9 @@ typedef enum {
 typedef struct {
   SessionRequestType type;
   int finger;           /* FingerPosition for REQ_CAPTURE_FINGER */
+  int timeout_ms;       /* REQ_TAKE_PHOTO, REQ_COLLECT_SIGNATURE,
+                           REQ_CAPTURE_FINGER, REQ_STORE_RECORD: how long
+                           the device may take; 0 for the others */
   const char *actor;    /* REQ_AUDIT: "applicant", "officer", "kiosk" */
   const char *event;    /* REQ_AUDIT: e.g. "officer.photo_override"; static,
                            never personal data */
@@ -107,6 +121,12 @@ GDateTime *session_clock(const Session *session);
 /* Feeds one event at monotonic time `now_us`. */
 void session_handle(Session *session, const SessionEvent *event, gint64 now_us);
 
+/* The monotonic time (microseconds) at which the session next has
+ * something to do on its own: a device deadline or the idle timeout.
+ * G_MAXINT64 when there is none. A front end's loop sleeps until this, the
+ * next input or the next worker result, then feeds an EV_TICK. */
+gint64 session_next_deadline(const Session *session);
+
 /* Takes the next pending request; FALSE when there is none. */
 gboolean session_next_request(Session *session, SessionRequest *ret_request);
 
@@ -122,6 +142,11 @@ const KioskView *session_view(Session *session);
  * Called by the application when a device result arrives. NULL clears. */
 void session_set_image(Session *session, int width, int height, int channels,
                        const guint8 *pixels);
+/* Like session_set_image() for a live-view frame that the camera had ready
+ * at monotonic time `available_us` (shown in ViewImage.available_us). */
+void session_set_live_frame(Session *session, int width, int height,
+                            int channels, const guint8 *pixels,
+                            gint64 available_us);
 void session_set_finger_image(Session *session, int index, int width,
                               int height, const guint8 *pixels);
 void session_set_signature_image(Session *session, int width, int height,

@@ -29,7 +29,38 @@ typedef struct {
   int channels;
   gsize stride;
   const guint8 *pixels; /* NULL = no image */
+  gint64 available_us;  /* a live frame: the monotonic time the camera's
+                           frame was ready (for measuring the delay to the
+                           screen); 0 for other images */
 } ViewImage;
+
+/* Button ids: what a ViewButton's `id` holds and INTENT_BUTTON sends back.
+ * Defined here once; the session, the front end, the demo and the tests all
+ * use these names. */
+#define VIEW_BUTTON_ACCEPT         "accept"
+#define VIEW_BUTTON_APPROVE        "approve"
+#define VIEW_BUTTON_CANCEL         "cancel"
+#define VIEW_BUTTON_DISCARD        "discard"
+#define VIEW_BUTTON_DOCUMENTS_SEEN "documents_seen"
+#define VIEW_BUTTON_FINGERPRINTS   "fingerprints"
+#define VIEW_BUTTON_HEAD_COVERING  "head_covering"
+#define VIEW_BUTTON_LANGUAGE       "language"
+#define VIEW_BUTTON_MISSING        "missing"
+#define VIEW_BUTTON_NEXT           "next"
+#define VIEW_BUTTON_OK             "ok"
+#define VIEW_BUTTON_OVERRIDE       "override"
+#define VIEW_BUTTON_REDO           "redo"
+#define VIEW_BUTTON_REDO_PHOTO     "redo_photo"
+#define VIEW_BUTTON_RETAKE         "retake"
+#define VIEW_BUTTON_RETRY          "retry"
+#define VIEW_BUTTON_START          "start"
+#define VIEW_BUTTON_STOP           "stop"
+#define VIEW_BUTTON_TAKE           "take"
+
+/* Touch targets of the keypad (VIEW_CHECKIN, VIEW_OFFICER_PIN) besides the
+ * digits "0".."9", for synthetic presses (demo, tests). */
+#define VIEW_KEY_BACK "back"
+#define VIEW_KEY_OK   "ok"
 
 typedef struct {
   const char *id;    /* sent back in INTENT_BUTTON */
