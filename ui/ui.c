@@ -28,6 +28,7 @@ typedef struct {
 } Press;
 
 struct Ui {
+  Uint32 wake_event; /* SDL user event type that ui_wake() pushes */
   int width;
   int height;
   gboolean headless;
@@ -132,6 +133,12 @@ Ui *ui_new(const UiOptions *options, GError **error)
 
   if (!init_video(ui, error))
     return NULL;
+  ui->wake_event = SDL_RegisterEvents(1);
+  if (ui->wake_event == (Uint32)-1) {
+    g_set_error(error, UI_ERROR, UI_ERROR_INIT,
+                "no SDL user event left for waking the loop");
+    return NULL;
+  }
   if (!ui->headless && !init_window(ui, error))
     return NULL;
   ui->frame = SDL_CreateRGBSurfaceWithFormat(0, ui->width, ui->height, 32,
@@ -503,11 +510,29 @@ gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent)
         return FALSE;
       continue;
     }
+    if (ev.type == ui->wake_event) {
+      /* Woken: stop waiting, but still hand out input already queued. */
+      timeout_ms = 0;
+      deadline = 0;
+      continue;
+    }
     if (handle_event(ui, &ev, &intent)) {
       *ret_intent = intent;
       return TRUE;
     }
   }
+}
+
+void ui_wake(Ui *ui)
+{
+  SDL_Event ev;
+
+  g_return_if_fail(ui != NULL);
+  memset(&ev, 0, sizeof ev);
+  ev.type = ui->wake_event;
+  /* SDL's event queue takes events from any thread. A full queue (65535
+   * events) already holds something that wakes the loop. */
+  SDL_PushEvent(&ev);
 }
 
 /* Where logical (x, y) lies as a normalised window coordinate, which is what

@@ -39,12 +39,19 @@ void ui_free(Ui *ui); /* accepts NULL */
 void ui_render(Ui *ui, const KioskView *view);
 
 /* Waits up to timeout_ms for input (0 = only what is queued, negative =
- * until something comes); returns TRUE and fills `ret_intent` when there was
- * an intent. A key or button gives its intent when the touch is released on
- * the target it went down on; touches that hit nothing, disabled targets and
- * other keys give INTENT_ACTIVITY. Physical keys: digits, Backspace, Enter
- * (the primary button when there is no keypad), Ctrl+Q quits. */
+ * until something comes) or a ui_wake(); returns TRUE and fills `ret_intent`
+ * when there was an intent, FALSE when the time ran out, or when it was
+ * woken and no input is queued. A key
+ * or button gives its intent when the touch is released on the target it went
+ * down on; touches that hit nothing, disabled targets and other keys give
+ * INTENT_ACTIVITY. Physical keys: digits, Backspace, Enter (the primary button
+ * when there is no keypad), Ctrl+Q quits. */
 gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent);
+
+/* Makes a waiting (or the next) ui_next_intent() return FALSE at once.
+ * The one call here that any thread may make: workers use it to say that
+ * a result or a camera frame is ready. Never blocks. */
+void ui_wake(Ui *ui);
 
 /* Pushes a synthetic touch (down + up, through SDL's own event queue) on
  * `target`: a keypad key "0".."9", "back", "ok", or a button id of the last

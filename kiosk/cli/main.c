@@ -15,11 +15,12 @@
 #include "commands.h"
 #include "settings.h"
 #include "demo-media.h"
+#include "demo.h"
+#include "fpreader.h"
 #include "i18n.h"
 #include "resources.h"
 #include "ui.h"
 
-#define DEMO_CODE   "48213907"
 #define DEMO_MARKER ".biokiosk-demo"
 
 /* ---- the SDL front end behind the Frontend interface -------------------- */
@@ -33,6 +34,11 @@ static gboolean fe_next_intent(gpointer data, int timeout_ms,
                                KioskIntent *ret_intent)
 {
   return ui_next_intent(data, timeout_ms, ret_intent);
+}
+
+static void fe_wake(gpointer data)
+{
+  ui_wake(data);
 }
 
 static gboolean fe_press(gpointer data, const char *target)
@@ -50,6 +56,7 @@ static Frontend frontend_for(Ui *ui)
   return (Frontend){
       .render = fe_render,
       .next_intent = fe_next_intent,
+      .wake = fe_wake,
       .press = fe_press,
       .screenshot = fe_screenshot,
       .data = ui,
@@ -145,6 +152,9 @@ static int cmd_run(int argc, char **argv)
   if (!config)
     return kiosk_usage_error("run", "%s", error->message);
   select_language(config);
+  /* Sets what the reader library reads from the environment: no thread yet. */
+  if (!fpreader_prepare(config->reader_backend, config->reader_options, &error))
+    return kiosk_usage_error("run", "%s", error->message);
   ui = open_ui(config, o.headless, &error);
   if (!ui)
     return kiosk_usage_error("run", "%s", error->message);
@@ -185,6 +195,64 @@ static gboolean demo_prepare_state(const char *state_dir, GError **error)
   return TRUE;
 }
 
+/* Makes the demo's state folder, points the configuration at it, draws
+ * the simulated camera's portraits and clears old screenshots. */
+static gboolean demo_prepare_files(KioskConfig *config, const char *state_dir,
+                                   const char *screens, GError **error)
+{
+  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", state_dir);
+  g_autofree char *media = NULL;
+  const char *folder;
+
+  if (!demo_prepare_state(state_dir, error) ||
+      !config_override(config, set_state, error))
+    return FALSE;
+  /* The simulated camera serves the demo's portrait. */
+  folder = g_hash_table_lookup(config->camera_options, "folder");
+  media = config_resolve_path(config, folder ? folder : "demo-media/camera");
+  if (g_str_equal(config->camera_backend, "sim") &&
+      !demo_media_write_portraits(media, error))
+    return FALSE;
+  return !g_file_test(screens, G_FILE_TEST_IS_DIR) ||
+         demo_media_remove_tree(screens, error);
+}
+
+/* Runs the sample family through the kiosk and delivers their records. */
+static int demo_play(KioskConfig *config, Ui *ui, const char *code,
+                     const char *state_dir, const char *screens)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *outbox = config_resolve_path(config, config->outbox);
+  g_auto(GStrv) ids = NULL;
+  guint imported = 0, delivered = 0;
+  Frontend fe = frontend_for(ui);
+  App *app = app_new(config, &error);
+
+  if (!app)
+    return kiosk_usage_error("demo", "%s", error->message);
+  if (!appointments_import_data(app_database(app), resources_sample_schedule(),
+                                -1, &imported, &error)) {
+    app_free(app);
+    return kiosk_usage_error("demo", "sample schedule: %s", error->message);
+  }
+  ids = demo_run(app, &fe, code, NULL, screens, &error);
+  if (!ids || !app_upload(app, &delivered, &error)) {
+    app_free(app);
+    fprintf(stderr, "biokiosk demo: %s%s\n", ids ? "upload: " : "",
+            error->message);
+    return EXIT_NEGATIVE;
+  }
+  app_free(app);
+  printf("screens: %s\n", screens);
+  for (char **id = ids; *id; id++)
+    printf("record: %s\n", *id);
+  printf("outbox: %s (%u delivered)\n", outbox, delivered);
+  printf("open a record (back-office side): biokiosk record open "
+         "--secret-key %s/backoffice-demo.sk %s/<record>.bkrec\n",
+         state_dir, outbox);
+  return EXIT_OK;
+}
+
 static int cmd_demo(int argc, char **argv)
 {
   g_auto(ScreenOptions) o = {0};
@@ -197,14 +265,6 @@ static int cmd_demo(int argc, char **argv)
   g_autofree char *code = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *screens = NULL;
-  g_autofree char *set_state = NULL;
-  g_autofree char *media = NULL;
-  g_autofree char *outbox = NULL;
-  g_auto(GStrv) ids = NULL;
-  guint imported = 0;
-  guint delivered = 0;
-  App *app;
-  Frontend fe;
   const GOptionEntry extra[] = {
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
        "Folder for screenshots and the demo's state (default: biokiosk-demo)",
@@ -221,72 +281,22 @@ static int cmd_demo(int argc, char **argv)
     return kiosk_usage_error("demo", "%s", error->message);
   if (argc > 1)
     return kiosk_usage_error("demo", "unexpected argument '%s'", argv[1]);
-  if (!out)
-    out = g_strdup("biokiosk-demo");
-  if (!code)
-    code = g_strdup(DEMO_CODE);
-  if (!g_path_is_absolute(out)) {
-    g_autofree char *cwd = g_get_current_dir();
-    char *abs = g_build_filename(cwd, out, NULL);
-    g_free(out);
-    out = abs;
-  }
+  out = g_canonicalize_filename(out ? out : "biokiosk-demo", NULL);
   state_dir = g_build_filename(out, "state", NULL);
   screens = g_build_filename(out, "screens", NULL);
   config = command_config_load(&o.config, &error);
   if (!config)
     return kiosk_usage_error("demo", "%s", error->message);
   select_language(config);
-  set_state = g_strdup_printf("paths.state_dir=%s", state_dir);
-  if (!demo_prepare_state(state_dir, &error) ||
-      !config_override(config, set_state, &error))
+  /* Sets what the reader library reads from the environment: no thread yet. */
+  if (!fpreader_prepare(config->reader_backend, config->reader_options, &error))
     return kiosk_usage_error("demo", "%s", error->message);
-  /* The simulated camera serves the demo's portrait. */
-  media = config_resolve_path(
-      config, g_hash_table_lookup(config->camera_options, "folder")
-                  ? g_hash_table_lookup(config->camera_options, "folder")
-                  : "demo-media/camera");
-  if (g_str_equal(config->camera_backend, "sim") &&
-      !demo_media_write_portraits(media, &error))
+  if (!demo_prepare_files(config, state_dir, screens, &error))
     return kiosk_usage_error("demo", "%s", error->message);
-  if (g_file_test(screens, G_FILE_TEST_IS_DIR) &&
-      !demo_media_remove_tree(screens, &error))
-    return kiosk_usage_error("demo", "%s", error->message);
-
   ui = open_ui(config, o.headless, &error);
   if (!ui)
     return kiosk_usage_error("demo", "%s", error->message);
-  app = app_new(config, &error);
-  if (!app)
-    return kiosk_usage_error("demo", "%s", error->message);
-  if (!appointments_import_data(app_database(app), resources_sample_schedule(),
-                                -1, &imported, &error)) {
-    app_free(app);
-    return kiosk_usage_error("demo", "sample schedule: %s", error->message);
-  }
-  fe = frontend_for(ui);
-  ids = app_demo(app, &fe, code, NULL, screens, &error);
-  if (!ids) {
-    app_free(app);
-    fprintf(stderr, "biokiosk demo: %s\n", error->message);
-    return EXIT_NEGATIVE;
-  }
-  outbox = config_resolve_path(config, config->outbox);
-  if (!app_upload(app, &delivered, &error)) {
-    app_free(app);
-    fprintf(stderr, "biokiosk demo: upload: %s\n", error->message);
-    return EXIT_NEGATIVE;
-  }
-  app_free(app);
-
-  printf("screens: %s\n", screens);
-  for (char **id = ids; *id; id++)
-    printf("record: %s\n", *id);
-  printf("outbox: %s (%u delivered)\n", outbox, delivered);
-  printf("open a record (back-office side): biokiosk record open "
-         "--secret-key %s/backoffice-demo.sk %s/<record>.bkrec\n",
-         state_dir, outbox);
-  return EXIT_OK;
+  return demo_play(config, ui, code ? code : DEMO_CODE, state_dir, screens);
 }
 
 /* ---- dispatch

@@ -1,25 +1,35 @@
 /* The running kiosk: configuration, database, devices on their worker
- * threads, the session, the record queue, and the loop that ties them to a
- * front end. The front end is an interface so that kiosk/ does not depend
- * on ui/ (main.c passes the SDL one). */
+ * threads, the session, the record queue, and the event-driven loop that
+ * ties them to a front end. The front end is an interface so that the
+ * runtime does not depend on ui/ (cli/main.c passes the SDL one).
+ *
+ * The loop sleeps until the next input, the next worker result or camera
+ * frame (workers wake it through Frontend.wake), or the session's next
+ * deadline; nothing polls on a fixed interval. */
 #pragma once
 
 #include <glib.h>
 
+#include "session.h"
 #include "settings.h"
 #include "view.h"
 
-/* What the application needs from a front end. All members are called on
- * the main thread only. */
+/* What the application needs from a front end. */
 typedef struct {
-  /* Draws the view; must not be NULL. */
+  /* Draws the view. Main thread; must not be NULL. */
   void (*render)(gpointer data, const KioskView *view);
-  /* Waits up to timeout_ms for an intent; must not be NULL. */
+  /* Waits up to timeout_ms (negative: without limit) for an intent or a
+   * wake(); TRUE with `ret_intent` filled for an intent, FALSE when woken
+   * or timed out. Main thread; must not be NULL. */
   gboolean (*next_intent)(gpointer data, int timeout_ms,
                           KioskIntent *ret_intent);
-  /* Pushes a synthetic touch on a target (demo/tests); may be NULL. */
+  /* Makes a waiting (or the next) next_intent() return. Called from any
+   * thread, never blocks; must not be NULL. */
+  void (*wake)(gpointer data);
+  /* Pushes a synthetic touch on a target (demo/tests). Main thread; may be
+   * NULL. */
   gboolean (*press)(gpointer data, const char *target);
-  /* Saves the last frame as PNG (demo/tests); may be NULL. */
+  /* Saves the last frame as PNG (demo/tests). Main thread; may be NULL. */
   gboolean (*screenshot)(gpointer data, const char *path, GError **error);
   gpointer data;
 } Frontend;
@@ -35,8 +45,8 @@ void app_free(App *app); /* accepts NULL */
 /* The database connection, for importing appointments before running. */
 gpointer app_database(App *app);
 
-/* Delivers every queued record to the configured outbox folder now (the
- * demo; `run` leaves this to the uploader thread). *ret_delivered counts the
+/* Delivers every queued record to the configured outbox now (the demo;
+ * `run` leaves this to the uploader thread). *ret_delivered counts the
  * acknowledged ones. */
 gboolean app_upload(App *app, guint *ret_delivered, GError **error);
 
@@ -46,10 +56,24 @@ gboolean app_upload(App *app, guint *ret_delivered, GError **error);
 int app_run(App *app, const Frontend *frontend,
             gboolean (*first_frame)(gpointer), gpointer first_frame_data);
 
-/* One appointment end to end, driven by synthetic touches through the front
- * end: checks in with `code` as of `clock`, takes every person through every
- * step, and writes a PNG of every screen it passes to `screens_dir`.
- * Returns the ids of the stored records (NULL-terminated, g_strfreev) or
- * NULL with an error. */
-char **app_demo(App *app, const Frontend *frontend, const char *code,
-                GDateTime *clock, const char *screens_dir, GError **error);
+/* ---- for drivers of the loop other than app_run (the demo, tests) ---- */
+
+/* The session (state and view) the application runs. Main thread. */
+Session *app_session(App *app);
+
+/* Draws the session's view now. */
+void app_render(App *app, const Frontend *frontend);
+
+/* Handles input, results and deadlines, sleeping on the front end between
+ * them, until no device or worker job that the session waits for is in
+ * flight. FALSE with G_IO_ERROR_TIMED_OUT when that takes longer than
+ * `timeout_us`. */
+gboolean app_settle(App *app, const Frontend *frontend, gint64 timeout_us,
+                    GError **error);
+
+/* The newest device failure's message, or NULL (the demo treats any as a
+ * fault). */
+const char *app_last_device_error(App *app);
+
+/* Ids of the records stored since app_new(), in order. */
+const GPtrArray *app_stored_records(App *app);

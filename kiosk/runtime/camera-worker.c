@@ -53,6 +53,9 @@ struct CameraWorker {
   GMainContext *notify_context;
   GSourceFunc notify_func;
   gpointer notify_data;
+  void (*wake)(gpointer data);
+  gpointer wake_data;
+  gint64 latest_us; /* when `latest` became available (monotonic) */
 
   GAsyncQueue *stills; /* StillResult* */
 
@@ -73,19 +76,33 @@ static void still_result_free(gpointer p)
   g_free(r);
 }
 
-static void camera_worker_notify(CameraWorker *w)
+/* Wakes whoever waits for the worker's news: the wake callback (a new
+ * frame, a still result or a state change) and, for news other than
+ * frames, the notify callback on its main context. */
+static void camera_worker_news(CameraWorker *w, gboolean frame)
 {
   GMainContext *context;
   GSourceFunc func;
   gpointer data;
+  void (*wake)(gpointer);
+  gpointer wake_data;
 
   g_mutex_lock(&w->lock);
   context = w->notify_context;
   func = w->notify_func;
   data = w->notify_data;
+  wake = w->wake;
+  wake_data = w->wake_data;
   g_mutex_unlock(&w->lock);
-  if (func)
+  if (wake)
+    wake(wake_data);
+  if (func && !frame)
     g_main_context_invoke(context, func, data);
+}
+
+static void camera_worker_notify(CameraWorker *w)
+{
+  camera_worker_news(w, FALSE);
 }
 
 /* Records a state change; logs it (without personal data) and notifies. */
@@ -109,15 +126,16 @@ static void camera_worker_set_state(CameraWorker *w, DeviceState state,
     camera_worker_notify(w);
 }
 
-/* Sleeps up to `ms` unless woken by quit or a still request; returns FALSE
- * when the worker should quit. */
+/* Sleeps up to `ms` unless woken by quit, a still request or live view
+ * being turned on or off; returns FALSE when the worker should quit. */
 static gboolean camera_worker_wait(CameraWorker *w, guint ms)
 {
   gint64 end = g_get_monotonic_time() + (gint64)ms * G_TIME_SPAN_MILLISECOND;
-  gboolean go_on;
+  gboolean go_on, liveview;
 
   g_mutex_lock(&w->lock);
-  while (!w->quit && w->stills_requested == 0 &&
+  liveview = w->liveview;
+  while (!w->quit && w->stills_requested == 0 && w->liveview == liveview &&
          g_cond_wait_until(&w->cond, &w->lock, end))
     ;
   go_on = !w->quit;
@@ -292,8 +310,10 @@ static void camera_worker_live_frame(CameraWorker *w)
   }
   w->latest = g_steal_pointer(&image);
   w->latest_seq++;
+  w->latest_us = g_get_monotonic_time();
   w->stats.frames++;
   g_mutex_unlock(&w->lock);
+  camera_worker_news(w, TRUE);
   if (camera_worker_state(w, NULL) != DEVICE_STATE_READY)
     camera_worker_set_state(w, DEVICE_STATE_READY, NULL);
 }
@@ -318,16 +338,89 @@ static void camera_worker_keepalive(CameraWorker *w)
   }
 }
 
+/* No camera: tries to open it, answers a waiting still request with an
+ * error (nobody should wait for a camera that is not there), and backs
+ * off. FALSE when the worker should quit. */
+static gboolean camera_worker_without_camera(CameraWorker *w,
+                                             gboolean *opened_once,
+                                             gboolean want_still)
+{
+  DeviceState state;
+
+  camera_worker_try_open(w, *opened_once);
+  if (w->camera) {
+    *opened_once = TRUE;
+    return TRUE;
+  }
+  state = camera_worker_state(w, NULL);
+  if (want_still) {
+    StillResult *r = g_new0(StillResult, 1);
+    g_autofree char *message = NULL;
+
+    camera_worker_state(w, &message);
+    g_set_error(&r->error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                "no camera: %s", message ? message : "not connected");
+    g_mutex_lock(&w->lock);
+    w->stills_requested--;
+    g_mutex_unlock(&w->lock);
+    g_async_queue_push(w->stills, r);
+    camera_worker_notify(w);
+  }
+  if (!camera_worker_wait(w, state == DEVICE_STATE_FAILED
+                                 ? CAMERA_WORKER_BACKOFF_MAX_MS * 2
+                                 : w->backoff_ms))
+    return FALSE;
+  w->backoff_ms = MIN(w->backoff_ms * 2, CAMERA_WORKER_BACKOFF_MAX_MS);
+  return TRUE;
+}
+
+/* Live view off: a cheap exchange every CAMERA_WORKER_KEEPALIVE_MS keeps a
+ * dozing camera's health known; in between the worker sleeps until live
+ * view, a still or quit wakes it. FALSE when the worker should quit. */
+static gboolean camera_worker_idle(CameraWorker *w, gint64 *last_contact)
+{
+  gint64 due =
+      *last_contact + CAMERA_WORKER_KEEPALIVE_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 now = g_get_monotonic_time();
+
+  if (now >= due) {
+    camera_worker_keepalive(w);
+    *last_contact = now = g_get_monotonic_time();
+    if (!w->camera)
+      return TRUE; /* lost: reopen at once, not after the next interval */
+    due = now + CAMERA_WORKER_KEEPALIVE_MS * G_TIME_SPAN_MILLISECOND;
+  }
+  return camera_worker_wait(w, (guint)((due - now + 999) / 1000));
+}
+
+/* One live frame, then a pause: a moment when the camera said busy, else
+ * whatever keeps the rate at or below CAMERA_WORKER_MIN_FRAME_US per
+ * frame. FALSE when the worker should quit. */
+static gboolean camera_worker_live(CameraWorker *w)
+{
+  gint64 started = g_get_monotonic_time();
+  gint64 spent;
+
+  camera_worker_live_frame(w);
+  if (w->camera && camera_worker_state(w, NULL) == DEVICE_STATE_BUSY)
+    return camera_worker_wait(w, 50);
+  spent = g_get_monotonic_time() - started;
+  if (spent < CAMERA_WORKER_MIN_FRAME_US)
+    return camera_worker_wait(
+        w, (guint)((CAMERA_WORKER_MIN_FRAME_US - spent) / 1000));
+  return TRUE;
+}
+
 static gpointer camera_worker_thread(gpointer data)
 {
   CameraWorker *w = data;
   gboolean opened_once = FALSE;
+  gboolean go_on = TRUE;
   gint64 last_contact = g_get_monotonic_time();
 
   w->backoff_ms = CAMERA_WORKER_BACKOFF_MIN_MS;
-  for (;;) {
+  while (go_on) {
     gboolean quit, liveview, want_still;
-    gint64 started;
 
     g_mutex_lock(&w->lock);
     quit = w->quit;
@@ -336,70 +429,18 @@ static gpointer camera_worker_thread(gpointer data)
     g_mutex_unlock(&w->lock);
     if (quit)
       break;
-
     if (!w->camera) {
-      DeviceState state;
-
-      camera_worker_try_open(w, opened_once);
-      if (w->camera) {
-        opened_once = TRUE;
-        continue;
-      }
-      state = camera_worker_state(w, NULL);
-      if (want_still) {
-        /* Nobody should wait for a camera that is not there. */
-        StillResult *r = g_new0(StillResult, 1);
-        g_autofree char *message = NULL;
-
-        camera_worker_state(w, &message);
-        g_set_error(&r->error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
-                    "no camera: %s", message ? message : "not connected");
-        g_mutex_lock(&w->lock);
-        w->stills_requested--;
-        g_mutex_unlock(&w->lock);
-        g_async_queue_push(w->stills, r);
-        camera_worker_notify(w);
-      }
-      if (!camera_worker_wait(w, state == DEVICE_STATE_FAILED
-                                     ? CAMERA_WORKER_BACKOFF_MAX_MS * 2
-                                     : w->backoff_ms))
-        break;
-      w->backoff_ms = MIN(w->backoff_ms * 2, CAMERA_WORKER_BACKOFF_MAX_MS);
-      continue;
-    }
-
-    if (want_still) {
+      go_on = camera_worker_without_camera(w, &opened_once, want_still);
+    } else if (want_still) {
       g_mutex_lock(&w->lock);
       w->stills_requested--;
       g_mutex_unlock(&w->lock);
       camera_worker_take_still(w);
-      continue;
-    }
-
-    if (!liveview) {
-      if (g_get_monotonic_time() - last_contact >=
-          CAMERA_WORKER_KEEPALIVE_MS * G_TIME_SPAN_MILLISECOND) {
-        camera_worker_keepalive(w);
-        last_contact = g_get_monotonic_time();
-      }
-      if (!camera_worker_wait(w, 100))
-        break;
-      continue;
-    }
-    last_contact = g_get_monotonic_time();
-
-    started = g_get_monotonic_time();
-    camera_worker_live_frame(w);
-    if (w->camera && camera_worker_state(w, NULL) == DEVICE_STATE_BUSY) {
-      /* The camera said busy: give it a moment. */
-      if (!camera_worker_wait(w, 50))
-        break;
+    } else if (!liveview) {
+      go_on = camera_worker_idle(w, &last_contact);
     } else {
-      gint64 spent = g_get_monotonic_time() - started;
-      if (spent < CAMERA_WORKER_MIN_FRAME_US &&
-          !camera_worker_wait(
-              w, (guint)((CAMERA_WORKER_MIN_FRAME_US - spent) / 1000)))
-        break;
+      last_contact = g_get_monotonic_time();
+      go_on = camera_worker_live(w);
     }
   }
   camera_worker_close(w);
@@ -466,7 +507,8 @@ void camera_worker_set_liveview(CameraWorker *w, gboolean enabled)
   g_mutex_unlock(&w->lock);
 }
 
-BkImage *camera_worker_take_frame(CameraWorker *w, guint64 *ret_seq)
+BkImage *camera_worker_take_frame(CameraWorker *w, guint64 *ret_seq,
+                                  gint64 *ret_available_us)
 {
   BkImage *image = NULL;
 
@@ -476,6 +518,8 @@ BkImage *camera_worker_take_frame(CameraWorker *w, guint64 *ret_seq)
     w->taken_seq = w->latest_seq;
     if (ret_seq)
       *ret_seq = w->latest_seq;
+    if (ret_available_us)
+      *ret_available_us = w->latest_us;
   }
   g_mutex_unlock(&w->lock);
   return image;
@@ -526,6 +570,15 @@ void camera_worker_set_notify(CameraWorker *w, GMainContext *context,
   w->notify_context = context;
   w->notify_func = func;
   w->notify_data = data;
+  g_mutex_unlock(&w->lock);
+}
+
+void camera_worker_set_wake(CameraWorker *w, void (*wake)(gpointer data),
+                            gpointer data)
+{
+  g_mutex_lock(&w->lock);
+  w->wake = wake;
+  w->wake_data = data;
   g_mutex_unlock(&w->lock);
 }
 

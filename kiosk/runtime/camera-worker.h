@@ -31,8 +31,11 @@ void camera_worker_set_liveview(CameraWorker *worker, gboolean enabled);
 /* The newest decoded frame (RGB), or NULL when none newer than the last one
  * taken has arrived. The caller owns the image. `ret_seq` (may be NULL)
  * gets its sequence number; gaps mean frames were dropped because the UI
- * was slower than the camera. Does not block on the camera. */
-BkImage *camera_worker_take_frame(CameraWorker *worker, guint64 *ret_seq);
+ * was slower than the camera. `ret_available_us` (may be NULL) gets the
+ * monotonic time at which the frame was ready. Does not block on the
+ * camera. */
+BkImage *camera_worker_take_frame(CameraWorker *worker, guint64 *ret_seq,
+                                  gint64 *ret_available_us);
 
 /* Asks for a still. The answer arrives through camera_worker_poll_still()
  * and, if set, the notify callback. Does not block. */
@@ -53,6 +56,13 @@ GBytes *camera_worker_wait_still(CameraWorker *worker, guint timeout_ms,
  * worker runs results. */
 void camera_worker_set_notify(CameraWorker *worker, GMainContext *context,
                               GSourceFunc func, gpointer data);
+
+/* When set, `wake(data)` is called on the worker's thread after each new
+ * live frame, still result and state change; it must not block (the
+ * application's loop uses it to sleep until there is news). Set before
+ * live view is turned on. */
+void camera_worker_set_wake(CameraWorker *worker, void (*wake)(gpointer data),
+                            gpointer data);
 
 /* The health as the kiosk shows it, and a one-line reason (caller frees;
  * `ret_message` may be NULL). */

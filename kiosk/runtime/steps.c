@@ -2,7 +2,6 @@
  * the assembly of a person's record. See steps.h. */
 #include "steps.h"
 
-#include <glib/gi18n.h>
 #include <string.h>
 
 #include "fpquality.h"
@@ -71,25 +70,12 @@ static BkImage *fit(const BkImage *image, int max_w, int max_h)
                      MAX(1, (int)(image->height * s + 0.5)));
 }
 
-/* One validator for the camera worker, made on first use (loading the
- * cascades takes a moment). Only the camera worker calls steps_photo. */
-static PhotoValidator *photo_validator(GError **error)
-{
-  static PhotoValidator *validator;
+G_DEFINE_QUARK(biokiosk - steps - error - quark, steps_error)
 
-  if (!validator) {
-    PhotoConfig config;
-    photo_config_init(&config);
-    validator = photo_validator_new(&config, error);
-    photo_config_clear(&config);
-  }
-  return validator;
-}
-
-gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
-                     PhotoOutcome *ret, GError **error)
+gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
+                     gboolean head_covering, int age, PhotoOutcome *ret,
+                     GError **error)
 {
-  PhotoValidator *validator = photo_validator(error);
   g_autoptr(BkImage) image = NULL;
   g_autoptr(PhotoResult) result = NULL;
   PhotoRequest request = {.head_covering_declared = head_covering, .age = age};
@@ -98,11 +84,12 @@ gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
   gsize len;
   const guint8 *data = g_bytes_get_data(jpeg, &len);
 
-  if (!validator)
-    return FALSE;
-  if (!jpegio_probe(data, len, &full_w, &full_h, error) ||
-      !(image = jpegio_decode(data, len, STEPS_ANALYSIS_W, 0, FALSE, error))) {
-    g_prefix_error(error, _("The camera sent an unreadable photo: "));
+  g_autoptr(GError) local = NULL;
+
+  if (!jpegio_probe(data, len, &full_w, &full_h, &local) ||
+      !(image = jpegio_decode(data, len, STEPS_ANALYSIS_W, 0, FALSE, &local))) {
+    g_set_error(error, STEPS_ERROR, STEPS_ERROR_UNREADABLE_PHOTO,
+                "the camera sent an unreadable photo: %s", local->message);
     return FALSE;
   }
   /* Resolution checks are in the camera's own pixels. */
@@ -126,15 +113,12 @@ gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
   return TRUE;
 }
 
-char **steps_guide(const BkImage *frame, gboolean head_covering, int age,
-                   GError **error)
+char **steps_guide(PhotoValidator *validator, const BkImage *frame,
+                   gboolean head_covering, int age)
 {
-  PhotoValidator *validator = photo_validator(error);
   PhotoRequest request = {.head_covering_declared = head_covering, .age = age};
   g_autoptr(PhotoResult) result = NULL;
 
-  if (!validator)
-    return NULL;
   result = photo_guide(validator, frame, &request);
   return strv_from_ptr_array(result->reasons);
 }
@@ -173,8 +157,10 @@ gboolean steps_finger(int finger, int width, int height, int ppi,
 
   memset(ret, 0, sizeof *ret);
   if (width <= 0 || height <= 0 || len != (gsize)width * (gsize)height) {
-    g_set_error(error, CAPTURE_ERROR, CAPTURE_ERROR_INVALID_DATA,
-                _("The fingerprint reader sent a malformed image."));
+    g_set_error(error, STEPS_ERROR, STEPS_ERROR_MALFORMED_FINGER,
+                "the fingerprint reader sent a malformed image (%dx%d, %zu "
+                "bytes)",
+                width, height, len);
     return FALSE;
   }
   ret->finger = finger;

@@ -7,8 +7,20 @@
 #include <glib.h>
 
 #include "image.h"
+#include "photo.h"
 #include "record.h"
 #include "session.h"
+
+/* Failures of the steps themselves (the devices' own are DRIVERS_ERROR).
+ * Messages are technical English; the main thread shows the applicant a
+ * translated sentence per code. */
+#define STEPS_ERROR (steps_error_quark())
+GQuark steps_error_quark(void);
+
+typedef enum {
+  STEPS_ERROR_UNREADABLE_PHOTO, /* the camera's still does not decode */
+  STEPS_ERROR_MALFORMED_FINGER, /* the reader's image has the wrong size */
+} StepsError;
 
 /* Display sizes: the UI shows these, the record keeps the originals. */
 #define STEPS_PREVIEW_MAX_W 640
@@ -53,15 +65,16 @@ void finger_outcome_clear(FingerOutcome *outcome);
  * on a DCT-scaled decode (STEPS_ANALYSIS_W wide at least), the crop is taken
  * from it; the camera's JPEG goes into the record untouched. A refused photo
  * is an outcome, not an error; the error is for undecodable data. */
-gboolean steps_photo(GBytes *jpeg, gboolean head_covering, int age,
-                     PhotoOutcome *ret_outcome, GError **error);
+gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
+                     gboolean head_covering, int age, PhotoOutcome *ret_outcome,
+                     GError **error);
 
 /* The cheap live-view check: reason codes to guide the applicant before the
  * shot ("come closer"), what they can fix first; a NULL-terminated array
  * (g_strfreev), empty when the frame would pass. Runs on the photo thread
  * (it shares the validator with steps_photo). */
-char **steps_guide(const BkImage *frame, gboolean head_covering, int age,
-                   GError **error);
+char **steps_guide(PhotoValidator *validator, const BkImage *frame,
+                   gboolean head_covering, int age);
 
 /* Renders and checks a signature (takes `samples`). */
 gboolean steps_signature(GArray *samples, SignatureOutcome *ret_outcome,

@@ -67,7 +67,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 static gint64 ui_iteration(Fixture *f, gboolean *ret_shown)
 {
   gint64 start = g_get_monotonic_time();
-  g_autoptr(BkImage) image = camera_worker_take_frame(f->worker, NULL);
+  g_autoptr(BkImage) image = camera_worker_take_frame(f->worker, NULL, NULL);
 
   if (image) {
     SDL_Rect rect = {0, 0, image->width, image->height};
@@ -159,7 +159,7 @@ static void test_slow_ui_drops_frames(Fixture *f, gconstpointer data)
     g_autoptr(BkImage) image = NULL;
 
     g_usleep(200000);
-    image = camera_worker_take_frame(f->worker, &seq);
+    image = camera_worker_take_frame(f->worker, &seq, NULL);
     if (image && last && seq > last + 1)
       gaps++;
     if (image)

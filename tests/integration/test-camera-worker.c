@@ -49,7 +49,7 @@ static guint64 run_frames(CameraWorker *w, guint64 n, guint ms)
 
   camera_worker_stats(w, &start);
   do {
-    BkImage *image = camera_worker_take_frame(w, NULL);
+    BkImage *image = camera_worker_take_frame(w, NULL, NULL);
     image_free(image);
     g_usleep(1000);
     camera_worker_stats(w, &now);
@@ -98,7 +98,7 @@ static void test_liveview(Fixture *f, gconstpointer data)
   g_assert_cmpuint(run_frames(f->worker, 100, 20000), >=, 100);
   end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
   while (!image && g_get_monotonic_time() < end) {
-    image = camera_worker_take_frame(f->worker, NULL);
+    image = camera_worker_take_frame(f->worker, NULL, NULL);
     g_usleep(1000);
   }
   g_assert_nonnull(image);

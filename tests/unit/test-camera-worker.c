@@ -57,7 +57,7 @@ static BkImage *wait_frame(CameraWorker *w, guint64 *ret_seq, guint ms)
   gint64 end = g_get_monotonic_time() + ms * 1000;
 
   while (g_get_monotonic_time() < end) {
-    BkImage *image = camera_worker_take_frame(w, ret_seq);
+    BkImage *image = camera_worker_take_frame(w, ret_seq, NULL);
     if (image)
       return image;
     g_usleep(2000);
@@ -86,7 +86,7 @@ static void test_misconfigured(void)
   g_assert_nonnull(strstr(message, "folder"));
   camera_worker_set_liveview(w, TRUE);
   g_usleep(50000);
-  g_assert_null(camera_worker_take_frame(w, NULL));
+  g_assert_null(camera_worker_take_frame(w, NULL, NULL));
 }
 
 static void test_liveview(Fixture *f, gconstpointer data)
@@ -105,7 +105,7 @@ static void test_liveview(Fixture *f, gconstpointer data)
 
   /* Nothing before live view is on. */
   g_usleep(50000);
-  g_assert_null(camera_worker_take_frame(w, NULL));
+  g_assert_null(camera_worker_take_frame(w, NULL, NULL));
 
   camera_worker_set_liveview(w, TRUE);
   for (int i = 0; i < 5; i++) {
@@ -121,7 +121,7 @@ static void test_liveview(Fixture *f, gconstpointer data)
   }
   /* The same frame is never handed out twice. */
   {
-    g_autoptr(BkImage) again = camera_worker_take_frame(w, &seq);
+    g_autoptr(BkImage) again = camera_worker_take_frame(w, &seq, NULL);
     if (again)
       g_assert_cmpuint(seq, >, last);
   }
@@ -146,7 +146,7 @@ static void test_drops_old_frames(Fixture *f, gconstpointer data)
     g_usleep(20000);
     camera_worker_stats(w, &stats);
   } while (stats.frames < 4 && g_get_monotonic_time() < end);
-  image = camera_worker_take_frame(w, &seq);
+  image = camera_worker_take_frame(w, &seq, NULL);
   g_assert_nonnull(image);
   camera_worker_stats(w, &stats);
   g_assert_cmpuint(seq, >=, 3);

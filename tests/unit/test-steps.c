@@ -11,6 +11,23 @@
 #include "steps.h"
 #include "testlib.h"
 
+/* The validator the photo worker would own, made once for the test run. */
+static PhotoValidator *validator(void)
+{
+  static PhotoValidator *v;
+
+  if (!v) {
+    g_autoptr(GError) error = NULL;
+    PhotoConfig config;
+
+    photo_config_init(&config);
+    v = photo_validator_new(&config, &error);
+    photo_config_clear(&config);
+    g_assert_no_error(error);
+  }
+  return v;
+}
+
 typedef struct {
   gboolean covering;
   guint32 colour;
@@ -33,7 +50,8 @@ static PhotoOutcome run_case(const Case *c)
   image = portrait_draw(1200, 1600, &style);
   jpeg = jpegio_encode(image, 92, &error);
   g_assert_no_error(error);
-  g_assert_true(steps_photo(jpeg, c->declared, 35, &outcome, &error));
+  g_assert_true(
+      steps_photo(validator(), jpeg, c->declared, 35, &outcome, &error));
   g_assert_no_error(error);
   return outcome;
 }
@@ -100,7 +118,6 @@ static void test_outcome_parts(void)
  * told so; a well-framed one gets no hint. */
 static void test_guidance(void)
 {
-  g_autoptr(GError) error = NULL;
   PortraitStyle style;
   g_autoptr(BkImage) good = NULL, far = NULL, good_small = NULL,
                      far_small = NULL;
@@ -112,10 +129,8 @@ static void test_guidance(void)
   far = portrait_draw(1200, 1600, &style);
   good_small = image_scale(good, 480, 640);
   far_small = image_scale(far, 480, 640);
-  good_hints = steps_guide(good_small, FALSE, 35, &error);
-  g_assert_no_error(error);
-  far_hints = steps_guide(far_small, FALSE, 35, &error);
-  g_assert_no_error(error);
+  good_hints = steps_guide(validator(), good_small, FALSE, 35);
+  far_hints = steps_guide(validator(), far_small, FALSE, 35);
   g_assert_cmpuint(g_strv_length(good_hints), ==, 0);
   g_assert_true(g_strv_contains((const char *const *)far_hints,
                                 PHOTO_REASON_HEAD_TOO_SMALL));
@@ -131,8 +146,8 @@ static void test_unreadable_still(void)
       g_bytes_new_static("\xff\xd8\xff\xe0 not a jpeg", 17);
   PhotoOutcome o = {0};
 
-  g_assert_false(steps_photo(junk, FALSE, 30, &o, &error));
-  g_assert_error(error, CAPTURE_ERROR, CAPTURE_ERROR_INVALID_DATA);
+  g_assert_false(steps_photo(validator(), junk, FALSE, 30, &o, &error));
+  g_assert_error(error, STEPS_ERROR, STEPS_ERROR_UNREADABLE_PHOTO);
   g_assert_null(o.camera_jpeg);
 }
 

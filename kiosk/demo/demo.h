@@ -1,0 +1,30 @@
+/* The scripted demo: one appointment end to end on the simulated devices,
+ * driven through the real front end with synthetic touches, with a
+ * screenshot of every screen it passes. Used by `biokiosk demo` and the
+ * tests; never by `run`. */
+#pragma once
+
+#include <glib.h>
+
+#include "app.h"
+#include "session.h"
+
+/* The sample schedule's family appointment (config/sample-schedule.json,
+ * embedded) and the officer PIN of the embedded configuration's demo hash. */
+#define DEMO_CODE "48213907"
+#define DEMO_PIN  "2468"
+
+/* Checks in with `code` as of `clock` (NULL: the appointment's start),
+ * takes every person through every step, and writes a PNG of every screen
+ * to `screens_dir` (created). The front end must support press and
+ * screenshot. Returns the ids of the stored records (NULL-terminated,
+ * g_strfreev) or NULL with an error. */
+char **demo_run(App *app, const Frontend *frontend, const char *code,
+                GDateTime *clock, const char *screens_dir, GError **error);
+
+/* Plays the same script without screenshots until the session reaches
+ * `until` (the photo step, say), for benchmarks and tests that need the
+ * real application in a given state. FALSE with an error when a device
+ * fails or the appointment ends first. */
+gboolean demo_walk(App *app, const Frontend *frontend, const char *code,
+                   GDateTime *clock, SessionState until, GError **error);

@@ -1,0 +1,35 @@
+/* Constructors and destructors of jobs and results; see jobs.h. */
+#include "jobs.h"
+
+Job *job_new(JobType type)
+{
+  Job *job = g_new0(Job, 1);
+
+  job->type = type;
+  job->age = -1;
+  return job;
+}
+
+void job_free(Job *job)
+{
+  if (!job)
+    return;
+  g_clear_pointer(&job->record, record_free);
+  g_clear_pointer(&job->jpeg, g_bytes_unref);
+  g_clear_pointer(&job->frame, image_free);
+  g_free(job->subject);
+  g_free(job);
+}
+
+void result_free(Result *r)
+{
+  if (!r)
+    return;
+  g_clear_error(&r->error);
+  photo_outcome_clear(&r->photo);
+  signature_outcome_clear(&r->signature);
+  finger_outcome_clear(&r->finger);
+  g_free(r->record_id);
+  g_strfreev(r->guidance);
+  g_free(r);
+}

@@ -1,0 +1,48 @@
+/* The work the main thread hands to a worker (Job) and what comes back
+ * (Result). A job is owned by the worker once pushed; a result by the main
+ * thread once delivered. Both carry the person epoch they were made in: a
+ * result from an older epoch belongs to a person whose data was discarded
+ * or whose device work was cancelled, and is dropped. */
+#pragma once
+
+#include <glib.h>
+
+#include "image.h"
+#include "record.h"
+#include "steps.h"
+
+typedef enum {
+  JOB_PHOTO,     /* analyse a still (photo worker) */
+  JOB_GUIDE,     /* check a live-view frame (photo worker); advisory */
+  JOB_SIGNATURE, /* collect and check a signature (pad worker) */
+  JOB_FINGER,    /* capture and judge one finger (reader worker) */
+  JOB_STORE,     /* seal and queue a record (store worker) */
+} JobType;
+
+typedef struct {
+  JobType type;
+  guint64 epoch;
+  int timeout_ms;         /* device jobs: the session's limit for the step */
+  int finger;             /* JOB_FINGER: FingerPosition */
+  gboolean head_covering; /* JOB_PHOTO, JOB_GUIDE: declared */
+  int age;                /* JOB_PHOTO, JOB_GUIDE: years, -1 unknown */
+  GBytes *jpeg;           /* JOB_PHOTO: the still to analyse */
+  BkImage *frame;         /* JOB_GUIDE: a live-view frame */
+  char *subject;          /* JOB_FINGER: who is at the reader (simulators) */
+  BkRecord *record;       /* JOB_STORE: the record (wiped when freed) */
+} Job;
+
+typedef struct {
+  JobType type;
+  guint64 epoch;
+  GError *error; /* the device or the work failed */
+  PhotoOutcome photo;
+  SignatureOutcome signature;
+  FingerOutcome finger;
+  char *record_id; /* JOB_STORE */
+  char **guidance; /* JOB_GUIDE: reason codes, NULL-terminated */
+} Result;
+
+Job *job_new(JobType type);
+void job_free(Job *job);          /* accepts NULL */
+void result_free(Result *result); /* accepts NULL */

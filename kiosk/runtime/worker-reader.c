@@ -1,0 +1,60 @@
+/* The fingerprint reader's worker: opens the configured reader backend and
+ * captures one finger per job, judged by the finger step. */
+#include "worker.h"
+
+#include <glib/gi18n.h>
+
+#include "config.h"
+#include "finger.h"
+#include "fpreader.h"
+#include "steps.h"
+
+/* The model's finger positions and the reader's are the same ISO codes. */
+G_STATIC_ASSERT((int)FINGER_UNKNOWN == (int)READER_FINGER_UNKNOWN);
+G_STATIC_ASSERT((int)FINGER_RIGHT_THUMB == (int)READER_FINGER_RIGHT_THUMB);
+G_STATIC_ASSERT((int)FINGER_RIGHT_INDEX == (int)READER_FINGER_RIGHT_INDEX);
+G_STATIC_ASSERT((int)FINGER_LEFT_THUMB == (int)READER_FINGER_LEFT_THUMB);
+G_STATIC_ASSERT((int)FINGER_LEFT_INDEX == (int)READER_FINGER_LEFT_INDEX);
+G_STATIC_ASSERT((int)FINGER_LEFT_LITTLE == (int)READER_FINGER_LEFT_LITTLE);
+
+static gpointer reader_worker_open(gpointer context, GError **error)
+{
+  const KioskConfig *config = context;
+
+  return fpreader_open(config->reader_backend, config->reader_options, error);
+}
+
+static void reader_worker_close(gpointer device)
+{
+  fpreader_close(device);
+}
+
+static void reader_worker_run(gpointer context, gpointer device, const Job *job,
+                              GCancellable *cancellable, Result *r)
+{
+  g_autoptr(FpImpression) imp = NULL;
+
+  g_return_if_fail(job->type == JOB_FINGER);
+  fpreader_set_subject(device, job->subject);
+  imp = fpreader_capture(device, (ReaderFinger)job->finger, job->timeout_ms,
+                         cancellable, &r->error);
+  if (imp)
+    steps_finger(job->finger, imp->width, imp->height, imp->ppi,
+                 g_steal_pointer(&imp->pixels), imp->minutiae, &r->finger,
+                 &r->error);
+}
+
+static gboolean reader_worker_describe(gpointer device, DeviceInfo *ret_info,
+                                       GError **error)
+{
+  return fpreader_describe(device, ret_info, error);
+}
+
+const WorkerClass worker_reader_class = {
+    .name = "reader",
+    .label = N_("Fingerprint reader"),
+    .open = reader_worker_open,
+    .close = reader_worker_close,
+    .run = reader_worker_run,
+    .describe = reader_worker_describe,
+};
