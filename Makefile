@@ -11,9 +11,9 @@ DEBIAN_PACKAGES = \
 	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core \
 	libjpeg62-turbo-dev libpng-dev \
 	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev \
-	libfprint-2-dev libgphoto2-dev libevdev-dev umockdev \
+	libfprint-2-dev libgphoto2-dev umockdev \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
-	valgrind xvfb xauth
+	valgrind xvfb xauth clang-format
 
 .PHONY: all deps setup build demo test test-asan test-valgrind bench fuzz clean
 

@@ -95,62 +95,6 @@ void photo_config_clear(PhotoConfig *config)
     g_clear_pointer(&config->cascade_dir, g_free);
 }
 
-gboolean photo_config_load(PhotoConfig *config, GKeyFile *keyfile,
-                           GError **error)
-{
-  static const struct {
-    const char *key;
-    gsize offset;
-  } doubles[] = {
-#define D(f) {#f, G_STRUCT_OFFSET(PhotoConfig, f)}
-      D(crop_width_mm),         D(crop_height_mm),
-      D(head_min_mm),           D(head_max_mm),
-      D(head_min_mm_child),     D(head_target_mm),
-      D(face_width_min_mm),     D(face_width_max_mm),
-      D(max_centre_offset_mm),  D(min_eye_distance_px),
-      D(max_roll_deg),          D(max_yaw),
-      D(background_min_L),      D(background_max_chroma),
-      D(background_max_spread), D(covering_light_L),
-      D(covering_light_chroma), D(covering_min_de00),
-#undef D
-  };
-  const char *group = "photo";
-
-  if (!g_key_file_has_group(keyfile, group))
-    return TRUE;
-  for (gsize i = 0; i < G_N_ELEMENTS(doubles); i++) {
-    g_autoptr(GError) local = NULL;
-    double v;
-    if (!g_key_file_has_key(keyfile, group, doubles[i].key, NULL))
-      continue;
-    v = g_key_file_get_double(keyfile, group, doubles[i].key, &local);
-    if (local) {
-      g_propagate_error(error, g_steal_pointer(&local));
-      return FALSE;
-    }
-    G_STRUCT_MEMBER(double, config, doubles[i].offset) = v;
-  }
-  if (g_key_file_has_key(keyfile, group, "crop_dpi", NULL))
-    config->crop_dpi = g_key_file_get_integer(keyfile, group, "crop_dpi", NULL);
-  if (g_key_file_has_key(keyfile, group, "child_age", NULL))
-    config->child_age =
-        g_key_file_get_integer(keyfile, group, "child_age", NULL);
-  if (g_key_file_has_key(keyfile, group, "allow_light_grey", NULL))
-    config->allow_light_grey =
-        g_key_file_get_boolean(keyfile, group, "allow_light_grey", NULL);
-  if (g_key_file_has_key(keyfile, group, "cascade_dir", NULL)) {
-    g_free(config->cascade_dir);
-    config->cascade_dir =
-        g_key_file_get_string(keyfile, group, "cascade_dir", NULL);
-  }
-  if (config->crop_dpi < 50 || config->crop_dpi > 2400) {
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                "photo.crop_dpi out of range");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- validator object ---- */
 
 PhotoValidator *photo_validator_new(const PhotoConfig *config, GError **error)

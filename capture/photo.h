@@ -7,7 +7,7 @@
  * Typical use by the kiosk:
  *   PhotoValidator *v = photo_validator_new(&config, &error);   // once
  *   PhotoResult *r = photo_validate(v, image, &request);         // per shot
- *   for each r->reasons[i]: show photo_reason_message(code, "nl")
+ *   for each r->reasons[i]: the kiosk shows its sentence (kiosk/core/texts.c)
  *   BkImage *crop = photo_crop(v, image, &request, r);           // if accepted
  * and photo_guide() on every live-view frame. */
 #pragma once
@@ -51,8 +51,8 @@ const char *photo_verdict_name(PhotoVerdict verdict);
 extern const char *const photo_reason_codes[];
 
 /* Thresholds and the output format. photo_config_init() fills in the
- * defaults documented in docs/photo-validator.md; the kiosk may override
- * them from the [photo] group of its configuration file. */
+ * defaults documented in docs/photo-validator.md; a caller may change
+ * fields before photo_validator_new(). */
 typedef struct {
   char *cascade_dir; /* folder with the OpenCV Haar cascade XML files */
   /* geometry, in mm of the 35 x 45 mm crop */
@@ -79,10 +79,6 @@ typedef struct {
 } PhotoConfig;
 
 void photo_config_init(PhotoConfig *config);
-/* Reads the keys present in group "photo" (names as the fields above, e.g.
- * head_min_mm, allow_light_grey) over the current values. */
-gboolean photo_config_load(PhotoConfig *config, GKeyFile *keyfile,
-                           GError **error);
 void photo_config_clear(PhotoConfig *config);
 
 typedef struct {

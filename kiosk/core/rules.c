@@ -1,4 +1,4 @@
-/* The desk's rules (DESIGN.md, "The desk's rules"; docs/configuration.md
+/* The desk's rules (docs/desk-rules.md; docs/configuration.md
  * [policy]): check-in window and location, who is captured and what. Pure
  * functions: the time comes in as an argument, the limits from the
  * configuration, so tests can walk every rule without a clock. */

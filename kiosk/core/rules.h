@@ -1,4 +1,4 @@
-/* The desk's rules (DESIGN.md, "The desk's rules"): what happens with an
+/* The desk's rules (docs/desk-rules.md): what happens with an
  * appointment at check-in and with each person on it. Pure functions of the
  * configuration, the appointment and the time, which is passed in. */
 #pragma once

@@ -1,4 +1,4 @@
-/* The command-line contract (DESIGN.md): every command has --help (exit 0),
+/* The command-line contract (README, "Commands"): every command has --help (exit 0),
  * wrong usage exits 2 with exactly one line on stderr. */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* kiosk/rules.c: every desk rule of DESIGN.md (biometrics on file, abroad
+/* kiosk/core/rules.c: every desk rule of docs/desk-rules.md (biometrics on file, abroad
  * and asylum for a first permit, children under one, signature and
  * fingerprint ages, the check-in window and location) and the wrong-code
  * limiter, with the clock passed in. */
