@@ -16,7 +16,11 @@ typedef struct {
   guint next_preview; /* index into files */
   guint next_still;
   GHashTable *settings; /* kiosk setting name -> current value */
+  gint64 frame_us;      /* option fps: one live frame per this; 0 = at once */
+  gint64 next_frame_us; /* monotonic time the next live frame is due */
 } CameraSim;
+
+#define CAMERA_SIM_MAX_FPS 240
 
 /* The six kiosk setting names (see camera.h) and the sim's starting values,
  * which look like what a DSLR in a photo booth would be set to. */
@@ -60,6 +64,40 @@ static gint camera_sim_compare_paths(gconstpointer a, gconstpointer b)
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Option fps: live frames at a camera's pace, like a real live view that
+ * hands out a frame when it has one (1..CAMERA_SIM_MAX_FPS; absent = as
+ * fast as asked). */
+static gboolean camera_sim_parse_fps(CameraSim *sim, const char *value,
+                                     GError **error)
+{
+  guint64 fps = 0;
+
+  if (!value || !*value)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned(value, 10, 1, CAMERA_SIM_MAX_FPS, &fps,
+                                  NULL)) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "camera 'sim': option fps must be 1..%d, not '%s'",
+                CAMERA_SIM_MAX_FPS, value);
+    return FALSE;
+  }
+  sim->frame_us = G_USEC_PER_SEC / (gint64)fps;
+  return TRUE;
+}
+
+/* Blocks until the next frame is due when a frame rate is set. */
+static void camera_sim_pace(CameraSim *sim)
+{
+  gint64 now = g_get_monotonic_time();
+
+  if (!sim->frame_us)
+    return;
+  if (sim->next_frame_us > now)
+    g_usleep((gulong)(sim->next_frame_us - now));
+  /* A late reader does not get a burst of frames to catch up. */
+  sim->next_frame_us = MAX(sim->next_frame_us, now) + sim->frame_us;
+}
+
 static gpointer camera_sim_open(DeviceOptions *options, GError **error)
 {
   const char *folder = device_option(options, "folder", NULL);
@@ -100,6 +138,10 @@ static gpointer camera_sim_open(DeviceOptions *options, GError **error)
       camera_sim_close(sim);
       return NULL;
     }
+  }
+  if (!camera_sim_parse_fps(sim, device_option(options, "fps", NULL), error)) {
+    camera_sim_close(sim);
+    return NULL;
   }
   if (sim->files->len == 0 && !sim->still) {
     g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
@@ -151,6 +193,7 @@ static GBytes *camera_sim_preview(gpointer priv, GError **error)
   CameraSim *sim = priv;
   const char *path;
 
+  camera_sim_pace(sim);
   if (sim->files->len == 0)
     return camera_sim_read(sim->still, error);
   path = g_ptr_array_index(sim->files, sim->next_preview);
