@@ -1,5 +1,5 @@
-/* The command-line contract (README, "Commands"): every command has --help (exit 0),
- * wrong usage exits 2 with exactly one line on stderr. */
+/* The command-line contract (README, "Commands"): every command has --help
+ * (exit 0), wrong usage exits 2 with exactly one line on stderr. */
 #include <string.h>
 
 #include "testlib.h"

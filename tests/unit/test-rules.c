@@ -1,5 +1,5 @@
-/* kiosk/core/rules.c: every desk rule of docs/desk-rules.md (biometrics on file, abroad
- * and asylum for a first permit, children under one, signature and
+/* kiosk/core/rules.c: every desk rule of docs/desk-rules.md (biometrics on
+ * file, abroad and asylum for a first permit, children under one, signature and
  * fingerprint ages, the check-in window and location) and the wrong-code
  * limiter, with the clock passed in. */
 #include <string.h>
