@@ -1,6 +1,7 @@
 /* Unit tests of the simulated camera backend ("sim"): it refuses to open
  * without a folder, serves the folder's JPEG files byte for byte in name
- * order, honours a fixed still, and keeps the six settings in a table. */
+ * order, honours a fixed still, paces live frames at a set rate, and keeps
+ * the six settings in a table. */
 #include "camera.h"
 #include "testlib.h"
 
@@ -245,6 +246,35 @@ static void test_settings(Fixture *f, gconstpointer data)
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
 }
 
+/* Option fps paces live frames like a camera's live view: never faster
+ * than the rate (a lower bound only, so a loaded machine cannot fail it),
+ * and a bad rate is refused when the camera is opened. */
+static void test_fps(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkCamera) camera = NULL;
+  const char *bad[] = {"0", "-5", "abc", "241", "30fps"};
+  gint64 start;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_hash_table_insert(f->options, g_strdup("fps"), g_strdup(bad[i]));
+    g_assert_null(camera_open("sim", f->options, &error));
+    g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+    g_clear_error(&error);
+  }
+  g_hash_table_insert(f->options, g_strdup("fps"), g_strdup("50"));
+  camera = camera_open("sim", f->options, &error);
+  g_assert_no_error(error);
+  start = g_get_monotonic_time();
+  for (int i = 0; i < 6; i++) {
+    g_autoptr(GBytes) frame = camera_preview(camera, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(frame);
+  }
+  /* Six frames at 50 per second: five intervals of 20 ms at least. */
+  g_assert_cmpint(g_get_monotonic_time() - start, >=, 5 * 20000);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -259,6 +289,7 @@ int main(int argc, char **argv)
   ADD("/camera/sim/fixed-still", test_fixed_still);
   ADD("/camera/sim/vanished-file", test_vanished_file);
   ADD("/camera/sim/settings", test_settings);
+  ADD("/camera/sim/fps", test_fps);
 #undef ADD
   return g_test_run();
 }
