@@ -60,16 +60,13 @@ static void bench_synth(void)
   printf("fingerprint.synth_impression_ms %.1f ms\n", median(t, IMPRESSIONS));
 }
 
-static int bench_capture(void)
+static int bench_capture(DeviceOptions *opts)
 {
   enum { CAPTURES = 9 };
-  g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
   g_autoptr(BkFpReader) reader = NULL;
   double t[CAPTURES], minutiae = 0;
 
-  g_hash_table_insert(opts, "virtual_image_feed", "synthetic");
-  g_hash_table_insert(opts, "seed", "bench");
   reader = fpreader_open("libfprint", opts, &error);
   if (!reader) {
     g_printerr("bench-fingerprint: %s\n", error->message);
@@ -144,10 +141,19 @@ static int bench_signature(void)
 
 int main(void)
 {
+  g_autoptr(GHashTable) reader_opts = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
   int status = 0;
 
+  /* Sets FP_VIRTUAL_IMAGE for the synthetic feed: before any thread. */
+  g_hash_table_insert(reader_opts, "virtual_image_feed", "synthetic");
+  g_hash_table_insert(reader_opts, "seed", "bench");
+  if (!fpreader_prepare("libfprint", reader_opts, &error)) {
+    g_printerr("bench-fingerprint: %s\n", error->message);
+    return 1;
+  }
   bench_synth();
-  status |= bench_capture();
+  status |= bench_capture(reader_opts);
   bench_quality();
   status |= bench_signature();
   return status;

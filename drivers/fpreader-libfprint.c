@@ -4,7 +4,12 @@
  * in progress. With option virtual_image_feed=synthetic, libfprint's
  * virtual_image driver is switched on with a private socket and a feeder
  * thread writes fpsynth prints into it whenever a capture waits for a finger:
- * the images still go through libfprint's real NBIS minutiae extraction. */
+ * the images still go through libfprint's real NBIS minutiae extraction.
+ * With option virtual_image_socket=PATH the virtual_image driver listens on
+ * PATH and someone else feeds it (the tests). libfprint finds that driver
+ * through FP_VIRTUAL_IMAGE, which prepare() sets once on the main thread
+ * before any thread starts; open() on the worker only checks it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fpreader.h"
@@ -15,7 +20,12 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
-#define VIRTUAL_IMAGE_ENV "FP_VIRTUAL_IMAGE"
+#define VIRTUAL_IMAGE_ENV     "FP_VIRTUAL_IMAGE"
+#define VIRTUAL_IMAGE_DRIVER  "virtual_image"
+#define VIRTUAL_DRIVER_PREFIX "virtual_"
+#define OPTION_FEED           "virtual_image_feed"
+#define OPTION_SOCKET         "virtual_image_socket"
+#define SOCKET_NAME           "reader"
 
 extern const FpReaderDriver fpreader_libfprint_driver;
 
@@ -40,7 +50,6 @@ typedef struct {
   GMainContext *ctx;
   FpContext *fp_ctx;
   FpDevice *device;
-  char *runtime_dir; /* synthetic feed only: 0700, holds the socket */
   Feeder *feeder;
   int impressions[11]; /* per finger position: next impression number */
   gboolean feed_pending;
@@ -49,8 +58,13 @@ typedef struct {
   guint64 subject_seed; /* base_seed mixed with the current subject */
 } FpreaderLibfprint;
 
-/* Environment changes are process-wide: serialise them. */
-static GMutex env_lock;
+/* The socket prepare() pointed FP_VIRTUAL_IMAGE at, for the rest of the
+ * process, and the private folder (g_dir_make_tmp(): mode 0700) it made to
+ * hold it when no virtual_image_socket was given; that one is removed at
+ * exit. Written on the main thread before any thread starts, only read
+ * afterwards. */
+static char *prepared_socket;
+static char *prepared_dir;
 
 /* Writes one impression; FALSE when the connection broke. */
 static gboolean feeder_write_print(GOutputStream *out, Feeder *feeder,
@@ -196,24 +210,123 @@ static void fpreader_libfprint_close(gpointer data)
     g_main_context_pop_thread_default(self->ctx);
   }
   feeder_free(self->feeder);
-  if (self->runtime_dir) {
-    g_autofree char *sock = g_build_filename(self->runtime_dir, "reader", NULL);
-    g_unlink(sock);
-    g_rmdir(self->runtime_dir);
-    g_free(self->runtime_dir);
-  }
   g_clear_pointer(&self->ctx, g_main_context_unref);
   g_free(self);
 }
 
-/* Creates the FpContext and lists devices (NULL, and no context, when the
- * default main context belongs to another thread). With `socket_path`, the
- * virtual_image driver is enabled for this enumeration only: libfprint reads
- * FP_VIRTUAL_IMAGE while enumerating, so it is set just around that. */
-static GPtrArray *enumerate(FpreaderLibfprint *self, const char *socket_path)
+/* The virtual reader's options: *ret_feed for virtual_image_feed=synthetic,
+ * *ret_socket for virtual_image_socket (NULL when absent). FALSE with
+ * DRIVERS_ERROR_INVALID for values that cannot work. */
+static gboolean virtual_options(DeviceOptions *options, gboolean *ret_feed,
+                                const char **ret_socket, GError **error)
 {
-  g_autofree char *saved = NULL;
-  gboolean had = FALSE;
+  const char *feed = device_option(options, OPTION_FEED, NULL);
+  const char *socket = device_option(options, OPTION_SOCKET, NULL);
+
+  if (feed && g_strcmp0(feed, "synthetic") != 0) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                OPTION_FEED " must be 'synthetic', not '%s'", feed);
+    return FALSE;
+  }
+  if (socket && !g_path_is_absolute(socket)) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                OPTION_SOCKET " must be an absolute path, not '%s'", socket);
+    return FALSE;
+  }
+  *ret_feed = feed != NULL;
+  *ret_socket = socket;
+  return TRUE;
+}
+
+static void prepared_dir_remove(void)
+{
+  g_autofree char *sock = g_build_filename(prepared_dir, SOCKET_NAME, NULL);
+
+  g_unlink(sock);
+  g_rmdir(prepared_dir);
+}
+
+/* libfprint lists its virtual_image device only while FP_VIRTUAL_IMAGE
+ * names a socket path, and reads the variable on whichever thread
+ * enumerates. setenv() is not safe while another thread may call getenv()
+ * (glibc's gettext, GLib and libgphoto2 do), so the variable is set here,
+ * once per process, before any thread exists, and never changed again. */
+static gboolean fpreader_libfprint_prepare(DeviceOptions *options,
+                                           GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  const char *socket;
+  gboolean feed;
+
+  if (!virtual_options(options, &feed, &socket, error))
+    return FALSE;
+  if (!feed && !socket)
+    return TRUE; /* a real reader: libfprint reads no variable of ours */
+  if (prepared_socket) {
+    if (socket && !g_str_equal(socket, prepared_socket)) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                  "%s is already %s; a process has one virtual reader "
+                  "socket, not also %s",
+                  VIRTUAL_IMAGE_ENV, prepared_socket, socket);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (!socket) {
+    prepared_dir = g_dir_make_tmp("biokiosk-fp-XXXXXX", &local);
+    if (!prepared_dir) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                  "cannot make the virtual reader's folder: %s",
+                  local->message);
+      return FALSE;
+    }
+    atexit(prepared_dir_remove);
+  }
+  prepared_socket = socket ? g_strdup(socket)
+                           : g_build_filename(prepared_dir, SOCKET_NAME, NULL);
+  g_setenv(VIRTUAL_IMAGE_ENV, prepared_socket, TRUE);
+  return TRUE;
+}
+
+/* The socket the virtual reader listens on, in *ret_socket (NULL for a
+ * real reader): virtual_image_socket, or the private one prepare() made
+ * for the synthetic feed. Runs on the worker thread, so it only reads the
+ * environment: FP_VIRTUAL_IMAGE must already name that socket. */
+static gboolean virtual_socket(DeviceOptions *options, gboolean *ret_feed,
+                               const char **ret_socket, GError **error)
+{
+  const char *socket;
+  const char *env = g_getenv(VIRTUAL_IMAGE_ENV);
+  gboolean feed;
+
+  if (!virtual_options(options, &feed, &socket, error))
+    return FALSE;
+  if (feed && !socket) {
+    if (!prepared_socket) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                  OPTION_FEED
+                  " needs fpreader_prepare() on the main thread "
+                  "before any thread starts (it sets " VIRTUAL_IMAGE_ENV ")");
+      return FALSE;
+    }
+    socket = prepared_socket;
+  }
+  if (socket && g_strcmp0(env, socket) != 0) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                VIRTUAL_IMAGE_ENV " is %s, not %s: call fpreader_prepare() "
+                                  "on the main thread before any thread starts",
+                env ? env : "unset", socket);
+    return FALSE;
+  }
+  *ret_feed = feed;
+  *ret_socket = socket;
+  return TRUE;
+}
+
+/* Creates the FpContext and lists devices (NULL, and no context, when the
+ * default main context belongs to another thread). */
+static GPtrArray *enumerate(FpreaderLibfprint *self)
+{
   GPtrArray *devices;
 
   /* fp_context_enumerate() iterates the global default context, so device
@@ -222,108 +335,107 @@ static GPtrArray *enumerate(FpreaderLibfprint *self, const char *socket_path)
    * forever. Own it for the duration, or refuse. */
   if (!g_main_context_acquire(g_main_context_default()))
     return NULL;
-  g_mutex_lock(&env_lock);
-  had = g_getenv(VIRTUAL_IMAGE_ENV) != NULL;
-  saved = g_strdup(g_getenv(VIRTUAL_IMAGE_ENV));
-  if (socket_path)
-    g_setenv(VIRTUAL_IMAGE_ENV, socket_path, TRUE);
   self->fp_ctx = fp_context_new();
   devices = fp_context_get_devices(self->fp_ctx);
-  if (socket_path) {
-    if (had)
-      g_setenv(VIRTUAL_IMAGE_ENV, saved, TRUE);
-    else
-      g_unsetenv(VIRTUAL_IMAGE_ENV);
-  }
-  g_mutex_unlock(&env_lock);
   g_main_context_release(g_main_context_default());
   return devices;
 }
 
-static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
+/* Keeps the first device whose libfprint driver is `want` (NULL: any).
+ * libfprint lists its virtual drivers whenever their variable is set; they
+ * are taken for the virtual reader only, never as a real reader. */
+static gboolean device_find(FpreaderLibfprint *self, const char *want,
+                            gboolean virtual_reader, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  const char *feed = device_option(options, "virtual_image_feed", NULL);
-  const char *want = device_option(options, "driver", NULL);
-  FpreaderLibfprint *self = g_new0(FpreaderLibfprint, 1);
-  g_autofree char *socket_path = NULL;
-  GPtrArray *devices;
-  AsyncOp op = {0};
+  GPtrArray *devices = enumerate(self);
 
-  if (feed && g_strcmp0(feed, "synthetic") != 0) {
-    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
-                "virtual_image_feed must be 'synthetic', not '%s'", feed);
-    g_free(self);
-    return NULL;
-  }
-  self->ctx = g_main_context_new();
-
-  if (feed) {
-    self->runtime_dir = g_dir_make_tmp("biokiosk-fp-XXXXXX", &local);
-    if (!self->runtime_dir) {
-      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
-                  "cannot make the virtual reader's folder: %s",
-                  local->message);
-      fpreader_libfprint_close(self);
-      return NULL;
-    }
-    g_chmod(self->runtime_dir, 0700);
-    socket_path = g_build_filename(self->runtime_dir, "reader", NULL);
-    /* The synthetic feed is the virtual reader; nothing else qualifies. */
-    want = "virtual_image";
-  }
-
-  devices = enumerate(self, socket_path);
   if (!self->fp_ctx) {
     g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_BUSY,
                 "cannot list fingerprint readers: GLib's default main context "
                 "is owned by another thread");
-    fpreader_libfprint_close(self);
-    return NULL;
+    return FALSE;
   }
   for (guint i = 0; devices && i < devices->len; i++) {
     FpDevice *dev = g_ptr_array_index(devices, i);
-    if (!want || g_strcmp0(fp_device_get_driver(dev), want) == 0) {
+    const char *driver = fp_device_get_driver(dev);
+
+    if (!virtual_reader && g_str_has_prefix(driver, VIRTUAL_DRIVER_PREFIX))
+      continue;
+    if (!want || g_strcmp0(driver, want) == 0) {
       self->device = g_object_ref(dev);
-      break;
+      return TRUE;
     }
   }
-  if (!self->device) {
+  if (!want)
     g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
-                want ? "no fingerprint reader with libfprint driver '%s'"
-                     : "no fingerprint reader found%s",
-                want ? want : "");
-    fpreader_libfprint_close(self);
-    return NULL;
-  }
+                "no fingerprint reader found");
+  else if (!virtual_reader && g_str_has_prefix(want, VIRTUAL_DRIVER_PREFIX))
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                "libfprint's %s driver is only used with " OPTION_FEED
+                " or " OPTION_SOCKET,
+                want);
+  else
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                "no fingerprint reader with libfprint driver '%s'", want);
+  return FALSE;
+}
+
+static gboolean device_open(FpreaderLibfprint *self, GError **error)
+{
+  AsyncOp op = {0};
+  gboolean busy;
 
   g_main_context_push_thread_default(self->ctx);
   fp_device_open(self->device, NULL, open_done, &op);
   iterate_until(self->ctx, &op.done);
   g_main_context_pop_thread_default(self->ctx);
-  if (!op.ok) {
-    gboolean busy =
-        g_error_matches(op.error, FP_DEVICE_ERROR, FP_DEVICE_ERROR_BUSY);
-    g_set_error(error, DRIVERS_ERROR,
-                busy ? DRIVERS_ERROR_CLAIMED : DRIVERS_ERROR_FAILED,
-                "cannot open the fingerprint reader: %s", op.error->message);
-    g_clear_error(&op.error);
+  if (op.ok)
+    return TRUE;
+  busy = g_error_matches(op.error, FP_DEVICE_ERROR, FP_DEVICE_ERROR_BUSY);
+  g_set_error(error, DRIVERS_ERROR,
+              busy ? DRIVERS_ERROR_CLAIMED : DRIVERS_ERROR_FAILED,
+              "cannot open the fingerprint reader: %s", op.error->message);
+  g_clear_error(&op.error);
+  return FALSE;
+}
+
+/* The synthetic feed: a thread that writes prints into `socket_path`. */
+static void feeder_start(FpreaderLibfprint *self, const char *socket_path,
+                         DeviceOptions *options)
+{
+  self->feeder = g_new0(Feeder, 1);
+  self->feeder->requests = g_async_queue_new();
+  self->feeder->socket_path = g_strdup(socket_path);
+  self->feeder->seed =
+      fpsynth_seed_from_string(device_option(options, "seed", "0"));
+  self->base_seed = self->subject_seed = self->feeder->seed;
+  self->feeder->width = FPSYNTH_DEFAULT_WIDTH;
+  self->feeder->height = FPSYNTH_DEFAULT_HEIGHT;
+  self->feeder->thread =
+      g_thread_new("fp-synth-feeder", feeder_main, self->feeder);
+}
+
+static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
+{
+  const char *want = device_option(options, "driver", NULL);
+  const char *socket_path = NULL;
+  FpreaderLibfprint *self;
+  gboolean feed = FALSE;
+
+  if (!virtual_socket(options, &feed, &socket_path, error))
+    return NULL;
+  /* The virtual reader is the only device that qualifies then. */
+  if (socket_path)
+    want = VIRTUAL_IMAGE_DRIVER;
+  self = g_new0(FpreaderLibfprint, 1);
+  self->ctx = g_main_context_new();
+  if (!device_find(self, want, socket_path != NULL, error) ||
+      !device_open(self, error)) {
     fpreader_libfprint_close(self);
     return NULL;
   }
-
-  if (feed) {
-    self->feeder = g_new0(Feeder, 1);
-    self->feeder->requests = g_async_queue_new();
-    self->feeder->socket_path = g_strdup(socket_path);
-    self->feeder->seed =
-        fpsynth_seed_from_string(device_option(options, "seed", "0"));
-    self->base_seed = self->subject_seed = self->feeder->seed;
-    self->feeder->width = FPSYNTH_DEFAULT_WIDTH;
-    self->feeder->height = FPSYNTH_DEFAULT_HEIGHT;
-    self->feeder->thread =
-        g_thread_new("fp-synth-feeder", feeder_main, self->feeder);
-  }
+  if (feed)
+    feeder_start(self, socket_path, options);
   g_debug("fpreader-libfprint: opened driver %s",
           fp_device_get_driver(self->device));
   return self;
@@ -503,7 +615,8 @@ static void fpreader_libfprint_set_subject(gpointer data, const char *subject)
 const FpReaderDriver fpreader_libfprint_driver = {
     .name = "libfprint",
     .description = "fingerprint reader through libfprint (options: driver, "
-                   "virtual_image_feed=synthetic, seed)",
+                   "virtual_image_feed=synthetic, seed, virtual_image_socket)",
+    .prepare = fpreader_libfprint_prepare,
     .open = fpreader_libfprint_open,
     .close = fpreader_libfprint_close,
     .describe = fpreader_libfprint_describe,

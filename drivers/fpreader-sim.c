@@ -119,6 +119,7 @@ const FpReaderDriver fpreader_sim_driver = {
     .name = "sim",
     .description = "synthetic fingerprints, no reader library (options: seed, "
                    "delay_ms)",
+    .prepare = NULL, /* nothing outside the reader's own state */
     .open = fpreader_sim_open,
     .close = fpreader_sim_close,
     .describe = fpreader_sim_describe,

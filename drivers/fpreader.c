@@ -26,19 +26,37 @@ const FpReaderDriver *fpreader_driver_find(const char *name)
   return NULL;
 }
 
-BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
-                          GError **error)
+/* fpreader_driver_find(), or NULL with DRIVERS_ERROR_UNKNOWN_BACKEND. */
+static const FpReaderDriver *driver_lookup(const char *name, GError **error)
 {
   const FpReaderDriver *driver = fpreader_driver_find(name);
-  gpointer priv;
-  BkFpReader *reader;
 
-  if (!driver) {
+  if (!driver)
     g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNKNOWN_BACKEND,
                 "no fingerprint reader backend named '%s'",
                 name ? name : "(null)");
+  return driver;
+}
+
+gboolean fpreader_prepare(const char *name, DeviceOptions *options,
+                          GError **error)
+{
+  const FpReaderDriver *driver = driver_lookup(name, error);
+
+  if (!driver)
+    return FALSE;
+  return !driver->prepare || driver->prepare(options, error);
+}
+
+BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
+                          GError **error)
+{
+  const FpReaderDriver *driver = driver_lookup(name, error);
+  gpointer priv;
+  BkFpReader *reader;
+
+  if (!driver)
     return NULL;
-  }
   priv = driver->open(options, error);
   if (!priv)
     return NULL;

@@ -1,8 +1,9 @@
 /* The fingerprint reader interface, backends chosen by name: "libfprint"
  * (the real library; on machines without a reader its virtual_image driver,
  * fed by our own synthetic prints, stands in when configured so) and "sim"
- * (no libfprint at all). capture() blocks: call it from the reader's worker
- * thread, which also iterates libfprint's GMainContext. */
+ * (no libfprint at all). Threads: fpreader_prepare() on the main thread
+ * before any thread starts; the rest on the reader's worker thread, where
+ * capture() blocks and libfprint's GMainContext is iterated. */
 #pragma once
 
 #include "device.h"
@@ -43,8 +44,19 @@ typedef struct {
   const char *name;
   const char *description;
 
-  /* Opens the reader. Must not be NULL. Returns backend state or NULL with
-   * DRIVERS_ERROR_NOT_FOUND / _CLAIMED / _FAILED. */
+  /* Does what must happen to the whole process before any thread starts,
+   * such as setting an environment variable the reader library reads
+   * (setenv() is not safe while another thread may call getenv()). Called
+   * from the main thread before any thread starts, with the options open()
+   * will get; a second call with the same options changes nothing. May be
+   * NULL: nothing to prepare. FALSE with DRIVERS_ERROR_INVALID for options
+   * it cannot work with, DRIVERS_ERROR_FAILED otherwise. */
+  gboolean (*prepare)(DeviceOptions *options, GError **error);
+
+  /* Opens the reader. Must not be NULL. Runs on the worker thread, so it
+   * reads the process environment but never writes it; what prepare() was
+   * to do and did not is DRIVERS_ERROR_FAILED. Returns backend state or
+   * NULL with DRIVERS_ERROR_NOT_FOUND / _CLAIMED / _FAILED. */
   gpointer (*open)(DeviceOptions *options, GError **error);
 
   /* Closes; accepts NULL. Must not be NULL. */
@@ -75,6 +87,13 @@ struct BkFpReader {
 extern const FpReaderDriver *const fpreader_drivers[];
 
 const FpReaderDriver *fpreader_driver_find(const char *name);
+/* Prepares the process for backend `name` with `options` (see prepare
+ * above): call it from the main thread before any thread starts, for
+ * example right after the configuration is loaded. Does nothing for a
+ * backend that needs nothing. FALSE with DRIVERS_ERROR_UNKNOWN_BACKEND for
+ * an unknown name, or the backend's error (open() would fail too). */
+gboolean fpreader_prepare(const char *name, DeviceOptions *options,
+                          GError **error);
 BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
                           GError **error);
 void fpreader_close(BkFpReader *reader);

@@ -3,7 +3,10 @@
  * enrol/verify of genuine and impostor fingers, injected retry/error/removal
  * events, timeout), NIST example prints fed the same way, and recorded real
  * readers replayed with umockdev-run (this program re-executes itself under
- * umockdev-run with BK_FP_REPLAY set). */
+ * umockdev-run with BK_FP_REPLAY set). As in the kiosk, fpreader_prepare()
+ * sets FP_VIRTUAL_IMAGE once in main(), before any thread starts, to the one
+ * virtual reader socket every test uses; nothing changes the environment
+ * afterwards. */
 #include "fpquality.h"
 #include "fpreader.h"
 #include "fpsynth.h"
@@ -15,28 +18,16 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define REPLAY_ENV "BK_FP_REPLAY"
 
-/* ---- a test-owned virtual reader: socket path and a raw writer ---- */
+/* ---- the virtual reader's socket and a raw writer ---- */
 
-typedef struct {
-  char *dir;
-  char *socket_path;
-} VirtualReader;
-
-static void virtual_reader_init(VirtualReader *vr)
-{
-  vr->dir = testlib_mkdtemp();
-  vr->socket_path = g_build_filename(vr->dir, "reader", NULL);
-}
-
-static void virtual_reader_clear(VirtualReader *vr)
-{
-  testlib_rmtree(vr->dir);
-  g_free(vr->dir);
-  g_free(vr->socket_path);
-}
+/* The process's one virtual reader socket (FP_VIRTUAL_IMAGE), in a folder
+ * of its own; set in main() before any thread. */
+static char *socket_dir;
+static char *socket_path;
 
 static GSocketConnection *connect_reader(const char *path)
 {
@@ -72,18 +63,16 @@ static void send_raw(GSocketConnection *conn, gint32 w, gint32 h,
   g_assert_no_error(error);
 }
 
-/* Opens the backend on the test's own virtual reader (no synthetic feed):
+/* Opens the backend on the virtual reader's socket (no synthetic feed):
  * the test plays the finger. */
-static BkFpReader *open_on_socket(const char *socket_path)
+static BkFpReader *open_on_socket(void)
 {
   g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
   BkFpReader *reader;
 
-  g_hash_table_insert(opts, "driver", "virtual_image");
-  g_setenv("FP_VIRTUAL_IMAGE", socket_path, TRUE);
+  g_hash_table_insert(opts, "virtual_image_socket", socket_path);
   reader = fpreader_open("libfprint", opts, &error);
-  g_unsetenv("FP_VIRTUAL_IMAGE");
   g_assert_no_error(error);
   return reader;
 }
@@ -245,8 +234,9 @@ static void test_open_errors(void)
   g_autoptr(GError) error = NULL;
   BkFpReader *reader;
 
-  /* No reader and no feed named: refuse, never fall back to the feed. */
-  g_unsetenv("FP_VIRTUAL_IMAGE");
+  /* No reader and no feed named: refuse, never fall back to the virtual
+   * reader, although FP_VIRTUAL_IMAGE makes libfprint list it. */
+  g_assert_nonnull(g_getenv("FP_VIRTUAL_IMAGE"));
   g_hash_table_insert(opts, "driver", "virtual_image");
   reader = fpreader_open("libfprint", opts, &error);
   g_assert_null(reader);
@@ -257,6 +247,22 @@ static void test_open_errors(void)
   reader = fpreader_open("libfprint", opts, &error);
   g_assert_null(reader);
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+  g_clear_error(&error);
+  g_hash_table_remove(opts, "virtual_image_feed");
+
+  g_hash_table_insert(opts, "virtual_image_socket", "relative/reader");
+  reader = fpreader_open("libfprint", opts, &error);
+  g_assert_null(reader);
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+  g_clear_error(&error);
+
+  /* A socket FP_VIRTUAL_IMAGE does not name: open() cannot set it (it runs
+   * on a worker thread), so it says what to do. */
+  g_hash_table_insert(opts, "virtual_image_socket", "/nonexistent/reader");
+  reader = fpreader_open("libfprint", opts, &error);
+  g_assert_null(reader);
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED);
+  g_assert_nonnull(strstr(error->message, "fpreader_prepare()"));
 }
 
 static void test_no_reader_not_found(void)
@@ -264,7 +270,6 @@ static void test_no_reader_not_found(void)
   g_autoptr(GError) error = NULL;
   BkFpReader *reader;
 
-  g_unsetenv("FP_VIRTUAL_IMAGE");
   reader = fpreader_open("libfprint", NULL, &error);
   if (reader) {
     fpreader_close(reader);
@@ -274,23 +279,139 @@ static void test_no_reader_not_found(void)
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND);
 }
 
+/* ---- the environment is set once, before threads ---- */
+
+/* The environment's entries, pointer by pointer: setenv(), putenv() and
+ * unsetenv() all change one of them, or the array itself. */
+typedef struct {
+  char **array;
+  GPtrArray *entries;
+  const char *virtual_image; /* g_getenv("FP_VIRTUAL_IMAGE") */
+} EnvironSnapshot;
+
+static void environ_snapshot(EnvironSnapshot *snap)
+{
+  snap->array = environ;
+  snap->entries = g_ptr_array_new();
+  for (char **e = environ; *e; e++)
+    g_ptr_array_add(snap->entries, *e);
+  snap->virtual_image = g_getenv("FP_VIRTUAL_IMAGE");
+}
+
+static void environ_assert_unchanged(EnvironSnapshot *snap)
+{
+  guint n = 0;
+
+  g_assert_true(environ == snap->array);
+  for (char **e = environ; *e; e++, n++) {
+    g_assert_cmpuint(n, <, snap->entries->len);
+    g_assert_true(*e == g_ptr_array_index(snap->entries, n));
+  }
+  g_assert_cmpuint(n, ==, snap->entries->len);
+  g_assert_true(g_getenv("FP_VIRTUAL_IMAGE") == snap->virtual_image);
+  g_ptr_array_unref(snap->entries);
+}
+
+/* Preparing again, for the same socket or for the synthetic feed (which
+ * then shares it), writes nothing; what cannot work is refused. */
+static void test_prepare(void)
+{
+  g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  EnvironSnapshot snap;
+
+  g_assert_cmpstr(g_getenv("FP_VIRTUAL_IMAGE"), ==, socket_path);
+  environ_snapshot(&snap);
+  g_hash_table_insert(opts, "virtual_image_socket", socket_path);
+  g_assert_true(fpreader_prepare("libfprint", opts, &error));
+  g_assert_no_error(error);
+  g_hash_table_remove_all(opts);
+  g_hash_table_insert(opts, "virtual_image_feed", "synthetic");
+  g_assert_true(fpreader_prepare("libfprint", opts, &error));
+  g_assert_true(fpreader_prepare("libfprint", NULL, &error));
+  g_assert_true(fpreader_prepare("sim", opts, &error));
+  g_assert_no_error(error);
+
+  g_assert_false(fpreader_prepare("nope", NULL, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNKNOWN_BACKEND);
+  g_clear_error(&error);
+  g_hash_table_insert(opts, "virtual_image_feed", "random");
+  g_assert_false(fpreader_prepare("libfprint", opts, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+  g_clear_error(&error);
+  g_hash_table_remove_all(opts);
+  g_hash_table_insert(opts, "virtual_image_socket", "relative/reader");
+  g_assert_false(fpreader_prepare("libfprint", opts, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+  g_clear_error(&error);
+  /* One FP_VIRTUAL_IMAGE per process: a second socket is refused. */
+  g_hash_table_insert(opts, "virtual_image_socket", "/nonexistent/reader");
+  g_assert_false(fpreader_prepare("libfprint", opts, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+  environ_assert_unchanged(&snap);
+}
+
+/* Opening, capturing and closing, on the synthetic feed and on the bare
+ * socket, on this thread and on a worker, leave the environment as it was. */
+static gpointer open_capture_close(gpointer data)
+{
+  g_autoptr(BkFpReader) reader = open_synthetic(data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FpImpression) imp =
+      fpreader_capture(reader, READER_FINGER_RIGHT_THUMB, 10000, NULL, &error);
+
+  g_assert_no_error(error);
+  return NULL;
+}
+
+static void test_environment_untouched(void)
+{
+  EnvironSnapshot snap;
+  g_autoptr(BkFpReader) reader = NULL;
+
+  environ_snapshot(&snap);
+  open_capture_close("environment");
+  g_thread_join(g_thread_new("reader-worker", open_capture_close, "worker"));
+  reader = open_on_socket();
+  g_clear_pointer(&reader, fpreader_close);
+  environ_assert_unchanged(&snap);
+}
+
+/* Without fpreader_prepare() the synthetic feed does not open, and says
+ * why, even though FP_VIRTUAL_IMAGE (inherited here) is set. */
+static void test_unprepared(void)
+{
+  if (g_test_subprocess()) {
+    g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GError) error = NULL;
+    BkFpReader *reader;
+
+    g_hash_table_insert(opts, "virtual_image_feed", "synthetic");
+    reader = fpreader_open("libfprint", opts, &error);
+    g_assert_null(reader);
+    g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED);
+    g_assert_nonnull(strstr(error->message, "fpreader_prepare()"));
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+}
+
 /* ---- events injected by the test-owned feeder ---- */
 
 static void run_event(gint32 code, gint32 arg, GQuark want_domain,
                       int want_code)
 {
-  VirtualReader vr;
   g_autoptr(BkFpReader) reader = NULL;
   g_autoptr(GSocketConnection) conn = NULL;
   CaptureJob job = {0};
   GThread *thread;
 
-  virtual_reader_init(&vr);
-  reader = open_on_socket(vr.socket_path);
+  reader = open_on_socket();
   job.reader = reader;
   job.timeout_ms = 5000;
   thread = g_thread_new("capture", capture_thread, &job);
-  conn = connect_reader(vr.socket_path);
+  conn = connect_reader(socket_path);
   g_usleep(300000); /* let the capture reach "waiting for finger" */
   send_raw(conn, code, arg, NULL);
   g_thread_join(thread);
@@ -319,7 +440,6 @@ static void run_event(gint32 code, gint32 arg, GQuark want_domain,
   }
   g_clear_object(&conn);
   g_clear_pointer(&reader, fpreader_close);
-  virtual_reader_clear(&vr);
 }
 
 static void test_event_retry(void)
@@ -340,21 +460,18 @@ static void test_event_removed(void)
 
 static void test_timeout(void)
 {
-  VirtualReader vr;
   g_autoptr(BkFpReader) reader = NULL;
   g_autoptr(GError) error = NULL;
   FpImpression *imp;
   gint64 start;
 
-  virtual_reader_init(&vr);
-  reader = open_on_socket(vr.socket_path);
+  reader = open_on_socket();
   start = g_get_monotonic_time();
   imp = fpreader_capture(reader, READER_FINGER_LEFT_THUMB, 300, NULL, &error);
   g_assert_null(imp);
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT);
   g_assert_cmpint(g_get_monotonic_time() - start, <, 3000000);
   g_clear_pointer(&reader, fpreader_close);
-  virtual_reader_clear(&vr);
 }
 
 static gboolean cancel_later(gpointer data)
@@ -372,15 +489,13 @@ static gpointer cancel_thread(gpointer data)
 
 static void test_cancel(void)
 {
-  VirtualReader vr;
   g_autoptr(BkFpReader) reader = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   GThread *thread;
   FpImpression *imp;
 
-  virtual_reader_init(&vr);
-  reader = open_on_socket(vr.socket_path);
+  reader = open_on_socket();
   /* Cancelled from another thread, as the kiosk's main thread would. */
   thread = g_thread_new("cancel", cancel_thread, cancel);
   imp =
@@ -389,7 +504,6 @@ static void test_cancel(void)
   g_assert_null(imp);
   g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_pointer(&reader, fpreader_close);
-  virtual_reader_clear(&vr);
 }
 
 /* ---- matching with libfprint's own enrol/verify (NBIS + bozorth3) ---- */
@@ -495,7 +609,6 @@ static gboolean verify_one(FpDevice *dev, MatchState *ms, FpPrint *enrolled,
 
 static void test_genuine_and_impostor(void)
 {
-  VirtualReader vr;
   g_autoptr(FpContext) ctx = NULL;
   GPtrArray *devices;
   FpDevice *dev = NULL;
@@ -506,11 +619,9 @@ static void test_genuine_and_impostor(void)
   int genuine = 0, impostor = 0;
   const int n_genuine = 3, n_impostor = 4;
 
-  virtual_reader_init(&vr);
-  g_setenv("FP_VIRTUAL_IMAGE", vr.socket_path, TRUE);
+  /* FP_VIRTUAL_IMAGE, set in main(), makes libfprint list it. */
   ctx = fp_context_new();
   devices = fp_context_get_devices(ctx);
-  g_unsetenv("FP_VIRTUAL_IMAGE");
   for (guint i = 0; i < devices->len; i++)
     if (g_strcmp0(fp_device_get_driver(g_ptr_array_index(devices, i)),
                   "virtual_image") == 0)
@@ -518,7 +629,7 @@ static void test_genuine_and_impostor(void)
   g_assert_nonnull(dev);
 
   mf.queue = g_async_queue_new();
-  mf.socket_path = vr.socket_path;
+  mf.socket_path = socket_path;
   ms.feeder = &mf;
   fp_device_open(dev, NULL, open_cb, &ms);
   wait_done(&ms);
@@ -563,7 +674,6 @@ static void test_genuine_and_impostor(void)
   g_clear_object(&ms.print);
   g_async_queue_unref(mf.queue);
   g_clear_object(&ctx);
-  virtual_reader_clear(&vr);
 }
 
 /* ---- NIST example prints through virtual_image ---- */
@@ -572,7 +682,6 @@ static void test_nist_examples(void)
 {
   static const char *const names[] = {"arch", "loop-right", "tented_arch",
                                       "whorl"};
-  VirtualReader vr;
   g_autoptr(BkFpReader) reader = NULL;
   g_autoptr(GSocketConnection) conn = NULL;
   g_autofree char *dir = testlib_shared_path("data/fingerprints/nist-examples");
@@ -581,8 +690,7 @@ static void test_nist_examples(void)
     g_test_skip("../shared/data/fingerprints/nist-examples is absent");
     return;
   }
-  virtual_reader_init(&vr);
-  reader = open_on_socket(vr.socket_path);
+  reader = open_on_socket();
   for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
     g_autofree char *name = g_strdup_printf("%s.png", names[i]);
     g_autofree char *path = g_build_filename(dir, name, NULL);
@@ -601,7 +709,7 @@ static void test_nist_examples(void)
         grey[(gsize)y * rgba->width + x] = image_pixel(rgba, x, y)[3];
     thread = g_thread_new("capture", capture_thread, &job);
     if (!conn)
-      conn = connect_reader(vr.socket_path);
+      conn = connect_reader(socket_path);
     g_usleep(300000);
     send_raw(conn, rgba->width, rgba->height, grey);
     g_thread_join(thread);
@@ -628,7 +736,6 @@ static void test_nist_examples(void)
   }
   g_clear_object(&conn);
   g_clear_pointer(&reader, fpreader_close);
-  virtual_reader_clear(&vr);
 }
 
 /* ---- recorded real readers, replayed with umockdev ---- */
@@ -759,15 +866,30 @@ int main(int argc, char **argv)
                                            "upektc_img"};
   const char *replay = g_getenv(REPLAY_ENV);
 
+  g_autoptr(GHashTable) opts = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  int status;
+
   if (replay)
     return replay_child(replay);
 
   g_test_init(&argc, &argv, NULL);
+  /* As the kiosk does: before any thread starts. Not in the subprocess of
+   * /fpreader-libfprint/unprepared, which checks what happens without. */
+  socket_dir = testlib_mkdtemp();
+  socket_path = g_build_filename(socket_dir, "reader", NULL);
+  g_hash_table_insert(opts, "virtual_image_socket", socket_path);
+  if (!g_test_subprocess() && !fpreader_prepare("libfprint", opts, &error))
+    g_error("fpreader_prepare: %s", error->message);
   g_test_add_func("/fpreader-libfprint/synthetic-capture",
                   test_synthetic_capture);
   g_test_add_func("/fpreader-libfprint/synthetic-cancel-then-capture",
                   test_synthetic_cancel_then_capture);
   g_test_add_func("/fpreader-libfprint/open-errors", test_open_errors);
+  g_test_add_func("/fpreader-libfprint/prepare", test_prepare);
+  g_test_add_func("/fpreader-libfprint/environment-untouched",
+                  test_environment_untouched);
+  g_test_add_func("/fpreader-libfprint/unprepared", test_unprepared);
   g_test_add_func("/fpreader-libfprint/worker-thread", test_worker_thread);
   g_test_add_func("/fpreader-libfprint/default-context-busy",
                   test_default_context_busy);
@@ -785,5 +907,9 @@ int main(int argc, char **argv)
         g_strdup_printf("/fpreader-libfprint/replay/%s", recordings[i]);
     g_test_add_data_func(path, recordings[i], test_replay);
   }
-  return g_test_run();
+  status = g_test_run();
+  testlib_rmtree(socket_dir);
+  g_free(socket_dir);
+  g_free(socket_path);
+  return status;
 }
