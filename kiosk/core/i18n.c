@@ -1,7 +1,10 @@
-/* Language selection for gettext; see i18n.h. The language is passed to
- * gettext through LANGUAGE, which glibc honours for any LC_MESSAGES locale
- * except "C" and "POSIX"; those are replaced by C.UTF-8, which glibc always
- * has built in, so no locale needs to be generated on the kiosk. */
+/* Language selection for gettext; see i18n.h. Every shipped language has a
+ * text domain of its own, "biokiosk-<lang>", whose one catalogue lies in
+ * <localedir>/<lang>/LC_MESSAGES/. i18n_init() sets LANGUAGE once to the
+ * list of shipped languages, so that gettext looks into each of their
+ * folders and every domain finds its catalogue in exactly one of them;
+ * English is the domain "biokiosk-en", which has no catalogue anywhere, so
+ * its msgids come back. Switching language is then only textdomain(). */
 #include "i18n.h"
 
 #include <glib/gi18n.h>
@@ -12,9 +15,11 @@
 
 #include "bk-config.h"
 
+/* Language codes with a catalogue, sorted; NULL until i18n_init(). */
+static GPtrArray *shipped_languages;
 static char *current_language; /* NULL until the first successful switch */
 
-/* The build tree's catalogs are used by the programs built there (the
+/* The build tree's catalogues are used by the programs built there (the
  * kiosk run from build/, every test), the installed ones by an installed
  * program. /proc/self/exe is the resolved path, so the build root is
  * resolved too before comparing. */
@@ -42,7 +47,8 @@ const char *i18n_locale_dir(void)
 }
 
 /* "nl", "pt_BR", "sr@latin": what may sensibly go into LANGUAGE (which is
- * a colon-separated list, so no colons, and no path characters). */
+ * a colon-separated list, so no colons) and into a domain and file name
+ * (so no path characters). */
 static gboolean language_code_valid(const char *language)
 {
   gsize n = 0;
@@ -60,9 +66,81 @@ static gboolean language_code_valid(const char *language)
   return TRUE;
 }
 
+/* "biokiosk-nl": the text domain of one language. */
+static char *language_domain(const char *language)
+{
+  return g_strconcat(GETTEXT_PACKAGE, "-", language, NULL);
+}
+
+static gboolean language_shipped(const char *language)
+{
+  for (guint i = 0; shipped_languages && i < shipped_languages->len; i++)
+    if (g_str_equal(g_ptr_array_index(shipped_languages, i), language))
+      return TRUE;
+  return FALSE;
+}
+
+static gint compare_languages(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The languages whose catalogue the build made or the package installed:
+ * <dir>/<lang>/LC_MESSAGES/biokiosk-<lang>.mo. Looking at the folder, and
+ * not at a list compiled in, keeps the build tree and an installed kiosk
+ * alike, and a language is added by adding its catalogue. */
+static GPtrArray *languages_find(const char *dir)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GDir) folder = g_dir_open(dir, 0, NULL);
+  const char *name;
+
+  while (folder && (name = g_dir_read_name(folder))) {
+    g_autofree char *domain = NULL;
+    g_autofree char *file = NULL;
+    g_autofree char *mo = NULL;
+
+    if (!language_code_valid(name) || g_str_equal(name, I18N_SOURCE_LANGUAGE))
+      continue;
+    domain = language_domain(name);
+    file = g_strconcat(domain, ".mo", NULL);
+    mo = g_build_filename(dir, name, "LC_MESSAGES", file, NULL);
+    if (g_file_test(mo, G_FILE_TEST_IS_REGULAR))
+      g_ptr_array_add(found, g_strdup(name));
+  }
+  g_ptr_array_sort(found, compare_languages);
+  return found;
+}
+
+static void domain_bind(const char *language)
+{
+  g_autofree char *domain = language_domain(language);
+
+  bindtextdomain(domain, i18n_locale_dir());
+  bind_textdomain_codeset(domain, "UTF-8");
+}
+
+/* LANGUAGE names every shipped language; which one is used is chosen by
+ * the domain. With nothing shipped it is "en", which finds nothing: an
+ * inherited LANGUAGE must not choose for us either way. */
+static char *language_variable_value(void)
+{
+  GString *value = g_string_new(NULL);
+
+  for (guint i = 0; i < shipped_languages->len; i++) {
+    if (i > 0)
+      g_string_append_c(value, ':');
+    g_string_append(value, g_ptr_array_index(shipped_languages, i));
+  }
+  if (value->len == 0)
+    g_string_append(value, I18N_SOURCE_LANGUAGE);
+  return g_string_free(value, FALSE);
+}
+
 /* gettext ignores LANGUAGE when LC_MESSAGES is "C" or "POSIX" (the usual
- * state of a kiosk without generated locales). C.UTF-8 behaves the same
- * for everything else and lets LANGUAGE through. */
+ * state of a kiosk without generated locales). C.UTF-8, which glibc has
+ * built in, behaves the same for everything else and lets LANGUAGE
+ * through. */
 static gboolean messages_locale_allows_language(void)
 {
   const char *current = setlocale(LC_MESSAGES, NULL);
@@ -73,20 +151,23 @@ static gboolean messages_locale_allows_language(void)
          setlocale(LC_MESSAGES, "C.utf8") != NULL;
 }
 
-/* Sets LANGUAGE and makes gettext forget the translations it has cached:
- * glibc caches found strings until its catalog counter moves, which
- * textdomain() does even when the domain stays the same. */
-static void language_apply(const char *language)
+/* The one place that writes to the environment and the locale, and only
+ * when they are not already as wanted. */
+static void process_prepare(void)
 {
-  g_setenv("LANGUAGE", language, TRUE);
-  textdomain(GETTEXT_PACKAGE);
+  g_autofree char *value = language_variable_value();
+
+  if (g_strcmp0(g_getenv("LANGUAGE"), value) != 0)
+    g_setenv("LANGUAGE", value, TRUE);
+  if (!messages_locale_allows_language())
+    g_debug("i18n: neither C.UTF-8 nor C.utf8 can be set; texts in English");
 }
 
-/* A catalog is in use exactly when the empty msgid translates to its
+/* A catalogue is in use exactly when the empty msgid translates to its
  * header, which is never empty. */
-static gboolean catalog_active(void)
+static gboolean catalog_active(const char *domain)
 {
-  const char *header = dgettext(GETTEXT_PACKAGE, "");
+  const char *header = dgettext(domain, "");
 
   return header && header[0] != '\0';
 }
@@ -99,46 +180,54 @@ static void language_remember(const char *language)
   g_free(old);
 }
 
+/* glibc takes its gettext lock for textdomain() and moves its catalogue
+ * counter, so a gettext() on another thread sees the old domain or the new
+ * one, never a half-changed state, and no translation cached for the old
+ * domain is returned for the new one. */
+static void language_select(const char *language)
+{
+  g_autofree char *domain = language_domain(language);
+
+  textdomain(domain);
+  language_remember(language);
+}
+
 gboolean i18n_set_language(const char *language)
 {
-  g_autofree char *previous = NULL;
+  g_autofree char *domain = NULL;
 
+  if (!shipped_languages) {
+    g_debug("i18n: i18n_set_language() before i18n_init()");
+    return FALSE;
+  }
   if (!language_code_valid(language)) {
     g_debug("i18n: '%s' is not a language code", language ? language : "");
     return FALSE;
   }
   if (g_str_equal(language, I18N_SOURCE_LANGUAGE)) {
-    /* No catalog for the source language: "en" finds none in our locale
-     * folder, so every msgid comes back as it is. */
-    language_apply(language);
-    language_remember(language);
+    language_select(language);
     return TRUE;
   }
-  if (!messages_locale_allows_language()) {
-    g_debug("i18n: neither C.UTF-8 nor C.utf8 can be set; keeping %s",
-            i18n_get_language());
+  domain = language_domain(language);
+  if (!language_shipped(language) || !catalog_active(domain)) {
+    g_debug("i18n: no usable %s catalogue in %s; keeping %s", domain,
+            i18n_locale_dir(), i18n_get_language());
     return FALSE;
   }
-  previous = g_strdup(g_getenv("LANGUAGE"));
-  language_apply(language);
-  if (!catalog_active()) {
-    g_debug("i18n: no %s catalog for %s in %s; keeping %s", language,
-            GETTEXT_PACKAGE, i18n_locale_dir(), i18n_get_language());
-    language_apply(previous ? previous : I18N_SOURCE_LANGUAGE);
-    return FALSE;
-  }
-  language_remember(language);
+  language_select(language);
   return TRUE;
 }
 
 gboolean i18n_init(const char *language)
 {
-  bindtextdomain(GETTEXT_PACKAGE, i18n_locale_dir());
-  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-  textdomain(GETTEXT_PACKAGE);
-  /* Whatever the environment had in LANGUAGE must not choose for us. */
-  language_apply(I18N_SOURCE_LANGUAGE);
-  language_remember(I18N_SOURCE_LANGUAGE);
+  if (!shipped_languages) {
+    shipped_languages = languages_find(i18n_locale_dir());
+    for (guint i = 0; i < shipped_languages->len; i++)
+      domain_bind(g_ptr_array_index(shipped_languages, i));
+    domain_bind(I18N_SOURCE_LANGUAGE);
+  }
+  process_prepare();
+  language_select(I18N_SOURCE_LANGUAGE);
   return i18n_set_language(language);
 }
 

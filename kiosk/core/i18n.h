@@ -1,8 +1,16 @@
 /* The language of the kiosk's texts. Strings are marked with _() and N_()
- * from glib/gi18n.h and translated by gettext from the catalogs in po/; the
- * language comes from the configuration (kiosk.language) and the NL/EN
+ * from glib/gi18n.h and translated by gettext from the catalogues in po/;
+ * the language comes from the configuration (kiosk.language) and the NL/EN
  * button, not from the environment's locale, and it works on a machine with
- * no locales generated. See docs/i18n.md. */
+ * no locales generated. Each language is a text domain of its own
+ * ("biokiosk-nl"), so that switching language is a textdomain() call and
+ * never a change to the environment or the locale, which other threads
+ * read. See docs/i18n.md.
+ *
+ * Threads: i18n_init() on the main thread before any other thread starts
+ * (it is the one place that may set LANGUAGE and LC_MESSAGES);
+ * i18n_set_language() and i18n_get_language() on the main thread, also
+ * while other threads run; gettext() and _() on any thread at any time. */
 #pragma once
 
 #include <glib.h>
@@ -10,30 +18,42 @@
 /* The language of the texts before i18n_init(): the msgids are English. */
 #define I18N_SOURCE_LANGUAGE "en"
 
-/* Binds the text domain GETTEXT_PACKAGE to i18n_locale_dir(), makes it the
- * default domain (the _() of glib/gi18n.h translates in the default domain),
- * asks for UTF-8 output, and selects `language` as i18n_set_language() does.
+/* Finds the languages that have a catalogue in i18n_locale_dir(), binds
+ * their text domains (and that of English, which has none) there with
+ * UTF-8 output, and prepares the process once: LANGUAGE becomes the list of
+ * those languages, whatever it was, and an LC_MESSAGES of "C" or "POSIX"
+ * (with which gettext ignores LANGUAGE) becomes C.UTF-8. Either is only
+ * written when it differs from what is wanted, so a second call changes
+ * nothing unless something else did in between. Then selects `language` as
+ * i18n_set_language() does.
  * Call it from the main thread after setlocale(LC_ALL, "") and before any
- * thread that translates is started. May be called again (tests do).
+ * thread is started: setenv() and setlocale() are not safe while another
+ * thread may call getenv() or gettext(). May be called again (tests do),
+ * under the same condition.
  * Returns TRUE when the texts now appear in `language`; FALSE when
- * `language` is not a language code or its catalog cannot be found or used,
- * in which case the texts are English. */
+ * `language` is not a language code or its catalogue cannot be found or
+ * used, in which case the texts are English. */
 gboolean i18n_init(const char *language);
 
 /* Switches the texts to `language`, a language code such as "nl" ("en"
- * gives the English msgids whatever LANG or LANGUAGE said). Strings
- * translated earlier keep their language; anything built afterwards (the
- * next session_view()) uses the new one. Call from the main thread only:
- * it sets LANGUAGE (and LC_MESSAGES when that is "C" or "POSIX", which make
- * gettext ignore LANGUAGE). Returns TRUE when the texts now appear in
- * `language`; on FALSE the language in use is left as it was. */
+ * gives the English msgids whatever LANG or LANGUAGE said) by making its
+ * text domain the default one. Strings translated earlier keep their
+ * language; anything built afterwards (the next session_view()) uses the
+ * new one. Changes neither the environment nor the locale. Call it after
+ * i18n_init(), from the main thread; other threads may translate
+ * meanwhile (glibc serialises textdomain() with gettext()) and get the old
+ * or the new language. Returns TRUE when the texts now appear in
+ * `language`; on FALSE (not a language code, no usable catalogue, or
+ * i18n_init() not called) the language in use is left as it was. */
 gboolean i18n_set_language(const char *language);
 
-/* The language selected last ("en" before i18n_init()). Owned by this module,
- * valid until the next i18n_set_language(). */
+/* The language selected last ("en" before i18n_init()). Owned by this
+ * module, valid until the next i18n_set_language() or i18n_init(); main
+ * thread only. */
 const char *i18n_get_language(void);
 
-/* The folder the catalogs are read from, <dir>/<lang>/LC_MESSAGES/biokiosk.mo:
- * the build tree's po/ folder when the running program lies in the build
- * tree, otherwise the installed locale folder (BK_LOCALEDIR). */
+/* The folder the catalogues are read from,
+ * <dir>/<lang>/LC_MESSAGES/biokiosk-<lang>.mo: the build tree's po/ folder
+ * when the running program lies in the build tree, otherwise the installed
+ * locale folder (BK_LOCALEDIR). Any thread. */
 const char *i18n_locale_dir(void);

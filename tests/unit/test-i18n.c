@@ -1,14 +1,17 @@
 /* The kiosk's languages: i18n_init()/i18n_set_language() against the Dutch
  * catalog the build made in build/po (no locale generated, LANG and LANGUAGE
- * in the environment ignored), and po/nl.po against a fresh extraction of
- * the marked strings: every one translated, not fuzzy, same format
- * specifiers, and every file with marked strings listed in po/POTFILES. */
+ * in the environment ignored; switching touches neither the environment nor
+ * the locale, also while other threads translate), and po/nl.po against a
+ * fresh extraction of the marked strings: every one translated, not fuzzy,
+ * same format specifiers, and every file with marked strings listed in
+ * po/POTFILES. */
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <limits.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bk-config.h"
 #include "settings.h"
@@ -32,8 +35,9 @@ static void test_locale_dir(void)
 
   g_assert_nonnull(realpath(want, resolved));
   g_assert_cmpstr(i18n_locale_dir(), ==, resolved);
+  /* One text domain per language: biokiosk-nl. */
   mo = g_build_filename(i18n_locale_dir(), "nl", "LC_MESSAGES",
-                        GETTEXT_PACKAGE ".mo", NULL);
+                        GETTEXT_PACKAGE "-nl.mo", NULL);
   g_assert_true(g_file_test(mo, G_FILE_TEST_IS_REGULAR));
 }
 
@@ -108,18 +112,54 @@ static void test_session_view(void)
   session_free(session);
 }
 
+static gint compare_codes(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The languages of po/LINGUAS, sorted and joined with ':' as LANGUAGE
+ * holds them. */
+static char *linguas_joined(void)
+{
+  g_autofree char *path = testlib_source_path("po/LINGUAS");
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) codes = g_ptr_array_new_with_free_func(g_free);
+
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    g_auto(GStrv) words = NULL;
+
+    if (g_strstrip(*l)[0] == '#')
+      continue;
+    words = g_strsplit_set(*l, " \t", -1);
+    for (char **w = words; *w; w++)
+      if (**w)
+        g_ptr_array_add(codes, g_strdup(*w));
+  }
+  g_ptr_array_sort(codes, compare_codes);
+  g_ptr_array_add(codes, NULL);
+  return g_strjoinv(":", (char **)codes->pdata);
+}
+
 /* "en" is English whatever the environment asks for, even when a Dutch
- * string was looked up (and cached by gettext) just before. */
+ * string was looked up (and cached by gettext) just before. LANGUAGE names
+ * every shipped language (po/LINGUAS), whatever it held before: the text
+ * domain chooses among them, not the environment. */
 static void test_english_despite_environment(void)
 {
   const char *msgid = WELCOME_EN;
+  g_autofree char *shipped = linguas_joined();
 
-  g_setenv("LANGUAGE", "nl", TRUE);
+  g_assert_true(i18n_init("nl"));
+  g_assert_cmpstr(_(msgid), ==, WELCOME_NL);
+  g_setenv("LANGUAGE", "de:nl", TRUE);
   g_setenv("LANG", "nl_NL.UTF-8", TRUE);
   g_assert_true(i18n_init("en"));
   g_assert_cmpstr(i18n_get_language(), ==, "en");
   g_assert_true(_(msgid) == msgid);
-  g_assert_cmpstr(g_getenv("LANGUAGE"), ==, "en");
+  g_assert_cmpstr(g_getenv("LANGUAGE"), ==, shipped);
 }
 
 static void test_switching(void)
@@ -142,18 +182,30 @@ static void test_switching(void)
   }
 }
 
-/* LC_MESSAGES "C" makes gettext ignore LANGUAGE: i18n moves it to C.UTF-8. */
+/* LC_MESSAGES "C" or "POSIX" makes gettext ignore LANGUAGE: i18n_init()
+ * moves it to C.UTF-8, and switching works from there. */
 static void test_c_locale(void)
 {
-  g_assert_nonnull(setlocale(LC_MESSAGES, "C"));
-  g_assert_true(i18n_init("nl"));
-  g_assert_cmpstr(setlocale(LC_MESSAGES, NULL), !=, "C");
-  g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+  const char *plain[] = {"C", "POSIX"};
 
-  g_assert_nonnull(setlocale(LC_MESSAGES, "POSIX"));
-  g_assert_true(i18n_set_language("nl"));
-  g_assert_cmpstr(_("Your turn"), ==, "U bent aan de beurt");
+  for (gsize i = 0; i < G_N_ELEMENTS(plain); i++) {
+    g_assert_nonnull(setlocale(LC_MESSAGES, plain[i]));
+    g_assert_true(i18n_init("nl"));
+    g_assert_cmpstr(setlocale(LC_MESSAGES, NULL), !=, "C");
+    g_assert_cmpstr(setlocale(LC_MESSAGES, NULL), !=, "POSIX");
+    g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+    g_assert_true(i18n_set_language("en"));
+    g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_EN);
+    g_assert_true(i18n_set_language("nl"));
+    g_assert_cmpstr(_("Your turn"), ==, "U bent aan de beurt");
+  }
+  /* i18n_set_language() never sets the locale: changed behind its back, it
+   * stays as it is, the Dutch catalogue is found unusable and refused. */
+  g_assert_nonnull(setlocale(LC_MESSAGES, "C"));
+  g_assert_false(i18n_set_language("nl"));
+  g_assert_cmpstr(setlocale(LC_MESSAGES, NULL), ==, "C");
   setlocale(LC_ALL, "");
+  g_assert_true(i18n_init("en"));
 }
 
 /* A language without a catalog, or a value that is no language code, is
@@ -175,6 +227,155 @@ static void test_refused(void)
   g_assert_false(i18n_init("de"));
   g_assert_cmpstr(i18n_get_language(), ==, "en");
   g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_EN);
+}
+
+/* ---- no environment or locale changes while threads run ---------------- */
+
+/* The environment's entries, pointer by pointer: setenv(), putenv() and
+ * unsetenv() all change one of them, or the array itself. */
+static GPtrArray *environ_entries(void)
+{
+  GPtrArray *entries = g_ptr_array_new();
+
+  for (char **e = environ; *e; e++)
+    g_ptr_array_add(entries, *e);
+  return entries;
+}
+
+static void assert_environ_is(char **array, const GPtrArray *entries)
+{
+  guint n = 0;
+
+  g_assert_true(environ == array);
+  for (char **e = environ; *e; e++, n++) {
+    g_assert_cmpuint(n, <, entries->len);
+    g_assert_true(*e == g_ptr_array_index(entries, n));
+  }
+  g_assert_cmpuint(n, ==, entries->len);
+}
+
+/* After i18n_init(), switching back and forth changes what _() returns and
+ * nothing else: the environment (its array, every entry, LANGUAGE's value
+ * and address) and LC_MESSAGES stay exactly as they were. A second
+ * i18n_init() with nothing changed in between writes nothing either. */
+static void test_environment_untouched(void)
+{
+  char **array;
+  g_autoptr(GPtrArray) entries = NULL;
+  const char *language;
+  g_autofree char *language_text = NULL;
+  g_autofree char *messages = NULL;
+
+  g_assert_true(i18n_init("en"));
+  array = environ;
+  entries = environ_entries();
+  language = g_getenv("LANGUAGE");
+  g_assert_nonnull(language);
+  language_text = g_strdup(language);
+  messages = g_strdup(setlocale(LC_MESSAGES, NULL));
+
+  for (int i = 0; i < 20; i++) {
+    g_assert_true(i18n_set_language("nl"));
+    g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+    g_assert_true(i18n_set_language("en"));
+    g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_EN);
+  }
+  g_assert_false(i18n_set_language("de"));
+  g_assert_true(i18n_init("nl"));
+  g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_NL);
+
+  assert_environ_is(array, entries);
+  g_assert_true(g_getenv("LANGUAGE") == language);
+  g_assert_cmpstr(g_getenv("LANGUAGE"), ==, language_text);
+  g_assert_cmpstr(setlocale(LC_MESSAGES, NULL), ==, messages);
+  g_assert_true(i18n_set_language("en"));
+}
+
+/* A thread that translates and reads the environment in a loop, as the
+ * device workers and the libraries in them do. */
+typedef struct {
+  gint stop;            /* atomic, set by the main thread */
+  gint saw_dutch;       /* atomic */
+  gint saw_english;     /* atomic */
+  const char *language; /* LANGUAGE's address before the thread started */
+  guint lookups;        /* read after the join */
+  guint wrong;
+} Translator;
+
+static gboolean one_of(const char *s, const char *a, const char *b)
+{
+  return g_str_equal(s, a) || g_str_equal(s, b);
+}
+
+static gpointer translator_main(gpointer data)
+{
+  Translator *t = data;
+
+  while (!g_atomic_int_get(&t->stop)) {
+    const char *welcome = gettext(WELCOME_EN);
+    const char *again = _("Try again");
+    const char *language = g_getenv("LANGUAGE");
+
+    if (!one_of(welcome, WELCOME_EN, WELCOME_NL) ||
+        !one_of(again, "Try again", "Opnieuw proberen") ||
+        language != t->language)
+      t->wrong++;
+    if (g_str_equal(welcome, WELCOME_NL))
+      g_atomic_int_set(&t->saw_dutch, 1);
+    else
+      g_atomic_int_set(&t->saw_english, 1);
+    t->lookups++;
+  }
+  return NULL;
+}
+
+static gboolean translators_saw_both(Translator *t, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!g_atomic_int_get(&t[i].saw_dutch) ||
+        !g_atomic_int_get(&t[i].saw_english))
+      return FALSE;
+  return TRUE;
+}
+
+/* The main thread switches language in a loop while two threads translate
+ * and call getenv(): no crash, every string one of the two translations,
+ * and both threads see both languages. Run for at least 300 ms and 2000
+ * switches; the sanitizer build shows any race on freed memory. */
+static void test_switch_while_threads_translate(void)
+{
+  Translator t[2] = {{0}, {0}};
+  GThread *threads[G_N_ELEMENTS(t)];
+  gint64 start;
+  guint switches = 0;
+
+  g_assert_true(i18n_init("en"));
+  for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
+    t[i].language = g_getenv("LANGUAGE");
+    threads[i] = g_thread_new("translator", translator_main, &t[i]);
+  }
+  start = g_get_monotonic_time();
+  for (;;) {
+    gboolean dutch = switches % 2 == 0;
+    gint64 elapsed = g_get_monotonic_time() - start;
+
+    g_assert_true(i18n_set_language(dutch ? "nl" : "en"));
+    g_assert_cmpstr(_(WELCOME_EN), ==, dutch ? WELCOME_NL : WELCOME_EN);
+    switches++;
+    if (elapsed > 300000 && switches >= 2000 &&
+        translators_saw_both(t, G_N_ELEMENTS(t)))
+      break;
+    g_assert_cmpint(elapsed, <, 30 * G_USEC_PER_SEC);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
+    g_atomic_int_set(&t[i].stop, 1);
+    g_thread_join(threads[i]);
+    g_test_message("thread %zu: %u lookups during %u switches", i, t[i].lookups,
+                   switches);
+    g_assert_cmpuint(t[i].lookups, >, 0);
+    g_assert_cmpuint(t[i].wrong, ==, 0);
+  }
+  g_assert_true(i18n_set_language("en"));
 }
 
 /* ---- the catalog -----------------------------------------------------------
@@ -518,13 +719,16 @@ static void test_catalog_complete(void)
 }
 
 /* msgfmt's own checks (format strings, header) agree, and the statistics
- * show no fuzzy or untranslated message. */
+ * show no fuzzy or untranslated message. msgfmt gets an English
+ * environment: i18n_init() left LANGUAGE naming Dutch, which msgfmt's own
+ * catalogue would follow. */
 static void test_msgfmt_check(void)
 {
   g_autofree char *msgfmt = g_find_program_in_path("msgfmt");
   g_autofree char *nl_path = testlib_source_path("po/nl.po");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
+  g_auto(GStrv) envp = g_get_environ();
   const char *argv[] = {msgfmt,  "--check", "--statistics", "-o", "/dev/null",
                         nl_path, NULL};
 
@@ -532,7 +736,10 @@ static void test_msgfmt_check(void)
     g_test_skip("msgfmt (Debian package gettext) is not installed");
     return;
   }
-  g_assert_cmpint(testlib_spawn(argv, NULL, &out, &err), ==, 0);
+  envp = g_environ_unsetenv(envp, "LANGUAGE");
+  envp = g_environ_setenv(envp, "LC_ALL", "C", TRUE);
+  g_assert_cmpint(testlib_spawn(argv, (const char *const *)envp, &out, &err),
+                  ==, 0);
   g_assert_nonnull(strstr(err, " translated messages."));
   g_assert_null(strstr(err, "fuzzy"));
   g_assert_null(strstr(err, "untranslated"));
@@ -603,6 +810,9 @@ int main(int argc, char **argv)
   g_test_add_func("/i18n/switching", test_switching);
   g_test_add_func("/i18n/c-locale", test_c_locale);
   g_test_add_func("/i18n/refused", test_refused);
+  g_test_add_func("/i18n/environment-untouched", test_environment_untouched);
+  g_test_add_func("/i18n/switch-while-threads-translate",
+                  test_switch_while_threads_translate);
   g_test_add_func("/i18n/format-signature", test_format_signature);
   g_test_add_func("/i18n/catalog-complete", test_catalog_complete);
   g_test_add_func("/i18n/msgfmt-check", test_msgfmt_check);
