@@ -24,6 +24,9 @@
 #include "worker.h"
 
 #define UPLOAD_INTERVAL_S 60
+/* Live-view guidance is for a person reading a hint: ten checks a second
+ * are plenty, and the rest of a core goes to showing every frame. */
+#define GUIDE_INTERVAL_US (G_USEC_PER_SEC / 10)
 /* A camera still being opened at start-up is not trouble yet. */
 #define CAMERA_ABSENT_GRACE_US (3 * G_USEC_PER_SEC)
 
@@ -88,6 +91,7 @@ struct App {
   guint64 still_epoch;       /* CAMERA_STILL: the epoch it was asked in */
   PhotoContext still;        /* CAMERA_STILL: the declaration at the shot */
   gboolean guide_busy;       /* a live frame is being checked */
+  gint64 guide_next_us;      /* no new check before this (monotonic) */
   DeviceState camera_state;  /* as last shown in the footer */
   gint64 camera_grace_until; /* 0 once the start-up grace is over */
 
@@ -556,9 +560,10 @@ static void camera_health(App *app, gint64 now_us)
   update_footer(app, SLOT_PHOTO, trouble);
 }
 
-/* The newest live frame goes on screen; one at a time is checked for
- * guidance, frames in between are shown but not checked. */
-static void camera_frame(App *app)
+/* The newest live frame goes on screen; one at a time, at most every
+ * GUIDE_INTERVAL_US, is checked for guidance; frames in between are shown
+ * but not checked. */
+static void camera_frame(App *app, gint64 now_us)
 {
   gint64 available_us = 0;
   g_autoptr(BkImage) frame =
@@ -570,8 +575,9 @@ static void camera_frame(App *app)
   session_set_live_frame(app->session, frame->width, frame->height,
                          frame->channels, frame->pixels, available_us);
   app->dirty = TRUE;
-  if (app->guide_busy)
+  if (app->guide_busy || now_us < app->guide_next_us)
     return;
+  app->guide_next_us = now_us + GUIDE_INTERVAL_US;
   job = job_new(JOB_GUIDE);
   job->epoch = app->epoch;
   job->head_covering = photo_context(app).head_covering;
@@ -621,7 +627,7 @@ static void pump(App *app)
   handle_requests(app, now_us);
   camera_health(app, now_us);
   if (app->camera_step == CAMERA_LIVE)
-    camera_frame(app);
+    camera_frame(app, now_us);
   else if (app->camera_step == CAMERA_STILL)
     camera_still(app, now_us);
   while ((r = g_async_queue_try_pop(app->results))) {
