@@ -342,7 +342,6 @@ static gboolean diagnose_devices(JsonBuilder *b, const KioskConfig *config,
   json_builder_begin_object(b);
   ok = diagnose_camera(b, camera_backend, camera_options, test_shot, text);
   if (!camera_only) {
-    config_resolve_option_paths(config, config->reader_options);
     config_resolve_option_paths(config, config->pad_options);
     ok = diagnose_generic(b, "reader", &reader, config->reader_backend,
                           config->reader_options, text) &&
@@ -422,6 +421,12 @@ static int diagnose_run(int argc, char **argv)
   config = command_config_load(&cc, &error);
   if (!config)
     return kiosk_usage_error(CMD, "%s", error->message);
+  /* Before any device is opened: a camera library may start threads, and
+   * the reader's preparation may set the environment. */
+  config_resolve_option_paths(config, config->reader_options);
+  if (!camera_only &&
+      !fpreader_prepare(config->reader_backend, config->reader_options, &error))
+    return kiosk_usage_error(CMD, "reader: %s", error->message);
 
   backend = camera_backend ? camera_backend : config->camera_backend;
   cam_opts = diagnose_camera_options(config, camera_backend == NULL,

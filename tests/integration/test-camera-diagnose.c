@@ -1,7 +1,8 @@
 /* `biokiosk diagnose` against the PTP/IP emulator through the real
  * libgphoto2: the JSON report names the camera, its port and settings and a
- * test shot's size and time; a missing camera is exit status 1 with a
- * reason, a bad option exit status 2. */
+ * test shot's size and time, and on the embedded defaults the reader and the
+ * pad are found too; a missing camera is exit status 1 with a reason, a bad
+ * option exit status 2. */
 #include "emulators/ptpip-camera.h"
 #include "testlib.h"
 
@@ -92,6 +93,44 @@ static void test_missing_camera(void)
   g_assert_nonnull(strstr(out, "ptpip:127.0.0.1:1:1"));
 }
 
+/* The whole report on the embedded defaults: the camera through the
+ * emulator, and the reader (libfprint's virtual_image, fed by the kiosk)
+ * and the pad found, which needs the reader prepared before anything
+ * starts a thread. */
+static void test_all_devices(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PtpipCamera) emu = ptpip_camera_new(&error);
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", dir);
+  g_autofree char *address = NULL;
+  g_autofree char *port_opt = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *root, *reader, *pad;
+  int status;
+
+  g_assert_no_error(error);
+  address = ptpip_camera_address(emu);
+  port_opt = g_strdup_printf("port=%s", address);
+  status = run_diagnose(
+      (const char *const[]){"--json", "--set", set_state, "--camera", "gphoto2",
+                            "--camera-option", port_opt, NULL},
+      &out, &err);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  root = json_node_get_object(json_parser_get_root(parser));
+  g_assert_true(json_object_get_boolean_member(root, "ok"));
+  reader = json_object_get_object_member(root, "reader");
+  g_assert_true(json_object_get_boolean_member(reader, "found"));
+  g_assert_cmpstr(json_object_get_string_member(reader, "backend"), ==,
+                  "libfprint");
+  pad = json_object_get_object_member(root, "pad");
+  g_assert_true(json_object_get_boolean_member(pad, "found"));
+  testlib_rmtree(dir);
+}
+
 static void test_usage(void)
 {
   g_autofree char *out = NULL;
@@ -124,6 +163,7 @@ int main(int argc, char **argv)
   g_clear_pointer(&probe, ptpip_camera_free);
   g_test_add_func("/camera/diagnose/json-report", test_json_report);
   g_test_add_func("/camera/diagnose/missing-camera", test_missing_camera);
+  g_test_add_func("/camera/diagnose/all-devices", test_all_devices);
   g_test_add_func("/camera/diagnose/usage", test_usage);
   return g_test_run();
 }
