@@ -262,6 +262,7 @@ static int cmd_demo(int argc, char **argv)
   g_autoptr(KioskConfig) config = NULL;
   g_autoptr(Ui) ui = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *dir = NULL;
   g_autofree char *code = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *screens = NULL;
@@ -281,9 +282,9 @@ static int cmd_demo(int argc, char **argv)
     return kiosk_usage_error("demo", "%s", error->message);
   if (argc > 1)
     return kiosk_usage_error("demo", "unexpected argument '%s'", argv[1]);
-  out = g_canonicalize_filename(out ? out : "biokiosk-demo", NULL);
-  state_dir = g_build_filename(out, "state", NULL);
-  screens = g_build_filename(out, "screens", NULL);
+  dir = g_canonicalize_filename(out ? out : "biokiosk-demo", NULL);
+  state_dir = g_build_filename(dir, "state", NULL);
+  screens = g_build_filename(dir, "screens", NULL);
   config = command_config_load(&o.config, &error);
   if (!config)
     return kiosk_usage_error("demo", "%s", error->message);
