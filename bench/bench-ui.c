@@ -50,7 +50,7 @@ int main(void)
   photo.footer = "IND Amsterdam";
   photo.image =
       (ViewImage){frame->width, frame->height, 3, frame->stride, frame->pixels};
-  photo.buttons[0] = (ViewButton){"take", "Take photo", TRUE, TRUE};
+  photo.buttons[0] = (ViewButton){VIEW_BUTTON_TAKE, "Take photo", TRUE, TRUE};
   photo.n_buttons = 1;
 
   checkin.screen = VIEW_CHECKIN;

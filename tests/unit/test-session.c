@@ -293,7 +293,7 @@ static void test_other_location(Fixture *f, gconstpointer d)
   g_assert_true(session_view(f->session)->warning);
   g_assert_true(view_has_line(f, "IND desk Den Haag"));
   g_assert_true(audited(f, "applicant:checkin.other_location"));
-  press(f, "ok");
+  press(f, VIEW_BUTTON_OK);
   g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
 }
 
@@ -302,7 +302,7 @@ static void test_time_window(Fixture *f, gconstpointer d)
   type_code(f, "555555");
   g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
   g_assert_true(view_has_line(f, "early"));
-  press(f, "ok");
+  press(f, VIEW_BUTTON_OK);
   type_code(f, "666666");
   g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
   g_assert_true(view_has_line(f, "passed"));
@@ -316,11 +316,11 @@ static void test_nothing_to_capture(Fixture *f, gconstpointer d)
   type_code(f, "333333");
   g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
   g_assert_true(view_has_line(f, "already has usable biometrics"));
-  press(f, "ok");
+  press(f, VIEW_BUTTON_OK);
   type_code(f, "444444");
   g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
   g_assert_true(view_has_line(f, "photo card"));
-  press(f, "ok");
+  press(f, VIEW_BUTTON_OK);
   type_code(f, "888888");
   g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
   g_assert_true(view_has_line(f, "asylum"));
@@ -332,19 +332,19 @@ static void capture_person(Fixture *f, gboolean expect_signature,
                            gboolean expect_fingers)
 {
   g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
-  press(f, "documents_seen");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
   g_assert_cmpint(state(f), ==, SESSION_PHOTO);
   assert_requests(f, "liveview-on");
-  press(f, "take");
+  press(f, VIEW_BUTTON_TAKE);
   assert_requests(f, "take-photo");
   send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
   assert_requests(f, "liveview-off");
-  press(f, "accept");
+  press(f, VIEW_BUTTON_ACCEPT);
   if (expect_signature) {
     g_assert_cmpint(state(f), ==, SESSION_SIGNATURE);
     assert_requests(f, "signature");
     send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
-    press(f, "accept");
+    press(f, VIEW_BUTTON_ACCEPT);
   }
   if (expect_fingers) {
     g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
@@ -352,11 +352,11 @@ static void capture_person(Fixture *f, gboolean expect_signature,
     send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80});
     assert_requests(f, "finger:7");
     send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 75});
-    press(f, "accept");
+    press(f, VIEW_BUTTON_ACCEPT);
   }
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   assert_requests(f, "");
-  press(f, "approve");
+  press(f, VIEW_BUTTON_APPROVE);
   g_assert_cmpint(state(f), ==, SESSION_STORING);
   assert_requests(f, "store");
   send(f, (SessionEvent){.type = EV_RECORD_STORED, .message = "rec-1"});
@@ -373,7 +373,7 @@ static void test_family_each_in_turn(Fixture *f, gconstpointer d)
   g_assert_true(session_person(f->session)->plan.signature);
   g_assert_true(session_person(f->session)->plan.fingerprints);
 
-  press(f, "start");
+  press(f, VIEW_BUTTON_START);
   g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
   g_assert_true(session_view(f->session)->entry_masked);
   type_code(f, "1111");
@@ -383,15 +383,15 @@ static void test_family_each_in_turn(Fixture *f, gconstpointer d)
   capture_person(f, TRUE, TRUE);
   g_assert_true(session_person(f->session)->documents_seen);
 
-  press(f, "next");
+  press(f, VIEW_BUTTON_NEXT);
   g_assert_cmpint(state(f), ==, SESSION_PERSON);
   g_assert_true(view_has_line(f, "Child"));
   /* 10 years old: fingerprints (>= 6) but no signature (< 12). */
   g_assert_false(session_person(f->session)->plan.signature);
   g_assert_true(session_person(f->session)->plan.fingerprints);
-  press(f, "start"); /* officer mode is still unlocked */
+  press(f, VIEW_BUTTON_START); /* officer mode is still unlocked */
   capture_person(f, FALSE, TRUE);
-  press(f, "next");
+  press(f, VIEW_BUTTON_NEXT);
   g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
   g_assert_null(session_person(f->session));
 }
@@ -399,7 +399,7 @@ static void test_family_each_in_turn(Fixture *f, gconstpointer d)
 static void unlock_and_start(Fixture *f, const char *code)
 {
   type_code(f, code);
-  press(f, "start");
+  press(f, VIEW_BUTTON_START);
   type_code(f, "2468");
   g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
 }
@@ -408,9 +408,9 @@ static void test_officer_decides_fingerprints(Fixture *f, gconstpointer d)
 {
   unlock_and_start(f, "777777");
   g_assert_false(session_person(f->session)->plan.fingerprints);
-  press(f, "fingerprints");
+  press(f, VIEW_BUTTON_FINGERPRINTS);
   g_assert_true(session_person(f->session)->plan.fingerprints);
-  press(f, "fingerprints");
+  press(f, VIEW_BUTTON_FINGERPRINTS);
   capture_person(f, TRUE, FALSE);
 }
 
@@ -419,11 +419,11 @@ static void test_head_covering_declaration(Fixture *f, gconstpointer d)
   unlock_and_start(f, "777777");
   g_assert_false(session_person(f->session)->head_covering);
   g_assert_true(view_has_line(f, "none declared"));
-  press(f, "head_covering");
+  press(f, VIEW_BUTTON_HEAD_COVERING);
   g_assert_true(session_person(f->session)->head_covering);
   g_assert_true(view_has_line(f, "religious or belief reasons: declared"));
   g_assert_true(audited(f, "officer:officer.head_covering_declared"));
-  press(f, "documents_seen");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
   g_assert_cmpint(state(f), ==, SESSION_PHOTO);
   /* The declaration stays with the person for the validator and record. */
   g_assert_true(session_person(f->session)->head_covering);
@@ -435,14 +435,14 @@ static void test_liveview_guidance(Fixture *f, gconstpointer d)
   const char *hint = reason_text("head_too_small");
 
   unlock_and_start(f, "777777");
-  press(f, "documents_seen");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
   g_assert_true(view_has_line(f, "inside the oval"));
   session_set_guidance(f->session, far);
   g_assert_true(view_has_line(f, hint));
   g_assert_false(view_has_line(f, "inside the oval"));
   g_assert_cmpint(session_view(f->session)->n_lines, ==, 2); /* two at most */
   g_assert_false(session_view(f->session)->warning); /* a hint, not a refusal */
-  press(f, "take");
+  press(f, VIEW_BUTTON_TAKE);
   g_assert_false(view_has_line(f, hint));
   /* A check of a frame from before the shot arrives late: ignored. */
   session_set_guidance(f->session, far);
@@ -464,18 +464,18 @@ static const char *button_label(Fixture *f, const char *id)
  * starts in the kiosk's own (here: en). */
 static void test_language_switch(Fixture *f, gconstpointer d)
 {
-  g_assert_cmpstr(button_label(f, "language"), ==, "Nederlands");
-  press(f, "language");
+  g_assert_cmpstr(button_label(f, VIEW_BUTTON_LANGUAGE), ==, "Nederlands");
+  press(f, VIEW_BUTTON_LANGUAGE);
   assert_requests(f, "language:nl");
   g_assert_true(i18n_set_language("nl")); /* what the app does */
-  g_assert_cmpstr(button_label(f, "language"), ==, "English");
+  g_assert_cmpstr(button_label(f, VIEW_BUTTON_LANGUAGE), ==, "English");
   type_code(f, "333333"); /* nothing to capture */
-  press(f, "ok");
+  press(f, VIEW_BUTTON_OK);
   g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
   assert_requests(f, "language:en");
   g_assert_true(i18n_set_language("en"));
   /* Idle on the check-in screen also goes back to the kiosk's language. */
-  press(f, "language");
+  press(f, VIEW_BUTTON_LANGUAGE);
   assert_requests(f, "language:nl");
   g_assert_true(i18n_set_language("nl"));
   send(f, (SessionEvent){.type = EV_KEY, .key = '1'});
@@ -489,24 +489,24 @@ static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
   const char *reasons[] = {"head_covering_white_or_light_grey", NULL};
 
   unlock_and_start(f, "777777");
-  press(f, "documents_seen");
-  press(f, "take");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  press(f, VIEW_BUTTON_TAKE);
   send(f,
        (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = FALSE, .reasons = reasons});
   g_assert_cmpint(state(f), ==, SESSION_PHOTO);
   g_assert_true(session_view(f->session)->warning);
-  g_assert_false(view_has_button(f, "accept"));
-  g_assert_true(view_has_button(f, "override"));
-  press(f, "accept"); /* not offered: ignored */
+  g_assert_false(view_has_button(f, VIEW_BUTTON_ACCEPT));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_OVERRIDE));
+  press(f, VIEW_BUTTON_ACCEPT); /* not offered: ignored */
   g_assert_cmpint(state(f), ==, SESSION_PHOTO);
-  press(f, "retake");
+  press(f, VIEW_BUTTON_RETAKE);
   assert_requests(f, "liveview-on,take-photo,liveview-off,liveview-on");
-  press(f, "take");
+  press(f, VIEW_BUTTON_TAKE);
   send(f, (SessionEvent){.type = EV_PHOTO_TAKEN,
                          .ok = FALSE,
                          .referred = TRUE,
                          .reasons = reasons});
-  press(f, "override");
+  press(f, VIEW_BUTTON_OVERRIDE);
   g_assert_cmpint(state(f), ==, SESSION_SIGNATURE);
   g_assert_true(session_person(f->session)->photo_override);
   g_assert_cmpstr(session_person(f->session)->photo_override_reason, ==,
@@ -520,12 +520,12 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   const char *poor[] = {"poor_quality", NULL};
 
   unlock_and_start(f, "111111");
-  press(f, "documents_seen");
-  press(f, "take");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  press(f, VIEW_BUTTON_TAKE);
   send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
-  press(f, "accept");
+  press(f, VIEW_BUTTON_ACCEPT);
   send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
-  press(f, "accept");
+  press(f, VIEW_BUTTON_ACCEPT);
   g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
   g_free(requests(f));
   for (int i = 0; i < 2; i++) {
@@ -535,14 +535,14 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   }
   send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = FALSE, .reasons = poor});
   assert_requests(f, "");
-  g_assert_true(view_has_button(f, "missing"));
-  press(f, "missing");
+  g_assert_true(view_has_button(f, VIEW_BUTTON_MISSING));
+  press(f, VIEW_BUTTON_MISSING);
   assert_requests(f, "finger:7");
   g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 1);
   g_assert_cmpint(session_person(f->session)->finger_exceptions[0], ==,
                   FINGER_RIGHT_INDEX);
   send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 70});
-  press(f, "accept");
+  press(f, VIEW_BUTTON_ACCEPT);
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   g_assert_true(view_has_line(f, "1 taken, 1 missing"));
 }
@@ -550,8 +550,8 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
 static void test_device_timeout(Fixture *f, gconstpointer d)
 {
   unlock_and_start(f, "777777");
-  press(f, "documents_seen");
-  press(f, "take");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  press(f, VIEW_BUTTON_TAKE);
   g_free(requests(f));
   /* The worker is given the step's limit; the session waits the grace
    * period longer for its answer. */
@@ -567,8 +567,8 @@ static void test_device_timeout(Fixture *f, gconstpointer d)
                         "session bug: photo-taken event in photo/failed*");
   send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
   g_test_assert_expected_messages();
-  g_assert_false(view_has_button(f, "accept"));
-  press(f, "take");
+  g_assert_false(view_has_button(f, VIEW_BUTTON_ACCEPT));
+  press(f, VIEW_BUTTON_TAKE);
   assert_requests(f, "take-photo");
   send(f, (SessionEvent){.type = EV_DEVICE_ERROR,
                          .message = "camera disconnected"});
@@ -578,7 +578,7 @@ static void test_device_timeout(Fixture *f, gconstpointer d)
 static void test_idle_timeout_discards(Fixture *f, gconstpointer d)
 {
   unlock_and_start(f, "111111");
-  press(f, "documents_seen");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
   g_free(requests(f));
   advance(f, (gint64)f->config->idle_timeout_s * SEC - SEC);
   g_assert_cmpint(state(f), ==, SESSION_PHOTO);
@@ -589,14 +589,14 @@ static void test_idle_timeout_discards(Fixture *f, gconstpointer d)
   g_assert_null(session_person(f->session));
   /* Officer mode ended with the appointment. */
   type_code(f, "111111");
-  press(f, "start");
+  press(f, VIEW_BUTTON_START);
   g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
 }
 
 static void test_pin_lockout(Fixture *f, gconstpointer d)
 {
   type_code(f, "111111");
-  press(f, "start");
+  press(f, VIEW_BUTTON_START);
   for (int i = 0; i < f->config->officer_max_attempts; i++)
     type_code(f, "0000");
   g_assert_true(view_has_line(f, "locked"));
@@ -610,19 +610,19 @@ static void test_pin_lockout(Fixture *f, gconstpointer d)
 static void test_store_failure_keeps_data(Fixture *f, gconstpointer d)
 {
   unlock_and_start(f, "777777");
-  press(f, "documents_seen");
-  press(f, "take");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  press(f, VIEW_BUTTON_TAKE);
   send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
-  press(f, "accept");
+  press(f, VIEW_BUTTON_ACCEPT);
   send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
-  press(f, "accept");
-  press(f, "approve");
+  press(f, VIEW_BUTTON_ACCEPT);
+  press(f, VIEW_BUTTON_APPROVE);
   g_free(requests(f));
   send(f, (SessionEvent){.type = EV_DEVICE_ERROR, .message = "disk full"});
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   g_assert_true(view_has_line(f, "disk full"));
   assert_requests(f, ""); /* nothing discarded */
-  press(f, "approve");
+  press(f, VIEW_BUTTON_APPROVE);
   assert_requests(f, "store");
 }
 

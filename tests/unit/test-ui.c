@@ -165,7 +165,7 @@ static KioskView view_checkin(void)
   v.entry = "";
   v.entry_max = 12;
   v.banner = "Do you have a fever or a cold? Please make a new appointment.";
-  add_button(&v, "language", "Language", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_LANGUAGE, "Language", FALSE, TRUE);
   return v;
 }
 
@@ -193,7 +193,7 @@ static KioskView view_pin(void)
   v.entry = "123";
   v.entry_masked = TRUE;
   v.entry_max = 8;
-  add_button(&v, "cancel", "Cancel", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_CANCEL, "Cancel", FALSE, TRUE);
   return v;
 }
 
@@ -216,9 +216,10 @@ static KioskView view_message(void)
                "residence document or W-document, or a police report of "
                "theft or loss.");
   add_line(&v, "Fingerprints: yes (two fingers).");
-  add_button(&v, "documents_seen", "Documents seen: start", TRUE, TRUE);
-  add_button(&v, "fingerprints", "No fingerprints", FALSE, TRUE);
-  add_button(&v, "cancel", "Back", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_DOCUMENTS_SEEN, "Documents seen: start", TRUE,
+             TRUE);
+  add_button(&v, VIEW_BUTTON_FINGERPRINTS, "No fingerprints", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_CANCEL, "Back", FALSE, TRUE);
   return v;
 }
 
@@ -231,7 +232,7 @@ static KioskView view_message_warning(void)
   add_line(&v, "Your appointment is at IND Den Bosch, Magistratenlaan 124.");
   add_line(&v, "Please go there at the time in your e-mail. Nothing has been "
                "recorded here.");
-  add_button(&v, "ok", "OK", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_OK, "OK", TRUE, TRUE);
   return v;
 }
 
@@ -249,7 +250,7 @@ static KioskView view_message_long(void)
     add_line(&v, "Wij kunnen uw pasfoto, handtekening en vingerafdrukken "
                  "vandaag niet opnemen. U krijgt binnen vijf werkdagen een "
                  "nieuwe afspraak per e-mail.");
-  add_button(&v, "ok", "Begrepen, terug naar het begin", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_OK, "Begrepen, terug naar het begin", TRUE, TRUE);
   add_button(&v, "help", "Medewerker roepen", FALSE, TRUE);
   add_button(&v, "lang", "Andere taal kiezen", FALSE, TRUE);
   return v;
@@ -265,8 +266,8 @@ static KioskView view_person(void)
   v.n_steps = 4;
   add_line(&v, "Person 2 of 3 on this appointment.");
   add_line(&v, "We take a passport photo and your signature on the pad.");
-  add_button(&v, "start", "Start", TRUE, TRUE);
-  add_button(&v, "stop", "Stop", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_START, "Start", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_STOP, "Stop", FALSE, TRUE);
   return v;
 }
 
@@ -283,7 +284,7 @@ static KioskView view_photo_live(void)
   add_line(&v, "Look straight into the camera with a neutral face, mouth "
                "closed, eyes open.");
   add_line(&v, "Keep your face inside the oval.");
-  add_button(&v, "take", "Take photo", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_TAKE, "Take photo", TRUE, TRUE);
   return v;
 }
 
@@ -299,8 +300,8 @@ static KioskView view_photo_refused(void)
   v.image = view_image(images.photo);
   add_line(&v, "The background is not plain white.");
   add_line(&v, "The face is too small: please come closer.");
-  add_button(&v, "retake", "Take again", TRUE, TRUE);
-  add_button(&v, "override", "Officer: accept anyway", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_RETAKE, "Take again", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_OVERRIDE, "Officer: accept anyway", FALSE, TRUE);
   return v;
 }
 
@@ -311,7 +312,7 @@ static KioskView view_photo_none(void)
   v.title = "The camera is not available";
   v.warning = TRUE;
   add_line(&v, "No camera answers on the USB port.");
-  add_button(&v, "take", "Try again", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_TAKE, "Try again", TRUE, TRUE);
   return v;
 }
 
@@ -336,8 +337,8 @@ static KioskView view_signature_taken(void)
   v.step = 2;
   v.n_steps = 4;
   v.image = view_image(images.signature);
-  add_button(&v, "accept", "Yes, continue", TRUE, TRUE);
-  add_button(&v, "redo", "Sign again", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_ACCEPT, "Yes, continue", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_REDO, "Sign again", FALSE, TRUE);
   return v;
 }
 
@@ -355,7 +356,8 @@ static KioskView view_fingerprint(void)
   v.fingers[0] = view_image(images.finger);
   v.finger_labels[0] = "right index finger";
   v.finger_labels[1] = "left index finger";
-  add_button(&v, "missing", "Officer: finger not available", FALSE, FALSE);
+  add_button(&v, VIEW_BUTTON_MISSING, "Officer: finger not available", FALSE,
+             FALSE);
   return v;
 }
 
@@ -381,8 +383,9 @@ static KioskView view_fingerprint_ten(void)
       v.fingers[i] = view_image(i % 2 ? images.finger2 : images.finger);
     v.finger_labels[i] = labels[i];
   }
-  add_button(&v, "retry", "Try again", TRUE, TRUE);
-  add_button(&v, "missing", "Officer: finger not available", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_RETRY, "Try again", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_MISSING, "Officer: finger not available", FALSE,
+             TRUE);
   return v;
 }
 
@@ -404,9 +407,9 @@ static KioskView view_review(void)
   v.fingers[1] = view_image(images.finger2);
   v.finger_labels[0] = "right index finger";
   v.finger_labels[1] = "left index finger";
-  add_button(&v, "approve", "Approve and store", TRUE, TRUE);
-  add_button(&v, "redo_photo", "New photo", FALSE, TRUE);
-  add_button(&v, "discard", "Discard", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_APPROVE, "Approve and store", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_REDO_PHOTO, "New photo", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_DISCARD, "Discard", FALSE, TRUE);
   return v;
 }
 
@@ -418,7 +421,7 @@ static KioskView view_done(void)
   v.person = "Amira El Idrissi";
   add_line(&v, "They are sent securely to the IND.");
   add_line(&v, "Next person, please.");
-  add_button(&v, "next", "Next person", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_NEXT, "Next person", TRUE, TRUE);
   return v;
 }
 
@@ -434,7 +437,7 @@ static KioskView view_message_arabic(void)
   add_line(&v, "ستجد رمز الموعد في رسالة التأكيد التي وصلتك بالبريد "
                "الإلكتروني.");
   add_line(&v, "الموعد: Amira Haddad، الساعة 10:30، المكتب 3.");
-  add_button(&v, "ok", "موافق", TRUE, TRUE);
+  add_button(&v, VIEW_BUTTON_OK, "موافق", TRUE, TRUE);
   add_button(&v, "lang", "Nederlands", FALSE, TRUE);
   return v;
 }
@@ -572,9 +575,9 @@ static void check_keypad_presses(Ui *ui)
     g_assert_cmpint(in.key, ==, digits[i]);
     assert_queue_empty(ui);
   }
-  g_assert_true(ui_press(ui, "back"));
+  g_assert_true(ui_press(ui, VIEW_KEY_BACK));
   g_assert_cmpint(next_intent(ui).type, ==, INTENT_BACKSPACE);
-  g_assert_true(ui_press(ui, "ok"));
+  g_assert_true(ui_press(ui, VIEW_KEY_OK));
   g_assert_cmpint(next_intent(ui).type, ==, INTENT_SUBMIT);
   assert_queue_empty(ui);
 }
@@ -619,7 +622,7 @@ static void test_entry_full(void)
   ui_render(shared_ui, &view);
   g_assert_true(ui_press(shared_ui, "7"));
   g_assert_cmpint(next_intent(shared_ui).type, ==, INTENT_ACTIVITY);
-  g_assert_true(ui_press(shared_ui, "back"));
+  g_assert_true(ui_press(shared_ui, VIEW_KEY_BACK));
   g_assert_cmpint(next_intent(shared_ui).type, ==, INTENT_BACKSPACE);
   assert_queue_empty(shared_ui);
 }
@@ -865,7 +868,7 @@ static void test_keyboard(void)
   push_key(SDLK_RETURN, 0);
   in = next_intent(shared_ui);
   g_assert_cmpint(in.type, ==, INTENT_BUTTON);
-  g_assert_cmpstr(in.button, ==, "documents_seen");
+  g_assert_cmpstr(in.button, ==, VIEW_BUTTON_DOCUMENTS_SEEN);
   push_key(SDLK_3, 0);
   g_assert_cmpint(next_intent(shared_ui).type, ==, INTENT_ACTIVITY);
   push_key(SDLK_q, KMOD_LCTRL);
