@@ -1,10 +1,12 @@
 /* Language selection for gettext; see i18n.h. Every shipped language has a
- * text domain of its own, "biokiosk-<lang>", whose one catalogue lies in
- * <localedir>/<lang>/LC_MESSAGES/. i18n_init() sets LANGUAGE once to the
- * list of shipped languages, so that gettext looks into each of their
- * folders and every domain finds its catalogue in exactly one of them;
- * English is the domain "biokiosk-en", which has no catalogue anywhere, so
- * its msgids come back. Switching language is then only textdomain(). */
+ * text domain of its own, "biokiosk-<lang>", whose catalogue lies in
+ * <dir>/biokiosk/LC_MESSAGES/ (dir: i18n_locale_dir()). "biokiosk" there is
+ * a private pseudo-language: i18n_init() sets LANGUAGE once to it and
+ * nothing else, so gettext finds each of our domains in that folder while
+ * every other library's domain (GLib, libc, libgphoto2) finds nothing and
+ * stays English, whichever language the screens show. English is the domain
+ * "biokiosk-en", which has no catalogue, so its msgids come back. Switching
+ * language is then only textdomain(). */
 #include "i18n.h"
 
 #include <glib/gi18n.h>
@@ -14,6 +16,9 @@
 #include <string.h>
 
 #include "bk-config.h"
+
+/* The pseudo-language LANGUAGE names: the folder of our catalogues. */
+#define I18N_CATALOGUE_LANGUAGE "biokiosk"
 
 /* Language codes with a catalogue, sorted; NULL until i18n_init(). */
 static GPtrArray *shipped_languages;
@@ -86,27 +91,28 @@ static gint compare_languages(gconstpointer a, gconstpointer b)
 }
 
 /* The languages whose catalogue the build made or the package installed:
- * <dir>/<lang>/LC_MESSAGES/biokiosk-<lang>.mo. Looking at the folder, and
+ * <dir>/biokiosk/LC_MESSAGES/biokiosk-<lang>.mo. Looking at the folder, and
  * not at a list compiled in, keeps the build tree and an installed kiosk
  * alike, and a language is added by adding its catalogue. */
 static GPtrArray *languages_find(const char *dir)
 {
   GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GDir) folder = g_dir_open(dir, 0, NULL);
+  g_autofree char *path =
+      g_build_filename(dir, I18N_CATALOGUE_LANGUAGE, "LC_MESSAGES", NULL);
+  g_autoptr(GDir) folder = g_dir_open(path, 0, NULL);
   const char *name;
 
   while (folder && (name = g_dir_read_name(folder))) {
-    g_autofree char *domain = NULL;
-    g_autofree char *file = NULL;
-    g_autofree char *mo = NULL;
+    g_autofree char *language = NULL;
 
-    if (!language_code_valid(name) || g_str_equal(name, I18N_SOURCE_LANGUAGE))
+    if (!g_str_has_prefix(name, GETTEXT_PACKAGE "-") ||
+        !g_str_has_suffix(name, ".mo"))
       continue;
-    domain = language_domain(name);
-    file = g_strconcat(domain, ".mo", NULL);
-    mo = g_build_filename(dir, name, "LC_MESSAGES", file, NULL);
-    if (g_file_test(mo, G_FILE_TEST_IS_REGULAR))
-      g_ptr_array_add(found, g_strdup(name));
+    language = g_strndup(name + strlen(GETTEXT_PACKAGE "-"),
+                         strlen(name) - strlen(GETTEXT_PACKAGE "-.mo"));
+    if (language_code_valid(language) &&
+        !g_str_equal(language, I18N_SOURCE_LANGUAGE))
+      g_ptr_array_add(found, g_steal_pointer(&language));
   }
   g_ptr_array_sort(found, compare_languages);
   return found;
@@ -118,23 +124,6 @@ static void domain_bind(const char *language)
 
   bindtextdomain(domain, i18n_locale_dir());
   bind_textdomain_codeset(domain, "UTF-8");
-}
-
-/* LANGUAGE names every shipped language; which one is used is chosen by
- * the domain. With nothing shipped it is "en", which finds nothing: an
- * inherited LANGUAGE must not choose for us either way. */
-static char *language_variable_value(void)
-{
-  GString *value = g_string_new(NULL);
-
-  for (guint i = 0; i < shipped_languages->len; i++) {
-    if (i > 0)
-      g_string_append_c(value, ':');
-    g_string_append(value, g_ptr_array_index(shipped_languages, i));
-  }
-  if (value->len == 0)
-    g_string_append(value, I18N_SOURCE_LANGUAGE);
-  return g_string_free(value, FALSE);
 }
 
 /* gettext ignores LANGUAGE when LC_MESSAGES is "C" or "POSIX" (the usual
@@ -155,10 +144,8 @@ static gboolean messages_locale_allows_language(void)
  * when they are not already as wanted. */
 static void process_prepare(void)
 {
-  g_autofree char *value = language_variable_value();
-
-  if (g_strcmp0(g_getenv("LANGUAGE"), value) != 0)
-    g_setenv("LANGUAGE", value, TRUE);
+  if (g_strcmp0(g_getenv("LANGUAGE"), I18N_CATALOGUE_LANGUAGE) != 0)
+    g_setenv("LANGUAGE", I18N_CATALOGUE_LANGUAGE, TRUE);
   if (!messages_locale_allows_language())
     g_debug("i18n: neither C.UTF-8 nor C.utf8 can be set; texts in English");
 }

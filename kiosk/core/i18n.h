@@ -20,8 +20,10 @@
 
 /* Finds the languages that have a catalogue in i18n_locale_dir(), binds
  * their text domains (and that of English, which has none) there with
- * UTF-8 output, and prepares the process once: LANGUAGE becomes the list of
- * those languages, whatever it was, and an LC_MESSAGES of "C" or "POSIX"
+ * UTF-8 output, and prepares the process once: LANGUAGE becomes "biokiosk",
+ * the private pseudo-language of the catalogue folder (so that no other
+ * library's catalogue is chosen by it), whatever it was, and an
+ * LC_MESSAGES of "C" or "POSIX"
  * (with which gettext ignores LANGUAGE) becomes C.UTF-8. Either is only
  * written when it differs from what is wanted, so a second call changes
  * nothing unless something else did in between. Then selects `language` as
@@ -53,7 +55,7 @@ gboolean i18n_set_language(const char *language);
 const char *i18n_get_language(void);
 
 /* The folder the catalogues are read from,
- * <dir>/<lang>/LC_MESSAGES/biokiosk-<lang>.mo: the build tree's po/ folder
+ * <dir>/biokiosk/LC_MESSAGES/biokiosk-<lang>.mo: the build tree's po/ folder
  * when the running program lies in the build tree, otherwise the installed
- * locale folder (BK_LOCALEDIR). Any thread. */
+ * catalogue folder (BK_LOCALEDIR, the kiosk's own). Any thread. */
 const char *i18n_locale_dir(void);
