@@ -195,8 +195,7 @@ static int validate_photo_run(int argc, char **argv)
     return kiosk_usage_error("validate-photo", "no image given");
   /* The messages come from the kiosk's catalogues; no thread runs yet.
    * Without --lang nothing is set up and the sentences are the English
-   * msgids (i18n_init() would point other libraries' messages at the
-   * shipped languages too: docs/i18n.md). */
+   * msgids. */
   if (lang && !i18n_init(lang))
     return kiosk_usage_error("validate-photo", "--lang: no '%s' texts", lang);
 
