@@ -769,6 +769,7 @@ gboolean app_settle(App *app, const Frontend *fe, gint64 timeout_us,
   app_attach(app, fe);
   for (;;) {
     gint64 left_us;
+    int timeout_ms;
 
     while (fe->next_intent(fe->data, 0, &intent))
       intent_to_event(app, &intent);
@@ -783,9 +784,12 @@ gboolean app_settle(App *app, const Frontend *fe, gint64 timeout_us,
                   (int)(timeout_us / G_USEC_PER_SEC));
       return FALSE;
     }
-    /* Sleep until a result, a frame or input arrives. */
-    if (fe->next_intent(fe->data, (int)MIN(left_us / 1000 + 1, wait_ms(app)),
-                        &intent))
+    /* Sleep until a result, a frame, input or a deadline arrives, and no
+     * longer than the time left. */
+    timeout_ms = (int)MIN(left_us / 1000 + 1, G_MAXINT);
+    if (wait_ms(app) >= 0)
+      timeout_ms = MIN(timeout_ms, wait_ms(app));
+    if (fe->next_intent(fe->data, timeout_ms, &intent))
       intent_to_event(app, &intent);
   }
   app_detach(app);

@@ -1,0 +1,178 @@
+/* The application's loop (kiosk/runtime/app.c) with a recording front end:
+ * it sleeps until something happens instead of polling. On an empty
+ * check-in screen it wakes only for the camera's start-up and otherwise
+ * waits without a time limit; after a key it sleeps until exactly the
+ * session's idle deadline. The real devices of the embedded configuration
+ * run meanwhile (the simulated camera with the demo's portraits). */
+#include <string.h>
+
+#include "app.h"
+#include "demo-media.h"
+#include "testlib.h"
+
+/* Longer than the camera's start-up grace (3 s), the one deadline of an
+ * empty check-in screen. */
+#define RUN_US (3500 * G_TIME_SPAN_MILLISECOND)
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean woken;
+  gint64 quit_at;         /* monotonic; the loop gets INTENT_QUIT then */
+  const char *first_keys; /* digits handed out as the first intents */
+  GArray *timeouts;       /* int: each timeout_ms the loop asked for */
+  guint renders;
+} Fake;
+
+static void fake_render(gpointer data, const KioskView *view)
+{
+  Fake *f = data;
+
+  g_mutex_lock(&f->lock);
+  f->renders++;
+  g_mutex_unlock(&f->lock);
+}
+
+static gboolean fake_next_intent(gpointer data, int timeout_ms,
+                                 KioskIntent *ret_intent)
+{
+  Fake *f = data;
+  gint64 deadline =
+      timeout_ms < 0
+          ? f->quit_at
+          : MIN(f->quit_at,
+                g_get_monotonic_time() + timeout_ms * G_TIME_SPAN_MILLISECOND);
+  gboolean got = FALSE;
+
+  memset(ret_intent, 0, sizeof *ret_intent);
+  g_mutex_lock(&f->lock);
+  g_array_append_val(f->timeouts, timeout_ms);
+  if (f->first_keys && *f->first_keys) {
+    ret_intent->type = INTENT_KEY;
+    ret_intent->key = *f->first_keys++;
+    got = TRUE;
+  }
+  while (!got && !f->woken && g_get_monotonic_time() < deadline)
+    g_cond_wait_until(&f->cond, &f->lock, deadline);
+  if (!got && g_get_monotonic_time() >= f->quit_at) {
+    ret_intent->type = INTENT_QUIT;
+    got = TRUE;
+  }
+  f->woken = FALSE;
+  g_mutex_unlock(&f->lock);
+  return got;
+}
+
+static void fake_wake(gpointer data)
+{
+  Fake *f = data;
+
+  g_mutex_lock(&f->lock);
+  f->woken = TRUE;
+  g_cond_signal(&f->cond);
+  g_mutex_unlock(&f->lock);
+}
+
+/* Runs app_run() for `run_us` on the embedded configuration in a fresh
+ * state folder; fills f->timeouts. */
+static void run_loop(Fake *f, gint64 run_us)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", dir);
+  g_autofree char *media = NULL;
+  g_autoptr(KioskConfig) config = config_load(NULL, &error);
+  Frontend fe = {.render = fake_render,
+                 .next_intent = fake_next_intent,
+                 .wake = fake_wake,
+                 .data = f};
+  App *app;
+
+  g_assert_no_error(error);
+  g_assert_true(config_override(config, set_state, &error));
+  /* A back-office key of its own (any 32 bytes will do to seal to), so
+   * that no demo-key warning is logged. */
+  g_assert_true(config_override(config,
+                                "paths.backoffice_public_key="
+                                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                                &error));
+  media = config_resolve_path(
+      config, g_hash_table_lookup(config->camera_options, "folder"));
+  g_assert_true(demo_media_write_portraits(media, &error));
+  app = app_new(config, &error);
+  g_assert_no_error(error);
+  f->quit_at = g_get_monotonic_time() + run_us;
+  g_assert_cmpint(app_run(app, &fe, NULL, NULL), ==, 0);
+  app_free(app);
+  testlib_rmtree(dir);
+}
+
+static void fake_init(Fake *f, const char *keys)
+{
+  memset(f, 0, sizeof *f);
+  g_mutex_init(&f->lock);
+  g_cond_init(&f->cond);
+  f->first_keys = keys;
+  f->timeouts = g_array_new(FALSE, FALSE, sizeof(int));
+}
+
+static void fake_clear(Fake *f)
+{
+  g_array_unref(f->timeouts);
+  g_mutex_clear(&f->lock);
+  g_cond_clear(&f->cond);
+}
+
+/* Nothing to do: a few wakes while the camera opens, then one wait with no
+ * limit. A loop polling every 100 ms would have asked 35 times. */
+static void test_idle_sleeps(void)
+{
+  Fake f;
+  guint unlimited = 0;
+
+  fake_init(&f, NULL);
+  run_loop(&f, RUN_US);
+  g_test_message("%u waits, %u renders", f.timeouts->len, f.renders);
+  for (guint i = 0; i < f.timeouts->len; i++) {
+    int t = g_array_index(f.timeouts, int, i);
+    /* The only deadline is the end of the camera's start-up grace. */
+    g_assert_true(t < 0 || t <= 3000);
+    unlimited += t < 0;
+  }
+  g_assert_cmpuint(f.timeouts->len, <=, 6);
+  g_assert_cmpuint(unlimited, >=, 1);
+  fake_clear(&f);
+}
+
+/* A typed digit makes inactivity count: the loop then sleeps until the
+ * session's idle deadline (kiosk.idle_timeout_s, 60 s in the embedded
+ * configuration) and not a moment less, and no longer without a limit. */
+static void test_sleeps_until_deadline(void)
+{
+  Fake f;
+  int after_key = G_MININT;
+
+  fake_init(&f, "4");
+  run_loop(&f, RUN_US);
+  for (guint i = 1; i < f.timeouts->len; i++) {
+    int t = g_array_index(f.timeouts, int, i);
+    if (t > 3000)
+      after_key = MAX(after_key, t);
+    g_assert_cmpint(t, >=, 0);
+  }
+  g_test_message("%u waits; longest after the key %d ms", f.timeouts->len,
+                 after_key);
+  g_assert_cmpint(after_key, >, 50 * 1000);
+  g_assert_cmpint(after_key, <=, 60 * 1000);
+  g_assert_cmpuint(f.timeouts->len, <=, 8);
+  fake_clear(&f);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/app-loop/idle-sleeps", test_idle_sleeps);
+  g_test_add_func("/app-loop/sleeps-until-deadline",
+                  test_sleeps_until_deadline);
+  return g_test_run();
+}
