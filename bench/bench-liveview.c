@@ -56,6 +56,9 @@ static gboolean bench_next_intent(gpointer data, int timeout_ms,
   gint64 left = b->measure_until - g_get_monotonic_time();
 
   if (b->measure_until && left <= 0) {
+    /* BK_BENCH_SCREENSHOT=file.png keeps the last frame for a look. */
+    if (g_getenv("BK_BENCH_SCREENSHOT"))
+      ui_screenshot(b->ui, g_getenv("BK_BENCH_SCREENSHOT"), NULL);
     memset(ret_intent, 0, sizeof *ret_intent);
     ret_intent->type = INTENT_QUIT;
     return TRUE;
