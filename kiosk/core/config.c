@@ -22,8 +22,8 @@ enum {
 };
 
 /* Extra check of a string value; returns NULL when fine, else what was
- * expected (static text). */
-typedef const char *(*FieldCheck)(const char *value);
+ * expected (a new string, which never quotes the value). */
+typedef char *(*FieldCheck)(const char *value);
 
 typedef struct {
   const char *group;
@@ -37,16 +37,110 @@ typedef struct {
   gsize count_offset;         /* INT_LIST: of its gsize length */
 } ConfigField;
 
-static const char *config_check_pin_hash(const char *value)
+/* Moves *p past `c` when it is there. */
+static gboolean phc_char(const char **p, char c)
 {
-  if (!g_str_has_prefix(value, CONFIG_ARGON2ID_PREFIX))
-    return "an argon2id hash from crypto_pwhash_str ($argon2id$...)";
+  if (**p != c)
+    return FALSE;
+  (*p)++;
+  return TRUE;
+}
+
+/* "name=decimal" at *p: no sign, no leading zero, at most 32 bits. */
+static gboolean phc_number(const char **p, const char *name, guint64 *ret)
+{
+  gsize len = strlen(name);
+  const char *q = *p;
+  guint64 value = 0;
+
+  if (strncmp(q, name, len) != 0 || q[len] != '=')
+    return FALSE;
+  q += len + 1;
+  if (!g_ascii_isdigit(*q) || (q[0] == '0' && g_ascii_isdigit(q[1])))
+    return FALSE;
+  for (; g_ascii_isdigit(*q); q++) {
+    value = value * 10 + (guint64)(*q - '0');
+    if (value > G_MAXUINT32)
+      return FALSE;
+  }
+  *ret = value;
+  *p = q;
+  return TRUE;
+}
+
+/* Unpadded base64 at *p of `n_bytes`, in the canonical form libsodium's
+ * decoder demands (the unused low bits of the last character zero). */
+static gboolean phc_base64(const char **p, gsize n_bytes)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "abcdefghijklmnopqrstuvwxyz0123456789+/";
+  gsize len = strspn(*p, alphabet);
+  gsize bytes = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+  int last;
+
+  if (len == 0 || len % 4 == 1 || bytes != n_bytes)
+    return FALSE;
+  last = (int)(strchr(alphabet, (*p)[len - 1]) - alphabet);
+  if ((len % 4 == 2 && (last & 0x0F)) || (len % 4 == 3 && (last & 0x03)))
+    return FALSE;
+  *p += len;
+  return TRUE;
+}
+
+#define PIN_HASH_FORM                                                          \
+  "a whole argon2id hash from crypto_pwhash_str "                              \
+  "($argon2id$v=19$m=...,t=...,p=1$salt$hash)"
+
+/* The whole PHC string, with its cost in the limits of config.h. */
+static char *config_check_pin_hash(const char *value)
+{
+  const char *p = value;
+  guint64 version = 0, memory_kib = 0, passes = 0, lanes = 0;
+
+  /* libsodium refuses a string of STRBYTES or more. */
+  if (strlen(value) >= CONFIG_PIN_HASH_STRBYTES ||
+      !g_str_has_prefix(p, CONFIG_ARGON2ID_PREFIX))
+    return g_strdup(PIN_HASH_FORM);
+  p += strlen(CONFIG_ARGON2ID_PREFIX);
+  if (!phc_number(&p, "v", &version) || !phc_char(&p, '$') ||
+      !phc_number(&p, "m", &memory_kib) || !phc_char(&p, ',') ||
+      !phc_number(&p, "t", &passes) || !phc_char(&p, ',') ||
+      !phc_number(&p, "p", &lanes) || !phc_char(&p, '$') ||
+      !phc_base64(&p, CONFIG_PIN_SALT_BYTES) || !phc_char(&p, '$') ||
+      !phc_base64(&p, CONFIG_PIN_HASH_BYTES) || *p)
+    return g_strdup(PIN_HASH_FORM);
+  if (version != CONFIG_ARGON2ID_VERSION || lanes != CONFIG_ARGON2ID_LANES)
+    return g_strdup_printf("an argon2id hash with v=%d and p=%d, as "
+                           "crypto_pwhash_str makes",
+                           CONFIG_ARGON2ID_VERSION, CONFIG_ARGON2ID_LANES);
+  if (memory_kib * 1024 < CONFIG_PIN_MEMLIMIT_MIN ||
+      memory_kib * 1024 > CONFIG_PIN_MEMLIMIT_MAX ||
+      passes < CONFIG_PIN_OPSLIMIT_MIN || passes > CONFIG_PIN_OPSLIMIT_MAX)
+    return g_strdup_printf("an argon2id hash costing m=%u..%u, t=%u..%u "
+                           "(libsodium's interactive to sensitive limits)",
+                           CONFIG_PIN_MEMLIMIT_MIN / 1024,
+                           CONFIG_PIN_MEMLIMIT_MAX / 1024,
+                           CONFIG_PIN_OPSLIMIT_MIN, CONFIG_PIN_OPSLIMIT_MAX);
+  return NULL;
+}
+
+gboolean config_location_id_is_valid(const char *text)
+{
+  g_return_val_if_fail(text != NULL, FALSE);
+  return strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789-_.") == strlen(text);
+}
+
+static char *config_check_location_id(const char *value)
+{
+  if (!config_location_id_is_valid(value))
+    return g_strdup_printf("%s only", CONFIG_LOCATION_ID_CHARACTERS);
   return NULL;
 }
 
 /* A base64 (standard alphabet, padded) X25519 public key: 32 bytes are 43
  * characters and one '='. Checked here by shape; store/ decodes it. */
-static const char *config_check_public_key(const char *value)
+static char *config_check_public_key(const char *value)
 {
   static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                  "abcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -56,7 +150,7 @@ static const char *config_check_public_key(const char *value)
     return NULL;
   if (strlen(value) != encoded || value[encoded - 1] != '=' ||
       strspn(value, alphabet) != encoded - 1)
-    return "empty or a base64 X25519 public key (32 bytes)";
+    return g_strdup("empty or a base64 X25519 public key (32 bytes)");
   return NULL;
 }
 
@@ -67,9 +161,9 @@ static const char *const config_languages[] = {"nl", "en", NULL};
     g, k, FIELD_STRING, fl, 0, maxlen, NULL, NULL,                             \
         G_STRUCT_OFFSET(KioskConfig, field), 0                                 \
   }
-#define STR_CHECK(g, k, fl, check, field)                                      \
+#define STR_CHECK(g, k, fl, maxlen, check, field)                              \
   {                                                                            \
-    g, k, FIELD_STRING, fl, 0, 0, NULL, check,                                 \
+    g, k, FIELD_STRING, fl, 0, maxlen, NULL, check,                            \
         G_STRUCT_OFFSET(KioskConfig, field), 0                                 \
   }
 #define STR_CHOICE(g, k, fl, choices, field)                                   \
@@ -92,7 +186,8 @@ static const char *const config_languages[] = {"nl", "en", NULL};
 #define REQ (FIELD_REQUIRED | FIELD_NONEMPTY)
 
 static const ConfigField config_schema[] = {
-    STR("kiosk", "location_id", REQ, 32, location_id),
+    STR_CHECK("kiosk", "location_id", REQ, 32, config_check_location_id,
+              location_id),
     STR("kiosk", "location_name", REQ, 80, location_name),
     STR_CHOICE("kiosk", "language", FIELD_NONEMPTY, config_languages, language),
     STR("kiosk", "banner", 0, 200, banner),
@@ -105,7 +200,7 @@ static const ConfigField config_schema[] = {
     STR("paths", "state_dir", 0, 0, state_dir),
     STR("paths", "database", FIELD_NONEMPTY, 0, database),
     STR("paths", "outbox", FIELD_NONEMPTY, 0, outbox),
-    STR_CHECK("paths", "backoffice_public_key", 0, config_check_public_key,
+    STR_CHECK("paths", "backoffice_public_key", 0, 0, config_check_public_key,
               backoffice_public_key),
 
     INT("policy", "photo_card_under_months", 0, 0, 60, photo_card_under_months),
@@ -118,7 +213,7 @@ static const ConfigField config_schema[] = {
     INT("policy", "checkin_max_attempts", 0, 1, 100, checkin_max_attempts),
     INT("policy", "checkin_lockout_s", 0, 1, 86400, checkin_lockout_s),
 
-    STR_CHECK("officer", "pin_hash", REQ, config_check_pin_hash,
+    STR_CHECK("officer", "pin_hash", REQ, 0, config_check_pin_hash,
               officer_pin_hash),
     INT("officer", "max_attempts", 0, 1, 100, officer_max_attempts),
     INT("officer", "lockout_s", 0, 1, 86400, officer_lockout_s),
@@ -138,6 +233,20 @@ static const char *const config_groups[] = {
     "kiosk", "devices", "camera",  "reader", "pad",
     "paths", "policy",  "officer", NULL,
 };
+
+/* A group or key name as messages show it: itself when it is a plain name,
+ * as every name of the schema is; anything else could hold a terminal
+ * escape or a secret pasted on the wrong line. */
+static const char *config_shown_name(const char *name)
+{
+  gsize len = strlen(name);
+
+  if (len == 0 || len > 64 ||
+      strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-_.") != len)
+    return "(not a plain name)";
+  return name;
+}
 
 static const ConfigField *config_schema_find(const char *group, const char *key)
 {
@@ -161,13 +270,11 @@ static GHashTable **config_option_table(KioskConfig *config, const char *group)
 typedef struct {
   GHashTable *lines; /* "group" or "group\nkey" -> line number */
   int bad_line;      /* first malformed line, 0 when none */
-  char *bad_text;
 } ConfigLines;
 
 static void config_lines_clear(ConfigLines *lines)
 {
   g_clear_pointer(&lines->lines, g_hash_table_unref);
-  g_clear_pointer(&lines->bad_text, g_free);
 }
 
 static void config_lines_scan(ConfigLines *lines, const char *text)
@@ -197,10 +304,8 @@ static void config_lines_scan(ConfigLines *lines, const char *text)
                           GINT_TO_POINTER(i + 1));
       continue;
     }
-    if (!lines->bad_line) {
+    if (!lines->bad_line)
       lines->bad_line = i + 1;
-      lines->bad_text = g_strdup(line);
-    }
   }
 }
 
@@ -244,7 +349,7 @@ static char *config_field_set(KioskConfig *config, const ConfigField *field,
 
   switch (field->type) {
   case FIELD_STRING: {
-    const char *problem = NULL;
+    g_autofree char *problem = NULL;
 
     if ((field->flags & FIELD_NONEMPTY) && !*text)
       return g_strdup("expected a non-empty text");
@@ -252,7 +357,7 @@ static char *config_field_set(KioskConfig *config, const ConfigField *field,
       return g_strdup_printf("expected at most %d characters", field->max);
     if (field->choices && !g_strv_contains(field->choices, text)) {
       g_autofree char *list = g_strjoinv(" or ", (char **)field->choices);
-      return g_strdup_printf("expected %s, got '%s'", list, text);
+      return g_strdup_printf("expected %s", list);
     }
     if (field->check && (problem = field->check(text)))
       return g_strdup_printf("expected %s", problem);
@@ -265,8 +370,8 @@ static char *config_field_set(KioskConfig *config, const ConfigField *field,
     g_autofree char *trimmed = g_strstrip(g_strdup(text));
 
     if (!config_parse_int(trimmed, field->min, field->max, &value))
-      return g_strdup_printf("expected a whole number %d..%d, got '%s'",
-                             field->min, field->max, text);
+      return g_strdup_printf("expected a whole number %d..%d", field->min,
+                             field->max);
     *(int *)slot = value;
     return NULL;
   }
@@ -286,8 +391,8 @@ static char *config_field_set(KioskConfig *config, const ConfigField *field,
           (values->len > 0 &&
            value <= g_array_index(values, int, values->len - 1)))
         return g_strdup_printf("expected ascending whole numbers %d..%d "
-                               "separated by ';', got '%s'",
-                               field->min, field->max, text);
+                               "separated by ';'",
+                               field->min, field->max);
       g_array_append_val(values, value);
     }
     g_free(*(int **)slot);
@@ -321,15 +426,19 @@ static gboolean config_load_keyfile(GKeyFile *keyfile, const char *source,
   if (g_key_file_load_from_data(keyfile, text, (gsize)-1, G_KEY_FILE_NONE,
                                 &local))
     return TRUE;
+  /* Neither the line nor GKeyFile's message (which quotes it) is shown:
+   * it may hold a secret pasted in the wrong place, or a terminal escape. */
   where = config_where(source, lines->bad_line);
   if (lines->bad_line)
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
-                "%s: expected '[group]', 'key = value' or '# comment', "
-                "got '%s'",
-                where, lines->bad_text);
+                "%s: expected '[group]', 'key = value' or '# comment'", where);
   else
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
-                "%s: not a key file: %s", where, local->message);
+                "%s: not a key file (%s)", where,
+                g_error_matches(local, G_KEY_FILE_ERROR,
+                                G_KEY_FILE_ERROR_UNKNOWN_ENCODING)
+                    ? "not UTF-8"
+                    : "key-file syntax error");
   return FALSE;
 }
 
@@ -349,7 +458,8 @@ static gboolean config_apply_key(KioskConfig *config, GKeyFile *keyfile,
 
   if (!options && !(field = config_schema_find(group, key))) {
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
-                "%s: [%s] %s: unknown key", where, group, key);
+                "%s: [%s] %s: unknown key", where, group,
+                config_shown_name(key));
     return FALSE;
   }
   if (options || field->type == FIELD_STRING)
@@ -358,8 +468,8 @@ static gboolean config_apply_key(KioskConfig *config, GKeyFile *keyfile,
     value = g_key_file_get_value(keyfile, group, key, &local);
   if (!value) {
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE,
-                "%s: [%s] %s: expected a text: %s", where, group, key,
-                local->message);
+                "%s: [%s] %s: expected a text (a bad escape, or not UTF-8)",
+                where, group, config_shown_name(key));
     return FALSE;
   }
   if (options) {
@@ -386,8 +496,8 @@ static gboolean config_apply_group(KioskConfig *config, GKeyFile *keyfile,
         config_where(source, config_lines_find(lines, group, NULL));
     g_autofree char *known = g_strjoinv(", ", (char **)config_groups);
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
-                "%s: unknown group [%s] (expected one of %s)", where, group,
-                known);
+                "%s: unknown group [%s] (expected one of %s)", where,
+                config_shown_name(group), known);
     return FALSE;
   }
   keys = g_key_file_get_keys(keyfile, group, NULL, NULL);
@@ -483,7 +593,7 @@ gboolean config_override(KioskConfig *config, const char *assignment,
   dot = strchr(assignment, '.');
   if (!eq || !dot || dot > eq || dot == assignment || dot + 1 == eq) {
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE,
-                "--set: expected group.key=value, got '%s'", assignment);
+                "--set: expected group.key=value");
     return FALSE;
   }
   group = g_strndup(assignment, dot - assignment);
@@ -491,7 +601,7 @@ gboolean config_override(KioskConfig *config, const char *assignment,
 
   if (!g_strv_contains(config_groups, group)) {
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
-                "--set: unknown group [%s]", group);
+                "--set: unknown group [%s]", config_shown_name(group));
     return FALSE;
   }
   if ((options = config_option_table(config, group))) {
@@ -500,7 +610,7 @@ gboolean config_override(KioskConfig *config, const char *assignment,
   }
   if (!(field = config_schema_find(group, key))) {
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN,
-                "--set: [%s] %s: unknown key", group, key);
+                "--set: [%s] %s: unknown key", group, config_shown_name(key));
     return FALSE;
   }
   if ((problem = config_field_set(config, field, eq + 1))) {

@@ -62,10 +62,42 @@ typedef struct {
   int officer_lockout_s;
 } KioskConfig;
 
-/* Byte length of the back-office public key (X25519) and the prefix of an
- * argon2id hash string, which the schema checks by shape. */
+/* Byte length of the back-office public key (X25519), which the schema
+ * checks by shape. */
 #define CONFIG_PUBLIC_KEY_BYTES 32
-#define CONFIG_ARGON2ID_PREFIX  "$argon2id$"
+
+/* The officer's PIN hash is checked whole, as libsodium's crypto_pwhash_str()
+ * writes it (the PHC string format):
+ *   $argon2id$v=19$m=<KiB>,t=<passes>,p=1$<salt>$<hash>
+ * with salt and hash in unpadded base64, of the lengths it writes (a cut-off
+ * hash is refused even where it still looks like one). Its cost must be at
+ * least libsodium's interactive limits, so that a weak or cut-off hash stops
+ * the kiosk when the configuration is read instead of locking the officer
+ * out at the desk; and at most its sensitive limits, so that checking a PIN
+ * cannot take the kiosk's memory or minutes. core/ cannot include sodium.h:
+ * tests/unit/test-config-input.c checks each value against libsodium's
+ * constant named beside it. */
+#define CONFIG_ARGON2ID_PREFIX  "$argon2id$" /* ..._argon2id_STRPREFIX */
+#define CONFIG_ARGON2ID_VERSION 19           /* argon2 1.3 (0x13) */
+#define CONFIG_ARGON2ID_LANES   1            /* p, as crypto_pwhash_str */
+/* crypto_pwhash_OPSLIMIT_INTERACTIVE, _SENSITIVE */
+#define CONFIG_PIN_OPSLIMIT_MIN 2U
+#define CONFIG_PIN_OPSLIMIT_MAX 4U
+/* crypto_pwhash_MEMLIMIT_INTERACTIVE, _SENSITIVE (bytes; m= is in KiB) */
+#define CONFIG_PIN_MEMLIMIT_MIN 67108864U
+#define CONFIG_PIN_MEMLIMIT_MAX 1073741824U
+/* crypto_pwhash_SALTBYTES; the hash length crypto_pwhash_str writes;
+ * crypto_pwhash_STRBYTES (the longest string, with its NUL) */
+#define CONFIG_PIN_SALT_BYTES    16
+#define CONFIG_PIN_HASH_BYTES    32
+#define CONFIG_PIN_HASH_STRBYTES 128
+
+/* A location id (kiosk.location_id, and an appointment's in the schedule,
+ * which are compared): only the characters below, so that it can never
+ * carry a control character, a terminal escape or a direction override.
+ * The length is the caller's to check. */
+#define CONFIG_LOCATION_ID_CHARACTERS "ASCII letters, digits, '-', '_' and '.'"
+gboolean config_location_id_is_valid(const char *text);
 
 /* Builds a configuration from the text of the embedded defaults and, when
  * `text` is not NULL, the text of a file named `source` (validated as a

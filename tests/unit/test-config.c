@@ -165,7 +165,7 @@ static void test_not_a_key_file(void)
   g_assert_error(error, CONFIG_ERROR, CONFIG_ERROR_PARSE);
   assert_one_line(error);
   expected = g_strdup_printf("%s:4: expected '[group]', 'key = value' or "
-                             "'# comment', got 'this is not a key'",
+                             "'# comment'",
                              path);
   g_assert_cmpstr(error->message, ==, expected);
 }
@@ -213,7 +213,7 @@ static void test_wrong_type(void)
   g_assert_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE);
   assert_one_line(error);
   expected = g_strdup_printf("%s:11: [policy] fingerprint_min_age: expected a "
-                             "whole number 0..120, got 'six'",
+                             "whole number 0..120",
                              path);
   g_assert_cmpstr(error->message, ==, expected);
 }
@@ -330,19 +330,17 @@ static void test_override_errors(void)
     const char *message;
   } cases[] = {
       {"policy.fingerprint_min_age=six", CONFIG_ERROR_TYPE,
-       "--set: [policy] fingerprint_min_age: expected a whole number 0..120, "
-       "got 'six'"},
+       "--set: [policy] fingerprint_min_age: expected a whole number 0..120"},
       {"policy.fingerprint_min_age=500", CONFIG_ERROR_TYPE,
-       "--set: [policy] fingerprint_min_age: expected a whole number 0..120, "
-       "got '500'"},
+       "--set: [policy] fingerprint_min_age: expected a whole number 0..120"},
       {"policy.nonsense=1", CONFIG_ERROR_UNKNOWN,
        "--set: [policy] nonsense: unknown key"},
       {"printer.model=1", CONFIG_ERROR_UNKNOWN,
        "--set: unknown group [printer]"},
       {"fingerprint_min_age=8", CONFIG_ERROR_PARSE,
-       "--set: expected group.key=value, got 'fingerprint_min_age=8'"},
+       "--set: expected group.key=value"},
       {"policy.fingerprint_min_age", CONFIG_ERROR_PARSE,
-       "--set: expected group.key=value, got 'policy.fingerprint_min_age'"},
+       "--set: expected group.key=value"},
   };
   g_autoptr(KioskConfig) config = config_load(NULL, NULL);
 
