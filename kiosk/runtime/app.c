@@ -829,7 +829,7 @@ static gboolean open_store(App *app, GError **error)
 
   app->db = db_open(db_path, error);
   if (!app->db || !appointments_init(app->db, error) ||
-      !audit_init(app->db, error))
+      !audit_init(app->db, state_dir, error))
     return FALSE;
   /* The store worker seals and inserts on a connection of its own. */
   app->queue_db = db_open(db_path, error);

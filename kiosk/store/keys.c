@@ -247,6 +247,32 @@ gboolean keys_load_or_create_signing(const char *state_dir,
                                   generate_sign, ret_public, ret_secret, error);
 }
 
+gboolean keys_load_signing(const char *state_dir,
+                           guint8 ret_public[KEYS_PUBLIC_BYTES],
+                           guint8 ret_secret[KEYS_SIGN_SECRET_BYTES],
+                           GError **error)
+{
+  g_autofree char *path =
+      g_build_filename(state_dir, KEYS_SIGNING_SECRET_FILE, NULL);
+  guint8 secret_key[KEYS_SIGN_SECRET_BYTES];
+  gboolean absent = FALSE;
+
+  g_return_val_if_fail(state_dir != NULL, FALSE);
+  if (!keys_init(error))
+    return FALSE;
+  if (!keys_read_file(path, secret_key, sizeof secret_key, &absent, error)) {
+    if (absent)
+      g_set_error(error, KEYS_ERROR, KEYS_ERROR_ABSENT, "%s does not exist",
+                  path);
+    return FALSE;
+  }
+  derive_sign(ret_public, secret_key);
+  if (ret_secret)
+    memcpy(ret_secret, secret_key, sizeof secret_key);
+  sodium_memzero(secret_key, sizeof secret_key);
+  return TRUE;
+}
+
 gboolean keys_load_backoffice(const char *configured, const char *state_dir,
                               guint8 ret_public[KEYS_PUBLIC_BYTES],
                               gboolean *ret_demo, GError **error)

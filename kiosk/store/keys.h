@@ -27,6 +27,7 @@ typedef enum {
   KEYS_ERROR_IO,        /* a key file could not be read or written */
   KEYS_ERROR_CRYPTO,    /* libsodium could not be initialised */
   KEYS_ERROR_SIGNATURE, /* well-formed, but the signature does not verify */
+  KEYS_ERROR_ABSENT,    /* the key file does not exist (keys_load_signing) */
 } KeysError;
 
 /* Initialises libsodium once (thread-safe). FALSE with KEYS_ERROR_CRYPTO. */
@@ -39,6 +40,14 @@ gboolean keys_load_or_create_signing(const char *state_dir,
                                      guint8 ret_public[KEYS_PUBLIC_BYTES],
                                      guint8 ret_secret[KEYS_SIGN_SECRET_BYTES],
                                      GError **error);
+
+/* Loads the kiosk's signing key from `state_dir` without ever creating it
+ * (for read-only checks such as verifying the audit log's head): FALSE with
+ * KEYS_ERROR_ABSENT when there is no key yet. `ret_secret` may be NULL. */
+gboolean keys_load_signing(const char *state_dir,
+                           guint8 ret_public[KEYS_PUBLIC_BYTES],
+                           guint8 ret_secret[KEYS_SIGN_SECRET_BYTES],
+                           GError **error);
 
 /* The back office's public key: `configured` (base64 of 32 bytes) when
  * non-empty; otherwise the demo pair in `state_dir`, created when absent,

@@ -63,7 +63,7 @@ KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
                "  ON queue_records (next_attempt);",
                error))
     return NULL;
-  if (!audit_init(db, error))
+  if (!audit_init(db, state_dir, error))
     return NULL;
 
   queue = g_new0(KioskQueue, 1);
