@@ -1,13 +1,19 @@
-/* The appointment store: a JSON schedule (docs/schedule.md) validated as a
- * whole and imported in one transaction, and the lookup by appointment code,
- * which compares the typed code with every stored code in constant time so
- * that response times say nothing about which codes exist. */
+/* The appointment store: a JSON schedule (docs/schedule.md) read within
+ * size limits, scanned strictly, validated as a whole and imported in one
+ * transaction, and the lookup by appointment code, which compares the typed
+ * code with every stored code in constant time so that response times say
+ * nothing about which codes exist. */
 #include "appointments.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "rules.h"
 
 G_DEFINE_QUARK(biokiosk - appointments - error - quark, appointments_error)
@@ -76,6 +82,412 @@ gboolean appointments_init(sqlite3 *db, GError **error)
                            error);
 }
 
+/* ---- the strict scan ------------------------------------------------------
+ */
+
+/* json-glib is lenient where a schedule must not be: the last of two equal
+ * keys wins, "\u0000" cuts a text short, a second document after the first
+ * is ignored, and its recursive parser overflows the stack on deep nesting.
+ * So every text is first scanned against the JSON grammar (RFC 8259) with
+ * those refused too, and json-glib only ever builds the tree of a text that
+ * passed. The scan recurses at most APPOINTMENTS_MAX_DEPTH levels. */
+typedef struct {
+  const char *text; /* the whole input */
+  const char *end;
+  const char *p; /* the next byte */
+  int depth;
+  GPtrArray *path; /* keys and "[index]"s down to `p`, for messages */
+  /* The first problem: */
+  AppointmentsError code;
+  const char *problem; /* static text */
+  const char *at;      /* where in `text` */
+  char *where;         /* `path` then, as "key[i]: key" */
+} JsonScan;
+
+/* A key as messages may show it: itself when it is a plain name, which
+ * every key of the format is; anything else could carry a terminal escape
+ * or personal data. */
+static const char *shown_key(const char *key)
+{
+  gsize len = strlen(key);
+
+  if (len == 0 || len > 40 ||
+      strspn(key, "abcdefghijklmnopqrstuvwxyz"
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789_-") != len)
+    return "(a key that is not a plain name)";
+  return key;
+}
+
+static char *scan_path_string(GPtrArray *path)
+{
+  GString *where = g_string_new(NULL);
+
+  for (guint i = 0; i < path->len; i++) {
+    const char *part = g_ptr_array_index(path, i);
+
+    if (where->len && part[0] != '[')
+      g_string_append(where, ": ");
+    g_string_append(where, part);
+  }
+  return g_string_free(where, FALSE);
+}
+
+static gboolean scan_fail(JsonScan *s, const char *at, AppointmentsError code,
+                          const char *problem)
+{
+  if (!s->problem) {
+    s->code = code;
+    s->problem = problem;
+    s->at = at;
+    s->where = scan_path_string(s->path);
+  }
+  return FALSE;
+}
+
+static gboolean scan_syntax(JsonScan *s, const char *problem)
+{
+  return scan_fail(s, s->p, APPOINTMENTS_ERROR_JSON, problem);
+}
+
+static gboolean scan_peek(const JsonScan *s, char c)
+{
+  return s->p < s->end && *s->p == c;
+}
+
+static void scan_space(JsonScan *s)
+{
+  while (s->p < s->end &&
+         (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+/* The value of four hex digits at `p`, or -1. */
+static int scan_hex4(const JsonScan *s, const char *p)
+{
+  int value = 0;
+
+  if (s->end - p < 4)
+    return -1;
+  for (int i = 0; i < 4; i++) {
+    int digit = g_ascii_xdigit_value(p[i]);
+    if (digit < 0)
+      return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/* "\uXXXX", or a surrogate pair "\uD8xx\uDCxx", at `p`. */
+static gboolean scan_unicode_escape(JsonScan *s, gunichar *ret_char)
+{
+  const char *at = s->p;
+  int high = scan_hex4(s, s->p + 2);
+  int low;
+
+  if (high < 0)
+    return scan_syntax(s, "expected four hex digits after \\u");
+  s->p += 6;
+  if (high < 0xD800 || high > 0xDFFF) {
+    *ret_char = (gunichar)high;
+    return TRUE;
+  }
+  if (high > 0xDBFF || !scan_peek(s, '\\') || s->end - s->p < 2 ||
+      s->p[1] != 'u' || (low = scan_hex4(s, s->p + 2)) < 0xDC00 || low > 0xDFFF)
+    return scan_fail(s, at, APPOINTMENTS_ERROR_JSON,
+                     "a \\u escape of half a UTF-16 surrogate pair");
+  s->p += 6;
+  *ret_char =
+      0x10000 + (((gunichar)high - 0xD800) << 10) + ((gunichar)low - 0xDC00);
+  return TRUE;
+}
+
+/* The character of a one-letter escape such as "\n", or 0. */
+static gunichar scan_simple_escape(char letter)
+{
+  switch (letter) {
+  case '"':
+  case '\\':
+  case '/':
+    return (gunichar)letter;
+  case 'b':
+    return '\b';
+  case 'f':
+    return '\f';
+  case 'n':
+    return '\n';
+  case 'r':
+    return '\r';
+  case 't':
+    return '\t';
+  default:
+    return 0;
+  }
+}
+
+/* One escape at `p`, its character appended to `text` when not NULL. */
+static gboolean scan_escape(JsonScan *s, GString *text)
+{
+  const char *at = s->p;
+  gunichar c;
+
+  if (s->end - s->p < 2)
+    return scan_syntax(s, "a text without its closing quote");
+  if (s->p[1] == 'u') {
+    if (!scan_unicode_escape(s, &c))
+      return FALSE;
+  } else if ((c = scan_simple_escape(s->p[1]))) {
+    s->p += 2;
+  } else {
+    return scan_syntax(s, "an unknown escape after '\\'");
+  }
+  /* json-glib would end the text at the NUL and drop the rest. */
+  if (c == 0)
+    return scan_fail(s, at, APPOINTMENTS_ERROR_SCHEMA,
+                     "\\u0000 (a NUL character) is not allowed");
+  if (text)
+    g_string_append_unichar(text, c);
+  return TRUE;
+}
+
+/* A text in quotes at `p`; decoded into `text` when not NULL (keys). */
+static gboolean scan_string(JsonScan *s, GString *text)
+{
+  const char *start = ++s->p;
+  const char *run = start; /* bytes not yet appended to `text` */
+
+  while (s->p < s->end && *s->p != '"') {
+    if ((guchar)*s->p < 0x20)
+      return scan_syntax(s, "a control character in a text (JSON needs an "
+                            "escape)");
+    if (*s->p != '\\') {
+      s->p++;
+      continue;
+    }
+    if (text)
+      g_string_append_len(text, run, s->p - run);
+    if (!scan_escape(s, text))
+      return FALSE;
+    run = s->p;
+  }
+  if (s->p >= s->end)
+    return scan_fail(s, start - 1, APPOINTMENTS_ERROR_JSON,
+                     "a text without its closing quote");
+  /* Escapes are ASCII, so the raw bytes are UTF-8 when the text is. */
+  if (!g_utf8_validate_len(start, (gsize)(s->p - start), NULL))
+    return scan_fail(s, start - 1, APPOINTMENTS_ERROR_JSON,
+                     "a text that is not UTF-8");
+  if (text)
+    g_string_append_len(text, run, s->p - run);
+  s->p++;
+  return TRUE;
+}
+
+static void scan_digits(JsonScan *s)
+{
+  while (s->p < s->end && g_ascii_isdigit(*s->p))
+    s->p++;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean scan_number(JsonScan *s)
+{
+  if (scan_peek(s, '-'))
+    s->p++;
+  if (scan_peek(s, '0'))
+    s->p++;
+  else if (s->p < s->end && *s->p >= '1' && *s->p <= '9')
+    scan_digits(s);
+  else
+    return scan_syntax(s, "expected a digit");
+  if (scan_peek(s, '.')) {
+    s->p++;
+    if (s->p >= s->end || !g_ascii_isdigit(*s->p))
+      return scan_syntax(s, "expected a digit after '.'");
+    scan_digits(s);
+  }
+  if (scan_peek(s, 'e') || scan_peek(s, 'E')) {
+    s->p++;
+    if (scan_peek(s, '+') || scan_peek(s, '-'))
+      s->p++;
+    if (s->p >= s->end || !g_ascii_isdigit(*s->p))
+      return scan_syntax(s, "expected a digit in the exponent");
+    scan_digits(s);
+  }
+  return TRUE;
+}
+
+static gboolean scan_literal(JsonScan *s, const char *word)
+{
+  gsize len = strlen(word);
+
+  if ((gsize)(s->end - s->p) < len || memcmp(s->p, word, len) != 0)
+    return scan_syntax(s, "expected true, false or null");
+  s->p += len;
+  return TRUE;
+}
+
+static gboolean scan_value(JsonScan *s);
+
+/* One level deeper at `p` ('{' or '['), within the limit. */
+static gboolean scan_enter(JsonScan *s)
+{
+  if (++s->depth > APPOINTMENTS_MAX_DEPTH)
+    return scan_fail(
+        s, s->p, APPOINTMENTS_ERROR_LIMIT,
+        "nested more than " G_STRINGIFY(APPOINTMENTS_MAX_DEPTH) " levels deep");
+  s->p++;
+  scan_space(s);
+  return TRUE;
+}
+
+/* `"key": value`, the key not one of `keys` (which it joins). */
+static gboolean scan_member(JsonScan *s, GHashTable *keys)
+{
+  g_autoptr(GString) key = g_string_new(NULL);
+  const char *at = s->p;
+
+  if (!scan_peek(s, '"'))
+    return scan_syntax(s, "expected a key in quotes");
+  if (!scan_string(s, key))
+    return FALSE;
+  g_ptr_array_add(s->path, g_strdup(shown_key(key->str)));
+  if (g_hash_table_contains(keys, key->str))
+    return scan_fail(s, at, APPOINTMENTS_ERROR_SCHEMA,
+                     "the same key twice in one object");
+  g_hash_table_add(keys, g_string_free(g_steal_pointer(&key), FALSE));
+  scan_space(s);
+  if (!scan_peek(s, ':'))
+    return scan_syntax(s, "expected ':' after a key");
+  s->p++;
+  if (!scan_value(s))
+    return FALSE;
+  g_ptr_array_set_size(s->path, s->path->len - 1);
+  return TRUE;
+}
+
+static gboolean scan_object(JsonScan *s)
+{
+  g_autoptr(GHashTable) keys =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+  if (!scan_enter(s))
+    return FALSE;
+  if (!scan_peek(s, '}')) {
+    for (;;) {
+      scan_space(s);
+      if (!scan_member(s, keys))
+        return FALSE;
+      scan_space(s);
+      if (!scan_peek(s, ','))
+        break;
+      s->p++;
+    }
+  }
+  if (!scan_peek(s, '}'))
+    return scan_syntax(s, "expected ',' or '}'");
+  s->p++;
+  s->depth--;
+  return TRUE;
+}
+
+static gboolean scan_array(JsonScan *s)
+{
+  if (!scan_enter(s))
+    return FALSE;
+  if (!scan_peek(s, ']')) {
+    for (guint i = 0;; i++) {
+      g_ptr_array_add(s->path, g_strdup_printf("[%u]", i));
+      if (!scan_value(s))
+        return FALSE;
+      g_ptr_array_set_size(s->path, s->path->len - 1);
+      scan_space(s);
+      if (!scan_peek(s, ','))
+        break;
+      s->p++;
+    }
+  }
+  if (!scan_peek(s, ']'))
+    return scan_syntax(s, "expected ',' or ']'");
+  s->p++;
+  s->depth--;
+  return TRUE;
+}
+
+static gboolean scan_value(JsonScan *s)
+{
+  scan_space(s);
+  if (s->p >= s->end)
+    return scan_syntax(s, "expected a value, got the end of the text");
+  switch (*s->p) {
+  case '{':
+    return scan_object(s);
+  case '[':
+    return scan_array(s);
+  case '"':
+    return scan_string(s, NULL);
+  case 't':
+    return scan_literal(s, "true");
+  case 'f':
+    return scan_literal(s, "false");
+  case 'n':
+    return scan_literal(s, "null");
+  default:
+    if (*s->p == '-' || g_ascii_isdigit(*s->p))
+      return scan_number(s);
+    return scan_syntax(s, "expected a value (text, number, object, list, "
+                          "true, false or null)");
+  }
+}
+
+/* "source:LINE:COLUMN: where: problem" for the scan's first problem; the
+ * column counts characters. */
+static void scan_set_error(const JsonScan *s, const char *source,
+                           GError **error)
+{
+  int line = 1, column = 1;
+
+  for (const char *p = s->text; p < s->at; p++) {
+    if (*p == '\n') {
+      line++;
+      column = 1;
+    } else if (((guchar)*p & 0xC0) != 0x80) {
+      column++;
+    }
+  }
+  g_set_error(error, APPOINTMENTS_ERROR, s->code, "%s:%d:%d: %s%s%s", source,
+              line, column, s->where, *s->where ? ": " : "", s->problem);
+}
+
+/* Checks that `json` is one JSON text within the limits, without repeated
+ * keys or NUL characters. Nothing but blanks is left to the schema check
+ * ("expected an object, got nothing"). */
+static gboolean schedule_scan(const char *source, const char *json, gsize len,
+                              GError **error)
+{
+  JsonScan s = {
+      .text = json,
+      .end = json + len,
+      .p = json,
+      .path = g_ptr_array_new_with_free_func(g_free),
+  };
+  gboolean ok = TRUE;
+
+  scan_space(&s);
+  if (s.p < s.end) {
+    ok = scan_value(&s);
+    scan_space(&s);
+    if (ok && s.p < s.end)
+      ok = scan_syntax(&s, "a second JSON document or other text after the "
+                           "schedule");
+  }
+  if (!ok)
+    scan_set_error(&s, source, error);
+  g_ptr_array_unref(s.path);
+  g_free(s.where);
+  return ok;
+}
+
 /* ---- validation ---------------------------------------------------------- */
 
 /* What a node is, in the words of the schedule's documentation. */
@@ -130,7 +542,7 @@ static gboolean check_keys(JsonObject *object, const char *const *keys,
   for (GList *l = members; l; l = l->next)
     if (!g_strv_contains(keys, l->data)) {
       g_autofree char *known = g_strjoinv(", ", (char **)keys);
-      return schema_fail(error, where, l->data,
+      return schema_fail(error, where, shown_key(l->data),
                          "unknown key (expected only %s)", known);
     }
   for (gsize i = 0; keys[i]; i++)
@@ -145,10 +557,105 @@ static gboolean is_string(JsonNode *node)
          json_node_get_value_type(node) == G_TYPE_STRING;
 }
 
-/* A non-empty text of at most TEXT_MAX characters. The value never goes into
- * the message (it may be a name). */
-static gboolean get_text(JsonObject *object, const char *key, const char *where,
-                         const char **ret_text, GError **error)
+/* What a text field may hold. Every one of them reaches a screen or the
+ * officer's list, so none may hold a control character (a newline, a
+ * terminal escape) or a format character (a direction override). */
+typedef enum {
+  TEXT_SHOWN,       /* any other character */
+  TEXT_NAME,        /* a person's name */
+  TEXT_LOCATION_ID, /* compared with kiosk.location_id */
+} TextRule;
+
+#define ZERO_WIDTH_NON_JOINER 0x200C
+#define ZERO_WIDTH_JOINER     0x200D
+
+static gboolean char_is_letter_or_mark(gunichar c)
+{
+  switch (g_unichar_type(c)) {
+  case G_UNICODE_LOWERCASE_LETTER:
+  case G_UNICODE_MODIFIER_LETTER:
+  case G_UNICODE_OTHER_LETTER:
+  case G_UNICODE_TITLECASE_LETTER:
+  case G_UNICODE_UPPERCASE_LETTER:
+  case G_UNICODE_SPACING_MARK:
+  case G_UNICODE_ENCLOSING_MARK:
+  case G_UNICODE_NON_SPACING_MARK:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+/* Persian and Indic spellings need the zero-width (non-)joiner between two
+ * letters; anywhere else it only hides something. */
+static gboolean char_is_joiner(gunichar c)
+{
+  return c == ZERO_WIDTH_NON_JOINER || c == ZERO_WIDTH_JOINER;
+}
+
+/* No control, format (but the joiners), separator other than the space,
+ * private or unassigned character. */
+static gboolean text_is_shown(const char *text)
+{
+  for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+
+    switch (g_unichar_type(c)) {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_UNASSIGNED:
+    case G_UNICODE_PRIVATE_USE:
+    case G_UNICODE_SURROGATE:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return FALSE;
+    case G_UNICODE_FORMAT:
+      if (!char_is_joiner(c))
+        return FALSE;
+      break;
+    default:
+      break;
+    }
+  }
+  return TRUE;
+}
+
+/* The apostrophe and hyphen in their typewriter and typographic forms
+ * (U+2019 RIGHT SINGLE QUOTATION MARK, U+2010 HYPHEN), and the space. */
+static gboolean char_is_name_punctuation(gunichar c)
+{
+  return c == ' ' || c == '-' || c == '\'' || c == 0x2010 || c == 0x2019;
+}
+
+/* Letters and marks in any script, spaces, hyphens and apostrophes, at
+ * least one letter; a joiner only between letters or marks. */
+static gboolean text_is_name(const char *text)
+{
+  gboolean letter = FALSE;
+  gunichar before = 0;
+
+  for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    gunichar after = g_utf8_get_char(g_utf8_next_char(p)); /* 0 at the end */
+
+    if (char_is_letter_or_mark(c)) {
+      letter = letter || g_unichar_isalpha(c);
+    } else if (char_is_joiner(c)) {
+      if (!char_is_letter_or_mark(before) || !char_is_letter_or_mark(after))
+        return FALSE;
+    } else if (!char_is_name_punctuation(c)) {
+      return FALSE;
+    }
+    before = c;
+  }
+  return letter;
+}
+
+/* A non-empty text of at most TEXT_MAX characters that follows `rule`.
+ * The value never goes into the message (it may be a name, or hold a
+ * terminal escape). */
+static gboolean get_text(JsonObject *object, const char *key, TextRule rule,
+                         const char *where, const char **ret_text,
+                         GError **error)
 {
   JsonNode *node = json_object_get_member(object, key);
   const char *text;
@@ -160,6 +667,18 @@ static gboolean get_text(JsonObject *object, const char *key, const char *where,
   if (!*text || g_utf8_strlen(text, -1) > TEXT_MAX)
     return schema_fail(error, where, key, "expected a text of 1..%d characters",
                        TEXT_MAX);
+  if (!text_is_shown(text))
+    return schema_fail(error, where, key,
+                       "expected a text without control or format "
+                       "characters (a newline, an escape, a direction "
+                       "override)");
+  if (rule == TEXT_NAME && !text_is_name(text))
+    return schema_fail(error, where, key,
+                       "expected letters, marks, spaces, hyphens and "
+                       "apostrophes only");
+  if (rule == TEXT_LOCATION_ID && !config_location_id_is_valid(text))
+    return schema_fail(error, where, key, "expected %s only",
+                       CONFIG_LOCATION_ID_CHARACTERS);
   *ret_text = text;
   return TRUE;
 }
@@ -186,11 +705,9 @@ static gboolean get_enum(JsonObject *object, const char *key,
                            : i + 1 == n_names ? " or "
                                               : ", ",
                            names[i]);
-  if (!text)
-    return schema_fail(error, where, key, "expected %s, got %s", expected->str,
-                       json_kind(node));
-  return schema_fail(error, where, key, "expected %s, got \"%.40s\"",
-                     expected->str, text);
+  /* Another text is not shown: it may hold anything. */
+  return schema_fail(error, where, key, "expected %s, got %s", expected->str,
+                     text ? "another text" : json_kind(node));
 }
 
 /* 6..12 digits: the check-in keypad is numeric. */
@@ -234,7 +751,7 @@ static Person *parse_person(JsonNode *node, GDateTime *start, const char *where,
     return NULL;
 
   /* Name and date of birth are personal data: never echoed in messages. */
-  if (!get_text(object, "name", where, &text, error))
+  if (!get_text(object, "name", TEXT_NAME, where, &text, error))
     return NULL;
   person->name = g_strdup(text);
 
@@ -253,7 +770,7 @@ static Person *parse_person(JsonNode *node, GDateTime *start, const char *where,
   }
   person->date_of_birth = g_strdup(json_node_get_string(member));
 
-  if (!get_text(object, "document_type", where, &text, error))
+  if (!get_text(object, "document_type", TEXT_SHOWN, where, &text, error))
     return NULL;
   person->document_type = g_strdup(text);
 
@@ -293,9 +810,8 @@ static gboolean get_code(JsonObject *object, const char *where,
                        CODE_MAX, json_kind(member));
   text = json_node_get_string(member);
   if (!code_is_valid(text))
-    return schema_fail(error, where, "code",
-                       "expected %d to %d digits, got \"%.40s\"", CODE_MIN,
-                       CODE_MAX, text);
+    return schema_fail(error, where, "code", "expected %d to %d digits",
+                       CODE_MIN, CODE_MAX);
   *ret_code = text;
   return TRUE;
 }
@@ -317,8 +833,7 @@ static GDateTime *get_start(JsonObject *object, const char *where,
   if (!start)
     schema_fail(error, where, "start",
                 "expected a date and time with UTC offset like "
-                "2026-11-27T10:30:00+01:00, got \"%.40s\"",
-                json_node_get_string(member));
+                "2026-11-27T10:30:00+01:00");
   return start;
 }
 
@@ -376,10 +891,10 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
 
   if (!check_keys(object, keys, where, error))
     return NULL;
-  if (!get_text(object, "location_id", where, &text, error))
+  if (!get_text(object, "location_id", TEXT_LOCATION_ID, where, &text, error))
     return NULL;
   appointment->location_id = g_strdup(text);
-  if (!get_text(object, "location_name", where, &text, error))
+  if (!get_text(object, "location_name", TEXT_SHOWN, where, &text, error))
     return NULL;
   appointment->location_name = g_strdup(text);
   appointment->start = get_start(object, where, error);
@@ -388,33 +903,39 @@ static Appointment *parse_appointment(JsonNode *node, const char *source,
   return g_steal_pointer(&appointment);
 }
 
+/* The text scanned strictly, then loaded into `parser`. */
+static gboolean schedule_load(JsonParser *parser, const char *source,
+                              const char *json, gsize len, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!schedule_scan(source, json, len, error))
+    return FALSE;
+  if (!json_parser_load_from_data(parser, json, (gssize)len, &local)) {
+    /* The scan passed: json-glib disagrees with RFC 8259. Its message may
+     * quote the input, so it is not passed on. */
+    g_debug("json-glib refused a scanned schedule: code %d", local->code);
+    g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_JSON,
+                "%s: not JSON that json-glib can read", source);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The whole schedule, validated; NULL and `error` at the first problem. */
 static GPtrArray *parse_schedule(const char *source, const char *json,
-                                 gssize len, GError **error)
+                                 gsize len, GError **error)
 {
   static const char *const keys[] = {"version", "appointments", NULL};
   g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) local = NULL;
   g_autoptr(GPtrArray) result = NULL;
   g_autoptr(GHashTable) codes = NULL;
   JsonNode *root, *member;
   JsonObject *object;
   JsonArray *list;
 
-  if (!json_parser_load_from_data(parser, json, len, &local)) {
-    g_autofree char *message = NULL;
-
-    /* json-glib says "<data>:LINE:COLUMN: Parse error: ..."; put the file's
-     * name in place of "<data>". */
-    if (g_str_has_prefix(local->message, "<data>:"))
-      message = g_strconcat(source, local->message + strlen("<data>"), NULL);
-    else
-      message = g_strdup_printf("%s: not JSON: %s", source, local->message);
-    g_strdelimit(message, "\n\r", ' ');
-    g_set_error_literal(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_JSON,
-                        message);
+  if (!schedule_load(parser, source, json, len, error))
     return NULL;
-  }
   root = json_parser_get_root(parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
     g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_SCHEMA,
@@ -540,7 +1061,7 @@ static gboolean code_stored(sqlite3 *db, const char *code, gboolean *ret_stored,
 }
 
 static gboolean import_schedule(sqlite3 *db, const char *source,
-                                const char *json, gssize len, guint *ret_count,
+                                const char *json, gsize len, guint *ret_count,
                                 GError **error)
 {
   g_autoptr(GPtrArray) schedule = parse_schedule(source, json, len, error);
@@ -582,28 +1103,96 @@ rollback:
 gboolean appointments_import_data(sqlite3 *db, const char *json, gssize len,
                                   guint *ret_count, GError **error)
 {
+  gsize size;
+
   g_return_val_if_fail(db != NULL, FALSE);
   g_return_val_if_fail(json != NULL, FALSE);
-  return import_schedule(db, "schedule", json, len, ret_count, error);
+
+  size = len < 0 ? strlen(json) : (gsize)len;
+  if (size > APPOINTMENTS_MAX_BYTES) {
+    g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_LIMIT,
+                "schedule: larger than %d bytes", APPOINTMENTS_MAX_BYTES);
+    return FALSE;
+  }
+  return import_schedule(db, "schedule", json, size, ret_count, error);
+}
+
+static gboolean read_fail(const char *path, int errsv, GError **error)
+{
+  g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
+              "%s: cannot read: %s", path,
+              errsv == ENOENT ? "no such file" : g_strerror(errsv));
+  return FALSE;
+}
+
+/* Reads at most APPOINTMENTS_MAX_BYTES + 1 bytes of `fd` into `buffer`: the
+ * size that fstat() gave may be wrong (a file in /proc says 0) or change. */
+static gboolean read_bounded(int fd, const char *path, GString *buffer,
+                             GError **error)
+{
+  char chunk[65536];
+
+  while (buffer->len <= APPOINTMENTS_MAX_BYTES) {
+    ssize_t got = read(fd, chunk, sizeof chunk);
+
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return read_fail(path, errno, error);
+    if (got == 0)
+      return TRUE;
+    g_string_append_len(buffer, chunk, got);
+  }
+  g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_LIMIT,
+              "%s: larger than %d bytes", path, APPOINTMENTS_MAX_BYTES);
+  return FALSE;
+}
+
+/* The file's text, when it is a regular file within the size limit. It is
+ * opened without waiting (O_NONBLOCK), so a FIFO without a writer is
+ * refused rather than waited on, and /dev/zero is never read. */
+static GString *schedule_read(const char *path, GError **error)
+{
+  g_autoptr(GString) buffer = NULL;
+  struct stat st;
+  gboolean ok = FALSE;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+  if (fd < 0) {
+    read_fail(path, errno, error);
+    return NULL;
+  }
+  if (fstat(fd, &st) != 0)
+    read_fail(path, errno, error);
+  else if (S_ISDIR(st.st_mode))
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                "%s: cannot read: a folder, not a file", path);
+  else if (!S_ISREG(st.st_mode))
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s: cannot read: not a regular file", path);
+  else if (st.st_size > APPOINTMENTS_MAX_BYTES)
+    g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_LIMIT,
+                "%s: larger than %d bytes", path, APPOINTMENTS_MAX_BYTES);
+  else {
+    buffer = g_string_sized_new((gsize)st.st_size + 1);
+    ok = read_bounded(fd, path, buffer, error);
+  }
+  close(fd);
+  return ok ? g_steal_pointer(&buffer) : NULL;
 }
 
 gboolean appointments_import_file(sqlite3 *db, const char *path,
                                   guint *ret_count, GError **error)
 {
-  g_autofree char *json = NULL;
-  gsize len = 0;
-  g_autoptr(GError) local = NULL;
+  g_autoptr(GString) json = NULL;
 
   g_return_val_if_fail(db != NULL, FALSE);
   g_return_val_if_fail(path != NULL, FALSE);
 
-  if (!g_file_get_contents(path, &json, &len, &local)) {
-    g_set_error(error, G_FILE_ERROR, local->code, "%s: cannot read: %s", path,
-                local->code == G_FILE_ERROR_NOENT ? "no such file"
-                                                  : local->message);
+  json = schedule_read(path, error);
+  if (!json)
     return FALSE;
-  }
-  return import_schedule(db, path, json, (gssize)len, ret_count, error);
+  return import_schedule(db, path, json->str, json->len, ret_count, error);
 }
 
 /* ---- lookup -------------------------------------------------------------- */

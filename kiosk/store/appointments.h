@@ -13,16 +13,29 @@ GQuark appointments_error_quark(void);
 
 typedef enum {
   APPOINTMENTS_ERROR_JSON,      /* not JSON; message has line and column */
-  APPOINTMENTS_ERROR_SCHEMA,    /* unknown key, missing key, wrong type */
+  APPOINTMENTS_ERROR_SCHEMA,    /* unknown, missing or repeated key, wrong
+                                   type, bad value */
   APPOINTMENTS_ERROR_DUPLICATE, /* a code twice, in the file or the store */
   APPOINTMENTS_ERROR_DB,
+  APPOINTMENTS_ERROR_LIMIT, /* larger or nested deeper than the limits */
 } AppointmentsError;
+
+/* A day's schedule for one desk is a few hundred appointments, well under
+ * 1 MiB: a larger file or text is refused before it is read or parsed. */
+#define APPOINTMENTS_MAX_BYTES (4 * 1024 * 1024)
+/* The format nests five levels deep (schedule, appointments, appointment,
+ * persons, person). Deeper input is refused before json-glib sees it: its
+ * parser recurses once per level, and 100,000 '[' overflow the stack. */
+#define APPOINTMENTS_MAX_DEPTH 16
 
 /* Creates the tables when absent. */
 gboolean appointments_init(sqlite3 *db, GError **error);
 
 /* Parses and validates the whole file, then inserts every appointment in one
- * transaction; on any error nothing is imported. */
+ * transaction; on any error nothing is imported. The file must be a regular
+ * file of at most APPOINTMENTS_MAX_BYTES (a FIFO or a device is refused
+ * without waiting on it, G_FILE_ERROR_INVAL). Error messages name the file,
+ * the appointment and the key, never a value from the file. */
 gboolean appointments_import_file(sqlite3 *db, const char *path,
                                   guint *ret_count, GError **error);
 gboolean appointments_import_data(sqlite3 *db, const char *json, gssize len,

@@ -1,6 +1,7 @@
-/* `biokiosk appointments import|list` as a technician runs it: a bad schedule,
- * a missing file or a bad option exit with status 2 and one line on stderr;
- * a good one imports, and the list shows codes but no personal data. */
+/* `biokiosk appointments import|list` as a technician runs it: a bad schedule
+ * (also a deeply nested one, or not a regular file), a missing file or a bad
+ * option exit with status 2 and one line on stderr; a good one imports, and
+ * the list shows codes but no personal data. */
 #include <string.h>
 
 #include "testlib.h"
@@ -70,13 +71,53 @@ static void test_not_json(void)
   g_autofree char *path = write_file("garbage.json", "{\n\"version\": 1,\n}x");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  g_autofree char *where = g_strdup_printf("%s:2:", path);
+  /* The '}' where a key should follow the ',' */
+  g_autofree char *where = g_strdup_printf("%s:3:1: ", path);
 
   g_assert_cmpint(run(&out, &err, "appointments", "import", path, "--database",
                       database, NULL),
                   ==, 2);
   assert_one_line(err);
   g_assert_nonnull(strstr(err, where));
+}
+
+/* Issue 14, item 4: 100,000 nested '[' (200 KB with their ']') crashed the
+ * import with a stack overflow (exit 139, no message). */
+static void test_deep_nesting(void)
+{
+  const gsize depth = 100000;
+  g_autofree char *text = g_malloc(2 * depth + 1);
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  memset(text, '[', depth);
+  memset(text + depth, ']', depth);
+  text[2 * depth] = '\0';
+  path = write_file("deep.json", text);
+  g_assert_cmpint(run(&out, &err, "appointments", "import", path, "--database",
+                      database, NULL),
+                  ==, 2);
+  assert_one_line(err);
+  g_assert_nonnull(strstr(err, "nested more than 16 levels deep"));
+  g_assert_cmpstr(out, ==, "");
+}
+
+/* /dev/zero would be read until memory ran out. */
+static void test_not_regular_file(void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (!g_file_test("/dev/zero", G_FILE_TEST_EXISTS)) {
+    g_test_skip("no /dev/zero");
+    return;
+  }
+  g_assert_cmpint(run(&out, &err, "appointments", "import", "/dev/zero",
+                      "--database", database, NULL),
+                  ==, 2);
+  assert_one_line(err);
+  g_assert_nonnull(strstr(err, "/dev/zero: cannot read: not a regular file"));
 }
 
 static void test_missing_file(void)
@@ -205,6 +246,8 @@ int main(int argc, char **argv)
   g_test_add_func("/cli/appointments/bad-schedule", test_bad_schedule);
   g_test_add_func("/cli/appointments/not-json", test_not_json);
   g_test_add_func("/cli/appointments/missing-file", test_missing_file);
+  g_test_add_func("/cli/appointments/deep-nesting", test_deep_nesting);
+  g_test_add_func("/cli/appointments/not-regular-file", test_not_regular_file);
   g_test_add_func("/cli/appointments/usage-errors", test_usage_errors);
   g_test_add_func("/cli/appointments/import-and-list", test_import_and_list);
   g_test_add_func("/cli/appointments/state-dir", test_state_dir_from_set);

@@ -302,7 +302,7 @@ static void test_import_errors(void)
        "appointments[0]: code: missing"},
       {SCHEDULE(APPOINTMENT("12345", "", PERSON(""))),
        APPOINTMENTS_ERROR_SCHEMA,
-       "appointments[0]: code: expected 6 to 12 digits, got \"12345\""},
+       "appointments[0]: code: expected 6 to 12 digits"},
       {SCHEDULE(APPOINTMENT("1234567890123", "", PERSON(""))),
        APPOINTMENTS_ERROR_SCHEMA, "code: expected 6 to 12 digits"},
       {SCHEDULE(APPOINTMENT("12ab5678", "", PERSON(""))),
@@ -404,7 +404,7 @@ static void test_import_person_errors(void)
        "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
        "\"maybe\", \"first_permit\": true, \"fingerprints\": \"age\"}",
        "persons[1]: prior_biometrics: expected \"none\", \"on_file\", "
-       "\"abroad\" or \"asylum\", got \"maybe\""},
+       "\"abroad\" or \"asylum\", got another text"},
       {"{\"name\": \"Secret Name\", \"date_of_birth\": \"1991-03-15\", "
        "\"document_type\": \"residence_permit\", \"prior_biometrics\": "
        "\"none\", \"first_permit\": \"yes\", \"fingerprints\": \"age\"}",
