@@ -172,33 +172,68 @@ PersonVerdict rules_person(const KioskConfig *config, const Person *person,
   return PERSON_CAPTURE;
 }
 
+gboolean lockout_locked(const Lockout *lockout, gint64 now_us)
+{
+  g_return_val_if_fail(lockout != NULL, TRUE);
+  return now_us < lockout->locked_until_us;
+}
+
+gboolean lockout_fail(Lockout *lockout, int max_attempts, int lockout_s,
+                      gint64 now_us)
+{
+  g_return_val_if_fail(lockout != NULL, FALSE);
+
+  /* A lockout in progress is not extended: the UI takes no attempts then. */
+  if (lockout_locked(lockout, now_us))
+    return FALSE;
+  lockout->failures++;
+  if (lockout->failures < max_attempts)
+    return FALSE;
+  lockout->locked_until_us = now_us + (gint64)lockout_s * G_USEC_PER_SEC;
+  /* After the lockout a fresh series of attempts begins. */
+  lockout->failures = 0;
+  return TRUE;
+}
+
+void lockout_reset(Lockout *lockout)
+{
+  g_return_if_fail(lockout != NULL);
+  lockout->failures = 0;
+  lockout->locked_until_us = 0;
+}
+
+gint64 lockout_end_to_wall(gint64 locked_until_us, gint64 now_us,
+                           gint64 now_wall_us)
+{
+  if (locked_until_us <= now_us)
+    return 0;
+  return now_wall_us + (locked_until_us - now_us);
+}
+
+gint64 lockout_end_from_wall(gint64 wall_until_us, gint64 now_wall_us,
+                             gint64 now_us, int lockout_s)
+{
+  gint64 left = wall_until_us - now_wall_us;
+
+  if (wall_until_us <= 0 || left <= 0)
+    return 0;
+  return now_us + MIN(left, (gint64)lockout_s * G_USEC_PER_SEC);
+}
+
 gboolean checkin_limiter_locked(const CheckinLimiter *limiter, gint64 now_us)
 {
-  g_return_val_if_fail(limiter != NULL, TRUE);
-  return now_us < limiter->locked_until_us;
+  return lockout_locked(limiter, now_us);
 }
 
 void checkin_limiter_fail(CheckinLimiter *limiter, const KioskConfig *config,
                           gint64 now_us)
 {
-  g_return_if_fail(limiter != NULL);
   g_return_if_fail(config != NULL);
-
-  /* A lockout in progress is not extended: the UI does not take codes then. */
-  if (checkin_limiter_locked(limiter, now_us))
-    return;
-  limiter->failures++;
-  if (limiter->failures >= config->checkin_max_attempts) {
-    limiter->locked_until_us =
-        now_us + (gint64)config->checkin_lockout_s * G_USEC_PER_SEC;
-    /* After the lockout a fresh series of attempts begins. */
-    limiter->failures = 0;
-  }
+  lockout_fail(limiter, config->checkin_max_attempts, config->checkin_lockout_s,
+               now_us);
 }
 
 void checkin_limiter_reset(CheckinLimiter *limiter)
 {
-  g_return_if_fail(limiter != NULL);
-  limiter->failures = 0;
-  limiter->locked_until_us = 0;
+  lockout_reset(limiter);
 }

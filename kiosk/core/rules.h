@@ -46,11 +46,36 @@ CheckinVerdict rules_checkin(const KioskConfig *config,
 PersonVerdict rules_person(const KioskConfig *config, const Person *person,
                            GDateTime *now, CapturePlan *ret_plan);
 
-/* Wrong-code rate limiting, time passed in (monotonic microseconds). */
+/* Lockout after too many wrong attempts in a row (appointment codes,
+ * officer PINs), time passed in (monotonic microseconds). */
 typedef struct {
-  int failures;
-  gint64 locked_until_us;
-} CheckinLimiter;
+  int failures;           /* wrong attempts in the current series */
+  gint64 locked_until_us; /* monotonic; locked while now < this; 0 = never */
+} Lockout;
+
+/* TRUE while locked out at `now_us`. */
+gboolean lockout_locked(const Lockout *lockout, gint64 now_us);
+/* Counts a wrong attempt; the `max_attempts`-th in a row starts a lockout
+ * of `lockout_s` seconds and a fresh series. A lockout in progress is not
+ * extended. TRUE when this attempt started the lockout. */
+gboolean lockout_fail(Lockout *lockout, int max_attempts, int lockout_s,
+                      gint64 now_us);
+/* A right attempt resets the count (and any lockout). */
+void lockout_reset(Lockout *lockout);
+
+/* A lockout outlives a restart as a wall-clock end (unix microseconds),
+ * while the session's clock is monotonic. These convert the end, given
+ * both clocks read at the same moment; 0 (no lockout) stays 0. */
+gint64 lockout_end_to_wall(gint64 locked_until_us, gint64 now_us,
+                           gint64 now_wall_us);
+/* ... and back. An end already past gives 0; a wall clock set back cannot
+ * lengthen a lockout beyond `lockout_s` from now. */
+gint64 lockout_end_from_wall(gint64 wall_until_us, gint64 now_wall_us,
+                             gint64 now_us, int lockout_s);
+
+/* Wrong appointment codes: a Lockout with the configuration's
+ * policy.checkin_max_attempts and policy.checkin_lockout_s. */
+typedef Lockout CheckinLimiter;
 
 /* TRUE while locked out at `now_us`. */
 gboolean checkin_limiter_locked(const CheckinLimiter *limiter, gint64 now_us);

@@ -46,6 +46,9 @@ struct Session {
   SessionLookupFunc lookup;
   SessionPinFunc check_pin;
   gpointer user_data;
+  SessionAuditFunc audit;
+  gpointer audit_data;
+  guint audit_pending; /* entries the runtime could not write yet */
   GDateTime *clock;
 
   SessionState state;
@@ -54,14 +57,14 @@ struct Session {
 
   /* check-in */
   char entry[CODE_MAX_DIGITS + 1];
-  CheckinLimiter limiter;
   char *notice; /* warning line shown on the check-in screen */
   int failed_checkins;
 
+  /* wrong codes and wrong officer PINs (kept across restarts) */
+  Lockout lockouts[SESSION_N_LOCKOUTS];
+
   /* officer mode */
   gboolean officer_unlocked;
-  int pin_failures;
-  gint64 pin_locked_until_us;
 
   /* the appointment in progress */
   Appointment *appointment;
@@ -178,15 +181,37 @@ static void await_device(Session *s, SessionRequestType type, int finger,
       now_us + (gint64)(timeout_ms + SESSION_DEVICE_GRACE_MS) * 1000;
 }
 
-/* Officer decisions and check-in outcomes go to the hash-chained audit log;
- * the strings are static and say nothing about the person. */
-static void audit(Session *s, const char *actor, const char *event)
+/* Officer decisions and check-in outcomes go to the hash-chained audit log
+ * before they take effect; the strings are static and say nothing about the
+ * person. `holds`: the action waits for its entry. FALSE when the entry
+ * could not be written now (the runtime keeps it and writes it later): the
+ * caller then does not carry out a holding action. Actions that forget
+ * data (discard, stop, time-out) and attempts that count towards a lockout
+ * go ahead regardless. */
+static gboolean audit(Session *s, const char *actor, const char *event,
+                      gboolean holds)
+{
+  SessionAudit entry = {actor, event, holds};
+
+  if (!s->audit) {
+    g_debug("session: audit %s:%s (no audit log)", actor, event);
+    return TRUE;
+  }
+  if (s->audit(&entry, s->audit_data))
+    return TRUE;
+  g_debug("session: audit entry %s not written yet%s", event,
+          holds ? "; the action does not happen" : "");
+  return FALSE;
+}
+
+/* Asks the runtime to keep a lockout's new state across a restart. */
+static void save_lockout(Session *s, SessionLockoutKind kind)
 {
   SessionRequest *req = g_new0(SessionRequest, 1);
 
-  req->type = REQ_AUDIT;
-  req->actor = actor;
-  req->event = event;
+  req->type = REQ_SAVE_LOCKOUT;
+  req->lockout_kind = kind;
+  req->lockout = s->lockouts[kind];
   g_queue_push_tail(&s->requests, req);
 }
 
@@ -405,13 +430,44 @@ static void checkin_verdict_message(Session *s, CheckinVerdict verdict)
   }
 }
 
+/* A wrong code counts towards the lockout, whether or not its entry can be
+ * written now. */
+static void unknown_code(Session *s, gint64 now_us)
+{
+  gboolean locked = lockout_fail(&s->lockouts[SESSION_LOCKOUT_CHECKIN],
+                                 s->config->checkin_max_attempts,
+                                 s->config->checkin_lockout_s, now_us);
+
+  s->failed_checkins++;
+  save_lockout(s, SESSION_LOCKOUT_CHECKIN);
+  audit(s, "applicant", "checkin.unknown_code", FALSE);
+  if (locked) {
+    audit(s, "kiosk", "checkin.locked_out", FALSE);
+    s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
+  } else
+    s->notice = g_strdup(_("We do not know this code. Check the code in "
+                           "your confirmation e-mail and try again."));
+  g_debug("session: unknown code (%d failures)",
+          s->lockouts[SESSION_LOCKOUT_CHECKIN].failures);
+}
+
+static const char *checkin_event(CheckinVerdict verdict)
+{
+  return verdict == CHECKIN_OK               ? "checkin.ok"
+         : verdict == CHECKIN_OTHER_LOCATION ? "checkin.other_location"
+         : verdict == CHECKIN_TOO_EARLY      ? "checkin.too_early"
+         : verdict == CHECKIN_TOO_LATE       ? "checkin.too_late"
+                                             : "checkin.nothing_to_capture";
+}
+
 static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
 {
+  Lockout *limiter = &s->lockouts[SESSION_LOCKOUT_CHECKIN];
   g_autoptr(Appointment) found = NULL;
   CheckinVerdict verdict;
 
   g_clear_pointer(&s->notice, g_free);
-  if (checkin_limiter_locked(&s->limiter, now_us)) {
+  if (lockout_locked(limiter, now_us)) {
     s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
     return;
   }
@@ -423,29 +479,20 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
   found = s->lookup(s->entry, s->user_data);
   entry_clear(s->entry, sizeof s->entry);
   if (!found) {
-    s->failed_checkins++;
-    checkin_limiter_fail(&s->limiter, s->config, now_us);
-    audit(s, "applicant", "checkin.unknown_code");
-    if (checkin_limiter_locked(&s->limiter, now_us)) {
-      audit(s, "kiosk", "checkin.locked_out");
-      s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
-    } else
-      s->notice = g_strdup(_("We do not know this code. Check the code in "
-                             "your confirmation e-mail and try again."));
-    g_debug("session: unknown code (%d failures)", s->limiter.failures);
+    unknown_code(s, now_us);
     return;
   }
-  checkin_limiter_reset(&s->limiter);
+  verdict = rules_checkin(s->config, found, s->clock);
+  g_debug("session: check-in verdict %s", checkin_verdict_to_string(verdict));
+  /* No check-in that the log does not hold: the applicant stays here. */
+  if (!audit(s, "applicant", checkin_event(verdict), TRUE))
+    return;
+  if (limiter->failures || limiter->locked_until_us) {
+    lockout_reset(limiter);
+    save_lockout(s, SESSION_LOCKOUT_CHECKIN);
+  }
   g_clear_pointer(&s->appointment, appointment_free);
   s->appointment = g_steal_pointer(&found);
-  verdict = rules_checkin(s->config, s->appointment, s->clock);
-  g_debug("session: check-in verdict %s", checkin_verdict_to_string(verdict));
-  audit(s, "applicant",
-        verdict == CHECKIN_OK               ? "checkin.ok"
-        : verdict == CHECKIN_OTHER_LOCATION ? "checkin.other_location"
-        : verdict == CHECKIN_TOO_EARLY      ? "checkin.too_early"
-        : verdict == CHECKIN_TOO_LATE       ? "checkin.too_late"
-                                            : "checkin.nothing_to_capture");
   if (verdict == CHECKIN_OK) {
     start_person(s, 0, ev);
     return;
@@ -461,7 +508,8 @@ static void abandon(Session *s, const SessionEvent *ev)
 {
   audit(s, "kiosk",
         ev->type == EV_TIMEOUT_IDLE ? "session.idle_timeout"
-                                    : "session.stopped");
+                                    : "session.stopped",
+        FALSE);
   request(s, REQ_CANCEL_DEVICES, 0);
   request(s, REQ_LIVEVIEW_OFF, 0);
   request(s, REQ_DISCARD_PERSON, 0);
@@ -540,7 +588,7 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
   case EV_KEY:
-    if (!checkin_limiter_locked(&s->limiter, now_us))
+    if (!lockout_locked(&s->lockouts[SESSION_LOCKOUT_CHECKIN], now_us))
       entry_key(s->entry, CODE_MAX_DIGITS, ev->key);
     break;
   case EV_BACKSPACE:
@@ -555,9 +603,9 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
     switch_language(s, s->config->language);
     break;
   case EV_TICK:
-    if (s->notice && s->limiter.locked_until_us &&
-        !checkin_limiter_locked(&s->limiter, now_us)) {
-      s->limiter.locked_until_us = 0;
+    if (s->notice && s->lockouts[SESSION_LOCKOUT_CHECKIN].locked_until_us &&
+        !lockout_locked(&s->lockouts[SESSION_LOCKOUT_CHECKIN], now_us)) {
+      s->lockouts[SESSION_LOCKOUT_CHECKIN].locked_until_us = 0;
       g_clear_pointer(&s->notice, g_free);
     }
     break;
@@ -645,10 +693,43 @@ static void handle_person(Session *s, const SessionEvent *ev, gint64 now_us)
   }
 }
 
+/* A right PIN unlocks officer mode once the log holds the unlock; a wrong
+ * one counts towards the lockout. */
+static void submit_pin(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  Lockout *lockout = &s->lockouts[SESSION_LOCKOUT_OFFICER_PIN];
+  gboolean right = s->check_pin(s->entry, s->user_data);
+
+  entry_clear(s->entry, sizeof s->entry);
+  g_clear_pointer(&s->notice, g_free);
+  if (right) {
+    if (!audit(s, "officer", "officer.unlocked", TRUE))
+      return;
+    s->officer_unlocked = TRUE;
+    if (lockout->failures) {
+      lockout_reset(lockout);
+      save_lockout(s, SESSION_LOCKOUT_OFFICER_PIN);
+    }
+    transition(s, SESSION_OFFICER_CHECK, ev);
+    return;
+  }
+  audit(s, "officer", "officer.wrong_pin", FALSE);
+  if (lockout_fail(lockout, s->config->officer_max_attempts,
+                   s->config->officer_lockout_s, now_us)) {
+    audit(s, "kiosk", "officer.locked_out", FALSE);
+    s->notice = g_strdup(_("Officer mode is locked after too many wrong "
+                           "PINs."));
+  } else {
+    s->notice = g_strdup(_("Wrong PIN."));
+  }
+  save_lockout(s, SESSION_LOCKOUT_OFFICER_PIN);
+}
+
 static void handle_officer_pin(Session *s, const SessionEvent *ev,
                                gint64 now_us)
 {
-  gboolean locked = s->pin_locked_until_us > now_us;
+  gboolean locked =
+      lockout_locked(&s->lockouts[SESSION_LOCKOUT_OFFICER_PIN], now_us);
 
   switch (ev->type) {
   case EV_KEY:
@@ -659,30 +740,8 @@ static void handle_officer_pin(Session *s, const SessionEvent *ev,
     entry_backspace(s->entry);
     break;
   case EV_SUBMIT:
-    if (locked || s->entry[0] == '\0')
-      break;
-    if (s->check_pin(s->entry, s->user_data)) {
-      audit(s, "officer", "officer.unlocked");
-      s->officer_unlocked = TRUE;
-      s->pin_failures = 0;
-      g_clear_pointer(&s->notice, g_free);
-      entry_clear(s->entry, sizeof s->entry);
-      transition(s, SESSION_OFFICER_CHECK, ev);
-      break;
-    }
-    entry_clear(s->entry, sizeof s->entry);
-    g_clear_pointer(&s->notice, g_free);
-    audit(s, "officer", "officer.wrong_pin");
-    if (++s->pin_failures >= s->config->officer_max_attempts) {
-      audit(s, "kiosk", "officer.locked_out");
-      s->pin_locked_until_us =
-          now_us + (gint64)s->config->officer_lockout_s * G_USEC_PER_SEC;
-      s->pin_failures = 0;
-      s->notice = g_strdup(_("Officer mode is locked after too many wrong "
-                             "PINs."));
-    } else {
-      s->notice = g_strdup(_("Wrong PIN."));
-    }
+    if (!locked && s->entry[0] != '\0')
+      submit_pin(s, ev, now_us);
     break;
   case EV_BUTTON:
     if (button_is(ev, VIEW_BUTTON_CANCEL)) {
@@ -713,19 +772,25 @@ static void handle_officer_check(Session *s, const SessionEvent *ev,
   switch (ev->type) {
   case EV_BUTTON:
     if (button_is(ev, VIEW_BUTTON_DOCUMENTS_SEEN)) {
-      audit(s, "officer",
-            s->current.plan.fingerprints
-                ? "officer.documents_seen.fingerprints"
-                : "officer.documents_seen.no_fingerprints");
+      /* No capture that the log does not hold. */
+      if (!audit(s, "officer",
+                 s->current.plan.fingerprints
+                     ? "officer.documents_seen.fingerprints"
+                     : "officer.documents_seen.no_fingerprints",
+                 TRUE))
+        break;
       s->current.documents_seen = TRUE;
       enter_step(s, next_step(s, SESSION_OFFICER_CHECK), ev, now_us);
     } else if (button_is(ev, VIEW_BUTTON_HEAD_COVERING)) {
       /* The applicant's declaration, recorded by the officer: only then is
        * a (smooth, single-coloured, contrasting) covering allowed. */
-      s->current.head_covering = !s->current.head_covering;
-      audit(s, "officer",
-            s->current.head_covering ? "officer.head_covering_declared"
-                                     : "officer.head_covering_withdrawn");
+      gboolean declared = !s->current.head_covering;
+
+      if (audit(s, "officer",
+                declared ? "officer.head_covering_declared"
+                         : "officer.head_covering_withdrawn",
+                TRUE))
+        s->current.head_covering = declared;
     } else if (button_is(ev, VIEW_BUTTON_FINGERPRINTS)) {
       /* The desk decides: the policy default is only a proposal. */
       s->current.plan.fingerprints = !s->current.plan.fingerprints;
@@ -772,9 +837,11 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
                s->phase == STEP_REFUSED && s->officer_unlocked) {
       /* The officer accepts a refused or referred photo; the reasons stay
        * in the record next to the override. */
-      audit(s, "officer",
-            s->photo_referred ? "officer.photo_referral_accepted"
-                              : "officer.photo_refusal_overridden");
+      if (!audit(s, "officer",
+                 s->photo_referred ? "officer.photo_referral_accepted"
+                                   : "officer.photo_refusal_overridden",
+                 TRUE))
+        break;
       s->current.photo_override = TRUE;
       s->current.photo_override_reason = s->photo_referred
                                              ? "officer_accepted_referral"
@@ -904,7 +971,9 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
                s->officer_unlocked) {
       /* Finger exception: recorded, not captured. */
       SessionPerson *p = &s->current;
-      audit(s, "officer", "officer.finger_missing");
+
+      if (!audit(s, "officer", "officer.finger_missing", TRUE))
+        break;
       p->finger_exceptions[p->n_finger_exceptions++] =
           p->fingers[s->finger_index];
       s->finger_index++;
@@ -943,13 +1012,15 @@ static void handle_review(Session *s, const SessionEvent *ev, gint64 now_us)
   switch (ev->type) {
   case EV_BUTTON:
     if (button_is(ev, VIEW_BUTTON_APPROVE) && s->officer_unlocked) {
-      audit(s, "officer", "officer.approved");
+      /* Nothing is stored that the log does not hold. */
+      if (!audit(s, "officer", "officer.approved", TRUE))
+        break;
       await_device(s, REQ_STORE_RECORD, 0, SESSION_STORE_TIMEOUT_MS, now_us);
       transition(s, SESSION_STORING, ev);
     } else if (button_is(ev, VIEW_BUTTON_REDO_PHOTO)) {
       enter_step(s, SESSION_PHOTO, ev, now_us);
     } else if (button_is(ev, VIEW_BUTTON_DISCARD)) {
-      audit(s, "officer", "officer.discarded");
+      audit(s, "officer", "officer.discarded", FALSE);
       request(s, REQ_DISCARD_PERSON, 0);
       start_person(s, s->person_index + 1, ev);
     }
@@ -1226,6 +1297,34 @@ void session_set_guidance(Session *s, const char *const *reasons)
     return;
   for (gsize i = 0; reasons && reasons[i]; i++)
     g_ptr_array_add(s->guidance, g_strdup(reasons[i]));
+}
+
+void session_set_audit(Session *s, SessionAuditFunc writer, gpointer user_data)
+{
+  s->audit = writer;
+  s->audit_data = user_data;
+}
+
+void session_set_audit_pending(Session *s, guint n_pending)
+{
+  if (n_pending != s->audit_pending)
+    g_debug("session: %u audit entries wait to be written", n_pending);
+  s->audit_pending = n_pending;
+}
+
+void session_restore_lockout(Session *s, SessionLockoutKind kind,
+                             const Lockout *lockout)
+{
+  g_return_if_fail(s && lockout && kind < SESSION_N_LOCKOUTS);
+  s->lockouts[kind] = *lockout;
+  g_debug("session: %s lockout restored: %d failures%s",
+          kind == SESSION_LOCKOUT_CHECKIN ? "check-in" : "officer PIN",
+          lockout->failures, lockout->locked_until_us ? ", locked" : "");
+  if (kind == SESSION_LOCKOUT_CHECKIN && lockout->locked_until_us &&
+      s->state == SESSION_CHECKIN) {
+    g_free(s->notice);
+    s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
+  }
 }
 
 void session_set_footer(Session *s, const char *text)
@@ -1654,6 +1753,17 @@ static void view_done(Session *s)
   button(s, VIEW_BUTTON_NEXT, more ? _("Next person") : _("Finish"), TRUE);
 }
 
+/* While audit entries wait, every screen says why nothing goes on (the
+ * held action did not happen). */
+static void view_audit_trouble(Session *s)
+{
+  if (s->view.n_lines == VIEW_MAX_LINES)
+    s->view.n_lines--;
+  line(s, _("This kiosk cannot write its log, so it cannot go on now. "
+            "Please ask the desk officer to call a technician."));
+  s->view.warning = TRUE;
+}
+
 const KioskView *session_view(Session *s)
 {
   KioskView *v = &s->view;
@@ -1701,5 +1811,7 @@ const KioskView *session_view(Session *s)
   case SESSION_N_STATES:
     g_assert_not_reached();
   }
+  if (s->audit_pending)
+    view_audit_trouble(s);
   return v;
 }

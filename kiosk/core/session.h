@@ -76,9 +76,19 @@ typedef enum {
   REQ_STORE_RECORD,   /* assemble, seal and queue the current person */
   REQ_DISCARD_PERSON, /* forget the current person's captured data */
   REQ_CANCEL_DEVICES, /* abort whatever a device is doing */
-  REQ_AUDIT,          /* append `event` (by `actor`) to the audit log */
   REQ_LANGUAGE,       /* switch the screens to `language` ("nl", "en") */
+  REQ_SAVE_LOCKOUT,   /* keep `lockout` of kind `lockout_kind` across a
+                         restart */
 } SessionRequestType;
+
+/* The lockouts the session keeps (their state outlives a restart: the
+ * session asks REQ_SAVE_LOCKOUT on every change, the runtime gives it
+ * back with session_restore_lockout()). */
+typedef enum {
+  SESSION_LOCKOUT_CHECKIN,     /* wrong appointment codes */
+  SESSION_LOCKOUT_OFFICER_PIN, /* wrong officer PINs */
+  SESSION_N_LOCKOUTS,
+} SessionLockoutKind;
 
 typedef struct {
   SessionRequestType type;
@@ -86,10 +96,9 @@ typedef struct {
   int timeout_ms;       /* REQ_TAKE_PHOTO, REQ_COLLECT_SIGNATURE,
                            REQ_CAPTURE_FINGER, REQ_STORE_RECORD: how long
                            the device may take; 0 for the others */
-  const char *actor;    /* REQ_AUDIT: "applicant", "officer", "kiosk" */
-  const char *event;    /* REQ_AUDIT: e.g. "officer.photo_override"; static,
-                           never personal data */
   const char *language; /* REQ_LANGUAGE; static or the configuration's */
+  SessionLockoutKind lockout_kind; /* REQ_SAVE_LOCKOUT */
+  Lockout lockout;                 /* REQ_SAVE_LOCKOUT: monotonic time */
 } SessionRequest;
 
 /* Looks an appointment code up; returns NULL when unknown. The session owns
@@ -100,6 +109,21 @@ typedef Appointment *(*SessionLookupFunc)(const char *code, gpointer user_data);
  * can avoid the cost). */
 typedef gboolean (*SessionPinFunc)(const char *pin, gpointer user_data);
 
+/* An audit entry: check-in outcomes and every officer decision. */
+typedef struct {
+  const char *actor; /* "applicant", "officer", "kiosk" */
+  const char *event; /* e.g. "officer.approved"; static, never personal data */
+  gboolean holds;    /* the action waits for its entry: when the entry
+                        cannot be written, the action does not happen */
+} SessionAudit;
+
+/* Writes an audit entry now (the runtime appends it to the audit log on
+ * the main thread). FALSE when it cannot be written: the runtime then keeps
+ * it in memory, in order, writes it as soon as it can, and reports the
+ * entries still waiting with session_set_audit_pending(). */
+typedef gboolean (*SessionAuditFunc)(const SessionAudit *entry,
+                                     gpointer user_data);
+
 typedef struct Session Session;
 
 /* A new session in SESSION_CHECKIN. `config` is borrowed and must outlive
@@ -109,6 +133,21 @@ Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
                      SessionPinFunc check_pin, gpointer user_data,
                      gint64 now_us);
 void session_free(Session *session); /* accepts NULL */
+
+/* The audit log's writer (see SessionAuditFunc). Without one (tests of
+ * other parts) entries are only logged at debug level. */
+void session_set_audit(Session *session, SessionAuditFunc writer,
+                       gpointer user_data);
+
+/* How many audit entries wait to be written (0: none). While any wait,
+ * every screen says that the kiosk cannot go on. */
+void session_set_audit_pending(Session *session, guint n_pending);
+
+/* Restores a lockout kept across a restart (`lockout` in monotonic time;
+ * see lockout_end_from_wall()). A check-in lockout in force shows its
+ * notice at once. */
+void session_restore_lockout(Session *session, SessionLockoutKind kind,
+                             const Lockout *lockout);
 
 /* Sets the wall-clock time used for age and appointment-window rules (the
  * demo fixes it; run sets it from the system clock). Borrowed reference

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "i18n.h"
 #include "jobs.h"
+#include "lockouts.h"
 #include "queue.h"
 #include "rules.h"
 #include "steps.h"
@@ -29,6 +30,12 @@
 #define GUIDE_INTERVAL_US (G_USEC_PER_SEC / 10)
 /* A camera still being opened at start-up is not trouble yet. */
 #define CAMERA_ABSENT_GRACE_US (3 * G_USEC_PER_SEC)
+/* Audit entries that could not be written are tried again this often. */
+#define AUDIT_RETRY_US (5 * G_USEC_PER_SEC)
+/* Details of an entry written later than its action (docs/record-format.md,
+ * section 5.1): whether the action went ahead without it. */
+#define AUDIT_LATE_CARRIED_OUT     "late=1 carried_out=1"
+#define AUDIT_LATE_NOT_CARRIED_OUT "late=1 carried_out=0"
 
 /* The workers, by slot. The camera's own worker streams frames and is not
  * one of these; its trouble is shown in the photo slot. */
@@ -60,6 +67,28 @@ static const char *const camera_step_names[] = {
     [CAMERA_OFF] = "off",
     [CAMERA_LIVE] = "live",
     [CAMERA_STILL] = "still",
+};
+
+/* An audit entry the session asked for that is not written yet. */
+typedef struct {
+  gint64 time; /* unix microseconds: when it happened */
+  char *actor;
+  char *event;
+  gboolean holds; /* the session held the action back for it */
+  gboolean late;  /* a write failed: it is no longer written with its action */
+} PendingAudit;
+
+static void pending_audit_free(PendingAudit *p)
+{
+  g_free(p->actor);
+  g_free(p->event);
+  g_free(p);
+}
+
+/* The store's name of each of the session's lockouts. */
+static const char *const lockout_names[SESSION_N_LOCKOUTS] = {
+    [SESSION_LOCKOUT_CHECKIN] = LOCKOUTS_CHECKIN,
+    [SESSION_LOCKOUT_OFFICER_PIN] = LOCKOUTS_OFFICER_PIN,
 };
 
 /* What the validator must know about the person in front of the camera. */
@@ -106,10 +135,17 @@ struct App {
   FingerOutcome fingers[2];
   int n_fingers;
 
+  /* Audit entries not written yet (main thread), oldest first; retried at
+   * audit_retry_us (monotonic, 0 = nothing waits). */
+  GQueue audit_pending; /* PendingAudit* */
+  gint64 audit_retry_us;
+  char *audit_trouble; /* why the oldest could not be written */
+
   GPtrArray *stored;             /* record ids stored in this run */
   char *last_device_error;       /* the newest device failure */
   char *device_trouble[N_SLOTS]; /* per slot, NULL when it last worked */
   gboolean demo_key_notice;      /* records are sealed to the demo key */
+  gboolean demo_pin_notice;      /* a real key, but the demo officer PIN */
   gboolean dirty;                /* the view must be rendered again */
 };
 
@@ -295,13 +331,20 @@ static void request_photo(App *app)
   camera_worker_request_still(app->camera);
 }
 
-static void request_audit(App *app, const SessionRequest *req)
+/* The session's clock is monotonic; the store keeps the wall-clock end. */
+static void save_lockout(App *app, const SessionRequest *req)
 {
   g_autoptr(GError) error = NULL;
+  StoredLockout stored = {
+      .failures = req->lockout.failures,
+      .locked_until =
+          lockout_end_to_wall(req->lockout.locked_until_us,
+                              g_get_monotonic_time(), g_get_real_time()),
+  };
 
-  if (!audit_append(app->db, g_get_real_time(), req->actor, req->event, "",
-                    NULL, &error))
-    g_warning("audit log: %s", error->message);
+  if (!lockouts_save(app->db, lockout_names[req->lockout_kind], &stored,
+                     &error))
+    g_warning("the lockout will not survive a restart: %s", error->message);
 }
 
 static void cancel_devices(App *app)
@@ -341,8 +384,8 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     app->epoch++;
     discard_person(app);
     break;
-  case REQ_AUDIT:
-    request_audit(app, req);
+  case REQ_SAVE_LOCKOUT:
+    save_lockout(app, req);
     break;
   case REQ_LANGUAGE:
     if (!i18n_set_language(req->language))
@@ -376,23 +419,103 @@ static void feed(App *app, const SessionEvent *ev, gint64 now_us)
 /* ---- results ---------------------------------------------------------------
  */
 
-/* The footer tells the officer and technician which device is in trouble
- * (the applicant's screen explains the step itself). */
-static void update_footer(App *app, WorkerSlot slot, const char *trouble)
+static void footer_add(GString *line, const char *part)
 {
-  GString *line = g_string_new(
-      app->demo_key_notice ? _("Demo key: not for real applicants") : NULL);
+  g_string_append_printf(line, "%s%s", line->len ? "  ·  " : "", part);
+}
 
-  g_free(app->device_trouble[slot]);
-  app->device_trouble[slot] = g_strdup(trouble);
+/* The footer tells the officer and technician what is not for real use
+ * and which device or the audit log is in trouble (the applicant's screen
+ * explains the step itself). */
+static void render_footer(App *app)
+{
+  GString *line = g_string_new(NULL);
+
+  if (app->demo_key_notice)
+    footer_add(line, _("Demo key: not for real applicants"));
+  if (app->demo_pin_notice)
+    footer_add(line, _("Demo PIN: not for real applicants"));
   for (int i = 0; i < N_SLOTS; i++)
-    if (app->device_trouble[i])
-      g_string_append_printf(line, "%s%s: %s", line->len ? "  ·  " : "",
-                             _(worker_classes[i]->label),
-                             app->device_trouble[i]);
+    if (app->device_trouble[i]) {
+      g_autofree char *part = g_strdup_printf(
+          "%s: %s", _(worker_classes[i]->label), app->device_trouble[i]);
+      footer_add(line, part);
+    }
+  if (app->audit_trouble) {
+    g_autofree char *part =
+        g_strdup_printf(_("Audit log not written: %s"), app->audit_trouble);
+    footer_add(line, part);
+  }
   session_set_footer(app->session, line->str);
   g_string_free(line, TRUE);
   app->dirty = TRUE;
+}
+
+static void update_footer(App *app, WorkerSlot slot, const char *trouble)
+{
+  g_free(app->device_trouble[slot]);
+  app->device_trouble[slot] = g_strdup(trouble);
+  render_footer(app);
+}
+
+/* ---- the audit log ------------------------------------------------------- */
+
+static const char *pending_details(const PendingAudit *p)
+{
+  if (!p->late)
+    return "";
+  return p->holds ? AUDIT_LATE_NOT_CARRIED_OUT : AUDIT_LATE_CARRIED_OUT;
+}
+
+/* Writes the waiting entries in order. TRUE when none is left; otherwise
+ * they stay, marked late, the trouble is shown and a retry is due. */
+static gboolean audit_flush(App *app, gint64 now_us)
+{
+  g_autoptr(GError) error = NULL;
+  PendingAudit *p;
+
+  while ((p = g_queue_peek_head(&app->audit_pending))) {
+    if (!audit_append(app->db, p->time, p->actor, p->event, pending_details(p),
+                      NULL, &error))
+      break;
+    pending_audit_free(g_queue_pop_head(&app->audit_pending));
+  }
+  session_set_audit_pending(app->session, app->audit_pending.length);
+  if (!p) {
+    app->audit_retry_us = 0;
+    if (app->audit_trouble)
+      g_message("audit log: the waiting entries are written");
+    g_clear_pointer(&app->audit_trouble, g_free);
+    render_footer(app);
+    return TRUE;
+  }
+  for (GList *l = app->audit_pending.head; l; l = l->next)
+    ((PendingAudit *)l->data)->late = TRUE;
+  /* g_log() rather than g_warning(): tests can expect the message. */
+  if (g_strcmp0(app->audit_trouble, error->message) != 0)
+    g_log(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+          "audit log: %u entries wait to be written: %s",
+          app->audit_pending.length, error->message);
+  g_free(app->audit_trouble);
+  app->audit_trouble = g_strdup(error->message);
+  app->audit_retry_us = now_us + AUDIT_RETRY_US;
+  render_footer(app);
+  return FALSE;
+}
+
+/* The session's audit writer (SessionAuditFunc): the entry joins the queue
+ * of waiting ones, so that the log keeps the order things happened in. */
+static gboolean app_audit(const SessionAudit *entry, gpointer data)
+{
+  App *app = data;
+  PendingAudit *p = g_new0(PendingAudit, 1);
+
+  p->time = g_get_real_time();
+  p->actor = g_strdup(entry->actor);
+  p->event = g_strdup(entry->event);
+  p->holds = entry->holds;
+  g_queue_push_tail(&app->audit_pending, p);
+  return audit_flush(app, g_get_monotonic_time());
 }
 
 /* What the applicant is told of a failure: a sentence of ours where we know
@@ -634,6 +757,8 @@ static void pump(App *app)
     handle_result(app, r, now_us);
     result_free(r);
   }
+  if (app->audit_retry_us && now_us >= app->audit_retry_us)
+    audit_flush(app, now_us);
   /* Deadlines that passed become the session's timeout events. */
   session_handle(app->session, &tick, now_us);
   handle_requests(app, now_us);
@@ -649,6 +774,8 @@ static int wait_ms(App *app)
 
   if (app->camera_grace_until)
     next = MIN(next, app->camera_grace_until);
+  if (app->audit_retry_us)
+    next = MIN(next, app->audit_retry_us);
   if (next == G_MAXINT64)
     return -1;
   if (next <= now_us)
@@ -821,6 +948,28 @@ static gboolean check_pin(const char *pin, gpointer data)
   return crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
 }
 
+gboolean app_uses_demo_pin(const KioskConfig *config)
+{
+  const char *hash = config->officer_pin_hash;
+
+  if (!hash || !*hash || sodium_init() < 0)
+    return FALSE;
+  return crypto_pwhash_str_verify(hash, APP_DEMO_PIN, strlen(APP_DEMO_PIN)) ==
+         0;
+}
+
+/* The demo key and the demo PIN go together; a real key with the demo PIN
+ * is a kiosk about to take real applicants with a PIN anyone can read. */
+static void check_demo_pin(App *app)
+{
+  if (app->demo_key_notice || !app_uses_demo_pin(app->config))
+    return;
+  app->demo_pin_notice = TRUE;
+  g_log(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+        "the officer PIN is the shipped DEMO PIN: set officer.pin_hash "
+        "before real use");
+}
+
 static gboolean open_store(App *app, GError **error)
 {
   g_autofree char *db_path =
@@ -829,7 +978,7 @@ static gboolean open_store(App *app, GError **error)
 
   app->db = db_open(db_path, error);
   if (!app->db || !appointments_init(app->db, error) ||
-      !audit_init(app->db, state_dir, error))
+      !audit_init(app->db, state_dir, error) || !lockouts_init(app->db, error))
     return FALSE;
   /* The store worker seals and inserts on a connection of its own. */
   app->queue_db = db_open(db_path, error);
@@ -845,7 +994,36 @@ static gboolean open_store(App *app, GError **error)
               "configure paths.backoffice_public_key before real use",
               state_dir);
   }
+  if (app->queue)
+    check_demo_pin(app);
   return app->queue != NULL;
+}
+
+/* The lockouts as they were when the kiosk last ran, on the session's
+ * monotonic clock. */
+static void restore_lockouts(App *app)
+{
+  const int lockout_s[SESSION_N_LOCKOUTS] = {
+      [SESSION_LOCKOUT_CHECKIN] = app->config->checkin_lockout_s,
+      [SESSION_LOCKOUT_OFFICER_PIN] = app->config->officer_lockout_s,
+  };
+  gint64 now_us = g_get_monotonic_time();
+  gint64 now_wall_us = g_get_real_time();
+
+  for (int kind = 0; kind < SESSION_N_LOCKOUTS; kind++) {
+    g_autoptr(GError) error = NULL;
+    StoredLockout stored = {0};
+    Lockout lockout;
+
+    if (!lockouts_load(app->db, lockout_names[kind], &stored, &error)) {
+      g_warning("lockouts: %s", error->message);
+      continue;
+    }
+    lockout.failures = stored.failures;
+    lockout.locked_until_us = lockout_end_from_wall(
+        stored.locked_until, now_wall_us, now_us, lockout_s[kind]);
+    session_restore_lockout(app->session, kind, &lockout);
+  }
 }
 
 static gboolean start_devices(App *app, GError **error)
@@ -896,8 +1074,9 @@ App *app_new(KioskConfig *config, GError **error)
     goto fail;
   app->session =
       session_new(config, lookup_code, check_pin, app, g_get_monotonic_time());
-  if (app->demo_key_notice)
-    session_set_footer(app->session, _("Demo key: not for real applicants"));
+  session_set_audit(app->session, app_audit, app);
+  restore_lockouts(app);
+  render_footer(app);
   if (!start_devices(app, error))
     goto fail;
   app->dirty = TRUE;
@@ -952,6 +1131,15 @@ void app_free(App *app)
   camera_worker_free(app->camera);
   g_clear_pointer(&app->results, g_async_queue_unref);
   discard_person(app);
+  /* A last chance for entries that waited; what is still not written is
+   * lost with the process (docs/record-format.md, section 5.1). */
+  if (app->session && app->db && app->audit_pending.length &&
+      !audit_flush(app, g_get_monotonic_time()))
+    g_log(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+          "audit log: %u entries could not be written and are lost",
+          app->audit_pending.length);
+  g_queue_clear_full(&app->audit_pending, (GDestroyNotify)pending_audit_free);
+  g_free(app->audit_trouble);
   session_free(app->session);
   queue_close(app->queue);
   db_close(app->queue_db);

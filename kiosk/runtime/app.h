@@ -36,6 +36,15 @@ typedef struct {
 
 typedef struct App App;
 
+/* The officer PIN of the shipped configuration's demo hash. */
+#define APP_DEMO_PIN "2468"
+
+/* TRUE when the configured officer.pin_hash accepts APP_DEMO_PIN (one
+ * argon2id verification: a fraction of a second). A kiosk that seals to a
+ * real back-office key must not run with it: `run` refuses unless told
+ * --allow-demo-pin, and app_new() warns in the log and on every screen. */
+gboolean app_uses_demo_pin(const KioskConfig *config);
+
 /* Opens the database (importing nothing), the queue and the configured
  * devices. A device that cannot be opened is not an error here: the kiosk
  * starts and shows the device's state (the worker keeps trying). */

@@ -4,6 +4,7 @@
  * waits without a time limit; after a key it sleeps until exactly the
  * session's idle deadline. The real devices of the embedded configuration
  * run meanwhile (the simulated camera with the demo's portraits). */
+#include <sodium.h>
 #include <string.h>
 
 #include "app.h"
@@ -81,6 +82,8 @@ static void run_loop(Fake *f, gint64 run_us)
   g_autofree char *dir = testlib_mkdtemp();
   g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", dir);
   g_autofree char *media = NULL;
+  g_autofree char *set_pin = NULL;
+  char pin_hash[crypto_pwhash_STRBYTES];
   g_autoptr(KioskConfig) config = config_load(NULL, &error);
   Frontend fe = {.render = fake_render,
                  .next_intent = fake_next_intent,
@@ -96,6 +99,15 @@ static void run_loop(Fake *f, gint64 run_us)
                                 "paths.backoffice_public_key="
                                 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                                 &error));
+  /* And an officer PIN of its own: with a real key the demo PIN is warned
+   * about too. */
+  g_assert_cmpint(sodium_init(), >=, 0);
+  g_assert_cmpint(crypto_pwhash_str(pin_hash, "97531", 5,
+                                    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                    crypto_pwhash_MEMLIMIT_INTERACTIVE),
+                  ==, 0);
+  set_pin = g_strdup_printf("officer.pin_hash=%s", pin_hash);
+  g_assert_true(config_override(config, set_pin, &error));
   media = config_resolve_path(
       config, g_hash_table_lookup(config->camera_options, "folder"));
   g_assert_true(demo_media_write_portraits(media, &error));

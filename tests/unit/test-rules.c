@@ -327,6 +327,36 @@ static void test_limiter(void)
   g_assert_false(checkin_limiter_locked(&limiter, t0 + lockout + 10));
 }
 
+/* A lockout's end crosses a restart as wall-clock time: the monotonic
+ * clock starts elsewhere in the next process. */
+static void test_lockout_wall_clock(void)
+{
+  const gint64 sec = G_USEC_PER_SEC;
+  const gint64 mono = 5000 * sec;
+  const gint64 wall = 1795000000 * sec;
+  Lockout lockout = {0};
+
+  g_assert_true(lockout_fail(&lockout, 1, 60, mono));
+  g_assert_cmpint(lockout_end_to_wall(lockout.locked_until_us, mono, wall), ==,
+                  wall + 60 * sec);
+  g_assert_cmpint(lockout_end_to_wall(0, mono, wall), ==, 0);
+  g_assert_cmpint(lockout_end_to_wall(mono - 1, mono, wall), ==, 0);
+
+  /* Restarted 10 s later, the new process's clock at 7 s: 50 s left. */
+  g_assert_cmpint(
+      lockout_end_from_wall(wall + 60 * sec, wall + 10 * sec, 7 * sec, 60), ==,
+      57 * sec);
+  /* Over, or never locked. */
+  g_assert_cmpint(
+      lockout_end_from_wall(wall + 60 * sec, wall + 61 * sec, 7 * sec, 60), ==,
+      0);
+  g_assert_cmpint(lockout_end_from_wall(0, wall, 7 * sec, 60), ==, 0);
+  /* A wall clock set back a day does not make it a day long. */
+  g_assert_cmpint(
+      lockout_end_from_wall(wall + 60 * sec, wall - 86400 * sec, 7 * sec, 60),
+      ==, 67 * sec);
+}
+
 static void test_verdict_strings(void)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -371,6 +401,7 @@ int main(int argc, char **argv)
   g_test_add_func("/rules/checkin/nothing-to-capture",
                   test_checkin_nothing_to_capture);
   g_test_add_func("/rules/limiter", test_limiter);
+  g_test_add_func("/rules/lockout-wall-clock", test_lockout_wall_clock);
   g_test_add_func("/rules/verdict-strings", test_verdict_strings);
   status = g_test_run();
   config_free(config);

@@ -1,6 +1,8 @@
 /* The session state machine against every desk rule and every timeout, with
- * a fake appointment book and a fake PIN check: no devices, no database, time
- * passed in. */
+ * a fake appointment book, a fake PIN check and a fake audit log that can
+ * fail: no devices, no database, time passed in. Also: an action waits for
+ * its audit entry, and the lockouts are handed out to be kept and taken
+ * back after a restart. */
 #include <string.h>
 
 #include "settings.h"
@@ -18,7 +20,11 @@ typedef struct {
   GDateTime *clock;
   gint64 now;
   int lookups;
-  GString *audit; /* audit events requested so far, ';'-separated */
+  GString *audit;        /* audit entries written so far, ';'-separated */
+  gboolean audit_broken; /* the fake log cannot write */
+  guint audit_pending;   /* entries the fake log could not write */
+  Lockout saved[SESSION_N_LOCKOUTS]; /* the last REQ_SAVE_LOCKOUT of each */
+  int n_saved;
 } Fixture;
 
 static Person *person(const char *name, const char *dob, PriorBiometrics prior,
@@ -101,6 +107,18 @@ static gboolean check_pin(const char *pin, gpointer user_data)
   return g_str_equal(pin, "2468");
 }
 
+/* The fake audit log: records every entry asked for; while broken, keeps
+ * it pending and says so, as the runtime does. */
+static gboolean fake_audit(const SessionAudit *entry, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_string_append_printf(f->audit, "%s:%s;", entry->actor, entry->event);
+  f->audit_pending = f->audit_broken ? f->audit_pending + 1 : 0;
+  session_set_audit_pending(f->session, f->audit_pending);
+  return !f->audit_broken;
+}
+
 static void fixture_set_up(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -110,6 +128,7 @@ static void fixture_set_up(Fixture *f, gconstpointer data)
   f->clock = g_date_time_new_local(2026, 11, 27, 10, 30, 0);
   f->now = 1000 * SEC;
   f->session = session_new(f->config, lookup, check_pin, f, f->now);
+  session_set_audit(f->session, fake_audit, f);
   f->audit = g_string_new(NULL);
   session_set_clock(f->session, f->clock);
 }
@@ -182,8 +201,9 @@ static char *requests(Fixture *f)
 
   while (session_next_request(f->session, &req)) {
     g_assert_cmpint(req.timeout_ms, ==, request_limit(req.type));
-    if (req.type == REQ_AUDIT) {
-      g_string_append_printf(f->audit, "%s:%s;", req.actor, req.event);
+    if (req.type == REQ_SAVE_LOCKOUT) {
+      f->saved[req.lockout_kind] = req.lockout;
+      f->n_saved++;
       continue;
     }
     if (req.type == REQ_LANGUAGE) {
@@ -203,8 +223,6 @@ static char *requests(Fixture *f)
 static gboolean audited(Fixture *f, const char *entry)
 {
   g_autofree char *needle = g_strdup_printf("%s;", entry);
-
-  g_free(requests(f)); /* moves pending audit requests into f->audit */
 
   return strstr(f->audit->str, needle) != NULL;
 }
@@ -626,6 +644,176 @@ static void test_store_failure_keeps_data(Fixture *f, gconstpointer d)
   assert_requests(f, "store");
 }
 
+/* ---- an action waits for its audit entry (issue 14, item 3) ----------- */
+
+static gboolean view_warns_audit(Fixture *f)
+{
+  return session_view(f->session)->warning &&
+         view_has_line(f, "cannot write its log");
+}
+
+/* A right PIN whose entry cannot be written does not unlock: the screen
+ * says why, and the entry went to the runtime to wait. Once the log works,
+ * the PIN unlocks. */
+static void test_audit_holds_unlock(Fixture *f, gconstpointer d)
+{
+  type_code(f, "111111");
+  press(f, VIEW_BUTTON_START);
+  f->audit_broken = TRUE;
+  type_code(f, "2468");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
+  g_assert_true(audited(f, "officer:officer.unlocked"));
+  g_assert_true(view_warns_audit(f));
+  g_assert_cmpstr(session_view(f->session)->entry, ==, "");
+  /* Not unlocked behind the screen either: a refused photo has no
+   * override. */
+  press(f, VIEW_BUTTON_CANCEL);
+  g_assert_cmpint(state(f), ==, SESSION_PERSON);
+  g_assert_true(view_warns_audit(f));
+
+  f->audit_broken = FALSE;
+  press(f, VIEW_BUTTON_START);
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
+  type_code(f, "2468");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
+  g_assert_false(view_warns_audit(f));
+}
+
+/* The capture does not start, an override is not taken, a record is not
+ * stored while their entries cannot be written. */
+static void test_audit_holds_capture_and_store(Fixture *f, gconstpointer d)
+{
+  unlock_and_start(f, "777777");
+  g_free(requests(f));
+  f->audit_broken = TRUE;
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
+  g_assert_false(session_person(f->session)->documents_seen);
+  assert_requests(f, "");
+  press(f, VIEW_BUTTON_HEAD_COVERING);
+  g_assert_false(session_person(f->session)->head_covering);
+  g_assert_true(view_warns_audit(f));
+
+  f->audit_broken = FALSE;
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  assert_requests(f, "liveview-on");
+  press(f, VIEW_BUTTON_TAKE);
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = FALSE});
+  g_free(requests(f));
+  f->audit_broken = TRUE;
+  press(f, VIEW_BUTTON_OVERRIDE);
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  g_assert_false(session_person(f->session)->photo_override);
+  assert_requests(f, "");
+
+  f->audit_broken = FALSE;
+  press(f, VIEW_BUTTON_OVERRIDE);
+  send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  g_free(requests(f));
+  f->audit_broken = TRUE;
+  press(f, VIEW_BUTTON_APPROVE);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  assert_requests(f, "");
+  g_assert_true(view_warns_audit(f));
+  f->audit_broken = FALSE;
+  press(f, VIEW_BUTTON_APPROVE);
+  g_assert_cmpint(state(f), ==, SESSION_STORING);
+  assert_requests(f, "store");
+}
+
+/* A check-in whose entry cannot be written does not happen; a wrong code
+ * still counts. Forgetting data (discard, time-out) goes ahead regardless,
+ * its entry waiting. The warning lasts while entries wait. */
+static void test_audit_holds_checkin(Fixture *f, gconstpointer d)
+{
+  f->audit_broken = TRUE;
+  type_code(f, "111111");
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  g_assert_null(session_person(f->session));
+  g_assert_true(view_warns_audit(f));
+  type_code(f, "999999");
+  g_free(requests(f));
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_CHECKIN].failures, ==, 1);
+  g_assert_true(audited(f, "applicant:checkin.unknown_code"));
+
+  f->audit_broken = FALSE;
+  unlock_and_start(f, "111111");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  g_free(requests(f));
+  f->audit_broken = TRUE;
+  advance(f, (gint64)f->config->idle_timeout_s * SEC);
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  assert_requests(f, "cancel,liveview-off,discard");
+  g_assert_true(view_warns_audit(f));
+  /* The runtime wrote them after all. */
+  session_set_audit_pending(f->session, 0);
+  g_assert_false(view_warns_audit(f));
+}
+
+/* ---- lockouts survive a restart (issue 14, item 8) --------------------- */
+
+/* Every change of a lockout is handed to the runtime to keep. */
+static void test_lockouts_saved(Fixture *f, gconstpointer d)
+{
+  int max = f->config->checkin_max_attempts;
+
+  type_code(f, "999999");
+  g_free(requests(f));
+  g_assert_cmpint(f->n_saved, ==, 1);
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_CHECKIN].failures, ==, 1);
+  for (int i = 1; i < max; i++)
+    type_code(f, "999999");
+  g_free(requests(f));
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_CHECKIN].failures, ==, 0);
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_CHECKIN].locked_until_us, ==,
+                  f->now + (gint64)f->config->checkin_lockout_s * SEC);
+
+  /* After the lockout, a right code resets the series. */
+  advance(f, (gint64)f->config->checkin_lockout_s * SEC);
+  type_code(f, "999999");
+  type_code(f, "111111");
+  g_free(requests(f));
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_CHECKIN].failures, ==, 0);
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_CHECKIN].locked_until_us, ==, 0);
+
+  press(f, VIEW_BUTTON_START);
+  type_code(f, "0000");
+  g_free(requests(f));
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_OFFICER_PIN].failures, ==, 1);
+  type_code(f, "2468");
+  g_free(requests(f));
+  g_assert_cmpint(f->saved[SESSION_LOCKOUT_OFFICER_PIN].failures, ==, 0);
+}
+
+/* What the runtime gives back after a restart is in force at once. */
+static void test_lockouts_restored(Fixture *f, gconstpointer d)
+{
+  Lockout checkin = {0, f->now + 100 * SEC};
+  Lockout pin = {f->config->officer_max_attempts - 1, 0};
+
+  session_restore_lockout(f->session, SESSION_LOCKOUT_CHECKIN, &checkin);
+  g_assert_true(view_has_line(f, "Too many wrong codes"));
+  type_code(f, "111111");
+  g_assert_cmpint(f->lookups, ==, 0);
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  advance(f, 100 * SEC);
+  g_assert_false(view_has_line(f, "Too many wrong codes"));
+
+  /* One wrong PIN short of the lockout before the restart: the next wrong
+   * one locks. */
+  session_restore_lockout(f->session, SESSION_LOCKOUT_OFFICER_PIN, &pin);
+  type_code(f, "111111");
+  press(f, VIEW_BUTTON_START);
+  type_code(f, "0000");
+  g_assert_true(view_has_line(f, "locked"));
+  g_assert_true(audited(f, "kiosk:officer.locked_out"));
+  type_code(f, "2468");
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -652,5 +840,10 @@ int main(int argc, char **argv)
   T("idle-timeout-discards", test_idle_timeout_discards);
   T("pin-lockout", test_pin_lockout);
   T("store-failure-keeps-data", test_store_failure_keeps_data);
+  T("audit/holds-unlock", test_audit_holds_unlock);
+  T("audit/holds-capture-and-store", test_audit_holds_capture_and_store);
+  T("audit/holds-checkin", test_audit_holds_checkin);
+  T("lockouts/saved", test_lockouts_saved);
+  T("lockouts/restored", test_lockouts_restored);
   return g_test_run();
 }
