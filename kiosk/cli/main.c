@@ -21,8 +21,6 @@
 #include "resources.h"
 #include "ui.h"
 
-#define DEMO_MARKER ".biokiosk-demo"
-
 /* ---- the SDL front end behind the Frontend interface -------------------- */
 
 static void fe_render(gpointer data, const KioskView *view)
@@ -124,6 +122,22 @@ static gboolean first_frame(gpointer data)
   return FALSE;
 }
 
+/* A kiosk that seals to a real back-office key takes real applicants: the
+ * shipped demo PIN, which anyone can read in the documentation, must not
+ * guard its officer mode unless the operator says so. */
+static gboolean run_check_pin(const KioskConfig *config, gboolean allow,
+                              GError **error)
+{
+  /* Allowed, app_new() still warns in the log and on every screen. */
+  if (allow || !*config->backoffice_public_key || !app_uses_demo_pin(config))
+    return TRUE;
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+              "officer.pin_hash is the shipped demo PIN, but "
+              "paths.backoffice_public_key is a real key: set a PIN of your "
+              "own, or pass --allow-demo-pin");
+  return FALSE;
+}
+
 static int cmd_run(int argc, char **argv)
 {
   g_auto(ScreenOptions) o = {0};
@@ -136,9 +150,14 @@ static int cmd_run(int argc, char **argv)
   Frontend fe;
   int status;
   gboolean once = FALSE;
+  gboolean allow_demo_pin = FALSE;
   const GOptionEntry extra[] = {
       {"exit-after-first-frame", 0, 0, G_OPTION_ARG_NONE, &once,
        "Quit as soon as the check-in screen is shown (start-up check)", NULL},
+      {"allow-demo-pin", 0, 0, G_OPTION_ARG_NONE, &allow_demo_pin,
+       "Start even though a real back-office key is configured with the "
+       "shipped demo officer PIN",
+       NULL},
       {NULL},
   };
 
@@ -149,7 +168,7 @@ static int cmd_run(int argc, char **argv)
   if (argc > 1)
     return kiosk_usage_error("run", "unexpected argument '%s'", argv[1]);
   config = command_config_load(&o.config, &error);
-  if (!config)
+  if (!config || !run_check_pin(config, allow_demo_pin, &error))
     return kiosk_usage_error("run", "%s", error->message);
   select_language(config);
   /* Sets what the reader library reads from the environment: no thread yet. */
@@ -170,33 +189,9 @@ static int cmd_run(int argc, char **argv)
 /* ---- biokiosk demo
  * ----------------------------------------------------------- */
 
-/* Clears a state folder a previous demo left, and only such a folder. */
-static gboolean demo_prepare_state(const char *state_dir, GError **error)
-{
-  g_autofree char *marker = g_build_filename(state_dir, DEMO_MARKER, NULL);
-
-  if (g_file_test(state_dir, G_FILE_TEST_IS_DIR)) {
-    if (!g_file_test(marker, G_FILE_TEST_EXISTS)) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                  "%s exists and was not made by a demo; choose another --out",
-                  state_dir);
-      return FALSE;
-    }
-    if (!demo_media_remove_tree(state_dir, error))
-      return FALSE;
-  }
-  if (g_mkdir_with_parents(state_dir, 0700) < 0 ||
-      !g_file_set_contents(marker, "biokiosk demo state\n", -1, error)) {
-    if (error && !*error)
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create %s",
-                  state_dir);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* Makes the demo's state folder, points the configuration at it, draws
- * the simulated camera's portraits and clears old screenshots. */
+/* Makes the demo's own folders (a screens or state folder a previous demo
+ * left is cleared, anything else refused), points the configuration at the
+ * state folder and draws the simulated camera's portraits. */
 static gboolean demo_prepare_files(KioskConfig *config, const char *state_dir,
                                    const char *screens, GError **error)
 {
@@ -204,17 +199,14 @@ static gboolean demo_prepare_files(KioskConfig *config, const char *state_dir,
   g_autofree char *media = NULL;
   const char *folder;
 
-  if (!demo_prepare_state(state_dir, error) ||
+  if (!demo_media_prepare_folder(screens, error) ||
+      !demo_media_prepare_folder(state_dir, error) ||
       !config_override(config, set_state, error))
     return FALSE;
   /* The simulated camera serves the demo's portrait. */
   folder = g_hash_table_lookup(config->camera_options, "folder");
   media = config_resolve_path(config, folder ? folder : "demo-media/camera");
-  if (g_str_equal(config->camera_backend, "sim") &&
-      !demo_media_write_portraits(media, error))
-    return FALSE;
-  return !g_file_test(screens, G_FILE_TEST_IS_DIR) ||
-         demo_media_remove_tree(screens, error);
+  return demo_media_write_portraits(media, error);
 }
 
 /* Runs the sample family through the kiosk and delivers their records. */
@@ -243,6 +235,12 @@ static int demo_play(KioskConfig *config, Ui *ui, const char *code,
     return EXIT_NEGATIVE;
   }
   app_free(app);
+  /* A demo that delivers nothing has shown nothing works. */
+  if (delivered == 0 || delivered < g_strv_length(ids)) {
+    fprintf(stderr, "biokiosk demo: %u of %u records delivered to %s\n",
+            delivered, g_strv_length(ids), outbox);
+    return EXIT_NEGATIVE;
+  }
   printf("screens: %s\n", screens);
   for (char **id = ids; *id; id++)
     printf("record: %s\n", *id);
@@ -287,6 +285,8 @@ static int cmd_demo(int argc, char **argv)
   screens = g_build_filename(dir, "screens", NULL);
   config = command_config_load(&o.config, &error);
   if (!config)
+    return kiosk_usage_error("demo", "%s", error->message);
+  if (!demo_check_devices(config, &error))
     return kiosk_usage_error("demo", "%s", error->message);
   select_language(config);
   /* Sets what the reader library reads from the environment: no thread yet. */

@@ -3,7 +3,9 @@
 #include "demo-media.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "jpegio.h"
 #include "portrait.h"
@@ -47,6 +49,41 @@ gboolean demo_media_write_portraits(const char *dir, GError **error)
   child.head_scale = 0.74;
   return write_portrait(dir, "portrait-01.jpg", &adult, error) &&
          write_portrait(dir, "portrait-02.jpg", &child, error);
+}
+
+static gboolean demo_media_fail(const char *what, const char *path,
+                                GError **error)
+{
+  int saved = errno;
+
+  g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+              "cannot %s %s: %s", what, path, g_strerror(saved));
+  return FALSE;
+}
+
+gboolean demo_media_prepare_folder(const char *path, GError **error)
+{
+  g_autofree char *marker = g_build_filename(path, DEMO_MEDIA_MARKER, NULL);
+  GStatBuf st;
+
+  if (g_lstat(path, &st) == 0) {
+    if (!S_ISDIR(st.st_mode) || !g_file_test(marker, G_FILE_TEST_IS_REGULAR)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                  "%s exists and was not made by a demo; choose another --out",
+                  path);
+      return FALSE;
+    }
+    if (!demo_media_remove_tree(path, error))
+      return FALSE;
+  }
+  /* Screens and state hold the demo's "biometrics": owner only, whatever
+   * the umask. */
+  if (g_mkdir_with_parents(path, 0700) < 0)
+    return demo_media_fail("create", path, error);
+  if (g_chmod(path, 0700) < 0)
+    return demo_media_fail("protect", path, error);
+  return g_file_set_contents_full(marker, "biokiosk demo folder\n", -1,
+                                  G_FILE_SET_CONTENTS_NONE, 0600, error);
 }
 
 gboolean demo_media_remove_tree(const char *path, GError **error)

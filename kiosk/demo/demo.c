@@ -6,12 +6,12 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "appointments.h"
 #include "session.h"
 #include "view.h"
 
-#define DEMO_PIN              "2468"
 #define DEMO_STEP_LIMIT       200
 #define DEMO_QUIET_TIMEOUT_US (60 * G_USEC_PER_SEC)
 
@@ -67,7 +67,15 @@ static gboolean shoot(Demo *d, const char *name, GError **error)
   if (!d->dir)
     return TRUE;
   path = g_build_filename(d->dir, file, NULL);
-  return d->fe->screenshot(d->fe->data, path, error);
+  if (!d->fe->screenshot(d->fe->data, path, error))
+    return FALSE;
+  /* The screens show the photo, the signature, the prints and the name. */
+  if (g_chmod(path, 0600) < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                "cannot protect %s: %s", path, g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean has_button(Demo *d, const char *id)
@@ -161,7 +169,7 @@ static gboolean demo_start(Demo *d, GDateTime *clock, GError **error)
   g_autoptr(Appointment) appointment = NULL;
   g_autoptr(GError) local = NULL;
 
-  if (d->dir && g_mkdir_with_parents(d->dir, 0755) < 0) {
+  if (d->dir && g_mkdir_with_parents(d->dir, 0700) < 0) {
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
                 "cannot create %s: %s", d->dir, g_strerror(errno));
     return FALSE;
@@ -218,6 +226,35 @@ static gboolean demo_play(Demo *d, GDateTime *clock, SessionState until,
     return FALSE;
   }
   return TRUE;
+}
+
+static gboolean demo_device_refused(GError **error, const char *key,
+                                    const char *value, const char *want)
+{
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+              "the demo runs on simulated devices only: %s is '%s' (use %s)",
+              key, value, want);
+  return FALSE;
+}
+
+gboolean demo_check_devices(const KioskConfig *config, GError **error)
+{
+  const char *feed =
+      g_hash_table_lookup(config->reader_options, "virtual_image_feed");
+
+  if (!g_str_equal(config->camera_backend, "sim"))
+    return demo_device_refused(error, "devices.camera", config->camera_backend,
+                               "sim");
+  if (!g_str_equal(config->pad_backend, "sim"))
+    return demo_device_refused(error, "devices.pad", config->pad_backend,
+                               "sim");
+  if (g_str_equal(config->reader_backend, "sim") ||
+      (g_str_equal(config->reader_backend, "libfprint") &&
+       g_strcmp0(feed, "synthetic") == 0))
+    return TRUE;
+  return demo_device_refused(
+      error, "devices.reader", config->reader_backend,
+      "sim, or libfprint with reader.virtual_image_feed=synthetic");
 }
 
 char **demo_run(App *app, const Frontend *fe, const char *code,

@@ -12,11 +12,19 @@
 /* The sample schedule's family appointment (config/sample-schedule.json,
  * embedded) and the officer PIN of the embedded configuration's demo hash. */
 #define DEMO_CODE "48213907"
-#define DEMO_PIN  "2468"
+#define DEMO_PIN  APP_DEMO_PIN
+
+/* The demo runs on simulated devices only: its screenshots and records
+ * are written for show, not guarded like an applicant's. TRUE when the
+ * camera and the pad are "sim" and the reader is "sim" or libfprint's
+ * virtual reader fed with synthetic prints (virtual_image_feed=synthetic);
+ * otherwise FALSE with G_IO_ERROR_NOT_SUPPORTED naming the device. */
+gboolean demo_check_devices(const KioskConfig *config, GError **error);
 
 /* Checks in with `code` as of `clock` (NULL: the appointment's start),
  * takes every person through every step, and writes a PNG of every screen
- * to `screens_dir` (created). The front end must support press and
+ * to `screens_dir` (created 0700 when absent; each file 0600). The front
+ * end must support press and
  * screenshot. Returns the ids of the stored records (NULL-terminated,
  * g_strfreev) or NULL with an error. */
 char **demo_run(App *app, const Frontend *frontend, const char *code,

@@ -1,8 +1,12 @@
 /* The demo as a user runs it (`biokiosk demo --out DIR`): it exits 0, leaves
  * a screenshot of every screen it passed, stores and delivers sealed records,
  * and two runs give byte-identical screenshots. Also: nothing of the
- * captured photo is readable in the state folder or the outbox. */
+ * captured photo is readable in the state folder or the outbox. And (issue
+ * 14, item 9): its screens are private (files 0600 in folders 0700 that it
+ * made, whatever the umask), a folder it did not make is never cleared, it
+ * refuses real devices, and it fails when it delivers nothing. */
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -214,6 +218,112 @@ static void test_demo_out_folder(void)
   testlib_rmtree(dir);
 }
 
+/* Runs `biokiosk demo --headless --out DIR` with `extra` arguments
+ * (NULL-terminated, may be empty); returns the exit status. */
+static int demo_with(const char *dir, const char *const *extra, char **ret_err)
+{
+  const char *argv[16] = {g_getenv("BK_BIOKIOSK"), "demo", "--headless",
+                          "--out", dir};
+  g_autofree char *out = NULL;
+  int n = 5;
+  int status;
+
+  for (; *extra && n < 15; extra++)
+    argv[n++] = *extra;
+  status = testlib_spawn(argv, NULL, &out, ret_err);
+  g_test_message("exit %d\n%s%s", status, out, *ret_err);
+  return status;
+}
+
+static int mode_of(const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint(g_lstat(path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* Screens hold the photo, the signature, the prints and the name: 0600
+ * files in a 0700 folder, even under umask 000. */
+static void test_demo_screens_private(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *out = g_build_filename(dir, "demo", NULL);
+  g_autofree char *screens = g_build_filename(out, "screens", NULL);
+  g_autofree char *state = g_build_filename(out, "state", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr(GPtrArray) shots = NULL;
+  const char *none[] = {NULL};
+  mode_t saved = umask(0);
+  int status = demo_with(out, none, &err);
+
+  umask(saved);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_cmpint(mode_of(out), ==, 0700);
+  g_assert_cmpint(mode_of(screens), ==, 0700);
+  g_assert_cmpint(mode_of(state), ==, 0700);
+  shots = list_dir(screens);
+  g_assert_cmpuint(shots->len, >=, 6);
+  for (guint i = 0; i < shots->len; i++) {
+    g_autofree char *path = g_build_filename(screens, shots->pdata[i], NULL);
+    g_test_message("%s", (char *)shots->pdata[i]);
+    g_assert_cmpint(mode_of(path), ==, 0600);
+  }
+  testlib_rmtree(dir);
+}
+
+/* A screens folder the demo did not make is refused, not cleared. */
+static void test_demo_screens_folder_kept(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *screens = g_build_filename(dir, "screens", NULL);
+  g_autofree char *precious = g_build_filename(screens, "precious.png", NULL);
+  g_autofree char *err = NULL;
+  const char *none[] = {NULL};
+
+  g_assert_cmpint(g_mkdir(screens, 0700), ==, 0);
+  g_assert_true(g_file_set_contents(precious, "keep", -1, NULL));
+  g_assert_cmpint(demo_with(dir, none, &err), ==, 2);
+  g_assert_nonnull(strstr(err, "not made by a demo"));
+  g_assert_true(strchr(err, '\n') == err + strlen(err) - 1); /* one line */
+  g_assert_true(g_file_test(precious, G_FILE_TEST_EXISTS));
+  testlib_rmtree(dir);
+}
+
+/* Real devices are refused before anything is written. */
+static void test_demo_refuses_real_devices(void)
+{
+  const char *cases[][5] = {
+      {"--set", "devices.camera=gphoto2", NULL},
+      {"--set", "reader.virtual_image_feed=", NULL},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *dir = testlib_mkdtemp();
+    g_autofree char *out = g_build_filename(dir, "demo", NULL);
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint(demo_with(out, cases[i], &err), ==, 2);
+    g_assert_nonnull(strstr(err, "simulated devices only"));
+    g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+    g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+    testlib_rmtree(dir);
+  }
+}
+
+/* An appointment with nothing to capture delivers nothing: not a success. */
+static void test_demo_nothing_delivered(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *out = g_build_filename(dir, "demo", NULL);
+  g_autofree char *err = NULL;
+  const char *on_file[] = {"--code", "61940275", NULL};
+
+  g_assert_cmpint(demo_with(out, on_file, &err), ==, 1);
+  g_assert_nonnull(strstr(err, "0 of 0 records delivered"));
+  testlib_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -221,5 +331,9 @@ int main(int argc, char **argv)
     testlib_skip_all("BK_BIOKIOSK is not set");
   g_test_add_func("/demo/end-to-end", test_demo);
   g_test_add_func("/demo/out-folder", test_demo_out_folder);
+  g_test_add_func("/demo/screens-private", test_demo_screens_private);
+  g_test_add_func("/demo/screens-folder-kept", test_demo_screens_folder_kept);
+  g_test_add_func("/demo/refuses-real-devices", test_demo_refuses_real_devices);
+  g_test_add_func("/demo/nothing-delivered", test_demo_nothing_delivered);
   return g_test_run();
 }
