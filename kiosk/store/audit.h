@@ -56,9 +56,11 @@ typedef struct {
  * or created on first use) and the counter file there. From then on
  * audit_append() signs the head and advances the counter after each commit,
  * and audit_verify() checks both. The anchor lives until the connection is
- * closed. Do not set a WAL hook or PRAGMA wal_autocheckpoint on the
- * connection afterwards: the anchor's WAL hook (which also keeps the
- * connection's automatic checkpoints) is how it learns of commits. */
+ * closed. The anchor's WAL hook (which also keeps the connection's
+ * automatic checkpoints) is how it learns of commits at once: a WAL hook or
+ * PRAGMA wal_autocheckpoint set on the connection afterwards replaces it,
+ * and the connection's entries then count only at its next append or
+ * verification (or the next append on any connection). */
 gboolean audit_init(sqlite3 *db, const char *state_dir, GError **error);
 
 /* Attaches the anchor in `state_dir` for verification only, to a
