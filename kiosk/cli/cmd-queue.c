@@ -91,8 +91,7 @@ static void queue_cmd_status_json(const StatusReport *r)
                 r->queue.n_records ? r->queue.next_attempt : 0);
   json_builder_set_member_name(b, "backoffice_key");
   json_builder_add_string_value(b, r->demo_key ? "demo" : "configured");
-  json_builder_set_member_name(b, "kiosk_key");
-  json_builder_add_string_value(b, r->kiosk_key);
+  cmd_json_add_string(b, "kiosk_key", r->kiosk_key);
   json_builder_set_member_name(b, "audit");
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "entries");
@@ -121,7 +120,7 @@ static void queue_cmd_status_text(const StatusReport *r)
   }
   printf("back-office key: %s\n",
          r->demo_key ? "DEMO (not for production)" : "configured");
-  printf("kiosk key:      %s\n", r->kiosk_key);
+  printf("kiosk key:      %s\n", r->kiosk_key ? r->kiosk_key : "none yet");
   if (r->audit_ok)
     printf("audit log:      %" G_GINT64_FORMAT " entries, chain verified\n",
            r->n_audit);
@@ -232,6 +231,7 @@ static int queue_cmd_upload(KioskQueue *queue, const char *target, gint64 now,
       json_builder_set_member_name(b, "result");
       json_builder_add_string_value(b, item->acknowledged ? "acknowledged"
                                                           : "failed");
+      cmd_json_add_string(b, "step", item->step);
       cmd_json_add_string(b, "error", item->error);
       json_builder_set_member_name(b, "attempts");
       json_builder_add_int_value(b, item->attempts);
@@ -247,11 +247,12 @@ static int queue_cmd_upload(KioskQueue *queue, const char *target, gint64 now,
       const QueueUploadItem *item = g_ptr_array_index(report->items, i);
       g_autofree char *next = queue_cmd_time(item->next_attempt);
 
+      /* The error names the record and the step. */
       if (item->acknowledged)
         printf("acknowledged %s\n", item->id);
       else
-        printf("failed       %s: %s (attempt %d, next at %s)\n", item->id,
-               item->error, item->attempts, next);
+        printf("failed       %s (attempt %d, next at %s)\n", item->error,
+               item->attempts, next);
     }
     printf("%u acknowledged, %u failed, %u not due yet (target %s)\n",
            report->n_acknowledged, report->n_failed, report->n_not_due, target);
@@ -396,6 +397,36 @@ static int queue_run_action(const QueueArgs *a, KioskQueue *queue, sqlite3 *db,
   return queue_cmd_purge(queue, now, a->force, a->json);
 }
 
+/* status and list only look: they open the database read-only, so they
+ * work without write access and never create a file, table or key. */
+static gboolean queue_action_reads_only(const QueueArgs *a)
+{
+  return strcmp(a->args[0], "status") == 0 || strcmp(a->args[0], "list") == 0;
+}
+
+/* The queue for the action, on a connection of its own in *ret_db (closed
+ * by the caller after the queue). */
+static KioskQueue *queue_cmd_open(const QueueArgs *a, const char *db_path,
+                                  const char *state_dir, const char *key,
+                                  sqlite3 **ret_db, GError **error)
+{
+  gboolean read_only = queue_action_reads_only(a);
+  sqlite3 *db =
+      read_only ? db_open_readonly(db_path, error) : db_open(db_path, error);
+  KioskQueue *queue;
+
+  if (!db)
+    return NULL;
+  queue = read_only ? queue_open_readonly(db, state_dir, key, error)
+                    : queue_open(db, state_dir, key, error);
+  if (!queue) {
+    db_close(db);
+    return NULL;
+  }
+  *ret_db = db;
+  return queue;
+}
+
 static int queue_run(int argc, char **argv)
 {
   g_auto(QueueArgs) a = {0};
@@ -426,14 +457,10 @@ static int queue_run(int argc, char **argv)
     g_autofree char *outbox = config_resolve_path(config, config->outbox);
     target = queue_target_for_folder(outbox);
   }
-  db = db_open(db_path, &error);
-  if (!db)
+  queue = queue_cmd_open(&a, db_path, state_dir, config->backoffice_public_key,
+                         &db, &error);
+  if (!queue)
     return kiosk_usage_error(CMD, "%s", error->message);
-  queue = queue_open(db, state_dir, config->backoffice_public_key, &error);
-  if (!queue) {
-    db_close(db);
-    return kiosk_usage_error(CMD, "%s", error->message);
-  }
   if (queue_uses_demo_key(queue) && strcmp(a.args[0], "list") != 0)
     fprintf(stderr,
             "biokiosk queue: warning: records are sealed to a DEMO "

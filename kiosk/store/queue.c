@@ -16,6 +16,10 @@
 
 G_DEFINE_QUARK(biokiosk - queue - error - quark, queue_error)
 
+/* SQLite's default wal_autocheckpoint (pages), restored after a write on a
+ * full disk turned it off. */
+#define QUEUE_WAL_AUTOCHECKPOINT 1000
+
 struct _KioskQueue {
   /* Serialises this queue's use of its connection: a store on a worker
    * thread and an upload on another must not interleave transactions. */
@@ -26,6 +30,11 @@ struct _KioskQueue {
   guint8 kiosk_secret[KEYS_SIGN_SECRET_BYTES];
   guint8 backoffice_public[KEYS_PUBLIC_BYTES];
   gboolean demo_key;
+  gboolean read_only;     /* queue_open_readonly(): no keys, no writes */
+  gboolean has_kiosk_key; /* FALSE only for a read-only queue without one */
+  /* A write of this upload pass needed the full-disk fallback (see
+   * queue_write_with_room()); the pass ends by restoring the reserve. */
+  gboolean low_space;
 };
 
 /* libcurl's global state, for the transports; QUEUE_ERROR_FAILED. */
@@ -75,7 +84,65 @@ KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
   if (!keys_load_backoffice(backoffice_public_key, state_dir,
                             queue->backoffice_public, &queue->demo_key, error))
     return NULL;
+  queue->has_kiosk_key = TRUE;
+  /* While there is room: the reserve keeps deletes possible on a full
+   * disk (queue_write_with_room()). */
+  db_reserve_ensure(db);
   return g_steal_pointer(&queue);
+}
+
+/* The kiosk's public key from its file, when there is one: reading only. */
+static gboolean queue_read_kiosk_key(KioskQueue *queue, const char *state_dir,
+                                     GError **error)
+{
+  g_autofree char *path =
+      g_build_filename(state_dir, KEYS_SIGNING_PUBLIC_FILE, NULL);
+  g_autofree char *text = NULL;
+
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  if (!g_file_get_contents(path, &text, NULL, error) ||
+      !keys_decode(text, queue->kiosk_public, KEYS_PUBLIC_BYTES, error)) {
+    g_prefix_error(error, "%s: ", path);
+    return FALSE;
+  }
+  queue->has_kiosk_key = TRUE;
+  return TRUE;
+}
+
+KioskQueue *queue_open_readonly(sqlite3 *db, const char *state_dir,
+                                const char *backoffice_public_key,
+                                GError **error)
+{
+  g_autoptr(KioskQueue) queue = NULL;
+
+  g_return_val_if_fail(db != NULL, NULL);
+  g_return_val_if_fail(state_dir != NULL, NULL);
+
+  queue = g_new0(KioskQueue, 1);
+  g_mutex_init(&queue->lock);
+  queue->db = db;
+  queue->read_only = TRUE;
+  if (!audit_attach_verify(db, state_dir, error) ||
+      !queue_read_kiosk_key(queue, state_dir, error))
+    return NULL;
+  /* An empty key means the demo pair, which only a writing queue makes. */
+  queue->demo_key = !backoffice_public_key || !*backoffice_public_key;
+  if (!queue->demo_key &&
+      !keys_load_backoffice(backoffice_public_key, state_dir,
+                            queue->backoffice_public, &queue->demo_key, error))
+    return NULL;
+  return g_steal_pointer(&queue);
+}
+
+/* FALSE with QUEUE_ERROR_READ_ONLY for a queue that may not write. */
+static gboolean queue_check_writable(KioskQueue *queue, GError **error)
+{
+  if (!queue->read_only)
+    return TRUE;
+  g_set_error(error, QUEUE_ERROR, QUEUE_ERROR_READ_ONLY,
+              "the queue was opened for reading only");
+  return FALSE;
 }
 
 KioskQueue *queue_open_file(const char *database_path, const char *state_dir,
@@ -117,6 +184,8 @@ gboolean queue_uses_demo_key(const KioskQueue *queue)
 char *queue_dup_kiosk_key(const KioskQueue *queue)
 {
   g_return_val_if_fail(queue != NULL, NULL);
+  if (!queue->has_kiosk_key)
+    return NULL;
   return keys_encode(queue->kiosk_public, KEYS_PUBLIC_BYTES);
 }
 
@@ -160,6 +229,8 @@ static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
   const void *data;
   int rc;
 
+  if (!queue_check_writable(queue, error))
+    return FALSE;
   envelope = envelope_seal(id, now, plain, queue->backoffice_public,
                            queue->kiosk_public, queue->kiosk_secret);
   if (!envelope) {
@@ -234,6 +305,8 @@ gboolean queue_store_record(KioskQueue *queue, BkRecord *record, gint64 now,
   g_return_val_if_fail(queue != NULL, FALSE);
   g_return_val_if_fail(record != NULL, FALSE);
 
+  if (!queue_check_writable(queue, error))
+    return FALSE;
   kiosk_key = queue_dup_kiosk_key(queue);
   g_mutex_lock(&queue->lock);
   ok = audit_get_head(queue->db, &head_seq, &head_hash, error);
@@ -398,8 +471,20 @@ GBytes *queue_get_envelope(KioskQueue *queue, const char *id, GError **error)
 
 /* --- upload loop -------------------------------------------------------- */
 
-static gboolean queue_acknowledge(KioskQueue *queue, const QueueEntry *entry,
-                                  const char *target, gint64 now,
+/* One write of the upload loop, a transaction of its own. */
+typedef struct {
+  const QueueEntry *entry;
+  gint64 now;
+  const char *target; /* acknowledge: the transport's description */
+  const char *why;    /* reschedule: the step and error, for last_error */
+  int attempts;       /* reschedule: set to the new count */
+  gint64 next;        /* reschedule: set to the next attempt */
+} QueueWrite;
+
+typedef gboolean (*QueueWriteFunc)(KioskQueue *queue, QueueWrite *w,
+                                   GError **error);
+
+static gboolean queue_acknowledge(KioskQueue *queue, QueueWrite *w,
                                   GError **error)
 {
   g_autofree char *details = NULL;
@@ -416,8 +501,8 @@ static gboolean queue_acknowledge(KioskQueue *queue, const QueueEntry *entry,
     db_fail(queue->db, "queue acknowledge", error);
     return queue_rollback(queue);
   }
-  sqlite3_bind_text(stmt, 1, entry->id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 2, entry->sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 1, w->entry->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, w->entry->sha256, -1, SQLITE_STATIC);
   rc = sqlite3_step(stmt);
   sqlite3_finalize(stmt);
   if (rc != SQLITE_DONE) {
@@ -426,9 +511,9 @@ static gboolean queue_acknowledge(KioskQueue *queue, const QueueEntry *entry,
   }
   /* 0 changes: another uploader acknowledged it first; nothing to audit. */
   if (sqlite3_changes(queue->db) > 0) {
-    details = g_strdup_printf("id=%s sha256=%s target=%s", entry->id,
-                              entry->sha256, target);
-    if (!audit_append(queue->db, now * G_USEC_PER_SEC, AUDIT_ACTOR_UPLOADER,
+    details = g_strdup_printf("id=%s sha256=%s target=%s", w->entry->id,
+                              w->entry->sha256, w->target);
+    if (!audit_append(queue->db, w->now * G_USEC_PER_SEC, AUDIT_ACTOR_UPLOADER,
                       "record.acknowledged", details, NULL, error))
       return queue_rollback(queue);
   }
@@ -437,14 +522,13 @@ static gboolean queue_acknowledge(KioskQueue *queue, const QueueEntry *entry,
   return TRUE;
 }
 
-static gboolean queue_reschedule(KioskQueue *queue, const QueueEntry *entry,
-                                 const char *why, gint64 now,
-                                 QueueUploadItem *item, GError **error)
+static gboolean queue_reschedule(KioskQueue *queue, QueueWrite *w,
+                                 GError **error)
 {
   g_autofree char *details = NULL;
   sqlite3_stmt *stmt = NULL;
-  int attempts = entry->attempts + 1;
-  gint64 next = now + queue_backoff_delay(attempts);
+  int attempts = w->entry->attempts + 1;
+  gint64 next = w->now + queue_backoff_delay(attempts);
   int rc;
 
   if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
@@ -458,8 +542,8 @@ static gboolean queue_reschedule(KioskQueue *queue, const QueueEntry *entry,
   }
   sqlite3_bind_int(stmt, 1, attempts);
   sqlite3_bind_int64(stmt, 2, next);
-  sqlite3_bind_text(stmt, 3, why, -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 4, entry->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 3, w->why, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 4, w->entry->id, -1, SQLITE_STATIC);
   rc = sqlite3_step(stmt);
   sqlite3_finalize(stmt);
   if (rc != SQLITE_DONE) {
@@ -467,15 +551,73 @@ static gboolean queue_reschedule(KioskQueue *queue, const QueueEntry *entry,
     return queue_rollback(queue);
   }
   details = g_strdup_printf("id=%s attempts=%d next_attempt=%" G_GINT64_FORMAT,
-                            entry->id, attempts, next);
-  if (!audit_append(queue->db, now * G_USEC_PER_SEC, AUDIT_ACTOR_UPLOADER,
+                            w->entry->id, attempts, next);
+  if (!audit_append(queue->db, w->now * G_USEC_PER_SEC, AUDIT_ACTOR_UPLOADER,
                     "record.upload_failed", details, NULL, error))
     return queue_rollback(queue);
   if (!db_exec(queue->db, "COMMIT", error))
     return queue_rollback(queue);
-  item->attempts = attempts;
-  item->next_attempt = next;
+  w->attempts = attempts;
+  w->next = next;
   return TRUE;
+}
+
+/* Runs `write` so that it works on a nearly full disk. secure_delete=ON
+ * zeroes every page it frees, so deleting a record writes all of it once
+ * more to the WAL: a 1 MB record needs 1 MB free just to be deleted. On
+ * SQLITE_FULL the write is retried with secure_delete=FAST, which leaves
+ * freed overflow pages unwritten on the free list (they hold sealed bytes
+ * only and are overwritten when reused), then once more after releasing
+ * the reserve. Meanwhile no automatic checkpoint runs: one that grows the
+ * database file would take the space the deletes need. Called with the
+ * queue's lock held. */
+static gboolean queue_write_with_room(KioskQueue *queue, QueueWriteFunc write,
+                                      QueueWrite *w, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  gboolean ok;
+
+  if (write(queue, w, &local))
+    return TRUE;
+  if (!g_error_matches(local, DB_ERROR, DB_ERROR_FULL)) {
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+  }
+  g_debug("disk full; retrying record %s with secure_delete=FAST",
+          w->entry->id);
+  queue->low_space = TRUE;
+  g_clear_error(&local);
+  db_exec(queue->db, "PRAGMA secure_delete=FAST; PRAGMA wal_autocheckpoint=0",
+          NULL);
+  ok = write(queue, w, &local);
+  if (!ok && g_error_matches(local, DB_ERROR, DB_ERROR_FULL) &&
+      db_reserve_release(queue->db)) {
+    g_clear_error(&local);
+    ok = write(queue, w, &local);
+  }
+  db_exec(queue->db,
+          "PRAGMA secure_delete=ON; PRAGMA wal_autocheckpoint=" G_STRINGIFY(
+              QUEUE_WAL_AUTOCHECKPOINT),
+          NULL);
+  /* Lets the next write reuse the WAL from its start instead of growing
+   * it, when that takes no new space. */
+  if (ok)
+    db_checkpoint_in_place(queue->db, FALSE);
+  else
+    g_propagate_error(error, g_steal_pointer(&local));
+  return ok;
+}
+
+/* After a pass: gives back the WAL that full-disk writes grew and puts the
+ * reserve back when there is room. Best effort. */
+static void queue_restore_reserve(KioskQueue *queue)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&queue->lock);
+
+  if (queue->low_space)
+    db_checkpoint_in_place(queue->db, TRUE);
+  queue->low_space = FALSE;
+  db_reserve_ensure(queue->db);
 }
 
 void queue_upload_report_free(QueueUploadReport *report)
@@ -515,52 +657,86 @@ gboolean queue_check_target(const char *target_url, GError **error)
   return transport != NULL;
 }
 
-/* Delivers one record and acknowledges it, or reschedules it. FALSE only
- * for a database error; a failed delivery is a result in `report`. */
-static gboolean queue_upload_one(KioskQueue *queue, KioskTransport *transport,
-                                 const QueueEntry *entry, gint64 now,
-                                 QueueUploadReport *report, GError **error)
+/* Records the failure of `step` for one record: in the report, and in the
+ * row (attempts, backoff, last_error) when that can be written. */
+static void queue_upload_failed(KioskQueue *queue, const QueueEntry *entry,
+                                const char *step, const GError *cause,
+                                gint64 now, QueueUploadItem *item,
+                                QueueUploadReport *report)
+{
+  g_autofree char *why = g_strdup_printf("%s: %s", step, cause->message);
+  g_autoptr(GError) local = NULL;
+  QueueWrite w = {.entry = entry, .now = now, .why = why};
+  gboolean ok;
+
+  /* A TRANSPORT_ERROR_REFUSED record is retried like a temporary failure:
+   * nothing may be lost, and there is no quarantine yet. */
+  item->step = step;
+  report->n_failed++;
+  g_debug("record %s not uploaded: %s", entry->id, why);
+  g_mutex_lock(&queue->lock);
+  ok = queue_write_with_room(queue, queue_reschedule, &w, &local);
+  g_mutex_unlock(&queue->lock);
+  if (ok) {
+    item->error = g_strdup_printf("record %s: %s", entry->id, why);
+    item->attempts = w.attempts;
+    item->next_attempt = w.next;
+    return;
+  }
+  /* Not even the failure could be written: tried again next pass. */
+  item->error =
+      g_strdup_printf("record %s: %s (the failed attempt could not be "
+                      "recorded: %s)",
+                      entry->id, why, local->message);
+  item->attempts = entry->attempts;
+  item->next_attempt = entry->next_attempt;
+}
+
+/* Delivers one record and acknowledges it, or reschedules it; every
+ * failure is a result in `report`, naming the record and the step. */
+static void queue_upload_one(KioskQueue *queue, KioskTransport *transport,
+                             const QueueEntry *entry, gint64 now,
+                             QueueUploadReport *report)
 {
   g_autoptr(GBytes) envelope = NULL;
   g_autoptr(GError) local = NULL;
+  QueueWrite w = {.entry = entry, .now = now};
+  const char *step = QUEUE_STEP_READ;
   QueueUploadItem *item;
   gboolean ok;
 
   g_mutex_lock(&queue->lock);
   envelope = queue_get_envelope_locked(queue, entry->id, &local);
   g_mutex_unlock(&queue->lock);
-  if (!envelope) {
-    if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-      return TRUE; /* acknowledged meanwhile by another uploader */
-    g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
-  }
+  if (!envelope && g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return; /* acknowledged meanwhile by another uploader */
   item = g_new0(QueueUploadItem, 1);
   item->id = g_strdup(entry->id);
   g_ptr_array_add(report->items, item);
 
-  if (transport_put(transport, entry->id, envelope, &local) &&
-      transport_verify_receipt(transport, entry->id, entry->sha256, &local)) {
-    g_mutex_lock(&queue->lock);
-    ok = queue_acknowledge(queue, entry, transport_describe(transport), now,
-                           error);
-    g_mutex_unlock(&queue->lock);
-    if (!ok)
-      return FALSE;
-    item->acknowledged = TRUE;
-    report->n_acknowledged++;
-    g_debug("record %s acknowledged", entry->id);
-    return TRUE;
+  ok = envelope != NULL;
+  if (ok) {
+    step = QUEUE_STEP_DELIVER;
+    ok = transport_put(transport, entry->id, envelope, &local);
   }
-  /* A TRANSPORT_ERROR_REFUSED record is retried like a temporary failure:
-   * nothing may be lost, and there is no quarantine yet. */
-  item->error = g_strdup(local->message);
-  report->n_failed++;
-  g_debug("record %s not uploaded: %s", entry->id, local->message);
-  g_mutex_lock(&queue->lock);
-  ok = queue_reschedule(queue, entry, local->message, now, item, error);
-  g_mutex_unlock(&queue->lock);
-  return ok;
+  if (ok) {
+    step = QUEUE_STEP_RECEIPT;
+    ok = transport_verify_receipt(transport, entry->id, entry->sha256, &local);
+  }
+  if (ok) {
+    step = QUEUE_STEP_ACKNOWLEDGE;
+    w.target = transport_describe(transport);
+    g_mutex_lock(&queue->lock);
+    ok = queue_write_with_room(queue, queue_acknowledge, &w, &local);
+    g_mutex_unlock(&queue->lock);
+  }
+  if (!ok) {
+    queue_upload_failed(queue, entry, step, local, now, item, report);
+    return;
+  }
+  item->acknowledged = TRUE;
+  report->n_acknowledged++;
+  g_debug("record %s acknowledged", entry->id);
 }
 
 gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
@@ -576,6 +752,8 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
   g_return_val_if_fail(queue != NULL, FALSE);
 
   report->items = g_ptr_array_new_with_free_func(queue_upload_item_free);
+  if (!queue_check_writable(queue, error))
+    return FALSE;
   transport = queue_open_transport(target_url, error);
   if (!transport)
     return FALSE;
@@ -590,11 +768,32 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
       status.n_records > entries->len ? status.n_records - entries->len : 0;
 
   for (guint i = 0; i < entries->len; i++)
-    if (!queue_upload_one(queue, transport, g_ptr_array_index(entries, i), now,
-                          report, error))
-      return FALSE;
+    queue_upload_one(queue, transport, g_ptr_array_index(entries, i), now,
+                     report);
+  queue_restore_reserve(queue);
   if (ret_report)
     *ret_report = g_steal_pointer(&report);
+  return TRUE;
+}
+
+gboolean queue_space_check(sqlite3 *db, QueueSpace *ret_space, GError **error)
+{
+  DbSpace db_space_now;
+  QueueSpace space = {0};
+
+  g_return_val_if_fail(db != NULL && ret_space != NULL, FALSE);
+  if (!db_space(db, &db_space_now, error))
+    return FALSE;
+  space.filesystem_free = db_space_now.filesystem_free;
+  space.database_free = db_space_now.database_free;
+  space.reserve_ready = db_space_now.reserve_ready;
+  space.needed_bytes = QUEUE_SPACE_CAPTURE_BYTES;
+  /* Saturating: an in-memory database reports G_MAXUINT64 for both. */
+  space.capture_ok = space.filesystem_free >= QUEUE_SPACE_WAL_BYTES &&
+                     (space.filesystem_free >= QUEUE_SPACE_CAPTURE_BYTES ||
+                      space.database_free >=
+                          QUEUE_SPACE_CAPTURE_BYTES - space.filesystem_free);
+  *ret_space = space;
   return TRUE;
 }
 
@@ -614,6 +813,8 @@ gboolean queue_purge(KioskQueue *queue, gboolean force_unacknowledged,
     *ret_n_acknowledged = 0;
   if (ret_n_unacknowledged)
     *ret_n_unacknowledged = 0;
+  if (!queue_check_writable(queue, error))
+    return FALSE;
   if (!force_unacknowledged)
     return TRUE;
 

@@ -27,6 +27,8 @@ GQuark queue_error_quark(void);
 typedef enum {
   QUEUE_ERROR_TARGET, /* the target URL is malformed or its scheme unknown */
   QUEUE_ERROR_FAILED, /* sealing failed (should not happen) */
+  /* a queue from queue_open_readonly() was asked to store, upload or purge */
+  QUEUE_ERROR_READ_ONLY,
 } QueueError;
 
 /* Retry schedule: after the n-th failed attempt the next one is due
@@ -43,10 +45,24 @@ typedef struct _KioskQueue KioskQueue;
  * tables and the audit tables. Loads or creates the kiosk's signing key in
  * `state_dir` and the back office's public key (`backoffice_public_key`,
  * base64; "" or NULL = the demo pair in state_dir, see
- * queue_uses_demo_key()). Also initialises libcurl globally: open the
- * first queue on the main thread before starting other threads. */
+ * queue_uses_demo_key()). Makes the reserve next to the database file
+ * when there is room (db.h; queue_upload() uses it on a full disk). Also
+ * initialises libcurl globally: open the first queue on the main thread
+ * before starting other threads. */
 KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
                        const char *backoffice_public_key, GError **error);
+
+/* A queue for looking only (status, list): on `db` (db_open_readonly();
+ * not owned) it creates no table and no key and writes nothing. The
+ * kiosk's public key is read from its file in `state_dir` when there is
+ * one (else queue_dup_kiosk_key() gives NULL); a configured back-office key
+ * is checked, an empty one means the demo key, which is not created.
+ * queue_store*(), queue_upload() and queue_purge() fail with
+ * QUEUE_ERROR_READ_ONLY. A missing queue table shows as a DB_ERROR of
+ * queue_status() and queue_list(), not as an empty queue. */
+KioskQueue *queue_open_readonly(sqlite3 *db, const char *state_dir,
+                                const char *backoffice_public_key,
+                                GError **error);
 
 /* As queue_open(), on a connection of its own to the database file at
  * `database_path` (db_open()), which queue_close() closes. The simple way
@@ -63,7 +79,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KioskQueue, queue_close)
  * lies in the state folder: the app must say so loudly (not for production). */
 gboolean queue_uses_demo_key(const KioskQueue *queue);
 
-/* The kiosk's signing public key, base64 (the back office pins it). */
+/* The kiosk's signing public key, base64 (the back office pins it); NULL
+ * only for a read-only queue that found no key file. */
 char *queue_dup_kiosk_key(const KioskQueue *queue);
 
 /* Seals `plain` (a serialised record), signs it and inserts it with a new
@@ -124,10 +141,18 @@ typedef enum {
   QUEUE_UPLOAD_ALL = 1 << 0, /* every record (technician's manual upload) */
 } QueueUploadFlags;
 
+/* The steps of one record's upload. A record that fails is reported with
+ * the step it failed in, and its error reads "record <id>: <step>: why". */
+#define QUEUE_STEP_READ        "reading the queued envelope"
+#define QUEUE_STEP_DELIVER     "delivering"
+#define QUEUE_STEP_RECEIPT     "checking the receipt"
+#define QUEUE_STEP_ACKNOWLEDGE "acknowledging (deleting the delivered record)"
+
 typedef struct {
   char *id;
   gboolean acknowledged; /* uploaded, acknowledged by hash, row deleted */
-  char *error;           /* why not, when not acknowledged */
+  const char *step;      /* QUEUE_STEP_* it failed in; NULL when acknowledged */
+  char *error;           /* why not, when not acknowledged (names id, step) */
   int attempts;          /* failed attempts after this one */
   gint64 next_attempt;   /* when not acknowledged */
 } QueueUploadItem;
@@ -147,12 +172,26 @@ typedef struct {
  * file) and acknowledged only when the transport's receipt shows the
  * target holds the queued SHA-256; then the row is deleted (secure_delete
  * wipes its pages) and the audit entry names the target as the transport
- * describes it. A failed record stays, with attempts + 1 and the next
- * attempt scheduled by the backoff. Per-record failures are results (in
- * the report), not errors: FALSE only for an unusable target URL
- * (QUEUE_ERROR_TARGET) or a database error. Blocks for the transfers: not
- * on the UI thread. *ret_report may be NULL; free it with
- * queue_upload_report_free(). */
+ * describes it.
+ *
+ * Each record is tried on its own: a failure in any step (QUEUE_STEP_*),
+ * a database error included, is that record's result in the report, and
+ * the pass goes on with the next record. A failed record stays, with
+ * attempts + 1 and the next attempt scheduled by the backoff (when even
+ * that cannot be written, its error says so and it is simply tried again).
+ *
+ * On a full disk the delete still works: secure_delete=ON would write the
+ * whole record once more (zeroed) to the WAL, so when that finds the disk
+ * full the delete is retried with secure_delete=FAST, which leaves the
+ * freed pages (sealed bytes only) on the database's free list to be
+ * overwritten when reused and needs some 50 KB; when even that is full,
+ * the reserve (db.h) is given up and the delete retried. After such a pass
+ * the WAL is truncated and the reserve made again when there is room.
+ *
+ * FALSE only for an unusable target URL (QUEUE_ERROR_TARGET), a read-only
+ * queue or a database error before any record was tried (listing the
+ * queue). Blocks for the transfers: not on the UI thread. *ret_report may
+ * be NULL; free it with queue_upload_report_free(). */
 gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
                       QueueUploadFlags flags, QueueUploadReport **ret_report,
                       GError **error);
@@ -167,6 +206,36 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QueueUploadReport, queue_upload_report_free)
 gboolean queue_purge(KioskQueue *queue, gboolean force_unacknowledged,
                      gint64 now, guint *ret_n_acknowledged,
                      guint *ret_n_unacknowledged, GError **error);
+
+/* Room for new captures. A record goes into the WAL first and then into
+ * the database (into free pages it left behind, else the file grows), so a
+ * capture may start when the database's file system has at least
+ * QUEUE_SPACE_WAL_BYTES free and, with the database's free pages,
+ * QUEUE_SPACE_CAPTURE_BYTES. QUEUE_SPACE_RECORD_BYTES is a generous
+ * bound of one sealed record (camera original and crops, ten 500 ppi
+ * prints, the signature: some 10 MB). The reserve (db.h) is not counted:
+ * it is kept for deleting delivered records. */
+#define QUEUE_SPACE_RECORD_BYTES  (16 * 1024 * 1024)
+#define QUEUE_SPACE_WAL_BYTES     (2 * QUEUE_SPACE_RECORD_BYTES)
+#define QUEUE_SPACE_CAPTURE_BYTES (4 * QUEUE_SPACE_RECORD_BYTES)
+
+typedef struct {
+  gboolean capture_ok;     /* a new capture may start */
+  guint64 filesystem_free; /* bytes free on the database's file system */
+  guint64 database_free;   /* free pages inside the database, in bytes */
+  guint64 needed_bytes;    /* QUEUE_SPACE_CAPTURE_BYTES, for messages */
+  gboolean reserve_ready;  /* the reserve for deletes is in place */
+} QueueSpace;
+
+/* Whether there is room for a new capture (see QUEUE_SPACE_*): the
+ * runtime asks before it starts one and tells the applicant when not.
+ * `db` is any connection to the kiosk database, e.g. the main thread's
+ * own: the check reads two PRAGMAs and statvfs(), does not write, and in
+ * WAL mode never waits for the store worker or the uploader. Any thread.
+ * Low space is a result (capture_ok FALSE), not an error; FALSE only when
+ * the figures cannot be had (DB_ERROR, G_IO_ERROR), and *ret_space is then
+ * untouched. An in-memory database always has room. */
+gboolean queue_space_check(sqlite3 *db, QueueSpace *ret_space, GError **error);
 
 /* Seconds until the next attempt after `attempts` failures (>= 1). */
 gint64 queue_backoff_delay(int attempts);
