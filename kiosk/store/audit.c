@@ -696,24 +696,36 @@ static gboolean audit_walk(sqlite3 *db, gint64 *ret_n, char **ret_last,
 
 /* The head must name the last entry and carry the kiosk's signature, and
  * the log must reach the counter. */
+/* Why the head does not carry the kiosk's signature; NULL when it does. */
+static const char *head_signature_problem(const AuditAnchor *anchor,
+                                          const AuditHead *head)
+{
+  if (!anchor->has_key)
+    return "is the recorded head, but the kiosk's signing key is missing";
+  if (!head->signature)
+    return "is the recorded head, but it is not signed (written before "
+           "signed heads, or rewritten)";
+  if (!head_signature_valid(anchor, head))
+    return "is the recorded head, but it is not signed by this kiosk's key "
+           "(it was rewritten)";
+  return NULL;
+}
+
 static gboolean audit_check_head(const AuditAnchor *anchor,
                                  const AuditHead *head, gint64 n,
                                  const char *last, gint64 counted,
                                  GError **error)
 {
+  const char *problem;
+
   if (n != head->seq || (head->present && strcmp(head->hash, last) != 0))
     return audit_tampered(error,
                           "is the recorded head, but the log ends elsewhere "
                           "(the last entries were removed or changed)",
                           head->seq);
-  if (head->present && !head_signature_valid(anchor, head))
-    return audit_tampered(error,
-                          anchor->has_key
-                              ? "is the recorded head, but the head is not "
-                                "signed by this kiosk's key (it was rewritten)"
-                              : "is the recorded head, but the kiosk's "
-                                "signing key is missing",
-                          head->seq);
+  problem = head->present ? head_signature_problem(anchor, head) : NULL;
+  if (problem)
+    return audit_tampered(error, problem, head->seq);
   if (n < counted) {
     g_set_error(error, AUDIT_ERROR, AUDIT_ERROR_TAMPERED,
                 "audit log: it ends at entry %" G_GINT64_FORMAT
