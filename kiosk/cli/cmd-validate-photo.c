@@ -14,10 +14,16 @@
 #include "jpegio.h"
 #include "photo.h"
 #include "pngio.h"
+#include "settings.h"
 
 /* Decoding a 24 MP JPEG in full costs more than all checks together; the
  * validator needs about this many pixels on the long side. */
 #define VALIDATE_DECODE_SIDE 1200
+
+/* The largest image file read (docs/configuration.md): a 24 MP camera JPEG
+ * is some 10-20 MB, a PNG of one well under this. A FIFO or a device is
+ * refused too, so /dev/zero cannot eat the memory. */
+#define VALIDATE_FILE_MAX_BYTES (64 * 1024 * 1024)
 
 /* Decodes a JPEG (DCT-scaled) or PNG file; *ret_scale is original pixels
  * per decoded pixel. */
@@ -29,7 +35,7 @@ static BkImage *load_image(const char *path, int long_side, double *ret_scale,
   BkImage *image;
   int w = 0, h = 0;
 
-  if (!g_file_get_contents(path, &data, &len, error))
+  if (!settings_read_file(path, VALIDATE_FILE_MAX_BYTES, &data, &len, error))
     return NULL;
   if (len >= 2 && (guint8)data[0] == 0xFF && (guint8)data[1] == 0xD8) {
     if (!jpegio_probe((const guint8 *)data, len, &w, &h, error))

@@ -3,7 +3,10 @@
 #include "settings.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "resources.h"
 
@@ -12,13 +15,91 @@ const char *config_embedded_defaults(void)
   return resources_default_config();
 }
 
+static gboolean settings_file_fail(GError **error, int code, const char *what)
+{
+  g_set_error_literal(error, G_FILE_ERROR, code, what);
+  return FALSE;
+}
+
+static gboolean settings_errno_fail(GError **error, int saved_errno)
+{
+  return settings_file_fail(error, g_file_error_from_errno(saved_errno),
+                            g_strerror(saved_errno));
+}
+
+static gboolean settings_too_large(GError **error, gsize max_bytes)
+{
+  g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+              "larger than %" G_GSIZE_FORMAT " bytes", max_bytes);
+  return FALSE;
+}
+
+/* Reads an open file to its end, refusing more than `max_bytes`. */
+static gboolean settings_read_fd(int fd, gsize max_bytes, GByteArray *buffer,
+                                 GError **error)
+{
+  guint8 chunk[64 * 1024];
+
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return settings_errno_fail(error, errno);
+    if (n == 0)
+      return TRUE;
+    if (buffer->len + (gsize)n > max_bytes)
+      return settings_too_large(error, max_bytes);
+    g_byte_array_append(buffer, chunk, (guint)n);
+  }
+}
+
+gboolean settings_read_file(const char *path, gsize max_bytes,
+                            char **ret_contents, gsize *ret_length,
+                            GError **error)
+{
+  g_autoptr(GByteArray) buffer = NULL;
+  struct stat st;
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail(path != NULL && ret_contents != NULL, FALSE);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+  fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return settings_errno_fail(error, errno);
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return settings_file_fail(error, G_FILE_ERROR_INVAL,
+                              "not a regular file (a FIFO, a device or a "
+                              "folder?)");
+  }
+  if ((guint64)st.st_size > max_bytes) {
+    close(fd);
+    return settings_too_large(error, max_bytes);
+  }
+  /* st_size may lie (/proc) or change: the read itself keeps the cap. */
+  buffer = g_byte_array_sized_new((guint)st.st_size + 1);
+  ok = settings_read_fd(fd, max_bytes, buffer, error);
+  close(fd);
+  if (!ok)
+    return FALSE;
+  if (ret_length)
+    *ret_length = buffer->len;
+  g_byte_array_append(buffer, (const guint8 *)"", 1);
+  *ret_contents = (char *)g_byte_array_free(g_steal_pointer(&buffer), FALSE);
+  return TRUE;
+}
+
 KioskConfig *config_load(const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
   KioskConfig *config;
 
-  if (path && !g_file_get_contents(path, &text, NULL, &local)) {
+  if (path &&
+      !settings_read_file(path, CONFIG_FILE_MAX_BYTES, &text, NULL, &local)) {
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_NOT_FOUND,
                 "%s: cannot read the configuration: %s", path,
                 g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
@@ -30,6 +111,20 @@ KioskConfig *config_load(const char *path, GError **error)
   if (config && path)
     g_debug("configuration loaded from %s", path);
   return config;
+}
+
+/* The state folder holds the database and the keys: owner only, also when
+ * it existed before with a laxer mode (mkdir's mode only applies to a new
+ * folder). A folder of another user is left alone. */
+static void state_dir_tighten(const char *dir)
+{
+  struct stat st;
+
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077) == 0 ||
+      st.st_uid != geteuid())
+    return;
+  if (chmod(dir, 0700) != 0)
+    g_debug("cannot tighten %s to 0700: %s", dir, g_strerror(errno));
 }
 
 char *config_resolve_path(const KioskConfig *config, const char *path)
@@ -49,6 +144,8 @@ char *config_resolve_path(const KioskConfig *config, const char *path)
   /* Failure shows up, with its reason, when the caller opens the file. */
   if (g_mkdir_with_parents(state_dir, 0700) != 0)
     g_debug("cannot create %s: %s", state_dir, g_strerror(errno));
+  else
+    state_dir_tighten(state_dir);
   if (!*path || strcmp(path, ".") == 0)
     return g_steal_pointer(&state_dir);
   return g_build_filename(state_dir, path, NULL);

@@ -7,11 +7,29 @@
 
 #include "config.h"
 
+/* The largest configuration file config_load() reads (the shipped one is
+ * some 6 KB); docs/configuration.md lists every such cap. */
+#define CONFIG_FILE_MAX_BYTES (1024 * 1024)
+
+/* Reads the whole of `path`, which must be a regular file of at most
+ * `max_bytes`, for files an operator hands the kiosk (configuration,
+ * photos). A FIFO, a device such as /dev/zero, a socket or a folder is
+ * refused at once (opening does not wait for a FIFO's writer), and a
+ * larger file without reading it all. *ret_contents is NUL-terminated
+ * (free with g_free); ret_length may be NULL. G_FILE_ERROR: from open or
+ * read, or G_FILE_ERROR_INVAL for a file that is not regular or too large
+ * (the message says which, not the path). */
+gboolean settings_read_file(const char *path, gsize max_bytes,
+                            char **ret_contents, gsize *ret_length,
+                            GError **error);
+
 /* Loads `path`, or the embedded defaults when `path` is NULL, and validates
- * it. Paths stay as written (see config_resolve_path). */
+ * it. Paths stay as written (see config_resolve_path). The file is read
+ * with settings_read_file() and CONFIG_FILE_MAX_BYTES. */
 KioskConfig *config_load(const char *path, GError **error);
 
-/* `path` made absolute against state_dir (which is created, mode 0700).
+/* `path` made absolute against state_dir (which is created, mode 0700; an
+ * existing one of ours that others may enter is tightened to 0700).
  * Absolute paths and ":memory:" are returned as they are; "" and "." give
  * state_dir itself. Returns a new string. */
 char *config_resolve_path(const KioskConfig *config, const char *path);
