@@ -9,8 +9,13 @@
  * PATH and someone else feeds it (the tests). libfprint finds that driver
  * through FP_VIRTUAL_IMAGE, which prepare() sets once on the main thread
  * before any thread starts; open() on the worker only checks it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fpreader.h"
 #include "fpsynth.h"
@@ -26,6 +31,13 @@
 #define OPTION_FEED           "virtual_image_feed"
 #define OPTION_SOCKET         "virtual_image_socket"
 #define SOCKET_NAME           "reader"
+/* The private folder: <tmp>/biokiosk-fp-XXXXXX, holding the socket and a
+ * lock file that its process holds locked for as long as it lives. */
+#define PREPARED_DIR_PREFIX "biokiosk-fp-"
+#define PREPARED_LOCK_NAME  "lock"
+/* A folder without a lock file (made before there were lock files) is
+ * taken as left behind once it is this old. */
+#define PREPARED_DIR_STALE_S (24 * 3600)
 
 extern const FpReaderDriver fpreader_libfprint_driver;
 
@@ -60,11 +72,13 @@ typedef struct {
 
 /* The socket prepare() pointed FP_VIRTUAL_IMAGE at, for the rest of the
  * process, and the private folder (g_dir_make_tmp(): mode 0700) it made to
- * hold it when no virtual_image_socket was given; that one is removed at
- * exit. Written on the main thread before any thread starts, only read
- * afterwards. */
+ * hold it when no virtual_image_socket was given, with the descriptor of
+ * its lock; the folder is removed at exit, or by a later run's prepare()
+ * when this one was killed. Written on the main thread before any thread
+ * starts, only read afterwards. */
 static char *prepared_socket;
 static char *prepared_dir;
+static int prepared_lock_fd = -1;
 
 /* Writes one impression; FALSE when the connection broke. */
 static gboolean feeder_write_print(GOutputStream *out, Feeder *feeder,
@@ -238,12 +252,100 @@ static gboolean virtual_options(DeviceOptions *options, gboolean *ret_feed,
   return TRUE;
 }
 
-static void prepared_dir_remove(void)
+/* Removes a private folder's socket and lock, then the folder. */
+static void prepared_dir_delete(const char *dir)
 {
-  g_autofree char *sock = g_build_filename(prepared_dir, SOCKET_NAME, NULL);
+  g_autofree char *sock = g_build_filename(dir, SOCKET_NAME, NULL);
+  g_autofree char *lock = g_build_filename(dir, PREPARED_LOCK_NAME, NULL);
 
   g_unlink(sock);
-  g_rmdir(prepared_dir);
+  g_unlink(lock);
+  g_rmdir(dir);
+}
+
+static void prepared_dir_remove(void)
+{
+  prepared_dir_delete(prepared_dir);
+  close(prepared_lock_fd);
+}
+
+/* TRUE when the run that made `dir` is gone: nobody holds its lock (a
+ * killed process drops its locks), or, for a folder without a lock file,
+ * the folder is older than PREPARED_DIR_STALE_S. */
+static gboolean prepared_dir_is_stale(const char *dir, const struct stat *st)
+{
+  g_autofree char *lock = g_build_filename(dir, PREPARED_LOCK_NAME, NULL);
+  int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  gboolean stale;
+
+  if (fd < 0)
+    return errno == ENOENT &&
+           g_get_real_time() / G_USEC_PER_SEC - (gint64)st->st_mtime >
+               PREPARED_DIR_STALE_S;
+  stale = flock(fd, LOCK_EX | LOCK_NB) == 0;
+  close(fd);
+  return stale;
+}
+
+/* A killed run never gets to its atexit(): its folder would stay, one per
+ * run. Removes the folders of this user's runs that are gone. */
+static void prepared_dirs_clean(void)
+{
+  const char *tmp = g_get_tmp_dir();
+  g_autoptr(GDir) dir = g_dir_open(tmp, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name(dir))) {
+    g_autofree char *path = NULL;
+    struct stat st;
+
+    if (!g_str_has_prefix(name, PREPARED_DIR_PREFIX) ||
+        strlen(name) != strlen(PREPARED_DIR_PREFIX) + 6)
+      continue;
+    path = g_build_filename(tmp, name, NULL);
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != geteuid() || !prepared_dir_is_stale(path, &st))
+      continue;
+    g_debug("removing %s, left by a run that is gone", path);
+    prepared_dir_delete(path);
+  }
+}
+
+/* Makes the private folder and its lock, held until the process ends. The
+ * lock is taken under another name and then renamed into place, so that
+ * prepared_dirs_clean() in another process never finds it unlocked. */
+static gboolean prepared_dir_make(GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *tmp_lock = NULL;
+  g_autofree char *lock = NULL;
+  char *dir = g_dir_make_tmp(PREPARED_DIR_PREFIX "XXXXXX", &local);
+  int fd;
+
+  if (!dir) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                "cannot make the virtual reader's folder: %s", local->message);
+    return FALSE;
+  }
+  tmp_lock = g_build_filename(dir, PREPARED_LOCK_NAME ".new", NULL);
+  lock = g_build_filename(dir, PREPARED_LOCK_NAME, NULL);
+  fd = open(tmp_lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || flock(fd, LOCK_EX) != 0 || g_rename(tmp_lock, lock) != 0) {
+    int saved = errno;
+
+    if (fd >= 0)
+      close(fd);
+    g_unlink(tmp_lock);
+    g_rmdir(dir);
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
+                "cannot lock the virtual reader's folder %s: %s", dir,
+                g_strerror(saved));
+    g_free(dir);
+    return FALSE;
+  }
+  prepared_dir = dir;
+  prepared_lock_fd = fd;
+  return TRUE;
 }
 
 /* libfprint lists its virtual_image device only while FP_VIRTUAL_IMAGE
@@ -254,10 +356,14 @@ static void prepared_dir_remove(void)
 static gboolean fpreader_libfprint_prepare(DeviceOptions *options,
                                            GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  static gboolean cleaned;
   const char *socket;
   gboolean feed;
 
+  /* Start-up: what killed runs left behind goes first. */
+  if (!cleaned)
+    prepared_dirs_clean();
+  cleaned = TRUE;
   if (!virtual_options(options, &feed, &socket, error))
     return FALSE;
   if (!feed && !socket)
@@ -273,13 +379,8 @@ static gboolean fpreader_libfprint_prepare(DeviceOptions *options,
     return TRUE;
   }
   if (!socket) {
-    prepared_dir = g_dir_make_tmp("biokiosk-fp-XXXXXX", &local);
-    if (!prepared_dir) {
-      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_FAILED,
-                  "cannot make the virtual reader's folder: %s",
-                  local->message);
+    if (!prepared_dir_make(error))
       return FALSE;
-    }
     atexit(prepared_dir_remove);
   }
   prepared_socket = socket ? g_strdup(socket)

@@ -10,11 +10,15 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A ".<id>.<8 hex>.part" left by a crashed transfer is removed once it is
- * older than this, so that another uploader's transfer in progress stays. */
+/* A transfer holds a lock on its ".<id>.<8 hex>.part" file while it runs,
+ * and a killed process drops its locks, so begin_pass() removes a part
+ * file nobody holds at once: after a kill it is gone with the next pass,
+ * which the uploader makes at start-up. Where the file system has no
+ * locks, a part file is taken as left behind once it is this old. */
 #define TRANSPORT_FOLDER_STALE_PART_S 3600
 /* Length of a queue id (UUID) in a part name. */
 #define TRANSPORT_FOLDER_ID_LEN 36
@@ -153,11 +157,32 @@ static gboolean transport_folder_write_part(const char *tmp_path,
   return TRUE;
 }
 
+/* Creates the part file and locks it for the transfer (see
+ * TRANSPORT_FOLDER_STALE_PART_S); closing the descriptor unlocks it. -1
+ * with errno on failure. Without locks on this file system the transfer
+ * goes on unlocked. */
+static int transport_folder_create_part(const char *tmp_path)
+{
+  struct stat st;
+  int fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+
+  if (fd < 0)
+    return -1;
+  if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink == 0) {
+    /* Another pass took it for a leftover before our lock: start again
+     * next time rather than write a file that is not there. */
+    close(fd);
+    errno = ENOENT;
+    return -1;
+  }
+  return fd;
+}
+
 /* libcurl's FILE protocol writes in place (O_TRUNC, no fsync), so a crash
  * mid-transfer would leave a truncated file under the final name; hence
- * curl writes a hidden temporary name and we fsync and rename(2) it into
- * place ourselves. The rename also makes a repeated put of the same id
- * replace the file, not add one. */
+ * curl writes a hidden temporary name, locked while it is written, and we
+ * fsync and rename(2) it into place ourselves. The rename also makes a
+ * repeated put of the same id replace the file, not add one. */
 static gboolean transport_folder_put(gpointer priv, const char *id,
                                      GBytes *envelope, GError **error)
 {
@@ -167,17 +192,25 @@ static gboolean transport_folder_put(gpointer priv, const char *id,
       g_strdup_printf(".%s.%08x.part", id, g_random_int());
   g_autofree char *final_path = g_build_filename(self->folder, name, NULL);
   g_autofree char *tmp_path = g_build_filename(self->folder, tmp_name, NULL);
+  int lock_fd;
 
   if (!g_file_test(self->folder, G_FILE_TEST_IS_DIR))
     return folder_fail(error, "target folder %s does not exist", self->folder);
-  if (!transport_folder_write_part(tmp_path, envelope, error))
+  lock_fd = transport_folder_create_part(tmp_path);
+  if (lock_fd < 0)
+    return folder_fail(error, "writing %s: %s", tmp_path, g_strerror(errno));
+  if (!transport_folder_write_part(tmp_path, envelope, error)) {
+    close(lock_fd);
     return FALSE;
+  }
   if (!fsync_path(tmp_path, O_RDONLY) || g_rename(tmp_path, final_path) != 0) {
     int saved = errno;
 
     g_unlink(tmp_path);
+    close(lock_fd);
     return folder_fail(error, "writing %s: %s", final_path, g_strerror(saved));
   }
+  close(lock_fd);
   /* The rename itself is durable only once the folder is synced. */
   fsync_path(self->folder, O_RDONLY | O_DIRECTORY);
   return TRUE;
@@ -218,8 +251,33 @@ static gboolean transport_folder_is_part_name(const char *name)
   return transport_id_is_safe(id);
 }
 
-/* Removes the temporary files of transfers that crashed. `now` is compared
- * with the files' mtime. */
+/* Removes `path`, a part file, when its transfer is over: nobody holds
+ * its lock, or (no locks here) it is older than the limit. */
+static void transport_folder_remove_if_stale(const char *path, gint64 now)
+{
+  GStatBuf st;
+  gboolean stale;
+  int fd;
+
+  if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return;
+  fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+    stale = TRUE; /* its writer is gone */
+  else
+    stale = errno != EWOULDBLOCK &&
+            now - (gint64)st.st_mtime > TRANSPORT_FOLDER_STALE_PART_S;
+  if (stale) {
+    g_debug("removing stale %s", path);
+    g_unlink(path);
+  }
+  close(fd);
+}
+
+/* Removes the temporary files of transfers that crashed or were killed.
+ * `now` is compared with the files' mtime where there are no locks. */
 static void transport_folder_begin_pass(gpointer priv, gint64 now)
 {
   TransportFolder *self = priv;
@@ -230,16 +288,11 @@ static void transport_folder_begin_pass(gpointer priv, gint64 now)
     return;
   while ((name = g_dir_read_name(dir))) {
     g_autofree char *path = NULL;
-    GStatBuf st;
 
     if (!transport_folder_is_part_name(name))
       continue;
     path = g_build_filename(self->folder, name, NULL);
-    if (g_lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-        now - (gint64)st.st_mtime > TRANSPORT_FOLDER_STALE_PART_S) {
-      g_debug("removing stale %s", path);
-      g_unlink(path);
-    }
+    transport_folder_remove_if_stale(path, now);
   }
 }
 

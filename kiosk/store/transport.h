@@ -74,9 +74,11 @@ typedef struct {
   void (*close)(gpointer priv);
 
   /* Housekeeping at the start of each upload pass, before the first put:
-   * e.g. removing the leftovers of a transfer that crashed. `now` is
-   * wall-clock unix seconds. Best effort, no error. May block. May be NULL
-   * (nothing to do). */
+   * e.g. removing the leftovers of a transfer that crashed or was killed,
+   * but never those of a transfer still running in another process. The
+   * uploader's first pass runs at start-up. `now` is wall-clock unix
+   * seconds. Best effort, no error. May block. May be NULL (nothing to
+   * do). */
   void (*begin_pass)(gpointer priv, gint64 now);
 
   /* Delivers one sealed envelope under the record `id` (a safe name, see

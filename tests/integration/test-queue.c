@@ -3,9 +3,11 @@
  * kiosk cannot open its own queue, folder upload with acknowledgement by
  * hash, backoff on a failing target, idempotent re-upload, crash safety,
  * purge, and the uploader thread. */
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <utime.h>
 
@@ -389,30 +391,39 @@ static void test_upload_and_ack(Fixture *f, gconstpointer data)
   after = queue_list(f->queue, &error);
   g_assert_cmpuint(after->len, ==, 0);
 
-  /* A crashed transfer's leftover is removed once it is an hour old; a
-   * recent one (maybe another uploader's, in progress) and foreign files
-   * stay. Times here are real: the files' mtime is compared with `now`. */
+  /* A crashed transfer's leftover (nobody holds its lock) is removed, an
+   * old one as a fresh one; a transfer in progress (its writer holds the
+   * lock, maybe another uploader's) and foreign files stay. Times here are
+   * real: the files' mtime is compared with `now`. */
   {
     g_autofree char *stale =
         g_strdup_printf("%s/.%s.0000abcd.part", f->outbox, id1);
-    g_autofree char *fresh =
+    g_autofree char *killed =
+        g_strdup_printf("%s/.%s.0000dead.part", f->outbox, id1);
+    g_autofree char *running =
         g_strdup_printf("%s/.%s.0000beef.part", f->outbox, id1);
     g_autofree char *foreign = g_build_filename(f->outbox, ".keep.part", NULL);
     g_autoptr(QueueUploadReport) again = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     struct utimbuf old_time = {.actime = now - 7200, .modtime = now - 7200};
+    int writer;
 
     g_assert_true(g_file_set_contents(stale, "x", 1, NULL));
-    g_assert_true(g_file_set_contents(fresh, "x", 1, NULL));
+    g_assert_true(g_file_set_contents(killed, "x", 1, NULL));
+    g_assert_true(g_file_set_contents(running, "x", 1, NULL));
     g_assert_true(g_file_set_contents(foreign, "x", 1, NULL));
     g_assert_cmpint(g_utime(stale, &old_time), ==, 0);
     g_assert_cmpint(g_utime(foreign, &old_time), ==, 0);
+    writer = open(running, O_WRONLY | O_CLOEXEC);
+    g_assert_cmpint(flock(writer, LOCK_EX), ==, 0);
     g_assert_true(queue_upload(f->queue, f->target, now, QUEUE_UPLOAD_DUE,
                                &again, &error));
     g_assert_false(g_file_test(stale, G_FILE_TEST_EXISTS));
-    g_assert_true(g_file_test(fresh, G_FILE_TEST_EXISTS));
+    g_assert_false(g_file_test(killed, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(running, G_FILE_TEST_EXISTS));
     g_assert_true(g_file_test(foreign, G_FILE_TEST_EXISTS));
-    g_unlink(fresh);
+    close(writer);
+    g_unlink(running);
     g_unlink(foreign);
   }
   g_assert_true(audit_verify(f->db, &n_audit, &error));
