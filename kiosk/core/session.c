@@ -48,6 +48,9 @@ struct Session {
   gpointer user_data;
   SessionAuditFunc audit;
   gpointer audit_data;
+  SessionRoomFunc room; /* may a new capture start? NULL: yes */
+  gpointer room_data;
+  gboolean no_room;    /* the officer's last start was refused */
   guint audit_pending; /* entries the runtime could not write yet */
   GDateTime *clock;
 
@@ -372,6 +375,7 @@ static const char *skip_explanation(PersonVerdict verdict)
 static void start_person(Session *s, int index, const SessionEvent *ev)
 {
   clear_person_data(s);
+  s->no_room = FALSE;
   s->person_index = index;
   if (!s->appointment || index >= (int)s->appointment->persons->len) {
     end_appointment(s);
@@ -460,6 +464,26 @@ static const char *checkin_event(CheckinVerdict verdict)
                                              : "checkin.nothing_to_capture";
 }
 
+/* Whether the kiosk has room to store one more record (the runtime's
+ * answer; TRUE without one). Asked before a capture starts, so that a
+ * nearly full disk refuses new applicants instead of losing their data. */
+static gboolean capture_room(Session *s)
+{
+  gboolean room = !s->room || s->room(s->room_data);
+
+  if (!room)
+    audit(s, "kiosk", "capture.refused_no_room", FALSE);
+  return room;
+}
+
+static void no_room_message(Session *s)
+{
+  message(s, _("No photos or fingerprints can be taken here now"), TRUE,
+          SESSION_CHECKIN);
+  message_line(s, _("This kiosk has no room to store them at the moment. "
+                    "Please go to the desk."));
+}
+
 static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   Lockout *limiter = &s->lockouts[SESSION_LOCKOUT_CHECKIN];
@@ -493,6 +517,11 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
   }
   g_clear_pointer(&s->appointment, appointment_free);
   s->appointment = g_steal_pointer(&found);
+  if (verdict == CHECKIN_OK && !capture_room(s)) {
+    no_room_message(s);
+    transition(s, SESSION_MESSAGE, ev);
+    return;
+  }
   if (verdict == CHECKIN_OK) {
     start_person(s, 0, ev);
     return;
@@ -772,6 +801,10 @@ static void handle_officer_check(Session *s, const SessionEvent *ev,
   switch (ev->type) {
   case EV_BUTTON:
     if (button_is(ev, VIEW_BUTTON_DOCUMENTS_SEEN)) {
+      /* No capture without room to store its record. */
+      s->no_room = !capture_room(s);
+      if (s->no_room)
+        break;
       /* No capture that the log does not hold. */
       if (!audit(s, "officer",
                  s->current.plan.fingerprints
@@ -1299,6 +1332,13 @@ void session_set_guidance(Session *s, const char *const *reasons)
     g_ptr_array_add(s->guidance, g_strdup(reasons[i]));
 }
 
+void session_set_room_check(Session *s, SessionRoomFunc check,
+                            gpointer user_data)
+{
+  s->room = check;
+  s->room_data = user_data;
+}
+
 void session_set_audit(Session *s, SessionAuditFunc writer, gpointer user_data)
 {
   s->audit = writer;
@@ -1552,6 +1592,11 @@ static void view_officer_check(Session *s)
   line(s, s->current.head_covering
               ? _("Head covering for religious or belief reasons: declared.")
               : _("Head covering: none declared."));
+  if (s->no_room) {
+    v->warning = TRUE;
+    line(s, _("The kiosk's storage is nearly full: no capture can start "
+              "until the queued records have been delivered."));
+  }
   button(s, VIEW_BUTTON_DOCUMENTS_SEEN, _("Documents seen: start"), TRUE);
   button(s, VIEW_BUTTON_HEAD_COVERING,
          s->current.head_covering ? _("No head covering")

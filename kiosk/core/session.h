@@ -134,6 +134,17 @@ Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
                      gint64 now_us);
 void session_free(Session *session); /* accepts NULL */
 
+/* Whether the kiosk has room to store one more record; TRUE lets a
+ * capture start. Asked when a code is accepted and when the officer starts
+ * a person's capture; on FALSE the applicant is sent to the desk, or the
+ * officer's screen says why nothing starts. Must not block. */
+typedef gboolean (*SessionRoomFunc)(gpointer user_data);
+
+/* The runtime's room check (see SessionRoomFunc); without one (tests of
+ * other parts) there is always room. */
+void session_set_room_check(Session *session, SessionRoomFunc check,
+                            gpointer user_data);
+
 /* The audit log's writer (see SessionAuditFunc). Without one (tests of
  * other parts) entries are only logged at debug level. */
 void session_set_audit(Session *session, SessionAuditFunc writer,

@@ -140,6 +140,7 @@ struct App {
   GQueue audit_pending; /* PendingAudit* */
   gint64 audit_retry_us;
   char *audit_trouble; /* why the oldest could not be written */
+  char *room_trouble;  /* the last capture refused for want of room */
 
   GPtrArray *stored;             /* record ids stored in this run */
   char *last_device_error;       /* the newest device failure */
@@ -446,6 +447,8 @@ static void render_footer(App *app)
         g_strdup_printf(_("Audit log not written: %s"), app->audit_trouble);
     footer_add(line, part);
   }
+  if (app->room_trouble)
+    footer_add(line, app->room_trouble);
   session_set_footer(app->session, line->str);
   g_string_free(line, TRUE);
   app->dirty = TRUE;
@@ -456,6 +459,34 @@ static void update_footer(App *app, WorkerSlot slot, const char *trouble)
   g_free(app->device_trouble[slot]);
   app->device_trouble[slot] = g_strdup(trouble);
   render_footer(app);
+}
+
+/* ---- room for records -----------------------------------------------------
+ */
+
+/* The session's room check (SessionRoomFunc): a capture starts only when
+ * the state folder can hold its sealed record (queue_space_check()). When
+ * the figures cannot be had the capture goes ahead: storing it then fails
+ * visibly, with the data still in memory, rather than turning applicants
+ * away on a guess. */
+static gboolean app_room(gpointer data)
+{
+  App *app = data;
+  g_autoptr(GError) error = NULL;
+  QueueSpace space;
+
+  if (!queue_space_check(app->db, &space, &error)) {
+    g_warning("free space unknown: %s", error->message);
+    return TRUE;
+  }
+  g_clear_pointer(&app->room_trouble, g_free);
+  if (!space.capture_ok)
+    app->room_trouble =
+        g_strdup_printf(_("Storage nearly full: %u MB free, %u MB needed"),
+                        (guint)(space.filesystem_free / (1024 * 1024)),
+                        (guint)(space.needed_bytes / (1024 * 1024)));
+  render_footer(app);
+  return space.capture_ok;
 }
 
 /* ---- the audit log ------------------------------------------------------- */
@@ -1075,6 +1106,7 @@ App *app_new(KioskConfig *config, GError **error)
   app->session =
       session_new(config, lookup_code, check_pin, app, g_get_monotonic_time());
   session_set_audit(app->session, app_audit, app);
+  session_set_room_check(app->session, app_room, app);
   restore_lockouts(app);
   render_footer(app);
   if (!start_devices(app, error))
@@ -1140,6 +1172,7 @@ void app_free(App *app)
           app->audit_pending.length);
   g_queue_clear_full(&app->audit_pending, (GDestroyNotify)pending_audit_free);
   g_free(app->audit_trouble);
+  g_free(app->room_trouble);
   session_free(app->session);
   queue_close(app->queue);
   db_close(app->queue_db);

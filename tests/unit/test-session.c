@@ -814,6 +814,41 @@ static void test_lockouts_restored(Fixture *f, gconstpointer d)
   g_assert_cmpint(state(f), ==, SESSION_OFFICER_PIN);
 }
 
+static gboolean room_answer(gpointer data)
+{
+  return *(const gboolean *)data;
+}
+
+/* Without room for one more record no capture starts: a code is answered
+ * with "go to the desk", and the officer's start stays on the check
+ * screen with the reason, until there is room again. */
+static void test_no_room_no_capture(Fixture *f, gconstpointer d)
+{
+  gboolean room = FALSE;
+
+  session_set_room_check(f->session, room_answer, &room);
+  type_code(f, "777777");
+  g_assert_cmpint(state(f), ==, SESSION_MESSAGE);
+  g_assert_true(session_view(f->session)->warning);
+  g_assert_true(view_has_line(f, "no room to store them"));
+  g_assert_true(audited(f, "kiosk:capture.refused_no_room"));
+  press(f, VIEW_BUTTON_OK);
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+
+  room = TRUE;
+  unlock_and_start(f, "777777");
+  room = FALSE;
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  g_assert_cmpint(state(f), ==, SESSION_OFFICER_CHECK);
+  g_assert_true(session_view(f->session)->warning);
+  g_assert_true(view_has_line(f, "storage is nearly full"));
+  g_free(requests(f));
+  room = TRUE;
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  assert_requests(f, "liveview-on");
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -845,5 +880,6 @@ int main(int argc, char **argv)
   T("audit/holds-checkin", test_audit_holds_checkin);
   T("lockouts/saved", test_lockouts_saved);
   T("lockouts/restored", test_lockouts_restored);
+  T("no-room-no-capture", test_no_room_no_capture);
   return g_test_run();
 }
