@@ -134,14 +134,21 @@ fail:
   return FALSE;
 }
 
-/* The public file is derived from the secret one, so replacing it is safe. */
+/* The public file is derived from the secret one, so replacing it is safe.
+ * It is only written when it is missing or differs: the queue opens the
+ * keys on every pass, and a write on each open is what stopped a queue
+ * from opening on a full disk. */
 static gboolean keys_write_public(const char *path, const guint8 *key,
                                   GError **error)
 {
   g_autofree char *text = keys_encode(key, KEYS_PUBLIC_BYTES);
   g_autofree char *line = g_strconcat(text, "\n", NULL);
+  g_autofree char *current = NULL;
   g_autoptr(GError) local = NULL;
 
+  if (g_file_get_contents(path, &current, NULL, NULL) &&
+      g_str_equal(current, line))
+    return TRUE;
   if (!g_file_set_contents_full(path, line, -1, G_FILE_SET_CONTENTS_CONSISTENT,
                                 0644, &local)) {
     g_set_error(error, KEYS_ERROR, KEYS_ERROR_IO, "%s", local->message);

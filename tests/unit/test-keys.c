@@ -1,6 +1,6 @@
-/* kiosk/keys.c and kiosk/envelope.c: keys are created once with private
- * modes and reloaded unchanged, bad key text is refused, a secret key file
- * may be base64 or raw, and an envelope opens only with the key it was
+/* kiosk/store/keys.c and kiosk/store/envelope.c: keys are created once with
+ * private modes and reloaded unchanged, bad key text is refused, a secret key
+ * file may be base64 or raw, and an envelope opens only with the key it was
  * sealed to. */
 #include <glib/gstdio.h>
 #include <sodium.h>
@@ -39,6 +39,34 @@ static void test_signing_key_persists(void)
   g_assert_cmpint(file_mode(state, KEYS_SIGNING_SECRET_FILE), ==, 0600);
   g_assert_cmpint(file_mode(state, KEYS_SIGNING_PUBLIC_FILE), ==, 0644);
   g_assert_cmpint(file_mode(dir, "new/state"), ==, 0700);
+  testlib_rmtree(dir);
+}
+
+/* The public file is rewritten only when missing or wrong: a reload leaves
+ * the same file (same inode) in place, so that opening the keys needs no
+ * free space on a full disk. */
+static void test_public_file_kept(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *pub = g_build_filename(dir, KEYS_SIGNING_PUBLIC_FILE, NULL);
+  g_autoptr(GError) error = NULL;
+  guint8 pk[KEYS_PUBLIC_BYTES], sk[KEYS_SIGN_SECRET_BYTES];
+  g_autofree char *good = NULL;
+  g_autofree char *again = NULL;
+  GStatBuf before, after;
+
+  g_assert_true(keys_load_or_create_signing(dir, pk, sk, &error));
+  g_assert_true(g_file_get_contents(pub, &good, NULL, NULL));
+  g_assert_cmpint(g_stat(pub, &before), ==, 0);
+  g_assert_true(keys_load_or_create_signing(dir, pk, sk, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(g_stat(pub, &after), ==, 0);
+  g_assert_cmpuint(before.st_ino, ==, after.st_ino);
+  /* A wrong public file is put right from the secret one. */
+  g_assert_true(g_file_set_contents(pub, "wrong\n", -1, NULL));
+  g_assert_true(keys_load_or_create_signing(dir, pk, sk, &error));
+  g_assert_true(g_file_get_contents(pub, &again, NULL, NULL));
+  g_assert_cmpstr(again, ==, good);
   testlib_rmtree(dir);
 }
 
@@ -162,6 +190,7 @@ int main(int argc, char **argv)
   if (sodium_init() < 0)
     testlib_skip_all("libsodium cannot be initialised");
   g_test_add_func("/keys/signing-key-persists", test_signing_key_persists);
+  g_test_add_func("/keys/public-file-kept", test_public_file_kept);
   g_test_add_func("/keys/backoffice-key", test_backoffice_key);
   g_test_add_func("/keys/decode-refuses", test_decode_refuses);
   g_test_add_func("/keys/secret-file-forms", test_secret_file_forms);
