@@ -290,6 +290,18 @@ static int anchor_wal_hook(void *data, sqlite3 *db, const char *name,
   return SQLITE_OK;
 }
 
+void audit_set_autocheckpoint(sqlite3 *db, int frames)
+{
+  AuditAnchor *anchor = anchor_for(db);
+
+  /* The anchor's hook checkpoints for the connection: change its
+   * threshold rather than let SQLite install its own hook over it. */
+  if (anchor && anchor->can_append)
+    anchor->autocheckpoint = MAX(frames, 0);
+  else
+    sqlite3_wal_autocheckpoint(db, frames);
+}
+
 /* An entry rolled back never counts. */
 static void anchor_rollback_hook(void *data)
 {

@@ -57,11 +57,18 @@ typedef struct {
  * audit_append() signs the head and advances the counter after each commit,
  * and audit_verify() checks both. The anchor lives until the connection is
  * closed. The anchor's WAL hook (which also keeps the connection's
- * automatic checkpoints) is how it learns of commits at once: a WAL hook or
- * PRAGMA wal_autocheckpoint set on the connection afterwards replaces it,
- * and the connection's entries then count only at its next append or
- * verification (or the next append on any connection). */
+ * automatic checkpoints) is how it learns of commits at once: change the
+ * connection's checkpoint threshold only with audit_set_autocheckpoint(),
+ * never with PRAGMA wal_autocheckpoint or another WAL hook, which would
+ * replace it (the connection's entries would then count only at its next
+ * append or verification). */
 gboolean audit_init(sqlite3 *db, const char *state_dir, GError **error);
+
+/* Sets the connection's automatic checkpoint threshold in WAL frames (0:
+ * off) without displacing the anchor's commit hook; on a connection
+ * without an anchor it is sqlite3_wal_autocheckpoint(). Thread of the
+ * connection. */
+void audit_set_autocheckpoint(sqlite3 *db, int frames);
 
 /* Attaches the anchor in `state_dir` for verification only, to a
  * connection that may be read-only: creates no table, no key and no file.

@@ -587,18 +587,16 @@ static gboolean queue_write_with_room(KioskQueue *queue, QueueWriteFunc write,
           w->entry->id);
   queue->low_space = TRUE;
   g_clear_error(&local);
-  db_exec(queue->db, "PRAGMA secure_delete=FAST; PRAGMA wal_autocheckpoint=0",
-          NULL);
+  db_exec(queue->db, "PRAGMA secure_delete=FAST", NULL);
+  audit_set_autocheckpoint(queue->db, 0);
   ok = write(queue, w, &local);
   if (!ok && g_error_matches(local, DB_ERROR, DB_ERROR_FULL) &&
       db_reserve_release(queue->db)) {
     g_clear_error(&local);
     ok = write(queue, w, &local);
   }
-  db_exec(queue->db,
-          "PRAGMA secure_delete=ON; PRAGMA wal_autocheckpoint=" G_STRINGIFY(
-              QUEUE_WAL_AUTOCHECKPOINT),
-          NULL);
+  db_exec(queue->db, "PRAGMA secure_delete=ON", NULL);
+  audit_set_autocheckpoint(queue->db, QUEUE_WAL_AUTOCHECKPOINT);
   /* Lets the next write reuse the WAL from its start instead of growing
    * it, when that takes no new space. */
   if (ok)

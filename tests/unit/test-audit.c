@@ -359,6 +359,15 @@ static void test_counter_follows_commits(void)
   rig_append(&r, 1);
   g_assert_cmpint(counter(&r), ==, 4);
 
+  /* Checkpoints switched off the anchor's way keep commits counted at
+   * once (PRAGMA wal_autocheckpoint would replace the hook). */
+  audit_set_autocheckpoint(r.db, 0);
+  g_assert_true(db_exec(r.db, "BEGIN IMMEDIATE", &error));
+  rig_append(&r, 1);
+  g_assert_true(db_exec(r.db, "COMMIT", &error));
+  g_assert_cmpint(counter(&r), ==, 5);
+  audit_set_autocheckpoint(r.db, 1000);
+
   /* A counter file that is not one is not trusted. */
   g_assert_true(g_file_set_contents(path, "4 or so\n", -1, &error));
   assert_tampered_db(r.db, "not a counter");
