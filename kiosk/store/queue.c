@@ -589,6 +589,10 @@ static gboolean queue_write_with_room(KioskQueue *queue, QueueWriteFunc write,
   g_clear_error(&local);
   db_exec(queue->db, "PRAGMA secure_delete=FAST", NULL);
   audit_set_autocheckpoint(queue->db, 0);
+  /* The space may be in the WAL (earlier writes grew it until the disk was
+   * full): once its frames are in the database file, the retry writes the
+   * WAL from its start again instead of growing it. */
+  db_checkpoint_in_place(queue->db, FALSE);
   ok = write(queue, w, &local);
   if (!ok && g_error_matches(local, DB_ERROR, DB_ERROR_FULL) &&
       db_reserve_release(queue->db)) {
