@@ -15,7 +15,7 @@ DEBIAN_PACKAGES = \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
 	valgrind xvfb xauth clang-format
 
-.PHONY: all deps setup build demo test test-asan test-valgrind bench fuzz clean
+.PHONY: all deps setup build demo test test-asan test-valgrind stress bench fuzz clean
 
 all: build
 
@@ -52,6 +52,15 @@ test-asan: deps
 
 test-valgrind: build
 	meson test -C $(BUILD) --setup valgrind --print-errorlogs --num-processes 2
+
+# The queue's crash test (SIGKILL during store and upload on a nearly full
+# disk) with 1,000 cycles instead of meson test's 200; prints the seed and
+# the figures (lost, duplicated and corrupt must be 0).
+stress: build
+	BK_CRASH_CYCLES=1000 meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 4 queue-crash; \
+	status=$$?; \
+	grep -E '^# (seed|crash test)' $(BUILD)/meson-logs/testlog.txt; \
+	exit $$status
 
 bench: build
 	./bench/run $(BUILD)
