@@ -614,7 +614,8 @@ static gboolean queue_write_with_room(KioskQueue *queue, QueueWriteFunc write,
  * reserve back when there is room. Best effort. */
 static void queue_restore_reserve(KioskQueue *queue)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&queue->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED =
+      g_mutex_locker_new(&queue->lock);
 
   if (queue->low_space)
     db_checkpoint_in_place(queue->db, TRUE);

@@ -361,6 +361,7 @@ static gpointer open_capture_close(gpointer data)
       fpreader_capture(reader, READER_FINGER_RIGHT_THUMB, 10000, NULL, &error);
 
   g_assert_no_error(error);
+  g_assert_nonnull(imp);
   return NULL;
 }
 

@@ -294,8 +294,7 @@ static void crash_pregrow(Crash *c)
   g_assert_no_error(error);
   for (int i = 0; i < CRASH_PREGROW_RECORDS; i++) {
     g_autoptr(BkRecord) record = NULL;
-    g_autofree char *sha256 =
-        crash_payload_record(CRASH_PREGROW_BYTES, "pregrow", &record);
+    g_free(crash_payload_record(CRASH_PREGROW_BYTES, "pregrow", &record));
 
     g_assert_true(queue_store_record(queue, record, 1, NULL, &error));
     g_assert_no_error(error);

@@ -349,8 +349,8 @@ static void test_names_any_script(void)
       "प्रिया रमन",          /* Devanagari: virama, vowel signs */
       "نیک\xe2\x80\x8cنام", /* Persian with a zero-width non-joiner */
       "Seán O'Brien",
-      "D\xe2\x80\x99"
-      "Angelo",                /* typographic apostrophe */
+      ("D\xe2\x80\x99"
+       "Angelo"),              /* typographic apostrophe */
       "Anne\xe2\x80\x90Marie", /* U+2010 HYPHEN */
       "王小明",
       "Νίκος Παπαδόπουλος",
@@ -373,8 +373,8 @@ static void test_names_refused(void)
       "-",
       "'",
       "Amira \xf0\x9f\x98\x80",
-      "\xe2\x80\x8c"
-      "Amira",
+      ("\xe2\x80\x8c"
+       "Amira"),
       "Amira\xe2\x80\x8d",
       "Amira\xe2\x80\x8c Haddad",
   };
