@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fuzzlib.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,6 +27,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   g_autoptr(GError) error = NULL;
 
+  fuzz_warn_without_always_malloc("fuzz-config");
   if (!g_file_get_contents(BK_FUZZ_DEFAULT_CONFIG, &defaults, NULL, &error)) {
     fprintf(stderr, "fuzz-config: %s\n", error->message);
     abort();

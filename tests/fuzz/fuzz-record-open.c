@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "fuzzlib.h"
 #include "keys.h"
 #include "record.h"
 #include "testlib.h"
@@ -100,6 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   gboolean demo = FALSE;
   const char *seeds = g_getenv("BK_FUZZ_SEEDS");
 
+  fuzz_warn_without_always_malloc("fuzz-record-open");
   if (!keys_init(&error) ||
       !keys_load_or_create_signing(state, kiosk_public, kiosk_secret, &error) ||
       !keys_load_backoffice("", state, office_public, &demo, &error) ||

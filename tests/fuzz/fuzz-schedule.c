@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "appointments.h"
+#include "fuzzlib.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,6 +25,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   g_autoptr(GError) error = NULL;
 
+  fuzz_warn_without_always_malloc("fuzz-schedule");
   if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
       !appointments_init(db, &error)) {
     fprintf(stderr, "fuzz-schedule: %s\n",
