@@ -203,6 +203,22 @@ static const ConfigField config_schema[] = {
     STR_CHECK("paths", "backoffice_public_key", 0, 0, config_check_public_key,
               backoffice_public_key),
 
+    STR("upload", "target", 0, 2048, upload_target),
+    STR("upload", "ca", 0, 0, upload_ca),
+    STR("upload", "cert", 0, 0, upload_cert),
+    STR("upload", "key", 0, 0, upload_key),
+    STR("upload", "pinned_public_key", 0, 1024, upload_pinned_public_key),
+    INT("upload", "connect_timeout_s", 0, 1, 600, upload_connect_timeout_s),
+    INT("upload", "transfer_timeout_s", 0, 1, 86400, upload_transfer_timeout_s),
+    INT("upload", "low_speed_time_s", 0, 1, 3600, upload_low_speed_time_s),
+    INT("upload", "low_speed_bytes_s", 0, 1, 1000000000,
+        upload_low_speed_bytes_s),
+    STR("upload", "region", 0, 64, upload_region),
+    STR("upload", "endpoint", 0, 2048, upload_endpoint),
+    STR("upload", "credentials", 0, 0, upload_credentials),
+    INT("upload", "multipart_threshold_mb", 0, 5, 5000,
+        upload_multipart_threshold_mb),
+
     INT("policy", "photo_card_under_months", 0, 0, 60, photo_card_under_months),
     INT("policy", "fingerprint_min_age", 0, 0, 120, fingerprint_min_age),
     INT_LIST("policy", "fingerprint_recapture_ages", 0, 0, 120,
@@ -217,6 +233,8 @@ static const ConfigField config_schema[] = {
               officer_pin_hash),
     INT("officer", "max_attempts", 0, 1, 100, officer_max_attempts),
     INT("officer", "lockout_s", 0, 1, 86400, officer_lockout_s),
+
+    INT("retention", "appointment_days", 0, 0, 90, retention_appointment_days),
 };
 
 /* Groups whose keys are free-form backend options. */
@@ -230,8 +248,8 @@ static const struct {
 };
 
 static const char *const config_groups[] = {
-    "kiosk", "devices", "camera",  "reader", "pad",
-    "paths", "policy",  "officer", NULL,
+    "kiosk",  "devices", "camera",  "reader",    "pad", "paths",
+    "upload", "policy",  "officer", "retention", NULL,
 };
 
 /* A group or key name as messages show it: itself when it is a plain name,

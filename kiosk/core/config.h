@@ -45,6 +45,23 @@ typedef struct {
   char *backoffice_public_key; /* base64 X25519 key records are sealed to;
                                   "" = generate a demo key pair in state_dir */
 
+  /* [upload] where sealed records go and how (docs/delivery.md). Paths
+   * are resolved against state_dir; store/settings.h turns these into a
+   * target URL and TransportOptions and checks the files. */
+  char *upload_target;            /* URL; "" = file:// of paths.outbox */
+  char *upload_ca;                /* PEM CA file: the only trust (https) */
+  char *upload_cert;              /* kiosk's client certificate (PEM) */
+  char *upload_key;               /* its private key (PEM) */
+  char *upload_pinned_public_key; /* "sha256//<base64>", or "" */
+  int upload_connect_timeout_s;
+  int upload_transfer_timeout_s;
+  int upload_low_speed_time_s;
+  int upload_low_speed_bytes_s;
+  char *upload_region;               /* s3 */
+  char *upload_endpoint;             /* s3: https://host:port, "" = AWS */
+  char *upload_credentials;          /* s3: credentials file (owner only) */
+  int upload_multipart_threshold_mb; /* s3 */
+
   /* [policy] (the desk's rules, kept out of code) */
   int photo_card_under_months;     /* 12: younger children go by post */
   int fingerprint_min_age;         /* 6: no fingerprints below */
@@ -60,6 +77,9 @@ typedef struct {
   char *officer_pin_hash; /* argon2id string (libsodium crypto_pwhash_str) */
   int officer_max_attempts;
   int officer_lockout_s;
+
+  /* [retention] */
+  int retention_appointment_days; /* appointment rows kept after their day */
 } KioskConfig;
 
 /* Byte length of the back-office public key (X25519), which the schema

@@ -19,6 +19,7 @@
 #include "jobs.h"
 #include "lockouts.h"
 #include "queue.h"
+#include "retention.h"
 #include "rules.h"
 #include "steps.h"
 #include "uploader.h"
@@ -139,8 +140,9 @@ struct App {
    * audit_retry_us (monotonic, 0 = nothing waits). */
   GQueue audit_pending; /* PendingAudit* */
   gint64 audit_retry_us;
-  char *audit_trouble; /* why the oldest could not be written */
-  char *room_trouble;  /* the last capture refused for want of room */
+  char *audit_trouble;     /* why the oldest could not be written */
+  char *room_trouble;      /* the last capture refused for want of room */
+  gint64 retention_due_us; /* next retention run (monotonic) */
 
   GPtrArray *stored;             /* record ids stored in this run */
   char *last_device_error;       /* the newest device failure */
@@ -770,6 +772,26 @@ static void camera_still(App *app, gint64 now_us)
  */
 
 /* Handles everything that is ready, without waiting. */
+/* Deletes appointments past [retention] (retention.h), at start-up and
+ * then every hour, between devices' jobs so that the store worker's
+ * connection is not writing. A failure is logged and tried next hour. */
+static void apply_retention(App *app, gint64 now_us)
+{
+  const RetentionPolicy policy = {
+      .appointment_days = app->config->retention_appointment_days,
+  };
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autoptr(GError) error = NULL;
+  RetentionReport report = {0};
+
+  app->retention_due_us = now_us + (gint64)3600 * G_USEC_PER_SEC;
+  if (!retention_apply(app->db, &policy, now, &report, &error))
+    g_warning("retention: %s", error->message);
+  else if (report.appointments_deleted > 0)
+    g_message("retention: deleted %u past appointments (%u persons)",
+              report.appointments_deleted, report.persons_deleted);
+}
+
 static void pump(App *app)
 {
   gint64 now_us = g_get_monotonic_time();
@@ -790,6 +812,8 @@ static void pump(App *app)
   }
   if (app->audit_retry_us && now_us >= app->audit_retry_us)
     audit_flush(app, now_us);
+  if (now_us >= app->retention_due_us && !app_busy(app))
+    apply_retention(app, now_us);
   /* Deadlines that passed become the session's timeout events. */
   session_handle(app->session, &tick, now_us);
   handle_requests(app, now_us);
@@ -807,6 +831,8 @@ static int wait_ms(App *app)
     next = MIN(next, app->camera_grace_until);
   if (app->audit_retry_us)
     next = MIN(next, app->audit_retry_us);
+  if (!app_busy(app)) /* when busy, a result wakes the loop first */
+    next = MIN(next, app->retention_due_us);
   if (next == G_MAXINT64)
     return -1;
   if (next <= now_us)
@@ -1108,6 +1134,7 @@ App *app_new(KioskConfig *config, GError **error)
   session_set_audit(app->session, app_audit, app);
   session_set_room_check(app->session, app_room, app);
   restore_lockouts(app);
+  apply_retention(app, g_get_monotonic_time());
   render_footer(app);
   if (!start_devices(app, error))
     goto fail;

@@ -32,7 +32,6 @@ typedef struct {
   Ui *ui;
   Frontend fe;
   App *app;
-  gboolean imported; /* the sample schedule is in the database */
 } Rig;
 
 static void fe_render(gpointer data, const KioskView *view)
@@ -94,17 +93,21 @@ static void rig_init(Rig *r, const char *pin_hash)
 /* (Re)starts the application on the rig's state folder. */
 static void rig_start(Rig *r)
 {
+  g_autoptr(Appointment) sample = NULL;
   g_autoptr(GError) error = NULL;
   guint imported = 0;
 
   r->app = app_new(r->config, &error);
   g_assert_no_error(error);
-  if (!r->imported)
+  /* The sample schedule's day is fixed, so a restart's retention run
+   * (retention.h) deletes it once that day is past: import it again. */
+  sample = appointments_lookup(app_database(r->app), DEMO_CODE, &error);
+  g_assert_no_error(error);
+  if (!sample)
     g_assert_true(appointments_import_data(app_database(r->app),
                                            resources_sample_schedule(), -1,
                                            &imported, &error));
   g_assert_no_error(error);
-  r->imported = TRUE;
   app_render(r->app, &r->fe);
 }
 

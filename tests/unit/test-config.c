@@ -84,6 +84,7 @@ static void test_embedded_defaults(void)
   g_assert_cmpint(config->officer_max_attempts, ==, 5);
   g_assert_cmpint(config->officer_lockout_s, ==, 600);
   g_assert_cmpint(config->idle_timeout_s, ==, 60);
+  g_assert_cmpint(config->retention_appointment_days, ==, 1);
   /* The demo PIN documented in the file matches the shipped hash. */
   g_assert_cmpint(crypto_pwhash_str_verify(config->officer_pin_hash, "2468", 4),
                   ==, 0);
