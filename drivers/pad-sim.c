@@ -3,6 +3,10 @@
  * deterministic from option "seed", or a recorded CSV given by option
  * "file" (x,y,pressure,t_us per line, '#' comments, optional header).
  * Option "realtime=true" makes collect() take as long as the signing did.
+ * Faults for tests of the kiosk's pad handling: "absent=true" fails open()
+ * as a missing device would; "disconnect_after=N" ends the first collect()
+ * that reaches N streamed samples (counted from open) as an unplug would,
+ * once per process.
  * Only used when named in the configuration. */
 #include "pad.h"
 
@@ -13,11 +17,16 @@ extern const PadDriver pad_sim_driver;
 
 #define SAMPLE_PERIOD_US 6667 /* 150 Hz */
 
+/* disconnect_after unplugs once per process: the reopened pad works. */
+static gint sim_unplugged;
+
 typedef struct {
   guint64 seed;
   GArray *recorded; /* PadSample, from "file"; NULL when generating */
   gboolean realtime;
   guint n_collected;
+  gint64 disconnect_after; /* samples streamed before an unplug; -1 never */
+  guint64 n_points;        /* streamed since open */
 } PadSim;
 
 static gboolean parse_csv(const char *path, GArray **ret_samples,
@@ -84,6 +93,11 @@ static gpointer pad_sim_open(DeviceOptions *options, GError **error)
   PadSim *self;
   guint64 hash = 1469598103934665603ull;
 
+  if (g_strcmp0(device_option(options, "absent", "false"), "true") == 0) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                "the simulated pad is absent (option absent=true)");
+    return NULL;
+  }
   if (file && !parse_csv(file, &recorded, error))
     return NULL;
   self = g_new0(PadSim, 1);
@@ -93,6 +107,7 @@ static gpointer pad_sim_open(DeviceOptions *options, GError **error)
   self->recorded = g_steal_pointer(&recorded);
   self->realtime =
       g_strcmp0(device_option(options, "realtime", "false"), "true") == 0;
+  self->disconnect_after = device_option_int(options, "disconnect_after", -1);
   return self;
 }
 
@@ -287,12 +302,37 @@ static GArray *generate(guint64 seed, guint variant)
   return pen.out;
 }
 
+/* Realtime: waits until sample `i` is due; FALSE with `error` when the
+ * job was cancelled or ran out of time first. */
+static gboolean wait_for_sample(const PadSample *s, const PadSample *first,
+                                gint64 start, int timeout_ms,
+                                GCancellable *cancellable, GError **error)
+{
+  gint64 due = start + (s->t_us - first->t_us);
+
+  for (;;) {
+    gint64 now = g_get_monotonic_time();
+
+    if (g_cancellable_set_error_if_cancelled(cancellable, error))
+      return FALSE;
+    if (timeout_ms > 0 && now - start >= timeout_ms * 1000ll) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                  "signing took longer than %d ms", timeout_ms);
+      return FALSE;
+    }
+    if (now >= due)
+      return TRUE;
+    g_usleep(MIN(due - now, 5000));
+  }
+}
+
 static GArray *pad_sim_collect(gpointer data, int timeout_ms,
-                               GCancellable *cancellable, GError **error)
+                               GCancellable *cancellable, const PadSink *sink,
+                               GError **error)
 {
   PadSim *self = data;
-  GArray *samples;
-  gint64 start = g_get_monotonic_time(), duration;
+  g_autoptr(GArray) samples = NULL;
+  gint64 start = g_get_monotonic_time();
 
   if (self->recorded) {
     samples =
@@ -301,33 +341,43 @@ static GArray *pad_sim_collect(gpointer data, int timeout_ms,
   } else {
     samples = generate(self->seed, self->n_collected++);
   }
-  if (!self->realtime || samples->len == 0)
-    return samples;
+  /* Realtime takes as long as the signer did, as a real pad would. */
+  for (guint i = 0; i < samples->len; i++) {
+    const PadSample *s = &g_array_index(samples, PadSample, i);
+    PadPoint point;
 
-  /* Take as long as the signer did, as a real pad would. */
-  duration = g_array_index(samples, PadSample, samples->len - 1).t_us -
-             g_array_index(samples, PadSample, 0).t_us;
-  while (g_get_monotonic_time() - start < duration) {
-    if (g_cancellable_set_error_if_cancelled(cancellable, error) ||
-        (timeout_ms > 0 &&
-         g_get_monotonic_time() - start >= timeout_ms * 1000ll)) {
-      if (error && !*error)
-        g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
-                    "signing took longer than %d ms", timeout_ms);
-      g_array_unref(samples);
+    if (self->realtime &&
+        !wait_for_sample(s, &g_array_index(samples, PadSample, 0), start,
+                         timeout_ms, cancellable, error))
+      return NULL;
+    if (self->disconnect_after >= 0 &&
+        self->n_points >= (guint64)self->disconnect_after &&
+        g_atomic_int_compare_and_exchange(&sim_unplugged, 0, 1)) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED,
+                  "the simulated pad was unplugged");
       return NULL;
     }
-    g_usleep(10000);
+    self->n_points++;
+    point = pad_point_now(s, TRUE);
+    pad_sink_point(sink, &point);
   }
-  return samples;
+  return g_steal_pointer(&samples);
+}
+
+static void pad_sim_stats(gpointer data, PadStats *ret_stats)
+{
+  PadSim *self = data;
+
+  ret_stats->samples = self->n_points;
 }
 
 const PadDriver pad_sim_driver = {
     .name = "sim",
     .description = "replays a generated signature (options: seed, file, "
-                   "realtime)",
+                   "realtime, absent, disconnect_after)",
     .open = pad_sim_open,
     .close = pad_sim_close,
     .describe = pad_sim_describe,
     .collect = pad_sim_collect,
+    .stats = pad_sim_stats,
 };

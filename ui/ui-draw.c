@@ -685,3 +685,38 @@ gboolean ui_draw_image(UiCanvas *canvas, const ViewImage *image, SDL_Rect box,
     *ret_rect = dst;
   return TRUE;
 }
+
+/* A line `width` px wide as parallel one-pixel lines across it. */
+static void thick_line(SDL_Renderer *r, int x0, int y0, int x1, int y1,
+                       int width)
+{
+  int dx = x1 - x0, dy = y1 - y0;
+  gboolean steep = ABS(dy) > ABS(dx);
+
+  for (int o = -(width / 2); o < width - width / 2; o++) {
+    if (steep)
+      SDL_RenderDrawLine(r, x0 + o, y0, x1 + o, y1);
+    else
+      SDL_RenderDrawLine(r, x0, y0 + o, x1, y1 + o);
+  }
+}
+
+void ui_draw_ink(UiCanvas *canvas, SDL_Rect box, const ViewInkPoint *points,
+                 int n, UiColor color)
+{
+  SDL_Renderer *r = canvas->renderer;
+
+  if (!points || n < 2)
+    return;
+  SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+  SDL_SetRenderDrawColor(r, color.r, color.g, color.b, color.a);
+  for (int i = 1; i < n; i++) {
+    const ViewInkPoint *a = &points[i - 1], *b = &points[i];
+
+    if (a->pressure <= 0 || b->pressure <= 0)
+      continue;
+    thick_line(r, box.x + (int)(a->x * box.w), box.y + (int)(a->y * box.h),
+               box.x + (int)(b->x * box.w), box.y + (int)(b->y * box.h),
+               2 + (int)(3 * CLAMP(b->pressure, 0.0f, 1.0f)));
+  }
+}

@@ -84,6 +84,11 @@ int ui_draw_paragraph(UiCanvas *canvas, TTF_Font *font, UiColor color, int x,
  * Returns FALSE (and leaves ret_rect alone) for an empty size or box. */
 gboolean ui_fit_size(int width, int height, SDL_Rect box, SDL_Rect *ret_rect);
 
+/* Live ink: `n` points (0..1 in `box`) joined by lines whose width
+ * follows the pressure; a point with pressure 0 breaks the line. */
+void ui_draw_ink(UiCanvas *canvas, SDL_Rect box, const ViewInkPoint *points,
+                 int n, UiColor color);
+
 /* Draws `image` fitted into `box` (aspect kept, centred) with `blend`
  * (SDL_BLENDMODE_NONE to replace, SDL_BLENDMODE_MOD to lay ink over what is
  * there). Returns FALSE, drawing nothing, when the image is empty or invalid;

@@ -815,6 +815,22 @@ static void screen_photo(Ctx *cx)
   draw_buttons(cx, &plan, col, UI_ALIGN_RIGHT);
 }
 
+/* The pad's notice for the applicant, centred in the writing area. */
+static void draw_ink_notice(Ctx *cx, SDL_Rect area)
+{
+  const ViewInk *ink = &cx->view->ink;
+  TTF_Font *f = font(cx, UI_FONT_BOLD, 28);
+  int h = TTF_FontHeight(f) + 24;
+  SDL_Rect band = {area.x + 48, area.y + 24, area.w - 96, h};
+  g_autofree char *text = ellipsize(f, ink->notice, band.w - 48);
+
+  ui_draw_round_rect(cx->canvas, band, RADIUS,
+                     ink->notice_warning ? WARN_BG : KEY_BG, 2,
+                     ink->notice_warning ? RED : EDGE);
+  ui_draw_text(cx->canvas, f, ink->notice_warning ? RED_DARK : BLUE,
+               band.x + band.w / 2, band.y + 12, 0, UI_ALIGN_CENTER, text);
+}
+
 static void screen_signature(Ctx *cx)
 {
   const KioskView *v = cx->view;
@@ -828,17 +844,25 @@ static void screen_signature(Ctx *cx)
                        top};
   int base_y = area.y + area.h * 72 / 100;
   TTF_Font *xf = font(cx, UI_FONT_REGULAR, 40);
+  SDL_Rect writing = {area.x + 16, area.y + 16, area.w - 32, area.h - 32};
 
-  cx->sign_area = area;
+  /* The writing area has the stored image's 3:1 aspect, so that the ink
+   * written, shown live and rendered afterwards all line up. */
+  if (!ui_fit_size(3, 1, writing, &writing))
+    writing = area;
+  cx->sign_area = writing;
   ui_draw_round_rect(cx->canvas, area, 12, WHITE, 3, EDGE);
   ui_draw_fill(cx->canvas, (SDL_Rect){area.x + 96, base_y, area.w - 144, 3},
                EDGE);
   ui_draw_text(cx->canvas, xf, INK_SOFT, area.x + 36,
                base_y - TTF_FontAscent(xf) + 4, 0, UI_ALIGN_LEFT, "✕");
   /* Multiplying lays the ink over the baseline instead of blanking it. */
-  ui_draw_image(cx->canvas, &v->image,
-                (SDL_Rect){area.x + 16, area.y + 16, area.w - 32, area.h - 32},
-                SDL_BLENDMODE_MOD, NULL);
+  ui_draw_image(cx->canvas, &v->image, writing, SDL_BLENDMODE_MOD, NULL);
+  ui_canvas_clip(cx->canvas, &area);
+  ui_draw_ink(cx->canvas, writing, v->ink.points, v->ink.n_points, INK);
+  ui_canvas_clip(cx->canvas, NULL);
+  if (has_text(v->ink.notice))
+    draw_ink_notice(cx, area);
   if (has_text(v->image_caption)) {
     TTF_Font *f = font(cx, UI_FONT_REGULAR, 22);
     g_autofree char *text = ellipsize(f, v->image_caption, area.w - 72);

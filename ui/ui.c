@@ -7,6 +7,7 @@
 
 #include <SDL.h>
 #include <SDL_ttf.h>
+#include <math.h>
 #include <string.h>
 
 #include "bk-config.h"
@@ -56,10 +57,18 @@ struct Ui {
 
   /* The touchscreen as signature pad. */
   SDL_Rect sign_area; /* of the last frame; empty when not signing */
+  gboolean pen_input; /* the last frame's view.ink.pen_input */
   UiSampleFunc sample_func;
   gpointer sample_data;
   gboolean stroke;
   SDL_FingerID stroke_pointer;
+  KioskIntent pen; /* the INTENT_PEN of the event being handled */
+
+  /* ui_press(VIEW_TARGET_SIGN): touch events still to push, each when its
+   * time comes (monotonic), so that they reach the queue as a hand's would. */
+  GArray *script;     /* SDL_Event */
+  GArray *script_due; /* gint64 */
+  guint script_next;
 };
 
 static gboolean init_video(Ui *ui, GError **error)
@@ -128,6 +137,8 @@ Ui *ui_new(const UiOptions *options, GError **error)
                  (!g_getenv("DISPLAY") && !g_getenv("WAYLAND_DISPLAY"));
   ui->location = g_strdup(options->location);
   ui->targets = g_array_new(FALSE, TRUE, sizeof(UiTarget));
+  ui->script = g_array_new(FALSE, TRUE, sizeof(SDL_Event));
+  ui->script_due = g_array_new(FALSE, TRUE, sizeof(gint64));
   ui->next_synthetic = 1;
   font_path = options->font_path ? options->font_path : BK_FONT_PATH;
 
@@ -186,6 +197,10 @@ void ui_free(Ui *ui)
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
   if (ui->targets)
     g_array_unref(ui->targets);
+  if (ui->script)
+    g_array_unref(ui->script);
+  if (ui->script_due)
+    g_array_unref(ui->script_due);
   g_free(ui->location);
   g_free(ui);
 }
@@ -217,6 +232,7 @@ void ui_render(Ui *ui, const KioskView *view)
 
   info = (UiScreenInfo){ui->width, ui->height, ui->location};
   ui_screens_draw(ui->canvas, &info, view, ui->targets, &ui->sign_area);
+  ui->pen_input = view->screen == VIEW_SIGNATURE && view->ink.pen_input;
   SDL_RenderFlush(ui->renderer);
   ui->rendered = TRUE;
   ui->keypad = view->screen == VIEW_CHECKIN || view->screen == VIEW_OFFICER_PIN;
@@ -356,7 +372,13 @@ static void emit_sample(Ui *ui, double lx, double ly, double pressure,
       .t_us = (gint64)timestamp * 1000,
   };
 
-  ui->sample_func(&sample, ui->sample_data);
+  if (ui->sample_func)
+    ui->sample_func(&sample, ui->sample_data);
+  if (!ui->pen_input)
+    return;
+  set_intent(&ui->pen, INTENT_PEN, 0, NULL);
+  ui->pen.pen = (ViewPenSample){sample.x, sample.y, sample.pressure,
+                                sample.t_us, g_get_monotonic_time()};
 }
 
 /* Feeds a pointer event to a signature stroke. Returns TRUE when the event
@@ -371,7 +393,7 @@ static gboolean stroke_event(Ui *ui, Uint32 type, SDL_FingerID pointer,
   gboolean up = type == SDL_FINGERUP || type == SDL_MOUSEBUTTONUP;
 
   *ret_activity = FALSE;
-  if (!ui->sample_func || SDL_RectEmpty(&ui->sign_area)) {
+  if ((!ui->sample_func && !ui->pen_input) || SDL_RectEmpty(&ui->sign_area)) {
     ui->stroke = FALSE;
     return FALSE;
   }
@@ -435,8 +457,11 @@ static gboolean handle_stroke(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
   default:
     return FALSE;
   }
-  if (activity)
+  if (taken && ui->pen.type == INTENT_PEN)
+    *ret = ui->pen; /* the application sees the stroke's activity itself */
+  else if (activity)
     set_intent(ret, INTENT_ACTIVITY, 0, NULL);
+  ui->pen.type = INTENT_NONE;
   return taken;
 }
 
@@ -485,6 +510,20 @@ static gboolean handle_event(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
   }
 }
 
+static gint64 script_pump(Ui *ui, gint64 now);
+
+/* How long to wait for the next event: until `deadline` (timeout_ms >= 0)
+ * or without limit, but no longer than the next scripted touch is due.
+ * -1 = no limit. */
+static int wait_time_ms(gint64 now, int timeout_ms, gint64 deadline, gint64 due)
+{
+  gint64 until = timeout_ms < 0 ? due : MIN(deadline, due);
+
+  if (until == G_MAXINT64)
+    return -1;
+  return until <= now ? 0 : (int)MIN((until - now + 999) / 1000, G_MAXINT);
+}
+
 gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent)
 {
   gint64 deadline;
@@ -496,15 +535,16 @@ gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent)
 
   deadline = g_get_monotonic_time() + (gint64)MAX(timeout_ms, 0) * 1000;
   for (;;) {
-    gint64 left = deadline - g_get_monotonic_time();
+    gint64 now = g_get_monotonic_time();
+    int wait = wait_time_ms(now, timeout_ms, deadline, script_pump(ui, now));
     int got;
 
-    if (timeout_ms < 0)
+    if (wait < 0)
       got = SDL_WaitEvent(&ev);
-    else if (left <= 0)
+    else if (wait == 0)
       got = SDL_PollEvent(&ev);
     else
-      got = SDL_WaitEventTimeout(&ev, (int)((left + 999) / 1000));
+      got = SDL_WaitEventTimeout(&ev, wait);
     if (!got) {
       if (timeout_ms >= 0 && g_get_monotonic_time() >= deadline)
         return FALSE;
@@ -553,6 +593,90 @@ static void logical_to_touch(Ui *ui, int x, int y, float *ret_x, float *ret_y)
   *ret_y = ((float)wy + 0.5f) / (float)MAX(wh, 1);
 }
 
+/* ---- a synthetic signature (ui_press(VIEW_TARGET_SIGN)) ---- */
+
+/* Touch events go out at this interval: a 125 Hz touchscreen. */
+#define SCRIPT_STEP_US 8000
+#define SCRIPT_POINTS  90
+
+/* Point `i` of stroke `k` of the scripted signature, in the writing area's
+ * 0..1: two looping "words" on a baseline and an underline. */
+static void script_point(int k, int i, double *ret_x, double *ret_y)
+{
+  double u = (double)i / (SCRIPT_POINTS - 1);
+
+  if (k == 2) {
+    *ret_x = 0.12 + 0.7 * u;
+    *ret_y = 0.8 + 0.02 * sin(G_PI * u);
+    return;
+  }
+  *ret_x = (k == 0 ? 0.08 : 0.5) + 0.36 * u + 0.025 * sin(2 * G_PI * 5 * u);
+  *ret_y =
+      0.62 - 0.3 * fabs(sin(G_PI * 5 * u)) * (k == 0 ? 1.2 - 0.5 * u : 0.8);
+}
+
+static void script_add(Ui *ui, Uint32 type, SDL_FingerID finger, double x,
+                       double y, gint64 due)
+{
+  SDL_Event ev;
+  float fx, fy;
+
+  logical_to_touch(ui, ui->sign_area.x + (int)(x * ui->sign_area.w),
+                   ui->sign_area.y + (int)(y * ui->sign_area.h), &fx, &fy);
+  memset(&ev, 0, sizeof ev);
+  ev.type = type;
+  ev.tfinger.touchId = SYNTHETIC_TOUCH;
+  ev.tfinger.fingerId = finger;
+  ev.tfinger.x = fx;
+  ev.tfinger.y = fy;
+  ev.tfinger.pressure = type == SDL_FINGERUP ? 0.0f : 0.6f;
+  ev.tfinger.windowID = ui->window ? SDL_GetWindowID(ui->window) : 0;
+  g_array_append_val(ui->script, ev);
+  g_array_append_val(ui->script_due, due);
+}
+
+static gboolean script_sign(Ui *ui)
+{
+  gint64 due = g_get_monotonic_time();
+
+  if (!ui->pen_input || SDL_RectEmpty(&ui->sign_area))
+    return FALSE;
+  g_array_set_size(ui->script, 0);
+  g_array_set_size(ui->script_due, 0);
+  ui->script_next = 0;
+  for (int k = 0; k < 3; k++) {
+    SDL_FingerID finger = ui->next_synthetic++;
+
+    for (int i = 0; i < SCRIPT_POINTS; i++) {
+      double x, y;
+
+      script_point(k, i, &x, &y);
+      script_add(ui, i == 0 ? SDL_FINGERDOWN : SDL_FINGERMOTION, finger, x, y,
+                 due);
+      due += SCRIPT_STEP_US;
+      if (i == SCRIPT_POINTS - 1)
+        script_add(ui, SDL_FINGERUP, finger, x, y, due);
+    }
+    due += 20 * SCRIPT_STEP_US; /* the hand moves to the next stroke */
+  }
+  return TRUE;
+}
+
+/* Pushes the scripted touches that are due; returns when the next one is
+ * (G_MAXINT64 when none is left). */
+static gint64 script_pump(Ui *ui, gint64 now)
+{
+  while (ui->script_next < ui->script->len) {
+    gint64 due = g_array_index(ui->script_due, gint64, ui->script_next);
+
+    if (due > now)
+      return due;
+    SDL_PushEvent(&g_array_index(ui->script, SDL_Event, ui->script_next));
+    ui->script_next++;
+  }
+  return G_MAXINT64;
+}
+
 gboolean ui_press(Ui *ui, const char *target)
 {
   int index;
@@ -563,6 +687,8 @@ gboolean ui_press(Ui *ui, const char *target)
   g_return_val_if_fail(ui != NULL, FALSE);
   g_return_val_if_fail(target != NULL, FALSE);
 
+  if (strcmp(target, VIEW_TARGET_SIGN) == 0)
+    return script_sign(ui);
   index = ui->rendered ? ui_screens_find(ui->targets, target) : -1;
   if (index < 0)
     return FALSE;

@@ -23,6 +23,7 @@
 #include "rules.h"
 #include "steps.h"
 #include "uploader.h"
+#include "worker-pad.h"
 #include "worker.h"
 
 #define UPLOAD_INTERVAL_S 60
@@ -144,6 +145,15 @@ struct App {
   char *room_trouble;      /* the last capture refused for want of room */
   gint64 retention_due_us; /* next retention run (monotonic) */
 
+  /* The signature pad: its link, and the live ink of the signature being
+   * written (main thread). */
+  PadLink *pad_link;
+  GArray *ink;           /* ViewInkPoint */
+  gint64 ink_arrival_us; /* the newest point's pen event arrival */
+  DeviceState pad_state; /* as last reported */
+  char *pad_notice;      /* for the applicant, in the writing area */
+  gboolean pad_touched;  /* screen strokes went to the touch pad */
+
   GPtrArray *stored;             /* record ids stored in this run */
   char *last_device_error;       /* the newest device failure */
   char *device_trouble[N_SLOTS]; /* per slot, NULL when it last worked */
@@ -219,10 +229,17 @@ static WorkerSlot slot_for(JobType type)
   return SLOT_STORE;
 }
 
+/* A touch pad waiting for the applicant's first stroke is not busy: it is
+ * the applicant's turn, as on a screen with buttons. */
+static gboolean pad_awaits_signer(const App *app)
+{
+  return g_strcmp0(app->config->pad_backend, "touch") == 0 && !app->pad_touched;
+}
+
 static gboolean app_busy(const App *app)
 {
   for (int i = 0; i < N_SLOTS; i++)
-    if (app->in_flight[i] > 0)
+    if (app->in_flight[i] > 0 && !(i == SLOT_PAD && pad_awaits_signer(app)))
       return TRUE;
   return app->camera_step == CAMERA_STILL;
 }
@@ -246,6 +263,12 @@ static char **device_lines(App *app)
                                            info.model ? info.model : "",
                                            info.serial ? info.serial : ""));
   device_info_clear(&info);
+  if (app->pad_link && pad_link_describe(app->pad_link, &info))
+    g_ptr_array_add(lines, g_strdup_printf("pad=%s %s %s %s", info.backend,
+                                           info.model ? info.model : "",
+                                           info.serial ? info.serial : "",
+                                           info.firmware ? info.firmware : ""));
+  device_info_clear(&info);
   for (int i = 0; i < N_SLOTS; i++) {
     char *line = worker_device_line(app->workers[i]);
     if (line)
@@ -264,6 +287,16 @@ static PhotoContext photo_context(App *app)
     c.age =
         rules_age_years(p->person->date_of_birth, session_clock(app->session));
   return c;
+}
+
+/* ---- the signature pad's live ink ---------------------------------------- */
+
+static void ink_clear(App *app)
+{
+  g_array_set_size(app->ink, 0);
+  app->ink_arrival_us = 0;
+  g_clear_pointer(&app->pad_notice, g_free);
+  app->dirty = TRUE;
 }
 
 /* ---- the session's requests ---------------------------------------------- */
@@ -373,6 +406,8 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     request_photo(app);
     break;
   case REQ_COLLECT_SIGNATURE:
+    ink_clear(app);
+    app->pad_touched = FALSE;
     job = job_new(JOB_SIGNATURE);
     job->timeout_ms = req->timeout_ms;
     send_job(app, SLOT_PAD, job);
@@ -461,6 +496,123 @@ static void update_footer(App *app, WorkerSlot slot, const char *trouble)
   g_free(app->device_trouble[slot]);
   app->device_trouble[slot] = g_strdup(trouble);
   render_footer(app);
+}
+
+/* ---- the signature pad's state and ink ------------------------------------
+ */
+
+/* What the applicant reads in the writing area while the pad is not fine. */
+static const char *pad_trouble_notice(DeviceState state)
+{
+  switch (state) {
+  case DEVICE_STATE_ABSENT:
+    return _("The signature pad is not connected. Please tell the officer.");
+  case DEVICE_STATE_RECOVERING:
+    return _("The signature pad was disconnected. One moment, please.");
+  case DEVICE_STATE_FAILED:
+    return _("The signature pad does not work. Please tell the officer.");
+  case DEVICE_STATE_READY:
+  case DEVICE_STATE_BUSY:
+    break;
+  }
+  return NULL;
+}
+
+static void pad_state_changed(App *app, const PadNews *news)
+{
+  g_autofree char *trouble = NULL;
+  const char *notice = pad_trouble_notice(news->state);
+
+  if (notice)
+    trouble = g_strdup_printf("%s%s%s", device_state_to_string(news->state),
+                              news->message ? ": " : "",
+                              news->message ? news->message : "");
+  /* Back after a loss: what was written is gone; sign again. */
+  if (!notice && app->pad_state == DEVICE_STATE_RECOVERING)
+    notice = _("The pad is back. Please sign again.");
+  app->pad_state = news->state;
+  g_free(app->pad_notice);
+  app->pad_notice = g_strdup(notice);
+  update_footer(app, SLOT_PAD, trouble);
+}
+
+static void pad_points(App *app, const GArray *points)
+{
+  for (guint i = 0; i < points->len; i++) {
+    const PadPoint *p = &g_array_index(points, PadPoint, i);
+    ViewInkPoint ink = {(float)p->sample.x, (float)p->sample.y,
+                        (float)p->sample.pressure};
+
+    g_array_append_val(app->ink, ink);
+    app->ink_arrival_us = MAX(app->ink_arrival_us, p->arrival_us);
+    /* The applicant writes again: the notice has been read. */
+    if (p->sample.pressure > 0 && app->pad_state == DEVICE_STATE_READY)
+      g_clear_pointer(&app->pad_notice, g_free);
+  }
+}
+
+/* Takes what the pad's threads reported: state changes for the footer and
+ * the writing area, and the samples written since the last look. */
+static void pad_news(App *app)
+{
+  PadNews news;
+
+  if (!pad_link_take(app->pad_link, &news))
+    return;
+  app->dirty = TRUE;
+  if (news.restarted) {
+    g_autofree char *notice = g_steal_pointer(&app->pad_notice);
+
+    ink_clear(app);
+    app->pad_notice = g_steal_pointer(&notice);
+  }
+  if (news.changed)
+    pad_state_changed(app, &news);
+  /* Ink belongs to a signature being written, nowhere else. */
+  if (app->in_flight[SLOT_PAD] > 0)
+    pad_points(app, news.points);
+  pad_news_clear(&news);
+}
+
+/* A stroke sample from the screen's writing area goes to the touch pad. */
+static void pad_screen_sample(App *app, const ViewPenSample *pen)
+{
+  PadSample s = {pen->x, pen->y, pen->pressure, pen->t_us};
+
+  if (!pad_screen_input(&s, pen->arrival_us))
+    return;
+  if (!app->pad_touched || pen->pressure > 0) {
+    SessionEvent ev = {.type = EV_ACTIVITY};
+
+    app->pad_touched = TRUE;
+    feed(app, &ev, g_get_monotonic_time());
+  }
+}
+
+/* The signature screen with what the session does not know: the live ink,
+ * the pad's notice and its identity in the footer. `footer` receives a
+ * string the view points to (caller frees). */
+static void pad_view(App *app, KioskView *v, char **footer)
+{
+  DeviceInfo info = {0};
+  gboolean signing = app->in_flight[SLOT_PAD] > 0;
+
+  v->ink.points = signing ? (const ViewInkPoint *)app->ink->data : NULL;
+  v->ink.n_points = signing ? (int)app->ink->len : 0;
+  v->ink.newest_arrival_us = v->ink.n_points ? app->ink_arrival_us : 0;
+  v->ink.notice = app->pad_notice;
+  v->ink.notice_warning = pad_trouble_notice(app->pad_state) != NULL;
+  v->ink.pen_input =
+      signing && g_strcmp0(app->config->pad_backend, "touch") == 0;
+  if (app->device_trouble[SLOT_PAD] || !pad_link_describe(app->pad_link, &info))
+    return;
+  *footer = g_strdup_printf(
+      "%s%s%s: %s · %s (%s)", v->footer ? v->footer : "",
+      v->footer && *v->footer ? "  ·  " : "", _(worker_pad_class.label),
+      device_state_to_string(app->pad_state), info.model ? info.model : "",
+      info.backend ? info.backend : "");
+  v->footer = *footer;
+  device_info_clear(&info);
 }
 
 /* ---- room for records -----------------------------------------------------
@@ -596,6 +748,7 @@ static void signature_done(App *app, Result *r, gint64 now_us)
   SessionEvent ev = {.type = EV_SIGNATURE_DONE};
   const BkImage *img;
 
+  ink_clear(app);
   signature_outcome_clear(&app->signature);
   app->signature = r->signature;
   memset(&r->signature, 0, sizeof r->signature);
@@ -802,6 +955,7 @@ static void pump(App *app)
   g_atomic_int_set(&app->wake_pending, 0);
   handle_requests(app, now_us);
   camera_health(app, now_us);
+  pad_news(app);
   if (app->camera_step == CAMERA_LIVE)
     camera_frame(app, now_us);
   else if (app->camera_step == CAMERA_STILL)
@@ -862,6 +1016,9 @@ static void intent_to_event(App *app, const KioskIntent *intent)
   case INTENT_ACTIVITY:
     ev.type = EV_ACTIVITY;
     break;
+  case INTENT_PEN:
+    pad_screen_sample(app, &intent->pen);
+    return;
   case INTENT_NONE:
   case INTENT_QUIT:
     return;
@@ -871,7 +1028,16 @@ static void intent_to_event(App *app, const KioskIntent *intent)
 
 void app_render(App *app, const Frontend *fe)
 {
-  fe->render(fe->data, session_view(app->session));
+  const KioskView *view = session_view(app->session);
+  g_autofree char *footer = NULL;
+  KioskView signing;
+
+  if (view->screen == VIEW_SIGNATURE) {
+    signing = *view;
+    pad_view(app, &signing, &footer);
+    view = &signing;
+  }
+  fe->render(fe->data, view);
   app->dirty = FALSE;
 }
 
@@ -1088,7 +1254,7 @@ static gboolean start_devices(App *app, GError **error)
   gpointer contexts[N_SLOTS] = {
       [SLOT_PHOTO] = NULL,
       [SLOT_READER] = app->config,
-      [SLOT_PAD] = app->config,
+      [SLOT_PAD] = NULL, /* the pad link, once it exists */
       [SLOT_STORE] = app->queue,
   };
   const char *backends[N_SLOTS] = {
@@ -1104,7 +1270,11 @@ static gboolean start_devices(App *app, GError **error)
   if (!app->camera)
     return FALSE;
   camera_worker_set_wake(app->camera, app_wake, app);
+  /* The pad is probed at once: an absent pad shows before anyone signs. */
+  app->pad_state = DEVICE_STATE_READY; /* until it says otherwise */
+  app->pad_link = pad_link_new(app->config, app_wake, app);
   app->results = g_async_queue_new_full((GDestroyNotify)result_free);
+  contexts[SLOT_PAD] = app->pad_link;
   for (int i = 0; i < N_SLOTS; i++)
     app->workers[i] = worker_new(worker_classes[i], contexts[i], backends[i],
                                  app_deliver, app);
@@ -1126,6 +1296,7 @@ App *app_new(KioskConfig *config, GError **error)
   app = g_new0(App, 1);
   app->config = config;
   app->stored = g_ptr_array_new_with_free_func(g_free);
+  app->ink = g_array_new(FALSE, FALSE, sizeof(ViewInkPoint));
   g_mutex_init(&app->wake_lock);
   if (!open_store(app, error))
     goto fail;
@@ -1188,6 +1359,7 @@ void app_free(App *app)
   for (int i = 0; i < N_SLOTS; i++)
     g_clear_pointer(&app->workers[i], worker_free);
   camera_worker_free(app->camera);
+  g_clear_pointer(&app->pad_link, pad_link_free);
   g_clear_pointer(&app->results, g_async_queue_unref);
   discard_person(app);
   /* A last chance for entries that waited; what is still not written is
@@ -1206,6 +1378,8 @@ void app_free(App *app)
   db_close(app->db);
   g_mutex_clear(&app->wake_lock);
   g_ptr_array_unref(app->stored);
+  g_array_unref(app->ink);
+  g_free(app->pad_notice);
   g_free(app->last_device_error);
   for (int i = 0; i < N_SLOTS; i++)
     g_free(app->device_trouble[i]);

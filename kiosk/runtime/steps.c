@@ -37,6 +37,7 @@ void signature_outcome_clear(SignatureOutcome *o)
   }
   g_clear_pointer(&o->rendered, image_free);
   g_clear_pointer(&o->reasons, g_strfreev);
+  device_info_clear(&o->pad);
   o->ok = FALSE;
 }
 
@@ -207,6 +208,24 @@ static gboolean add_photo(BkRecord *record, const PhotoOutcome *photo,
   return TRUE;
 }
 
+/* Which pad took the signature: the record's "signature.pad.*" keys. */
+static void add_pad_identity(BkRecord *record, const DeviceInfo *pad)
+{
+  const struct {
+    const char *key;
+    const char *value;
+  } keys[] = {
+      {"signature.pad.backend", pad->backend},
+      {"signature.pad.model", pad->model},
+      {"signature.pad.serial", pad->serial},
+      {"signature.pad.firmware", pad->firmware},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (keys[i].value && *keys[i].value)
+      record_set_string(record, keys[i].key, keys[i].value);
+}
+
 static gboolean add_signature(BkRecord *record, const SignatureOutcome *sig,
                               GError **error)
 {
@@ -230,6 +249,7 @@ static gboolean add_signature(BkRecord *record, const SignatureOutcome *sig,
                     "application/x-gvariant; type=a(dddx)", bytes);
   }
   record_set_boolean(record, "signature.ok", sig->ok);
+  add_pad_identity(record, &sig->pad);
   return TRUE;
 }
 

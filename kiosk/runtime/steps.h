@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "device.h"
 #include "image.h"
 #include "photo.h"
 #include "record.h"
@@ -44,6 +45,8 @@ typedef struct {
   BkImage *rendered; /* grey, for display and the record */
   gboolean ok;
   char **reasons;
+  DeviceInfo pad; /* the pad that took it (backend, model, serial,
+                     firmware); empty when unknown */
 } SignatureOutcome;
 
 typedef struct {

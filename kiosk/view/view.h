@@ -69,6 +69,32 @@ typedef struct {
   gboolean enabled;
 } ViewButton;
 
+/* VIEW_SIGNATURE: the ink as it is written, one point per pad sample, in
+ * the writing area's coordinates (0..1, x to the right, y down; the area
+ * has the 3:1 aspect of the stored signature image). */
+typedef struct {
+  float x;
+  float y;
+  float pressure; /* 0 = pen up: the line breaks here */
+} ViewInkPoint;
+
+typedef struct {
+  const ViewInkPoint *points; /* NULL = none */
+  int n_points;
+  gint64 newest_arrival_us; /* monotonic time the newest point's pen event
+                               arrived (for measuring event to ink); 0 when
+                               there are no points */
+  const char *notice;       /* the pad's state for the applicant, shown in
+                               the writing area ("sign again"); NULL = none */
+  gboolean notice_warning;  /* the notice is trouble (pad lost or absent) */
+  gboolean pen_input;       /* the writing area takes strokes from the
+                               touchscreen and mouse (INTENT_PEN) */
+} ViewInk;
+
+/* ui_press()'s target on VIEW_SIGNATURE with pen_input: writes a synthetic
+ * signature into the area as real-time touch events (demo and tests). */
+#define VIEW_TARGET_SIGN "sign"
+
 #define VIEW_MAX_BUTTONS 4
 #define VIEW_MAX_FINGERS 10
 #define VIEW_MAX_LINES   6
@@ -103,6 +129,8 @@ typedef struct {
   int n_buttons;
 
   ViewImage signature; /* VIEW_REVIEW: shown under the photo */
+
+  ViewInk ink; /* VIEW_SIGNATURE: live strokes (set by the application) */
 } KioskView;
 
 typedef enum {
@@ -113,12 +141,28 @@ typedef enum {
   INTENT_BUTTON,   /* `button` holds the ViewButton id */
   INTENT_ACTIVITY, /* any touch: resets the idle timer */
   INTENT_QUIT,     /* window closed / technician exit */
+  INTENT_PEN,      /* `pen`: a stroke sample in the writing area */
 } IntentType;
+
+/* A touch or mouse sample of a stroke that began in the writing area of a
+ * view with ink.pen_input: x and y in the area's 0..1 (clamped: a stroke
+ * may leave it), pressure 0..1 (0 = lifted; touches without a pressure
+ * sensor and a pressed mouse give 1), t_us the event's time (SDL's, in
+ * millisecond steps), arrival_us when the front end received it (monotonic
+ * clock). */
+typedef struct {
+  double x;
+  double y;
+  double pressure;
+  gint64 t_us;
+  gint64 arrival_us;
+} ViewPenSample;
 
 typedef struct {
   IntentType type;
   char key;
   char button[32];
+  ViewPenSample pen; /* INTENT_PEN */
 } KioskIntent;
 
 /* Writes an RGB/RGBA screenshot as PNG (kiosk/ owns the PNG encoder through
