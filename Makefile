@@ -15,6 +15,13 @@ DEBIAN_PACKAGES = \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
 	valgrind xvfb xauth clang-format
 
+# The S3 server of the upload tests (tests/emulators/s3) runs on Node.js,
+# installed from Debian (see deps) only when no node is on the PATH. Its
+# npm packages go from its lock file into the build tree; npm ci runs only
+# when they are missing or the lock file changed.
+S3_EMULATOR = $(BUILD)/s3-emulator
+S3_EMULATOR_STAMP = $(S3_EMULATOR)/node_modules/.package-lock.json
+
 .PHONY: all deps setup build demo test test-asan test-valgrind stress bench fuzz clean
 
 all: build
@@ -24,6 +31,8 @@ deps:
 	for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
@@ -34,7 +43,12 @@ deps:
 $(BUILD)/build.ninja: | deps
 	meson setup $(BUILD) $(MESON_OPTS)
 
-setup: deps $(BUILD)/build.ninja
+$(S3_EMULATOR_STAMP): tests/emulators/s3/package.json tests/emulators/s3/package-lock.json | $(BUILD)/build.ninja
+	mkdir -p $(S3_EMULATOR)
+	cp tests/emulators/s3/package.json tests/emulators/s3/package-lock.json $(S3_EMULATOR)/
+	cd $(S3_EMULATOR) && npm ci --ignore-scripts --no-audit --no-fund
+
+setup: deps $(BUILD)/build.ninja $(S3_EMULATOR_STAMP)
 
 build: setup
 	meson compile -C $(BUILD)

@@ -1,0 +1,191 @@
+'use strict';
+// The S3-compatible server of the upload tests (see ../README.md, "s3"):
+// s3rver, which checks AWS Signature Version 4 against the one key pair
+// given here, on 127.0.0.1 with a port the kernel picks, storing under
+// --dir. s3rver stores what it is sent without checking the body against
+// its digests and has no conditional create; the layer below adds what S3
+// itself does there, before s3rver sees the request:
+//   - x-amz-content-sha256 (when a hash), Content-MD5 and
+//     x-amz-checksum-sha256 are compared with the body: 400 on a mismatch,
+//     and nothing is stored;
+//   - If-None-Match: * on a PUT of an object that exists: 412;
+//   - the body is read whole before it is stored, so that a client that
+//     dies mid-body leaves no partial object (S3 writes are atomic).
+// It answers x-amz-checksum-sha256 for a PUT that sent one, as S3 does.
+//
+// Usage: node server.js --dir DIR --bucket NAME [--log FILE]
+//                        [--fault drop-puts:N | slow-down:N]
+// with BK_S3_ACCESS_KEY and BK_S3_SECRET_KEY in the environment. Prints
+// "port N" on stdout once it listens; stops on SIGTERM or when stdin ends.
+// --log FILE: one line per request, "METHOD /path?query STATUS", so that a
+// test can count what reached the server.
+// --fault drop-puts:N: the first N PUTs of objects are handled (stored or
+// refused) and then their connections are closed with no answer: lost
+// acknowledgements. --fault slow-down:N: the first N PUTs of objects are
+// answered 503 SlowDown with Retry-After: 7, and nothing is stored.
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+
+// Replaced before s3rver's controllers load (they keep a reference): a body
+// this layer read whole is handed over as a Buffer.
+const v4 = require('@20minutes/s3rver/lib/signature/v4');
+const streamingParser = v4.aws4SignatureBodyParser;
+v4.aws4SignatureBodyParser = (ctx) => {
+  if (ctx.state.bkBody) ctx.request.body = ctx.state.bkBody;
+  else streamingParser(ctx);
+};
+
+const S3rver = require('@20minutes/s3rver');
+const AWSAccount = require('@20minutes/s3rver/lib/models/account');
+const S3Error = require('@20minutes/s3rver/lib/models/error');
+
+function parseArgs(argv) {
+  const args = { dir: null, bucket: null, log: null, fault: null };
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i].replace(/^--/, '');
+    if (!(name in args) || i + 1 >= argv.length)
+      throw new Error('usage: server.js --dir DIR --bucket NAME [--log FILE] ' +
+                      '[--fault drop-puts:N | slow-down:N]');
+    args[name] = argv[i + 1];
+  }
+  if (!args.dir || !args.bucket)
+    throw new Error('server.js: --dir and --bucket are required');
+  return args;
+}
+
+function digestError(code, message) {
+  const error = new S3Error(code, message);
+  error.status = 400;
+  error.expose = true;
+  return error;
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+// Throws the error S3 answers when a digest header does not match `body`.
+function checkDigests(headers, body) {
+  const sha256 = crypto.createHash('sha256').update(body).digest();
+  const md5 = crypto.createHash('md5').update(body).digest('base64');
+  const contentSha256 = headers['x-amz-content-sha256'];
+
+  if (/^[0-9a-f]{64}$/i.test(contentSha256 || '') &&
+      contentSha256.toLowerCase() !== sha256.toString('hex'))
+    throw digestError('XAmzContentSHA256Mismatch',
+                      'The provided x-amz-content-sha256 header does not ' +
+                          'match what was computed.');
+  if ('content-md5' in headers && headers['content-md5'] !== md5)
+    throw digestError('BadDigest', 'The Content-MD5 you specified did not ' +
+                                       'match what we received.');
+  const checksum = headers['x-amz-checksum-sha256'];
+  if (checksum !== undefined && checksum !== sha256.toString('base64'))
+    throw digestError('BadDigest', 'The SHA256 you specified did not match ' +
+                                       'the calculated checksum.');
+  return sha256.toString('base64');
+}
+
+// "/bucket/key" of a PUT of an object or a part, else null.
+function objectPut(ctx) {
+  if (ctx.method !== 'PUT' || 'x-amz-copy-source' in ctx.headers) return null;
+  const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+  if (!match) return null;
+  const isPart = 'partNumber' in ctx.query && 'uploadId' in ctx.query;
+  if (!isPart && Object.keys(ctx.query).length) return null;
+  return { bucket: match[1], key: decodeURIComponent(match[2]), isPart };
+}
+
+function requestLog(file) {
+  return async function logRequest(ctx, next) {
+    let status = 500;
+    try {
+      await next();
+      status = ctx.status;
+    } catch (error) {
+      status = error.status || 500;
+      throw error;
+    } finally {
+      fs.appendFileSync(file, `${ctx.method} ${ctx.url} ${status}\n`);
+    }
+  };
+}
+
+// The checks above, then s3rver, with the --fault asked for.
+function checksLayer(args) {
+  const fault = /^(drop-puts|slow-down):(\d+)$/.exec(args.fault || '');
+  let drops = fault && fault[1] === 'drop-puts' ? Number(fault[2]) : 0;
+  let slowDowns = fault && fault[1] === 'slow-down' ? Number(fault[2]) : 0;
+  async function checkedPut(ctx, next, put) {
+    const body = await readBody(ctx.req);
+    if (slowDowns > 0) {
+      // Answered here: s3rver's error handler drops Retry-After.
+      slowDowns--;
+      ctx.status = 503;
+      ctx.set('Retry-After', '7');
+      ctx.type = 'application/xml';
+      ctx.body = new S3Error('SlowDown', 'Please reduce your request rate.')
+                     .toXML();
+      return;
+    }
+    const checksum = checkDigests(ctx.headers, body);
+    if (!put.isPart && ctx.headers['if-none-match'] === '*' &&
+        (await ctx.app.store.existsObject(put.bucket, put.key)))
+      throw new S3Error('PreconditionFailed',
+                        'At least one of the pre-conditions you specified ' +
+                            'did not hold', { Condition: 'If-None-Match' });
+    ctx.state.bkBody = body;
+    await next();
+    if ('x-amz-checksum-sha256' in ctx.headers)
+      ctx.set('x-amz-checksum-sha256', checksum);
+  }
+  return async function s3Checks(ctx, next) {
+    const put = objectPut(ctx);
+    if (!put) return next();
+    try {
+      await checkedPut(ctx, next, put);
+    } finally {
+      if (!put.isPart && drops > 0) {
+        drops--;
+        ctx.req.socket.destroy();
+      }
+    }
+  };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const accessKey = process.env.BK_S3_ACCESS_KEY;
+  const secretKey = process.env.BK_S3_SECRET_KEY;
+  if (!accessKey || !secretKey)
+    throw new Error('server.js: BK_S3_ACCESS_KEY and BK_S3_SECRET_KEY unset');
+
+  // Only the tests' key pair is valid: s3rver's built-in one is revoked.
+  AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
+  fs.mkdirSync(args.dir, { recursive: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: args.dir,
+    silent: true,
+    allowMismatchedSignatures: false,
+    configureBuckets: [{ name: args.bucket }],
+  });
+  // After the logger, before everything else (the first entry logs).
+  server.middleware.splice(1, 0, checksLayer(args));
+  if (args.log) server.middleware.unshift(requestLog(args.log));
+  const address = await server.run();
+  process.stdout.write(`port ${address.port}\n`);
+  const stop = () => server.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+});
