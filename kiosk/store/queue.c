@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 #include <sodium.h>
+#include <string.h>
 
 #include "audit.h"
 #include "db.h"
@@ -35,6 +36,7 @@ struct _KioskQueue {
   /* A write of this upload pass needed the full-disk fallback (see
    * queue_write_with_room()); the pass ends by restoring the reserve. */
   gboolean low_space;
+  TransportOptions transport_options; /* queue_set_transport_options() */
 };
 
 /* libcurl's global state, for the transports; QUEUE_ERROR_FAILED. */
@@ -46,6 +48,22 @@ static gboolean queue_transport_init(GError **error)
     return TRUE;
   g_set_error_literal(error, QUEUE_ERROR, QUEUE_ERROR_FAILED, local->message);
   return FALSE;
+}
+
+/* A database made before quarantine existed gets its column. */
+static gboolean queue_add_quarantine_column(sqlite3 *db, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2(db, "SELECT quarantined FROM queue_records", -1,
+                              &stmt, NULL);
+
+  sqlite3_finalize(stmt);
+  if (rc == SQLITE_OK)
+    return TRUE;
+  return db_exec(db,
+                 "ALTER TABLE queue_records ADD COLUMN quarantined INTEGER "
+                 "NOT NULL DEFAULT 0",
+                 error);
 }
 
 KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
@@ -67,10 +85,12 @@ KioskQueue *queue_open(sqlite3 *db, const char *state_dir,
                "  attempts INTEGER NOT NULL DEFAULT 0,"
                "  next_attempt INTEGER NOT NULL,"
                "  last_error TEXT,"
-               "  envelope BLOB NOT NULL);"
+               "  envelope BLOB NOT NULL,"
+               "  quarantined INTEGER NOT NULL DEFAULT 0);"
                "CREATE INDEX IF NOT EXISTS queue_records_due"
                "  ON queue_records (next_attempt);",
-               error))
+               error) ||
+      !queue_add_quarantine_column(db, error))
     return NULL;
   if (!audit_init(db, state_dir, error))
     return NULL;
@@ -170,6 +190,7 @@ void queue_close(KioskQueue *queue)
     return;
   if (queue->owns_db)
     db_close(queue->db);
+  transport_options_clear(&queue->transport_options);
   g_mutex_clear(&queue->lock);
   sodium_memzero(queue, sizeof *queue);
   g_free(queue);
@@ -335,10 +356,15 @@ static gboolean queue_status_locked(KioskQueue *queue, gint64 now,
 
   g_return_val_if_fail(queue != NULL && ret_status != NULL, FALSE);
   if (sqlite3_prepare_v2(queue->db,
-                         "SELECT COUNT(*), COALESCE(SUM(next_attempt <= ?), 0),"
-                         " COALESCE(SUM(attempts > 0), 0),"
+                         "SELECT COUNT(*),"
+                         " COALESCE(SUM(NOT quarantined AND next_attempt <= ?),"
+                         " 0),"
+                         " COALESCE(SUM(NOT quarantined AND attempts > 0), 0),"
                          " COALESCE(SUM(size), 0), COALESCE(MIN(created), 0),"
-                         " COALESCE(MIN(next_attempt), 0) FROM queue_records",
+                         " COALESCE(MIN(CASE WHEN quarantined THEN NULL"
+                         " ELSE next_attempt END), 0),"
+                         " COALESCE(SUM(quarantined != 0), 0)"
+                         " FROM queue_records",
                          -1, &stmt, NULL) != SQLITE_OK)
     return db_fail(queue->db, "queue status", error);
   sqlite3_bind_int64(stmt, 1, now);
@@ -352,6 +378,7 @@ static gboolean queue_status_locked(KioskQueue *queue, gint64 now,
   status.bytes = (guint64)sqlite3_column_int64(stmt, 3);
   status.oldest_created = sqlite3_column_int64(stmt, 4);
   status.next_attempt = sqlite3_column_int64(stmt, 5);
+  status.n_quarantined = (guint)sqlite3_column_int64(stmt, 6);
   sqlite3_finalize(stmt);
   *ret_status = status;
   return TRUE;
@@ -369,6 +396,8 @@ gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
 
 const char *queue_entry_state(const QueueEntry *entry)
 {
+  if (entry->quarantined)
+    return "quarantined";
   return entry->attempts > 0 ? "retrying" : "queued";
 }
 
@@ -383,9 +412,9 @@ void queue_entry_free(QueueEntry *entry)
 }
 
 /* Rows without their envelopes, oldest first; `due_before` >= 0 limits to
- * next_attempt <= due_before. */
+ * next_attempt <= due_before; quarantined rows only `with_quarantined`. */
 static GPtrArray *queue_select(KioskQueue *queue, gint64 due_before,
-                               GError **error)
+                               gboolean with_quarantined, GError **error)
 {
   g_autoptr(GPtrArray) entries =
       g_ptr_array_new_with_free_func((GDestroyNotify)queue_entry_free);
@@ -394,8 +423,10 @@ static GPtrArray *queue_select(KioskQueue *queue, gint64 due_before,
 
   if (sqlite3_prepare_v2(queue->db,
                          "SELECT id, created, size, sha256, attempts, "
-                         "next_attempt, last_error FROM queue_records "
-                         "WHERE ? < 0 OR next_attempt <= ? "
+                         "next_attempt, last_error, quarantined "
+                         "FROM queue_records "
+                         "WHERE (? < 0 OR next_attempt <= ?) "
+                         "AND (? OR NOT quarantined) "
                          "ORDER BY created, id",
                          -1, &stmt, NULL) != SQLITE_OK) {
     db_fail(queue->db, "queue list", error);
@@ -403,6 +434,7 @@ static GPtrArray *queue_select(KioskQueue *queue, gint64 due_before,
   }
   sqlite3_bind_int64(stmt, 1, due_before);
   sqlite3_bind_int64(stmt, 2, due_before);
+  sqlite3_bind_int(stmt, 3, with_quarantined);
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     QueueEntry *entry = g_new0(QueueEntry, 1);
 
@@ -413,6 +445,7 @@ static GPtrArray *queue_select(KioskQueue *queue, gint64 due_before,
     entry->attempts = sqlite3_column_int(stmt, 4);
     entry->next_attempt = sqlite3_column_int64(stmt, 5);
     entry->last_error = g_strdup((const char *)sqlite3_column_text(stmt, 6));
+    entry->quarantined = sqlite3_column_int(stmt, 7) != 0;
     g_ptr_array_add(entries, entry);
   }
   sqlite3_finalize(stmt);
@@ -429,7 +462,7 @@ GPtrArray *queue_list(KioskQueue *queue, GError **error)
 
   g_return_val_if_fail(queue != NULL, NULL);
   locker = g_mutex_locker_new(&queue->lock);
-  return queue_select(queue, -1, error);
+  return queue_select(queue, -1, TRUE, error);
 }
 
 static GBytes *queue_get_envelope_locked(KioskQueue *queue, const char *id,
@@ -477,6 +510,7 @@ typedef struct {
   gint64 now;
   const char *target; /* acknowledge: the transport's description */
   const char *why;    /* reschedule: the step and error, for last_error */
+  gint64 retry_after; /* reschedule: seconds the target asked for, or 0 */
   int attempts;       /* reschedule: set to the new count */
   gint64 next;        /* reschedule: set to the next attempt */
 } QueueWrite;
@@ -528,7 +562,8 @@ static gboolean queue_reschedule(KioskQueue *queue, QueueWrite *w,
   g_autofree char *details = NULL;
   sqlite3_stmt *stmt = NULL;
   int attempts = w->entry->attempts + 1;
-  gint64 next = w->now + queue_backoff_delay(attempts);
+  gint64 next = w->now + (w->retry_after > 0 ? w->retry_after
+                                             : queue_backoff_delay(attempts));
   int rc;
 
   if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
@@ -559,6 +594,46 @@ static gboolean queue_reschedule(KioskQueue *queue, QueueWrite *w,
     return queue_rollback(queue);
   w->attempts = attempts;
   w->next = next;
+  return TRUE;
+}
+
+/* A record the target refused for good: kept, out of the upload passes,
+ * with its last error and an audit entry, until queue_release(). */
+static gboolean queue_quarantine(KioskQueue *queue, QueueWrite *w,
+                                 GError **error)
+{
+  g_autofree char *details = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int attempts = w->entry->attempts + 1;
+  int rc;
+
+  if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (sqlite3_prepare_v2(queue->db,
+                         "UPDATE queue_records SET attempts = ?, "
+                         "quarantined = 1, last_error = ? WHERE id = ?",
+                         -1, &stmt, NULL) != SQLITE_OK) {
+    db_fail(queue->db, "queue quarantine", error);
+    return queue_rollback(queue);
+  }
+  sqlite3_bind_int(stmt, 1, attempts);
+  sqlite3_bind_text(stmt, 2, w->why, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 3, w->entry->id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) {
+    db_fail(queue->db, "queue quarantine", error);
+    return queue_rollback(queue);
+  }
+  details = g_strdup_printf("id=%s attempts=%d error=%s", w->entry->id,
+                            attempts, w->why);
+  if (!audit_append(queue->db, w->now * G_USEC_PER_SEC, AUDIT_ACTOR_UPLOADER,
+                    "record.quarantined", details, NULL, error))
+    return queue_rollback(queue);
+  if (!db_exec(queue->db, "COMMIT", error))
+    return queue_rollback(queue);
+  w->attempts = attempts;
+  w->next = w->entry->next_attempt;
   return TRUE;
 }
 
@@ -623,6 +698,71 @@ static void queue_restore_reserve(KioskQueue *queue)
   db_reserve_ensure(queue->db);
 }
 
+/* Releases the quarantined rows in `ids`, one audit entry each, in one
+ * transaction. Called with the queue's lock held. */
+static gboolean queue_release_ids(KioskQueue *queue, GPtrArray *ids, gint64 now,
+                                  GError **error)
+{
+  if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++) {
+    const char *id = g_ptr_array_index(ids, i);
+    g_autofree char *details = g_strdup_printf("id=%s", id);
+    sqlite3_stmt *stmt = NULL;
+    int rc = SQLITE_ERROR;
+
+    if (sqlite3_prepare_v2(queue->db,
+                           "UPDATE queue_records SET quarantined = 0, "
+                           "attempts = 0, next_attempt = ? WHERE id = ? AND "
+                           "quarantined",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+      sqlite3_bind_int64(stmt, 1, now);
+      sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
+      rc = sqlite3_step(stmt);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+      db_fail(queue->db, "queue release", error);
+      return queue_rollback(queue);
+    }
+    if (!audit_append(queue->db, now * G_USEC_PER_SEC, AUDIT_ACTOR_TECHNICIAN,
+                      "record.released", details, NULL, error))
+      return queue_rollback(queue);
+  }
+  if (!db_exec(queue->db, "COMMIT", error))
+    return queue_rollback(queue);
+  return TRUE;
+}
+
+gboolean queue_release(KioskQueue *queue, const char *id, gint64 now,
+                       guint *ret_n_released, GError **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+
+  g_return_val_if_fail(queue != NULL, FALSE);
+  if (ret_n_released)
+    *ret_n_released = 0;
+  if (!queue_check_writable(queue, error))
+    return FALSE;
+  locker = g_mutex_locker_new(&queue->lock);
+  entries = queue_select(queue, -1, TRUE, error);
+  if (!entries)
+    return FALSE;
+  for (guint i = 0; i < entries->len; i++) {
+    const QueueEntry *entry = g_ptr_array_index(entries, i);
+
+    if (entry->quarantined && (!id || g_strcmp0(id, entry->id) == 0))
+      g_ptr_array_add(ids, g_strdup(entry->id));
+  }
+  if (ids->len && !queue_release_ids(queue, ids, now, error))
+    return FALSE;
+  if (ret_n_released)
+    *ret_n_released = ids->len;
+  return TRUE;
+}
+
 void queue_upload_report_free(QueueUploadReport *report)
 {
   if (!report)
@@ -641,30 +781,52 @@ static void queue_upload_item_free(gpointer data)
 }
 
 /* The transport for `target_url`, or NULL with QUEUE_ERROR_TARGET (the
- * transport's message, which names the scheme and the supported ones). */
+ * transport's message, which names the scheme and the supported ones, or
+ * the option and its file). */
 static KioskTransport *queue_open_transport(const char *target_url,
+                                            const TransportOptions *options,
                                             GError **error)
 {
   g_autoptr(GError) local = NULL;
-  KioskTransport *transport = transport_open(target_url, &local);
+  KioskTransport *transport =
+      transport_open_with_options(target_url, options, &local);
 
   if (!transport)
     g_set_error_literal(error, QUEUE_ERROR, QUEUE_ERROR_TARGET, local->message);
   return transport;
 }
 
-gboolean queue_check_target(const char *target_url, GError **error)
+gboolean queue_check_upload_target(const char *target_url,
+                                   const TransportOptions *options,
+                                   GError **error)
 {
-  g_autoptr(KioskTransport) transport = queue_open_transport(target_url, error);
+  g_autoptr(KioskTransport) transport =
+      queue_open_transport(target_url, options, error);
 
   return transport != NULL;
 }
 
+gboolean queue_check_target(const char *target_url, GError **error)
+{
+  return queue_check_upload_target(target_url, NULL, error);
+}
+
+void queue_set_transport_options(KioskQueue *queue,
+                                 const TransportOptions *options)
+{
+  g_return_if_fail(queue != NULL);
+  g_mutex_lock(&queue->lock);
+  transport_options_clear(&queue->transport_options);
+  transport_options_copy(&queue->transport_options, options);
+  g_mutex_unlock(&queue->lock);
+}
+
 /* Records the failure of `step` for one record: in the report, and in the
  * row (attempts, backoff, last_error) when that can be written. */
-static void queue_upload_failed(KioskQueue *queue, const QueueEntry *entry,
-                                const char *step, const GError *cause,
-                                gint64 now, QueueUploadItem *item,
+static void queue_upload_failed(KioskQueue *queue, KioskTransport *transport,
+                                const QueueEntry *entry, const char *step,
+                                const GError *cause, gint64 now,
+                                QueueUploadItem *item,
                                 QueueUploadReport *report)
 {
   g_autofree char *why = g_strdup_printf("%s: %s", step, cause->message);
@@ -672,14 +834,24 @@ static void queue_upload_failed(KioskQueue *queue, const QueueEntry *entry,
   QueueWrite w = {.entry = entry, .now = now, .why = why};
   gboolean ok;
 
-  /* A TRANSPORT_ERROR_REFUSED record is retried like a temporary failure:
-   * nothing may be lost, and there is no quarantine yet. */
+  /* Refused for good: never retried in a loop, kept for a person. */
+  gboolean refused =
+      g_error_matches(cause, TRANSPORT_ERROR, TRANSPORT_ERROR_REFUSED);
+
   item->step = step;
   report->n_failed++;
+  if (strcmp(step, QUEUE_STEP_DELIVER) == 0 ||
+      strcmp(step, QUEUE_STEP_RECEIPT) == 0)
+    w.retry_after = transport_retry_after(transport);
   g_debug("record %s not uploaded: %s", entry->id, why);
   g_mutex_lock(&queue->lock);
-  ok = queue_write_with_room(queue, queue_reschedule, &w, &local);
+  ok = queue_write_with_room(
+      queue, refused ? queue_quarantine : queue_reschedule, &w, &local);
   g_mutex_unlock(&queue->lock);
+  if (ok && refused) {
+    item->quarantined = TRUE;
+    report->n_quarantined++;
+  }
   if (ok) {
     item->error = g_strdup_printf("record %s: %s", entry->id, why);
     item->attempts = w.attempts;
@@ -734,7 +906,8 @@ static void queue_upload_one(KioskQueue *queue, KioskTransport *transport,
     g_mutex_unlock(&queue->lock);
   }
   if (!ok) {
-    queue_upload_failed(queue, entry, step, local, now, item, report);
+    queue_upload_failed(queue, transport, entry, step, local, now, item,
+                        report);
     return;
   }
   item->acknowledged = TRUE;
@@ -757,18 +930,24 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
   report->items = g_ptr_array_new_with_free_func(queue_upload_item_free);
   if (!queue_check_writable(queue, error))
     return FALSE;
-  transport = queue_open_transport(target_url, error);
+  g_mutex_lock(&queue->lock);
+  transport =
+      queue_open_transport(target_url, &queue->transport_options, error);
+  g_mutex_unlock(&queue->lock);
   if (!transport)
     return FALSE;
   transport_begin_pass(transport, now);
   g_mutex_lock(&queue->lock);
-  entries = queue_select(queue, (flags & QUEUE_UPLOAD_ALL) ? -1 : now, error);
+  entries =
+      queue_select(queue, (flags & QUEUE_UPLOAD_ALL) ? -1 : now, FALSE, error);
   ok = entries && queue_status_locked(queue, now, &status, error);
   g_mutex_unlock(&queue->lock);
   if (!ok)
     return FALSE;
   report->n_not_due =
-      status.n_records > entries->len ? status.n_records - entries->len : 0;
+      status.n_records - status.n_quarantined > entries->len
+          ? status.n_records - status.n_quarantined - entries->len
+          : 0;
 
   for (guint i = 0; i < entries->len; i++)
     queue_upload_one(queue, transport, g_ptr_array_index(entries, i), now,

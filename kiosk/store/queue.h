@@ -32,7 +32,11 @@ typedef enum {
 } QueueError;
 
 /* Retry schedule: after the n-th failed attempt the next one is due
- * min(BASE * 2^(n-1), MAX) seconds later: 30 s, 1 min, 2 min, ... 1 h. */
+ * min(BASE * 2^(n-1), MAX) seconds later: 30 s, 1 min, 2 min, ... 1 h,
+ * unless the target named a time with Retry-After (transport.h), which is
+ * honoured instead. The uploader adds jitter when it wakes for a retry
+ * (uploader.h), so that kiosks that failed together do not retry
+ * together. */
 #define QUEUE_BACKOFF_BASE_S 30
 #define QUEUE_BACKOFF_MAX_S  3600
 
@@ -104,9 +108,11 @@ typedef struct {
   guint n_records;       /* rows in the queue (none of them acknowledged) */
   guint n_due;           /* of which an upload is due at `now` */
   guint n_retrying;      /* of which at least one upload failed */
+  guint n_quarantined;   /* of which the target refused for good */
   guint64 bytes;         /* total envelope bytes */
   gint64 oldest_created; /* unix seconds; 0 when empty */
-  gint64 next_attempt;   /* earliest next_attempt; 0 when empty */
+  gint64 next_attempt;   /* earliest next_attempt of a record that is not
+                            quarantined; 0 when there is none */
 } QueueStatus;
 
 gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
@@ -115,15 +121,20 @@ gboolean queue_status(KioskQueue *queue, gint64 now, QueueStatus *ret_status,
 /* A queued record as the technician sees it: no personal data. */
 typedef struct {
   char *id;
-  gint64 created;      /* unix seconds */
-  gint64 size;         /* envelope bytes */
-  char *sha256;        /* hex, of the envelope */
-  int attempts;        /* failed upload attempts so far */
-  gint64 next_attempt; /* unix seconds */
-  char *last_error;    /* of the last failed attempt, or NULL */
+  gint64 created;       /* unix seconds */
+  gint64 size;          /* envelope bytes */
+  char *sha256;         /* hex, of the envelope */
+  int attempts;         /* failed upload attempts so far */
+  gint64 next_attempt;  /* unix seconds */
+  char *last_error;     /* of the last failed attempt, or NULL */
+  gboolean quarantined; /* refused for good: not uploaded until released */
 } QueueEntry;
 
-/* "queued" (never tried) or "retrying" (at least one failure). */
+/* "queued" (never tried), "retrying" (at least one temporary failure) or
+ * "quarantined" (the target refused it for good: HTTP 400, 401, 403, 413
+ * or a receipt for other bytes; kept, never uploaded again until a
+ * technician releases it with queue_release()). docs/record-format.md
+ * describes each state and transition. */
 const char *queue_entry_state(const QueueEntry *entry);
 
 /* All queued records, oldest first: an array of QueueEntry*, freed by
@@ -151,6 +162,7 @@ typedef enum {
 typedef struct {
   char *id;
   gboolean acknowledged; /* uploaded, acknowledged by hash, row deleted */
+  gboolean quarantined;  /* refused for good (TRANSPORT_ERROR_REFUSED) */
   const char *step;      /* QUEUE_STEP_* it failed in; NULL when acknowledged */
   char *error;           /* why not, when not acknowledged (names id, step) */
   int attempts;          /* failed attempts after this one */
@@ -159,9 +171,10 @@ typedef struct {
 
 typedef struct {
   guint n_acknowledged;
-  guint n_failed;
-  guint n_not_due;  /* left for later because of their backoff */
-  GPtrArray *items; /* QueueUploadItem*, in upload order */
+  guint n_failed;      /* including the quarantined ones */
+  guint n_quarantined; /* moved to quarantine in this pass */
+  guint n_not_due;     /* left for later because of their backoff */
+  GPtrArray *items;    /* QueueUploadItem*, in upload order */
 } QueueUploadReport;
 
 /* Uploads records to `target_url` through the transport for its scheme
@@ -177,8 +190,12 @@ typedef struct {
  * Each record is tried on its own: a failure in any step (QUEUE_STEP_*),
  * a database error included, is that record's result in the report, and
  * the pass goes on with the next record. A failed record stays, with
- * attempts + 1 and the next attempt scheduled by the backoff (when even
- * that cannot be written, its error says so and it is simply tried again).
+ * attempts + 1 and the next attempt scheduled by the backoff or the
+ * target's Retry-After (when even that cannot be written, its error says
+ * so and it is simply tried again). A record the target refused for good
+ * (TRANSPORT_ERROR_REFUSED) is quarantined instead, with its last error
+ * and a "record.quarantined" audit entry; quarantined records are never
+ * uploaded (not even with QUEUE_UPLOAD_ALL) until queue_release().
  *
  * On a full disk the delete still works: secure_delete=ON would write the
  * whole record once more (zeroed) to the WAL, so when that finds the disk
@@ -197,6 +214,14 @@ gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
                       GError **error);
 
 void queue_upload_report_free(QueueUploadReport *report); /* accepts NULL */
+
+/* Technician's release of quarantined records (after the cause was fixed:
+ * a certificate renewed, a server's limit raised): the record `id`, or
+ * every quarantined one when `id` is NULL, goes back to "queued" with no
+ * attempts, due at `now`; audited per record. *ret_n_released (may be
+ * NULL) gets the count; an id that is not quarantined counts 0. */
+gboolean queue_release(KioskQueue *queue, const char *id, gint64 now,
+                       guint *ret_n_released, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QueueUploadReport, queue_upload_report_free)
 
 /* Technician's purge. Acknowledged records are deleted when acknowledged,
@@ -245,6 +270,21 @@ gint64 queue_backoff_delay(int attempts);
  * FALSE with QUEUE_ERROR_TARGET, whose message names an unknown scheme and
  * the supported ones. */
 gboolean queue_check_target(const char *target_url, GError **error);
+
+/* As queue_check_target(), with the transport's `options` (NULL = none):
+ * also FALSE with QUEUE_ERROR_TARGET for a file named in them that cannot
+ * be read or a certificate and key that do not match (the message names
+ * the [upload] key and the file). */
+gboolean queue_check_upload_target(const char *target_url,
+                                   const TransportOptions *options,
+                                   GError **error);
+
+/* The options queue_upload() opens its transports with from now on (a
+ * copy is kept; NULL = none, as after queue_open()): certificates, keys,
+ * timeouts (transport.h). Set before uploading to an https:// or s3://
+ * target; settings_upload_target() makes them from the configuration. */
+void queue_set_transport_options(KioskQueue *queue,
+                                 const TransportOptions *options);
 
 /* A file:// URL for a folder path (relative paths made absolute). */
 char *queue_target_for_folder(const char *folder);

@@ -2,6 +2,8 @@
  * into core/'s schema, and the state folder that relative paths live in. */
 #include "settings.h"
 
+#include <gio/gio.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -161,4 +163,69 @@ void config_resolve_option_paths(const KioskConfig *config, GHashTable *options)
       g_hash_table_insert(options, g_strdup(keys[i]),
                           config_resolve_path(config, value));
   }
+}
+
+/* An [upload] path made absolute against state_dir; NULL when not set. */
+static char *settings_upload_path(const KioskConfig *config, const char *path)
+{
+  if (!path || !*path)
+    return NULL;
+  return config_resolve_path(config, path);
+}
+
+/* file:// of paths.outbox; a relative outbox lives in the state folder and
+ * is created on first use, an absolute one is typically a mount and must
+ * already exist, so that a missing mount never looks like a delivery. */
+static char *settings_outbox_url(const KioskConfig *config, GError **error)
+{
+  g_autofree char *outbox = config_resolve_path(config, config->outbox);
+  g_autofree char *absolute = NULL;
+
+  if (!g_path_is_absolute(config->outbox) &&
+      g_mkdir_with_parents(outbox, 0700) < 0) {
+    int saved = errno;
+
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
+                "cannot create the outbox %s: %s", outbox, g_strerror(saved));
+    return NULL;
+  }
+  absolute = g_canonicalize_filename(outbox, NULL);
+  return g_filename_to_uri(absolute, NULL, error);
+}
+
+gboolean settings_upload_target(const KioskConfig *config, char **ret_url,
+                                TransportOptions *ret_options, GError **error)
+{
+  g_auto(TransportOptions) options = {0};
+  g_autoptr(KioskTransport) transport = NULL;
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail(config != NULL && ret_url != NULL, FALSE);
+  g_return_val_if_fail(ret_options != NULL, FALSE);
+  url = config->upload_target && *config->upload_target
+            ? g_strdup(config->upload_target)
+            : settings_outbox_url(config, error);
+  if (!url)
+    return FALSE;
+  options.ca = settings_upload_path(config, config->upload_ca);
+  options.cert = settings_upload_path(config, config->upload_cert);
+  options.key = settings_upload_path(config, config->upload_key);
+  options.credentials =
+      settings_upload_path(config, config->upload_credentials);
+  options.pinned_public_key = g_strdup(config->upload_pinned_public_key);
+  options.connect_timeout_s = (guint)config->upload_connect_timeout_s;
+  options.transfer_timeout_s = (guint)config->upload_transfer_timeout_s;
+  options.low_speed_time_s = (guint)config->upload_low_speed_time_s;
+  options.low_speed_bytes_s = (guint)config->upload_low_speed_bytes_s;
+  options.region = g_strdup(config->upload_region);
+  options.endpoint = g_strdup(config->upload_endpoint);
+  options.multipart_threshold =
+      (guint64)config->upload_multipart_threshold_mb * 1024 * 1024;
+  transport = transport_open_with_options(url, &options, error);
+  if (!transport)
+    return FALSE;
+  *ret_url = g_steal_pointer(&url);
+  *ret_options = options;
+  memset(&options, 0, sizeof options);
+  return TRUE;
 }

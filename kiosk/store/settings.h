@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "transport.h"
 
 /* The largest configuration file config_load() reads (the shipped one is
  * some 6 KB); docs/configuration.md lists every such cap. */
@@ -42,3 +43,15 @@ void config_resolve_option_paths(const KioskConfig *config,
 
 /* The embedded default file's text (for `biokiosk config dump`, tests). */
 const char *config_embedded_defaults(void);
+
+/* The upload target of `config` and its transport options: [upload]
+ * target, or file:// of paths.outbox when that is empty (a relative outbox
+ * is created in state_dir), with the [upload] paths made absolute. Checks
+ * them as the transport will use them (transport_open_with_options():
+ * URL, scheme, every file named, a certificate and key that match), so a
+ * caller can stop at start-up, before any record is touched, with the
+ * one-line message, which names the key and the file. *ret_url: free with
+ * g_free(); *ret_options: transport_options_clear(). TRANSPORT_ERROR or
+ * G_IO_ERROR (the outbox cannot be created). */
+gboolean settings_upload_target(const KioskConfig *config, char **ret_url,
+                                TransportOptions *ret_options, GError **error);

@@ -54,7 +54,9 @@ static void transport_folder_close(gpointer priv)
   g_free(self);
 }
 
-static gpointer transport_folder_open(const char *url, GError **error)
+static gpointer transport_folder_open(const char *url,
+                                      const TransportOptions *options,
+                                      GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autofree char *host = NULL;

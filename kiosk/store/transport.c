@@ -5,7 +5,11 @@
 #include "transport-classes.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK(biokiosk - transport - error - quark, transport_error)
 
@@ -69,8 +73,72 @@ static char *transport_supported_schemes(void)
   return g_string_free(list, FALSE);
 }
 
+void transport_options_clear(TransportOptions *options)
+{
+  if (!options)
+    return;
+  g_free(options->ca);
+  g_free(options->cert);
+  g_free(options->key);
+  g_free(options->pinned_public_key);
+  g_free(options->region);
+  g_free(options->endpoint);
+  g_free(options->credentials);
+  memset(options, 0, sizeof *options);
+}
+
+void transport_options_copy(TransportOptions *dest,
+                            const TransportOptions *options)
+{
+  g_return_if_fail(dest != NULL);
+  memset(dest, 0, sizeof *dest);
+  if (!options)
+    return;
+  *dest = *options;
+  dest->ca = g_strdup(options->ca);
+  dest->cert = g_strdup(options->cert);
+  dest->key = g_strdup(options->key);
+  dest->pinned_public_key = g_strdup(options->pinned_public_key);
+  dest->region = g_strdup(options->region);
+  dest->endpoint = g_strdup(options->endpoint);
+  dest->credentials = g_strdup(options->credentials);
+}
+
+gboolean transport_option_check_file(const char *key, const char *path,
+                                     GError **error)
+{
+  GStatBuf st;
+  const char *why = NULL;
+  int saved = 0;
+
+  if (!path || !*path)
+    why = "no file given";
+  else if (g_stat(path, &st) != 0)
+    saved = errno;
+  else if (!S_ISREG(st.st_mode))
+    why = "not a regular file";
+  else if (g_access(path, R_OK) != 0)
+    saved = errno;
+  if (saved)
+    why = g_strerror(saved);
+  if (!why)
+    return TRUE;
+  g_set_error(error, TRANSPORT_ERROR, TRANSPORT_ERROR_INVALID_OPTION,
+              "[upload] %s: %s: %s", key, path && *path ? path : "(empty)",
+              why);
+  return FALSE;
+}
+
 KioskTransport *transport_open(const char *url, GError **error)
 {
+  return transport_open_with_options(url, NULL, error);
+}
+
+KioskTransport *transport_open_with_options(const char *url,
+                                            const TransportOptions *options,
+                                            GError **error)
+{
+  static const TransportOptions none = {0};
   g_autofree char *scheme = url ? g_uri_parse_scheme(url) : NULL;
   g_autofree char *supported = transport_supported_schemes();
   const TransportClass *klass = transport_class_find(scheme);
@@ -90,7 +158,7 @@ KioskTransport *transport_open(const char *url, GError **error)
                 scheme, supported);
     return NULL;
   }
-  priv = klass->open(url, error);
+  priv = klass->open(url, options ? options : &none, error);
   if (!priv)
     return NULL;
   transport = g_new0(KioskTransport, 1);
@@ -149,4 +217,15 @@ const char *transport_describe(KioskTransport *transport)
 {
   g_return_val_if_fail(transport != NULL, NULL);
   return transport->klass->describe(transport->priv);
+}
+
+gint64 transport_retry_after(KioskTransport *transport)
+{
+  gint64 seconds;
+
+  g_return_val_if_fail(transport != NULL, 0);
+  if (!transport->klass->retry_after)
+    return 0;
+  seconds = transport->klass->retry_after(transport->priv);
+  return CLAMP(seconds, 0, TRANSPORT_RETRY_AFTER_MAX_S);
 }

@@ -1,12 +1,13 @@
 /* Upload transports: how a sealed envelope leaves the kiosk. One
- * TransportClass per URL scheme ("file", later "https" and "s3"), picked
- * from the registry by the scheme of the target URL. The queue (queue.c)
- * only talks to the wrappers below; a new transport is one file with its
- * class, a line in the registry (transport.c) and one in meson.build.
+ * TransportClass per URL scheme ("file", "https", "s3"), picked from the
+ * registry by the scheme of the target URL. The queue (queue.c) only talks
+ * to the wrappers below; a new transport is one file with its class, a line
+ * in the registry (transport.c) and one in meson.build.
  *
  * Usage, as queue_upload() does it on the uploading thread:
  *
- *   g_autoptr(KioskTransport) t = transport_open(url, &error);
+ *   g_autoptr(KioskTransport) t =
+ *       transport_open_with_options(url, options, &error);
  *   transport_begin_pass(t, now);
  *   for each record:
  *     if (transport_put(t, id, envelope, &error) &&
@@ -14,9 +15,18 @@
  *       ... acknowledged: delete the row
  *     else if (g_error_matches(error, TRANSPORT_ERROR,
  *                              TRANSPORT_ERROR_REFUSED))
- *       ... the target will never take these bytes
+ *       ... the target will never take these bytes: quarantine
  *     else
- *       ... try again later
+ *       ... try again later: after transport_retry_after(t) seconds when
+ *           the target named a time (Retry-After), else by the backoff
+ *
+ * Options (TransportOptions) come from the configuration's [upload] group
+ * (store/settings.h: settings_upload_target()). open() checks them with
+ * the URL, before any record is touched: a missing or unreadable
+ * certificate, key or credentials file, or a certificate and key that do
+ * not match, is TRANSPORT_ERROR_INVALID_OPTION with a one-line message
+ * that names the [upload] key and the file; `biokiosk` stops with it
+ * (exit 2).
  *
  * Threads: the class tables are constant and may be read anywhere. A
  * KioskTransport belongs to the thread that opened it (the uploader, or the
@@ -41,12 +51,68 @@ typedef enum {
    * server unreachable, disk full, receipt missing or not matching): keep
    * the record and retry it with backoff. */
   TRANSPORT_ERROR_TEMPORARY,
-  /* The target refused this record for good (an unsafe id, an HTTP 4xx
-   * about the content): sending the same bytes again will not help. */
+  /* The target refused this record for good (an unsafe id, HTTP 400,
+   * 401, 403 or 413, a receipt that shows other bytes than were sent):
+   * sending the same bytes again will not help. The queue quarantines
+   * the record (docs/record-format.md) instead of retrying it. */
   TRANSPORT_ERROR_REFUSED,
   /* libcurl could not be initialised (transport_init_global()). */
   TRANSPORT_ERROR_FAILED,
+  /* An option in TransportOptions is wrong for this scheme: a file that is
+   * missing, unreadable or not what its key needs, a certificate and key
+   * that do not match, a required option left empty. The message names
+   * the [upload] key and, for a file, the file. No record was touched. */
+  TRANSPORT_ERROR_INVALID_OPTION,
 } TransportError;
+
+/* The [upload] options a network transport needs, from the configuration
+ * (settings_upload_target() makes relative paths absolute). Every string
+ * may be NULL or "" (not set); a class reads what it needs, checks it in
+ * open() and ignores the rest (file:// ignores them all). Owned strings:
+ * transport_options_clear(). */
+typedef struct {
+  /* https (and s3 when set): the PEM file of the only CA trusted for the
+   * server's certificate; the system's store is never used. */
+  char *ca;
+  /* https: the kiosk's client certificate and its private key (PEM). */
+  char *cert;
+  char *key;
+  /* https: optional pin of the server's public key, as libcurl's
+   * CURLOPT_PINNEDPUBLICKEY takes it ("sha256//<base64>[;sha256//...]"). */
+  char *pinned_public_key;
+  /* Seconds allowed to connect (TCP and TLS), for one whole transfer, and
+   * the time below low_speed_bytes_s after which a stalled transfer is
+   * dropped. 0 = the class's default. */
+  guint connect_timeout_s;
+  guint transfer_timeout_s;
+  guint low_speed_time_s;
+  guint low_speed_bytes_s;
+  /* s3: region and endpoint (https://host:port; empty = AWS for the
+   * region), a credentials file readable only by the kiosk's user, and the
+   * size from which an object goes up in parts. */
+  char *region;
+  char *endpoint;
+  char *credentials;
+  guint64 multipart_threshold; /* bytes; 0 = the class's default */
+} TransportOptions;
+
+/* Frees the strings of `options` and zeroes it; accepts NULL. */
+void transport_options_clear(TransportOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TransportOptions, transport_options_clear)
+
+/* A deep copy of `options` into `dest` (NULL = all unset). */
+void transport_options_copy(TransportOptions *dest,
+                            const TransportOptions *options);
+
+/* For a class's open(): TRUE when `path`, the value of [upload] `key`, is
+ * a regular file this process can read; else TRANSPORT_ERROR_INVALID_OPTION
+ * "[upload] <key>: <path>: <why>". */
+gboolean transport_option_check_file(const char *key, const char *path,
+                                     GError **error);
+
+/* Longest wait a target may ask for with Retry-After that the queue
+ * honours as given; a longer one is cut to this. */
+#define TRANSPORT_RETRY_AFTER_MAX_S 86400
 
 /* Extension of an envelope file in a folder target: <id>.bkrec */
 #define TRANSPORT_FOLDER_EXTENSION ".bkrec"
@@ -62,12 +128,16 @@ typedef struct {
    * "folder on this machine or a mount (file:///folder)". */
   const char *description;
 
-  /* Checks `url` (whose scheme is this class's) and returns the transport's
-   * state, freed by close(), or NULL with TRANSPORT_ERROR_INVALID_URL.
-   * Parses only: must not block and must not contact the target, because a
-   * target that is down is a per-record TEMPORARY failure, not a bad URL
-   * (queue_check_target() relies on this). Must not be NULL. */
-  gpointer (*open)(const char *url, GError **error);
+  /* Checks `url` (whose scheme is this class's) and `options` (never NULL;
+   * see TransportOptions) and returns the transport's state, freed by
+   * close(), or NULL with TRANSPORT_ERROR_INVALID_URL or
+   * TRANSPORT_ERROR_INVALID_OPTION. Parses and reads local files only
+   * (certificates, keys, credentials): must not contact the target,
+   * because a target that is down is a per-record TEMPORARY failure, not
+   * a bad configuration (queue_check_target() relies on this). Must not be
+   * NULL. */
+  gpointer (*open)(const char *url, const TransportOptions *options,
+                   GError **error);
 
   /* Releases everything open() made (closes connections, wipes any
    * credentials). Accepts NULL. Must not be NULL. */
@@ -100,6 +170,12 @@ typedef struct {
   gboolean (*verify_receipt)(gpointer priv, const char *id, const char *sha256,
                              GError **error);
 
+  /* After put() or verify_receipt() failed: the seconds the target asked
+   * the kiosk to wait before trying again (HTTP Retry-After, in seconds or
+   * as a date), or 0 when it named no time and the queue's backoff
+   * decides. May be NULL (never names a time). */
+  gint64 (*retry_after)(gpointer priv);
+
   /* The target in one line for status output, logs and audit entries:
    * never a password, token, key or signed query (for the folder: its
    * file:// URL). Owned by priv, valid until close(). Does not block.
@@ -126,11 +202,16 @@ gboolean transport_id_is_safe(const char *id);
 
 typedef struct _KioskTransport KioskTransport;
 
-/* Opens the transport for `url`, picked by its scheme.
- * TRANSPORT_ERROR_INVALID_URL when `url` is NULL or not a URL,
- * TRANSPORT_ERROR_UNSUPPORTED_SCHEME (the message names the scheme and the
- * supported ones), or the class's own open() error. Contacts nothing.
- * Free with transport_close(). */
+/* Opens the transport for `url`, picked by its scheme, with `options`
+ * (NULL = none set). TRANSPORT_ERROR_INVALID_URL when `url` is NULL or not
+ * a URL, TRANSPORT_ERROR_UNSUPPORTED_SCHEME (the message names the scheme
+ * and the supported ones), or the class's own open() error (such as
+ * TRANSPORT_ERROR_INVALID_OPTION). Contacts nothing. Free with
+ * transport_close(). */
+KioskTransport *transport_open_with_options(const char *url,
+                                            const TransportOptions *options,
+                                            GError **error);
+/* transport_open_with_options() with no options (enough for file://). */
 KioskTransport *transport_open(const char *url, GError **error);
 
 /* Closes the transport; accepts NULL. */
@@ -150,3 +231,6 @@ gboolean transport_put(KioskTransport *transport, const char *id,
 gboolean transport_verify_receipt(KioskTransport *transport, const char *id,
                                   const char *sha256, GError **error);
 const char *transport_describe(KioskTransport *transport);
+/* The class's retry_after() after a failed put or verify_receipt, cut to
+ * TRANSPORT_RETRY_AFTER_MAX_S; 0 for a class without it. */
+gint64 transport_retry_after(KioskTransport *transport);

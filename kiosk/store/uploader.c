@@ -37,6 +37,7 @@ static void uploader_pass(KioskUploader *uploader)
   } else {
     uploader->stats.n_acknowledged += report->n_acknowledged;
     uploader->stats.n_failed += report->n_failed;
+    uploader->stats.n_quarantined += report->n_quarantined;
     for (guint i = 0; i < report->items->len; i++) {
       QueueUploadItem *item = g_ptr_array_index(report->items, i);
       if (item->error) {
@@ -48,6 +49,26 @@ static void uploader_pass(KioskUploader *uploader)
   g_mutex_unlock(&uploader->lock);
   if (!ok)
     g_debug("upload pass failed: %s", error->message);
+}
+
+/* Monotonic time of the next pass after one that just ended: when the
+ * earliest retry falls due (plus jitter), but at least every interval, and
+ * never sooner than a second (a record that stays due must not spin). */
+static gint64 uploader_next_deadline(KioskUploader *uploader)
+{
+  gint64 mono = g_get_monotonic_time();
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  gint64 wait = uploader->interval_us;
+  QueueStatus status;
+
+  if (queue_status(uploader->queue, now, &status, NULL) &&
+      status.n_records > status.n_quarantined && status.next_attempt > 0) {
+    gint64 due = MAX(status.next_attempt - now, 1) * G_USEC_PER_SEC;
+    gint64 jitter = (gint64)(g_random_double() * (double)due / 4);
+
+    wait = MIN(wait, due + jitter);
+  }
+  return mono + MAX(wait, G_USEC_PER_SEC);
 }
 
 static gpointer uploader_thread(gpointer data)
@@ -64,7 +85,7 @@ static gpointer uploader_thread(gpointer data)
     uploader->kicked = FALSE;
     g_mutex_unlock(&uploader->lock);
     uploader_pass(uploader);
-    deadline = g_get_monotonic_time() + uploader->interval_us;
+    deadline = uploader_next_deadline(uploader);
     g_mutex_lock(&uploader->lock);
   }
   g_mutex_unlock(&uploader->lock);
@@ -86,13 +107,25 @@ KioskUploader *uploader_start(const char *database_path, const char *state_dir,
                               const char *target_url, guint interval_s,
                               GError **error)
 {
+  return uploader_start_with_options(database_path, state_dir,
+                                     backoffice_public_key, target_url, NULL,
+                                     interval_s, error);
+}
+
+KioskUploader *uploader_start_with_options(const char *database_path,
+                                           const char *state_dir,
+                                           const char *backoffice_public_key,
+                                           const char *target_url,
+                                           const TransportOptions *options,
+                                           guint interval_s, GError **error)
+{
   KioskUploader *uploader;
 
   g_return_val_if_fail(database_path != NULL, NULL);
   g_return_val_if_fail(state_dir != NULL, NULL);
   g_return_val_if_fail(interval_s > 0, NULL);
 
-  if (!queue_check_target(target_url, error))
+  if (!queue_check_upload_target(target_url, options, error))
     return NULL;
   uploader = g_new0(KioskUploader, 1);
   g_mutex_init(&uploader->lock);
@@ -105,6 +138,7 @@ KioskUploader *uploader_start(const char *database_path, const char *state_dir,
     uploader_free(uploader);
     return NULL;
   }
+  queue_set_transport_options(uploader->queue, options);
   uploader->thread =
       g_thread_try_new("uploader", uploader_thread, uploader, error);
   if (!uploader->thread) {

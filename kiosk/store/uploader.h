@@ -1,11 +1,17 @@
 /* The uploader: a thread of its own, with its own SQLite connection and
  * KioskQueue on the kiosk database, that runs queue_upload() for due records
- * every `interval` seconds and whenever kicked (right after the app stored a
- * record). The app thread only calls the functions below; it never waits
- * for a transfer. */
+ * whenever kicked (right after the app stored a record: it never waits for
+ * a polling interval), when the earliest retry falls due, and at least every
+ * `interval` seconds. It sleeps on the monotonic clock, so that a change of
+ * the wall clock neither wakes it in a loop nor stalls it; a wake-up for a
+ * retry comes up to a quarter of the wait later (jitter), so that kiosks
+ * that failed together do not all retry at the same moment. The app thread
+ * only calls the functions below; it never waits for a transfer. */
 #pragma once
 
 #include <glib.h>
+
+#include "transport.h"
 
 typedef struct _KioskUploader KioskUploader;
 
@@ -15,6 +21,7 @@ typedef struct {
   guint n_passes;
   guint n_acknowledged; /* records delivered and removed from the queue */
   guint n_failed;       /* failed attempts (each retried later) */
+  guint n_quarantined;  /* records refused for good, kept for a person */
   char *last_error;     /* of the last failed attempt or pass, or NULL */
 } UploaderStats;
 
@@ -27,6 +34,15 @@ KioskUploader *uploader_start(const char *database_path, const char *state_dir,
                               const char *backoffice_public_key,
                               const char *target_url, guint interval_s,
                               GError **error);
+
+/* As uploader_start(), with the transport's `options` (transport.h; NULL =
+ * none), which are checked with the target before the thread starts. */
+KioskUploader *uploader_start_with_options(const char *database_path,
+                                           const char *state_dir,
+                                           const char *backoffice_public_key,
+                                           const char *target_url,
+                                           const TransportOptions *options,
+                                           guint interval_s, GError **error);
 
 /* Asks for a pass now (returns at once; the pass runs on the thread). */
 void uploader_kick(KioskUploader *uploader);
