@@ -26,13 +26,16 @@
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const { Readable } = require('node:stream');
 
 // Replaced before s3rver's controllers load (they keep a reference): a body
-// this layer read whole is handed over as a Buffer.
+// this layer read whole is handed over as a stream, since s3rver answers a
+// Buffer's PUT before the file is written (a HEAD right after would see
+// part of it), and a stream's only once it is.
 const v4 = require('@20minutes/s3rver/lib/signature/v4');
 const streamingParser = v4.aws4SignatureBodyParser;
 v4.aws4SignatureBodyParser = (ctx) => {
-  if (ctx.state.bkBody) ctx.request.body = ctx.state.bkBody;
+  if (ctx.state.bkBody) ctx.request.body = Readable.from([ctx.state.bkBody]);
   else streamingParser(ctx);
 };
 
