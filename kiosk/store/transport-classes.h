@@ -7,3 +7,5 @@
 
 /* transport-folder.c: file:///folder, a folder on this machine or a mount. */
 extern const TransportClass transport_folder_class;
+/* transport-s3.c: s3://bucket/prefix, S3-compatible object storage. */
+extern const TransportClass transport_s3_class;

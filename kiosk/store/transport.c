@@ -16,6 +16,7 @@ G_DEFINE_QUARK(biokiosk - transport - error - quark, transport_error)
 /* One class per scheme. Add a class here and in meson.build. */
 const TransportClass *const transport_classes[] = {
     &transport_folder_class,
+    &transport_s3_class,
     NULL,
 };
 
