@@ -657,18 +657,28 @@ static char *s3_hex_to_base64(const char *hex)
 }
 
 /* NULL when a HEAD's answer shows the object put() remembers, else what
- * differs. The ETag is the MD5 S3 computed over what it stored (or the
- * parts' form); a checksum or our metadata, when present, must agree. */
+ * differs. The proof is a digest the server computed over what it stored:
+ * its SHA-256 checksum when it names one (S3 checked it against the body
+ * on upload), else the ETag, the MD5 of the object (or the parts' form),
+ * which under SSE-KMS is not an MD5 (docs/delivery-s3.md). Our metadata,
+ * when present, must agree too. */
 static char *s3_head_differs(TransportS3 *self, const S3Answer *answer)
 {
   g_autofree char *checksum = s3_hex_to_base64(self->put_sha256);
+  /* A multipart object's checksum is of its parts' checksums ("...-n"). */
+  gboolean has_checksum =
+      answer->checksum_sha256 && !strchr(answer->checksum_sha256, '-');
 
   if (answer->length != (gint64)self->put_size)
     return g_strdup_printf("%" G_GINT64_FORMAT
                            " bytes, expected %" G_GSIZE_FORMAT,
                            answer->length, self->put_size);
-  if (!answer->etag || (g_strcmp0(answer->etag, self->put_md5) != 0 &&
-                        g_strcmp0(answer->etag, self->put_etag_parts) != 0))
+  if (has_checksum && strcmp(answer->checksum_sha256, checksum) != 0)
+    return g_strdup_printf("checksum %s, expected %s", answer->checksum_sha256,
+                           checksum);
+  if (!has_checksum &&
+      (!answer->etag || (g_strcmp0(answer->etag, self->put_md5) != 0 &&
+                         g_strcmp0(answer->etag, self->put_etag_parts) != 0)))
     return g_strdup_printf("ETag %s, expected %s%s%s",
                            answer->etag ? answer->etag : "(none)",
                            self->put_md5, self->put_etag_parts ? " or " : "",
@@ -677,11 +687,6 @@ static char *s3_head_differs(TransportS3 *self, const S3Answer *answer)
       g_ascii_strcasecmp(answer->meta_sha256, self->put_sha256) != 0)
     return g_strdup_printf("SHA-256 %s, expected %s", answer->meta_sha256,
                            self->put_sha256);
-  /* A multipart object's checksum is of its parts' checksums ("...-n"). */
-  if (answer->checksum_sha256 && !strchr(answer->checksum_sha256, '-') &&
-      strcmp(answer->checksum_sha256, checksum) != 0)
-    return g_strdup_printf("checksum %s, expected %s", answer->checksum_sha256,
-                           checksum);
   return NULL;
 }
 

@@ -405,6 +405,35 @@ static void test_other_bytes_never_replaced(void)
   queue_fixture_close(&f);
 }
 
+/* The receipt asks the server, not the transport's memory: an object
+ * replaced after the put (by another writer) fails it as other bytes. */
+static void test_receipt_reads_the_server(void)
+{
+  g_autofree char *credentials = write_credentials("receipt", SECRET_KEY, 0600);
+  g_auto(TransportOptions) options = {0};
+  g_autoptr(KioskTransport) transport = NULL;
+  g_autoptr(GBytes) envelope = g_bytes_new_static("the kiosk's bytes", 17);
+  g_autoptr(GBytes) other = g_bytes_new_static("the other bytes!!", 17);
+  g_autofree char *sha256 =
+      g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, envelope);
+  g_autoptr(GError) error = NULL;
+
+  options_for(&options, main_server, credentials, 0);
+  transport =
+      transport_open_with_options("s3://" BUCKET "/receipt", &options, &error);
+  g_assert_no_error(error);
+  g_assert_true(transport_put(transport, "0123-abcd", envelope, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(raw_request(main_server, SECRET_KEY, "PUT",
+                              "/" BUCKET "/receipt/0123-abcd.bkrec", other,
+                              NULL, NULL),
+                  ==, 200);
+  g_assert_false(
+      transport_verify_receipt(transport, "0123-abcd", sha256, &error));
+  g_assert_error(error, TRANSPORT_ERROR, TRANSPORT_ERROR_REFUSED);
+  g_assert_nonnull(strstr(error->message, "other bytes"));
+}
+
 /* A record over the threshold goes up in parts (Create, UploadPart with
  * each part's MD5, Complete) and arrives whole. */
 static void test_multipart(void)
@@ -639,6 +668,8 @@ int main(int argc, char **argv)
   g_test_add_func("/upload-s3/lost-acknowledgement", test_lost_acknowledgement);
   g_test_add_func("/upload-s3/other-bytes-never-replaced",
                   test_other_bytes_never_replaced);
+  g_test_add_func("/upload-s3/receipt-reads-the-server",
+                  test_receipt_reads_the_server);
   g_test_add_func("/upload-s3/multipart", test_multipart);
   g_test_add_func("/upload-s3/unreachable-is-temporary",
                   test_unreachable_is_temporary);
