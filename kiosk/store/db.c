@@ -234,9 +234,10 @@ gboolean db_space(sqlite3 *db, DbSpace *ret_space, GError **error)
 {
   const char *file = db_file(db);
   g_autofree char *reserve = db_reserve_path(db);
-  DbSpace space = {G_MAXUINT64, G_MAXUINT64, TRUE};
-  gint64 free_pages = 0, page_size = 0;
+  DbSpace space = {G_MAXUINT64, G_MAXUINT64, TRUE, 0};
+  gint64 free_pages = 0, page_size = 0, pages = 0;
   struct statvfs st;
+  struct stat file_st;
 
   g_return_val_if_fail(db != NULL && ret_space != NULL, FALSE);
   if (file) {
@@ -248,14 +249,39 @@ gboolean db_space(sqlite3 *db, DbSpace *ret_space, GError **error)
       return FALSE;
     }
     if (!db_pragma_int(db, "PRAGMA freelist_count", &free_pages, error) ||
-        !db_pragma_int(db, "PRAGMA page_size", &page_size, error))
+        !db_pragma_int(db, "PRAGMA page_size", &page_size, error) ||
+        !db_pragma_int(db, "PRAGMA page_count", &pages, error))
       return FALSE;
     space.filesystem_free = (guint64)st.f_bavail * st.f_frsize;
     space.database_free = (guint64)MAX(free_pages, 0) * (guint64)page_size;
     space.reserve_ready = db_reserve_ready(reserve);
+    if (stat(file, &file_st) == 0 && pages * page_size > file_st.st_size)
+      space.checkpoint_growth = (guint64)(pages * page_size - file_st.st_size);
   }
   *ret_space = space;
   return TRUE;
+}
+
+gboolean db_room_for_write(sqlite3 *db, guint64 bytes, GError **error)
+{
+  DbSpace space;
+  guint64 growth, need;
+
+  g_return_val_if_fail(db != NULL, FALSE);
+  if (!db_space(db, &space, error))
+    return FALSE;
+  growth = space.checkpoint_growth +
+           (bytes > space.database_free ? bytes - space.database_free : 0);
+  need = bytes + growth;
+  if (space.filesystem_free >= need)
+    return TRUE;
+  g_set_error(error, DB_ERROR, DB_ERROR_FULL,
+              "not enough room on the disk: %" G_GUINT64_FORMAT
+              " bytes free, %" G_GUINT64_FORMAT " needed (%" G_GUINT64_FORMAT
+              " for the write, %" G_GUINT64_FORMAT
+              " for the database to take in its WAL)",
+              space.filesystem_free, need, bytes, growth);
+  return FALSE;
 }
 
 gboolean db_reserve_ensure(sqlite3 *db)
@@ -289,6 +315,7 @@ gboolean db_checkpoint_in_place(sqlite3 *db, gboolean truncate)
 {
   const char *file = db_file(db);
   gint64 pages = 0, page_size = 0;
+  struct statvfs vfs;
   struct stat st;
 
   g_return_val_if_fail(db != NULL, FALSE);
@@ -296,8 +323,10 @@ gboolean db_checkpoint_in_place(sqlite3 *db, gboolean truncate)
       !db_pragma_int(db, "PRAGMA page_count", &pages, NULL) ||
       !db_pragma_int(db, "PRAGMA page_size", &page_size, NULL))
     return FALSE;
-  if (pages * page_size > (gint64)st.st_size)
-    return FALSE; /* the checkpoint would grow the file */
+  if (pages * page_size > (gint64)st.st_size &&
+      (statvfs(file, &vfs) != 0 || (guint64)(pages * page_size - st.st_size) >
+                                       (guint64)vfs.f_bavail * vfs.f_frsize))
+    return FALSE; /* no room for the file to grow by the WAL's new pages */
   return sqlite3_wal_checkpoint_v2(db, NULL,
                                    truncate ? SQLITE_CHECKPOINT_TRUNCATE
                                             : SQLITE_CHECKPOINT_PASSIVE,

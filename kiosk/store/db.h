@@ -58,6 +58,10 @@ typedef struct {
   guint64 database_free;
   /* The reserve file is in place and fully allocated. */
   gboolean reserve_ready;
+  /* Bytes the database file must grow by before the WAL can be copied
+   * into it (pages that live only in the WAL, beyond the file's end). A
+   * checkpoint, and so every WAL restart, needs this much free. */
+  guint64 checkpoint_growth;
 } DbSpace;
 
 /* Fills *ret_space for the database `db` is connected to (reads two
@@ -67,6 +71,16 @@ typedef struct {
  * fails; *ret_space is untouched on failure. */
 gboolean db_space(sqlite3 *db, DbSpace *ret_space, GError **error);
 
+/* Whether `bytes` more may go into the database without the risk that its
+ * WAL can no longer be emptied: the file system must hold the WAL's growth
+ * (`bytes`) and the database file's growth at the next checkpoint (the
+ * pages now beyond its end, plus what of `bytes` the free pages do not
+ * take). A database whose WAL cannot be checkpointed cannot reuse its WAL
+ * either, so on a full disk not even a delete would go through. FALSE
+ * with DB_ERROR_FULL, whose message gives the figures, when there is not
+ * that much room; an in-memory database always has room. */
+gboolean db_room_for_write(sqlite3 *db, guint64 bytes, GError **error);
+
 /* Makes sure the reserve exists and is allocated (creating it mode 0600),
  * when the file system has room for it. Best effort, never an error: TRUE
  * when the reserve is in place afterwards. Any process and thread may call
@@ -74,11 +88,12 @@ gboolean db_space(sqlite3 *db, DbSpace *ret_space, GError **error);
 gboolean db_reserve_ensure(sqlite3 *db);
 
 /* Copies the WAL into the database (PASSIVE, or TRUNCATE, which also
- * empties the WAL file and may wait for readers), but only when that
- * needs no new space: when every page fits in the database file as it is.
- * Otherwise, e.g. after records were stored into the WAL and the disk then
- * filled, a checkpoint would grow the file and eat the space that deletes
- * need. Best effort: TRUE when a checkpoint ran and completed. */
+ * empties the WAL file and may wait for readers), but only when the file
+ * system has room for what the database file must grow by (the WAL's
+ * pages beyond its end): a checkpoint that failed half-way on a full disk
+ * would leave the WAL as it was and the space gone. Once it has completed,
+ * the next write starts the WAL from its beginning instead of growing it.
+ * Best effort: TRUE when a checkpoint ran and completed. */
 gboolean db_checkpoint_in_place(sqlite3 *db, gboolean truncate);
 
 /* Gives the reserve's space back to the file system (removes the file).

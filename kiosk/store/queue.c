@@ -238,6 +238,20 @@ static gboolean queue_rollback(KioskQueue *queue)
   return FALSE;
 }
 
+/* On a nearly full disk a stored record's pages go into the database file
+ * at once (db_room_for_write() kept room for that): a WAL that holds pages
+ * beyond the file's end can be emptied only by growing the file, and once
+ * later writes have grown the WAL over the free space, nothing could be
+ * deleted any more. Called with the queue's lock held. */
+static void queue_settle_wal(KioskQueue *queue)
+{
+  DbSpace space;
+
+  if (db_space(queue->db, &space, NULL) && space.checkpoint_growth > 0 &&
+      space.filesystem_free < QUEUE_SPACE_WAL_BYTES)
+    db_checkpoint_in_place(queue->db, FALSE);
+}
+
 static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
                                     GBytes *plain, gint64 now, GError **error)
 {
@@ -263,6 +277,12 @@ static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
   data = g_bytes_get_data(envelope, &size);
 
   locker = g_mutex_locker_new(&queue->lock);
+  /* Never so full that the WAL could not be checkpointed: then not even a
+   * delivered record could be deleted to make room. */
+  if (!db_room_for_write(queue->db, size, error)) {
+    g_prefix_error(error, "record %s not stored: ", id);
+    return FALSE;
+  }
   /* IMMEDIATE: the audit append reads the chain head, which must not move
    * under us (see audit_append). */
   if (!db_exec(queue->db, "BEGIN IMMEDIATE", error))
@@ -296,6 +316,7 @@ static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
   if (!db_exec(queue->db, "COMMIT", error))
     return queue_rollback(queue);
   g_debug("queued record %s (%" G_GSIZE_FORMAT " bytes)", id, size);
+  queue_settle_wal(queue);
   return TRUE;
 }
 
@@ -672,6 +693,8 @@ static gboolean queue_write_with_room(KioskQueue *queue, QueueWriteFunc write,
   if (!ok && g_error_matches(local, DB_ERROR, DB_ERROR_FULL) &&
       db_reserve_release(queue->db)) {
     g_clear_error(&local);
+    /* The reserve's room may be what the checkpoint was missing. */
+    db_checkpoint_in_place(queue->db, FALSE);
     ok = write(queue, w, &local);
   }
   db_exec(queue->db, "PRAGMA secure_delete=ON", NULL);

@@ -752,6 +752,13 @@ static QueueUploadReport *crash_upload(Crash *c)
   g_assert_true(queue_upload(queue, c->target, g_get_real_time() / 1000000,
                              QUEUE_UPLOAD_ALL, &report, &error));
   g_assert_no_error(error);
+  /* Why, for the log of a failing run (the first few suffice). */
+  for (guint i = 0, shown = 0; i < report->items->len && shown < 3; i++) {
+    const QueueUploadItem *item = g_ptr_array_index(report->items, i);
+
+    if (!item->acknowledged && ++shown)
+      g_test_message("cycle %u: %s", c->cycle, item->error);
+  }
   return report;
 }
 

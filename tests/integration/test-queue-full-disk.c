@@ -273,9 +273,30 @@ static void test_no_space_left(Fixture *f, gconstpointer data)
   g_assert_true(space_check(f).reserve_ready);
 }
 
-/* Nothing can be written at all (no reserve, no free byte): every record
- * is still tried, each failure names the record and the step, nothing is
- * lost, and the queue drains once space returns. */
+/* Records stored on a nearly full disk go into the database file at once
+ * (queue_settle_wal()), so that even with no reserve and not a byte free
+ * the WAL can be reused and every record is acknowledged. */
+static void test_settled_drains(Fixture *f, gconstpointer data)
+{
+  g_autoptr(QueueUploadReport) report = NULL;
+  g_autofree char *reserve = g_strconcat(f->db_path, DB_RESERVE_SUFFIX, NULL);
+
+  for (int i = 0; i < N_RECORDS; i++)
+    g_free(store_record(f, MIB));
+  g_assert_cmpint(g_unlink(reserve), ==, 0);
+  fill(f, 0);
+
+  report = upload(f);
+  g_assert_cmpuint(report->n_acknowledged, ==, N_RECORDS);
+  g_assert_cmpuint(queued(f), ==, 0);
+  g_assert_cmpuint(count_outbox(f), ==, N_RECORDS);
+}
+
+/* Nothing can be written at all: the records were stored while the disk
+ * had room, so their pages are still only in the WAL, beyond the database
+ * file's end; then the disk filled up to the last byte, and the reserve is
+ * gone. Every record is still tried, each failure names the record and the
+ * step, nothing is lost, and the queue drains once space returns. */
 static void test_each_record_named(Fixture *f, gconstpointer data)
 {
   g_autoptr(QueueUploadReport) report = NULL;
@@ -356,8 +377,11 @@ static int run_tests(int argc, char **argv)
   g_test_add("/queue-full-disk/no-space-left", Fixture,
              GSIZE_TO_POINTER(SMALL_TMPFS), fixture_setup, test_no_space_left,
              fixture_teardown);
+  g_test_add("/queue-full-disk/settled-drains", Fixture,
+             GSIZE_TO_POINTER(SMALL_TMPFS), fixture_setup, test_settled_drains,
+             fixture_teardown);
   g_test_add("/queue-full-disk/each-record-named", Fixture,
-             GSIZE_TO_POINTER(SMALL_TMPFS), fixture_setup,
+             GSIZE_TO_POINTER(QUEUE_SPACE_WAL_BYTES + 16 * MIB), fixture_setup,
              test_each_record_named, fixture_teardown);
   g_test_add("/queue-full-disk/space-check", Fixture,
              GSIZE_TO_POINTER(QUEUE_SPACE_CAPTURE_BYTES + 32 * MIB),
