@@ -12,6 +12,7 @@ DEBIAN_PACKAGES = \
 	libjpeg62-turbo-dev libpng-dev \
 	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev \
 	libfprint-2-dev libgphoto2-dev umockdev \
+	libhidapi-dev libumockdev-dev \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
 	valgrind xvfb xauth clang-format
 

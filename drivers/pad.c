@@ -6,10 +6,12 @@
 
 extern const PadDriver pad_sim_driver;
 extern const PadDriver pad_touch_driver;
+extern const PadDriver pad_wacom_stu_driver;
 
 const PadDriver *const pad_drivers[] = {
     &pad_sim_driver,
     &pad_touch_driver,
+    &pad_wacom_stu_driver,
     NULL,
 };
 
