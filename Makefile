@@ -10,7 +10,8 @@ DEBIAN_PACKAGES = \
 	libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev \
 	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core \
 	libjpeg62-turbo-dev libpng-dev \
-	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev \
+	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev libssl-dev \
+	nginx-light openssl \
 	libfprint-2-dev libgphoto2-dev umockdev \
 	libhidapi-dev libumockdev-dev \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \

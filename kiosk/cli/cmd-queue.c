@@ -59,14 +59,37 @@ typedef struct {
   gint64 n_audit;
   gboolean audit_ok;
   GError *audit_error; /* why the chain did not verify */
+  GPtrArray *entries;  /* QueueEntry*: each record and its state */
 } StatusReport;
 
 static void status_report_clear(StatusReport *report)
 {
   g_free(report->kiosk_key);
   g_clear_error(&report->audit_error);
+  g_clear_pointer(&report->entries, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StatusReport, status_report_clear)
+
+/* One record as `list --json` and `status --json` show it. */
+static void json_add_entry(JsonBuilder *b, const QueueEntry *entry)
+{
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "id");
+  json_builder_add_string_value(b, entry->id);
+  json_add_time(b, "created", entry->created);
+  json_builder_set_member_name(b, "bytes");
+  json_builder_add_int_value(b, entry->size);
+  json_builder_set_member_name(b, "sha256");
+  json_builder_add_string_value(b, entry->sha256);
+  json_builder_set_member_name(b, "attempts");
+  json_builder_add_int_value(b, entry->attempts);
+  json_builder_set_member_name(b, "state");
+  json_builder_add_string_value(b, queue_entry_state(entry));
+  json_add_time(b, "next_attempt",
+                entry->quarantined ? 0 : entry->next_attempt);
+  cmd_json_add_string(b, "last_error", entry->last_error);
+  json_builder_end_object(b);
+}
 
 static void queue_cmd_status_json(const StatusReport *r)
 {
@@ -79,6 +102,8 @@ static void queue_cmd_status_json(const StatusReport *r)
   json_builder_add_int_value(b, r->queue.n_due);
   json_builder_set_member_name(b, "retrying");
   json_builder_add_int_value(b, r->queue.n_retrying);
+  json_builder_set_member_name(b, "quarantined");
+  json_builder_add_int_value(b, r->queue.n_quarantined);
   json_builder_set_member_name(b, "bytes");
   json_builder_add_int_value(b, (gint64)r->queue.bytes);
   json_add_time(b, "oldest_created", r->queue.oldest_created);
@@ -101,6 +126,11 @@ static void queue_cmd_status_json(const StatusReport *r)
   cmd_json_add_string(b, "error",
                       r->audit_error ? r->audit_error->message : NULL);
   json_builder_end_object(b);
+  json_builder_set_member_name(b, "queue");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->entries->len; i++)
+    json_add_entry(b, g_ptr_array_index(r->entries, i));
+  json_builder_end_array(b);
   json_builder_end_object(b);
   json_print(b);
 }
@@ -110,8 +140,9 @@ static void queue_cmd_status_text(const StatusReport *r)
   g_autofree char *oldest = queue_cmd_time(r->queue.oldest_created);
   g_autofree char *next = queue_cmd_time(r->queue.next_attempt);
 
-  printf("records:        %u (%u due, %u retrying)\n", r->queue.n_records,
-         r->queue.n_due, r->queue.n_retrying);
+  printf("records:        %u (%u due, %u retrying, %u quarantined)\n",
+         r->queue.n_records, r->queue.n_due, r->queue.n_retrying,
+         r->queue.n_quarantined);
   printf("bytes:          %" G_GUINT64_FORMAT "\n", r->queue.bytes);
   if (r->queue.n_records) {
     printf("oldest:         %s (%" G_GINT64_FORMAT " s ago)\n", oldest,
@@ -134,7 +165,8 @@ static int queue_cmd_status(KioskQueue *queue, sqlite3 *db, gint64 now,
   g_auto(StatusReport) r = {.now = now};
   g_autoptr(GError) error = NULL;
 
-  if (!queue_status(queue, now, &r.queue, &error))
+  if (!queue_status(queue, now, &r.queue, &error) ||
+      !(r.entries = queue_list(queue, &error)))
     return kiosk_usage_error(CMD, "%s", error->message);
   r.audit_ok = audit_verify(db, &r.n_audit, &r.audit_error);
   if (r.audit_error &&
@@ -161,7 +193,7 @@ static int queue_cmd_list(KioskQueue *queue, gboolean json)
   if (!json && entries->len == 0)
     printf("the queue is empty\n");
   else if (!json)
-    printf("%-36s  %-25s  %10s  %8s  %-8s  %s\n", "ID", "CREATED", "BYTES",
+    printf("%-36s  %-25s  %10s  %8s  %-11s  %s\n", "ID", "CREATED", "BYTES",
            "ATTEMPTS", "STATE", "SHA256");
   for (guint i = 0; i < entries->len; i++) {
     const QueueEntry *entry = g_ptr_array_index(entries, i);
@@ -170,26 +202,12 @@ static int queue_cmd_list(KioskQueue *queue, gboolean json)
     if (json) {
       g_autoptr(JsonBuilder) b = json_builder_new();
 
-      json_builder_begin_object(b);
-      json_builder_set_member_name(b, "id");
-      json_builder_add_string_value(b, entry->id);
-      json_add_time(b, "created", entry->created);
-      json_builder_set_member_name(b, "bytes");
-      json_builder_add_int_value(b, entry->size);
-      json_builder_set_member_name(b, "sha256");
-      json_builder_add_string_value(b, entry->sha256);
-      json_builder_set_member_name(b, "attempts");
-      json_builder_add_int_value(b, entry->attempts);
-      json_builder_set_member_name(b, "state");
-      json_builder_add_string_value(b, queue_entry_state(entry));
-      json_add_time(b, "next_attempt", entry->next_attempt);
-      cmd_json_add_string(b, "last_error", entry->last_error);
-      json_builder_end_object(b);
+      json_add_entry(b, entry);
       json_print(b);
     } else {
-      printf("%-36s  %-25s  %10" G_GINT64_FORMAT "  %8d  %-8s  %s\n", entry->id,
-             created, entry->size, entry->attempts, queue_entry_state(entry),
-             entry->sha256);
+      printf("%-36s  %-25s  %10" G_GINT64_FORMAT "  %8d  %-11s  %s\n",
+             entry->id, created, entry->size, entry->attempts,
+             queue_entry_state(entry), entry->sha256);
       if (entry->last_error)
         printf("    last error: %s\n", entry->last_error);
     }
@@ -302,6 +320,32 @@ static int queue_cmd_purge(KioskQueue *queue, gint64 now, gboolean force,
   return EXIT_OK;
 }
 
+/* `release [ID]`: quarantined records back to the queue. */
+static int queue_cmd_release(KioskQueue *queue, const char *id, gint64 now,
+                             gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  guint released = 0;
+
+  if (!queue_release(queue, id, now, &released, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (json) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "released");
+    json_builder_add_int_value(b, released);
+    json_builder_end_object(b);
+    json_print(b);
+  } else {
+    printf("released %u quarantined record%s (tried again at the next "
+           "upload)\n",
+           released, released == 1 ? "" : "s");
+  }
+  /* An id that was not in quarantine is a failed check. */
+  return id && !released ? EXIT_NEGATIVE : EXIT_OK;
+}
+
 /* The command line of `biokiosk queue`. */
 typedef struct {
   CommandConfig cc;
@@ -327,15 +371,18 @@ static int queue_check_args(const QueueArgs *a)
 {
   const char *action;
 
-  if (!a->args || g_strv_length(a->args) != 1)
+  if (!a->args || !a->args[0] ||
+      g_strv_length(a->args) > (strcmp(a->args[0], "release") == 0 ? 2 : 1))
     return kiosk_usage_error(CMD, "expected one of status, list, upload, "
-                                  "purge (see 'biokiosk queue --help')");
+                                  "purge, release [ID] (see 'biokiosk queue "
+                                  "--help')");
   action = a->args[0];
   if (strcmp(action, "status") != 0 && strcmp(action, "list") != 0 &&
-      strcmp(action, "upload") != 0 && strcmp(action, "purge") != 0)
+      strcmp(action, "upload") != 0 && strcmp(action, "purge") != 0 &&
+      strcmp(action, "release") != 0)
     return kiosk_usage_error(CMD,
                              "unknown action '%s' (expected status, "
-                             "list, upload or purge)",
+                             "list, upload, purge or release)",
                              action);
   if ((a->target || a->due_only) && strcmp(action, "upload") != 0)
     return kiosk_usage_error(CMD, "--target and --due-only are for upload");
@@ -365,7 +412,7 @@ static int queue_parse_args(QueueArgs *a, int argc, char **argv)
       {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
-      "status|list|upload|purge - the sealed record queue");
+      "status|list|upload|purge|release - the sealed record queue");
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_description(
@@ -375,7 +422,9 @@ static int queue_parse_args(QueueArgs *a, int argc, char **argv)
       "upload  sends every queued record to the target now (exit 1 when any\n"
       "        failed; those are retried later)\n"
       "purge   removes acknowledged records; --force-unacknowledged also\n"
-      "        deletes records that were never delivered\n");
+      "        deletes records that were never delivered\n"
+      "release [ID]  puts quarantined records (refused for good by the\n"
+      "        back office) back in the queue, once the cause is fixed\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
   command_config_add_options(&a->cc, ctx);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -394,6 +443,8 @@ static int queue_run_action(const QueueArgs *a, KioskQueue *queue, sqlite3 *db,
     return queue_cmd_list(queue, a->json);
   if (strcmp(action, "upload") == 0)
     return queue_cmd_upload(queue, target, now, a->due_only, a->json);
+  if (strcmp(action, "release") == 0)
+    return queue_cmd_release(queue, a->args[1], now, a->json);
   return queue_cmd_purge(queue, now, a->force, a->json);
 }
 
@@ -427,6 +478,19 @@ static KioskQueue *queue_cmd_open(const QueueArgs *a, const char *db_path,
   return queue;
 }
 
+/* upload's target: --target, else [upload] target, else the outbox; with
+ * the [upload] options, checked (settings_upload_target()). */
+static gboolean queue_cmd_target(const QueueArgs *a, KioskConfig *config,
+                                 char **ret_target, TransportOptions *options,
+                                 GError **error)
+{
+  if (a->target) {
+    g_free(config->upload_target);
+    config->upload_target = g_strdup(a->target);
+  }
+  return settings_upload_target(config, ret_target, options, error);
+}
+
 static int queue_run(int argc, char **argv)
 {
   g_auto(QueueArgs) a = {0};
@@ -436,6 +500,7 @@ static int queue_run(int argc, char **argv)
   g_autofree char *db_path = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *target = NULL;
+  g_auto(TransportOptions) options = {0};
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   sqlite3 *db = NULL;
   int status;
@@ -451,16 +516,15 @@ static int queue_run(int argc, char **argv)
   db_path = a.database ? g_canonicalize_filename(a.database, NULL)
                        : config_resolve_path(config, config->database);
   state_dir = config_resolve_path(config, "");
-  if (a.target) {
-    target = g_strdup(a.target);
-  } else {
-    g_autofree char *outbox = config_resolve_path(config, config->outbox);
-    target = queue_target_for_folder(outbox);
-  }
+  /* The target and its files are checked before any record is touched. */
+  if (strcmp(a.args[0], "upload") == 0 &&
+      !queue_cmd_target(&a, config, &target, &options, &error))
+    return kiosk_usage_error(CMD, "%s", error->message);
   queue = queue_cmd_open(&a, db_path, state_dir, config->backoffice_public_key,
                          &db, &error);
   if (!queue)
     return kiosk_usage_error(CMD, "%s", error->message);
+  queue_set_transport_options(queue, &options);
   if (queue_uses_demo_key(queue) && strcmp(a.args[0], "list") != 0)
     fprintf(stderr,
             "biokiosk queue: warning: records are sealed to a DEMO "

@@ -138,6 +138,16 @@ static gboolean run_check_pin(const KioskConfig *config, gboolean allow,
   return FALSE;
 }
 
+/* The upload target and every file [upload] names, checked before any
+ * record is touched: a bad one stops the kiosk here (exit 2). */
+static gboolean run_check_upload(const KioskConfig *config, GError **error)
+{
+  g_auto(TransportOptions) options = {0};
+  g_autofree char *target = NULL;
+
+  return settings_upload_target(config, &target, &options, error);
+}
+
 static int cmd_run(int argc, char **argv)
 {
   g_auto(ScreenOptions) o = {0};
@@ -168,7 +178,8 @@ static int cmd_run(int argc, char **argv)
   if (argc > 1)
     return kiosk_usage_error("run", "unexpected argument '%s'", argv[1]);
   config = command_config_load(&o.config, &error);
-  if (!config || !run_check_pin(config, allow_demo_pin, &error))
+  if (!config || !run_check_pin(config, allow_demo_pin, &error) ||
+      !run_check_upload(config, &error))
     return kiosk_usage_error("run", "%s", error->message);
   select_language(config);
   /* Sets what the reader library reads from the environment: no thread yet. */
@@ -214,7 +225,11 @@ static int demo_play(KioskConfig *config, Ui *ui, const char *code,
                      const char *state_dir, const char *screens)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *outbox = config_resolve_path(config, config->outbox);
+  /* [upload] target when set (docs/delivery.md), else the outbox. */
+  gboolean remote = config->upload_target && *config->upload_target;
+  g_autofree char *outbox = remote
+                                ? g_strdup(config->upload_target)
+                                : config_resolve_path(config, config->outbox);
   g_auto(GStrv) ids = NULL;
   guint imported = 0, delivered = 0;
   Frontend fe = frontend_for(ui);
@@ -244,10 +259,11 @@ static int demo_play(KioskConfig *config, Ui *ui, const char *code,
   printf("screens: %s\n", screens);
   for (char **id = ids; *id; id++)
     printf("record: %s\n", *id);
-  printf("outbox: %s (%u delivered)\n", outbox, delivered);
+  printf("%s: %s (%u delivered)\n", remote ? "target" : "outbox", outbox,
+         delivered);
   printf("open a record (back-office side): biokiosk record open "
-         "--secret-key %s/backoffice-demo.sk %s/<record>.bkrec\n",
-         state_dir, outbox);
+         "--secret-key %s/backoffice-demo.sk %s%s<record>.bkrec\n",
+         state_dir, remote ? "" : outbox, remote ? "" : "/");
   return EXIT_OK;
 }
 
@@ -292,7 +308,8 @@ static int cmd_demo(int argc, char **argv)
   /* Sets what the reader library reads from the environment: no thread yet. */
   if (!fpreader_prepare(config->reader_backend, config->reader_options, &error))
     return kiosk_usage_error("demo", "%s", error->message);
-  if (!demo_prepare_files(config, state_dir, screens, &error))
+  if (!demo_prepare_files(config, state_dir, screens, &error) ||
+      !run_check_upload(config, &error))
     return kiosk_usage_error("demo", "%s", error->message);
   ui = open_ui(config, o.headless, &error);
   if (!ui)

@@ -221,6 +221,15 @@ gboolean settings_upload_target(const KioskConfig *config, char **ret_url,
   options.endpoint = g_strdup(config->upload_endpoint);
   options.multipart_threshold =
       (guint64)config->upload_multipart_threshold_mb * 1024 * 1024;
+  /* Every file named must be readable, whatever the scheme uses. */
+  if ((options.ca && !transport_option_check_file("ca", options.ca, error)) ||
+      (options.cert &&
+       !transport_option_check_file("cert", options.cert, error)) ||
+      (options.key &&
+       !transport_option_check_file("key", options.key, error)) ||
+      (options.credentials &&
+       !transport_option_check_file("credentials", options.credentials, error)))
+    return FALSE;
   transport = transport_open_with_options(url, &options, error);
   if (!transport)
     return FALSE;

@@ -102,22 +102,6 @@ static gboolean fsync_path(const char *path, int flags)
   return ok;
 }
 
-typedef struct {
-  const guint8 *data;
-  gsize len;
-  gsize offset;
-} UploadSource;
-
-static size_t upload_read(char *buffer, size_t size, size_t nitems, void *user)
-{
-  UploadSource *source = user;
-  gsize n = MIN(size * nitems, source->len - source->offset);
-
-  memcpy(buffer, source->data + source->offset, n);
-  source->offset += n;
-  return n;
-}
-
 /* Writes `envelope` to `tmp_path` through libcurl's FILE protocol (mode
  * 0640); removes what it wrote on failure. */
 static gboolean transport_folder_write_part(const char *tmp_path,
@@ -126,7 +110,7 @@ static gboolean transport_folder_write_part(const char *tmp_path,
   g_autoptr(GError) local = NULL;
   g_autofree char *tmp_url = g_filename_to_uri(tmp_path, NULL, &local);
   char curl_error[CURL_ERROR_SIZE] = "";
-  UploadSource source = {0};
+  TransportBody source = {0};
   CURLcode rc;
   CURL *curl;
 
@@ -139,7 +123,7 @@ static gboolean transport_folder_write_part(const char *tmp_path,
   curl_easy_setopt(curl, CURLOPT_URL, tmp_url);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "file");
   curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl, CURLOPT_READFUNCTION, upload_read);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, transport_body_read);
   curl_easy_setopt(curl, CURLOPT_READDATA, &source);
   curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)source.len);
   curl_easy_setopt(curl, CURLOPT_NEW_FILE_PERMS, 0640L);

@@ -16,6 +16,7 @@ G_DEFINE_QUARK(biokiosk - transport - error - quark, transport_error)
 /* One class per scheme. Add a class here and in meson.build. */
 const TransportClass *const transport_classes[] = {
     &transport_folder_class,
+    &transport_https_class,
     &transport_s3_class,
     NULL,
 };
@@ -229,4 +230,24 @@ gint64 transport_retry_after(KioskTransport *transport)
     return 0;
   seconds = transport->klass->retry_after(transport->priv);
   return CLAMP(seconds, 0, TRANSPORT_RETRY_AFTER_MAX_S);
+}
+
+size_t transport_body_read(char *buffer, size_t size, size_t n, void *user)
+{
+  TransportBody *body = user;
+  gsize count = MIN(size * n, body->len - body->offset);
+
+  memcpy(buffer, body->data + body->offset, count);
+  body->offset += count;
+  return count;
+}
+
+int transport_body_seek(void *user, curl_off_t offset, int origin)
+{
+  TransportBody *body = user;
+
+  if (origin != SEEK_SET || offset < 0 || (gsize)offset > body->len)
+    return CURL_SEEKFUNC_FAIL;
+  body->offset = (gsize)offset;
+  return CURL_SEEKFUNC_OK;
 }

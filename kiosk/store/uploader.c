@@ -59,7 +59,7 @@ static gint64 uploader_next_deadline(KioskUploader *uploader)
   gint64 mono = g_get_monotonic_time();
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   gint64 wait = uploader->interval_us;
-  QueueStatus status;
+  QueueStatus status = {0};
 
   if (queue_status(uploader->queue, now, &status, NULL) &&
       status.n_records > status.n_quarantined && status.next_attempt > 0) {
@@ -68,6 +68,9 @@ static gint64 uploader_next_deadline(KioskUploader *uploader)
 
     wait = MIN(wait, due + jitter);
   }
+  g_mutex_lock(&uploader->lock);
+  uploader->stats.quarantined_now = status.n_quarantined;
+  g_mutex_unlock(&uploader->lock);
   return mono + MAX(wait, G_USEC_PER_SEC);
 }
 

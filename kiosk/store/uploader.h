@@ -22,7 +22,10 @@ typedef struct {
   guint n_acknowledged; /* records delivered and removed from the queue */
   guint n_failed;       /* failed attempts (each retried later) */
   guint n_quarantined;  /* records refused for good, kept for a person */
-  char *last_error;     /* of the last failed attempt or pass, or NULL */
+  /* Records in quarantine now (also from before this run), as of the last
+   * pass: the officer's screen shows them (queue_release() clears). */
+  guint quarantined_now;
+  char *last_error; /* of the last failed attempt or pass, or NULL */
 } UploaderStats;
 
 /* Opens `database_path` and a queue on it (keys from `state_dir` and
