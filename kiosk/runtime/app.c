@@ -21,6 +21,7 @@
 #include "queue.h"
 #include "retention.h"
 #include "rules.h"
+#include "settings.h"
 #include "steps.h"
 #include "uploader.h"
 #include "worker-pad.h"
@@ -144,6 +145,9 @@ struct App {
   char *audit_trouble;     /* why the oldest could not be written */
   char *room_trouble;      /* the last capture refused for want of room */
   gint64 retention_due_us; /* next retention run (monotonic) */
+
+  /* Records the back office refused for good (the footer shows them). */
+  guint upload_quarantined;
 
   /* The signature pad: its link, and the live ink of the signature being
    * written (main thread). */
@@ -486,6 +490,13 @@ static void render_footer(App *app)
   }
   if (app->room_trouble)
     footer_add(line, app->room_trouble);
+  if (app->upload_quarantined) {
+    g_autofree char *part =
+        g_strdup_printf(_("Records refused by the back office: %u (see "
+                          "'biokiosk queue list')"),
+                        app->upload_quarantined);
+    footer_add(line, part);
+  }
   session_set_footer(app->session, line->str);
   g_string_free(line, TRUE);
   app->dirty = TRUE;
@@ -1041,22 +1052,31 @@ void app_render(App *app, const Frontend *fe)
   app->dirty = FALSE;
 }
 
-/* The target for the configured outbox folder. A relative outbox lives in
- * the state folder and is created on first use; an absolute one is
- * typically a mount and must already exist, so that a missing mount never
- * looks like a delivery. */
-static char *outbox_target(App *app, GError **error)
+/* The configured upload target ([upload] target, or the outbox folder) and
+ * its transport options (settings_upload_target()). */
+static char *outbox_target(App *app, TransportOptions *options, GError **error)
 {
-  g_autofree char *outbox =
-      config_resolve_path(app->config, app->config->outbox);
+  char *target = NULL;
 
-  if (!g_path_is_absolute(app->config->outbox) &&
-      g_mkdir_with_parents(outbox, 0700) < 0) {
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                "cannot create the outbox %s: %s", outbox, g_strerror(errno));
+  if (!settings_upload_target(app->config, &target, options, error))
     return NULL;
-  }
-  return queue_target_for_folder(outbox);
+  return target;
+}
+
+/* Records the back office refused for good are the officer's to see (the
+ * footer), until a technician releases them. */
+static void check_quarantine(App *app)
+{
+  UploaderStats stats;
+
+  if (!app->uploader)
+    return;
+  uploader_get_stats(app->uploader, &stats);
+  g_free(stats.last_error);
+  if (stats.quarantined_now == app->upload_quarantined)
+    return;
+  app->upload_quarantined = stats.quarantined_now;
+  render_footer(app);
 }
 
 /* The uploader delivers in the background; a failure to start it is shown,
@@ -1067,15 +1087,16 @@ static void start_uploader(App *app)
       config_resolve_path(app->config, app->config->database);
   g_autofree char *state_dir = config_resolve_path(app->config, ".");
   g_autoptr(GError) error = NULL;
-  g_autofree char *target = outbox_target(app, &error);
+  g_auto(TransportOptions) options = {0};
+  g_autofree char *target = outbox_target(app, &options, &error);
 
   if (!target) {
     g_warning("%s", error->message);
     return;
   }
-  app->uploader =
-      uploader_start(db_path, state_dir, app->config->backoffice_public_key,
-                     target, UPLOAD_INTERVAL_S, &error);
+  app->uploader = uploader_start_with_options(
+      db_path, state_dir, app->config->backoffice_public_key, target, &options,
+      UPLOAD_INTERVAL_S, &error);
   if (!app->uploader)
     g_warning("the uploader did not start: %s", error->message);
 }
@@ -1102,6 +1123,7 @@ int app_run(App *app, const Frontend *fe, gboolean (*first_frame)(gpointer),
     if (got)
       intent_to_event(app, &intent);
     pump(app);
+    check_quarantine(app);
     if (app->dirty)
       app_render(app, fe);
   }
@@ -1339,11 +1361,13 @@ const GPtrArray *app_stored_records(App *app)
 
 gboolean app_upload(App *app, guint *ret_delivered, GError **error)
 {
-  g_autofree char *target = outbox_target(app, error);
+  g_auto(TransportOptions) options = {0};
+  g_autofree char *target = outbox_target(app, &options, error);
   g_autoptr(QueueUploadReport) report = NULL;
 
   if (!target)
     return FALSE;
+  queue_set_transport_options(app->queue, &options);
   if (!queue_upload(app->queue, target, g_get_real_time() / G_USEC_PER_SEC,
                     QUEUE_UPLOAD_ALL, &report, error))
     return FALSE;
