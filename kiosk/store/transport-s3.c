@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,6 +105,21 @@ static gboolean s3_fail(GError **error, TransportError code, const char *format,
                     g_error_new_valist(TRANSPORT_ERROR, code, format, args));
   va_end(args);
   return FALSE;
+}
+
+/* The digest of `len` bytes at `data`, in lower-case hex, into `hex`
+ * (2 * its size + 1). OpenSSL's SHA-256 and MD5 use the CPU's own
+ * instructions where it has them: a 10 MB record in a few milliseconds,
+ * against some 70 with GLib's. */
+static void s3_digest_hex(const EVP_MD *type, const void *data, gsize len,
+                          char *hex, gsize hex_size)
+{
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+
+  if (EVP_Digest(data, len, digest, &n, type, NULL) != 1)
+    n = 0; /* an empty digest matches nothing */
+  sodium_bin2hex(hex, hex_size, digest, n);
 }
 
 static void transport_s3_close(gpointer priv)
@@ -496,9 +512,12 @@ static gboolean s3_request(TransportS3 *self, const char *method,
   if (!curl)
     return FALSE;
   /* Signed with the request: S3 refuses a body with another hash. */
-  hash = body_sha256 ? g_strdup(body_sha256)
-         : body      ? g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, body)
-                     : g_strdup(S3_EMPTY_SHA256);
+  if (body_sha256 || !body) {
+    hash = g_strdup(body_sha256 ? body_sha256 : S3_EMPTY_SHA256);
+  } else {
+    hash = g_malloc(2 * 32 + 1);
+    s3_digest_hex(EVP_sha256(), data, len, hash, 2 * 32 + 1);
+  }
   hash_header = g_strconcat("x-amz-content-sha256: ", hash, NULL);
   list = curl_slist_append(list, hash_header);
   for (gsize i = 0; headers && headers[i]; i++)
@@ -606,41 +625,42 @@ static char *s3_key(TransportS3 *self, const char *id)
                          *self->prefix ? "/" : "", id);
 }
 
+/* S3's ETag for `len` bytes at `data` sent in parts of `part_size`: "<MD5
+ * of the parts' MD5s>-<parts>". */
+static char *s3_parts_etag(const guint8 *data, gsize len, gsize part_size)
+{
+  g_autoptr(GByteArray) digests = g_byte_array_new();
+  char hex[2 * 16 + 1];
+  guint n = 0;
+
+  for (gsize off = 0; off < len; off += part_size, n++) {
+    guint8 digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+
+    EVP_Digest(data + off, MIN(part_size, len - off), digest, &digest_len,
+               EVP_md5(), NULL);
+    g_byte_array_append(digests, digest, digest_len);
+  }
+  s3_digest_hex(EVP_md5(), digests->data, digests->len, hex, sizeof hex);
+  return g_strdup_printf("%s-%u", hex, n);
+}
+
 /* What put() is about to send: its size, SHA-256, MD5 and, when it goes
- * in parts, the ETag S3 gives such an object ("<MD5 of the parts'
- * MD5s>-<parts>"). */
+ * in parts, the ETag S3 gives such an object. */
 static void s3_remember_put(TransportS3 *self, const char *id, GBytes *envelope)
 {
   gsize len = 0;
   const guint8 *data = g_bytes_get_data(envelope, &len);
-  g_autofree char *md5 = g_compute_checksum_for_data(G_CHECKSUM_MD5, data, len);
-  guint8 sha256[crypto_hash_sha256_BYTES];
 
-  /* libsodium's SHA-256 is a third faster than GLib's. */
-  crypto_hash_sha256(sha256, data, len);
-  sodium_bin2hex(self->put_sha256, sizeof self->put_sha256, sha256,
-                 sizeof sha256);
+  s3_digest_hex(EVP_sha256(), data, len, self->put_sha256,
+                sizeof self->put_sha256);
+  s3_digest_hex(EVP_md5(), data, len, self->put_md5, sizeof self->put_md5);
   g_free(self->put_id);
   self->put_id = g_strdup(id);
-  g_strlcpy(self->put_md5, md5, sizeof self->put_md5);
   self->put_size = len;
   g_clear_pointer(&self->put_etag_parts, g_free);
-  if (len > self->threshold) {
-    g_autoptr(GChecksum) parts = g_checksum_new(G_CHECKSUM_MD5);
-    guint n = 0;
-
-    for (gsize off = 0; off < len; off += self->part_size, n++) {
-      guint8 digest[16];
-      gsize digest_len = sizeof digest;
-      g_autoptr(GChecksum) part = g_checksum_new(G_CHECKSUM_MD5);
-
-      g_checksum_update(part, data + off, MIN(self->part_size, len - off));
-      g_checksum_get_digest(part, digest, &digest_len);
-      g_checksum_update(parts, digest, digest_len);
-    }
-    self->put_etag_parts =
-        g_strdup_printf("%s-%u", g_checksum_get_string(parts), n);
-  }
+  if (len > self->threshold)
+    self->put_etag_parts = s3_parts_etag(data, len, self->part_size);
 }
 
 /* A hex digest (MD5, SHA-256) in base64, as Content-MD5 and
@@ -827,15 +847,23 @@ static gboolean s3_put_part(TransportS3 *self, const char *key,
                             const char *upload_id, guint number, GBytes *part,
                             GString *complete, GError **error)
 {
-  g_autofree char *md5_hex = g_compute_checksum_for_bytes(G_CHECKSUM_MD5, part);
-  g_autofree char *md5_64 = s3_hex_to_base64(md5_hex);
-  g_autofree char *md5 = g_strconcat("Content-MD5: ", md5_64, NULL);
   g_autofree char *query =
       g_strdup_printf("partNumber=%u&uploadId=%s", number, upload_id);
-  const char *const headers[] = {md5, NULL};
+  g_autofree char *md5_64 = NULL;
+  g_autofree char *md5 = NULL;
+  const char *headers[] = {NULL, NULL};
   g_auto(S3Answer) answer = {0};
+  char md5_hex[2 * 16 + 1];
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data(part, &len);
 
-  if (!s3_request(self, "PUT", key, query, part, NULL, headers, &answer))
+  s3_digest_hex(EVP_md5(), data, len, md5_hex, sizeof md5_hex);
+  md5_64 = s3_hex_to_base64(md5_hex);
+  md5 = g_strconcat("Content-MD5: ", md5_64, NULL);
+  headers[0] = md5;
+
+  if (!s3_request(self, "PUT", key, query, part, NULL,
+                  (const char *const *)headers, &answer))
     return s3_fail(error, TRANSPORT_ERROR_TEMPORARY, "libcurl could not start");
   if (!s3_answer_ok(&answer))
     return s3_answer_fail(self, "UploadPart", key, &answer, error);
