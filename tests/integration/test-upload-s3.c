@@ -152,15 +152,13 @@ typedef struct {
   KioskQueue *queue;
 } QueueFixture;
 
-static void queue_fixture_open(QueueFixture *f)
+/* Opens the database and the queue in <dir>/state (made when missing). */
+static void queue_fixture_connect(QueueFixture *f)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *state = NULL;
-  g_autofree char *db_path = NULL;
+  g_autofree char *state = g_build_filename(f->dir, "state", NULL);
+  g_autofree char *db_path = g_build_filename(state, "kiosk.db", NULL);
 
-  f->dir = testlib_mkdtemp();
-  state = g_build_filename(f->dir, "state", NULL);
-  db_path = g_build_filename(state, "kiosk.db", NULL);
   g_assert_cmpint(g_mkdir_with_parents(state, 0700), ==, 0);
   f->db = db_open(db_path, &error);
   g_assert_no_error(error);
@@ -168,10 +166,21 @@ static void queue_fixture_open(QueueFixture *f)
   g_assert_no_error(error);
 }
 
-static void queue_fixture_close(QueueFixture *f)
+static void queue_fixture_disconnect(QueueFixture *f)
 {
   g_clear_pointer(&f->queue, queue_close);
   g_clear_pointer(&f->db, db_close);
+}
+
+static void queue_fixture_open(QueueFixture *f)
+{
+  f->dir = testlib_mkdtemp();
+  queue_fixture_connect(f);
+}
+
+static void queue_fixture_close(QueueFixture *f)
+{
+  queue_fixture_disconnect(f);
   testlib_rmtree(f->dir);
   g_free(f->dir);
 }
@@ -613,6 +622,75 @@ static void test_startup_refuses_open_credentials(void)
   g_assert_cmpuint(log_count(main_server, "PUT /" BUCKET "/x/"), ==, 0);
 }
 
+/* `biokiosk queue upload` to the test server: its exit status and stderr. */
+static int run_cli_upload(const char *state, const char *credentials,
+                          char **ret_err)
+{
+  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", state);
+  g_autofree char *set_endpoint =
+      g_strdup_printf("upload.endpoint=%s", main_server->endpoint);
+  g_autofree char *set_credentials =
+      g_strdup_printf("upload.credentials=%s", credentials);
+  const char *const argv[] = {g_getenv("BK_BIOKIOSK"),
+                              "queue",
+                              "upload",
+                              "--set",
+                              set_state,
+                              "--set",
+                              "upload.target=s3://" BUCKET "/cli",
+                              "--set",
+                              set_endpoint,
+                              "--set",
+                              set_credentials,
+                              NULL};
+
+  g_autofree char *out = NULL;
+
+  return testlib_spawn(argv, NULL, &out, ret_err);
+}
+
+/* The kiosk's own command: with a credentials file others may read it
+ * stops with exit 2 and one line naming the key and the file, before any
+ * record is sent; with a private one it delivers the queue. */
+static void test_cli_upload(void)
+{
+  g_autofree char *open = write_credentials("cli-open", SECRET_KEY, 0644);
+  g_autofree char *private = write_credentials("cli", SECRET_KEY, 0600);
+  g_autoptr(TestEntry) first = NULL;
+  g_autoptr(TestEntry) second = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *held = NULL;
+  QueueFixture f = {0};
+
+  if (!g_getenv("BK_BIOKIOSK")) {
+    g_test_skip("BK_BIOKIOSK is not set (run through meson test)");
+    return;
+  }
+  queue_fixture_open(&f);
+  first = store_record(&f, 3000);
+  second = store_record(&f, 4000);
+  queue_fixture_disconnect(&f);
+  state = g_build_filename(f.dir, "state", NULL);
+
+  g_assert_cmpint(run_cli_upload(state, open, &err), ==, 2);
+  g_assert_nonnull(strstr(err, "[upload] credentials: "));
+  g_assert_nonnull(strstr(err, open));
+  g_assert_cmpint(strchr(err, '\n') - err, ==, strlen(err) - 1);
+  g_assert_cmpuint(server_count(main_server, "cli"), ==, 0);
+  g_clear_pointer(&err, g_free);
+
+  g_assert_cmpint(run_cli_upload(state, private, &err), ==, 0);
+  g_assert_cmpuint(server_count(main_server, "cli"), ==, 2);
+  key = key_of("cli", second);
+  held = server_sha256(main_server, key);
+  g_assert_cmpstr(held, ==, second->sha256);
+  queue_fixture_connect(&f);
+  g_assert_cmpuint(queue_length(&f), ==, 0);
+  queue_fixture_close(&f);
+}
+
 static void test_bad_urls(void)
 {
   static const char *const urls[] = {"s3://",
@@ -679,6 +757,7 @@ int main(int argc, char **argv)
                   test_bad_credentials_and_options);
   g_test_add_func("/upload-s3/startup-refuses-open-credentials",
                   test_startup_refuses_open_credentials);
+  g_test_add_func("/upload-s3/cli-upload", test_cli_upload);
   g_test_add_func("/upload-s3/bad-urls", test_bad_urls);
   status = g_test_run();
   s3_server_free(main_server);
