@@ -328,32 +328,27 @@ static void record_cmd_print_text(const RecordOpened *o)
   }
 }
 
-static int record_open_run(const char *path, const char *secret_path,
-                           const char *kiosk_key_arg, const char *extract_dir,
-                           gboolean json)
+/* Reads `path`, checks it is an envelope with a valid signature, by the
+ * pinned kiosk key when `kiosk_key_arg` was given. Returns EXIT_OK with the
+ * bytes, the envelope and its signer (base64), or the exit status after
+ * saying why on stderr. */
+static int record_cmd_read_signed(const char *path, const char *kiosk_key_arg,
+                                  const guint8 pinned[KEYS_PUBLIC_BYTES],
+                                  GBytes **ret_bytes,
+                                  KioskEnvelope **ret_envelope,
+                                  char **ret_signer)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(KioskEnvelope) envelope = NULL;
-  g_autoptr(BkRecord) record = NULL;
-  g_autoptr(GPtrArray) extracted = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *file_sha = NULL;
   g_autofree char *signer = NULL;
-  g_autofree char *created = NULL;
-  guint8 pinned[KEYS_PUBLIC_BYTES];
   char *contents = NULL;
   gsize len = 0;
   int status;
 
-  if (!keys_init(&error))
-    return kiosk_usage_error(CMD, "%s", error->message);
   if (!g_file_get_contents(path, &contents, &len, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
   bytes = g_bytes_new_take(contents, len);
-  file_sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
-  if (kiosk_key_arg && !record_cmd_read_pinned(kiosk_key_arg, pinned, &error))
-    return kiosk_usage_error(CMD, "--kiosk-key: %s", error->message);
-
   status = record_cmd_parse_envelope(path, bytes, &envelope);
   if (status != EXIT_OK)
     return status;
@@ -366,6 +361,36 @@ static int record_open_run(const char *path, const char *secret_path,
             CMD, path, signer);
     return EXIT_NEGATIVE;
   }
+  *ret_bytes = g_steal_pointer(&bytes);
+  *ret_envelope = g_steal_pointer(&envelope);
+  *ret_signer = g_steal_pointer(&signer);
+  return EXIT_OK;
+}
+
+static int record_open_run(const char *path, const char *secret_path,
+                           const char *kiosk_key_arg, const char *extract_dir,
+                           gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(KioskEnvelope) envelope = NULL;
+  g_autoptr(BkRecord) record = NULL;
+  g_autoptr(GPtrArray) extracted = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *file_sha = NULL;
+  g_autofree char *signer = NULL;
+  g_autofree char *created = NULL;
+  guint8 pinned[KEYS_PUBLIC_BYTES] = {0};
+  int status;
+
+  if (!keys_init(&error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (kiosk_key_arg && !record_cmd_read_pinned(kiosk_key_arg, pinned, &error))
+    return kiosk_usage_error(CMD, "--kiosk-key: %s", error->message);
+  status = record_cmd_read_signed(path, kiosk_key_arg, pinned, &bytes,
+                                  &envelope, &signer);
+  if (status != EXIT_OK)
+    return status;
+  file_sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
   status = record_cmd_unseal(path, secret_path, envelope, &record);
   if (status != EXIT_OK)
     return status;
@@ -394,6 +419,54 @@ static int record_open_run(const char *path, const char *secret_path,
   return EXIT_OK;
 }
 
+/* `verify [--kiosk-key KEY] RECORD...`: what a back office checks as a
+ * record arrives, without its secret key: an envelope, signed by its kiosk
+ * key (the pinned one when given), stored under its own id. One line per
+ * file; EXIT_NEGATIVE when any failed a check. */
+static int record_verify_one(const char *path, const char *kiosk_key_arg,
+                             const guint8 pinned[KEYS_PUBLIC_BYTES])
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(KioskEnvelope) envelope = NULL;
+  g_autofree char *name = g_path_get_basename(path);
+  g_autofree char *expected = NULL;
+  g_autofree char *signer = NULL;
+  int status = record_cmd_read_signed(path, kiosk_key_arg, pinned, &bytes,
+                                      &envelope, &signer);
+
+  if (status != EXIT_OK)
+    return status;
+  expected = g_strconcat(envelope->id, ".bkrec", NULL);
+  if (strcmp(name, expected) != 0) {
+    fprintf(stderr,
+            "biokiosk %s: %s: holds envelope %s, stored under another "
+            "name\n",
+            CMD, path, envelope->id);
+    return EXIT_NEGATIVE;
+  }
+  printf("verified %s (kiosk key %s%s)\n", path, signer,
+         kiosk_key_arg ? ", pinned" : "");
+  return EXIT_OK;
+}
+
+static int record_verify_run(char **paths, const char *kiosk_key_arg)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 pinned[KEYS_PUBLIC_BYTES] = {0};
+  int worst = EXIT_OK;
+
+  if (!keys_init(&error))
+    return kiosk_usage_error(CMD, "%s", error->message);
+  if (kiosk_key_arg && !record_cmd_read_pinned(kiosk_key_arg, pinned, &error))
+    return kiosk_usage_error(CMD, "--kiosk-key: %s", error->message);
+  for (char **p = paths; *p; p++) {
+    int status = record_verify_one(*p, kiosk_key_arg, pinned);
+
+    worst = MAX(worst, status);
+  }
+  return worst;
+}
+
 static int record_run(int argc, char **argv)
 {
   g_autofree char *secret_key = NULL;
@@ -417,20 +490,27 @@ static int record_run(int argc, char **argv)
       {NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
-      "open --secret-key FILE RECORD - unseal and list a record "
-      "(back office)");
+      "open --secret-key FILE RECORD | verify RECORD... - unseal and list "
+      "a record, or check arrived ones (back office)");
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_description(
-      ctx, "Exit status: 0 opened; 1 a failed check (bad signature, "
+      ctx, "verify checks, without the secret key, that each file is an "
+           "envelope\nsigned by its kiosk (--kiosk-key pins it) and named "
+           "<its id>.bkrec, as the\nkiosk delivers it (docs/delivery.md).\n"
+           "Exit status: 0 opened; 1 a failed check (bad signature, "
            "unexpected kiosk,\nrecord not matching its envelope); 2 usage or "
            "input error (unreadable file,\nnot an envelope, wrong or bad "
            "key).\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
+  if (args && args[0] && strcmp(args[0], "verify") == 0 && args[1] &&
+      !secret_key && !extract && !json)
+    return record_verify_run(args + 1, kiosk_key);
   if (!args || g_strv_length(args) != 2 || strcmp(args[0], "open") != 0)
     return kiosk_usage_error(CMD, "expected 'open --secret-key FILE RECORD' "
+                                  "or 'verify [--kiosk-key KEY] RECORD...' "
                                   "(see 'biokiosk record --help')");
   if (!secret_key)
     return kiosk_usage_error(CMD, "open needs --secret-key FILE");
@@ -439,6 +519,7 @@ static int record_run(int argc, char **argv)
 
 const KioskCommand kiosk_cmd_record = {
     .name = "record",
-    .summary = "Open a sealed record with the back office's key",
+    .summary = "Open a sealed record with the back office's key, or verify "
+               "arrived ones",
     .run = record_run,
 };

@@ -149,6 +149,23 @@ static gboolean worker_open(Worker *w, const char *state_dir, GError **error)
   return w->upload_queue != NULL;
 }
 
+/* The target: a folder, or an https:// URL whose trust and identity come
+ * from BK_CRASH_CA, BK_CRASH_CERT and BK_CRASH_KEY. */
+static void worker_target(Worker *w, const char *arg)
+{
+  g_auto(TransportOptions) options = {0};
+
+  if (!strstr(arg, "://")) {
+    w->target = queue_target_for_folder(arg);
+    return;
+  }
+  w->target = g_strdup(arg);
+  options.ca = g_strdup(g_getenv("BK_CRASH_CA"));
+  options.cert = g_strdup(g_getenv("BK_CRASH_CERT"));
+  options.key = g_strdup(g_getenv("BK_CRASH_KEY"));
+  queue_set_transport_options(w->upload_queue, &options);
+}
+
 static void worker_close(Worker *w)
 {
   g_clear_pointer(&w->upload_queue, queue_close);
@@ -167,7 +184,8 @@ int main(int argc, char **argv)
 
   if (argc != 6 ||
       !g_ascii_string_to_unsigned(argv[5], 10, 0, G_MAXUINT32, &seed, NULL)) {
-    fprintf(stderr, "usage: crash-worker STATE_DIR OUTBOX LOG PREFIX SEED\n");
+    fprintf(stderr,
+            "usage: crash-worker STATE_DIR OUTBOX|URL LOG PREFIX SEED\n");
     return 2;
   }
   /* Never outlive the test that kills us. */
@@ -180,12 +198,12 @@ int main(int argc, char **argv)
   }
   w.prefix = argv[4];
   w.rand = g_rand_new_with_seed((guint32)seed);
-  w.target = queue_target_for_folder(argv[2]);
   if (!worker_open(&w, argv[1], &error)) {
     worker_log(&w, CRASH_LOG_OPEN_FAILED " %s", error->message);
     worker_close(&w);
     return 1;
   }
+  worker_target(&w, argv[2]);
   worker_log(&w, CRASH_LOG_OPEN);
   for (guint n = 0; n < CRASH_WORKER_MAX_RECORDS; n++)
     if (!worker_store(&w, n) ||

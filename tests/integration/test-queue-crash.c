@@ -1,6 +1,8 @@
 /* The queue killed at random moments on a nearly full disk (issue 14's
- * acceptance; the first part of issue 9's crash test). A worker
- * (crash-worker.c) stores records and uploads them to a folder, with the
+ * acceptance, and issue 9's crash test). A worker (crash-worker.c) stores
+ * records and uploads them to a folder, or over HTTPS with mutual TLS to
+ * nginx (tests/tools/https-server.h: its records folder is then the
+ * outbox that is checked; the test exits 77 when nginx cannot start), with the
  * state folder on a small tmpfs that has 256 KB to 1 MB free, and is killed
  * with SIGKILL after a random delay, cycle after cycle. After every kill a
  * fresh read-only open checks that the audit chain verifies, that every
@@ -37,6 +39,8 @@
 #include "queue.h"
 #include "record.h"
 #include "testlib.h"
+#include "tools/https-server.h"
+#include "transport.h"
 
 #define KIB 1024
 #define MIB (1024 * 1024)
@@ -111,11 +115,14 @@ typedef struct {
 } Snapshot;
 
 typedef struct {
+  char *base;      /* this run's folder in the scratch folder */
   char *state_dir; /* a tmpfs mount */
   char *db_path;
   char *filler;
   char *outbox; /* on the ordinary file system: the target is elsewhere */
   char *target;
+  HttpsServer *server;      /* https: nginx, whose records are the outbox */
+  TransportOptions options; /* https: the kiosk's trust and identity */
   char *log_path;
   char *worker;
   guint8 kiosk_public[KEYS_PUBLIC_BYTES];
@@ -320,14 +327,37 @@ static void crash_load_keys(Crash *c)
   g_assert_no_error(error);
 }
 
-static void crash_setup(Crash *c, guint32 seed)
+/* The target: a folder, or nginx over HTTPS (`server`). */
+static void crash_setup_target(Crash *c, HttpsServer *server)
 {
-  c->state_dir = g_build_filename(scratch, "state", NULL);
+  if (!server) {
+    c->outbox = g_build_filename(c->base, "outbox", NULL);
+    c->target = queue_target_for_folder(c->outbox);
+    g_assert_cmpint(g_mkdir(c->outbox, 0700), ==, 0);
+    return;
+  }
+  c->server = server;
+  c->outbox = g_strdup(server->records);
+  c->target = https_server_url(server, "records");
+  c->options.ca = g_strdup(server->ca);
+  c->options.cert = g_strdup(server->cert);
+  c->options.key = g_strdup(server->key);
+  /* The worker reads them from its environment (crash-worker.c). */
+  g_setenv("BK_CRASH_CA", server->ca, TRUE);
+  g_setenv("BK_CRASH_CERT", server->cert, TRUE);
+  g_setenv("BK_CRASH_KEY", server->key, TRUE);
+}
+
+static void crash_setup(Crash *c, guint32 seed, HttpsServer *server)
+{
+  c->base = g_build_filename(scratch, server ? "https" : "folder", NULL);
+  g_assert_cmpint(g_mkdir(c->base, 0700), ==, 0);
+  c->state_dir = g_build_filename(c->base, "state", NULL);
+  g_assert_cmpint(g_mkdir(c->state_dir, 0700), ==, 0);
   c->db_path = g_build_filename(c->state_dir, CRASH_DATABASE, NULL);
   c->filler = g_build_filename(c->state_dir, "filler", NULL);
-  c->outbox = g_build_filename(scratch, "outbox", NULL);
-  c->target = queue_target_for_folder(c->outbox);
-  c->log_path = g_build_filename(scratch, "worker.log", NULL);
+  crash_setup_target(c, server);
+  c->log_path = g_build_filename(c->base, "worker.log", NULL);
   c->worker = testlib_build_path("tests/integration/crash-worker");
   c->rand = g_rand_new_with_seed(seed);
   c->promises =
@@ -339,7 +369,6 @@ static void crash_setup(Crash *c, guint32 seed)
     g_error("no crash worker at %s", c->worker);
 
   mount_tmpfs(c->state_dir, CRASH_TMPFS_BYTES);
-  g_assert_cmpint(g_mkdir(c->outbox, 0700), ==, 0);
   crash_pregrow(c);
   crash_load_keys(c);
   c->leave = (guint64)g_rand_int_range(c->rand, CRASH_FREE_MIN, CRASH_FREE_MAX);
@@ -363,6 +392,8 @@ static void crash_teardown(Crash *c)
   g_free(c->filler);
   g_free(c->outbox);
   g_free(c->target);
+  transport_options_clear(&c->options);
+  g_free(c->base);
   g_free(c->log_path);
   g_free(c->worker);
 }
@@ -394,8 +425,9 @@ static int crash_run_worker(Crash *c, guint delay_us)
 {
   g_autofree char *prefix = g_strdup_printf("c%u", c->cycle);
   g_autofree char *seed = g_strdup_printf("%u", g_rand_int(c->rand));
-  char *argv[] = {c->worker, c->state_dir, c->outbox, c->log_path,
-                  prefix,    seed,         NULL};
+  char *argv[] = {c->worker,   c->state_dir, c->server ? c->target : c->outbox,
+                  c->log_path, prefix,       seed,
+                  NULL};
   int status = 0;
   pid_t pid;
 
@@ -749,6 +781,7 @@ static QueueUploadReport *crash_upload(Crash *c)
 
   queue = queue_open_file(c->db_path, c->state_dir, "", &error);
   g_assert_no_error(error);
+  queue_set_transport_options(queue, &c->options);
   g_assert_true(queue_upload(queue, c->target, g_get_real_time() / 1000000,
                              QUEUE_UPLOAD_ALL, &report, &error));
   g_assert_no_error(error);
@@ -876,16 +909,18 @@ static void crash_report(const Crash *c, gint64 start_us)
                  f->lost, f->duplicated, f->corrupt, f->phantom, f->disagree);
 }
 
-static void test_crash(void)
+/* `data`: NULL for the folder, else the HttpsServer. */
+static void test_crash(gconstpointer data)
 {
   gint64 start_us = g_get_monotonic_time();
   guint32 seed = crash_seed();
   guint n_cycles = crash_cycles();
   Crash c = {0};
 
-  g_test_message("seed %u (replay with BK_CRASH_SEED=%u), %u cycles", seed,
-                 seed, n_cycles);
-  crash_setup(&c, seed);
+  g_test_message("seed %u (replay with BK_CRASH_SEED=%u), %u cycles, "
+                 "target %s",
+                 seed, seed, n_cycles, data ? "https (nginx)" : "a folder");
+  crash_setup(&c, seed, (HttpsServer *)data);
   for (c.cycle = 0; c.cycle < n_cycles; c.cycle++)
     crash_cycle(&c);
   crash_drain(&c);
@@ -895,6 +930,10 @@ static void test_crash(void)
 
 static int run_tests(int argc, char **argv)
 {
+  g_autoptr(GError) error = NULL;
+  HttpsServer *server;
+  int status;
+
   g_test_init(&argc, &argv, NULL);
   /* A private mount namespace: the mount dies with this process. */
   if (unshare(CLONE_NEWNS) != 0 ||
@@ -903,8 +942,14 @@ static int run_tests(int argc, char **argv)
                      g_strerror(errno));
   if (sodium_init() < 0)
     testlib_skip_all("libsodium cannot be initialised");
-  g_test_add_func("/queue-crash/sigkill", test_crash);
-  return g_test_run();
+  server = https_server_start(&error);
+  if (!server)
+    testlib_skip_all("%s", error->message);
+  g_test_add_data_func("/queue-crash/sigkill", NULL, test_crash);
+  g_test_add_data_func("/queue-crash/sigkill-https", server, test_crash);
+  status = g_test_run();
+  https_server_stop(server);
+  return status;
 }
 
 int main(int argc, char **argv)

@@ -587,6 +587,44 @@ static void test_cli(Fixture *f, gconstpointer data)
   }
 }
 
+/* testlib_spawn() with the output in the test's log, not its TAP. */
+static int spawn_quiet(const char *const *argv)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = testlib_spawn(argv, NULL, &out, &err);
+
+  g_test_message("exit %d: %s%s", status, out ? out : "", err ? err : "");
+  return status;
+}
+
+/* The back office's check of what arrived (docs/delivery.md): `record
+ * verify` passes the delivered files and fails a copy under another name
+ * and a flipped byte. */
+static void test_record_verify(Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = store(f, 3000);
+  g_autoptr(QueueUploadReport) report = upload(f, "records");
+  g_autofree char *path = record_path(id);
+  g_autofree char *renamed = g_build_filename(f->dir, "other.bkrec", NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  const char *argv[] = {
+      g_getenv("BK_BIOKIOSK"), "record", "verify", path, NULL, NULL};
+
+  g_assert_cmpuint(report->n_acknowledged, ==, 1);
+  g_assert_cmpint(spawn_quiet(argv), ==, 0);
+  g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+  g_assert_true(g_file_set_contents(renamed, contents, (gssize)len, NULL));
+  argv[4] = renamed;
+  g_assert_cmpint(spawn_quiet(argv), ==, 1);
+  contents[len / 2] ^= 0x01;
+  g_assert_true(g_file_set_contents(renamed, contents, (gssize)len, NULL));
+  argv[3] = renamed;
+  argv[4] = NULL;
+  g_assert_cmpint(spawn_quiet(argv), ==, 1);
+}
+
 typedef void (*FixtureTest)(Fixture *f, gconstpointer data);
 
 static void add_test(const char *path, FixtureTest func, gconstpointer data)
@@ -629,6 +667,7 @@ int main(int argc, char **argv)
   add_test("bad-options", test_bad_options, NULL);
   add_test("uploader-woken", test_uploader_woken, NULL);
   add_test("cli", test_cli, NULL);
+  add_test("record-verify", test_record_verify, NULL);
   status = g_test_run();
   https_server_stop(server);
   return status;
