@@ -65,15 +65,18 @@ static int appointments_cmd_list(sqlite3 *db, gboolean json)
   return EXIT_OK;
 }
 
-static int appointments_cmd_import(sqlite3 *db, const char *file)
+static int appointments_cmd_import(sqlite3 *db, const char *file,
+                                   gboolean shift_to_today)
 {
+  g_autoptr(GDateTime) today =
+      shift_to_today ? g_date_time_new_now_local() : NULL;
   g_autoptr(GError) error = NULL;
   guint count = 0;
 
-  if (!appointments_import_file(db, file, &count, &error))
+  if (!appointments_import_file_shifted(db, file, today, &count, &error))
     return kiosk_usage_error(CMD, "%s", error->message);
-  printf("imported %u appointment%s from %s\n", count, count == 1 ? "" : "s",
-         file);
+  printf("imported %u appointment%s from %s%s\n", count, count == 1 ? "" : "s",
+         file, shift_to_today ? ", moved to today" : "");
   return EXIT_OK;
 }
 
@@ -124,6 +127,7 @@ static int appointments_run(int argc, char **argv)
   g_autofree char *database = NULL;
   g_auto(GStrv) args = NULL;
   gboolean json = FALSE;
+  gboolean shift_to_today = FALSE;
   const GOptionEntry entries[] = {
       {"database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
        "Database file instead of paths.database (relative to the current "
@@ -131,6 +135,10 @@ static int appointments_run(int argc, char **argv)
        "PATH"},
       {"json", 0, 0, G_OPTION_ARG_NONE, &json,
        "list: one JSON object per line and appointment", NULL},
+      {"shift-to-today", 0, 0, G_OPTION_ARG_NONE, &shift_to_today,
+       "import: move the schedule's days so that its first day is today "
+       "(for training)",
+       NULL},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
        NULL},
       {NULL},
@@ -145,7 +153,8 @@ static int appointments_run(int argc, char **argv)
   g_option_context_set_description(
       ctx, "import FILE  adds the appointments of a JSON schedule "
            "(docs/schedule.md);\n"
-           "             nothing is imported when any of it is invalid.\n"
+           "             nothing is imported when any of it is invalid;\n"
+           "             --shift-to-today moves its days to start today.\n"
            "list         shows code, location, start and number of persons.\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
   command_config_add_options(&cc, ctx);
@@ -154,6 +163,8 @@ static int appointments_run(int argc, char **argv)
   status = appointments_check_args(args);
   if (status != EXIT_OK)
     return status;
+  if (shift_to_today && strcmp(args[0], "import") != 0)
+    return kiosk_usage_error(CMD, "--shift-to-today is for import");
 
   config = command_config_load(&cc, &error);
   if (!config)
@@ -163,7 +174,7 @@ static int appointments_run(int argc, char **argv)
     return kiosk_usage_error(CMD, "%s", error->message);
 
   if (strcmp(args[0], "import") == 0)
-    status = appointments_cmd_import(db, args[1]);
+    status = appointments_cmd_import(db, args[1], shift_to_today);
   else
     status = appointments_cmd_list(db, json);
   db_close(db);

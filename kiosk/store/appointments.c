@@ -1060,8 +1060,63 @@ static gboolean code_stored(sqlite3 *db, const char *code, gboolean *ret_stored,
   return TRUE;
 }
 
+/* The local date of `time` as a GDate. */
+static void local_date(GDateTime *time, GDate *ret_date)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local(time);
+  int year, month, day;
+
+  g_date_time_get_ymd(local, &year, &month, &day);
+  g_date_clear(ret_date, 1);
+  g_date_set_dmy(ret_date, (GDateDay)day, (GDateMonth)month, (GDateYear)year);
+}
+
+/* Moves every appointment by the same whole number of days, so that the
+ * earliest falls on `day`'s local date; each keeps its wall-clock time in
+ * the kiosk's time zone (across a change to or from summer time too). A
+ * person born after their appointment's new day is an error. */
+static gboolean shift_schedule(GPtrArray *schedule, const char *source,
+                               GDateTime *day, GError **error)
+{
+  GDate earliest, target, date;
+  int delta;
+
+  if (schedule->len == 0)
+    return TRUE;
+  local_date(day, &target);
+  local_date(((Appointment *)g_ptr_array_index(schedule, 0))->start, &earliest);
+  for (guint i = 1; i < schedule->len; i++) {
+    local_date(((Appointment *)g_ptr_array_index(schedule, i))->start, &date);
+    if (g_date_compare(&date, &earliest) < 0)
+      earliest = date;
+  }
+  delta = g_date_days_between(&earliest, &target);
+  for (guint i = 0; i < schedule->len; i++) {
+    Appointment *appointment = g_ptr_array_index(schedule, i);
+    g_autoptr(GDateTime) local = g_date_time_to_local(appointment->start);
+    g_autofree char *new_day = NULL;
+
+    g_date_time_unref(appointment->start);
+    appointment->start = g_date_time_add_days(local, delta);
+    new_day = g_date_time_format(appointment->start, "%Y-%m-%d");
+    for (guint j = 0; j < appointment->persons->len; j++) {
+      const Person *person = g_ptr_array_index(appointment->persons, j);
+
+      if (strcmp(person->date_of_birth, new_day) > 0) {
+        g_set_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_SCHEMA,
+                    "%s: appointments[%u] (code %s): persons[%u]: born after "
+                    "the appointment's shifted day",
+                    source, i, appointment->code, j);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
 static gboolean import_schedule(sqlite3 *db, const char *source,
-                                const char *json, gsize len, guint *ret_count,
+                                const char *json, gsize len,
+                                GDateTime *shift_to, guint *ret_count,
                                 GError **error)
 {
   g_autoptr(GPtrArray) schedule = parse_schedule(source, json, len, error);
@@ -1069,6 +1124,8 @@ static gboolean import_schedule(sqlite3 *db, const char *source,
   g_autofree char *now = g_date_time_format_iso8601(now_time);
 
   if (!schedule)
+    return FALSE;
+  if (shift_to && !shift_schedule(schedule, source, shift_to, error))
     return FALSE;
   if (!appointments_init(db, error) ||
       !appointments_exec(db, "BEGIN IMMEDIATE", error))
@@ -1103,6 +1160,14 @@ rollback:
 gboolean appointments_import_data(sqlite3 *db, const char *json, gssize len,
                                   guint *ret_count, GError **error)
 {
+  return appointments_import_data_shifted(db, json, len, NULL, ret_count,
+                                          error);
+}
+
+gboolean appointments_import_data_shifted(sqlite3 *db, const char *json,
+                                          gssize len, GDateTime *shift_to,
+                                          guint *ret_count, GError **error)
+{
   gsize size;
 
   g_return_val_if_fail(db != NULL, FALSE);
@@ -1114,7 +1179,8 @@ gboolean appointments_import_data(sqlite3 *db, const char *json, gssize len,
                 "schedule: larger than %d bytes", APPOINTMENTS_MAX_BYTES);
     return FALSE;
   }
-  return import_schedule(db, "schedule", json, size, ret_count, error);
+  return import_schedule(db, "schedule", json, size, shift_to, ret_count,
+                         error);
 }
 
 static gboolean read_fail(const char *path, int errsv, GError **error)
@@ -1184,6 +1250,13 @@ static GString *schedule_read(const char *path, GError **error)
 gboolean appointments_import_file(sqlite3 *db, const char *path,
                                   guint *ret_count, GError **error)
 {
+  return appointments_import_file_shifted(db, path, NULL, ret_count, error);
+}
+
+gboolean appointments_import_file_shifted(sqlite3 *db, const char *path,
+                                          GDateTime *shift_to, guint *ret_count,
+                                          GError **error)
+{
   g_autoptr(GString) json = NULL;
 
   g_return_val_if_fail(db != NULL, FALSE);
@@ -1192,7 +1265,8 @@ gboolean appointments_import_file(sqlite3 *db, const char *path,
   json = schedule_read(path, error);
   if (!json)
     return FALSE;
-  return import_schedule(db, path, json->str, json->len, ret_count, error);
+  return import_schedule(db, path, json->str, json->len, shift_to, ret_count,
+                         error);
 }
 
 /* ---- lookup -------------------------------------------------------------- */

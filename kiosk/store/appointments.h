@@ -41,6 +41,19 @@ gboolean appointments_import_file(sqlite3 *db, const char *path,
 gboolean appointments_import_data(sqlite3 *db, const char *json, gssize len,
                                   guint *ret_count, GError **error);
 
+/* The same, with every appointment moved by one whole number of days so
+ * that the earliest falls on `shift_to`'s local date (NULL: no move); each
+ * keeps its wall-clock time in the kiosk's time zone. For training and
+ * trying the kiosk by hand with a schedule of fixed dates
+ * (config/sample-schedule.json). A person born after the shifted day is
+ * APPOINTMENTS_ERROR_SCHEMA. */
+gboolean appointments_import_file_shifted(sqlite3 *db, const char *path,
+                                          GDateTime *shift_to, guint *ret_count,
+                                          GError **error);
+gboolean appointments_import_data_shifted(sqlite3 *db, const char *json,
+                                          gssize len, GDateTime *shift_to,
+                                          guint *ret_count, GError **error);
+
 /* The appointment with that code, or NULL without error when there is none.
  * The comparison takes the same time wherever a code differs. */
 Appointment *appointments_lookup(sqlite3 *db, const char *code, GError **error);

@@ -211,6 +211,38 @@ static void test_import_and_list(void)
   g_assert_nonnull(strstr(err, "already imported"));
 }
 
+/* --shift-to-today: the fixed sample serves people today, at its times. */
+static void test_shift_to_today(void)
+{
+  g_autofree char *sample = testlib_source_path("config/sample-schedule.json");
+  g_autofree char *db = g_build_filename(tmpdir, "shifted.db", NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autofree char *today = g_date_time_format(now, "%Y-%m-%dT10:30:00");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *list = NULL;
+
+  g_assert_cmpint(run(&out, &err, "appointments", "import", sample,
+                      "--shift-to-today", "--database", db, NULL),
+                  ==, 0);
+  g_assert_nonnull(strstr(out, "imported 6 appointments"));
+  g_assert_nonnull(strstr(out, "moved to today"));
+  g_clear_pointer(&err, g_free);
+  g_assert_cmpint(
+      run(&list, &err, "appointments", "list", "--database", db, NULL), ==, 0);
+  g_assert_nonnull(strstr(list, today));
+  if (strstr(today, "2026-11-27") == NULL)
+    g_assert_null(strstr(list, "2026-11-27"));
+
+  g_clear_pointer(&out, g_free);
+  g_clear_pointer(&err, g_free);
+  g_assert_cmpint(run(&out, &err, "appointments", "list", "--shift-to-today",
+                      "--database", db, NULL),
+                  ==, 2);
+  assert_one_line(err);
+  g_assert_nonnull(strstr(err, "--shift-to-today is for import"));
+}
+
 /* Without --database the configured one in the state folder is used. */
 static void test_state_dir_from_set(void)
 {
@@ -251,6 +283,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cli/appointments/usage-errors", test_usage_errors);
   g_test_add_func("/cli/appointments/import-and-list", test_import_and_list);
   g_test_add_func("/cli/appointments/state-dir", test_state_dir_from_set);
+  g_test_add_func("/cli/appointments/shift-to-today", test_shift_to_today);
   status = g_test_run();
   testlib_rmtree(tmpdir);
   g_free(tmpdir);

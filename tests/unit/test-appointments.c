@@ -530,6 +530,79 @@ static void test_free_null(void)
   appointment_free(NULL);
 }
 
+static char *start_of(sqlite3 *db, const char *code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Appointment) appointment = appointments_lookup(db, code, &error);
+
+  g_assert_no_error(error);
+  g_assert_nonnull(appointment);
+  return g_date_time_format(appointment->start, "%Y-%m-%dT%H:%M:%S%:z");
+}
+
+static void import_shifted(sqlite3 *db, const char *json, const char *day,
+                           GError **error)
+{
+  g_autoptr(GDateTime) to = at(day);
+  guint count = 0;
+
+  appointments_import_data_shifted(db, json, -1, to, &count, error);
+}
+
+/* --shift-to-today: the days move, the wall-clock times stay, in the
+ * kiosk's zone (the tests run with TZ=Europe/Amsterdam), also into summer
+ * time; a schedule over several days keeps its gaps. */
+static void test_shift(void)
+{
+  static const char two_days[] =
+      "{\"version\":1,\"appointments\":["
+      "{\"code\":\"71000001\",\"location_id\":\"IND-ZWL\","
+      "\"location_name\":\"IND desk Zwolle\","
+      "\"start\":\"2026-11-27T10:30:00+01:00\",\"persons\":[{\"name\":"
+      "\"Ana Pereira\",\"date_of_birth\":\"1990-01-01\",\"document_type\":"
+      "\"residence_permit\",\"prior_biometrics\":\"none\",\"first_permit\":"
+      "true,\"fingerprints\":\"age\"}]},"
+      "{\"code\":\"71000002\",\"location_id\":\"IND-ZWL\","
+      "\"location_name\":\"IND desk Zwolle\","
+      "\"start\":\"2026-11-30T08:05:00+00:00\",\"persons\":[{\"name\":"
+      "\"Tomas Novak\",\"date_of_birth\":\"1990-01-01\",\"document_type\":"
+      "\"residence_permit\",\"prior_biometrics\":\"none\",\"first_permit\":"
+      "true,\"fingerprints\":\"age\"}]}]}";
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = fresh_db();
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *sample = NULL;
+
+  import_shifted(db, two_days, "2027-07-01T08:00:00+02:00", &error);
+  g_assert_no_error(error);
+  first = start_of(db, "71000001");
+  second = start_of(db, "71000002");
+  g_assert_cmpstr(first, ==, "2027-07-01T10:30:00+02:00");
+  /* 08:05 UTC on 30 November is 09:05 in Amsterdam, three days later. */
+  g_assert_cmpstr(second, ==, "2027-07-04T09:05:00+02:00");
+  db_close(db);
+
+  /* The sample's newborn (2026-05-20) cannot have an appointment before
+   * she was born: refused, and nothing imported. */
+  db = fresh_db();
+  import_shifted(db, resources_sample_schedule(), "2026-05-01T12:00:00+02:00",
+                 &error);
+  g_assert_error(error, APPOINTMENTS_ERROR, APPOINTMENTS_ERROR_SCHEMA);
+  g_assert_nonnull(strstr(error->message, "born after"));
+  g_assert_null(strstr(error->message, "2026-05-20"));
+  g_clear_error(&error);
+  g_assert_cmpint(count_rows(db, "appointment"), ==, 0);
+
+  /* Shifted to its own day, the sample stays as it is. */
+  import_shifted(db, resources_sample_schedule(), "2026-11-27T23:00:00+01:00",
+                 &error);
+  g_assert_no_error(error);
+  sample = start_of(db, "48213907");
+  g_assert_cmpstr(sample, ==, "2026-11-27T10:30:00+01:00");
+  db_close(db);
+}
+
 int main(int argc, char **argv)
 {
   int status;
@@ -556,6 +629,7 @@ int main(int argc, char **argv)
   g_test_add_func("/appointments/import-file", test_import_file);
   g_test_add_func("/appointments/empty", test_empty_schedule);
   g_test_add_func("/appointments/free-null", test_free_null);
+  g_test_add_func("/appointments/shift", test_shift);
   status = g_test_run();
   config_free(config);
   return status;
