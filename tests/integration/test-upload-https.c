@@ -598,6 +598,39 @@ static int spawn_quiet(const char *const *argv)
   return status;
 }
 
+/* The uploader waits for the server's Retry-After (7 s at /f503/), plus at
+ * most a quarter of jitter, before it tries again on its own: neither at
+ * once nor only at its interval (an hour here). */
+static void test_uploader_retry_after(Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = https_server_url(server, "f503");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = store(f, 1000);
+  KioskUploader *uploader = uploader_start_with_options(
+      f->db_path, f->state_dir, NULL, url, &f->options, 3600, &error);
+  UploaderStats stats = {0};
+  gint64 first = 0, second = 0;
+
+  g_assert_no_error(error);
+  for (int i = 0; i < 1500 && !second; i++) {
+    g_free(stats.last_error);
+    uploader_get_stats(uploader, &stats);
+    if (stats.n_failed >= 1 && !first)
+      first = g_get_monotonic_time();
+    if (stats.n_failed >= 2)
+      second = g_get_monotonic_time();
+    g_usleep(10000);
+  }
+  g_free(stats.last_error);
+  uploader_stop(uploader);
+  g_assert_cmpint(first, >, 0);
+  g_assert_cmpint(second, >, 0);
+  g_test_message("retried after %.2f s", (second - first) / 1e6);
+  /* Whole seconds on the wall clock: 7 s may look like 6 s and a bit. */
+  g_assert_cmpint(second - first, >=, 6 * G_USEC_PER_SEC);
+  g_assert_cmpint(second - first, <=, 10 * G_USEC_PER_SEC);
+}
+
 /* The back office's check of what arrived (docs/delivery.md): `record
  * verify` passes the delivered files and fails a copy under another name
  * and a flipped byte. */
@@ -666,6 +699,7 @@ int main(int argc, char **argv)
   add_test("lost-ack", test_lost_ack, NULL);
   add_test("bad-options", test_bad_options, NULL);
   add_test("uploader-woken", test_uploader_woken, NULL);
+  add_test("uploader-retry-after", test_uploader_retry_after, NULL);
   add_test("cli", test_cli, NULL);
   add_test("record-verify", test_record_verify, NULL);
   status = g_test_run();
