@@ -29,14 +29,22 @@ const fs = require('node:fs');
 const { Readable } = require('node:stream');
 
 // Replaced before s3rver's controllers load (they keep a reference): a body
-// this layer read whole is handed over as a stream, since s3rver answers a
-// Buffer's PUT before the file is written (a HEAD right after would see
-// part of it), and a stream's only once it is.
+// this layer read whole is handed over as it is, with its MD5, and written
+// in one call that returns once the file is written (s3rver would hash it
+// again on the way, and answers a plain Buffer's PUT before the file is
+// written, so that a HEAD right after saw part of it).
 const v4 = require('@20minutes/s3rver/lib/signature/v4');
+const FilesystemStore = require('@20minutes/s3rver/lib/stores/filesystem');
 const streamingParser = v4.aws4SignatureBodyParser;
 v4.aws4SignatureBodyParser = (ctx) => {
-  if (ctx.state.bkBody) ctx.request.body = Readable.from([ctx.state.bkBody]);
+  if (ctx.state.bkBody) ctx.request.body = ctx.state.bkBody;
   else streamingParser(ctx);
+};
+const streamingPutContent = FilesystemStore.prototype.putContent;
+FilesystemStore.prototype.putContent = async function putContent(file, body) {
+  if (!body || !body.bkBuffer) return streamingPutContent.call(this, file, body);
+  await fs.promises.writeFile(file, body.bkBuffer);
+  return [body.bkBuffer.length, body.bkMd5];
 };
 
 const S3rver = require('@20minutes/s3rver');
@@ -70,10 +78,11 @@ async function readBody(req) {
   return Buffer.concat(chunks);
 }
 
-// Throws the error S3 answers when a digest header does not match `body`.
+// Throws the error S3 answers when a digest header does not match `body`;
+// else returns its SHA-256 (base64) and MD5 (hex).
 function checkDigests(headers, body) {
   const sha256 = crypto.createHash('sha256').update(body).digest();
-  const md5 = crypto.createHash('md5').update(body).digest('base64');
+  const md5 = crypto.createHash('md5').update(body).digest();
   const contentSha256 = headers['x-amz-content-sha256'];
 
   if (/^[0-9a-f]{64}$/i.test(contentSha256 || '') &&
@@ -81,14 +90,15 @@ function checkDigests(headers, body) {
     throw digestError('XAmzContentSHA256Mismatch',
                       'The provided x-amz-content-sha256 header does not ' +
                           'match what was computed.');
-  if ('content-md5' in headers && headers['content-md5'] !== md5)
+  if ('content-md5' in headers &&
+      headers['content-md5'] !== md5.toString('base64'))
     throw digestError('BadDigest', 'The Content-MD5 you specified did not ' +
                                        'match what we received.');
   const checksum = headers['x-amz-checksum-sha256'];
   if (checksum !== undefined && checksum !== sha256.toString('base64'))
     throw digestError('BadDigest', 'The SHA256 you specified did not match ' +
                                        'the calculated checksum.');
-  return sha256.toString('base64');
+  return { sha256: sha256.toString('base64'), md5: md5.toString('hex') };
 }
 
 // "/bucket/key" of a PUT of an object or a part, else null.
@@ -133,16 +143,17 @@ function checksLayer(args) {
                      .toXML();
       return;
     }
-    const checksum = checkDigests(ctx.headers, body);
+    const digests = checkDigests(ctx.headers, body);
     if (!put.isPart && ctx.headers['if-none-match'] === '*' &&
         (await ctx.app.store.existsObject(put.bucket, put.key)))
       throw new S3Error('PreconditionFailed',
                         'At least one of the pre-conditions you specified ' +
                             'did not hold', { Condition: 'If-None-Match' });
-    ctx.state.bkBody = body;
+    ctx.state.bkBody = Readable.from([body]);
+    Object.assign(ctx.state.bkBody, { bkBuffer: body, bkMd5: digests.md5 });
     await next();
     if ('x-amz-checksum-sha256' in ctx.headers)
-      ctx.set('x-amz-checksum-sha256', checksum);
+      ctx.set('x-amz-checksum-sha256', digests.sha256);
   }
   return async function s3Checks(ctx, next) {
     const put = objectPut(ctx);
