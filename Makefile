@@ -13,6 +13,7 @@ DEBIAN_PACKAGES = \
 	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev libssl-dev \
 	nginx-light openssl \
 	libfprint-2-dev libgphoto2-dev umockdev \
+	libevdev-dev \
 	libhidapi-dev libumockdev-dev \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
 	valgrind xvfb xauth clang-format

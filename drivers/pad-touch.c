@@ -137,24 +137,13 @@ static GArray *pad_touch_collect(gpointer data, int timeout_ms,
   g_mutex_lock(&touch_lock);
   g_queue_clear_full(&touch_inbox, g_free);
   g_mutex_unlock(&touch_lock);
-  for (;;) {
+  do {
     g_autofree PadPoint *p = touch_next();
-    gint64 now = g_get_monotonic_time();
 
     if (p)
       pad_trace_add(&trace, p, sink);
-    if (pad_trace_settled(&trace, now, self->settle_ms)) {
-      samples = pad_trace_steal(&trace);
-      break;
-    }
-    if (g_cancellable_set_error_if_cancelled(cancellable, error))
-      break;
-    if (timeout_ms > 0 && now - start >= timeout_ms * 1000ll) {
-      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
-                  "touch: no finished signature within %d ms", timeout_ms);
-      break;
-    }
-  }
+  } while (!pad_trace_done(&trace, self->settle_ms, start, timeout_ms,
+                           cancellable, "touch", &samples, error));
   pad_trace_clear(&trace);
   return samples;
 }

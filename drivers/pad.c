@@ -5,11 +5,13 @@
 #include <string.h>
 
 extern const PadDriver pad_sim_driver;
+extern const PadDriver pad_evdev_driver;
 extern const PadDriver pad_touch_driver;
 extern const PadDriver pad_wacom_stu_driver;
 
 const PadDriver *const pad_drivers[] = {
     &pad_sim_driver,
+    &pad_evdev_driver,
     &pad_touch_driver,
     &pad_wacom_stu_driver,
     NULL,
@@ -194,4 +196,24 @@ GArray *pad_trace_steal(PadTrace *trace)
 
   pad_trace_reset(trace);
   return samples;
+}
+
+gboolean pad_trace_done(PadTrace *trace, int settle_ms, gint64 start_us,
+                        int timeout_ms, GCancellable *cancellable,
+                        const char *who, GArray **ret_samples, GError **error)
+{
+  gint64 now = g_get_monotonic_time();
+
+  if (pad_trace_settled(trace, now, settle_ms)) {
+    *ret_samples = pad_trace_steal(trace);
+    return TRUE;
+  }
+  if (g_cancellable_set_error_if_cancelled(cancellable, error))
+    return TRUE;
+  if (timeout_ms > 0 && now - start_us >= timeout_ms * 1000ll) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                "%s: no finished signature within %d ms", who, timeout_ms);
+    return TRUE;
+  }
+  return FALSE;
 }

@@ -171,6 +171,14 @@ gboolean pad_trace_add(PadTrace *trace, const PadPoint *raw,
 gboolean pad_trace_settled(const PadTrace *trace, gint64 now_us, int settle_ms);
 /* The samples (caller owns); the trace is empty afterwards. */
 GArray *pad_trace_steal(PadTrace *trace);
+/* The end test of a backend's collect() loop, after each wait: TRUE when
+ * the loop is over, either with the signature in `ret_samples` (settled
+ * for `settle_ms`) or with `error` set (`cancellable` cancelled, or
+ * `timeout_ms` > 0 passed since `start_us`; `who` names the backend in the
+ * message). */
+gboolean pad_trace_done(PadTrace *trace, int settle_ms, gint64 start_us,
+                        int timeout_ms, GCancellable *cancellable,
+                        const char *who, GArray **ret_samples, GError **error);
 
 /* The default pen-lifted settle time that ends a signature. */
 #define PAD_SETTLE_MS 1500
