@@ -14,15 +14,17 @@
 // It answers x-amz-checksum-sha256 for a PUT that sent one, as S3 does.
 //
 // Usage: node server.js --dir DIR --bucket NAME [--log FILE]
-//                        [--fault drop-puts:N | slow-down:N]
+//                        [--fault FAULT:N]
 // with BK_S3_ACCESS_KEY and BK_S3_SECRET_KEY in the environment. Prints
 // "port N" on stdout once it listens; stops on SIGTERM or when stdin ends.
 // --log FILE: one line per request, "METHOD /path?query STATUS", so that a
 // test can count what reached the server.
-// --fault drop-puts:N: the first N PUTs of objects are handled (stored or
-// refused) and then their connections are closed with no answer: lost
-// acknowledgements. --fault slow-down:N: the first N PUTs of objects are
-// answered 503 SlowDown with Retry-After: 7, and nothing is stored.
+// --fault FAULT:N applies to the first N PUTs of objects:
+//   drop-puts   handled (stored or refused), then the connection is closed
+//               with no answer: lost acknowledgements;
+//   slow-down   answered 503 SlowDown with Retry-After: 7, nothing stored;
+//   hang-puts   the body is read, and no answer ever comes;
+//   reset-puts  the connection is closed after the body's first bytes.
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -57,7 +59,7 @@ function parseArgs(argv) {
     const name = argv[i].replace(/^--/, '');
     if (!(name in args) || i + 1 >= argv.length)
       throw new Error('usage: server.js --dir DIR --bucket NAME [--log FILE] ' +
-                      '[--fault drop-puts:N | slow-down:N]');
+                      '[--fault FAULT:N]');
     args[name] = argv[i + 1];
   }
   if (!args.dir || !args.bucket)
@@ -128,11 +130,25 @@ function requestLog(file) {
 
 // The checks above, then s3rver, with the --fault asked for.
 function checksLayer(args) {
-  const fault = /^(drop-puts|slow-down):(\d+)$/.exec(args.fault || '');
-  let drops = fault && fault[1] === 'drop-puts' ? Number(fault[2]) : 0;
-  let slowDowns = fault && fault[1] === 'slow-down' ? Number(fault[2]) : 0;
+  const fault = /^([a-z-]+):(\d+)$/.exec(args.fault || '');
+  const count = (name) => (fault && fault[1] === name ? Number(fault[2]) : 0);
+  let drops = count('drop-puts');
+  let slowDowns = count('slow-down');
+  let hangs = count('hang-puts');
+  let resets = count('reset-puts');
   async function checkedPut(ctx, next, put) {
+    if (resets > 0) {
+      // The first bytes of the body arrive, then the connection breaks.
+      resets--;
+      await new Promise((resolve) => ctx.req.once('data', resolve));
+      ctx.req.socket.destroy();
+      return;
+    }
     const body = await readBody(ctx.req);
+    if (hangs > 0) {
+      hangs--;
+      await new Promise(() => {}); // never answers
+    }
     if (slowDowns > 0) {
       // Answered here: s3rver's error handler drops Retry-After.
       slowDowns--;
@@ -193,7 +209,9 @@ async function main() {
   if (args.log) server.middleware.unshift(requestLog(args.log));
   const address = await server.run();
   process.stdout.write(`port ${address.port}\n`);
-  const stop = () => server.close().then(() => process.exit(0));
+  // No graceful close: a hung request (--fault hang-puts) would keep it
+  // waiting, and the storage is a test's scratch.
+  const stop = () => process.exit(0);
   process.on('SIGTERM', stop);
   process.stdin.on('end', stop);
   process.stdin.resume();
