@@ -473,6 +473,12 @@ static void render_footer(App *app)
 {
   GString *line = g_string_new(NULL);
 
+  /* First: records at risk need a person soonest. */
+  if (app->upload_quarantined) {
+    g_autofree char *part = g_strdup_printf(
+        _("Records refused by the back office: %u"), app->upload_quarantined);
+    footer_add(line, part);
+  }
   if (app->demo_key_notice)
     footer_add(line, _("Demo key: not for real applicants"));
   if (app->demo_pin_notice)
@@ -490,13 +496,6 @@ static void render_footer(App *app)
   }
   if (app->room_trouble)
     footer_add(line, app->room_trouble);
-  if (app->upload_quarantined) {
-    g_autofree char *part =
-        g_strdup_printf(_("Records refused by the back office: %u (see "
-                          "'biokiosk queue list')"),
-                        app->upload_quarantined);
-    footer_add(line, part);
-  }
   session_set_footer(app->session, line->str);
   g_string_free(line, TRUE);
   app->dirty = TRUE;
