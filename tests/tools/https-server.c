@@ -3,11 +3,19 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "bk-config.h"
 
 #include "testlib.h"
+
+/* In the child before it runs nginx: nginx (in the foreground, without a
+ * master) dies with the test even when the test is killed or aborts. */
+static void die_with_parent(gpointer data)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
 
 /* A port free on loopback now (the kernel's choice), or 0. */
 static int free_port(void)
@@ -137,7 +145,7 @@ HttpsServer *https_server_start(GError **error)
     if (!s->blackhole || !s->port ||
         !g_spawn_async(NULL, (char **)argv, NULL,
                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                       NULL, NULL, &s->pid, error) ||
+                       die_with_parent, NULL, &s->pid, error) ||
         !https_server_wait(s, error)) {
       https_server_stop(s);
       return NULL;
