@@ -127,8 +127,9 @@ static guint server_count(const S3Server *server, const char *prefix)
   return n;
 }
 
-/* Lines of the server's log that start with `start`. */
-static guint log_count(const S3Server *server, const char *start)
+/* Lines of the server's log that start with `start` and end with `end`. */
+static guint log_count_ending(const S3Server *server, const char *start,
+                              const char *end)
 {
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
@@ -138,8 +139,13 @@ static guint log_count(const S3Server *server, const char *start)
     return 0;
   lines = g_strsplit(text, "\n", -1);
   for (gsize i = 0; lines[i]; i++)
-    n += g_str_has_prefix(lines[i], start);
+    n += g_str_has_prefix(lines[i], start) && g_str_has_suffix(lines[i], end);
   return n;
+}
+
+static guint log_count(const S3Server *server, const char *start)
+{
+  return log_count_ending(server, start, "");
 }
 
 /* A queue entry owned by a test. */
@@ -483,6 +489,49 @@ static void test_multipart(void)
   queue_fixture_close(&f);
 }
 
+/* A part that fails (500): the multipart upload is aborted (DELETE
+ * ?uploadId=, which the server takes: 204), no object appears, the failure
+ * is TEMPORARY, and the next attempt delivers the whole record. */
+static void test_multipart_aborted(void)
+{
+  g_autofree char *why = NULL;
+  g_autoptr(S3Server) server = s3_server_start(
+      scratch, BUCKET, ACCESS_KEY, SECRET_KEY, "fail-parts:1", &why);
+  g_autofree char *credentials = write_credentials("abort", SECRET_KEY, 0600);
+  g_auto(TransportOptions) options = {0};
+  g_autoptr(KioskTransport) transport = NULL;
+  g_autoptr(GBytes) envelope = NULL;
+  g_autofree guint8 *data = g_malloc0(11 * MIB);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *held = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull(server);
+  data[0] = 1; /* not all zeros, so that part ETags differ */
+  envelope = g_bytes_new(data, 11 * MIB);
+  sha256 = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, envelope);
+  options_for(&options, server, credentials, 5 * MIB);
+  transport =
+      transport_open_with_options("s3://" BUCKET "/abort", &options, &error);
+  g_assert_no_error(error);
+  g_assert_false(transport_put(transport, "0123-abcd", envelope, &error));
+  g_assert_error(error, TRANSPORT_ERROR, TRANSPORT_ERROR_TEMPORARY);
+  g_assert_nonnull(strstr(error->message, "UploadPart"));
+  g_clear_error(&error);
+  g_assert_cmpuint(
+      log_count_ending(
+          server, "DELETE /" BUCKET "/abort/0123-abcd.bkrec?uploadId=", " 204"),
+      ==, 1);
+  g_assert_cmpuint(server_count(server, "abort"), ==, 0);
+  g_assert_true(transport_put(transport, "0123-abcd", envelope, &error));
+  g_assert_no_error(error);
+  g_assert_true(
+      transport_verify_receipt(transport, "0123-abcd", sha256, &error));
+  g_assert_no_error(error);
+  held = server_sha256(server, "abort/0123-abcd.bkrec");
+  g_assert_cmpstr(held, ==, sha256);
+}
+
 /* Nobody listens at the endpoint: TEMPORARY, and the record waits. */
 static void test_unreachable_is_temporary(void)
 {
@@ -793,6 +842,7 @@ int main(int argc, char **argv)
   g_test_add_func("/upload-s3/receipt-reads-the-server",
                   test_receipt_reads_the_server);
   g_test_add_func("/upload-s3/multipart", test_multipart);
+  g_test_add_func("/upload-s3/multipart-aborted", test_multipart_aborted);
   g_test_add_func("/upload-s3/unreachable-is-temporary",
                   test_unreachable_is_temporary);
   g_test_add_func("/upload-s3/slow-down-retry-after",

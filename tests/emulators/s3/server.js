@@ -10,7 +10,8 @@
 //     and nothing is stored;
 //   - If-None-Match: * on a PUT of an object that exists: 412;
 //   - the body is read whole before it is stored, so that a client that
-//     dies mid-body leaves no partial object (S3 writes are atomic).
+//     dies mid-body leaves no partial object (S3 writes are atomic);
+//   - AbortMultipartUpload (DELETE ?uploadId=) removes the upload's parts.
 // It answers x-amz-checksum-sha256 for a PUT that sent one, as S3 does.
 //
 // Usage: node server.js --dir DIR --bucket NAME [--log FILE]
@@ -24,10 +25,12 @@
 //               with no answer: lost acknowledgements;
 //   slow-down   answered 503 SlowDown with Retry-After: 7, nothing stored;
 //   hang-puts   the body is read, and no answer ever comes;
-//   reset-puts  the connection is closed after the body's first bytes.
+//   reset-puts  the connection is closed after the body's first bytes;
+// and fail-parts:N answers the first N UploadPart requests 500.
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const path = require('node:path');
 const { Readable } = require('node:stream');
 
 // Replaced before s3rver's controllers load (they keep a reference): a body
@@ -128,6 +131,27 @@ function requestLog(file) {
   };
 }
 
+// AbortMultipartUpload, which s3rver lacks: it checks the signature and
+// then refuses the method (405); once it has, the parts are removed.
+async function abortMultipart(ctx, next) {
+  try {
+    await next();
+  } catch (error) {
+    if (error.code !== 'MethodNotAllowed') throw error;
+  }
+  const bucket = /^\/([^/]+)\//.exec(ctx.path);
+  const uploadId = ctx.query.uploadId;
+  if (!bucket || !/^[0-9a-f]+$/.test(uploadId))
+    throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
+  const uploads = ctx.app.store.getResourcePath(bucket[1], undefined,
+                                                'uploads');
+  const dir = path.join(uploads, uploadId);
+  if (!fs.existsSync(dir))
+    throw new S3Error('NoSuchUpload', 'The specified upload does not exist.');
+  await fs.promises.rm(dir, { recursive: true });
+  ctx.status = 204;
+}
+
 // The checks above, then s3rver, with the --fault asked for.
 function checksLayer(args) {
   const fault = /^([a-z-]+):(\d+)$/.exec(args.fault || '');
@@ -136,8 +160,9 @@ function checksLayer(args) {
   let slowDowns = count('slow-down');
   let hangs = count('hang-puts');
   let resets = count('reset-puts');
+  let partFailures = count('fail-parts');
   async function checkedPut(ctx, next, put) {
-    if (resets > 0) {
+    if (!put.isPart && resets > 0) {
       // The first bytes of the body arrive, then the connection breaks.
       resets--;
       await new Promise((resolve) => ctx.req.once('data', resolve));
@@ -145,11 +170,15 @@ function checksLayer(args) {
       return;
     }
     const body = await readBody(ctx.req);
-    if (hangs > 0) {
+    if (put.isPart && partFailures > 0) {
+      partFailures--;
+      throw new S3Error('InternalError', 'We encountered an internal error.');
+    }
+    if (!put.isPart && hangs > 0) {
       hangs--;
       await new Promise(() => {}); // never answers
     }
-    if (slowDowns > 0) {
+    if (!put.isPart && slowDowns > 0) {
       // Answered here: s3rver's error handler drops Retry-After.
       slowDowns--;
       ctx.status = 503;
@@ -172,6 +201,8 @@ function checksLayer(args) {
       ctx.set('x-amz-checksum-sha256', digests.sha256);
   }
   return async function s3Checks(ctx, next) {
+    if (ctx.method === 'DELETE' && 'uploadId' in ctx.query)
+      return abortMultipart(ctx, next);
     const put = objectPut(ctx);
     if (!put) return next();
     try {
