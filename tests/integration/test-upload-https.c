@@ -363,6 +363,34 @@ static void test_server_cert(Fixture *f, gconstpointer data)
                   QUEUE_BACKOFF_BASE_S);
 }
 
+/* The server's public key pinned: the right pin delivers, another one
+ * sends nothing (the record waits; a pinned-away server is not trusted). */
+static void test_pinned(Fixture *f, gconstpointer data)
+{
+  g_autofree char *cmd = g_strdup_printf(
+      "openssl x509 -in %s/certs/server.pem -pubkey -noout | openssl pkey "
+      "-pubin -outform der | openssl dgst -sha256 -binary | base64",
+      server->dir);
+  const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  g_autofree char *pin = NULL;
+  g_autofree char *a = store(f, 100);
+  g_autoptr(QueueUploadReport) good = NULL;
+  g_autoptr(QueueUploadReport) bad = NULL;
+  g_autofree char *b = NULL;
+
+  g_assert_cmpint(testlib_spawn(argv, NULL, &pin, NULL), ==, 0);
+  f->options.pinned_public_key = g_strconcat("sha256//", g_strstrip(pin), NULL);
+  good = upload(f, "records");
+  g_assert_cmpuint(good->n_acknowledged, ==, 1);
+  b = store(f, 100);
+  g_free(f->options.pinned_public_key);
+  f->options.pinned_public_key =
+      g_strdup("sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  bad = upload(f, "records");
+  g_assert_cmpuint(bad->n_failed, ==, 1);
+  assert_retrying(f, b, "PUT", QUEUE_BACKOFF_BASE_S);
+}
+
 /* A server that never answers, a dropped connection, a name that does not
  * resolve: temporary, within the configured time. */
 static void test_network(Fixture *f, gconstpointer data)
@@ -697,6 +725,7 @@ int main(int argc, char **argv)
   add_test("network/reset", test_network, "reset");
   add_test("network/dns", test_network, "dns");
   add_test("lost-ack", test_lost_ack, NULL);
+  add_test("server-cert/pinned", test_pinned, NULL);
   add_test("bad-options", test_bad_options, NULL);
   add_test("uploader-woken", test_uploader_woken, NULL);
   add_test("uploader-retry-after", test_uploader_retry_after, NULL);
