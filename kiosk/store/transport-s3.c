@@ -68,6 +68,8 @@ typedef struct {
   char *put_etag_parts; /* "<md5 of the parts' MD5s>-<n>", or NULL */
   gsize put_size;
   gint64 retry_after; /* seconds, from the last failed answer */
+  /* The store answered If-None-Match with 501: HEAD before PUT only. */
+  gboolean no_conditional;
 } TransportS3;
 
 /* One answer. */
@@ -764,7 +766,22 @@ static gboolean s3_head_after_conflict(TransportS3 *self, const char *what,
   return FALSE;
 }
 
-/* One PUT of the whole envelope, created only where nothing is. */
+/* A store that does not know conditional writes and says so (501
+ * NotImplemented, as older S3-compatible ones do for If-None-Match). */
+static gboolean s3_refuses_condition(const S3Answer *answer)
+{
+  g_autofree char *code = NULL;
+
+  if (answer->rc != CURLE_OK || answer->status != 501)
+    return FALSE;
+  code = s3_error_code(answer);
+  return g_strcmp0(code, "NotImplemented") == 0;
+}
+
+/* One PUT of the whole envelope, created only where nothing is: with
+ * If-None-Match: * where the store takes it; where it does not, the HEAD
+ * that put() made just before is what keeps an object from being
+ * replaced. */
 static gboolean s3_put_single(TransportS3 *self, const char *key,
                               GBytes *envelope, GError **error)
 {
@@ -775,17 +792,23 @@ static gboolean s3_put_single(TransportS3 *self, const char *key,
       g_strconcat("x-amz-checksum-sha256: ", checksum64, NULL);
   g_autofree char *meta =
       g_strconcat("x-amz-meta-sha256: ", self->put_sha256, NULL);
-  const char *const headers[] = {md5,
-                                 checksum,
-                                 meta,
-                                 "Content-Type: application/octet-stream",
-                                 "If-None-Match: *",
-                                 NULL};
+  const char *headers[] = {md5,
+                           checksum,
+                           meta,
+                           "Content-Type: application/octet-stream",
+                           self->no_conditional ? NULL : "If-None-Match: *",
+                           NULL};
   g_auto(S3Answer) answer = {0};
 
-  if (!s3_request(self, "PUT", key, NULL, envelope, self->put_sha256, headers,
-                  &answer))
+  if (!s3_request(self, "PUT", key, NULL, envelope, self->put_sha256,
+                  (const char *const *)headers, &answer))
     return s3_fail(error, TRANSPORT_ERROR_TEMPORARY, "libcurl could not start");
+  if (!self->no_conditional && s3_refuses_condition(&answer)) {
+    g_debug("s3://%s: no conditional writes; HEAD before PUT only",
+            self->bucket);
+    self->no_conditional = TRUE;
+    return s3_put_single(self, key, envelope, error);
+  }
   /* Created meanwhile (a put whose answer was lost): is it ours? */
   if (answer.rc == CURLE_OK && answer.status == 412)
     return s3_head_after_conflict(self, "PUT", key, error);
@@ -889,13 +912,19 @@ static gboolean s3_complete_multipart(TransportS3 *self, const char *key,
   g_autofree char *xml = g_strdup_printf(
       "<CompleteMultipartUpload>%s</CompleteMultipartUpload>", parts->str);
   g_autoptr(GBytes) body = g_bytes_new_take(xml, strlen(xml));
-  const char *const headers[] = {"Content-Type: application/xml",
-                                 "If-None-Match: *", NULL};
+  const char *headers[] = {"Content-Type: application/xml",
+                           self->no_conditional ? NULL : "If-None-Match: *",
+                           NULL};
   g_auto(S3Answer) answer = {0};
 
   xml = NULL; /* owned by body */
-  if (!s3_request(self, "POST", key, query, body, NULL, headers, &answer))
+  if (!s3_request(self, "POST", key, query, body, NULL,
+                  (const char *const *)headers, &answer))
     return s3_fail(error, TRANSPORT_ERROR_TEMPORARY, "libcurl could not start");
+  if (!self->no_conditional && s3_refuses_condition(&answer)) {
+    self->no_conditional = TRUE;
+    return s3_complete_multipart(self, key, upload_id, parts, error);
+  }
   if (answer.rc == CURLE_OK && answer.status == 412)
     return s3_head_after_conflict(self, "CompleteMultipartUpload", key, error);
   if (!s3_answer_ok(&answer) || strstr(answer.body->str, "<Error>")) {

@@ -532,6 +532,41 @@ static void test_multipart_aborted(void)
   g_assert_cmpstr(held, ==, sha256);
 }
 
+/* A store without conditional writes (501 to If-None-Match): the PUT and
+ * the multipart Complete go again without it, the HEAD before each put
+ * still finds an earlier delivery, and nothing is written twice. */
+static void test_store_without_conditional_writes(void)
+{
+  g_autofree char *why = NULL;
+  g_autoptr(S3Server) server = s3_server_start(
+      scratch, BUCKET, ACCESS_KEY, SECRET_KEY, "no-conditional:1", &why);
+  g_autofree char *credentials = write_credentials("nocond", SECRET_KEY, 0600);
+  g_auto(TransportOptions) options = {0};
+  g_autoptr(KioskTransport) transport = NULL;
+  g_autoptr(GBytes) small = g_bytes_new_static("sealed", 6);
+  g_autofree guint8 *data = g_malloc0(11 * MIB);
+  g_autoptr(GBytes) large = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *put = "PUT /" BUCKET "/nocond/0123-abcd.bkrec";
+
+  g_assert_nonnull(server);
+  data[1] = 1;
+  large = g_bytes_new(data, 11 * MIB);
+  options_for(&options, server, credentials, 5 * MIB);
+  transport =
+      transport_open_with_options("s3://" BUCKET "/nocond", &options, &error);
+  g_assert_no_error(error);
+  for (int i = 0; i < 2; i++) {
+    g_assert_true(transport_put(transport, "0123-abcd", small, &error));
+    g_assert_no_error(error);
+  }
+  g_assert_cmpuint(log_count_ending(server, put, " 501"), ==, 1);
+  g_assert_cmpuint(log_count_ending(server, put, " 200"), ==, 1);
+  g_assert_true(transport_put(transport, "0123-bbbb", large, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(server_count(server, "nocond"), ==, 2);
+}
+
 /* Nobody listens at the endpoint: TEMPORARY, and the record waits. */
 static void test_unreachable_is_temporary(void)
 {
@@ -843,6 +878,8 @@ int main(int argc, char **argv)
                   test_receipt_reads_the_server);
   g_test_add_func("/upload-s3/multipart", test_multipart);
   g_test_add_func("/upload-s3/multipart-aborted", test_multipart_aborted);
+  g_test_add_func("/upload-s3/store-without-conditional-writes",
+                  test_store_without_conditional_writes);
   g_test_add_func("/upload-s3/unreachable-is-temporary",
                   test_unreachable_is_temporary);
   g_test_add_func("/upload-s3/slow-down-retry-after",

@@ -26,7 +26,9 @@
 //   slow-down   answered 503 SlowDown with Retry-After: 7, nothing stored;
 //   hang-puts   the body is read, and no answer ever comes;
 //   reset-puts  the connection is closed after the body's first bytes;
-// and fail-parts:N answers the first N UploadPart requests 500.
+// and fail-parts:N answers the first N UploadPart requests 500;
+// no-conditional:1 makes it a store without conditional writes, which
+// answers 501 NotImplemented to If-None-Match on PUT and Complete.
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -131,6 +133,13 @@ function requestLog(file) {
   };
 }
 
+// What a store without conditional writes answers to If-None-Match.
+function conditionNotImplemented() {
+  return new S3Error('NotImplemented',
+                     'A header you provided implies functionality that is ' +
+                         'not implemented', { Header: 'If-None-Match' });
+}
+
 // AbortMultipartUpload, which s3rver lacks: it checks the signature and
 // then refuses the method (405); once it has, the parts are removed.
 async function abortMultipart(ctx, next) {
@@ -161,6 +170,7 @@ function checksLayer(args) {
   let hangs = count('hang-puts');
   let resets = count('reset-puts');
   let partFailures = count('fail-parts');
+  const noConditional = count('no-conditional') > 0;
   async function checkedPut(ctx, next, put) {
     if (!put.isPart && resets > 0) {
       // The first bytes of the body arrive, then the connection breaks.
@@ -189,6 +199,8 @@ function checksLayer(args) {
       return;
     }
     const digests = checkDigests(ctx.headers, body);
+    if (noConditional && 'if-none-match' in ctx.headers)
+      throw conditionNotImplemented();
     if (!put.isPart && ctx.headers['if-none-match'] === '*' &&
         (await ctx.app.store.existsObject(put.bucket, put.key)))
       throw new S3Error('PreconditionFailed',
@@ -203,6 +215,9 @@ function checksLayer(args) {
   return async function s3Checks(ctx, next) {
     if (ctx.method === 'DELETE' && 'uploadId' in ctx.query)
       return abortMultipart(ctx, next);
+    if (noConditional && ctx.method === 'POST' && 'uploadId' in ctx.query &&
+        'if-none-match' in ctx.headers)
+      throw conditionNotImplemented();
     const put = objectPut(ctx);
     if (!put) return next();
     try {
