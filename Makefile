@@ -25,7 +25,7 @@ DEBIAN_PACKAGES = \
 S3_EMULATOR = $(BUILD)/s3-emulator
 S3_EMULATOR_STAMP = $(S3_EMULATOR)/node_modules/.package-lock.json
 
-.PHONY: all deps setup build demo test test-asan test-valgrind stress bench fuzz clean
+.PHONY: all deps setup build demo run test test-asan test-valgrind stress bench fuzz clean
 
 all: build
 
@@ -58,6 +58,15 @@ build: setup
 
 demo: build
 	./$(BUILD)/biokiosk demo --out $(BUILD)/demo
+
+# The interactive kiosk in training mode (docs/training.md): simulated
+# devices, today's codes and the officer PIN printed. Needs a display.
+run: build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "make run opens a window and needs a display; without one: xvfb-run -s '-screen 0 1280x800x24' make run" >&2; \
+	  exit 2; \
+	fi
+	$(abspath $(BUILD))/biokiosk run --training --set paths.state_dir=$(abspath $(BUILD))/run
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2

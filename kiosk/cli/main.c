@@ -19,6 +19,7 @@
 #include "fpreader.h"
 #include "i18n.h"
 #include "resources.h"
+#include "training.h"
 #include "ui.h"
 
 /* ---- the SDL front end behind the Frontend interface -------------------- */
@@ -161,7 +162,12 @@ static int cmd_run(int argc, char **argv)
   int status;
   gboolean once = FALSE;
   gboolean allow_demo_pin = FALSE;
+  gboolean training = FALSE;
   const GOptionEntry extra[] = {
+      {"training", 0, 0, G_OPTION_ARG_NONE, &training,
+       "Training mode: simulated devices, a schedule for today, a training "
+       "key and queue of its own (docs/training.md)",
+       NULL},
       {"exit-after-first-frame", 0, 0, G_OPTION_ARG_NONE, &once,
        "Quit as soon as the check-in screen is shown (start-up check)", NULL},
       {"allow-demo-pin", 0, 0, G_OPTION_ARG_NONE, &allow_demo_pin,
@@ -178,7 +184,8 @@ static int cmd_run(int argc, char **argv)
   if (argc > 1)
     return kiosk_usage_error("run", "unexpected argument '%s'", argv[1]);
   config = command_config_load(&o.config, &error);
-  if (!config || !run_check_pin(config, allow_demo_pin, &error) ||
+  if (!config || (training && !training_prepare(config, &error)) ||
+      !run_check_pin(config, allow_demo_pin, &error) ||
       !run_check_upload(config, &error))
     return kiosk_usage_error("run", "%s", error->message);
   select_language(config);
@@ -189,8 +196,10 @@ static int cmd_run(int argc, char **argv)
   if (!ui)
     return kiosk_usage_error("run", "%s", error->message);
   app = app_new(config, &error);
-  if (!app)
+  if (!app || (training && !training_start(app, stdout, &error))) {
+    app_free(app);
     return kiosk_usage_error("run", "%s", error->message);
+  }
   fe = frontend_for(ui);
   status = app_run(app, &fe, first_frame, &once);
   app_free(app);

@@ -155,6 +155,7 @@ static char *config_check_public_key(const char *value)
 }
 
 static const char *const config_languages[] = {"nl", "en", NULL};
+static const char *const config_yes_no[] = {"no", "yes", NULL};
 
 #define STR(g, k, fl, maxlen, field)                                           \
   {                                                                            \
@@ -191,6 +192,7 @@ static const ConfigField config_schema[] = {
     STR("kiosk", "location_name", REQ, 80, location_name),
     STR_CHOICE("kiosk", "language", FIELD_NONEMPTY, config_languages, language),
     STR("kiosk", "banner", 0, 200, banner),
+    STR_CHOICE("kiosk", "allow_training", 0, config_yes_no, allow_training),
     INT("kiosk", "idle_timeout_s", 0, 10, 3600, idle_timeout_s),
 
     STR("devices", "camera", REQ, 32, camera_backend),

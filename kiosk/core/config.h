@@ -23,11 +23,12 @@ typedef struct {
   char *source; /* file path, or "(embedded defaults)" */
 
   /* [kiosk] */
-  char *location_id;   /* e.g. "IND-ZWL" */
-  char *location_name; /* shown on screen and in "go to" messages */
-  char *language;      /* "nl" or "en" */
-  char *banner;        /* notice banner text, may be "" */
-  int idle_timeout_s;  /* screen clears after this much inactivity */
+  char *location_id;    /* e.g. "IND-ZWL" */
+  char *location_name;  /* shown on screen and in "go to" messages */
+  char *language;       /* "nl" or "en" */
+  char *banner;         /* notice banner text, may be "" */
+  char *allow_training; /* "yes": training mode even with a real key */
+  int idle_timeout_s;   /* screen clears after this much inactivity */
 
   /* [devices] backend names and their options ([camera], [reader], [pad]
    * groups: every key there is passed to the backend as a string). */

@@ -1,0 +1,111 @@
+/* Training mode in the running application (real front end, headless):
+ * one of the printed codes checks in at the current time, whatever day the
+ * sample schedule was made for, and every screen on the way carries the
+ * training banner. BK_TRAINING_SHOTS=DIR keeps a screenshot of each screen
+ * passed (docs/training.md shows them). */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "demo.h"
+#include "session.h"
+#include "testlib.h"
+#include "training.h"
+#include "ui.h"
+
+static void fe_render(gpointer data, const KioskView *view)
+{
+  ui_render(data, view);
+}
+
+static gboolean fe_next_intent(gpointer data, int timeout_ms,
+                               KioskIntent *ret_intent)
+{
+  return ui_next_intent(data, timeout_ms, ret_intent);
+}
+
+static void fe_wake(gpointer data)
+{
+  ui_wake(data);
+}
+
+static gboolean fe_press(gpointer data, const char *target)
+{
+  return ui_press(data, target);
+}
+
+static void shoot(Ui *ui, const char *name)
+{
+  const char *dir = g_getenv("BK_TRAINING_SHOTS");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!dir)
+    return;
+  path = g_strdup_printf("%s/training-%s.png", dir, name);
+  g_assert_true(ui_screenshot(ui, path, &error));
+  g_assert_no_error(error);
+}
+
+static void assert_banner(App *app)
+{
+  const KioskView *view = session_view(app_session(app));
+
+  g_assert_cmpstr(view->banner, ==, TRAINING_BANNER);
+}
+
+static void test_checks_in_now(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", dir);
+  g_autoptr(KioskConfig) config = config_load(NULL, NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autoptr(GError) error = NULL;
+  UiOptions options = {.width = 1280, .height = 800, .headless = TRUE};
+  g_autoptr(Ui) ui = NULL;
+  g_autofree char *printed = NULL;
+  gsize printed_len = 0;
+  FILE *out = open_memstream(&printed, &printed_len);
+  Frontend fe;
+  App *app;
+
+  g_assert_true(config_override(config, set_state, &error));
+  g_assert_true(training_prepare(config, &error));
+  g_assert_no_error(error);
+  ui = ui_new(&options, &error);
+  g_assert_no_error(error);
+  fe = (Frontend){.render = fe_render,
+                  .next_intent = fe_next_intent,
+                  .wake = fe_wake,
+                  .press = fe_press,
+                  .data = ui};
+  app = app_new(config, &error);
+  g_assert_no_error(error);
+  g_assert_true(training_start(app, out, &error));
+  g_assert_no_error(error);
+  fclose(out);
+  g_assert_nonnull(strstr(printed, DEMO_CODE));
+
+  app_render(app, &fe);
+  assert_banner(app);
+  shoot(ui, "checkin");
+  /* Checked in with the clock at now, not at the appointment's start, and
+   * on through the officer's check to the first photo. */
+  g_assert_true(demo_walk(app, &fe, DEMO_CODE, now, SESSION_PHOTO, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(session_state(app_session(app)), ==, SESSION_PHOTO);
+  assert_banner(app);
+  shoot(ui, "photo");
+  app_free(app);
+  testlib_rmtree(dir);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  /* The log's warning that records are sealed to a demo key is expected:
+   * the training key is one. */
+  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_test_add_func("/training/checks-in-now", test_checks_in_now);
+  return g_test_run();
+}
