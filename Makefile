@@ -16,7 +16,8 @@ DEBIAN_PACKAGES = \
 	libevdev-dev \
 	libhidapi-dev libumockdev-dev \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
-	valgrind xvfb xauth clang-format
+	valgrind xvfb xauth clang-format \
+	libsystemd-dev systemd debhelper dpkg-dev lintian cage grim xwayland
 
 # The S3 server of the upload tests (tests/emulators/s3) runs on Node.js,
 # installed from Debian (see deps) only when no node is on the PATH. Its

@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "jobs.h"
 #include "lockouts.h"
+#include "notify.h"
 #include "queue.h"
 #include "retention.h"
 #include "rules.h"
@@ -1110,21 +1111,26 @@ int app_run(App *app, const Frontend *fe, gboolean (*first_frame)(gpointer),
     return 0;
   }
   start_uploader(app);
+  notify_ready();
   for (;;) {
     KioskIntent intent;
-    gboolean got = fe->next_intent(fe->data, wait_ms(app), &intent);
+    gboolean got =
+        fe->next_intent(fe->data, notify_wait_ms(wait_ms(app)), &intent);
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
 
     /* The desk's rules use the wall clock at the moment of check-in. */
     session_set_clock(app->session, now);
-    if (got && intent.type == INTENT_QUIT)
+    if (got && intent.type == INTENT_QUIT) {
+      notify_stopping();
       break;
+    }
     if (got)
       intent_to_event(app, &intent);
     pump(app);
     check_quarantine(app);
     if (app->dirty)
       app_render(app, fe);
+    notify_watchdog();
   }
   g_clear_pointer(&app->uploader, uploader_stop);
   app_detach(app);
