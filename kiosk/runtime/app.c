@@ -1101,6 +1101,25 @@ static void start_uploader(App *app)
     g_warning("the uploader did not start: %s", error->message);
 }
 
+/* On a quit (SIGTERM from systemd's stop, an update's restart), a record
+ * already handed to the store worker is stored before the loop ends: the
+ * worker's shutdown would drop a job it had not started. Other results that
+ * arrive meanwhile are handled as usual. */
+static void finish_store(App *app)
+{
+  if (app->in_flight[SLOT_STORE] > 0)
+    g_message("stopping: storing the record in flight first");
+  while (app->in_flight[SLOT_STORE] > 0) {
+    Result *r = g_async_queue_timeout_pop(app->results, G_USEC_PER_SEC / 10);
+
+    notify_watchdog();
+    if (!r)
+      continue;
+    handle_result(app, r, g_get_monotonic_time());
+    result_free(r);
+  }
+}
+
 int app_run(App *app, const Frontend *fe, gboolean (*first_frame)(gpointer),
             gpointer first_frame_data)
 {
@@ -1122,6 +1141,7 @@ int app_run(App *app, const Frontend *fe, gboolean (*first_frame)(gpointer),
     session_set_clock(app->session, now);
     if (got && intent.type == INTENT_QUIT) {
       notify_stopping();
+      finish_store(app);
       break;
     }
     if (got)
