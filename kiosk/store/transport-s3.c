@@ -427,6 +427,8 @@ static size_t s3_on_header(char *data, size_t size, size_t n, void *user)
   if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
     /* A new answer (after 100 Continue): forget the last one's headers. */
     g_clear_pointer(&answer->etag, g_free);
+    g_clear_pointer(&answer->checksum_sha256, g_free);
+    g_clear_pointer(&answer->meta_sha256, g_free);
     answer->length = -1;
   } else if ((value = s3_header_value(data, len, "ETag"))) {
     g_free(answer->etag);
@@ -546,21 +548,27 @@ static gboolean s3_request(TransportS3 *self, const char *method,
 }
 
 /* The text of <tag> in an XML answer, or NULL (S3's documents are flat
- * enough for this: Code, Message, UploadId, ETag). */
+ * enough for this: Code, Message, UploadId, ETag). At most 200 bytes,
+ * and only printable ASCII: it goes into one-line messages. */
 static char *s3_xml_text(const char *xml, const char *tag)
 {
   g_autofree char *open = g_strdup_printf("<%s>", tag);
   g_autofree char *close = g_strdup_printf("</%s>", tag);
   const char *start = xml ? strstr(xml, open) : NULL;
   const char *end;
+  char *text;
 
   if (!start)
     return NULL;
   start += strlen(open);
   end = strstr(start, close);
-  if (!end || end - start > 1024)
+  if (!end || end - start > 200)
     return NULL;
-  return g_strndup(start, end - start);
+  text = g_strndup(start, end - start);
+  for (char *p = text; *p; p++)
+    if (*p < 0x20 || *p > 0x7e)
+      *p = '?';
+  return text;
 }
 
 /* The S3 error code of an answer ("SignatureDoesNotMatch"), or "". */
