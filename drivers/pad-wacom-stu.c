@@ -5,6 +5,9 @@
  *   serial    the pad's USB serial number, to pick one of several
  *   settle_ms end a signature after the pen rested this long (default 0:
  *             the signer taps OK on the pad)
+ *   colour    "yes": the prompt in colour on the 530/540; default "no"
+ *             (monochrome: 190 reports instead of 4,554, see
+ *             docs/pad-wacom-stu.md)
  * The pad shows "Sign here / Teken hier" and the buttons OK, Clear and
  * Cancel (drawn here, sent as an image); pen reports inside the writing box
  * are the signature, taps on a button are the button. Pen data encryption
@@ -45,6 +48,7 @@ typedef struct {
   StuCounters counters;
   PadStats stats;
   int settle_ms;
+  gboolean colour;       /* the prompt in colour where the pad has it */
   gboolean prompt_shown; /* the full image is on the pad */
 
   /* The signature being taken. */
@@ -198,7 +202,8 @@ static gboolean identify(PadStu *self, GError **error)
                 self->path);
     return FALSE;
   }
-  self->encoding = stu_choose_encoding(self->model, self->cap.encoding_flag);
+  self->encoding =
+      stu_choose_encoding(self->model, self->cap.encoding_flag, self->colour);
   stu_layout(self->cap.screen_width, self->cap.screen_height, &self->layout);
   g_debug("wacom-stu: %s at %s, firmware %u.%02u, %ux%u, tablet %ux%u, "
           "pressure 0..%u, encoding 0x%02x",
@@ -222,17 +227,35 @@ static void pad_stu_close(gpointer data)
   g_free(self);
 }
 
+/* A yes/no option; FALSE with an error for anything else. */
+static gboolean option_bool(DeviceOptions *options, const char *key,
+                            gboolean *ret_value, GError **error)
+{
+  const char *v = device_option(options, key, "no");
+
+  if (g_strcmp0(v, "yes") == 0 || g_strcmp0(v, "no") == 0) {
+    *ret_value = g_strcmp0(v, "yes") == 0;
+    return TRUE;
+  }
+  g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+              "pad option %s must be yes or no, not '%s'", key, v);
+  return FALSE;
+}
+
 static gpointer pad_stu_open(DeviceOptions *options, GError **error)
 {
   const char *path = device_option(options, "path", NULL);
   const char *serial = device_option(options, "serial", NULL);
   struct hid_device_info *list, *found;
+  gboolean colour;
   PadStu *self;
 
   if (path && !*path)
     path = NULL;
   if (serial && !*serial)
     serial = NULL;
+  if (!option_bool(options, "colour", &colour, error))
+    return NULL;
   hid_init();
   list = hid_enumerate(STU_VENDOR_ID, 0);
   found = find_pad(list, path, serial);
@@ -246,6 +269,7 @@ static gpointer pad_stu_open(DeviceOptions *options, GError **error)
   self->serial = wide_to_utf8(found->serial_number);
   self->model = stu_model_from_product_id(found->product_id);
   self->settle_ms = MAX(0, device_option_int(options, "settle_ms", 0));
+  self->colour = colour;
   hid_free_enumeration(list);
   self->dev = open_node(self->path, error);
   if (!self->dev || !identify(self, error)) {
@@ -271,7 +295,8 @@ static gboolean pad_stu_describe(gpointer data, DeviceInfo *ret_info,
   ret_info->firmware = stu_firmware_string(&self->info);
   ret_info->port = g_strdup(self->path);
   ret_info->extra = g_strdup_printf(
-      "screen %ux%u %s, tablet %ux%u, pressure 0..%u, %u reports/s",
+      "screen %ux%u, prompt in %s, tablet %ux%u, pressure 0..%u, %u "
+      "reports/s",
       self->cap.screen_width, self->cap.screen_height, colour, self->cap.max_x,
       self->cap.max_y, self->cap.max_pressure, self->cap.max_report_rate);
   return TRUE;
@@ -588,7 +613,7 @@ static void pad_stu_stats(gpointer data, PadStats *ret_stats)
 const PadDriver pad_wacom_stu_driver = {
     .name = "wacom-stu",
     .description = "Wacom STU-430/530/540 over hidraw (options: path, "
-                   "serial, settle_ms)",
+                   "serial, settle_ms, colour)",
     .open = pad_stu_open,
     .close = pad_stu_close,
     .describe = pad_stu_describe,

@@ -92,13 +92,16 @@ const char *stu_model_name(StuModel model)
   }
 }
 
-StuEncoding stu_choose_encoding(StuModel model, guint8 encoding_flag)
+StuEncoding stu_choose_encoding(StuModel model, guint8 encoding_flag,
+                                gboolean colour)
 {
   if (encoding_flag == 0) /* firmware without the flag: what we know */
     encoding_flag = model == STU_MODEL_430
                         ? STU_ENCODING_FLAG_1BIT
                         : STU_ENCODING_FLAG_1BIT | STU_ENCODING_FLAG_16BIT |
                               STU_ENCODING_FLAG_24BIT;
+  if (!colour && (encoding_flag & STU_ENCODING_FLAG_1BIT))
+    return STU_ENCODING_1BIT;
   if (encoding_flag & STU_ENCODING_FLAG_24BIT)
     return STU_ENCODING_24BIT;
   if (encoding_flag & STU_ENCODING_FLAG_16BIT)

@@ -140,10 +140,13 @@ typedef struct {
 StuModel stu_model_from_product_id(guint16 product_id);
 guint16 stu_model_product_id(StuModel model);
 const char *stu_model_name(StuModel model); /* "STU-430"...; static */
-/* The encoding the backend uses: 24-bit colour when the pad offers it,
- * then 16-bit, else monochrome. `encoding_flag` 0 (older firmware) is
- * read as what the model is known to support. */
-StuEncoding stu_choose_encoding(StuModel model, guint8 encoding_flag);
+/* The encoding the backend uses. With `colour`: 24-bit when the pad offers
+ * it, then 16-bit; otherwise (and on a pad without colour) monochrome,
+ * which over hidraw is 190 reports for 800x480 instead of thousands.
+ * `encoding_flag` 0 (older firmware) is read as what the model is known
+ * to support. */
+StuEncoding stu_choose_encoding(StuModel model, guint8 encoding_flag,
+                                gboolean colour);
 
 /* Feature reports. Each encoder writes exactly its report's size into
  * `buf` (which must hold it) and returns that size. */

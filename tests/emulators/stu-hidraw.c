@@ -236,6 +236,7 @@ static void image_block(Node *n, const guint8 *data, gsize len)
     return;
   }
   g_byte_array_append(n->image, data, (guint)len);
+  bump(n, "image-blocks");
   if (n->image->len >
       stu_image_size(n->image_encoding, cap.screen_width, cap.screen_height)) {
     n->last_result = RESULT_IMAGE_TOO_LONG;
@@ -381,7 +382,10 @@ static void unplug_locked(Node *n)
     shutdown(n->emu_fd, SHUT_RDWR);
 }
 
-/* Sends one pen report of the script; FALSE when the pad went away. */
+/* Sends one pen report of the script; FALSE when the pad went away. Called
+ * with the lock held, which it drops while it sends: a host that does not
+ * read holds the player up (the test wants every report delivered; the
+ * kernel would drop them once its queue is full). */
 static gboolean play_one(Node *n, const StuEmuPen *p, int index)
 {
   StuPenData pen = {p->in_proximity,
@@ -393,6 +397,8 @@ static gboolean play_one(Node *n, const StuEmuPen *p, int index)
                     0,
                     0};
   guint8 buf[STU_SIZE_PEN_DATA_TIMED];
+  int fd = n->emu_fd;
+  gboolean sent;
   gsize len;
 
   n->clock_ms += p->delay_ms;
@@ -402,17 +408,14 @@ static gboolean play_one(Node *n, const StuEmuPen *p, int index)
   if (n->fault == STU_EMU_FAULT_SHORT && n->fault_after > 0 &&
       (index + 1) % n->fault_after == 0)
     len--;
-  /* Never block with the lock held: a host that does not read loses
-   * reports, as the kernel's hidraw queue drops them when full. */
-  if (n->emu_fd < 0)
+  if (fd < 0)
     return FALSE;
-  if (send(n->emu_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-    if (errno != EAGAIN)
-      return FALSE;
-    bump(n, "overflow");
-  } else {
-    bump(n, "pen-reports");
-  }
+  g_mutex_unlock(&lock);
+  sent = send(fd, buf, len, MSG_NOSIGNAL) >= 0;
+  g_mutex_lock(&lock);
+  if (!sent || n->stop)
+    return FALSE;
+  bump(n, "pen-reports");
   if (n->fault == STU_EMU_FAULT_UNPLUG && index + 1 >= n->fault_after) {
     unplug_locked(n);
     return FALSE;
@@ -465,6 +468,8 @@ static void disconnect(Node *n)
   n->player = NULL;
   emu_fd = n->emu_fd;
   n->emu_fd = n->client_fd = -1;
+  if (emu_fd >= 0)
+    shutdown(emu_fd, SHUT_RDWR); /* a player blocked in send() returns */
   g_mutex_unlock(&lock);
   if (t)
     g_thread_join(t);

@@ -54,11 +54,10 @@ typedef struct {
    * the last committed image and clears; NULL if never written. */
   guint8 *(*screen)(const char *path, int *ret_width, int *ret_height,
                     int *ret_encoding);
-  /* Counters by name: "images", "clears", "pen-reports", "opens",
-   * "refused" (feature reports the pad answered with an error),
-   * "inking-on", "script-done", "overflow" (pen reports the host did
-   * not read in time), and "unplugged-at-us" (g_get_monotonic_time() of
-   * the last unplug). */
+  /* Counters by name: "images", "image-blocks", "clears", "pen-reports",
+   * "opens", "refused" (feature reports the pad answered with an error),
+   * "inking-on", "script-done", and "unplugged-at-us"
+   * (g_get_monotonic_time() of the last unplug). */
   guint64 (*count)(const char *path, const char *name);
 } StuEmuApi;
 

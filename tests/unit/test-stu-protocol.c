@@ -305,12 +305,18 @@ static void test_models(void)
   g_assert_cmpint(stu_model_from_product_id(0x1234), ==, STU_MODEL_UNKNOWN);
   g_assert_cmpuint(stu_model_product_id(STU_MODEL_540), ==, 0xa8);
   g_assert_cmpstr(stu_model_name(STU_MODEL_430), ==, "STU-430");
-  g_assert_cmpint(stu_choose_encoding(STU_MODEL_430, 0), ==, STU_ENCODING_1BIT);
-  g_assert_cmpint(stu_choose_encoding(STU_MODEL_530, 0), ==,
+  g_assert_cmpint(stu_choose_encoding(STU_MODEL_430, 0, TRUE), ==,
+                  STU_ENCODING_1BIT);
+  g_assert_cmpint(stu_choose_encoding(STU_MODEL_530, 0, TRUE), ==,
                   STU_ENCODING_24BIT);
-  g_assert_cmpint(stu_choose_encoding(STU_MODEL_540, 0x06), ==,
+  g_assert_cmpint(stu_choose_encoding(STU_MODEL_530, 0, FALSE), ==,
+                  STU_ENCODING_1BIT);
+  g_assert_cmpint(stu_choose_encoding(STU_MODEL_540, 0x06, TRUE), ==,
                   STU_ENCODING_16BIT);
-  g_assert_cmpint(stu_choose_encoding(STU_MODEL_540, 0x0e), ==,
+  g_assert_cmpint(stu_choose_encoding(STU_MODEL_540, 0x0e, TRUE), ==,
+                  STU_ENCODING_24BIT);
+  /* A pad without monochrome gets colour either way. */
+  g_assert_cmpint(stu_choose_encoding(STU_MODEL_540, 0x08, FALSE), ==,
                   STU_ENCODING_24BIT);
 }
 
