@@ -227,6 +227,9 @@ static CURL *https_prepare(TransportHttps *self, const char *url)
   curl_easy_setopt(self->curl, CURLOPT_URL, url);
   curl_easy_setopt(self->curl, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(self->curl, CURLOPT_FOLLOWLOCATION, 0L);
+  /* Straight to the back office: no https_proxy or similar variable of
+   * the environment may send the records through another host. */
+  curl_easy_setopt(self->curl, CURLOPT_PROXY, "");
   curl_easy_setopt(self->curl, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
   curl_easy_setopt(self->curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(self->curl, CURLOPT_SSL_VERIFYHOST, 2L);
