@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <umockdev.h>
@@ -16,6 +18,8 @@
 #include "pngio.h"
 #include "signature.h"
 #include "steps.h"
+#include "worker-pad.h"
+#include "worker.h"
 #include "testlib.h"
 
 #define DATA_DIR "emulators/pad-evdev"
@@ -278,6 +282,22 @@ static char *events_cut(const Tablet *t, int n_frames, const char *tail,
   return g_string_free(out, FALSE);
 }
 
+/* The tablet goes: its sysfs device, and its node (umockdev 0.17 leaves
+ * the node of a removed input device behind; udev would remove it). */
+static void unplug(UMockdevTestbed *tb, const Tablet *t)
+{
+  int event = atoi(t->node + strlen("/dev/input/event"));
+  g_autofree char *node =
+      g_build_filename(umockdev_testbed_get_root_dir(tb), t->node, NULL);
+  g_autofree char *sys =
+      g_strdup_printf("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/"
+                      "0003:%s.%04X/input/input%d",
+                      t == &INTUOS ? "056A:0374" : "256C:006D", event, event);
+
+  umockdev_testbed_remove_device(tb, sys);
+  g_unlink(node);
+}
+
 /* Collects on a thread, so that the test can act meanwhile. */
 typedef struct {
   BkPad *pad;
@@ -307,7 +327,6 @@ static void test_removed_mid_stroke(void)
   g_autoptr(GHashTable) o = options_new("path", INTUOS.node, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *events = events_cut(&INTUOS, 60, NULL, FALSE);
-  g_autofree char *sys = NULL;
   Collecting c = {0};
   GThread *thread;
   gint64 removed;
@@ -329,9 +348,7 @@ static void test_removed_mid_stroke(void)
   null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   dup2(null_fd, umockdev_testbed_get_dev_fd(tb, INTUOS.node));
   close(null_fd);
-  sys = g_strdup_printf("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/"
-                        "1-2:1.0/0003:056A:0374.0014/input/input20");
-  umockdev_testbed_remove_device(tb, sys);
+  unplug(tb, &INTUOS);
   g_thread_join(thread);
   g_assert_null(c.samples);
   g_assert_error(c.error, DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED);
@@ -507,6 +524,224 @@ static void test_permission_denied(void)
   testlib_rmtree(dir);
 }
 
+/* `biokiosk diagnose --json` under umockdev-run with the Intuos plugged
+ * in (a testbed of its own, as a technician would replay it) reports the
+ * tablet found, with its model and firmware. */
+static void test_diagnose(void)
+{
+  g_autofree char *run = g_find_program_in_path("umockdev-run");
+  g_autofree char *dev = data_path(INTUOS.file, ".umockdev");
+  g_autofree char *ioctl = data_path(INTUOS.file, ".ioctl");
+  g_autofree char *ioctl_arg = g_strdup_printf("%s=%s", INTUOS.node, ioctl);
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *state = g_strdup_printf("paths.state_dir=%s", dir);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = {run,
+                        "-d",
+                        dev,
+                        "-i",
+                        ioctl_arg,
+                        "--",
+                        g_getenv("BK_BIOKIOSK"),
+                        "diagnose",
+                        "--json",
+                        "--set",
+                        state,
+                        "--set",
+                        "devices.pad=evdev",
+                        "--set",
+                        "pad.name=intuos",
+                        NULL};
+  JsonObject *pad;
+  int status;
+
+  /* Its stdout is the JSON: no debug lines there. */
+  g_auto(GStrv) envp = g_environ_unsetenv(g_get_environ(), "G_MESSAGES_DEBUG");
+
+  g_assert_nonnull(run);
+  status = testlib_spawn(argv, (const char *const *)envp, &out, &err);
+  g_test_message("diagnose: status %d; %s", status, err ? err : "");
+  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  g_assert_no_error(error);
+  pad = json_object_get_object_member(
+      json_node_get_object(json_parser_get_root(parser)), "pad");
+  g_assert_true(json_object_get_boolean_member(pad, "found"));
+  g_assert_cmpstr(json_object_get_string_member(pad, "backend"), ==, "evdev");
+  g_assert_cmpstr(json_object_get_string_member(pad, "model"), ==,
+                  INTUOS.model);
+  g_assert_cmpstr(json_object_get_string_member(pad, "firmware"), ==,
+                  INTUOS.firmware);
+  g_assert_cmpstr(json_object_get_string_member(pad, "port"), ==, INTUOS.node);
+  testlib_rmtree(dir);
+}
+
+/* ---- the kiosk's pad worker: absent at start, unplug and replug ---- */
+
+/* The tablet's description moved to another node, as after a replug. */
+static void plug_as(UMockdevTestbed *tb, const Tablet *t, int event)
+{
+  g_autofree char *dev = data_path(t->file, ".umockdev");
+  g_autofree char *ioctl = data_path(t->file, ".ioctl");
+  g_autofree char *text = NULL, *ioctl_text = NULL;
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *path = g_build_filename(dir, "moved.ioctl", NULL);
+  g_autofree char *node = g_strdup_printf("/dev/input/event%d", event);
+  g_autoptr(GString) moved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(g_file_get_contents(dev, &text, NULL, NULL));
+  g_assert_true(g_file_get_contents(ioctl, &ioctl_text, NULL, NULL));
+  moved = g_string_new(text);
+  g_string_replace(moved, "event20", node + strlen("/dev/input/"), 0);
+  g_string_replace(moved, "input20", "input22", 0);
+  g_string_replace(moved, "13:84", "13:86", 0);
+  g_string_replace(moved, "MINOR=84", "MINOR=86", 0);
+  g_assert_true(umockdev_testbed_add_from_string(tb, moved->str, &error));
+  g_assert_no_error(error);
+  g_string_assign(moved, ioctl_text);
+  g_string_replace(moved, t->node, node, 0);
+  g_assert_true(g_file_set_contents(path, moved->str, -1, NULL));
+  g_assert_true(umockdev_testbed_load_ioctl(tb, node, path, &error));
+  g_assert_no_error(error);
+  testlib_rmtree(dir);
+}
+
+/* Takes the link's news until `until` says stop (or 10 s pass); returns
+ * the news that stopped it and counts points and restarts on the way. */
+typedef gboolean (*NewsTest)(const PadNews *news);
+
+static PadNews wait_news(PadLink *link, NewsTest until, guint *points,
+                         int *restarts)
+{
+  gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  PadNews news = {0};
+
+  while (g_get_monotonic_time() < end) {
+    if (pad_link_take(link, &news)) {
+      if (news.restarted && restarts)
+        (*restarts)++;
+      if (points)
+        *points = (news.restarted ? 0 : *points) + news.points->len;
+      if (until(&news))
+        return news;
+      pad_news_clear(&news);
+    }
+    g_usleep(5000);
+  }
+  g_error("the pad's news did not come within 10 s");
+}
+
+static gboolean news_ready(const PadNews *n)
+{
+  return n->changed && n->state == DEVICE_STATE_READY;
+}
+
+static gboolean news_absent(const PadNews *n)
+{
+  return n->changed && n->state == DEVICE_STATE_ABSENT && n->message;
+}
+
+static gboolean news_recovering(const PadNews *n)
+{
+  return n->changed && n->state == DEVICE_STATE_RECOVERING;
+}
+
+static gboolean news_points(const PadNews *n)
+{
+  return n->points->len > 0;
+}
+
+static void deliver(gpointer data, Result *r)
+{
+  g_async_queue_push(data, r);
+}
+
+/* Absent at start: the state says so (never the simulator); plugged in, it
+ * is found without a restart. */
+static void test_absent_at_start(void)
+{
+  g_autoptr(UMockdevTestbed) tb = umockdev_testbed_new();
+  KioskConfig config = {0};
+  PadLink *link;
+  PadNews news;
+
+  config.pad_backend = (char *)"evdev";
+  config.pad_options = options_new("name", "intuos", NULL);
+  link = pad_link_new(&config, NULL, NULL);
+  news = wait_news(link, news_absent, NULL, NULL);
+  g_assert_nonnull(strstr(news.message, "no input device named like"));
+  pad_news_clear(&news);
+  plug_as(tb, &INTUOS, 22);
+  news = wait_news(link, news_ready, NULL, NULL);
+  pad_news_clear(&news);
+  pad_link_free(link);
+  g_hash_table_unref(config.pad_options);
+}
+
+/* Unplugged in the middle of a signature: RECOVERING, the partial
+ * signature void; replugged (on another node), READY within 2 s and the
+ * applicant's new signature is the one kept. */
+static void test_replug_mid_signature(void)
+{
+  const Tablet *plugged[] = {&INTUOS};
+  g_autoptr(UMockdevTestbed) tb = testbed_with(plugged, 1);
+  g_autofree char *partial = events_cut(&INTUOS, 60, NULL, FALSE);
+  g_autofree char *full = data_path(INTUOS.file, "-signature.evemu");
+  g_autoptr(GAsyncQueue) results = g_async_queue_new();
+  g_autoptr(GError) error = NULL;
+  KioskConfig config = {0};
+  PadLink *link;
+  Worker *worker;
+  PadNews news;
+  Job *job = job_new(JOB_SIGNATURE);
+  Result *r;
+  guint points = 0;
+  int restarts = 0;
+  gint64 plugged_at;
+
+  config.pad_backend = (char *)"evdev";
+  config.pad_options = options_new("name", "intuos", NULL);
+  link = pad_link_new(&config, NULL, NULL);
+  pad_news_clear((news = wait_news(link, news_ready, NULL, NULL), &news));
+  worker = worker_new(&worker_pad_class, link, "evdev", deliver, results);
+  job->timeout_ms = 30000;
+  worker_push(worker, job);
+  g_usleep(200000); /* the job is collecting */
+  replay_string(tb, &INTUOS, partial);
+  pad_news_clear((news = wait_news(link, news_points, &points, NULL), &news));
+  while (points < 40)
+    pad_news_clear((news = wait_news(link, news_points, &points, NULL), &news));
+  g_usleep(300000);
+  /* Unplugged: udev removes the node (the pty stays: its number must not
+   * be handed to the replugged tablet, which umockdev cannot map twice). */
+  unplug(tb, &INTUOS);
+  news = wait_news(link, news_recovering, &points, &restarts);
+  g_assert_true(news.restarted || restarts > 0);
+  pad_news_clear(&news);
+  plug_as(tb, &INTUOS, 22);
+  plugged_at = g_get_monotonic_time();
+  pad_news_clear((news = wait_news(link, news_ready, &points, NULL), &news));
+  g_test_message("back %.0f ms after the replug",
+                 (g_get_monotonic_time() - plugged_at) / 1000.0);
+  g_assert_cmpint(g_get_monotonic_time() - plugged_at, <, 2 * G_USEC_PER_SEC);
+  g_assert_true(umockdev_testbed_load_evemu_events(tb, "/dev/input/event22",
+                                                   full, &error));
+  r = g_async_queue_timeout_pop(results, 20 * G_USEC_PER_SEC);
+  g_assert_nonnull(r);
+  g_assert_no_error(r->error);
+  /* Only the second signing: the whole recording, nothing of the first. */
+  g_assert_cmpuint(r->signature.samples->len, ==, 415);
+  g_assert_true(r->signature.ok);
+  g_assert_cmpstr(r->signature.pad.model, ==, INTUOS.model);
+  g_assert_cmpstr(r->signature.pad.firmware, ==, INTUOS.firmware);
+  result_free(r);
+  worker_free(worker);
+  pad_link_free(link);
+  g_hash_table_unref(config.pad_options);
+}
+
 static void drop_log(const char *domain, GLogLevelFlags level,
                      const char *message, gpointer data)
 {
@@ -540,6 +775,10 @@ int main(int argc, char **argv)
   g_test_add_func("/pad-evdev/replay/huion-by-name", test_replay_huion_by_name);
   g_test_add_func("/pad-evdev/replay/first-pen-tablet", test_first_pen_tablet);
   g_test_add_func("/pad-evdev/absent", test_absent);
+  g_test_add_func("/pad-evdev/diagnose", test_diagnose);
+  g_test_add_func("/pad-evdev/kiosk/absent-at-start", test_absent_at_start);
+  g_test_add_func("/pad-evdev/kiosk/replug-mid-signature",
+                  test_replug_mid_signature);
   g_test_add_func("/pad-evdev/fault/removed-mid-stroke",
                   test_removed_mid_stroke);
   g_test_add_func("/pad-evdev/fault/syn-dropped", test_syn_dropped);
