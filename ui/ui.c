@@ -33,6 +33,7 @@ struct Ui {
   int width;
   int height;
   gboolean headless;
+  Uint32 window_flags; /* fullscreen under a kiosk compositor */
   char *location;
 
   gboolean video_up;
@@ -102,9 +103,15 @@ static gboolean init_video(Ui *ui, GError **error)
 
 static gboolean init_window(Ui *ui, GError **error)
 {
+  SDL_DisplayMode desktop = {.w = ui->width, .h = ui->height};
+
+  /* Full screen: the window takes the output's size from the start, so the
+   * first frame already fits it. */
+  if (ui->window_flags)
+    SDL_GetDesktopDisplayMode(0, &desktop);
   ui->window = SDL_CreateWindow("biokiosk", SDL_WINDOWPOS_CENTERED,
-                                SDL_WINDOWPOS_CENTERED, ui->width, ui->height,
-                                SDL_WINDOW_SHOWN);
+                                SDL_WINDOWPOS_CENTERED, desktop.w, desktop.h,
+                                SDL_WINDOW_SHOWN | ui->window_flags);
   if (ui->window)
     ui->window_renderer = SDL_CreateRenderer(ui->window, -1, 0);
   if (ui->window_renderer)
@@ -136,6 +143,8 @@ Ui *ui_new(const UiOptions *options, GError **error)
   ui->headless = options->headless ||
                  (!g_getenv("DISPLAY") && !g_getenv("WAYLAND_DISPLAY"));
   ui->location = g_strdup(options->location);
+  if (options->fullscreen)
+    ui->window_flags = SDL_WINDOW_FULLSCREEN_DESKTOP;
   ui->targets = g_array_new(FALSE, TRUE, sizeof(UiTarget));
   ui->script = g_array_new(FALSE, TRUE, sizeof(SDL_Event));
   ui->script_due = g_array_new(FALSE, TRUE, sizeof(gint64));

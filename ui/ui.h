@@ -27,6 +27,8 @@ typedef struct {
                             face is "<name>-Bold.ttf" next to it */
   const char *location;  /* shown in the header band (the IND desk's name);
                             NULL = none. Copied. */
+  gboolean fullscreen;   /* a window: cover the whole output (kiosk under
+                            cage), the frame scaled to it */
 } UiOptions;
 
 /* Opens the window or the headless surface. Headless is also chosen when

@@ -67,6 +67,7 @@ static Frontend frontend_for(Ui *ui)
 typedef struct {
   CommandConfig config;
   gboolean headless;
+  gboolean fullscreen;
 } ScreenOptions;
 
 static void screen_options_clear(ScreenOptions *o)
@@ -80,6 +81,9 @@ static void add_screen_options(GOptionContext *ctx, ScreenOptions *o)
   const GOptionEntry entries[] = {
       {"headless", 0, 0, G_OPTION_ARG_NONE, &o->headless,
        "Render off screen even when a display is available", NULL},
+      {"fullscreen", 0, 0, G_OPTION_ARG_NONE, &o->fullscreen,
+       "Cover the whole screen (the kiosk under cage, docs/appliance.md)",
+       NULL},
       {NULL},
   };
   command_config_add_options(&o->config, ctx);
@@ -94,12 +98,14 @@ static void select_language(const KioskConfig *config)
                config->language, i18n_locale_dir());
 }
 
-static Ui *open_ui(const KioskConfig *config, gboolean headless, GError **error)
+static Ui *open_ui(const KioskConfig *config, const ScreenOptions *o,
+                   GError **error)
 {
   UiOptions options = {
       .width = 1280,
       .height = 800,
-      .headless = headless,
+      .headless = o->headless,
+      .fullscreen = o->fullscreen,
       .font_path = BK_FONT_PATH,
       .location = config->location_name,
   };
@@ -192,7 +198,7 @@ static int cmd_run(int argc, char **argv)
   /* Sets what the reader library reads from the environment: no thread yet. */
   if (!fpreader_prepare(config->reader_backend, config->reader_options, &error))
     return kiosk_usage_error("run", "%s", error->message);
-  ui = open_ui(config, o.headless, &error);
+  ui = open_ui(config, &o, &error);
   if (!ui)
     return kiosk_usage_error("run", "%s", error->message);
   app = app_new(config, &error);
@@ -320,7 +326,7 @@ static int cmd_demo(int argc, char **argv)
   if (!demo_prepare_files(config, state_dir, screens, &error) ||
       !run_check_upload(config, &error))
     return kiosk_usage_error("demo", "%s", error->message);
-  ui = open_ui(config, o.headless, &error);
+  ui = open_ui(config, &o, &error);
   if (!ui)
     return kiosk_usage_error("demo", "%s", error->message);
   return demo_play(config, ui, code ? code : DEMO_CODE, state_dir, screens);
