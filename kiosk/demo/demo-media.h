@@ -5,9 +5,48 @@
 
 #include <glib.h>
 
-/* Draws the demo's synthetic portrait(s) into `dir` (created when absent)
- * as JPEG files. Deterministic: the same bytes on every run. */
+/* Subjects of the simulated camera (drivers/camera-sim.c: <subject>.jpg is
+ * the still, <subject>~NN.jpg the live frames). The sample family's two
+ * persons: */
+#define DEMO_MEDIA_ADULT "portrait-01"
+#define DEMO_MEDIA_CHILD "portrait-02"
+
+/* Draws the sample family's two persons into `dir` (created when absent) as
+ * camera subjects DEMO_MEDIA_ADULT and DEMO_MEDIA_CHILD: a still and a loop
+ * of live frames each (a little sway, one blink). Deterministic: the same
+ * bytes on every run. The camera shows the adult (the first by name) until
+ * its "subject" setting names the child. */
 gboolean demo_media_write_portraits(const char *dir, GError **error);
+
+/* A training scenario: a person whose photo shows one refusal (or none). */
+typedef struct {
+  const char *id;      /* short name, e.g. "two-faces" */
+  const char *subject; /* camera subject, "scenario-<id>" */
+  const char *title_en;
+  const char *title_nl;
+  /* The officer declares a head covering for this person (the kiosk's
+   * PhotoRequest.head_covering_declared); the verdict below assumes it. */
+  gboolean head_covering_declared;
+  const char *verdict; /* the validator's verdict on the still: "accept",
+                          "refuse" */
+  const char *reason;  /* the reason code it shows, NULL when accepted */
+  /* A code among the live view's guidance (photo_guide() on its frames,
+   * eyes open), NULL when it has none at all. */
+  const char *guide;
+} DemoScenario;
+
+/* All scenarios, in the order a trainer would show them (compliant first);
+ * `ret_n` gets their number. */
+const DemoScenario *demo_media_scenarios(gsize *ret_n);
+
+/* A scenario by id or by subject name; NULL when there is none. */
+const DemoScenario *demo_media_scenario_find(const char *name);
+
+/* Draws every scenario into `dir` (created when absent) as camera subjects
+ * (scenario-<id>.jpg and scenario-<id>~NN.jpg), deterministic like the
+ * family. They sort after the family's, so the family's folder may hold
+ * them too without changing who the camera shows first. */
+gboolean demo_media_write_scenarios(const char *dir, GError **error);
 
 /* The file that marks a folder as made by the demo (and so as the demo's to
  * clear). */
