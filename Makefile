@@ -57,8 +57,9 @@ setup: deps $(BUILD)/build.ninja $(S3_EMULATOR_STAMP)
 build: setup
 	meson compile -C $(BUILD)
 
+# make demo DEMO_ARGS="--set devices.pad=touch": sign on the touchscreen
 demo: build
-	./$(BUILD)/biokiosk demo --out $(BUILD)/demo
+	./$(BUILD)/biokiosk demo --out $(BUILD)/demo $(DEMO_ARGS)
 
 # The interactive kiosk in training mode (docs/training.md): simulated
 # devices, today's codes and the officer PIN printed. Needs a display.

@@ -70,6 +70,8 @@ struct Ui {
   GArray *script;     /* SDL_Event */
   GArray *script_due; /* gint64 */
   guint script_next;
+  Uint32 script_t0;       /* SDL's ticks when the script began */
+  gint64 script_start_us; /* and the monotonic time */
 };
 
 static gboolean init_video(Ui *ui, GError **error)
@@ -435,6 +437,15 @@ static int finger_y(Ui *ui, float y)
   return (int)(y * (float)ui->height);
 }
 
+/* A finger event's time (ms): SDL's, or for a scripted touch the moment
+ * the script meant. */
+static Uint32 finger_time(Ui *ui, const SDL_TouchFingerEvent *f)
+{
+  if (f->touchId == SYNTHETIC_TOUCH && ui->script->len)
+    return ui->script_t0 + (Uint32)f->dx;
+  return f->timestamp;
+}
+
 /* Pointer events that belong to a signature stroke. */
 static gboolean handle_stroke(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
 {
@@ -444,10 +455,10 @@ static gboolean handle_stroke(Ui *ui, const SDL_Event *ev, KioskIntent *ret)
   case SDL_FINGERDOWN:
   case SDL_FINGERMOTION:
   case SDL_FINGERUP:
-    taken =
-        stroke_event(ui, ev->type, ev->tfinger.fingerId,
-                     ev->tfinger.x * ui->width, ev->tfinger.y * ui->height,
-                     ev->tfinger.pressure, ev->tfinger.timestamp, &activity);
+    taken = stroke_event(ui, ev->type, ev->tfinger.fingerId,
+                         ev->tfinger.x * ui->width, ev->tfinger.y * ui->height,
+                         ev->tfinger.pressure, finger_time(ui, &ev->tfinger),
+                         &activity);
     break;
   case SDL_MOUSEBUTTONDOWN:
   case SDL_MOUSEBUTTONUP:
@@ -639,6 +650,10 @@ static void script_add(Ui *ui, Uint32 type, SDL_FingerID finger, double x,
   ev.tfinger.x = fx;
   ev.tfinger.y = fy;
   ev.tfinger.pressure = type == SDL_FINGERUP ? 0.0f : 0.6f;
+  /* SDL stamps pushed events with the time of pushing; the time a hand
+   * would have touched rides along, in ms from the script's start, so that
+   * a busy loop that pushes late does not bunch the samples together. */
+  ev.tfinger.dx = (float)((due - ui->script_start_us) / 1000);
   ev.tfinger.windowID = ui->window ? SDL_GetWindowID(ui->window) : 0;
   g_array_append_val(ui->script, ev);
   g_array_append_val(ui->script_due, due);
@@ -653,6 +668,8 @@ static gboolean script_sign(Ui *ui)
   g_array_set_size(ui->script, 0);
   g_array_set_size(ui->script_due, 0);
   ui->script_next = 0;
+  ui->script_t0 = SDL_GetTicks();
+  ui->script_start_us = due;
   for (int k = 0; k < 3; k++) {
     SDL_FingerID finger = ui->next_synthetic++;
 

@@ -122,6 +122,19 @@ static gboolean demo_photo(Demo *d, GError **error)
                error);
 }
 
+/* The signature step. With the touchscreen as pad (devices.pad=touch) the
+ * demo first signs in the writing area with synthetic touches. */
+static gboolean demo_signature(Demo *d, GError **error)
+{
+  if (!has_button(d, VIEW_BUTTON_ACCEPT) && !has_button(d, VIEW_BUTTON_REDO))
+    return press(d, VIEW_TARGET_SIGN, error);
+  return shoot(d, "signature", error) &&
+         press(d,
+               has_button(d, VIEW_BUTTON_ACCEPT) ? VIEW_BUTTON_ACCEPT
+                                                 : VIEW_BUTTON_REDO,
+               error);
+}
+
 /* One step of the script: what the demo does on the screen it sees. */
 static gboolean demo_step(Demo *d, gboolean *ret_done, GError **error)
 {
@@ -141,11 +154,7 @@ static gboolean demo_step(Demo *d, gboolean *ret_done, GError **error)
   case SESSION_PHOTO:
     return demo_photo(d, error);
   case SESSION_SIGNATURE:
-    return shoot(d, "signature", error) &&
-           press(d,
-                 has_button(d, VIEW_BUTTON_ACCEPT) ? VIEW_BUTTON_ACCEPT
-                                                   : VIEW_BUTTON_REDO,
-                 error);
+    return demo_signature(d, error);
   case SESSION_FINGERPRINT:
     return shoot(d, "fingerprints", error) &&
            press(d,
@@ -245,9 +254,11 @@ gboolean demo_check_devices(const KioskConfig *config, GError **error)
   if (!g_str_equal(config->camera_backend, "sim"))
     return demo_device_refused(error, "devices.camera", config->camera_backend,
                                "sim");
-  if (!g_str_equal(config->pad_backend, "sim"))
+  /* The touch pad's strokes are the demo's own synthetic touches. */
+  if (!g_str_equal(config->pad_backend, "sim") &&
+      !g_str_equal(config->pad_backend, "touch"))
     return demo_device_refused(error, "devices.pad", config->pad_backend,
-                               "sim");
+                               "sim or touch");
   if (g_str_equal(config->reader_backend, "sim") ||
       (g_str_equal(config->reader_backend, "libfprint") &&
        g_strcmp0(feed, "synthetic") == 0))

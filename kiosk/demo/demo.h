@@ -16,7 +16,8 @@
 
 /* The demo runs on simulated devices only: its screenshots and records
  * are written for show, not guarded like an applicant's. TRUE when the
- * camera and the pad are "sim" and the reader is "sim" or libfprint's
+ * camera is "sim", the pad "sim" or "touch" (signed with the demo's own
+ * synthetic touches) and the reader is "sim" or libfprint's
  * virtual reader fed with synthetic prints (virtual_image_feed=synthetic);
  * otherwise FALSE with G_IO_ERROR_NOT_SUPPORTED naming the device. */
 gboolean demo_check_devices(const KioskConfig *config, GError **error);
