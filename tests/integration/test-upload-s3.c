@@ -3,14 +3,17 @@
  * here on loopback): delivery with the exact bytes read back, a wrong
  * secret refused and the record kept, a lost acknowledgement that does not
  * duplicate, an object with other bytes never replaced, multipart over the
- * threshold, an unreachable endpoint as a temporary failure, and bad
- * credentials files and options refused before anything is sent. */
+ * threshold and its abort, faults (503 with Retry-After, a hang, a reset,
+ * an unreachable endpoint), `biokiosk queue upload` killed with SIGKILL at
+ * random moments, and bad credentials files and options refused before
+ * anything is sent. */
 #include <curl/curl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "config.h"
+#include "audit.h"
 #include "db.h"
 #include "emulators/s3/s3-server.h"
 #include "queue.h"
@@ -24,6 +27,11 @@
 #define EMPTY_SHA256                                                           \
   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define MIB (1024 * 1024)
+/* SIGKILL cycles of the kill test; BK_S3_KILL_CYCLES sets another number.
+ * On a machine so loaded that they would take longer than KILL_BUDGET_S,
+ * the test stops there (and says how many ran), inside meson's timeout. */
+#define KILL_CYCLES   200
+#define KILL_BUDGET_S 180
 
 static S3Server *main_server;
 static char *scratch;
@@ -125,6 +133,26 @@ static guint server_count(const S3Server *server, const char *prefix)
   for (const char *p = text; (p = strstr(p, "<Key>")); p++)
     n++;
   return n;
+}
+
+/* The keys the bucket holds under `prefix` (ListObjectsV2, up to 1000;
+ * a prefix of letters and digits, which the query needs unescaped). */
+static GPtrArray *server_keys(const S3Server *server, const char *prefix)
+{
+  g_autofree char *path =
+      g_strdup_printf("/" BUCKET "?list-type=2&prefix=%s", prefix);
+  g_autoptr(GByteArray) body = g_byte_array_new();
+  g_autofree char *text = NULL;
+  GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+  const char *p, *end;
+
+  g_assert_cmpint(
+      raw_request(server, SECRET_KEY, "GET", path, NULL, NULL, body), ==, 200);
+  text = g_strndup((const char *)body->data, body->len);
+  for (p = text; (p = strstr(p, "<Key>")) && (end = strstr(p, "</Key>"));
+       p = end)
+    g_ptr_array_add(keys, g_strndup(p + 5, end - p - 5));
+  return keys;
 }
 
 /* Lines of the server's log that start with `start` and end with `end`. */
@@ -750,31 +778,38 @@ static void test_startup_refuses_open_credentials(void)
   g_assert_cmpuint(log_count(main_server, "PUT /" BUCKET "/x/"), ==, 0);
 }
 
-/* `biokiosk queue upload` to the test server: its exit status and stderr. */
+/* The command line of `biokiosk queue upload` of the queue in `state` to
+ * s3://BUCKET/<prefix> on the main server. */
+static GStrv cli_upload_argv(const char *state, const char *prefix,
+                             const char *credentials)
+{
+  GPtrArray *argv = g_ptr_array_new();
+
+  g_ptr_array_add(argv, g_strdup(g_getenv("BK_BIOKIOSK")));
+  g_ptr_array_add(argv, g_strdup("queue"));
+  g_ptr_array_add(argv, g_strdup("upload"));
+  g_ptr_array_add(argv, g_strdup("--set"));
+  g_ptr_array_add(argv, g_strdup_printf("paths.state_dir=%s", state));
+  g_ptr_array_add(argv, g_strdup("--set"));
+  g_ptr_array_add(argv,
+                  g_strdup_printf("upload.target=s3://" BUCKET "/%s", prefix));
+  g_ptr_array_add(argv, g_strdup("--set"));
+  g_ptr_array_add(argv,
+                  g_strdup_printf("upload.endpoint=%s", main_server->endpoint));
+  g_ptr_array_add(argv, g_strdup("--set"));
+  g_ptr_array_add(argv, g_strdup_printf("upload.credentials=%s", credentials));
+  g_ptr_array_add(argv, NULL);
+  return (GStrv)g_ptr_array_free(argv, FALSE);
+}
+
+/* `biokiosk queue upload` to s3://BUCKET/cli: its exit status and stderr. */
 static int run_cli_upload(const char *state, const char *credentials,
                           char **ret_err)
 {
-  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", state);
-  g_autofree char *set_endpoint =
-      g_strdup_printf("upload.endpoint=%s", main_server->endpoint);
-  g_autofree char *set_credentials =
-      g_strdup_printf("upload.credentials=%s", credentials);
-  const char *const argv[] = {g_getenv("BK_BIOKIOSK"),
-                              "queue",
-                              "upload",
-                              "--set",
-                              set_state,
-                              "--set",
-                              "upload.target=s3://" BUCKET "/cli",
-                              "--set",
-                              set_endpoint,
-                              "--set",
-                              set_credentials,
-                              NULL};
-
+  g_auto(GStrv) argv = cli_upload_argv(state, "cli", credentials);
   g_autofree char *out = NULL;
 
-  return testlib_spawn(argv, NULL, &out, ret_err);
+  return testlib_spawn((const char *const *)argv, NULL, &out, ret_err);
 }
 
 /* The kiosk's own command: with a credentials file others may read it
@@ -817,6 +852,151 @@ static void test_cli_upload(void)
   queue_fixture_connect(&f);
   g_assert_cmpuint(queue_length(&f), ==, 0);
   queue_fixture_close(&f);
+}
+
+typedef struct {
+  QueueFixture f;
+  char *state;
+  char *credentials;
+  GHashTable *stored;    /* id -> envelope SHA-256, every record stored */
+  GHashTable *delivered; /* ids whose object was read back and checked */
+  guint n_kills;
+} KillRun;
+
+/* Starts `biokiosk queue upload` and kills it with SIGKILL after
+ * `delay_us`, or lets it finish when `delay_us` is negative. */
+static void kill_run_upload(KillRun *k, gint64 delay_us)
+{
+  g_auto(GStrv) argv = cli_upload_argv(k->state, "kill", k->credentials);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = g_subprocess_newv(
+      (const char *const *)argv,
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+      &error);
+
+  g_assert_no_error(error);
+  if (delay_us >= 0) {
+    g_usleep(delay_us);
+    g_subprocess_force_exit(process);
+  }
+  g_assert_true(g_subprocess_wait(process, NULL, &error));
+  if (delay_us < 0)
+    g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
+  else if (g_subprocess_get_if_signaled(process))
+    k->n_kills++;
+}
+
+/* Checks, and notes as delivered, what the server holds under kill/:
+ * only records that were stored, each with its exact bytes. A PUT whose
+ * client was killed may still be finishing: its object counts once it is
+ * listed. */
+static void kill_check_server(KillRun *k)
+{
+  g_autoptr(GPtrArray) keys = server_keys(main_server, "kill");
+
+  for (guint i = 0; i < keys->len; i++) {
+    const char *key = g_ptr_array_index(keys, i);
+    g_autofree char *id = NULL;
+    g_autofree char *held = NULL;
+
+    g_assert_true(g_str_has_prefix(key, "kill/") &&
+                  g_str_has_suffix(key, ".bkrec"));
+    id = g_strndup(key + 5, strlen(key) - 5 - 6);
+    g_assert_true(g_hash_table_contains(k->stored, id));
+    if (g_hash_table_contains(k->delivered, id))
+      continue;
+    held = server_sha256(main_server, key);
+    g_assert_cmpstr(held, ==, g_hash_table_lookup(k->stored, id));
+    g_hash_table_add(k->delivered, g_steal_pointer(&id));
+  }
+}
+
+/* After a cycle, with the kiosk's command gone: every record is queued or
+ * on the server with its exact bytes (nothing lost, nothing corrupt), none
+ * was written twice (one PUT that stored it), none is quarantined, and the
+ * audit chain verifies. */
+static void kill_check(KillRun *k)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GHashTable) queued = g_hash_table_new(g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer id;
+
+  queue_fixture_connect(&k->f);
+  entries = queue_list(k->f.queue, &error);
+  g_assert_no_error(error);
+  for (guint i = 0; i < entries->len; i++) {
+    QueueEntry *entry = g_ptr_array_index(entries, i);
+    g_assert_false(entry->quarantined);
+    g_assert_true(g_hash_table_contains(k->stored, entry->id));
+    g_hash_table_add(queued, entry->id);
+  }
+  g_assert_true(audit_verify(k->f.db, NULL, &error));
+  g_assert_no_error(error);
+  kill_check_server(k);
+  g_hash_table_iter_init(&iter, k->stored);
+  while (g_hash_table_iter_next(&iter, &id, NULL)) {
+    g_autofree char *put =
+        g_strdup_printf("PUT /" BUCKET "/kill/%s.bkrec ", (char *)id);
+
+    g_assert_cmpuint(log_count_ending(main_server, put, " 200"), <=, 1);
+    if (!g_hash_table_contains(queued, id) &&
+        !g_hash_table_contains(k->delivered, id))
+      g_error("record %s left the queue and is not on the server", (char *)id);
+  }
+  queue_fixture_disconnect(&k->f);
+}
+
+/* `biokiosk queue upload` to S3 killed with SIGKILL at random moments,
+ * with new records stored between the runs; then a run that finishes. */
+static void test_sigkill_during_upload(void)
+{
+  const char *env = g_getenv("BK_S3_KILL_CYCLES");
+  guint cycles = env ? (guint)g_ascii_strtoull(env, NULL, 10) : KILL_CYCLES;
+  gint64 deadline =
+      env ? G_MAXINT64
+          : g_get_monotonic_time() + (gint64)KILL_BUDGET_S * G_USEC_PER_SEC;
+  KillRun k = {0};
+  guint cycle;
+
+  if (!g_getenv("BK_BIOKIOSK")) {
+    g_test_skip("BK_BIOKIOSK is not set (run through meson test)");
+    return;
+  }
+  k.credentials = write_credentials("kill", SECRET_KEY, 0600);
+  k.stored = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  k.delivered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  k.f.dir = testlib_mkdtemp();
+  k.state = g_build_filename(k.f.dir, "state", NULL);
+  for (cycle = 0; cycle < cycles && g_get_monotonic_time() < deadline;
+       cycle++) {
+    queue_fixture_connect(&k.f);
+    for (int i = 0; i < 2; i++) {
+      TestEntry *entry =
+          store_record(&k.f, g_test_rand_int_range(50000, 400000));
+      g_hash_table_insert(k.stored, g_strdup(entry->id),
+                          g_strdup(entry->sha256));
+      queue_entry_free(entry);
+    }
+    queue_fixture_disconnect(&k.f);
+    kill_run_upload(&k, g_test_rand_int_range(0, 400000));
+    kill_check(&k);
+  }
+  kill_run_upload(&k, -1);
+  kill_check(&k);
+  g_assert_cmpuint(g_hash_table_size(k.delivered), ==,
+                   g_hash_table_size(k.stored));
+  g_test_message("%u cycles%s, %u killed, %u records: 0 lost, "
+                 "0 duplicated, 0 corrupt",
+                 cycle, cycle < cycles ? " (time budget reached)" : "",
+                 k.n_kills, g_hash_table_size(k.stored));
+  testlib_rmtree(k.f.dir);
+  g_free(k.f.dir);
+  g_free(k.state);
+  g_free(k.credentials);
+  g_hash_table_unref(k.stored);
+  g_hash_table_unref(k.delivered);
 }
 
 static void test_bad_urls(void)
@@ -890,6 +1070,8 @@ int main(int argc, char **argv)
   g_test_add_func("/upload-s3/startup-refuses-open-credentials",
                   test_startup_refuses_open_credentials);
   g_test_add_func("/upload-s3/cli-upload", test_cli_upload);
+  g_test_add_func("/upload-s3/sigkill-during-upload",
+                  test_sigkill_during_upload);
   g_test_add_func("/upload-s3/bad-urls", test_bad_urls);
   status = g_test_run();
   s3_server_free(main_server);

@@ -50,7 +50,11 @@ v4.aws4SignatureBodyParser = (ctx) => {
 const streamingPutContent = FilesystemStore.prototype.putContent;
 FilesystemStore.prototype.putContent = async function putContent(file, body) {
   if (!body || !body.bkBuffer) return streamingPutContent.call(this, file, body);
-  await fs.promises.writeFile(file, body.bkBuffer);
+  // Under another name first: a GET while it is written finds the old
+  // object or none, never part of the new one (S3 writes are atomic).
+  const part = `${file}.${process.pid}-${crypto.randomUUID()}.part`;
+  await fs.promises.writeFile(part, body.bkBuffer);
+  await fs.promises.rename(part, file);
   return [body.bkBuffer.length, body.bkMd5];
 };
 
