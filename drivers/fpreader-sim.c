@@ -2,7 +2,20 @@
  * returns the next fpsynth impression of the requested finger of the
  * synthetic person given by option "seed". Option "delay_ms" (default 0)
  * simulates the time until the finger is down. Minutiae are unknown (-1):
- * nothing here runs a minutiae detector. Only used when named. */
+ * nothing here runs a minutiae detector. Only used when named.
+ *
+ * Training scenarios (option "scenario", read at open: the reader interface
+ * has no run-time setting; set_subject() only says whose fingers):
+ *   poor-finger     the finger "scenario_finger" (1..10, default 2, the
+ *                   right index) of every person leaves a faint, partial
+ *                   print that capture/fpquality.c scores poor; after
+ *                   "poor_attempts" poor captures of it (per person) the
+ *                   next are good, without that option it stays poor;
+ *   missing-finger  that finger is never placed: its capture waits for
+ *                   the whole timeout and fails with DRIVERS_ERROR_TIMEOUT
+ *                   (no timeout: until cancelled), as a real reader does
+ *                   when the applicant has no such finger;
+ *   none            (or empty, the default) every finger is fine. */
 #include <string.h>
 
 #include "fpreader.h"
@@ -10,13 +23,63 @@
 
 extern const FpReaderDriver fpreader_sim_driver;
 
+typedef enum {
+  FPREADER_SIM_FINE,
+  FPREADER_SIM_POOR_FINGER,
+  FPREADER_SIM_MISSING_FINGER,
+} FpreaderSimScenario;
+
 typedef struct {
   guint64 base_seed; /* option "seed" */
   guint64 seed;      /* base_seed mixed with the current subject */
   int delay_ms;
+  FpreaderSimScenario scenario;
+  int scenario_finger; /* 1..10 */
+  int poor_attempts;   /* poor captures before good ones; -1 all */
   int impressions[11];
   FpSynthFinger *fingers[11]; /* masters, grown on first use */
 } FpreaderSim;
+
+/* Options scenario, scenario_finger and poor_attempts. */
+static gboolean fpreader_sim_parse_scenario(FpreaderSim *self,
+                                            DeviceOptions *options,
+                                            GError **error)
+{
+  const char *scenario = device_option(options, "scenario", "");
+  const char *finger = device_option(options, "scenario_finger", "2");
+  const char *poor = device_option(options, "poor_attempts", NULL);
+  guint64 n = 0;
+
+  if (!*scenario || g_str_equal(scenario, "none"))
+    self->scenario = FPREADER_SIM_FINE;
+  else if (g_str_equal(scenario, "poor-finger"))
+    self->scenario = FPREADER_SIM_POOR_FINGER;
+  else if (g_str_equal(scenario, "missing-finger"))
+    self->scenario = FPREADER_SIM_MISSING_FINGER;
+  else {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "reader 'sim': scenario must be none, poor-finger or "
+                "missing-finger, not '%s'",
+                scenario);
+    return FALSE;
+  }
+  if (!g_ascii_string_to_unsigned(finger, 10, 1, 10, &n, NULL)) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "reader 'sim': scenario_finger must be 1..10, not '%s'",
+                finger);
+    return FALSE;
+  }
+  self->scenario_finger = (int)n;
+  self->poor_attempts = -1;
+  if (poor && !g_ascii_string_to_unsigned(poor, 10, 0, 1000, &n, NULL)) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                "reader 'sim': poor_attempts must be 0..1000, not '%s'", poor);
+    return FALSE;
+  }
+  if (poor)
+    self->poor_attempts = (int)n;
+  return TRUE;
+}
 
 static gpointer fpreader_sim_open(DeviceOptions *options, GError **error)
 {
@@ -29,6 +92,10 @@ static gpointer fpreader_sim_open(DeviceOptions *options, GError **error)
     return NULL;
   }
   self = g_new0(FpreaderSim, 1);
+  if (!fpreader_sim_parse_scenario(self, options, error)) {
+    g_free(self);
+    return NULL;
+  }
   self->seed = fpsynth_seed_from_string(device_option(options, "seed", "0"));
   self->base_seed = self->seed;
   self->delay_ms = delay;
@@ -60,6 +127,27 @@ static gboolean fpreader_sim_describe(gpointer data, DeviceInfo *ret_info,
   return TRUE;
 }
 
+/* Waits `wait_ms` for the "finger" (-1: forever) in short steps so cancel
+ * and timeout apply. */
+static gboolean fpreader_sim_wait(int wait_ms, int timeout_ms,
+                                  GCancellable *cancellable, GError **error)
+{
+  gint64 start = g_get_monotonic_time();
+
+  while (wait_ms < 0 || (g_get_monotonic_time() - start) / 1000 < wait_ms) {
+    if (g_cancellable_set_error_if_cancelled(cancellable, error))
+      return FALSE;
+    if (timeout_ms > 0 &&
+        (g_get_monotonic_time() - start) / 1000 >= timeout_ms) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
+                  "no finger on the reader in time");
+      return FALSE;
+    }
+    g_usleep(10000);
+  }
+  return !g_cancellable_set_error_if_cancelled(cancellable, error);
+}
+
 static FpImpression *fpreader_sim_capture(gpointer data, ReaderFinger finger,
                                           int timeout_ms,
                                           GCancellable *cancellable,
@@ -67,27 +155,25 @@ static FpImpression *fpreader_sim_capture(gpointer data, ReaderFinger finger,
 {
   FpreaderSim *self = data;
   int f = CLAMP((int)finger, 0, 10);
-  gint64 start = g_get_monotonic_time();
+  gboolean scenario = f == self->scenario_finger;
   FpImpression *imp;
   guint8 *pixels;
+  int n;
 
-  /* Wait for the "finger" in short steps so cancel and timeout apply. */
-  while ((g_get_monotonic_time() - start) / 1000 < self->delay_ms) {
-    if (g_cancellable_set_error_if_cancelled(cancellable, error))
-      return NULL;
-    if (timeout_ms > 0 &&
-        (g_get_monotonic_time() - start) / 1000 >= timeout_ms) {
-      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_TIMEOUT,
-                  "no finger on the reader in time");
-      return NULL;
-    }
-    g_usleep(10000);
-  }
-  if (g_cancellable_set_error_if_cancelled(cancellable, error))
+  if (!fpreader_sim_wait(scenario &&
+                                 self->scenario == FPREADER_SIM_MISSING_FINGER
+                             ? -1
+                             : self->delay_ms,
+                         timeout_ms, cancellable, error))
     return NULL;
   if (!self->fingers[f])
     self->fingers[f] = fpsynth_finger_new(self->seed, f, 0, 0);
-  pixels = fpsynth_finger_impress(self->fingers[f], self->impressions[f]++);
+  n = self->impressions[f]++;
+  if (scenario && self->scenario == FPREADER_SIM_POOR_FINGER &&
+      (self->poor_attempts < 0 || n < self->poor_attempts))
+    pixels = fpsynth_finger_impress_poor(self->fingers[f], n);
+  else
+    pixels = fpsynth_finger_impress(self->fingers[f], n);
 
   imp = g_new0(FpImpression, 1);
   imp->width = FPSYNTH_DEFAULT_WIDTH;
@@ -118,7 +204,7 @@ static void fpreader_sim_set_subject(gpointer data, const char *subject)
 const FpReaderDriver fpreader_sim_driver = {
     .name = "sim",
     .description = "synthetic fingerprints, no reader library (options: seed, "
-                   "delay_ms)",
+                   "delay_ms, scenario, scenario_finger, poor_attempts)",
     .prepare = NULL, /* nothing outside the reader's own state */
     .open = fpreader_sim_open,
     .close = fpreader_sim_close,

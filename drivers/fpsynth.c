@@ -464,3 +464,36 @@ guint8 *fpsynth_generate(guint64 person_seed, int finger, int impression,
     return NULL;
   return fpsynth_finger_impress(f, impression);
 }
+
+/* What a dry finger laid on lightly leaves: the ridges broken into
+ * fragments (a dry patch is no contact at all), faint where they touch, and
+ * contact only over part of the fingertip, with the sensor's noise on top. */
+guint8 *fpsynth_finger_impress_poor(const FpSynthFinger *f, int impression)
+{
+  Rng rng = rng_for(f->seed ^ G_GUINT64_CONSTANT(0x5EED0F0A11),
+                    (guint64)f->finger + 1, (guint64)impression + 1);
+  guint8 *out = fpsynth_finger_impress(f, impression);
+  int w = f->width, h = f->height;
+  /* the part in contact: an ellipse off the print's centre */
+  double cx = w * rng_range(&rng, 0.35, 0.65),
+         cy = h * rng_range(&rng, 0.3, 0.5);
+  double rx = w * 0.24, ry = h * 0.2;
+  double ph[4];
+
+  for (int i = 0; i < 4; i++)
+    ph[i] = rng_range(&rng, 0, 2 * G_PI);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      double ex = (x - cx) / rx, ey = (y - cy) / ry;
+      double contact = CLAMP((1.0 - (ex * ex + ey * ey)) * 3.0, 0.0, 1.0);
+      /* dry patches: a few pixels wide, everywhere */
+      double dry = sin(x * 0.9 + ph[0]) * sin(y * 0.7 + ph[1]) +
+                   sin((x + y) * 0.5 + ph[2]) * sin((x - y) * 0.8 + ph[3]);
+      double grey = out[(gsize)y * w + x];
+      double faint = dry > 0.2 ? 0.0 : 0.4 * contact;
+      double value = 246.0 + (grey - 246.0) * faint + rng_gauss(&rng) * 6.0;
+
+      out[(gsize)y * w + x] = (guint8)CLAMP(lround(value), 0, 255);
+    }
+  return out;
+}

@@ -50,6 +50,12 @@ void fpsynth_finger_get_size(const FpSynthFinger *finger, int *ret_width,
  * owned by the caller (g_free; they are biometric-like, wipe if you care). */
 guint8 *fpsynth_finger_impress(const FpSynthFinger *finger, int impression);
 
+/* Impression number `impression` as a dry finger laid on lightly leaves it:
+ * faint, broken ridges over part of the fingertip. capture/fpquality.c
+ * scores it poor (below FPQUALITY_GOOD_SCORE). Same ownership as above. */
+guint8 *fpsynth_finger_impress_poor(const FpSynthFinger *finger,
+                                    int impression);
+
 /* Convenience: one impression without keeping the master. */
 guint8 *fpsynth_generate(guint64 person_seed, int finger, int impression,
                          int width, int height);
