@@ -26,7 +26,7 @@ DEBIAN_PACKAGES = \
 S3_EMULATOR = $(BUILD)/s3-emulator
 S3_EMULATOR_STAMP = $(S3_EMULATOR)/node_modules/.package-lock.json
 
-.PHONY: all deps setup build demo run test test-asan test-valgrind stress bench fuzz clean
+.PHONY: all deps setup build demo run test test-asan test-valgrind stress bench fuzz deb clean
 
 all: build
 
@@ -92,6 +92,12 @@ stress: build
 
 bench: build
 	./bench/run $(BUILD)
+
+# The Debian package, built from a copy of the tree (docs/appliance.md):
+# $(BUILD)/deb/biokiosk_<version>_<arch>.deb, checked by lintian.
+deb: deps
+	debian/make-deb $(BUILD)/deb
+	lintian --fail-on error $(BUILD)/deb/biokiosk_*_$$(dpkg --print-architecture).deb
 
 fuzz: deps
 	[ -f $(BUILD)-fuzz/build.ninja ] || CC=clang meson setup $(BUILD)-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
