@@ -25,10 +25,10 @@ extern const PadDriver pad_wacom_stu_driver;
 #define STU_POLL_MS 50
 /* How long the pad may stay busy with an image before we give up. */
 #define STU_STATUS_TIMEOUT_MS 3000
-/* A gap in the pad's millisecond clock longer than this is not believed
- * (the counter wraps every 65.5 s; a pad never pauses that long while a
- * pen is near). */
-#define STU_MAX_CLOCK_GAP_MS 10000
+/* The pad's millisecond clock is 16 bits: a step of more than half its
+ * range is a step back, unless the host saw that long a pause (the pad is
+ * silent while the pen is away). */
+#define STU_CLOCK_HALF_MS 32768
 
 typedef enum {
   PEN_IDLE,   /* up or away */
@@ -56,7 +56,8 @@ typedef struct {
   StuButton button; /* with PEN_BUTTON */
   gboolean have_clock;
   guint16 last_clock, last_sequence;
-  gint64 clock_us; /* the pad's clock, unwrapped */
+  gint64 clock_us;   /* the pad's clock, unwrapped */
+  gint64 arrival_us; /* the host's clock at the last timed report */
 } PadStu;
 
 /* The wide-character strings hidapi uses, as UTF-8. */
@@ -422,27 +423,32 @@ static void drain(PadStu *self)
 
 /* The pad's millisecond clock, unwrapped, in microseconds; untimed reports
  * take the host's clock. A lost report (sequence gap) is counted as a
- * resync; a clock jumping back is passed on as such, so the trace drops
- * the sample and counts it. */
+ * resync. A step back is passed on as such, so the trace drops that sample
+ * and counts it, and the clock continues from there; a pause longer than
+ * the 16-bit clock can tell is measured with the host's clock. */
 static gint64 pen_time_us(PadStu *self, const StuPenData *pen)
 {
-  guint16 gap;
+  gint64 now = g_get_monotonic_time();
+  gint64 host_ms = (now - self->arrival_us) / 1000;
+  guint16 gap = (guint16)(pen->time_count - self->last_clock);
+  gboolean first = !self->have_clock;
 
   if (!pen->timed)
-    return g_get_monotonic_time();
-  if (!self->have_clock) {
-    self->have_clock = TRUE;
-    self->clock_us = 0;
-  } else {
-    gap = (guint16)(pen->time_count - self->last_clock);
-    if (gap > STU_MAX_CLOCK_GAP_MS)
-      return self->clock_us - 1000; /* backwards: refused by the trace */
-    if ((guint16)(pen->sequence - self->last_sequence) > 1)
-      self->stats.resyncs++;
-    self->clock_us += (gint64)gap * 1000;
-  }
+    return now;
+  if (!first && (guint16)(pen->sequence - self->last_sequence) > 1)
+    self->stats.resyncs++;
+  self->have_clock = TRUE;
   self->last_clock = pen->time_count;
   self->last_sequence = pen->sequence;
+  self->arrival_us = now;
+  if (first)
+    return self->clock_us = 0;
+  if (host_ms >= STU_CLOCK_HALF_MS)
+    self->clock_us += host_ms * 1000;
+  else if (gap >= STU_CLOCK_HALF_MS)
+    return self->clock_us - 1000; /* backwards: refused by the trace */
+  else
+    self->clock_us += (gint64)gap * 1000;
   return self->clock_us;
 }
 

@@ -186,10 +186,15 @@ static void script_tap(Script *s, StuButton button)
   script_pen(s, x + 3, y, 0, FALSE, 5);
 }
 
+static void script_load_at(Script *s, const char *node, double speed)
+{
+  emu->set_script(node, (const StuEmuPen *)s->pens->data, s->pens->len, speed);
+  g_array_unref(s->pens);
+}
+
 static void script_load(Script *s, const char *node)
 {
-  emu->set_script(node, (const StuEmuPen *)s->pens->data, s->pens->len, SPEED);
-  g_array_unref(s->pens);
+  script_load_at(s, node, SPEED);
 }
 
 /* The signature the simulated pad generates for `seed`. */
@@ -206,6 +211,26 @@ static GArray *source_signature(const char *seed)
   a = pad_collect(pad, 5000, NULL, &error);
   g_assert_no_error(error);
   return a;
+}
+
+/* Pad `n` plugged in with `source` and an OK tap scripted (at `speed`),
+ * `fault` set, and opened with the default options. */
+static BkPad *scripted_pad(int n, int model, const GArray *source,
+                           StuEmuFault fault, int fault_after, double speed)
+{
+  g_autofree char *node = plug(n, model, 0);
+  g_autoptr(GError) error = NULL;
+  BkPad *pad;
+  Script s;
+
+  script_init(&s, model);
+  script_signature(&s, source);
+  script_tap(&s, STU_BUTTON_OK);
+  script_load_at(&s, node, speed);
+  emu->set_fault(node, fault, fault_after, 0);
+  pad = open_pad(node, NULL, &error);
+  g_assert_no_error(error);
+  return pad;
 }
 
 /* Counts what collect() streams. */
@@ -482,20 +507,14 @@ static void test_buttons(void)
 static void test_unplug(void)
 {
   g_autoptr(GArray) source = source_signature(SIGNATURE_SEED);
-  g_autofree char *node = plug(6, 540, 0);
+  const char *node = "/dev/hidraw6";
+  g_autoptr(BkPad) pad =
+      scripted_pad(6, 540, source, STU_EMU_FAULT_UNPLUG, 100, SPEED);
+  g_autoptr(BkPad) away = NULL, back = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BkPad) pad = NULL, away = NULL, back = NULL;
   g_autoptr(GArray) samples = NULL;
   gint64 t0, latency;
-  Script s;
 
-  script_init(&s, 540);
-  script_signature(&s, source);
-  script_tap(&s, STU_BUTTON_OK);
-  script_load(&s, node);
-  emu->set_fault(node, STU_EMU_FAULT_UNPLUG, 100, 0);
-  pad = open_pad(node, NULL, &error);
-  g_assert_no_error(error);
   samples = pad_collect(pad, COLLECT_TIMEOUT_MS, NULL, &error);
   g_assert_null(samples);
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED);
@@ -515,7 +534,7 @@ static void test_unplug(void)
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND);
   g_clear_error(&error);
 
-  g_free(plug(6, 540, 0));
+  g_free(plug(6, 540, 0)); /* the same serial, as after a real replug */
   emu->replug(node);
   t0 = g_get_monotonic_time();
   back = open_pad(node, NULL, &error);
@@ -533,22 +552,14 @@ static void test_unplug(void)
 static void test_short_reports(void)
 {
   g_autoptr(GArray) source = source_signature(SIGNATURE_SEED);
-  g_autofree char *node = plug(7, 540, 0);
+  g_autoptr(BkPad) pad =
+      scripted_pad(7, 540, source, STU_EMU_FAULT_SHORT, 25, SPEED);
   g_autoptr(GError) error = NULL;
-  g_autoptr(BkPad) pad = NULL;
   g_autoptr(GArray) samples = NULL;
   guint short_in_signature = source->len / 25;
   PadStats stats;
   SignatureCheck check;
-  Script s;
 
-  script_init(&s, 540);
-  script_signature(&s, source);
-  script_tap(&s, STU_BUTTON_OK);
-  script_load(&s, node);
-  emu->set_fault(node, STU_EMU_FAULT_SHORT, 25, 0);
-  pad = open_pad(node, NULL, &error);
-  g_assert_no_error(error);
   samples = pad_collect(pad, COLLECT_TIMEOUT_MS, NULL, &error);
   g_assert_no_error(error);
   pad_stats(pad, &stats);
@@ -594,6 +605,37 @@ static void test_silent(void)
       strstr(error->message, "did not answer its capability request"));
   g_assert_cmpint(ms, >=, 400);
   g_assert_cmpint(ms, <, 2000);
+}
+
+/* The signer lifts the pen away for 20 s halfway (the pad says nothing
+ * meanwhile): the pad's clock carries the pause into the samples. */
+static void test_pause(void)
+{
+  g_autoptr(GArray) source = source_signature(SIGNATURE_SEED);
+  g_autofree char *node = plug(11, 430, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkPad) pad = NULL;
+  g_autoptr(GArray) samples = NULL;
+  const PadSample *last_src, *last;
+  guint half = source->len / 2;
+  Script s;
+
+  script_init(&s, 430);
+  script_signature(&s, source);
+  g_array_index(s.pens, StuEmuPen, half).delay_ms += 20000;
+  script_tap(&s, STU_BUTTON_OK);
+  script_load_at(&s, node, 200);
+  pad = open_pad(node, NULL, &error);
+  g_assert_no_error(error);
+  samples = pad_collect(pad, COLLECT_TIMEOUT_MS, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(samples->len, ==, source->len);
+  last_src = &g_array_index(source, PadSample, source->len - 1);
+  last = &g_array_index(samples, PadSample, samples->len - 1);
+  g_test_message("last sample at %.3f s, the source's at %.3f s",
+                 last->t_us / 1e6, last_src->t_us / 1e6);
+  g_assert_cmpint(ABS(last->t_us - (last_src->t_us + 20 * G_USEC_PER_SEC)), <,
+                  10000);
 }
 
 /* `biokiosk diagnose --json` with devices.pad=wacom-stu: the emulator is
@@ -686,6 +728,7 @@ int main(int argc, char **argv)
   g_test_add_func("/pad-wacom-stu/buttons", test_buttons);
   g_test_add_func("/pad-wacom-stu/unplug", test_unplug);
   g_test_add_func("/pad-wacom-stu/short-reports", test_short_reports);
+  g_test_add_func("/pad-wacom-stu/pause", test_pause);
   g_test_add_func("/pad-wacom-stu/permission-denied", test_permission_denied);
   g_test_add_func("/pad-wacom-stu/silent", test_silent);
   g_test_add_func("/pad-wacom-stu/diagnose", test_diagnose);
