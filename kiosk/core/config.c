@@ -154,7 +154,11 @@ static char *config_check_public_key(const char *value)
   return NULL;
 }
 
-static const char *const config_languages[] = {"nl", "en", NULL};
+/* The languages with a catalogue (po/LINGUAS) and English; the same codes
+ * as i18n_known_languages() (kiosk/core/i18n.c), which tests/unit/test-i18n.c
+ * checks. */
+static const char *const config_languages[] = {"nl", "en", "ar", "tr",
+                                               "uk", "fa", "ti", NULL};
 static const char *const config_yes_no[] = {"no", "yes", NULL};
 
 #define STR(g, k, fl, maxlen, field)                                           \

@@ -25,7 +25,7 @@ typedef struct {
   /* [kiosk] */
   char *location_id;    /* e.g. "IND-ZWL" */
   char *location_name;  /* shown on screen and in "go to" messages */
-  char *language;       /* "nl" or "en" */
+  char *language;       /* "nl", "en", "ar", "tr", "uk", "fa" or "ti" */
   char *banner;         /* notice banner text, may be "" */
   char *allow_training; /* "yes": training mode even with a real key */
   int idle_timeout_s;   /* screen clears after this much inactivity */

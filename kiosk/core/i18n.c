@@ -20,6 +20,26 @@
 /* The pseudo-language LANGUAGE names: the folder of our catalogues. */
 #define I18N_CATALOGUE_LANGUAGE "biokiosk"
 
+/* The languages the kiosk knows: its name in itself, its script and its
+ * direction. A language is usable when its catalogue is also shipped
+ * (po/LINGUAS); English needs none. */
+typedef struct {
+  const char *code;
+  const char *name;
+  const char *script; /* ISO 15924 */
+  I18nDirection direction;
+} KnownLanguage;
+
+static const KnownLanguage known_languages[] = {
+    {"nl", "Nederlands", "Latn", I18N_DIRECTION_LTR},
+    {"en", "English", "Latn", I18N_DIRECTION_LTR},
+    {"ar", "العربية", "Arab", I18N_DIRECTION_RTL},
+    {"tr", "Türkçe", "Latn", I18N_DIRECTION_LTR},
+    {"uk", "Українська", "Cyrl", I18N_DIRECTION_LTR},
+    {"fa", "فارسی", "Arab", I18N_DIRECTION_RTL},
+    {"ti", "ትግርኛ", "Ethi", I18N_DIRECTION_LTR},
+};
+
 /* Language codes with a catalogue, sorted; NULL until i18n_init(). */
 static GPtrArray *shipped_languages;
 static char *current_language; /* NULL until the first successful switch */
@@ -179,26 +199,28 @@ static void language_select(const char *language)
   language_remember(language);
 }
 
-gboolean i18n_set_language(const char *language)
+gboolean i18n_language_available(const char *language)
 {
   g_autofree char *domain = NULL;
 
+  if (!shipped_languages || !language_code_valid(language))
+    return FALSE;
+  if (g_str_equal(language, I18N_SOURCE_LANGUAGE))
+    return TRUE;
+  domain = language_domain(language);
+  return language_shipped(language) && catalog_active(domain);
+}
+
+gboolean i18n_set_language(const char *language)
+{
   if (!shipped_languages) {
     g_debug("i18n: i18n_set_language() before i18n_init()");
     return FALSE;
   }
-  if (!language_code_valid(language)) {
-    g_debug("i18n: '%s' is not a language code", language ? language : "");
-    return FALSE;
-  }
-  if (g_str_equal(language, I18N_SOURCE_LANGUAGE)) {
-    language_select(language);
-    return TRUE;
-  }
-  domain = language_domain(language);
-  if (!language_shipped(language) || !catalog_active(domain)) {
-    g_debug("i18n: no usable %s catalogue in %s; keeping %s", domain,
-            i18n_locale_dir(), i18n_get_language());
+  if (!i18n_language_available(language)) {
+    g_debug("i18n: '%s' is no language with a usable catalogue in %s; "
+            "keeping %s",
+            language ? language : "", i18n_locale_dir(), i18n_get_language());
     return FALSE;
   }
   language_select(language);
@@ -221,4 +243,47 @@ gboolean i18n_init(const char *language)
 const char *i18n_get_language(void)
 {
   return current_language ? current_language : I18N_SOURCE_LANGUAGE;
+}
+
+static const KnownLanguage *known_language(const char *language)
+{
+  for (gsize i = 0; language && i < G_N_ELEMENTS(known_languages); i++)
+    if (g_str_equal(known_languages[i].code, language))
+      return &known_languages[i];
+  return NULL;
+}
+
+const char *const *i18n_known_languages(void)
+{
+  static const char **codes;
+
+  if (g_once_init_enter(&codes)) {
+    const char **list = g_new0(const char *, G_N_ELEMENTS(known_languages) + 1);
+
+    for (gsize i = 0; i < G_N_ELEMENTS(known_languages); i++)
+      list[i] = known_languages[i].code;
+    g_once_init_leave(&codes, list);
+  }
+  return codes;
+}
+
+const char *i18n_language_name(const char *language)
+{
+  const KnownLanguage *known = known_language(language);
+
+  return known ? known->name : NULL;
+}
+
+I18nDirection i18n_language_direction(const char *language)
+{
+  const KnownLanguage *known = known_language(language);
+
+  return known ? known->direction : I18N_DIRECTION_LTR;
+}
+
+const char *i18n_language_script(const char *language)
+{
+  const KnownLanguage *known = known_language(language);
+
+  return known ? known->script : NULL;
 }

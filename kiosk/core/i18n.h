@@ -18,6 +18,34 @@
 /* The language of the texts before i18n_init(): the msgids are English. */
 #define I18N_SOURCE_LANGUAGE "en"
 
+/* The direction a language is written in. */
+typedef enum {
+  I18N_DIRECTION_LTR,
+  I18N_DIRECTION_RTL,
+} I18nDirection;
+
+/* The languages the kiosk knows, in the order a language chooser lists
+ * them: "nl", "en", "ar", "tr", "uk", "fa", "ti"; NULL-terminated, static.
+ * Whether one can be selected on this kiosk (its catalogue built and
+ * installed) is i18n_language_available(). Any thread. */
+const char *const *i18n_known_languages(void);
+
+/* A known language's name in itself, for a language button: "Nederlands",
+ * "English", "العربية", "Türkçe", "Українська", "فارسی", "ትግርኛ". NULL for
+ * a code the kiosk does not know. Static strings; any thread. */
+const char *i18n_language_name(const char *language);
+
+/* The direction a known language is written in: I18N_DIRECTION_RTL for
+ * Arabic and Farsi, I18N_DIRECTION_LTR otherwise (and for unknown codes).
+ * Runs of digits, codes and Latin names inside right-to-left text stay
+ * left to right; that is the renderer's business. Any thread. */
+I18nDirection i18n_language_direction(const char *language);
+
+/* The ISO 15924 script a known language is written in, so that fonts can
+ * be chosen per script in one place: "Latn" (nl, en, tr), "Arab" (ar, fa),
+ * "Cyrl" (uk), "Ethi" (ti). NULL for unknown codes. Any thread. */
+const char *i18n_language_script(const char *language);
+
 /* Finds the languages that have a catalogue in i18n_locale_dir(), binds
  * their text domains (and that of English, which has none) there with
  * UTF-8 output, and prepares the process once: LANGUAGE becomes "biokiosk",
@@ -48,6 +76,11 @@ gboolean i18n_init(const char *language);
  * `language`; on FALSE (not a language code, no usable catalogue, or
  * i18n_init() not called) the language in use is left as it was. */
 gboolean i18n_set_language(const char *language);
+
+/* TRUE when i18n_set_language(`language`) would succeed now: English, or a
+ * language whose catalogue was found by i18n_init() and is usable. FALSE
+ * before i18n_init(). Main thread. */
+gboolean i18n_language_available(const char *language);
 
 /* The language selected last ("en" before i18n_init()). Owned by this
  * module, valid until the next i18n_set_language() or i18n_init(); main

@@ -1,10 +1,12 @@
-/* The kiosk's languages: i18n_init()/i18n_set_language() against the Dutch
- * catalog the build made in build/po (no locale generated, LANG and LANGUAGE
- * in the environment ignored; switching touches neither the environment nor
- * the locale, also while other threads translate), and po/nl.po against a
- * fresh extraction of the marked strings: every one translated, not fuzzy,
- * same format specifiers, and every file with marked strings listed in
- * po/POTFILES. */
+/* The kiosk's languages: i18n_init()/i18n_set_language() against the
+ * catalogues the build made in build/po (no locale generated, LANG and
+ * LANGUAGE in the environment ignored; switching touches neither the
+ * environment nor the locale, also while other threads translate; every
+ * shipped language gives its own text at run time), and every po/<lang>.po
+ * of po/LINGUAS against a fresh extraction of the marked strings: every one
+ * translated, not fuzzy, same format specifiers, digits kept, the header's
+ * plural forms and review status present, and every file with marked
+ * strings listed in po/POTFILES. */
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <limits.h>
@@ -24,6 +26,71 @@
 
 #define WELCOME_EN "Welcome. Please enter your appointment code"
 #define WELCOME_NL "Welkom. Vul uw afspraakcode in"
+
+/* A few texts of each shipped language, as the catalogues have them: the
+ * check-in screen's title, a button, a format string ("Step %d of %d" with
+ * 2 and 5), a finger name (an N_() table) and a signature reason. */
+typedef struct {
+  const char *code;
+  guint nplurals; /* the Plural-Forms header's */
+  const char *welcome;
+  const char *try_again;
+  const char *step_2_of_5;
+  const char *left_index;
+  const char *too_small;
+} KnownTexts;
+
+static const KnownTexts known_texts[] = {
+    {"nl", 2, WELCOME_NL, "Opnieuw proberen", "Stap 2 van 5",
+     "linker wijsvinger", "De handtekening is te klein. Teken wat groter."},
+    {"ar", 6, "مرحبًا بكم. يُرجى إدخال رمز الموعد", "إعادة المحاولة",
+     "الخطوة 2 من 5", "السبابة اليسرى",
+     "التوقيع صغير جدًا. يُرجى التوقيع بحجم أكبر."},
+    {"tr", 2, "Hoş geldiniz. Lütfen randevu kodunuzu girin", "Tekrar dene",
+     "Adım 2 / 5", "sol işaret parmağı",
+     "İmza çok küçük. Lütfen daha büyük imzalayın."},
+    {"uk", 3, "Вітаємо. Будь ласка, введіть код запису", "Спробувати ще раз",
+     "Крок 2 з 5", "лівий вказівний палець",
+     "Підпис надто малий. Будь ласка, підпишіться більше."},
+    {"fa", 2, "خوش آمدید. لطفاً کد نوبت خود را وارد کنید", "تلاش دوباره",
+     "مرحلهٔ 2 از 5", "انگشت اشارهٔ چپ",
+     "امضا خیلی کوچک است. لطفاً بزرگ\u200cتر امضا کنید."},
+    {"ti", 2, "እንቋዕ ብደሓን መጻእኩም። በጃኹም ኮድ ቆጸራኹም ኣእትዉ", "እንደገና ምፍታን",
+     "ስጉምቲ 2 ካብ 5", "መመልከቲ ኣጻብዕ ናይ ጸጋም ኢድ",
+     "ፌርማ ኣዝዩ ንእሽቶ እዩ። በጃኹም ዓቢ ገይርኩም ፈርሙ።"},
+};
+
+static const KnownTexts *known_texts_of(const char *code)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(known_texts); i++)
+    if (g_str_equal(known_texts[i].code, code))
+      return &known_texts[i];
+  return NULL;
+}
+
+/* The codes of po/LINGUAS: blanks or lines between them, '#' comments. */
+static GStrv linguas(void)
+{
+  g_autofree char *path = testlib_source_path("po/LINGUAS");
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPtrArray *codes = g_ptr_array_new();
+
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  lines = g_strsplit(text, "\n", -1);
+  for (gsize i = 0; lines[i]; i++) {
+    g_auto(GStrv) words = NULL;
+
+    if (g_str_has_prefix(g_strstrip(lines[i]), "#"))
+      continue;
+    words = g_strsplit_set(lines[i], " \t", -1);
+    for (gsize k = 0; words[k]; k++)
+      if (*words[k])
+        g_ptr_array_add(codes, g_strdup(words[k]));
+  }
+  g_ptr_array_add(codes, NULL);
+  return (GStrv)g_ptr_array_free(codes, FALSE);
+}
 
 /* ---- runtime ------------------------------------------------------------- */
 
@@ -63,21 +130,25 @@ static void test_dutch(void)
 }
 
 /* Every code the photo validator can give has the applicant's sentence in
- * the catalogues, in English and in Dutch; unknown codes come back as they
- * are. */
+ * the catalogues, in English and in every shipped language; unknown codes
+ * come back as they are. */
 static void test_photo_reasons(void)
 {
+  g_auto(GStrv) languages = linguas();
+
+  g_assert_true(i18n_init("en"));
   for (gsize n = 0; photo_reason_codes[n]; n++) {
     const char *code = photo_reason_codes[n];
-    const char *en, *nl;
+    const char *en;
 
     g_assert_true(i18n_set_language("en"));
     g_assert_true(reason_text_known(code));
     en = reason_text(code);
-    g_assert_true(i18n_set_language("nl"));
-    nl = reason_text(code);
     g_assert_cmpstr(en, !=, code);
-    g_assert_cmpstr(nl, !=, en);
+    for (gsize k = 0; languages[k]; k++) {
+      g_assert_true(i18n_set_language(languages[k]));
+      g_assert_cmpstr(reason_text(code), !=, en);
+    }
   }
   g_assert_false(reason_text_known("no_such_code"));
   g_assert_cmpstr(reason_text("no_such_code"), ==, "no_such_code");
@@ -110,6 +181,100 @@ static void test_session_view(void)
   g_assert_true(i18n_set_language("nl"));
   g_assert_cmpstr(session_view(session)->title, ==, WELCOME_NL);
   session_free(session);
+}
+
+/* Switching at run time to each shipped language gives that language's
+ * text, from _(), from a format string, from an N_() table and on the
+ * session's screen, and switching back gives English; going from one
+ * translated language straight to another works too. */
+static void assert_language_texts(const KnownTexts *k, Session *session)
+{
+  g_autofree char *step = NULL;
+
+  g_assert_true(i18n_set_language(k->code));
+  g_assert_cmpstr(i18n_get_language(), ==, k->code);
+  g_assert_cmpstr(_(WELCOME_EN), ==, k->welcome);
+  g_assert_cmpstr(_("Try again"), ==, k->try_again);
+  step = g_strdup_printf(_("Step %d of %d"), 2, 5);
+  g_assert_cmpstr(step, ==, k->step_2_of_5);
+  g_assert_cmpstr(finger_label(FINGER_LEFT_INDEX), ==, k->left_index);
+  g_assert_cmpstr(reason_text("too_small"), ==, k->too_small);
+  g_assert_cmpstr(session_view(session)->title, ==, k->welcome);
+}
+
+static void test_every_language(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = config_load(NULL, &error);
+  g_auto(GStrv) languages = linguas();
+  Session *session;
+
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(languages), >=, 6);
+  session = session_new(config, no_appointment, no_pin, NULL, 0);
+  g_assert_true(i18n_init("en"));
+  for (int round = 0; round < 2; round++) {
+    for (gsize i = 0; languages[i]; i++) {
+      const KnownTexts *k = known_texts_of(languages[i]);
+
+      if (!k)
+        g_error("po/LINGUAS has %s, which known_texts[] here lacks",
+                languages[i]);
+      assert_language_texts(k, session);
+      if (round == 1)
+        continue; /* the second round goes language to language */
+      g_assert_true(i18n_set_language("en"));
+      g_assert_cmpstr(_(WELCOME_EN), ==, WELCOME_EN);
+      g_assert_cmpstr(session_view(session)->title, ==, WELCOME_EN);
+    }
+  }
+  g_assert_true(i18n_set_language("en"));
+  session_free(session);
+}
+
+/* The table the UI reads: every known language has its own name, script
+ * and direction, the configuration accepts it, and every shipped catalogue
+ * (po/LINGUAS) belongs to a known language that can be selected. */
+static void test_known_languages(void)
+{
+  const char *const *known = i18n_known_languages();
+  g_auto(GStrv) languages = linguas();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = config_load(NULL, &error);
+
+  g_assert_no_error(error);
+  g_assert_true(i18n_init("en"));
+  g_assert_cmpstr(known[0], ==, "nl");
+  g_assert_cmpuint(g_strv_length((char **)known), ==, 7);
+  for (gsize i = 0; known[i]; i++) {
+    g_autofree char *set = g_strdup_printf("kiosk.language=%s", known[i]);
+    gboolean rtl = g_str_equal(known[i], "ar") || g_str_equal(known[i], "fa");
+
+    g_assert_nonnull(i18n_language_name(known[i]));
+    g_assert_nonnull(i18n_language_script(known[i]));
+    g_assert_cmpint(i18n_language_direction(known[i]), ==,
+                    rtl ? I18N_DIRECTION_RTL : I18N_DIRECTION_LTR);
+    g_assert_true(config_override(config, set, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(config->language, ==, known[i]);
+    g_assert_true(i18n_language_available(known[i]));
+  }
+  for (gsize i = 0; languages[i]; i++)
+    g_assert_true(g_strv_contains(known, languages[i]));
+  g_assert_cmpstr(i18n_language_name("ar"), ==, "العربية");
+  g_assert_cmpstr(i18n_language_name("tr"), ==, "Türkçe");
+  g_assert_cmpstr(i18n_language_name("uk"), ==, "Українська");
+  g_assert_cmpstr(i18n_language_name("fa"), ==, "فارسی");
+  g_assert_cmpstr(i18n_language_name("ti"), ==, "ትግርኛ");
+  g_assert_cmpstr(i18n_language_script("ti"), ==, "Ethi");
+  g_assert_cmpstr(i18n_language_script("uk"), ==, "Cyrl");
+  g_assert_null(i18n_language_name("de"));
+  g_assert_null(i18n_language_name(NULL));
+  g_assert_cmpint(i18n_language_direction("de"), ==, I18N_DIRECTION_LTR);
+  g_assert_false(i18n_language_available("de"));
+  g_assert_false(i18n_language_available("../nl"));
+  g_assert_false(config_override(config, "kiosk.language=de", &error));
+  g_clear_error(&error);
 }
 
 /* "en" is English whatever the environment asks for, even when a Dutch
@@ -601,19 +766,174 @@ static GPtrArray *extract_pot(const char *tmp)
   return po_parse(pot);
 }
 
-static void test_catalog_complete(void)
+/* The value of `field` in a catalogue's header ("Language: nl\n..."), or
+ * NULL. */
+static char *header_field(const char *header, const char *field)
 {
-  g_autofree char *tmp = NULL;
-  g_autofree char *nl_path = testlib_source_path("po/nl.po");
-  g_autoptr(GPtrArray) pot = NULL;
-  g_autoptr(GPtrArray) nl = NULL;
+  g_auto(GStrv) lines = g_strsplit(header, "\n", -1);
+  g_autofree char *prefix = g_strconcat(field, ":", NULL);
+
+  for (gsize i = 0; lines[i]; i++)
+    if (g_str_has_prefix(lines[i], prefix))
+      return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
+  return NULL;
+}
+
+/* The header: UTF-8, the language's code, its number of plural forms, and
+ * the review status (docs/i18n.md): "draft ..." until a native speaker has
+ * signed it off, then "reviewed ..." with X-Reviewed-By naming who and when.
+ * Not left fuzzy. */
+static void check_header(const char *code, const PoEntry *h, GString *problems)
+{
+  const char *header = h->msgstr->len ? g_ptr_array_index(h->msgstr, 0) : "";
+  g_autofree char *language = header_field(header, "Language");
+  g_autofree char *charset = header_field(header, "Content-Type");
+  g_autofree char *plural = header_field(header, "Plural-Forms");
+  g_autofree char *status = header_field(header, "X-Review-Status");
+  g_autofree char *by = header_field(header, "X-Reviewed-By");
+  const KnownTexts *k = known_texts_of(code);
+  g_autofree char *nplurals =
+      g_strdup_printf("nplurals=%u;", k ? k->nplurals : 0);
+
+  g_assert_cmpstr(h->msgid, ==, "");
+  if (h->fuzzy)
+    g_string_append_printf(problems, "po/%s.po: the header is fuzzy\n", code);
+  if (g_strcmp0(language, code) != 0)
+    g_string_append_printf(problems, "po/%s.po: Language is not %s\n", code,
+                           code);
+  if (!charset || !strstr(charset, "charset=UTF-8"))
+    g_string_append_printf(problems, "po/%s.po: not UTF-8\n", code);
+  if (!plural || !g_str_has_prefix(plural, nplurals))
+    g_string_append_printf(problems, "po/%s.po: Plural-Forms lacks %s\n", code,
+                           nplurals);
+  if (!status || !(g_str_has_prefix(status, "draft") ||
+                   g_str_has_prefix(status, "reviewed")))
+    g_string_append_printf(problems,
+                           "po/%s.po: X-Review-Status is missing or neither "
+                           "\"draft ...\" nor \"reviewed ...\"\n",
+                           code);
+  else if (g_str_has_prefix(status, "reviewed") && (!by || !*by))
+    g_string_append_printf(
+        problems, "po/%s.po: reviewed, but X-Reviewed-By is empty\n", code);
+}
+
+/* Every run of digits in `msgid` is in `msgstr` too: ages, counts and codes
+ * stay as they are (Latin digits, matching the e-mail). */
+static gboolean digits_kept(const char *msgid, const char *msgstr)
+{
+  for (const char *p = msgid; *p;) {
+    gsize n = 0;
+    g_autofree char *run = NULL;
+
+    while (p[n] && g_ascii_isdigit(p[n]))
+      n++;
+    if (n == 0 || (p > msgid && p[-1] == '%')) {
+      p += n ? n : 1;
+      continue;
+    }
+    run = g_strndup(p, n);
+    if (!strstr(msgstr, run))
+      return FALSE;
+    p += n;
+  }
+  return TRUE;
+}
+
+/* One translation of the template's entry `p`: present, not fuzzy, every
+ * msgstr non-empty UTF-8 with the msgid's printf conversions and digits.
+ * Farsi is written with its own letters (U+06CC YEH, U+06A9 KEHEH), never
+ * the Arabic ones. */
+static gboolean check_entry(const char *code, const PoEntry *p,
+                            const PoEntry *t, GString *problems)
+{
+  g_autofree char *want = format_signature(p->msgid);
+  gboolean ok;
+
+  if (!t) {
+    g_string_append_printf(problems,
+                           "po/%s.po has no \"%s\" (run ninja "
+                           "biokiosk-update-po, then translate it)\n",
+                           code, p->msgid);
+    return FALSE;
+  }
+  ok = !t->fuzzy && t->msgstr->len > 0;
+  if (t->fuzzy)
+    g_string_append_printf(problems, "po/%s.po:%d: \"%s\" is fuzzy\n", code,
+                           t->line, p->msgid);
+  for (guint k = 0; k < t->msgstr->len; k++) {
+    const char *s = g_ptr_array_index(t->msgstr, k);
+    g_autofree char *got = NULL;
+    const char *wrong = NULL;
+
+    if (!*s || !g_utf8_validate(s, -1, NULL))
+      wrong = "is not translated (or not UTF-8)";
+    else if (!g_str_equal((got = format_signature(s)), want))
+      wrong = "has other printf conversions than the English";
+    else if (!digits_kept(p->msgid, s))
+      wrong = "lost or changed a number of the English";
+    else if (g_str_equal(code, "fa") &&
+             (strstr(s, "\u064A") || strstr(s, "\u0643")))
+      wrong = "has an Arabic yeh or kaf instead of the Persian one";
+    if (wrong) {
+      g_string_append_printf(problems, "po/%s.po:%d: \"%s\" %s\n", code,
+                             t->line, p->msgid, wrong);
+      ok = FALSE;
+    }
+  }
+  return ok;
+}
+
+/* Checks po/<code>.po against the template `pot`; returns the number of
+ * entries translated. */
+static guint check_catalog(const char *code, GPtrArray *pot, GString *problems)
+{
+  g_autofree char *rel = g_strdup_printf("po/%s.po", code);
+  g_autofree char *path = testlib_source_path(rel);
+  g_autoptr(GPtrArray) po = po_parse(path);
   g_autoptr(GHashTable) by_key =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) in_pot =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *xgettext = g_find_program_in_path("xgettext");
-  g_autoptr(GString) problems = g_string_new(NULL);
   guint translated = 0;
+
+  check_header(code, g_ptr_array_index(po, 0), problems);
+  for (guint i = 1; i < po->len; i++) {
+    PoEntry *e = g_ptr_array_index(po, i);
+    char *key = po_key(e);
+
+    if (g_hash_table_contains(by_key, key))
+      g_string_append_printf(problems, "%s:%d: \"%s\" appears twice\n", rel,
+                             e->line, e->msgid);
+    g_hash_table_insert(by_key, key, e);
+  }
+  for (guint i = 1; i < pot->len; i++) {
+    const PoEntry *p = g_ptr_array_index(pot, i);
+    char *key = po_key(p);
+
+    translated +=
+        check_entry(code, p, g_hash_table_lookup(by_key, key), problems);
+    g_hash_table_add(in_pot, key);
+  }
+  /* Nothing left over from strings the code no longer has. */
+  for (guint i = 1; i < po->len; i++) {
+    const PoEntry *e = g_ptr_array_index(po, i);
+    g_autofree char *key = po_key(e);
+
+    if (!g_hash_table_contains(in_pot, key))
+      g_string_append_printf(problems,
+                             "%s:%d: \"%s\" is no longer in the code\n", rel,
+                             e->line, e->msgid);
+  }
+  return translated;
+}
+
+static void test_catalog_complete(void)
+{
+  g_autofree char *tmp = NULL;
+  g_autoptr(GPtrArray) pot = NULL;
+  g_autofree char *xgettext = g_find_program_in_path("xgettext");
+  g_auto(GStrv) languages = linguas();
+  g_autoptr(GString) problems = g_string_new(NULL);
 
   if (!xgettext) {
     g_test_skip("xgettext (Debian package gettext) is not installed");
@@ -621,97 +941,76 @@ static void test_catalog_complete(void)
   }
   tmp = testlib_mkdtemp();
   pot = extract_pot(tmp);
-  nl = po_parse(nl_path);
-  g_assert_cmpuint(pot->len, >, 50); /* the header and the kiosk's strings */
-
-  /* The header: UTF-8, Dutch, and not left fuzzy. */
-  {
-    const PoEntry *h = g_ptr_array_index(nl, 0);
-
-    g_assert_cmpstr(h->msgid, ==, "");
-    g_assert_false(h->fuzzy);
-    g_assert_nonnull(strstr(g_ptr_array_index(h->msgstr, 0), "charset=UTF-8"));
-    g_assert_nonnull(strstr(g_ptr_array_index(h->msgstr, 0), "Language: nl"));
-  }
-  for (guint i = 1; i < nl->len; i++) {
-    PoEntry *e = g_ptr_array_index(nl, i);
-    char *key = po_key(e);
-
-    if (g_hash_table_contains(by_key, key))
-      g_string_append_printf(problems, "po/nl.po:%d: \"%s\" appears twice\n",
-                             e->line, e->msgid);
-    g_hash_table_insert(by_key, key, e);
-  }
-  for (guint i = 1; i < pot->len; i++) {
-    const PoEntry *p = g_ptr_array_index(pot, i);
-    g_autofree char *key = po_key(p);
-    const PoEntry *t = g_hash_table_lookup(by_key, key);
-    g_autofree char *want = format_signature(p->msgid);
-
-    gboolean ok;
-
-    g_hash_table_add(in_pot, g_strdup(key));
-    if (!t) {
-      g_string_append_printf(problems,
-                             "po/nl.po has no \"%s\" (run ninja "
-                             "biokiosk-update-po, then translate it)\n",
-                             p->msgid);
-      continue;
-    }
-    ok = !t->fuzzy && t->msgstr->len > 0;
-    if (t->fuzzy)
-      g_string_append_printf(problems, "po/nl.po:%d: \"%s\" is fuzzy\n",
-                             t->line, p->msgid);
-    for (guint k = 0; k < t->msgstr->len; k++) {
-      const char *s = g_ptr_array_index(t->msgstr, k);
-      g_autofree char *got = format_signature(s);
-
-      if (!*s || !g_utf8_validate(s, -1, NULL)) {
-        g_string_append_printf(problems,
-                               "po/nl.po:%d: \"%s\" is not "
-                               "translated (or not UTF-8)\n",
-                               t->line, p->msgid);
-        ok = FALSE;
-      } else if (!g_str_equal(got, want)) {
-        g_string_append_printf(problems,
-                               "po/nl.po:%d: \"%s\" has format "
-                               "\"%s\", the English \"%s\"\n",
-                               t->line, p->msgid, got, want);
-        ok = FALSE;
-      }
-    }
-    translated += ok;
-  }
-  /* Nothing left over from strings the code no longer has. */
-  for (guint i = 1; i < nl->len; i++) {
-    const PoEntry *e = g_ptr_array_index(nl, i);
-    g_autofree char *key = po_key(e);
-
-    if (!g_hash_table_contains(in_pot, key))
-      g_string_append_printf(problems,
-                             "po/nl.po:%d: \"%s\" is no longer in "
-                             "the code\n",
-                             e->line, e->msgid);
-  }
   testlib_rmtree(tmp);
-  g_test_message("%u of %u strings translated into Dutch", translated,
-                 pot->len - 1);
+  g_assert_cmpuint(pot->len, >, 50); /* the header and the kiosk's strings */
+  g_assert_true(g_strv_contains((const char *const *)languages, "nl"));
+  for (gsize i = 0; languages[i]; i++) {
+    guint translated = check_catalog(languages[i], pot, problems);
+
+    g_test_message("po/%s.po: %u of %u strings translated", languages[i],
+                   translated, pot->len - 1);
+    if (translated != pot->len - 1 && !problems->len)
+      g_string_append_printf(problems, "po/%s.po: %u of %u translated\n",
+                             languages[i], translated, pot->len - 1);
+  }
   g_assert_cmpstr(problems->str, ==, "");
-  g_assert_cmpuint(translated, ==, pot->len - 1);
 }
 
-/* msgfmt's own checks (format strings, header) agree, and the statistics
- * show no fuzzy or untranslated message. msgfmt gets a plain English
- * environment, so that its statistics line is the one searched for. */
+/* The checks above notice what they are meant to: a fuzzy entry, a lost
+ * conversion or number, a missing review status, a Farsi text with an
+ * Arabic yeh. */
+static void test_catalog_checks_fail(void)
+{
+  g_autoptr(GString) problems = g_string_new(NULL);
+  PoEntry p = {.msgid = "Person %d of %d, under 1"};
+  PoEntry t = {.msgid = "Person %d of %d, under 1", .line = 7};
+  PoEntry h = {.msgid = ""};
+
+  t.msgstr = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(t.msgstr, g_strdup("%d / %d, 1"));
+  g_assert_true(check_entry("tr", &p, &t, problems));
+  g_assert_cmpstr(problems->str, ==, "");
+  t.fuzzy = TRUE;
+  g_assert_false(check_entry("tr", &p, &t, problems));
+  t.fuzzy = FALSE;
+  g_free(t.msgstr->pdata[0]);
+  t.msgstr->pdata[0] = g_strdup("%d / %s, 1");
+  g_assert_false(check_entry("tr", &p, &t, problems));
+  g_free(t.msgstr->pdata[0]);
+  t.msgstr->pdata[0] = g_strdup("%d / %d, ۱");
+  g_assert_false(check_entry("fa", &p, &t, problems));
+  g_free(t.msgstr->pdata[0]);
+  t.msgstr->pdata[0] = g_strdup("%d ي %d, 1");
+  g_assert_false(check_entry("fa", &p, &t, problems));
+  g_assert_false(check_entry("tr", &p, NULL, problems));
+  g_ptr_array_unref(t.msgstr);
+
+  h.msgstr = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(h.msgstr, g_strdup("Language: uk\nContent-Type: text/plain; "
+                                     "charset=UTF-8\nPlural-Forms: nplurals=3; "
+                                     "plural=0;\nX-Review-Status: draft\n"));
+  g_string_truncate(problems, 0);
+  check_header("uk", &h, problems);
+  g_assert_cmpstr(problems->str, ==, "");
+  g_free(h.msgstr->pdata[0]);
+  h.msgstr->pdata[0] = g_strdup("Language: uk\nContent-Type: text/plain; "
+                                "charset=UTF-8\nPlural-Forms: nplurals=2; "
+                                "plural=0;\nX-Review-Status: reviewed\n");
+  check_header("uk", &h, problems);
+  g_assert_nonnull(strstr(problems->str, "nplurals=3;"));
+  g_assert_nonnull(strstr(problems->str, "X-Reviewed-By is empty"));
+  g_ptr_array_unref(h.msgstr);
+}
+
+/* msgfmt's own checks (format strings, header) agree for every catalogue,
+ * and the statistics show no fuzzy or untranslated message. msgfmt gets a
+ * plain English environment, so that its statistics line is the one
+ * searched for. */
 static void test_msgfmt_check(void)
 {
   g_autofree char *msgfmt = g_find_program_in_path("msgfmt");
-  g_autofree char *nl_path = testlib_source_path("po/nl.po");
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   g_auto(GStrv) envp = g_get_environ();
-  const char *argv[] = {msgfmt,  "--check", "--statistics", "-o", "/dev/null",
-                        nl_path, NULL};
+  g_auto(GStrv) languages = linguas();
 
   if (!msgfmt) {
     g_test_skip("msgfmt (Debian package gettext) is not installed");
@@ -719,12 +1018,22 @@ static void test_msgfmt_check(void)
   }
   envp = g_environ_unsetenv(envp, "LANGUAGE");
   envp = g_environ_setenv(envp, "LC_ALL", "C", TRUE);
-  g_assert_cmpint(testlib_spawn(argv, (const char *const *)envp, &out, &err),
-                  ==, 0);
-  g_assert_nonnull(strstr(err, " translated messages."));
-  g_assert_null(strstr(err, "fuzzy"));
-  g_assert_null(strstr(err, "untranslated"));
-  g_assert_null(strstr(err, "warning"));
+  for (gsize i = 0; languages[i]; i++) {
+    g_autofree char *rel = g_strdup_printf("po/%s.po", languages[i]);
+    g_autofree char *path = testlib_source_path(rel);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *argv[] = {msgfmt, "--check", "--statistics", "-o", "/dev/null",
+                          path,   NULL};
+
+    g_test_message("msgfmt --check %s", rel);
+    g_assert_cmpint(testlib_spawn(argv, (const char *const *)envp, &out, &err),
+                    ==, 0);
+    g_assert_nonnull(strstr(err, " translated messages."));
+    g_assert_null(strstr(err, "fuzzy"));
+    g_assert_null(strstr(err, "untranslated"));
+    g_assert_null(strstr(err, "warning"));
+  }
 }
 
 /* Every source file with a marked string is in po/POTFILES, or its strings
@@ -786,6 +1095,8 @@ int main(int argc, char **argv)
   g_test_add_func("/i18n/dutch", test_dutch);
   g_test_add_func("/i18n/photo-reasons", test_photo_reasons);
   g_test_add_func("/i18n/session-view", test_session_view);
+  g_test_add_func("/i18n/every-language", test_every_language);
+  g_test_add_func("/i18n/known-languages", test_known_languages);
   g_test_add_func("/i18n/other-domains-english", test_other_domains_english);
   g_test_add_func("/i18n/english-despite-environment",
                   test_english_despite_environment);
@@ -797,6 +1108,7 @@ int main(int argc, char **argv)
                   test_switch_while_threads_translate);
   g_test_add_func("/i18n/format-signature", test_format_signature);
   g_test_add_func("/i18n/catalog-complete", test_catalog_complete);
+  g_test_add_func("/i18n/catalog-checks-fail", test_catalog_checks_fail);
   g_test_add_func("/i18n/msgfmt-check", test_msgfmt_check);
   g_test_add_func("/i18n/potfiles-complete", test_potfiles_complete);
   return g_test_run();
