@@ -171,8 +171,8 @@ static struct libevdev *evdev_find(const char *name, int *ret_fd,
   }
   g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
               name ? "evdev: no input device named like '%s'"
-                   : "evdev: no pen tablet (ABS_X, ABS_Y, ABS_PRESSURE and "
-                     "BTN_TOOL_PEN)%s",
+                   : "evdev: no pen tablet found (none has ABS_X, ABS_Y, "
+                     "ABS_PRESSURE and BTN_TOOL_PEN)%s",
               name ? name : "");
   return NULL;
 }

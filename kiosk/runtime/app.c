@@ -300,8 +300,18 @@ static void ink_clear(App *app)
 {
   g_array_set_size(app->ink, 0);
   app->ink_arrival_us = 0;
-  g_clear_pointer(&app->pad_notice, g_free);
   app->dirty = TRUE;
+}
+
+static const char *pad_trouble_notice(DeviceState state);
+
+/* A new signing: no ink; a notice only while the pad is in trouble (an
+ * absent pad is said on the screen, not just in the footer). */
+static void ink_start(App *app)
+{
+  ink_clear(app);
+  g_free(app->pad_notice);
+  app->pad_notice = g_strdup(pad_trouble_notice(app->pad_state));
 }
 
 /* ---- the session's requests ---------------------------------------------- */
@@ -411,7 +421,7 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     request_photo(app);
     break;
   case REQ_COLLECT_SIGNATURE:
-    ink_clear(app);
+    ink_start(app);
     app->pad_touched = FALSE;
     job = job_new(JOB_SIGNATURE);
     job->timeout_ms = req->timeout_ms;
@@ -571,12 +581,8 @@ static void pad_news(App *app)
   if (!pad_link_take(app->pad_link, &news))
     return;
   app->dirty = TRUE;
-  if (news.restarted) {
-    g_autofree char *notice = g_steal_pointer(&app->pad_notice);
-
+  if (news.restarted)
     ink_clear(app);
-    app->pad_notice = g_steal_pointer(&notice);
-  }
   if (news.changed)
     pad_state_changed(app, &news);
   /* Ink belongs to a signature being written, nowhere else. */
@@ -759,7 +765,7 @@ static void signature_done(App *app, Result *r, gint64 now_us)
   SessionEvent ev = {.type = EV_SIGNATURE_DONE};
   const BkImage *img;
 
-  ink_clear(app);
+  ink_start(app);
   signature_outcome_clear(&app->signature);
   app->signature = r->signature;
   memset(&r->signature, 0, sizeof r->signature);
