@@ -82,8 +82,9 @@ test-valgrind: build
 	meson test -C $(BUILD) --setup valgrind --print-errorlogs --num-processes 2
 
 # The queue's crash test (SIGKILL during store and upload on a nearly full
-# disk) with 1,000 cycles instead of meson test's 200; prints the seed and
-# the figures (lost, duplicated and corrupt must be 0).
+# disk, to a folder and over HTTPS to nginx) with 1,000 cycles each instead
+# of meson test's 200; prints the seeds and the figures (lost, duplicated
+# and corrupt must be 0).
 stress: build
 	BK_CRASH_CYCLES=1000 meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 4 queue-crash; \
 	status=$$?; \

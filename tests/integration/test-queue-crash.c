@@ -1,8 +1,8 @@
 /* The queue killed at random moments on a nearly full disk (issue 14's
  * acceptance, and issue 9's crash test). A worker (crash-worker.c) stores
  * records and uploads them to a folder, or over HTTPS with mutual TLS to
- * nginx (tests/tools/https-server.h: its records folder is then the
- * outbox that is checked; the test exits 77 when nginx cannot start), with the
+ * nginx (tests/tools/https-server.h: its records folder is then the outbox
+ * that is checked; that run is skipped when nginx cannot start), with the
  * state folder on a small tmpfs that has 256 KB to 1 MB free, and is killed
  * with SIGKILL after a random delay, cycle after cycle. After every kill a
  * fresh read-only open checks that the audit chain verifies, that every
@@ -928,6 +928,13 @@ static void test_crash(gconstpointer data)
   crash_teardown(&c);
 }
 
+/* Without nginx the folder's run still counts; the https one is skipped
+ * (make deps installs nginx-light, so CI runs it). */
+static void test_crash_skip(gconstpointer data)
+{
+  g_test_skip(data);
+}
+
 static int run_tests(int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
@@ -942,11 +949,13 @@ static int run_tests(int argc, char **argv)
                      g_strerror(errno));
   if (sodium_init() < 0)
     testlib_skip_all("libsodium cannot be initialised");
-  server = https_server_start(&error);
-  if (!server)
-    testlib_skip_all("%s", error->message);
   g_test_add_data_func("/queue-crash/sigkill", NULL, test_crash);
-  g_test_add_data_func("/queue-crash/sigkill-https", server, test_crash);
+  server = https_server_start(&error);
+  if (server)
+    g_test_add_data_func("/queue-crash/sigkill-https", server, test_crash);
+  else
+    g_test_add_data_func("/queue-crash/sigkill-https", error->message,
+                         test_crash_skip);
   status = g_test_run();
   https_server_stop(server);
   return status;
