@@ -10,8 +10,10 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "db.h"
+#include "demo-media.h"
 #include "queue.h"
 #include "settings.h"
 #include "testlib.h"
@@ -659,6 +661,93 @@ static void test_uploader_retry_after(Fixture *f, gconstpointer data)
   g_assert_cmpint(second - first, <=, 10 * G_USEC_PER_SEC);
 }
 
+/* The officer's screen: a front end that keeps the last footer and quits
+ * once it names the refused records (or after 20 s). Its waits are short,
+ * so that the loop looks at the uploader's figures often. */
+typedef struct {
+  GMutex lock;
+  char *footer;
+  gint64 quit_at;
+} AlertScreen;
+
+static void alert_render(gpointer data, const KioskView *view)
+{
+  AlertScreen *a = data;
+
+  g_mutex_lock(&a->lock);
+  g_free(a->footer);
+  a->footer = g_strdup(view->footer);
+  g_mutex_unlock(&a->lock);
+}
+
+static gboolean alert_next_intent(gpointer data, int timeout_ms,
+                                  KioskIntent *ret_intent)
+{
+  AlertScreen *a = data;
+  gboolean seen;
+
+  memset(ret_intent, 0, sizeof *ret_intent);
+  g_usleep(50000);
+  g_mutex_lock(&a->lock);
+  seen = a->footer &&
+         strstr(a->footer, "Records refused by the back office: 1") != NULL;
+  g_mutex_unlock(&a->lock);
+  if (!seen && g_get_monotonic_time() < a->quit_at)
+    return FALSE;
+  ret_intent->type = INTENT_QUIT;
+  return TRUE;
+}
+
+static void alert_wake(gpointer data)
+{
+}
+
+/* `run` with a record the back office refuses (403): the uploader
+ * quarantines it and the footer tells the officer how many there are. */
+static void test_officer_alert(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = config_load(NULL, &error);
+  g_autofree char *id = store(f, 100);
+  g_autofree char *url = https_server_url(server, "f403");
+  AlertScreen a = {.quit_at = g_get_monotonic_time() + 20 * G_USEC_PER_SEC};
+  Frontend fe = {.render = alert_render,
+                 .next_intent = alert_next_intent,
+                 .wake = alert_wake,
+                 .data = &a};
+  const char *sets[] = {
+      "paths.state_dir", f->state_dir,  "upload.target", url,
+      "upload.ca",       f->options.ca, "upload.cert",   f->options.cert,
+      "upload.key",      f->options.key};
+  g_autofree char *media = NULL;
+  GLogLevelFlags fatal;
+  App *app;
+
+  g_assert_no_error(error);
+  for (gsize i = 0; i < G_N_ELEMENTS(sets); i += 2) {
+    g_autofree char *set = g_strdup_printf("%s=%s", sets[i], sets[i + 1]);
+
+    g_assert_true(config_override(config, set, &error));
+  }
+  media = config_resolve_path(
+      config, g_hash_table_lookup(config->camera_options, "folder"));
+  g_assert_true(demo_media_write_portraits(media, &error));
+  g_mutex_init(&a.lock);
+  /* The fixture's queue is sealed to the demo key, which app_new() warns
+   * about: warnings are not fatal while it opens. */
+  fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+  app = app_new(config, &error);
+  g_log_set_always_fatal(fatal);
+  g_assert_no_error(error);
+  g_assert_cmpint(app_run(app, &fe, NULL, NULL), ==, 0);
+  app_free(app);
+  g_test_message("footer: %s", a.footer);
+  g_assert_nonnull(a.footer);
+  g_assert_nonnull(strstr(a.footer, "Records refused by the back office: 1"));
+  g_free(a.footer);
+  g_mutex_clear(&a.lock);
+}
+
 /* The back office's check of what arrived (docs/delivery.md): `record
  * verify` passes the delivered files and fails a copy under another name
  * and a flipped byte. */
@@ -731,6 +820,7 @@ int main(int argc, char **argv)
   add_test("uploader-retry-after", test_uploader_retry_after, NULL);
   add_test("cli", test_cli, NULL);
   add_test("record-verify", test_record_verify, NULL);
+  add_test("officer-alert", test_officer_alert, NULL);
   status = g_test_run();
   https_server_stop(server);
   return status;
