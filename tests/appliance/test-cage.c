@@ -308,7 +308,10 @@ int main(int argc, char **argv)
     s.uid = pw->pw_uid;
     s.gid = pw->pw_gid;
   }
-  s.dir = testlib_mkdtemp();
+  /* In /tmp whatever TMPDIR says: the user the session runs as must reach
+   * it (a TMPDIR below /root would be closed to it). */
+  s.dir = g_strdup("/tmp/biokiosk-cage-XXXXXX");
+  g_assert_nonnull(g_mkdtemp(s.dir));
   s.runtime = g_build_filename(s.dir, "run", NULL);
   g_assert_cmpint(mkdir(s.runtime, 0700), ==, 0);
   give(&s, s.dir);
