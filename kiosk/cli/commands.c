@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "bk-config.h"
+
 /* Each command is defined in its kiosk/cmd-*.c file. */
 extern const KioskCommand kiosk_cmd_validate_photo;
 
@@ -29,7 +31,9 @@ void command_config_add_options(CommandConfig *cc, GOptionContext *ctx)
 {
   const GOptionEntry entries[] = {
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &cc->config_path,
-       "Configuration file (default: the built-in one)", "FILE"},
+       "Configuration file (default: $BIOKIOSK_CONFIG, else "
+       "/etc/biokiosk/biokiosk.conf where it exists, else the built-in one)",
+       "FILE"},
       {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &cc->sets,
        "Override one configuration key (repeatable)", "GROUP.KEY=VALUE"},
       {NULL},
@@ -38,9 +42,30 @@ void command_config_add_options(CommandConfig *cc, GOptionContext *ctx)
   g_option_context_add_main_entries(ctx, entries, NULL);
 }
 
+/* Without --config: the file BIOKIOSK_CONFIG names, else the one an
+ * installed kiosk keeps in the system configuration folder (the package's
+ * /etc/biokiosk/biokiosk.conf, docs/appliance.md) when it exists, else
+ * NULL: the built-in defaults. */
+static char *default_config_path(void)
+{
+  const char *env = g_getenv("BIOKIOSK_CONFIG");
+  char *system_file;
+
+  if (env && *env)
+    return g_strdup(env);
+  system_file =
+      g_build_filename(BK_SYSCONFDIR, "biokiosk", "biokiosk.conf", NULL);
+  if (g_file_test(system_file, G_FILE_TEST_EXISTS))
+    return system_file;
+  g_free(system_file);
+  return NULL;
+}
+
 KioskConfig *command_config_load(const CommandConfig *cc, GError **error)
 {
-  g_autoptr(KioskConfig) config = config_load(cc->config_path, error);
+  g_autofree char *fallback = cc->config_path ? NULL : default_config_path();
+  g_autoptr(KioskConfig) config =
+      config_load(cc->config_path ? cc->config_path : fallback, error);
 
   if (!config)
     return NULL;
