@@ -6,12 +6,7 @@
 # installed kiosk thus sees the kiosk's own queue. TAP output.
 set -u
 bin=${BK_BIOKIOSK:?}
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
 expect() { # expect DESCRIPTION STATUS PATTERN COMMAND...
 	what=$1 want=$2 pattern=$3
 	shift 3
@@ -49,5 +44,4 @@ expect "without either, the built-in defaults (state in XDG_STATE_HOME)" 2 \
 	"no database at $scratch/xdg/biokiosk/kiosk.db" \
 	env -u BIOKIOSK_CONFIG XDG_STATE_HOME="$scratch/xdg" "$bin" queue list
 
-echo "1..$n"
-exit $failed
+tap_done

@@ -8,19 +8,9 @@ set -u
 src=${BK_SOURCE_DIR:?}
 build=${BK_BUILD_DIR:?}
 bin=${BK_BIOKIOSK:?}
-for tool in dpkg-buildpackage dpkg-deb lintian dh meson; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed (make deps installs it)"
-		exit 77
-	fi
-done
 out=$build/deb
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
+tap_need dpkg-buildpackage dpkg-deb lintian dh meson
 check() { # check DESCRIPTION COMMAND...
 	what=$1
 	shift
@@ -98,5 +88,4 @@ else
 	not_ok "lintian: no error"
 fi
 
-echo "1..$n"
-exit $failed
+tap_done

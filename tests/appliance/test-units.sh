@@ -6,18 +6,8 @@
 # user biokiosk and /var/lib/biokiosk at mode 0700 owned by it. TAP output.
 set -u
 src=${BK_SOURCE_DIR:?}
-for tool in systemd-analyze systemd-sysusers systemd-tmpfiles cage; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed (make deps installs it)"
-		exit 77
-	fi
-done
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
+tap_need systemd-analyze systemd-sysusers systemd-tmpfiles cage
 
 # verify resolves the unit by its own name, so it is copied as it ships.
 units=$(ls "$src"/debian/*.service)
@@ -64,5 +54,4 @@ else
 	not_ok "tmpfiles.d makes /var/lib/biokiosk 0700, the user's"
 fi
 
-echo "1..$n"
-exit $failed
+tap_done

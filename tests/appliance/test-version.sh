@@ -5,12 +5,7 @@
 set -u
 bin=${BK_BIOKIOSK:?}
 want=${BK_PROJECT_VERSION:?}
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
 
 got=$("$bin" --version 2>&1)
 if [ "$got" = "biokiosk $want" ]; then
@@ -39,5 +34,4 @@ else
 	not_ok "the record carries kiosk.version $want"
 fi
 
-echo "1..$n"
-exit $failed
+tap_done
