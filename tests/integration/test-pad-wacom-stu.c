@@ -23,6 +23,7 @@
 #include <string.h>
 #include <umockdev.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
 #define REFERENCE          "emulators/stu-signature-reference.png"
 #define RENDER_W           600
@@ -683,6 +684,26 @@ static void test_diagnose(void)
   testlib_rmtree(dir);
 }
 
+/* Runs `exe` under valgrind as tests/meson.build's valgrind setup does. */
+static void exec_under_valgrind(const char *exe, char **argv)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *supp = testlib_source_path("tests/valgrind.supp");
+
+  g_ptr_array_add(args, g_strdup("valgrind"));
+  g_ptr_array_add(args, g_strdup("--error-exitcode=99"));
+  g_ptr_array_add(args, g_strdup("--leak-check=full"));
+  g_ptr_array_add(args, g_strdup("--errors-for-leak-kinds=definite"));
+  g_ptr_array_add(args, g_strdup("--track-fds=no"));
+  g_ptr_array_add(args, g_strdup("--quiet"));
+  g_ptr_array_add(args, g_strdup_printf("--suppressions=%s", supp));
+  g_ptr_array_add(args, g_strdup(exe));
+  for (int i = 1; argv[i]; i++)
+    g_ptr_array_add(args, g_strdup(argv[i]));
+  g_ptr_array_add(args, NULL);
+  execvp("valgrind", (char **)args->pdata);
+}
+
 /* Runs this program again with the emulator in front of umockdev's
  * preload library; returns only when that is not possible. */
 static void reexec_preloaded(char **argv)
@@ -691,6 +712,7 @@ static void reexec_preloaded(char **argv)
                                            "emulators", "stu-hidraw.so", NULL);
   g_autofree char *preload = NULL;
   g_autofree char *asan = NULL;
+  g_autofree char *exe = NULL;
 
   if (!g_file_test(shim, G_FILE_TEST_EXISTS))
     testlib_skip_all("the STU emulator %s is not built", shim);
@@ -704,7 +726,14 @@ static void reexec_preloaded(char **argv)
   g_setenv("LD_PRELOAD", preload, TRUE);
   g_setenv("ASAN_OPTIONS", asan, TRUE);
   g_setenv("BK_STU_PRELOADED", "1", TRUE);
-  execv("/proc/self/exe", argv);
+  /* The program's own path, not /proc/self/exe: under valgrind that is
+   * valgrind's tool, which refuses to be run directly (readlink gives the
+   * program). Under valgrind the program runs under it again, with the
+   * options of the valgrind test setup. */
+  exe = g_file_read_link("/proc/self/exe", NULL);
+  if (RUNNING_ON_VALGRIND)
+    exec_under_valgrind(exe ? exe : argv[0], argv);
+  execv(exe ? exe : argv[0], argv);
   testlib_skip_all("cannot run again with the emulator: %s", g_strerror(errno));
 }
 
