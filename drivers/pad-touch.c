@@ -132,11 +132,10 @@ static GArray *pad_touch_collect(gpointer data, int timeout_ms,
   PadTrace trace;
   GArray *samples = NULL;
 
+  /* The inbox is not emptied first: the screen offers the pen only while
+   * a signature is asked for, and the first touches may come before this
+   * thread gets here. What comes after the end is dropped below. */
   pad_trace_init(&trace, &self->stats);
-  /* Touches from before the step are not part of this signature. */
-  g_mutex_lock(&touch_lock);
-  g_queue_clear_full(&touch_inbox, g_free);
-  g_mutex_unlock(&touch_lock);
   do {
     g_autofree PadPoint *p = touch_next();
 
@@ -145,6 +144,10 @@ static GArray *pad_touch_collect(gpointer data, int timeout_ms,
   } while (!pad_trace_done(&trace, self->settle_ms, start, timeout_ms,
                            cancellable, "touch", &samples, error));
   pad_trace_clear(&trace);
+  /* Touches after the signature ended belong to no signature. */
+  g_mutex_lock(&touch_lock);
+  g_queue_clear_full(&touch_inbox, g_free);
+  g_mutex_unlock(&touch_lock);
   return samples;
 }
 

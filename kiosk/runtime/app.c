@@ -566,9 +566,6 @@ static void pad_points(App *app, const GArray *points)
 
     g_array_append_val(app->ink, ink);
     app->ink_arrival_us = MAX(app->ink_arrival_us, p->arrival_us);
-    /* The applicant writes again: the notice has been read. */
-    if (p->sample.pressure > 0 && app->pad_state == DEVICE_STATE_READY)
-      g_clear_pointer(&app->pad_notice, g_free);
   }
 }
 
@@ -585,6 +582,14 @@ static void pad_news(App *app)
     ink_clear(app);
   if (news.changed)
     pad_state_changed(app, &news);
+  /* What was written is gone: ask for the signature again, unless the pad
+   * is still away (its trouble notice stays then). */
+  if (news.restarted && !pad_trouble_notice(app->pad_state)) {
+    g_free(app->pad_notice);
+    app->pad_notice =
+        g_strdup(news.lost ? _("The pad is back. Please sign again.")
+                           : _("Please sign again"));
+  }
   /* Ink belongs to a signature being written, nowhere else. */
   if (app->in_flight[SLOT_PAD] > 0)
     pad_points(app, news.points);

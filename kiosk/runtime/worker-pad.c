@@ -20,7 +20,7 @@ struct PadLink {
   GThread *probe; /* main thread before the first job, then the worker's */
   BkPad *pad;     /* guarded by lock while the probe runs */
   GArray *points; /* PadPoint, not taken yet; guarded by lock */
-  gboolean restarted, changed;
+  gboolean restarted, changed, lost;
   DeviceState state;
   char *message;
   DeviceInfo info; /* guarded by lock */
@@ -170,15 +170,16 @@ gboolean pad_link_take(PadLink *link, PadNews *ret)
 
   memset(ret, 0, sizeof *ret);
   g_mutex_lock(&link->lock);
-  any = link->points->len > 0 || link->restarted || link->changed;
+  any = link->points->len > 0 || link->restarted || link->changed || link->lost;
   if (any) {
     ret->points = link->points;
     link->points = g_array_new(FALSE, FALSE, sizeof(PadPoint));
     ret->restarted = link->restarted;
+    ret->lost = link->lost;
     ret->changed = link->changed;
     ret->state = link->state;
     ret->message = g_strdup(link->message);
-    link->restarted = link->changed = FALSE;
+    link->restarted = link->changed = link->lost = FALSE;
   }
   g_mutex_unlock(&link->lock);
   return any;
@@ -291,6 +292,9 @@ static GArray *job_collect(PadLink *link, const Job *job,
     /* Lost mid-signature: what was written is void; sign again. */
     g_clear_pointer(&link->pad, pad_close);
     lost = DEVICE_STATE_RECOVERING;
+    g_mutex_lock(&link->lock);
+    link->lost = TRUE;
+    g_mutex_unlock(&link->lock);
     link_set_state(link, lost, local->message);
     link_restart(link, "the pad was lost");
   }

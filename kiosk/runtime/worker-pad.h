@@ -34,6 +34,7 @@ void pad_link_free(PadLink *link);
 typedef struct {
   GArray *points;     /* PadPoint, newest last; after `restarted` */
   gboolean restarted; /* everything streamed before is void */
+  gboolean lost;      /* the pad went away (and may be back already) */
   gboolean changed;   /* state or message changed */
   DeviceState state;
   char *message; /* NULL when the pad is fine */
