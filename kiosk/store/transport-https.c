@@ -264,12 +264,15 @@ static CURL *https_prepare(TransportHttps *self, const char *url)
   return self->curl;
 }
 
-/* The first line of the answer's body, printable, for messages. */
+/* The start of the answer's body, printable, for messages; "" for an
+ * HTML page (a server's stock error page says no more than its status). */
 static char *https_answer_line(TransportHttps *self)
 {
   g_autofree char *text = g_utf8_make_valid(self->answer->str, -1);
   char *line = g_strstrip(g_strdelimit(text, "\r\n\t", ' '));
 
+  if (*line == '<')
+    return g_strdup("");
   for (char *p = line; *p; p++)
     if ((guchar)*p < 0x20)
       *p = ' ';
@@ -333,6 +336,10 @@ static gboolean transport_https_put(gpointer priv, const char *id,
   source.data = g_bytes_get_data(envelope, &source.len);
   headers =
       curl_slist_append(headers, "Content-Type: application/octet-stream");
+  /* No "Expect: 100-continue": the body goes at once, without a round
+   * trip (or a second's wait where a proxy ignores it); only a refusal
+   * costs the bytes sent before its answer. */
+  headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, transport_body_read);
   curl_easy_setopt(curl, CURLOPT_READDATA, &source);
