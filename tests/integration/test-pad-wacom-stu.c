@@ -10,11 +10,14 @@
  * The test runs itself again with the emulator and umockdev's library in
  * LD_PRELOAD (they must be there before the process starts). */
 #include "image.h"
+#include "jobs.h"
 #include "pad.h"
 #include "pngio.h"
 #include "signature.h"
 #include "stu-protocol.h"
 #include "testlib.h"
+#include "worker-pad.h"
+#include "worker.h"
 #include "emulators/stu-hidraw.h"
 
 #include <dlfcn.h>
@@ -608,6 +611,87 @@ static void test_silent(void)
   g_assert_cmpint(ms, <, 2000);
 }
 
+/* The pad link's news, taken until `state` is reported (10 s at most). */
+static void wait_state(PadLink *link, DeviceState state, gboolean *restarted)
+{
+  gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  PadNews news = {0};
+
+  while (g_get_monotonic_time() < end) {
+    gboolean done = FALSE;
+
+    if (pad_link_take(link, &news)) {
+      if (restarted)
+        *restarted |= news.restarted;
+      done = news.changed && news.state == state;
+      pad_news_clear(&news);
+    }
+    if (done)
+      return;
+    g_usleep(5000);
+  }
+  g_error("the pad did not become %s within 10 s",
+          device_state_to_string(state));
+}
+
+static void deliver(gpointer data, Result *r)
+{
+  g_async_queue_push(data, r);
+}
+
+/* The kiosk's pad worker: the pad unplugged mid-stroke is RECOVERING and
+ * the partial signature void; plugged back in it is READY within 2 s, the
+ * prompt is sent again, and the signature kept is the whole new one. */
+static void test_worker_replug(void)
+{
+  g_autoptr(GArray) source = source_signature(SIGNATURE_SEED);
+  g_autoptr(BkPad) pad =
+      scripted_pad(12, 540, source, STU_EMU_FAULT_UNPLUG, 60, SPEED);
+  g_autoptr(GAsyncQueue) results = g_async_queue_new();
+  g_autoptr(GHashTable) options = g_hash_table_new(g_str_hash, g_str_equal);
+  const char *node = "/dev/hidraw12";
+  KioskConfig config = {0};
+  gboolean restarted = FALSE;
+  Job *job = job_new(JOB_SIGNATURE);
+  gint64 plugged_at;
+  PadLink *link;
+  Worker *worker;
+  Result *r;
+
+  g_clear_pointer(&pad, pad_close); /* the worker opens its own */
+  g_hash_table_insert(options, "path", (gpointer)node);
+  config.pad_backend = (char *)"wacom-stu";
+  config.pad_options = options;
+  link = pad_link_new(&config, NULL, NULL);
+  wait_state(link, DEVICE_STATE_READY, NULL);
+  worker = worker_new(&worker_pad_class, link, "wacom-stu", deliver, results);
+  job->timeout_ms = 30000;
+  worker_push(worker, job);
+  wait_state(link, DEVICE_STATE_RECOVERING, &restarted);
+  g_assert_true(emu->unplugged(node));
+  unplug_sysfs(12, 540);
+  g_usleep(300000); /* away for a moment */
+  g_free(plug(12, 540, 0));
+  emu->replug(node);
+  plugged_at = g_get_monotonic_time();
+  wait_state(link, DEVICE_STATE_READY, &restarted);
+  g_test_message("READY %.0f ms after the replug",
+                 (g_get_monotonic_time() - plugged_at) / 1000.0);
+  g_assert_cmpint(g_get_monotonic_time() - plugged_at, <, 2 * G_USEC_PER_SEC);
+  g_assert_true(restarted);
+  r = g_async_queue_timeout_pop(results, 20 * G_USEC_PER_SEC);
+  g_assert_nonnull(r);
+  g_assert_no_error(r->error);
+  g_assert_cmpuint(r->signature.samples->len, ==, source->len);
+  g_assert_true(r->signature.ok);
+  g_assert_cmpstr(r->signature.pad.model, ==, "Wacom STU-540");
+  g_assert_cmpstr(r->signature.pad.firmware, ==, "2.12");
+  g_assert_cmpuint(emu->count(node, "images"), ==, 2);
+  result_free(r);
+  worker_free(worker);
+  pad_link_free(link);
+}
+
 /* The signer lifts the pen away for 20 s halfway (the pad says nothing
  * meanwhile): the pad's clock carries the pause into the samples. */
 static void test_pause(void)
@@ -758,6 +842,7 @@ int main(int argc, char **argv)
   g_test_add_func("/pad-wacom-stu/unplug", test_unplug);
   g_test_add_func("/pad-wacom-stu/short-reports", test_short_reports);
   g_test_add_func("/pad-wacom-stu/pause", test_pause);
+  g_test_add_func("/pad-wacom-stu/worker-replug", test_worker_replug);
   g_test_add_func("/pad-wacom-stu/permission-denied", test_permission_denied);
   g_test_add_func("/pad-wacom-stu/silent", test_silent);
   g_test_add_func("/pad-wacom-stu/diagnose", test_diagnose);
