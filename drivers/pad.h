@@ -13,9 +13,9 @@
  *
  * Life cycle, all on one thread (the pad worker's):
  *   open()     finds and opens the device. An absent device is
- *              DRIVERS_ERROR_NOT_FOUND, a node the kiosk may not open
- *              DRIVERS_ERROR_CLAIMED or _NOT_FOUND with the reason in the
- *              message; never a silent fallback.
+ *              DRIVERS_ERROR_NOT_FOUND; a node the kiosk may not open is an
+ *              error whose message says so and names the udev rules
+ *              (config/70-biokiosk-pads.rules); never a silent fallback.
  *   describe() the identity for diagnose and for every record: model,
  *              serial (where the device has one), firmware, port.
  *   collect()  one signature. While it runs the backend streams every

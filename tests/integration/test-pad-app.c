@@ -1,16 +1,19 @@
-/* The pad's state in the real kiosk (app loop, SDL front end offscreen),
- * with the simulator's faults: a pad absent at start-up is an error state
- * on screen (footer and signing area), never a fallback; a pad unplugged in
- * the middle of a signature shows as recovering, the ink written so far
- * disappears, the applicant is asked to sign again, and the signature kept
- * is the second one. */
+/* The sim pad's reference rendering, and the pad's state in the real kiosk (app
+ * loop, SDL front end offscreen), with the simulator's faults: a pad absent at
+ * start-up is an error state on screen (footer and signing area), never a
+ * fallback; a pad unplugged in the middle of a signature shows as recovering,
+ * the ink written so far disappears, the applicant is asked to sign again, and
+ * the signature kept is the second one. */
 #include <string.h>
 
 #include "app.h"
 #include "appointments.h"
 #include "demo-media.h"
 #include "demo.h"
+#include "pad-reference.h"
+#include "pad.h"
 #include "resources.h"
+#include "steps.h"
 #include "testlib.h"
 #include "ui.h"
 
@@ -185,9 +188,34 @@ static void test_unplugged_mid_signature(void)
   testlib_rmtree(dir);
 }
 
+/* The simulator's signature, after the checks, renders to the committed
+ * reference (each backend has one: the evdev tablets' and the touch
+ * screen's are in their own tests). */
+static void test_sim_reference(void)
+{
+  g_autoptr(GHashTable) options =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkPad) pad = NULL;
+  SignatureOutcome outcome = {0};
+  GArray *samples;
+
+  g_hash_table_insert(options, g_strdup("seed"), g_strdup("1"));
+  pad = pad_open("sim", options, &error);
+  g_assert_no_error(error);
+  samples = pad_collect(pad, 5000, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_true(steps_signature(samples, &outcome, &error));
+  g_assert_true(outcome.ok);
+  pad_assert_reference(outcome.rendered,
+                       "tests/ui-reference/sim-signature.png");
+  signature_outcome_clear(&outcome);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/pad-app/sim-reference", test_sim_reference);
   g_test_add_func("/pad-app/absent-at-start", test_absent_at_start);
   g_test_add_func("/pad-app/unplugged-mid-signature",
                   test_unplugged_mid_signature);

@@ -14,8 +14,8 @@
 #include <umockdev.h>
 #include <unistd.h>
 
+#include "pad-reference.h"
 #include "pad.h"
-#include "pngio.h"
 #include "signature.h"
 #include "steps.h"
 #include "worker-pad.h"
@@ -125,35 +125,6 @@ static void on_restart(gpointer data, const char *reason)
   ((Streamed *)data)->restarts++;
 }
 
-/* Compares the rendered signature with the committed reference; with
- * BK_UPDATE_REFERENCE=1 writes the reference instead. */
-static void assert_reference(const BkImage *img, const char *file)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) png = pngio_encode(img, &error);
-  g_autofree char *ref = data_path(file, "-signature.png");
-  g_autofree char *want = NULL;
-  gsize want_len = 0;
-
-  g_assert_no_error(error);
-  if (g_getenv("BK_UPDATE_REFERENCE")) {
-    g_assert_true(g_file_set_contents(ref, g_bytes_get_data(png, NULL),
-                                      (gssize)g_bytes_get_size(png), NULL));
-    return;
-  }
-  g_assert_true(g_file_get_contents(ref, &want, &want_len, &error));
-  g_assert_no_error(error);
-  if (want_len != g_bytes_get_size(png) ||
-      memcmp(want, g_bytes_get_data(png, NULL), want_len) != 0) {
-    g_autofree char *got = g_strdup_printf("%s.got.png", file);
-
-    g_file_set_contents(got, g_bytes_get_data(png, NULL),
-                        (gssize)g_bytes_get_size(png), NULL);
-    g_error("%s: the replayed signature differs from %s (ours: %s)", file, ref,
-            got);
-  }
-}
-
 /* Opens the pad, replays the tablet's signature, collects it through the
  * sink, checks and renders it like the kiosk does. */
 static void replay_signature(const Tablet *t, DeviceOptions *options,
@@ -207,7 +178,12 @@ static void replay_signature(const Tablet *t, DeviceOptions *options,
 
   g_assert_true(steps_signature(samples, &outcome, &error));
   g_assert_true(outcome.ok);
-  assert_reference(outcome.rendered, t->file);
+  {
+    g_autofree char *rel =
+        g_strdup_printf("tests/" DATA_DIR "/%s-signature.png", t->file);
+
+    pad_assert_reference(outcome.rendered, rel);
+  }
   signature_outcome_clear(&outcome);
   g_array_unref(seen.points);
 }
