@@ -48,6 +48,7 @@ check "tmpfiles.d" has -rw-r--r-- usr/lib/tmpfiles.d/biokiosk.conf
 check "the udev rules" has -rw-r--r-- lib/udev/rules.d/65-biokiosk.rules
 check "the PAM service of the session" has -rw-r--r-- etc/pam.d/biokiosk
 check "the appliance's documentation" has -rw-r--r-- usr/share/doc/biokiosk/appliance.md.gz
+check "the manual page" has -rw-r--r-- usr/share/man/man1/biokiosk.1.gz
 if [ -f "$src/config/70-biokiosk-pads.rules" ]; then
 	check "the pads' udev rules" has -rw-r--r-- lib/udev/rules.d/70-biokiosk-pads.rules
 fi
