@@ -3,7 +3,7 @@
  * records and uploads them to a folder, or over HTTPS with mutual TLS to
  * nginx (tests/tools/https-server.h: its records folder is then the outbox
  * that is checked; that run is skipped when nginx cannot start), with the
- * state folder on a small tmpfs that has 256 KB to 1 MB free, and is killed
+ * state folder on a small tmpfs that has 768 KB to 1.5 MB free, and is killed
  * with SIGKILL after a random delay, cycle after cycle. After every kill a
  * fresh read-only open checks that the audit chain verifies, that every
  * record the worker was told is stored is still queued or delivered, that
@@ -49,9 +49,12 @@
  * space back: beyond that the disk would be full of the kiosk's own files
  * (see crash_keep_nearly_full()). */
 #define CRASH_TMPFS_BYTES (16 * MIB)
-/* Free space left on the state folder's file system: a seeded choice. */
-#define CRASH_FREE_MIN (256 * KIB)
-#define CRASH_FREE_MAX (1 * MIB)
+/* Free space left on the state folder's file system: a seeded choice.
+ * A store needs about twice the record free (db_room_for_write(): the WAL,
+ * and the database file's growth at the checkpoint), so that is the least,
+ * for the worker's largest record (384 KB); the most is four times it. */
+#define CRASH_FREE_MIN (768 * KIB)
+#define CRASH_FREE_MAX (1536 * KIB)
 /* Before the disk is filled, this many records are stored and delivered,
  * so that the database file holds free pages for later records (as a
  * kiosk's does once it has delivered some): without them every new record
@@ -400,16 +403,17 @@ static void crash_teardown(Crash *c)
 
 /* Keeps the disk nearly full, not wholly: when the WAL has taken the free
  * space (it grows until the disk is full and shrinks only when the queue
- * truncates it after a full-disk pass), the filler gives it back, as far as
- * it can. Otherwise a WAL grown over an empty queue would leave room for
- * no record at all, and the cycles would test refusals only. */
+ * truncates it after a full-disk pass) and less than the largest record
+ * would need is left, the filler gives it back, as far as it can.
+ * Otherwise a WAL grown over an empty queue would leave room for no record
+ * at all, and the cycles would test refusals only. */
 static void crash_keep_nearly_full(Crash *c)
 {
   guint64 now_free = free_bytes(c->state_dir);
   gint64 filler = file_size(c->filler);
   guint64 give;
 
-  if (now_free >= CRASH_FREE_MIN / 4 || filler <= 0)
+  if (now_free >= CRASH_FREE_MIN / 2 || filler <= 0)
     return;
   give = MIN(c->leave - now_free, (guint64)filler);
   g_assert_cmpint(truncate(c->filler, filler - (gint64)give), ==, 0);
