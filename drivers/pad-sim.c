@@ -6,7 +6,8 @@
  * Faults for tests of the kiosk's pad handling: "absent=true" fails open()
  * as a missing device would; "disconnect_after=N" ends the first collect()
  * that reaches N streamed samples (counted from open) as an unplug would,
- * once per process.
+ * once per process; "cancel_after=N" ends it as Cancel on a pad would
+ * (G_IO_ERROR_CANCELLED), once per process.
  * Only used when named in the configuration. */
 #include "pad.h"
 
@@ -17,8 +18,10 @@ extern const PadDriver pad_sim_driver;
 
 #define SAMPLE_PERIOD_US 6667 /* 150 Hz */
 
-/* disconnect_after unplugs once per process: the reopened pad works. */
+/* disconnect_after unplugs and cancel_after cancels once per process: the
+ * reopened pad, and the next signing, work. */
 static gint sim_unplugged;
+static gint sim_cancelled;
 
 typedef struct {
   guint64 seed;
@@ -26,6 +29,7 @@ typedef struct {
   gboolean realtime;
   guint n_collected;
   gint64 disconnect_after; /* samples streamed before an unplug; -1 never */
+  gint64 cancel_after;     /* samples before an on-pad Cancel; -1 never */
   guint64 n_points;        /* streamed since open */
 } PadSim;
 
@@ -108,6 +112,7 @@ static gpointer pad_sim_open(DeviceOptions *options, GError **error)
   self->realtime =
       g_strcmp0(device_option(options, "realtime", "false"), "true") == 0;
   self->disconnect_after = device_option_int(options, "disconnect_after", -1);
+  self->cancel_after = device_option_int(options, "cancel_after", -1);
   return self;
 }
 
@@ -357,6 +362,13 @@ static GArray *pad_sim_collect(gpointer data, int timeout_ms,
                   "the simulated pad was unplugged");
       return NULL;
     }
+    if (self->cancel_after >= 0 &&
+        self->n_points >= (guint64)self->cancel_after &&
+        g_atomic_int_compare_and_exchange(&sim_cancelled, 0, 1)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                  "the signer cancelled on the simulated pad");
+      return NULL;
+    }
     self->n_points++;
     point = pad_point_now(s, TRUE);
     pad_sink_point(sink, &point);
@@ -374,7 +386,7 @@ static void pad_sim_stats(gpointer data, PadStats *ret_stats)
 const PadDriver pad_sim_driver = {
     .name = "sim",
     .description = "replays a generated signature (options: seed, file, "
-                   "realtime, absent, disconnect_after)",
+                   "realtime, absent, disconnect_after, cancel_after)",
     .open = pad_sim_open,
     .close = pad_sim_close,
     .describe = pad_sim_describe,

@@ -832,6 +832,15 @@ static void guidance_done(App *app, Result *r)
   app->dirty = TRUE;
 }
 
+/* A signature of the current person that ended cancelled was cancelled by
+ * the applicant, with Cancel on the pad: the application's own
+ * cancellations bump the epoch, so their results are dropped first. */
+static gboolean signer_cancelled(WorkerSlot slot, const GError *error)
+{
+  return slot == SLOT_PAD &&
+         g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 static void handle_result(App *app, Result *r, gint64 now_us)
 {
   WorkerSlot slot = slot_for(r->type);
@@ -842,10 +851,20 @@ static void handle_result(App *app, Result *r, gint64 now_us)
   }
   app->in_flight[slot]--;
   app->dirty = TRUE;
-  update_footer(app, slot, r->error ? r->error->message : NULL);
+  /* The applicant's Cancel on the pad is no trouble with the device. */
+  update_footer(
+      app, slot,
+      r->error && !signer_cancelled(slot, r->error) ? r->error->message : NULL);
   if (r->epoch != app->epoch) {
     g_debug("app: dropping a %s result of an earlier person or step",
             worker_classes[slot]->name);
+    return;
+  }
+  if (r->error && signer_cancelled(slot, r->error)) {
+    SessionEvent ev = {.type = EV_DEVICE_ERROR,
+                       .message = _("No signature was received.")};
+
+    feed(app, &ev, now_us);
     return;
   }
   if (r->error) {

@@ -212,11 +212,44 @@ static void test_sim_reference(void)
   signature_outcome_clear(&outcome);
 }
 
+/* Cancel on the pad: the applicant's choice, not device trouble. The
+ * screen says no signature came and offers to try again; the footer names
+ * no trouble. */
+static void test_cancelled_on_pad(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  const char *sets[] = {"devices.pad=sim", "pad.realtime=true",
+                        "pad.cancel_after=60", NULL};
+  Screen s = {0};
+  Frontend fe = {
+      screen_render, screen_next_intent, screen_wake, screen_press, NULL, &s};
+  App *app = kiosk_new(&s, dir, sets);
+  g_autoptr(GError) error = NULL;
+  const KioskView *view;
+
+  g_assert_true(demo_walk(app, &fe, DEMO_CODE, NULL, SESSION_PHOTO, &error));
+  g_assert_true(ui_press(s.ui, VIEW_BUTTON_TAKE));
+  g_assert_true(app_settle(app, &fe, 30 * G_USEC_PER_SEC, &error));
+  app_render(app, &fe);
+  g_assert_true(ui_press(s.ui, has_button(app, VIEW_BUTTON_ACCEPT)
+                                   ? VIEW_BUTTON_ACCEPT
+                                   : VIEW_BUTTON_OVERRIDE));
+  app_run(app, &fe, NULL, NULL);
+  view = session_view(app_session(app));
+  g_assert_cmpstr(view->buttons[0].id, ==, VIEW_BUTTON_REDO);
+  g_assert_cmpstr(view->lines[view->n_lines - 1], ==,
+                  "No signature was received.");
+  g_assert_null(strstr(view->footer ? view->footer : "", "cancelled"));
+  screen_clear(&s);
+  testlib_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/pad-app/sim-reference", test_sim_reference);
   g_test_add_func("/pad-app/absent-at-start", test_absent_at_start);
+  g_test_add_func("/pad-app/cancelled-on-pad", test_cancelled_on_pad);
   g_test_add_func("/pad-app/unplugged-mid-signature",
                   test_unplugged_mid_signature);
   return g_test_run();
