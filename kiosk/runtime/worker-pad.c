@@ -116,7 +116,7 @@ static gpointer link_probe(gpointer data)
       link_set_state(link, DEVICE_STATE_FAILED, error->message);
       break;
     }
-  } while (link_sleep(link, PAD_LINK_RETRY_MS * 4));
+  } while (link_sleep(link, PAD_PROBE_MS));
   return NULL;
 }
 
@@ -312,6 +312,10 @@ static void pad_worker_run(gpointer context, gpointer device, const Job *job,
   samples = job_collect(link, job, cancellable, &r->error);
   if (samples && steps_signature(samples, &r->signature, &r->error))
     pad_link_describe(link, &r->signature.pad);
+  /* Still away after the job: look for it between jobs again, so that the
+   * footer clears as soon as it is back. */
+  if (!link->pad)
+    link->probe = g_thread_new("pad-probe", link_probe, link);
 }
 
 const WorkerClass worker_pad_class = {

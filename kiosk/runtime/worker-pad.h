@@ -5,7 +5,7 @@
  *
  *  - at start-up a probe thread opens the pad (an absent pad is shown as
  *    such at once, never replaced by the simulator) and keeps trying about
- *    every PAD_LINK_RETRY_MS until it is there;
+ *    once a second (PAD_PROBE_MS) until it is there;
  *  - during a signature every sample is streamed to the main thread as it
  *    arrives (the screen's live ink);
  *  - a pad lost during a signature is reported RECOVERING, the partial
@@ -19,6 +19,7 @@
 #include "pad.h"
 
 #define PAD_LINK_RETRY_MS 250
+#define PAD_PROBE_MS      1000
 
 typedef struct PadLink PadLink;
 
