@@ -535,6 +535,15 @@ static GArray *pad_evdev_collect(gpointer data, int timeout_ms,
   return samples;
 }
 
+/* Between signatures: the node is still in /dev (udev removes it on
+ * unplug). */
+static gboolean pad_evdev_present(gpointer data)
+{
+  PadEvdev *self = data;
+
+  return !(access(self->path, F_OK) != 0 && errno == ENOENT);
+}
+
 static void pad_evdev_stats(gpointer data, PadStats *ret_stats)
 {
   *ret_stats = ((PadEvdev *)data)->stats;
@@ -549,4 +558,5 @@ const PadDriver pad_evdev_driver = {
     .describe = pad_evdev_describe,
     .collect = pad_evdev_collect,
     .stats = pad_evdev_stats,
+    .present = pad_evdev_present,
 };

@@ -79,6 +79,11 @@ void pad_stats(BkPad *pad, PadStats *ret_stats)
     pad->driver->stats(pad->priv, ret_stats);
 }
 
+gboolean pad_present(BkPad *pad)
+{
+  return !pad->driver->present || pad->driver->present(pad->priv);
+}
+
 void pad_sink_point(const PadSink *sink, const PadPoint *point)
 {
   if (sink && sink->point)

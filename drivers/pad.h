@@ -107,6 +107,12 @@ typedef struct {
 
   /* Counters since open(). May be NULL (all zero). */
   void (*stats)(gpointer priv, PadStats *ret_stats);
+
+  /* Whether the device is still there, between signatures: cheap, no
+   * exchange with the device (evdev: its node still exists). Called on
+   * another thread than collect(), never while collect() runs. May be
+   * NULL: the backend cannot tell (the loss shows at the next collect). */
+  gboolean (*present)(gpointer priv);
 } PadDriver;
 
 struct BkPad {
@@ -126,6 +132,8 @@ GArray *pad_collect(BkPad *pad, int timeout_ms, GCancellable *cancellable,
 GArray *pad_collect_to(BkPad *pad, int timeout_ms, GCancellable *cancellable,
                        const PadSink *sink, GError **error);
 void pad_stats(BkPad *pad, PadStats *ret_stats);
+/* The driver's present(), or TRUE when it has none. */
+gboolean pad_present(BkPad *pad);
 
 /* ---- helpers for backends ---- */
 

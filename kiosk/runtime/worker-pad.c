@@ -94,29 +94,51 @@ static gboolean link_sleep(PadLink *link, int ms)
   return !quit;
 }
 
-/* The probe: opens the pad at start-up, and keeps trying while it is
- * absent, so that the footer says so at once and clears when it comes. */
+/* One look between jobs: an absent pad is opened, an open one that has
+ * gone is closed. FALSE when looking again cannot help (the configuration
+ * is wrong). */
+static gboolean link_look(PadLink *link)
+{
+  g_autoptr(GError) error = NULL;
+  BkPad *pad;
+
+  g_mutex_lock(&link->lock);
+  pad = link->pad;
+  g_mutex_unlock(&link->lock);
+  if (pad) {
+    if (pad_present(pad))
+      return TRUE;
+    g_mutex_lock(&link->lock);
+    link->pad = NULL;
+    g_mutex_unlock(&link->lock);
+    pad_close(pad);
+    link_set_state(link, DEVICE_STATE_ABSENT, "the pad was unplugged");
+    return TRUE;
+  }
+  pad = link_open(link, DEVICE_STATE_ABSENT, &error);
+  if (pad) {
+    g_mutex_lock(&link->lock);
+    link->pad = pad;
+    g_mutex_unlock(&link->lock);
+    return TRUE;
+  }
+  if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNKNOWN_BACKEND) ||
+      g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID)) {
+    link_set_state(link, DEVICE_STATE_FAILED, error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The probe, between jobs: opens the pad (at start-up, so that the footer
+ * says at once when it is absent), and about once a second looks whether
+ * it is still there or back. */
 static gpointer link_probe(gpointer data)
 {
   PadLink *link = data;
 
-  do {
-    g_autoptr(GError) error = NULL;
-    BkPad *pad = link_open(link, DEVICE_STATE_ABSENT, &error);
-
-    if (pad) {
-      g_mutex_lock(&link->lock);
-      link->pad = pad;
-      g_mutex_unlock(&link->lock);
-      break;
-    }
-    /* A configuration mistake does not heal by waiting. */
-    if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNKNOWN_BACKEND) ||
-        g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID)) {
-      link_set_state(link, DEVICE_STATE_FAILED, error->message);
-      break;
-    }
-  } while (link_sleep(link, PAD_PROBE_MS));
+  while (link_look(link) && link_sleep(link, PAD_PROBE_MS))
+    ;
   return NULL;
 }
 
@@ -312,10 +334,9 @@ static void pad_worker_run(gpointer context, gpointer device, const Job *job,
   samples = job_collect(link, job, cancellable, &r->error);
   if (samples && steps_signature(samples, &r->signature, &r->error))
     pad_link_describe(link, &r->signature.pad);
-  /* Still away after the job: look for it between jobs again, so that the
-   * footer clears as soon as it is back. */
-  if (!link->pad)
-    link->probe = g_thread_new("pad-probe", link_probe, link);
+  /* Between jobs the probe watches the pad again: a pad that goes is shown
+   * at once, one that comes back clears the footer. */
+  link->probe = g_thread_new("pad-probe", link_probe, link);
 }
 
 const WorkerClass worker_pad_class = {

@@ -3,9 +3,11 @@
  * context; the link owns the pad, so that it can report the pad's state
  * between jobs and heal it during one:
  *
- *  - at start-up a probe thread opens the pad (an absent pad is shown as
- *    such at once, never replaced by the simulator) and keeps trying about
- *    once a second (PAD_PROBE_MS) until it is there;
+ *  - at start-up, and between jobs, a probe thread opens the pad (an
+ *    absent pad is shown as such at once, never replaced by the
+ *    simulator), and about once a second (PAD_PROBE_MS) tries again while
+ *    it is absent or, for backends that can tell (pad_present()), looks
+ *    whether the open pad is still there;
  *  - during a signature every sample is streamed to the main thread as it
  *    arrives (the screen's live ink);
  *  - a pad lost during a signature is reported RECOVERING, the partial

@@ -656,6 +656,35 @@ static void test_absent_at_start(void)
   g_hash_table_unref(config.pad_options);
 }
 
+/* Unplugged while nobody signs: shown within about a second; plugged in
+ * again, ready again. */
+static void test_unplugged_idle(void)
+{
+  const Tablet *plugged[] = {&INTUOS};
+  g_autoptr(UMockdevTestbed) tb = testbed_with(plugged, 1);
+  KioskConfig config = {0};
+  PadLink *link;
+  PadNews news;
+  gint64 t0;
+
+  config.pad_backend = (char *)"evdev";
+  config.pad_options = options_new("name", "intuos", NULL);
+  link = pad_link_new(&config, NULL, NULL);
+  pad_news_clear((news = wait_news(link, news_ready, NULL, NULL), &news));
+  unplug(tb, &INTUOS);
+  t0 = g_get_monotonic_time();
+  news = wait_news(link, news_absent, NULL, NULL);
+  g_test_message("absent %.0f ms after the unplug: %s",
+                 (g_get_monotonic_time() - t0) / 1000.0, news.message);
+  g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpstr(news.message, ==, "the pad was unplugged");
+  pad_news_clear(&news);
+  plug_as(tb, &INTUOS, 22);
+  pad_news_clear((news = wait_news(link, news_ready, NULL, NULL), &news));
+  pad_link_free(link);
+  g_hash_table_unref(config.pad_options);
+}
+
 /* Unplugged in the middle of a signature: RECOVERING, the partial
  * signature void; replugged (on another node), READY within 2 s and the
  * applicant's new signature is the one kept. */
@@ -760,6 +789,7 @@ int main(int argc, char **argv)
   g_test_add_func("/pad-evdev/absent", test_absent);
   g_test_add_func("/pad-evdev/diagnose", test_diagnose);
   g_test_add_func("/pad-evdev/kiosk/absent-at-start", test_absent_at_start);
+  g_test_add_func("/pad-evdev/kiosk/unplugged-idle", test_unplugged_idle);
   g_test_add_func("/pad-evdev/kiosk/replug-mid-signature",
                   test_replug_mid_signature);
   g_test_add_func("/pad-evdev/fault/removed-mid-stroke",
