@@ -406,6 +406,20 @@ static void cancel_devices(App *app)
     worker_cancel(app->workers[i]);
 }
 
+/* A simulated camera shows person N of the appointment as its Nth subject
+ * ("#N": the demo family's adult, then the child); a real camera ignores
+ * it. (Training would put the scenario the officer chose there instead.) */
+static void camera_show_person(App *app)
+{
+  const SessionPerson *p = session_person(app->session);
+  g_autofree char *subject = NULL;
+
+  if (!p)
+    return;
+  subject = g_strdup_printf("#%d", p->person_index + 1);
+  camera_worker_set_subject(app->camera, subject);
+}
+
 static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
 {
   Job *job;
@@ -413,6 +427,8 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
   switch (req->type) {
   case REQ_LIVEVIEW_ON:
   case REQ_LIVEVIEW_OFF:
+    if (req->type == REQ_LIVEVIEW_ON)
+      camera_show_person(app);
     camera_step_set(app,
                     req->type == REQ_LIVEVIEW_ON ? CAMERA_LIVE : CAMERA_OFF);
     camera_worker_set_liveview(app->camera, req->type == REQ_LIVEVIEW_ON);

@@ -55,7 +55,9 @@ struct CameraWorker {
   gpointer notify_data;
   void (*wake)(gpointer data);
   gpointer wake_data;
-  gint64 latest_us; /* when `latest` became available (monotonic) */
+  gint64 latest_us;       /* when `latest` became available (monotonic) */
+  char *subject;          /* camera_worker_set_subject(), or NULL */
+  gboolean subject_dirty; /* not applied to the open camera yet */
 
   GAsyncQueue *stills; /* StillResult* */
 
@@ -157,6 +159,22 @@ static void camera_worker_apply_settings(CameraWorker *w)
   }
 }
 
+/* Applies the chosen subject when it changed, or always after an open. */
+static void camera_worker_apply_subject(CameraWorker *w, gboolean always)
+{
+  g_autofree char *subject = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_lock(&w->lock);
+  if (w->subject && (always || w->subject_dirty))
+    subject = g_strdup(w->subject);
+  w->subject_dirty = FALSE;
+  g_mutex_unlock(&w->lock);
+  if (subject && w->camera &&
+      !camera_set_setting(w->camera, "subject", subject, &error))
+    g_debug("camera: subject %s not shown: %s", subject, error->message);
+}
+
 static void camera_worker_close(CameraWorker *w)
 {
   g_clear_pointer(&w->camera, camera_close);
@@ -187,6 +205,7 @@ static void camera_worker_try_open(CameraWorker *w, gboolean reconnect)
   w->backoff_ms = CAMERA_WORKER_BACKOFF_MIN_MS;
   w->failures = 0;
   camera_worker_apply_settings(w);
+  camera_worker_apply_subject(w, TRUE);
   if (camera_describe(w->camera, &info, NULL)) {
     g_mutex_lock(&w->lock);
     device_info_clear(&w->info);
@@ -429,6 +448,7 @@ static gpointer camera_worker_thread(gpointer data)
     g_mutex_unlock(&w->lock);
     if (quit)
       break;
+    camera_worker_apply_subject(w, FALSE);
     if (!w->camera) {
       go_on = camera_worker_without_camera(w, &opened_once, want_still);
     } else if (want_still) {
@@ -492,6 +512,7 @@ void camera_worker_free(CameraWorker *w)
   image_free(w->latest);
   device_info_clear(&w->info);
   g_free(w->message);
+  g_free(w->subject);
   g_free(w->backend);
   g_hash_table_unref(w->options);
   g_mutex_clear(&w->lock);
@@ -523,6 +544,16 @@ BkImage *camera_worker_take_frame(CameraWorker *w, guint64 *ret_seq,
   }
   g_mutex_unlock(&w->lock);
   return image;
+}
+
+void camera_worker_set_subject(CameraWorker *w, const char *subject)
+{
+  g_mutex_lock(&w->lock);
+  g_free(w->subject);
+  w->subject = g_strdup(subject);
+  w->subject_dirty = TRUE;
+  g_cond_broadcast(&w->cond);
+  g_mutex_unlock(&w->lock);
 }
 
 void camera_worker_request_still(CameraWorker *w)

@@ -37,6 +37,13 @@ void camera_worker_set_liveview(CameraWorker *worker, gboolean enabled);
 BkImage *camera_worker_take_frame(CameraWorker *worker, guint64 *ret_seq,
                                   gint64 *ret_available_us);
 
+/* Puts `subject` in front of a simulated camera (its setting "subject": a
+ * name from its folder, or "#N" for the Nth by name), before the next live
+ * frame or still and again after every reopen. A real camera, or a subject
+ * the folder lacks, leaves the picture as it is (logged at debug level);
+ * NULL forgets the choice. Does not block. */
+void camera_worker_set_subject(CameraWorker *worker, const char *subject);
+
 /* Asks for a still. The answer arrives through camera_worker_poll_still()
  * and, if set, the notify callback. Does not block. */
 void camera_worker_request_still(CameraWorker *worker);
