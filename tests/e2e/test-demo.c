@@ -120,11 +120,13 @@ static void test_demo(void)
   }
 
   /* The back office can open each record; the two persons' prints are
-   * their own (a simulated reader makes up fingers per person). */
+   * their own (a simulated reader makes up fingers per person), and so are
+   * their photos (the simulated camera shows each person in turn). */
   {
     g_autofree char *secret =
         g_build_filename(a.dir, "demo", "state", "backoffice-demo.sk", NULL);
     char *finger_hash[2] = {NULL, NULL};
+    char *photo_hash[2] = {NULL, NULL};
 
     for (guint i = 0; i < delivered->len && i < 2; i++) {
       g_autofree char *file =
@@ -151,16 +153,23 @@ static void test_demo(void)
           json_node_get_object(json_parser_get_root(parser)), "parts");
       for (guint k = 0; k < json_array_get_length(parts); k++) {
         JsonObject *part = json_array_get_object_element(parts, k);
-        if (g_str_equal(json_object_get_string_member(part, "name"),
-                        "finger/right_index"))
-          finger_hash[i] =
-              g_strdup(json_object_get_string_member(part, "sha256"));
+        const char *name = json_object_get_string_member(part, "name");
+        const char *sha256 = json_object_get_string_member(part, "sha256");
+
+        if (g_str_equal(name, "finger/right_index"))
+          finger_hash[i] = g_strdup(sha256);
+        else if (g_str_equal(name, "photo/camera"))
+          photo_hash[i] = g_strdup(sha256);
       }
       g_assert_nonnull(finger_hash[i]);
+      g_assert_nonnull(photo_hash[i]);
     }
     g_assert_cmpstr(finger_hash[0], !=, finger_hash[1]);
-    g_free(finger_hash[0]);
-    g_free(finger_hash[1]);
+    g_assert_cmpstr(photo_hash[0], !=, photo_hash[1]);
+    for (int i = 0; i < 2; i++) {
+      g_free(finger_hash[i]);
+      g_free(photo_hash[i]);
+    }
   }
 
   /* The camera's JPEG went into the records sealed: no run of its bytes is
