@@ -169,11 +169,15 @@ static int cmd_run(int argc, char **argv)
   gboolean once = FALSE;
   gboolean allow_demo_pin = FALSE;
   gboolean training = FALSE;
+  g_autofree char *scenario = NULL;
   const GOptionEntry extra[] = {
       {"training", 0, 0, G_OPTION_ARG_NONE, &training,
        "Training mode: simulated devices, a schedule for today, a training "
        "key and queue of its own (docs/training.md)",
        NULL},
+      {"scenario", 0, 0, G_OPTION_ARG_STRING, &scenario,
+       "Training: the camera shows this scenario (docs/training-scenarios.md)",
+       "ID"},
       {"exit-after-first-frame", 0, 0, G_OPTION_ARG_NONE, &once,
        "Quit as soon as the check-in screen is shown (start-up check)", NULL},
       {"allow-demo-pin", 0, 0, G_OPTION_ARG_NONE, &allow_demo_pin,
@@ -189,8 +193,10 @@ static int cmd_run(int argc, char **argv)
     return kiosk_usage_error("run", "%s", error->message);
   if (argc > 1)
     return kiosk_usage_error("run", "unexpected argument '%s'", argv[1]);
+  if (scenario && !training)
+    return kiosk_usage_error("run", "--scenario is for --training");
   config = command_config_load(&o.config, &error);
-  if (!config || (training && !training_prepare(config, &error)) ||
+  if (!config || (training && !training_prepare(config, scenario, &error)) ||
       !run_check_pin(config, allow_demo_pin, &error) ||
       !run_check_upload(config, &error))
     return kiosk_usage_error("run", "%s", error->message);
@@ -202,7 +208,7 @@ static int cmd_run(int argc, char **argv)
   if (!ui)
     return kiosk_usage_error("run", "%s", error->message);
   app = app_new(config, &error);
-  if (!app || (training && !training_start(app, stdout, &error))) {
+  if (!app || (training && !training_start(app, config, stdout, &error))) {
     app_free(app);
     return kiosk_usage_error("run", "%s", error->message);
   }

@@ -49,7 +49,26 @@ static void use_embedded_devices(KioskConfig *config,
   copy_options(config->pad_options, embedded->pad_options);
 }
 
-gboolean training_prepare(KioskConfig *config, GError **error)
+/* The scenario called `name`, or NULL with an error that lists them. */
+static const DemoScenario *find_scenario(const char *name, GError **error)
+{
+  const DemoScenario *scenario = demo_media_scenario_find(name);
+  g_autoptr(GString) known = g_string_new(NULL);
+  const DemoScenario *all;
+  gsize n = 0;
+
+  if (scenario)
+    return scenario;
+  all = demo_media_scenarios(&n);
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf(known, "%s%s", i ? ", " : "", all[i].id);
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+              "no training scenario of that name (there are: %s)", known->str);
+  return NULL;
+}
+
+gboolean training_prepare(KioskConfig *config, const char *scenario,
+                          GError **error)
 {
   g_autoptr(KioskConfig) embedded = NULL;
   g_autofree char *dir = NULL;
@@ -57,7 +76,10 @@ gboolean training_prepare(KioskConfig *config, GError **error)
   g_autofree char *set_pin = NULL;
   g_autofree char *media = NULL;
 
-  if (!training_allowed(config, error))
+  const DemoScenario *chosen = NULL;
+
+  if (!training_allowed(config, error) ||
+      (scenario && !(chosen = find_scenario(scenario, error))))
     return FALSE;
   embedded = config_load(NULL, error);
   if (!embedded)
@@ -80,9 +102,14 @@ gboolean training_prepare(KioskConfig *config, GError **error)
       !config_override(config, "policy.checkin_early_minutes=1440", error) ||
       !config_override(config, "policy.checkin_late_minutes=1440", error))
     return FALSE;
+  /* The app then leaves the configured subject in front of the camera. */
+  if (chosen)
+    g_hash_table_replace(config->camera_options, g_strdup("subject"),
+                         g_strdup(chosen->subject));
   media = config_resolve_path(
       config, g_hash_table_lookup(config->camera_options, "folder"));
-  return demo_media_write_portraits(media, error);
+  return demo_media_write_portraits(media, error) &&
+         demo_media_write_scenarios(media, error);
 }
 
 static void print_schedule(GPtrArray *list, FILE *out)
@@ -101,7 +128,20 @@ static void print_schedule(GPtrArray *list, FILE *out)
   fflush(out);
 }
 
-gboolean training_start(App *app, FILE *out, GError **error)
+/* The scenario in front of the camera, if one was chosen. */
+static void print_scenario(const KioskConfig *config, FILE *out)
+{
+  const char *subject = g_hash_table_lookup(config->camera_options, "subject");
+  const DemoScenario *scenario =
+      subject ? demo_media_scenario_find(subject) : NULL;
+
+  if (scenario)
+    fprintf(out, "Camera scenario: %s (%s)\n", scenario->id,
+            scenario->title_en);
+}
+
+gboolean training_start(App *app, const KioskConfig *config, FILE *out,
+                        GError **error)
 {
   g_autoptr(GDateTime) today = g_date_time_new_now_local();
   g_autoptr(GPtrArray) list = NULL;
@@ -120,5 +160,6 @@ gboolean training_start(App *app, FILE *out, GError **error)
   if (!list)
     return FALSE;
   print_schedule(list, out);
+  print_scenario(config, out);
   return TRUE;
 }

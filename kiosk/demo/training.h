@@ -21,12 +21,18 @@
 
 /* Checks that this kiosk may train, then turns `config` into the training
  * kiosk's: the state folder, devices and their options, key, PIN, banner
- * and upload target above, and draws the simulated camera's portraits.
- * G_IO_ERROR_PERMISSION_DENIED (one line, naming the keys) for a kiosk
- * with a real key that does not allow training; nothing is touched then. */
-gboolean training_prepare(KioskConfig *config, GError **error);
+ * and upload target above, and draws the simulated camera's subjects (the
+ * sample family and every training scenario, docs/training-scenarios.md).
+ * `scenario` (an id such as "two-faces", or NULL for the family) puts that
+ * scenario in front of the camera for everyone. G_IO_ERROR_PERMISSION_DENIED
+ * (one line, naming the keys) for a kiosk with a real key that does not
+ * allow training, G_IO_ERROR_INVALID_ARGUMENT for an unknown scenario
+ * (listing them); nothing is touched then. */
+gboolean training_prepare(KioskConfig *config, const char *scenario,
+                          GError **error);
 
 /* After app_new() on that configuration: imports the sample schedule moved
  * to today, appends the audit entry "training.started" and prints the
- * appointment codes and the officer PIN to `out`. */
-gboolean training_start(App *app, FILE *out, GError **error);
+ * appointment codes, the officer PIN and the scenario to `out`. */
+gboolean training_start(App *app, const KioskConfig *config, FILE *out,
+                        GError **error);

@@ -407,14 +407,16 @@ static void cancel_devices(App *app)
 }
 
 /* A simulated camera shows person N of the appointment as its Nth subject
- * ("#N": the demo family's adult, then the child); a real camera ignores
- * it. (Training would put the scenario the officer chose there instead.) */
+ * ("#N": the demo family's adult, then the child), unless the
+ * configuration names one (camera.subject: a training scenario); a real
+ * camera ignores it. */
 static void camera_show_person(App *app)
 {
   const SessionPerson *p = session_person(app->session);
   g_autofree char *subject = NULL;
 
-  if (!p)
+  /* A subject the configuration names (a training scenario) stays. */
+  if (!p || g_hash_table_contains(app->config->camera_options, "subject"))
     return;
   subject = g_strdup_printf("#%d", p->person_index + 1);
   camera_worker_set_subject(app->camera, subject);
