@@ -349,7 +349,10 @@ static gboolean key_down(Ui *ui, const SDL_KeyboardEvent *key, KioskIntent *ret)
   else if (sym == SDLK_KP_0)
     digit = '0';
 
-  if (sym == SDLK_q && (key->keysym.mod & KMOD_CTRL))
+  /* Ctrl+Q ends a kiosk in a window; full screen (the appliance under
+   * cage) a keyboard left at the desk must not take it down, as the service
+   * restarts it only when it fails. */
+  if (sym == SDLK_q && (key->keysym.mod & KMOD_CTRL) && !ui->window_flags)
     set_intent(ret, INTENT_QUIT, 0, NULL);
   else if (digit && ui->keypad && !ui->entry_full)
     set_intent(ret, INTENT_KEY, digit, NULL);

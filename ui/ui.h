@@ -47,7 +47,8 @@ void ui_render(Ui *ui, const KioskView *view);
  * or button gives its intent when the touch is released on the target it went
  * down on; touches that hit nothing, disabled targets and other keys give
  * INTENT_ACTIVITY. Physical keys: digits, Backspace, Enter (the primary button
- * when there is no keypad), Ctrl+Q quits. */
+ * when there is no keypad), Ctrl+Q quits (not full screen: the appliance
+ * under cage keeps running). */
 gboolean ui_next_intent(Ui *ui, int timeout_ms, KioskIntent *ret_intent);
 
 /* Makes a waiting (or the next) ui_next_intent() return FALSE at once.

@@ -1053,6 +1053,21 @@ static void test_screenshot_before_render(void)
   g_assert_false(ui_press(ui, "1"));
 }
 
+/* Full screen (the appliance under cage), Ctrl+Q does not end the kiosk:
+ * the service restarts it only when it fails. */
+static void test_fullscreen_keeps_running(void)
+{
+  g_autoptr(GError) error = NULL;
+  UiOptions options = {.headless = TRUE, .fullscreen = TRUE};
+  g_autoptr(Ui) ui = ui_new(&options, &error);
+  KioskIntent in = {0};
+
+  g_assert_no_error(error);
+  push_key(SDLK_q, KMOD_LCTRL);
+  g_assert_true(ui_next_intent(ui, 200, &in));
+  g_assert_cmpint(in.type, ==, INTENT_ACTIVITY);
+}
+
 static void test_bad_font(void)
 {
   g_autoptr(GError) error = NULL;
@@ -1210,6 +1225,8 @@ int main(int argc, char **argv)
   g_test_add_func("/ui/screenshot-before-render",
                   test_screenshot_before_render);
   g_test_add_func("/ui/bad-font", test_bad_font);
+  g_test_add_func("/ui/fullscreen-keeps-running",
+                  test_fullscreen_keeps_running);
   g_test_add_func("/ui/x11", test_x11);
   status = g_test_run();
   ui_free(shared_ui);
