@@ -42,20 +42,41 @@ const { Readable } = require('node:stream');
 // written, so that a HEAD right after saw part of it).
 const v4 = require('@20minutes/s3rver/lib/signature/v4');
 const FilesystemStore = require('@20minutes/s3rver/lib/stores/filesystem');
+const S3Object = require('@20minutes/s3rver/lib/models/object');
 const streamingParser = v4.aws4SignatureBodyParser;
 v4.aws4SignatureBodyParser = (ctx) => {
   if (ctx.state.bkBody) ctx.request.body = ctx.state.bkBody;
   else streamingParser(ctx);
 };
+// Writes `data` to `file` under another name first, outside the buckets
+// (a listing must not meet it), then renames it: a reader finds the old
+// file or none, never part of the new one (S3 writes are atomic). A
+// request whose client was killed still finishes while others read.
+async function writeWhole(store, file, data) {
+  const parts = `${store.rootDirectory}.parts`;
+  const part = path.join(parts, crypto.randomUUID());
+  await fs.promises.mkdir(parts, { recursive: true });
+  await fs.promises.writeFile(part, data);
+  await fs.promises.rename(part, file);
+}
+
 const streamingPutContent = FilesystemStore.prototype.putContent;
 FilesystemStore.prototype.putContent = async function putContent(file, body) {
-  if (!body || !body.bkBuffer) return streamingPutContent.call(this, file, body);
-  // Under another name first: a GET while it is written finds the old
-  // object or none, never part of the new one (S3 writes are atomic).
-  const part = `${file}.${process.pid}-${crypto.randomUUID()}.part`;
-  await fs.promises.writeFile(part, body.bkBuffer);
-  await fs.promises.rename(part, file);
+  if (!body || !body.bkBuffer)
+    return streamingPutContent.call(this, file, body);
+  await writeWhole(this, file, body.bkBuffer);
   return [body.bkBuffer.length, body.bkMd5];
+};
+// s3rver's own, with whole writes: a listing reads every object's metadata.
+FilesystemStore.prototype.putMetadata = async function putMetadata(
+    bucket, key, metadata, md5) {
+  const json = Object.fromEntries(Object.entries(metadata).filter(
+      ([name]) => S3Object.ALLOWED_METADATA.includes(name) ||
+                  name.startsWith('x-amz-meta-')));
+  const md5Path = this.getResourcePath(bucket, key, 'object.md5');
+  if (md5) await writeWhole(this, md5Path, md5);
+  await writeWhole(this, this.getResourcePath(bucket, key, 'metadata.json'),
+                   JSON.stringify(json, null, 2));
 };
 
 const S3rver = require('@20minutes/s3rver');
