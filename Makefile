@@ -84,11 +84,14 @@ test-valgrind: build
 # The queue's crash test (SIGKILL during store and upload on a nearly full
 # disk, to a folder and over HTTPS to nginx) with 1,000 cycles each instead
 # of meson test's 200; prints the seeds and the figures (lost, duplicated
-# and corrupt must be 0).
+# and corrupt must be 0). Then the S3 upload test with `biokiosk queue
+# upload` killed in 1,000 cycles instead of 200.
 stress: build
 	BK_CRASH_CYCLES=1000 meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 4 queue-crash; \
 	status=$$?; \
 	grep -E '^# (seed|crash test)' $(BUILD)/meson-logs/testlog.txt; \
+	BK_S3_KILL_CYCLES=1000 meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 8 upload-s3 || status=1; \
+	grep -E '^# [0-9]+ cycles' $(BUILD)/meson-logs/testlog.txt; \
 	exit $$status
 
 bench: build
