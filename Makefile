@@ -47,10 +47,12 @@ deps:
 $(BUILD)/build.ninja: | deps
 	meson setup $(BUILD) $(MESON_OPTS)
 
-$(S3_EMULATOR_STAMP): tests/emulators/s3/package.json tests/emulators/s3/package-lock.json | $(BUILD)/build.ninja
-	mkdir -p $(S3_EMULATOR)
-	cp tests/emulators/s3/package.json tests/emulators/s3/package-lock.json $(S3_EMULATOR)/
-	cd $(S3_EMULATOR) && npm ci --ignore-scripts --no-audit --no-fund
+# For any build folder (build/, build-asan/): the tests look for the
+# server's packages in their own build tree.
+%/s3-emulator/node_modules/.package-lock.json: tests/emulators/s3/package.json tests/emulators/s3/package-lock.json | deps
+	mkdir -p $*/s3-emulator
+	cp tests/emulators/s3/package.json tests/emulators/s3/package-lock.json $*/s3-emulator/
+	cd $*/s3-emulator && npm ci --ignore-scripts --no-audit --no-fund
 
 setup: deps $(BUILD)/build.ninja $(S3_EMULATOR_STAMP)
 
@@ -73,7 +75,7 @@ run: build
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
-test-asan: deps
+test-asan: deps $(BUILD)-asan/s3-emulator/node_modules/.package-lock.json
 	[ -f $(BUILD)-asan/build.ninja ] || meson setup $(BUILD)-asan -Db_sanitize=address,undefined -Db_lundef=false
 	meson compile -C $(BUILD)-asan
 	meson test -C $(BUILD)-asan --setup asan --print-errorlogs --num-processes 2
