@@ -197,6 +197,7 @@ static int cmd_run(int argc, char **argv)
     return kiosk_usage_error("run", "--scenario is for --training");
   config = command_config_load(&o.config, &error);
   if (!config || (training && !training_prepare(config, scenario, &error)) ||
+      !settings_check_state_dir(config, &error) ||
       !run_check_pin(config, allow_demo_pin, &error) ||
       !run_check_upload(config, &error))
     return kiosk_usage_error("run", "%s", error->message);

@@ -153,6 +153,40 @@ char *config_resolve_path(const KioskConfig *config, const char *path)
   return g_build_filename(state_dir, path, NULL);
 }
 
+gboolean settings_check_state_dir(const KioskConfig *config, GError **error)
+{
+  g_autofree char *dir = config_resolve_path(config, ".");
+  struct stat st;
+
+  if (stat(dir, &st) != 0) {
+    int saved = errno;
+
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
+                "state folder %s: %s", dir, g_strerror(saved));
+    return FALSE;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                "state folder %s is not a folder", dir);
+    return FALSE;
+  }
+  if (st.st_uid != geteuid()) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                "state folder %s belongs to uid %u, but the kiosk runs as uid "
+                "%u: run it as the folder's owner",
+                dir, (unsigned)st.st_uid, (unsigned)geteuid());
+    return FALSE;
+  }
+  if (st.st_mode & 077) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                "state folder %s is open to others (mode %04o) and could not "
+                "be tightened to 0700",
+                dir, (unsigned)(st.st_mode & 07777));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 void config_resolve_option_paths(const KioskConfig *config, GHashTable *options)
 {
   static const char *const keys[] = {"folder", "file"};

@@ -35,6 +35,14 @@ KioskConfig *config_load(const char *path, GError **error);
  * state_dir itself. Returns a new string. */
 char *config_resolve_path(const KioskConfig *config, const char *path);
 
+/* For the kiosk itself (`run`): the state folder, made or tightened as
+ * config_resolve_path() does, must be a folder of this process's user at
+ * mode 0700. Another owner (a folder made by root for a kiosk that runs as
+ * its own user, say), or a mode that could not be tightened, is a one-line
+ * G_IO_ERROR naming the folder: the kiosk never runs on a state folder
+ * looser than it asked for. */
+gboolean settings_check_state_dir(const KioskConfig *config, GError **error);
+
 /* Device options that name files or folders ("folder", "file") are, like
  * the configuration's own paths, relative to state_dir: makes them absolute
  * in `options` (a device option table, or a copy of one). */

@@ -251,6 +251,34 @@ static void test_state_folder_tightened(Fixture *f, gconstpointer data)
   g_assert_cmpint(st.st_mode & 0777, ==, 0700);
 }
 
+/* The kiosk refuses a state folder of another user (one line, exit 2) and
+ * starts on its own. Changing a folder's owner needs root: skipped
+ * otherwise. */
+static void test_state_folder_owner(Fixture *f, gconstpointer data)
+{
+  g_autofree char *err = NULL;
+
+  if (geteuid() != 0) {
+    g_test_skip("changing a folder's owner needs root");
+    return;
+  }
+  g_assert_cmpint(g_mkdir(f->state_dir, 0700), ==, 0);
+  g_assert_cmpint(chown(f->state_dir, 65534, 65534), ==, 0);
+  g_assert_cmpint(run(NULL, &err, "run", "--headless",
+                      "--exit-after-first-frame", "--set", f->set_state, NULL),
+                  ==, 2);
+  g_assert_nonnull(strstr(err, "belongs to uid 65534"));
+  g_assert_nonnull(strstr(err, f->state_dir));
+  g_assert_true(strchr(err, '\n') == err + strlen(err) - 1); /* one line */
+  g_assert_false(g_file_test(f->db_path, G_FILE_TEST_EXISTS));
+
+  g_clear_pointer(&err, g_free);
+  g_assert_cmpint(chown(f->state_dir, 0, 0), ==, 0);
+  g_assert_cmpint(run(NULL, &err, "run", "--headless",
+                      "--exit-after-first-frame", "--set", f->set_state, NULL),
+                  ==, 0);
+}
+
 static char *make_fifo(Fixture *f)
 {
   char *path = g_build_filename(f->dir, "fifo", NULL);
@@ -359,6 +387,7 @@ static int run_tests(int argc, char **argv)
   ADD("status-no-database", test_status_no_database);
   ADD("status-read-only-mount", test_status_read_only_mount);
   ADD("state-folder-tightened", test_state_folder_tightened);
+  ADD("state-folder-owner", test_state_folder_owner);
   ADD("config-file-limits", test_config_file_limits);
   ADD("photo-file-limits", test_photo_file_limits);
 #undef ADD
