@@ -18,6 +18,7 @@
 #include "demo.h"
 #include "resources.h"
 #include "testlib.h"
+#include "testlib-ui.h"
 #include "ui.h"
 
 #define SETTLE_US   (60 * G_USEC_PER_SEC)
@@ -33,27 +34,6 @@ typedef struct {
   Frontend fe;
   App *app;
 } Rig;
-
-static void fe_render(gpointer data, const KioskView *view)
-{
-  ui_render(data, view);
-}
-
-static gboolean fe_next_intent(gpointer data, int timeout_ms,
-                               KioskIntent *ret_intent)
-{
-  return ui_next_intent(data, timeout_ms, ret_intent);
-}
-
-static void fe_wake(gpointer data)
-{
-  ui_wake(data);
-}
-
-static gboolean fe_press(gpointer data, const char *target)
-{
-  return ui_press(data, target);
-}
 
 /* The embedded configuration in a fresh state folder with a real
  * back-office key; `pin_hash` NULL keeps the shipped demo PIN. */
@@ -83,11 +63,7 @@ static void rig_init(Rig *r, const char *pin_hash)
   g_assert_true(demo_media_write_portraits(media, &error));
   r->ui = ui_new(&options, &error);
   g_assert_no_error(error);
-  r->fe = (Frontend){.render = fe_render,
-                     .next_intent = fe_next_intent,
-                     .wake = fe_wake,
-                     .press = fe_press,
-                     .data = r->ui};
+  r->fe = testlib_ui_frontend(r->ui);
 }
 
 /* (Re)starts the application on the rig's state folder. */

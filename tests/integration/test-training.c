@@ -11,29 +11,9 @@
 #include "demo.h"
 #include "session.h"
 #include "testlib.h"
+#include "testlib-ui.h"
 #include "training.h"
 #include "ui.h"
-
-static void fe_render(gpointer data, const KioskView *view)
-{
-  ui_render(data, view);
-}
-
-static gboolean fe_next_intent(gpointer data, int timeout_ms,
-                               KioskIntent *ret_intent)
-{
-  return ui_next_intent(data, timeout_ms, ret_intent);
-}
-
-static void fe_wake(gpointer data)
-{
-  ui_wake(data);
-}
-
-static gboolean fe_press(gpointer data, const char *target)
-{
-  return ui_press(data, target);
-}
 
 static void shoot(Ui *ui, const char *name)
 {
@@ -98,11 +78,7 @@ static void train_to_verdict(const char *scenario, const char *expect_text,
   g_assert_no_error(error);
   ui = ui_new(&options, &error);
   g_assert_no_error(error);
-  fe = (Frontend){.render = fe_render,
-                  .next_intent = fe_next_intent,
-                  .wake = fe_wake,
-                  .press = fe_press,
-                  .data = ui};
+  fe = testlib_ui_frontend(ui);
   app = app_new(config, &error);
   g_assert_no_error(error);
   g_assert_true(training_start(app, config, out, &error));

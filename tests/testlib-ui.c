@@ -1,0 +1,40 @@
+/* See testlib-ui.h. */
+#include "testlib-ui.h"
+
+static void fe_render(gpointer data, const KioskView *view)
+{
+  ui_render(data, view);
+}
+
+static gboolean fe_next_intent(gpointer data, int timeout_ms,
+                               KioskIntent *ret_intent)
+{
+  return ui_next_intent(data, timeout_ms, ret_intent);
+}
+
+static void fe_wake(gpointer data)
+{
+  ui_wake(data);
+}
+
+static gboolean fe_press(gpointer data, const char *target)
+{
+  return ui_press(data, target);
+}
+
+static gboolean fe_screenshot(gpointer data, const char *path, GError **error)
+{
+  return ui_screenshot(data, path, error);
+}
+
+Frontend testlib_ui_frontend(Ui *ui)
+{
+  return (Frontend){
+      .render = fe_render,
+      .next_intent = fe_next_intent,
+      .wake = fe_wake,
+      .press = fe_press,
+      .screenshot = fe_screenshot,
+      .data = ui,
+  };
+}

@@ -1,0 +1,11 @@
+/* The real front end (ui/) behind the application's Frontend interface,
+ * for tests that run the application headless; cli/main.c wires the
+ * program's own the same way. */
+#pragma once
+
+#include "app.h"
+#include "ui.h"
+
+/* Render, intents, wake, press and screenshot go to `ui`, which must
+ * outlive the Frontend. */
+Frontend testlib_ui_frontend(Ui *ui);
