@@ -375,11 +375,11 @@ static void test_pinned(Fixture *f, gconstpointer data)
       server->dir);
   const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
   g_autofree char *pin = NULL;
-  g_autofree char *a = store(f, 100);
   g_autoptr(QueueUploadReport) good = NULL;
   g_autoptr(QueueUploadReport) bad = NULL;
   g_autofree char *b = NULL;
 
+  g_free(store(f, 100));
   g_assert_cmpint(testlib_spawn(argv, NULL, &pin, NULL), ==, 0);
   f->options.pinned_public_key = g_strconcat("sha256//", g_strstrip(pin), NULL);
   good = upload(f, "records");
@@ -638,12 +638,13 @@ static void test_uploader_retry_after(Fixture *f, gconstpointer data)
 {
   g_autofree char *url = https_server_url(server, "f503");
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = store(f, 1000);
-  KioskUploader *uploader = uploader_start_with_options(
-      f->db_path, f->state_dir, NULL, url, &f->options, 3600, &error);
+  KioskUploader *uploader;
   UploaderStats stats = {0};
   gint64 first = 0, second = 0;
 
+  g_free(store(f, 1000));
+  uploader = uploader_start_with_options(f->db_path, f->state_dir, NULL, url,
+                                         &f->options, 3600, &error);
   g_assert_no_error(error);
   for (int i = 0; i < 1500 && !second; i++) {
     g_free(stats.last_error);
@@ -711,7 +712,6 @@ static void test_officer_alert(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KioskConfig) config = config_load(NULL, &error);
-  g_autofree char *id = store(f, 100);
   g_autofree char *url = https_server_url(server, "f403");
   AlertScreen a = {.quit_at = g_get_monotonic_time() + 20 * G_USEC_PER_SEC};
   Frontend fe = {.render = alert_render,
@@ -727,6 +727,7 @@ static void test_officer_alert(Fixture *f, gconstpointer data)
   App *app;
 
   g_assert_no_error(error);
+  g_free(store(f, 100));
   for (gsize i = 0; i < G_N_ELEMENTS(sets); i += 2) {
     g_autofree char *set = g_strdup_printf("%s=%s", sets[i], sets[i + 1]);
 
