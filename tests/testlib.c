@@ -1,10 +1,14 @@
 /* Test helpers; see testlib.h. */
 #include "testlib.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 void testlib_skip_all(const char *fmt, ...)
 {
@@ -96,4 +100,39 @@ int testlib_spawn(const char *const *argv, const char *const *envp,
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   return -1;
+}
+
+int testlib_run_in_child(int (*run)(int argc, char **argv, const char *scratch),
+                         int argc, char **argv)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  int status = 0;
+  pid_t pid = fork();
+
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0)
+    exit(run(argc, argv, dir));
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  testlib_rmtree(dir);
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+void testlib_private_mounts(void)
+{
+  if (unshare(CLONE_NEWNS) != 0 ||
+      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    testlib_skip_all("cannot mount a tmpfs here (needs root): %s",
+                     g_strerror(errno));
+}
+
+void testlib_mount_tmpfs(const char *dir, guint64 size)
+{
+  g_autofree char *options =
+      g_strdup_printf("size=%" G_GUINT64_FORMAT ",mode=0700", size);
+
+  g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+  if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
+    g_error("mount tmpfs on %s: %s", dir, g_strerror(errno));
 }

@@ -23,3 +23,18 @@ char *testlib_shared_path(const char *rel);
  * status (or -1 when it could not be started). */
 int testlib_spawn(const char *const *argv, const char *const *envp,
                   char **ret_stdout, char **ret_stderr);
+
+/* For tests that mount file systems (a small tmpfs as a nearly full disk):
+ * runs `run` in a child process with a fresh scratch folder, which the
+ * parent removes whatever becomes of the child (its mounts die with its
+ * namespace). Returns the child's exit status (128 + signal when killed),
+ * for main() to return. */
+int testlib_run_in_child(int (*run)(int argc, char **argv, const char *scratch),
+                         int argc, char **argv);
+
+/* Gives this process a private mount namespace, so that its mounts die
+ * with it; skips the whole program when that is not allowed (not root). */
+void testlib_private_mounts(void);
+
+/* Mounts a tmpfs of `size` bytes (mode 0700) on `dir`, made when absent. */
+void testlib_mount_tmpfs(const char *dir, guint64 size);

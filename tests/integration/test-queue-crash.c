@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <sched.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -222,16 +221,6 @@ static guint64 free_bytes(const char *dir)
   return (guint64)st.f_bavail * st.f_frsize;
 }
 
-static void mount_tmpfs(const char *dir, guint64 size)
-{
-  g_autofree char *options =
-      g_strdup_printf("size=%" G_GUINT64_FORMAT ",mode=0700", size);
-
-  g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
-  if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
-    g_error("mount tmpfs on %s: %s", dir, g_strerror(errno));
-}
-
 static gint64 file_size(const char *path)
 {
   struct stat st;
@@ -371,7 +360,7 @@ static void crash_setup(Crash *c, guint32 seed, HttpsServer *server)
   if (!g_file_test(c->worker, G_FILE_TEST_IS_EXECUTABLE))
     g_error("no crash worker at %s", c->worker);
 
-  mount_tmpfs(c->state_dir, CRASH_TMPFS_BYTES);
+  testlib_mount_tmpfs(c->state_dir, CRASH_TMPFS_BYTES);
   crash_pregrow(c);
   crash_load_keys(c);
   c->leave = (guint64)g_rand_int_range(c->rand, CRASH_FREE_MIN, CRASH_FREE_MAX);
@@ -939,18 +928,15 @@ static void test_crash_skip(gconstpointer data)
   g_test_skip(data);
 }
 
-static int run_tests(int argc, char **argv)
+static int run_tests(int argc, char **argv, const char *scratch_dir)
 {
   g_autoptr(GError) error = NULL;
   HttpsServer *server;
   int status;
 
+  scratch = scratch_dir;
   g_test_init(&argc, &argv, NULL);
-  /* A private mount namespace: the mount dies with this process. */
-  if (unshare(CLONE_NEWNS) != 0 ||
-      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-    testlib_skip_all("cannot mount a tmpfs here (needs root): %s",
-                     g_strerror(errno));
+  testlib_private_mounts();
   if (sodium_init() < 0)
     testlib_skip_all("libsodium cannot be initialised");
   g_test_add_data_func("/queue-crash/sigkill", NULL, test_crash);
@@ -967,22 +953,7 @@ static int run_tests(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-  g_autofree char *dir = testlib_mkdtemp();
-  int status = 0;
-  pid_t pid;
-
-  /* The test runs in a child; whatever becomes of it, the parent removes
-   * the scratch folder (the child's mount is gone with its namespace, and
-   * a worker dies with the child). */
-  pid = fork();
-  g_assert_cmpint(pid, >=, 0);
-  if (pid == 0) {
-    scratch = dir;
-    exit(run_tests(argc, argv));
-  }
-  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-  testlib_rmtree(dir);
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  /* The tests run in a child, whose mounts (and workers) die with it; the
+   * parent removes the scratch folder. */
+  return testlib_run_in_child(run_tests, argc, argv);
 }

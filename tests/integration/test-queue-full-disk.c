@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <sched.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,16 +54,6 @@ static guint64 free_bytes(const char *dir)
   return (guint64)st.f_bavail * st.f_frsize;
 }
 
-static void mount_tmpfs(const char *dir, guint64 size)
-{
-  g_autofree char *options =
-      g_strdup_printf("size=%" G_GUINT64_FORMAT ",mode=0700", size);
-
-  g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
-  if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
-    g_error("mount tmpfs on %s: %s", dir, g_strerror(errno));
-}
-
 /* Fills the file system of `f->state_dir` until `leave` bytes are free
  * (0: until a write fails with ENOSPC). */
 static void fill(Fixture *f, guint64 leave)
@@ -100,7 +89,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
   f->outbox = g_strdup_printf("%s/outbox-%d", scratch, n++);
   f->db_path = g_build_filename(f->state_dir, "kiosk.db", NULL);
   f->filler = g_build_filename(f->state_dir, "filler", NULL);
-  mount_tmpfs(f->state_dir, size);
+  testlib_mount_tmpfs(f->state_dir, size);
   g_assert_cmpint(g_mkdir(f->outbox, 0700), ==, 0);
   f->target = queue_target_for_folder(f->outbox);
   f->queue = queue_open_file(f->db_path, f->state_dir, "", &error);
@@ -354,14 +343,11 @@ static void test_space_check(Fixture *f, gconstpointer data)
   g_assert_true(space.capture_ok);
 }
 
-static int run_tests(int argc, char **argv)
+static int run_tests(int argc, char **argv, const char *scratch_dir)
 {
+  scratch = scratch_dir;
   g_test_init(&argc, &argv, NULL);
-  /* A private mount namespace: the mounts die with this process. */
-  if (unshare(CLONE_NEWNS) != 0 ||
-      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-    testlib_skip_all("cannot mount a tmpfs here (needs root): %s",
-                     g_strerror(errno));
+  testlib_private_mounts();
   if (sodium_init() < 0)
     testlib_skip_all("libsodium cannot be initialised");
   biokiosk = g_getenv("BK_BIOKIOSK");
@@ -391,21 +377,7 @@ static int run_tests(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-  g_autofree char *dir = testlib_mkdtemp();
-  int status = 0;
-  pid_t pid;
-
-  /* The tests run in a child; whatever becomes of it, the parent removes
-   * the scratch folder (the child's mounts are gone with its namespace). */
-  pid = fork();
-  g_assert_cmpint(pid, >=, 0);
-  if (pid == 0) {
-    scratch = dir;
-    exit(run_tests(argc, argv));
-  }
-  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-  testlib_rmtree(dir);
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  /* The tests run in a child, whose mounts (and workers) die with it; the
+   * parent removes the scratch folder. */
+  return testlib_run_in_child(run_tests, argc, argv);
 }
