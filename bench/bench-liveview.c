@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "appointments.h"
+#include "benchlib.h"
 #include "demo-media.h"
 #include "demo.h"
 #include "resources.h"
@@ -76,18 +77,6 @@ static void bench_wake(gpointer data)
 static gboolean bench_press(gpointer data, const char *target)
 {
   return ui_press(((Bench *)data)->ui, target);
-}
-
-static int compare_doubles(gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double percentile(GArray *values, double p)
-{
-  g_array_sort(values, compare_doubles);
-  return g_array_index(values, double, (guint)(p * (values->len - 1)));
 }
 
 /* The embedded configuration in a fresh state folder, with the demo's
@@ -158,8 +147,10 @@ int main(void)
   printf("ui.liveview_camera_fps %d fps\n", CAMERA_FPS);
   printf("ui.liveview_display_fps %.1f fps\n", (b.frames - 1) / seconds);
   printf("ui.liveview_measured_s %.1f s\n", seconds);
-  printf("ui.frame_to_screen_ms %.2f ms\n", percentile(b.latency_ms, 0.5));
-  printf("ui.frame_to_screen_p95_ms %.2f ms\n", percentile(b.latency_ms, 0.95));
+  printf("ui.frame_to_screen_ms %.2f ms\n",
+         bench_percentile(b.latency_ms, 0.5));
+  printf("ui.frame_to_screen_p95_ms %.2f ms\n",
+         bench_percentile(b.latency_ms, 0.95));
   ui_free(b.ui);
   demo_media_remove_tree(tmp, NULL);
   g_array_unref(b.latency_ms);

@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "appointments.h"
+#include "benchlib.h"
 #include "demo-media.h"
 #include "demo.h"
 #include "resources.h"
@@ -78,19 +79,6 @@ static gboolean bench_press(gpointer data, const char *target)
   return ui_press(((Bench *)data)->ui, target);
 }
 
-static int compare_doubles(gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-
-  return (x > y) - (x < y);
-}
-
-static double percentile(GArray *values, double p)
-{
-  g_array_sort(values, compare_doubles);
-  return g_array_index(values, double, (guint)(p * (values->len - 1)));
-}
-
 /* The embedded configuration in a fresh state folder, the touchscreen as
  * pad. */
 static KioskConfig *bench_config(const char *state, GError **error)
@@ -154,8 +142,9 @@ int main(void)
             error ? error->message : "no ink was drawn");
     return 1;
   }
-  printf("pad.event_to_ink_ms %.1f ms\n", percentile(b.latency_ms, 0.5));
-  printf("pad.event_to_ink_p95_ms %.1f ms\n", percentile(b.latency_ms, 0.95));
+  printf("pad.event_to_ink_ms %.1f ms\n", bench_percentile(b.latency_ms, 0.5));
+  printf("pad.event_to_ink_p95_ms %.1f ms\n",
+         bench_percentile(b.latency_ms, 0.95));
   printf("pad.ink_renders %u count\n", b.latency_ms->len);
   ui_free(b.ui);
   g_array_unref(b.latency_ms);
