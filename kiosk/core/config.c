@@ -124,6 +124,12 @@ static char *config_check_pin_hash(const char *value)
   return NULL;
 }
 
+char *config_pin_hash_problem(const char *value)
+{
+  g_return_val_if_fail(value != NULL, NULL);
+  return config_check_pin_hash(value);
+}
+
 gboolean config_location_id_is_valid(const char *text)
 {
   g_return_val_if_fail(text != NULL, FALSE);

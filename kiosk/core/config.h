@@ -113,6 +113,10 @@ typedef struct {
 #define CONFIG_PIN_HASH_BYTES    32
 #define CONFIG_PIN_HASH_STRBYTES 128
 
+/* What is wrong with `value` as such a PIN hash (a phrase to follow "must
+ * be"), or NULL when it is one; free the phrase. For the officers table. */
+char *config_pin_hash_problem(const char *value);
+
 /* A location id (kiosk.location_id, and an appointment's in the schedule,
  * which are compared): only the characters below, so that it can never
  * carry a control character, a terminal escape or a direction override.
