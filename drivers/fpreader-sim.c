@@ -201,6 +201,15 @@ static void fpreader_sim_set_subject(gpointer data, const char *subject)
   memset(self->impressions, 0, sizeof self->impressions);
 }
 
+static void fpreader_sim_geometry(gpointer data, DeviceOptions *options,
+                                  FpReaderGeometry *g)
+{
+  g->ppi = FPSYNTH_PPI;
+  g->width = FPSYNTH_DEFAULT_WIDTH;
+  g->height = FPSYNTH_DEFAULT_HEIGHT;
+  g->source = "the simulated reader's synthetic prints";
+}
+
 const FpReaderDriver fpreader_sim_driver = {
     .name = "sim",
     .description = "synthetic fingerprints, no reader library (options: seed, "
@@ -211,4 +220,6 @@ const FpReaderDriver fpreader_sim_driver = {
     .describe = fpreader_sim_describe,
     .capture = fpreader_sim_capture,
     .set_subject = fpreader_sim_set_subject,
+    .geometry = fpreader_sim_geometry,
+    .compare = NULL, /* no matcher without libfprint: quality decides */
 };

@@ -40,6 +40,14 @@ typedef struct {
 void fp_impression_free(FpImpression *impression); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FpImpression, fp_impression_free)
 
+/* What a reader delivers, for the fitness check: 0 where unknown. */
+typedef struct {
+  int ppi;
+  int width, height;  /* pixels of one impression */
+  const char *source; /* where the figures come from ("declared", "driver
+                         table", ...); static string */
+} FpReaderGeometry;
+
 typedef struct {
   const char *name;
   const char *description;
@@ -77,6 +85,21 @@ typedef struct {
    * later captures give that person's fingers, so two people never share
    * prints. May be NULL: a real reader has nothing to do. */
   void (*set_subject)(gpointer priv, const char *subject);
+
+  /* What the reader delivers: resolution and image size (see
+   * FpReaderGeometry), from `options` and, when `priv` is not NULL (an
+   * open reader), from the device. Fields it does not know stay 0. May be
+   * NULL: nothing known. */
+  void (*geometry)(gpointer priv, DeviceOptions *options,
+                   FpReaderGeometry *ret_geometry);
+
+  /* Compares `n` impressions of one finger already taken, pairwise, with
+   * the reader library's own matcher: ret_scores[i * n + j] (i != j) gets
+   * 0..100 for how well impression j matches a print enrolled from
+   * impression i, or -1 when not compared; the diagonal is -1. May be NULL:
+   * the backend cannot compare stored impressions (all -1 then). */
+  gboolean (*compare)(gpointer priv, FpImpression *const *impressions, int n,
+                      int *ret_scores, GError **error);
 } FpReaderDriver;
 
 struct BkFpReader {
@@ -91,7 +114,9 @@ const FpReaderDriver *fpreader_driver_find(const char *name);
  * above): call it from the main thread before any thread starts, for
  * example right after the configuration is loaded. Does nothing for a
  * backend that needs nothing. FALSE with DRIVERS_ERROR_UNKNOWN_BACKEND for
- * an unknown name, or the backend's error (open() would fail too). */
+ * an unknown name, or the backend's error (open() would fail too), or
+ * DRIVERS_ERROR_UNSUPPORTED when what the options alone tell of the reader
+ * (a declared ppi, the virtual reader's) is unfit: the start-up refusal. */
 gboolean fpreader_prepare(const char *name, DeviceOptions *options,
                           GError **error);
 BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
@@ -104,5 +129,37 @@ void fpreader_set_subject(BkFpReader *reader, const char *subject);
 FpImpression *fpreader_capture(BkFpReader *reader, ReaderFinger finger,
                                int timeout_ms, GCancellable *cancellable,
                                GError **error);
+
+/* The reader's geometry: the options "ppi", "image_width" and
+ * "image_height" (what a technician declares from the datasheet) win over
+ * what the backend knows. */
+void fpreader_geometry(BkFpReader *reader, DeviceOptions *options,
+                       FpReaderGeometry *ret_geometry);
+
+/* Minimums for a registration-grade reader (options min_ppi,
+ * min_width_mm, min_height_mm): 500 ppi and the FAP 10 capture area of
+ * 12.7 x 16.5 mm (250 x 325 pixels at 500 ppi). */
+#define FPREADER_MIN_PPI       500
+#define FPREADER_MIN_WIDTH_MM  12.7
+#define FPREADER_MIN_HEIGHT_MM 16.5
+
+/* Is a reader of `geometry` fit for enrolment under `options`? FALSE with
+ * DRIVERS_ERROR_UNSUPPORTED and a one-line technician's message (which
+ * minimum, what the reader has, what to do) for an unfit one, and for an
+ * unknown figure unless `allow_unknown`; DRIVERS_ERROR_INVALID for
+ * malformed minimums. Pure. */
+gboolean fpreader_geometry_fit(const FpReaderGeometry *geometry,
+                               DeviceOptions *options, gboolean allow_unknown,
+                               GError **error);
+
+/* fpreader_geometry() then fpreader_geometry_fit(): the kiosk refuses to
+ * work with a reader that fails this. */
+gboolean fpreader_check_fit(BkFpReader *reader, DeviceOptions *options,
+                            GError **error);
+
+/* Compares the impressions pairwise (see compare above); fills
+ * ret_scores (n * n) with -1 and returns TRUE when the backend cannot. */
+gboolean fpreader_compare(BkFpReader *reader, FpImpression *const *impressions,
+                          int n, int *ret_scores, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BkFpReader, fpreader_close)

@@ -20,8 +20,13 @@ G_STATIC_ASSERT((int)FINGER_LEFT_LITTLE == (int)READER_FINGER_LEFT_LITTLE);
 static gpointer reader_worker_open(gpointer context, GError **error)
 {
   const KioskConfig *config = context;
+  BkFpReader *reader =
+      fpreader_open(config->reader_backend, config->reader_options, error);
 
-  return fpreader_open(config->reader_backend, config->reader_options, error);
+  /* A reader unfit for enrolment (resolution, image size) is refused. */
+  if (reader && !fpreader_check_fit(reader, config->reader_options, error))
+    g_clear_pointer(&reader, fpreader_close);
+  return reader;
 }
 
 static void reader_worker_close(gpointer device)

@@ -783,6 +783,10 @@ static int replay_child(const char *name)
       }
   g_print("%s: %dx%d identical, %d minutiae\n", name, imp->width, imp->height,
           imp->minutiae);
+  /* Laptop-class sensors: the kiosk refuses them (reader fitness). */
+  if (fpreader_check_fit(reader, NULL, &error))
+    return 7;
+  g_print("%s: %s\n", name, error->message);
   return 0;
 }
 
@@ -857,6 +861,7 @@ static void test_replay(gconstpointer data)
     g_test_message("stderr: %s", err ? err : "");
   g_assert_cmpint(status, ==, 0);
   g_assert_nonnull(strstr(out, "identical"));
+  g_assert_nonnull(strstr(out, "fingerprint reader refused"));
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,167 @@
+/* Reader fitness (issue 12, item 3): a reader below reader.min_ppi (500)
+ * or below the FAP 10 capture area is refused, at start-up when the
+ * options already say so, at open otherwise, and `biokiosk diagnose` says
+ * REFUSED on the reader's line. The virtual and simulated readers declare
+ * 500 ppi and 300 x 400 pixels and pass. */
+#include "fpreader.h"
+#include "testlib.h"
+
+#include <string.h>
+
+static GHashTable *options_new(const char *key, const char *value, ...)
+{
+  GHashTable *opts = g_hash_table_new(g_str_hash, g_str_equal);
+  va_list ap;
+
+  va_start(ap, value);
+  while (key) {
+    g_hash_table_insert(opts, (gpointer)key, (gpointer)value);
+    key = va_arg(ap, const char *);
+    if (key)
+      value = va_arg(ap, const char *);
+  }
+  va_end(ap);
+  return opts;
+}
+
+static void test_geometry_rule(void)
+{
+  const FpReaderGeometry fit = {500, 300, 400, "test"};
+  const FpReaderGeometry fap10 = {500, 250, 325, "test"};
+  const FpReaderGeometry low = {250, 300, 400, "test"};
+  const FpReaderGeometry laptop = {500, 144, 384, "test"};
+  const FpReaderGeometry unknown = {0, 0, 0, "unknown"};
+  const FpReaderGeometry no_size = {500, 0, 0, "test"};
+  g_autoptr(GHashTable) lax = options_new("min_ppi", "250", NULL);
+  g_autoptr(GHashTable) bad = options_new("min_ppi", "five", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(fpreader_geometry_fit(&fit, NULL, FALSE, &error));
+  g_assert_true(fpreader_geometry_fit(&fap10, NULL, FALSE, &error));
+  g_assert_no_error(error);
+
+  g_assert_false(fpreader_geometry_fit(&low, NULL, FALSE, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+  g_assert_nonnull(strstr(error->message, "250 ppi"));
+  g_assert_nonnull(strstr(error->message, "reader.min_ppi 500"));
+  g_assert_null(strchr(error->message, '\n'));
+  g_clear_error(&error);
+  /* The minimum is configurable. */
+  g_assert_true(fpreader_geometry_fit(&low, lax, FALSE, &error));
+
+  g_assert_false(fpreader_geometry_fit(&laptop, NULL, FALSE, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+  g_assert_nonnull(strstr(error->message, "144x384"));
+  g_clear_error(&error);
+
+  /* Unknown figures: refused at open, left to the open at start-up. */
+  g_assert_false(fpreader_geometry_fit(&unknown, NULL, FALSE, &error));
+  g_assert_nonnull(strstr(error->message, "declare reader.ppi"));
+  g_clear_error(&error);
+  g_assert_false(fpreader_geometry_fit(&no_size, NULL, FALSE, &error));
+  g_assert_nonnull(strstr(error->message, "image_width"));
+  g_clear_error(&error);
+  g_assert_true(fpreader_geometry_fit(&unknown, NULL, TRUE, &error));
+  g_assert_true(fpreader_geometry_fit(&no_size, NULL, TRUE, &error));
+
+  g_assert_false(fpreader_geometry_fit(&fit, bad, FALSE, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID);
+}
+
+/* A simulated reader that reports 250 ppi: refused before anything starts
+ * and, opened anyway, refused by the check the kiosk's worker makes. */
+static void test_sim_250_ppi(void)
+{
+  g_autoptr(GHashTable) opts = options_new("ppi", "250", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkFpReader) reader = NULL;
+  FpReaderGeometry g;
+
+  g_assert_false(fpreader_prepare("sim", opts, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+  g_assert_nonnull(strstr(error->message, "250 ppi"));
+  g_clear_error(&error);
+
+  reader = fpreader_open("sim", opts, &error);
+  g_assert_no_error(error);
+  fpreader_geometry(reader, opts, &g);
+  g_assert_cmpint(g.ppi, ==, 250);
+  g_assert_cmpstr(g.source, ==, "declared in [reader]");
+  g_assert_false(fpreader_check_fit(reader, opts, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+}
+
+static void test_sim_fit(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkFpReader) reader = NULL;
+  FpReaderGeometry g;
+
+  g_assert_true(fpreader_prepare("sim", NULL, &error));
+  reader = fpreader_open("sim", NULL, &error);
+  g_assert_no_error(error);
+  fpreader_geometry(reader, NULL, &g);
+  g_assert_cmpint(g.ppi, ==, 500);
+  g_assert_cmpint(g.width, ==, 300);
+  g_assert_cmpint(g.height, ==, 400);
+  g_assert_true(fpreader_check_fit(reader, NULL, &error));
+  g_assert_no_error(error);
+}
+
+/* libfprint with a real reader's driver named: its image size from the
+ * driver table, too small, refused at start-up. */
+static void test_libfprint_driver_table(void)
+{
+  g_autoptr(GHashTable) opts =
+      options_new("driver", "upektc_img", "ppi", "500", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(fpreader_prepare("libfprint", opts, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+  g_assert_nonnull(strstr(error->message, "144x384"));
+}
+
+static int run_biokiosk(const char *const *args, char **ret_out, char **ret_err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  int status;
+
+  g_ptr_array_add(argv, (gpointer)g_getenv("BK_BIOKIOSK"));
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer)args[i]);
+  g_ptr_array_add(argv, NULL);
+  status =
+      testlib_spawn((const char *const *)argv->pdata, NULL, ret_out, ret_err);
+  g_test_message("exit %d\n%s%s", status, *ret_out, *ret_err);
+  return status;
+}
+
+/* `biokiosk run` does not start with it: exit 2, one line. */
+static void test_run_refused(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", dir);
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint(run_biokiosk(
+                      (const char *const[]){
+                          "run", "--headless", "--exit-after-first-frame",
+                          "--set", set_state, "--set", "reader.ppi=250", NULL},
+                      &out, &err),
+                  ==, 2);
+  g_assert_nonnull(strstr(err, "250 ppi is below reader.min_ppi 500"));
+  g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+  testlib_rmtree(dir);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/reader-fitness/rule", test_geometry_rule);
+  g_test_add_func("/reader-fitness/sim-250-ppi", test_sim_250_ppi);
+  g_test_add_func("/reader-fitness/sim-fit", test_sim_fit);
+  g_test_add_func("/reader-fitness/libfprint-driver-table",
+                  test_libfprint_driver_table);
+  g_test_add_func("/reader-fitness/run-refused", test_run_refused);
+  return g_test_run();
+}
