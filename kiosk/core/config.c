@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "finger-plan.h"
+
 G_DEFINE_QUARK(biokiosk - config - error - quark, config_error)
 
 #define CONFIG_EMBEDDED_SOURCE "(embedded defaults)"
@@ -247,6 +249,9 @@ static const ConfigField config_schema[] = {
     INT("officer", "lockout_s", 0, 1, 86400, officer_lockout_s),
 
     INT("retention", "appointment_days", 0, 0, 90, retention_appointment_days),
+
+    STR_CHECK("fingerprint", "plan", FIELD_NONEMPTY, 400, finger_plan_check,
+              fingerprint_plan),
 };
 
 /* Groups whose keys are free-form backend options. */
@@ -260,8 +265,8 @@ static const struct {
 };
 
 static const char *const config_groups[] = {
-    "kiosk",  "devices", "camera",  "reader",    "pad", "paths",
-    "upload", "policy",  "officer", "retention", NULL,
+    "kiosk",  "devices", "camera",  "reader",    "pad",         "paths",
+    "upload", "policy",  "officer", "retention", "fingerprint", NULL,
 };
 
 /* A group or key name as messages show it: itself when it is a plain name,

@@ -81,6 +81,10 @@ typedef struct {
 
   /* [retention] */
   int retention_appointment_days; /* appointment rows kept after their day */
+
+  /* [fingerprint] */
+  char *fingerprint_plan; /* fingers to take and their substitutes
+                             (finger-plan.h), checked when read */
 } KioskConfig;
 
 /* Byte length of the back-office public key (X25519), which the schema

@@ -3,15 +3,24 @@
 
 #include <glib.h>
 
+static const char *const finger_names[] = {
+    "unknown",     "right_thumb",  "right_index", "right_middle",
+    "right_ring",  "right_little", "left_thumb",  "left_index",
+    "left_middle", "left_ring",    "left_little",
+};
+
 const char *finger_position_to_string(FingerPosition finger)
 {
-  static const char *const names[] = {
-      "unknown",     "right_thumb",  "right_index", "right_middle",
-      "right_ring",  "right_little", "left_thumb",  "left_index",
-      "left_middle", "left_ring",    "left_little",
-  };
-
-  if ((int)finger < 0 || (gsize)finger >= G_N_ELEMENTS(names))
+  if ((int)finger < 0 || (gsize)finger >= G_N_ELEMENTS(finger_names))
     return "unknown";
-  return names[finger];
+  return finger_names[finger];
+}
+
+FingerPosition finger_position_from_string(const char *name)
+{
+  for (gsize i = FINGER_RIGHT_THUMB; name && i < G_N_ELEMENTS(finger_names);
+       i++)
+    if (g_str_equal(name, finger_names[i]))
+      return (FingerPosition)i;
+  return FINGER_UNKNOWN;
 }

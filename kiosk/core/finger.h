@@ -21,3 +21,7 @@ typedef enum {
 /* The record's name for a position ("right_index"); "unknown" for anything
  * outside 1..10. Static string. */
 const char *finger_position_to_string(FingerPosition finger);
+
+/* The position a record name stands for ("right_index" -> 2);
+ * FINGER_UNKNOWN for NULL or any other text. */
+FingerPosition finger_position_from_string(const char *name);
