@@ -5,9 +5,14 @@
  *                                     virtual_image fed by fpsynth (NBIS
  *                                     included), median of 9
  *   fingerprint.capture_minutiae      mean minutiae over those captures
+ *   fingerprint.best_of_three_ms      three impressions on the virtual
+ *                                     reader to the one kept: captures,
+ *                                     quality, libfprint's enrol/verify of
+ *                                     the pairs and the choice, median of 5
  *   fingerprint.quality_ms            fpquality on one print, median of 21
  *   signature.render_ms               600x300 render of a pad-sim signature
  *   signature.check_us                signature_check() of the same */
+#include "finger-best.h"
 #include "fpquality.h"
 #include "fpreader.h"
 #include "fpsynth.h"
@@ -91,6 +96,51 @@ static int bench_capture(DeviceOptions *opts)
   return 0;
 }
 
+/* One finger, three impressions, one kept: what a session waits for. */
+static int best_of_three_once(BkFpReader *reader, int run, GError **error)
+{
+  g_autoptr(FingerBest) best = finger_best_new(READER_FINGER_RIGHT_INDEX);
+  g_autofree char *subject = g_strdup_printf("bench-best-%d", run);
+  FingerOutcome o = {0};
+
+  fpreader_set_subject(reader, subject);
+  for (int i = 0; i < 3; i++) {
+    g_autoptr(FpImpression) imp =
+        fpreader_capture(reader, READER_FINGER_RIGHT_INDEX, 10000, NULL, error);
+    if (!imp ||
+        !steps_finger(READER_FINGER_RIGHT_INDEX, imp->width, imp->height,
+                      imp->ppi, g_steal_pointer(&imp->pixels), imp->minutiae,
+                      &o, error))
+      return -1;
+    finger_best_add(best, &o);
+  }
+  if (!finger_best_pick(best, reader, error))
+    return -1;
+  return finger_best_selection(best)->kept;
+}
+
+static int bench_best_of_three(DeviceOptions *opts)
+{
+  enum { RUNS = 5 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkFpReader) reader = fpreader_open("libfprint", opts, &error);
+  double t[RUNS];
+
+  for (int i = 0; reader && i < RUNS; i++) {
+    double t0 = now_ms();
+    if (best_of_three_once(reader, i, &error) < 0)
+      break;
+    t[i] = now_ms() - t0;
+  }
+  if (error || !reader) {
+    g_printerr("bench-fingerprint: %s\n",
+               error ? error->message : "nothing kept");
+    return 1;
+  }
+  printf("fingerprint.best_of_three_ms %.1f ms\n", median(t, RUNS));
+  return 0;
+}
+
 static void bench_quality(void)
 {
   enum { RUNS = 21 };
@@ -154,6 +204,7 @@ int main(void)
   }
   bench_synth();
   status |= bench_capture(reader_opts);
+  status |= bench_best_of_three(reader_opts);
   bench_quality();
   status |= bench_signature();
   return status;

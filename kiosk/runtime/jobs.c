@@ -1,6 +1,8 @@
 /* Constructors and destructors of jobs and results; see jobs.h. */
 #include "jobs.h"
 
+#include "finger-best.h"
+
 Job *job_new(JobType type)
 {
   Job *job = g_new0(Job, 1);
@@ -17,6 +19,7 @@ void job_free(Job *job)
   g_clear_pointer(&job->record, record_free);
   g_clear_pointer(&job->jpeg, g_bytes_unref);
   g_clear_pointer(&job->frame, image_free);
+  g_clear_pointer(&job->best, finger_best_free);
   g_free(job->subject);
   g_free(job);
 }
@@ -31,5 +34,6 @@ void result_free(Result *r)
   finger_outcome_clear(&r->finger);
   g_free(r->record_id);
   g_strfreev(r->guidance);
+  g_clear_pointer(&r->best, finger_best_free);
   g_free(r);
 }

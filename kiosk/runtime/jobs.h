@@ -11,11 +11,14 @@
 #include "record.h"
 #include "steps.h"
 
+typedef struct FingerBest FingerBest; /* finger-best.h */
+
 typedef enum {
   JOB_PHOTO,     /* analyse a still (photo worker) */
   JOB_GUIDE,     /* check a live-view frame (photo worker); advisory */
   JOB_SIGNATURE, /* collect and check a signature (pad worker) */
-  JOB_FINGER,    /* capture and judge one finger (reader worker) */
+  JOB_FINGER,    /* capture and judge one finger (reader worker); with
+                    `best` set: compare its impressions and choose */
   JOB_STORE,     /* seal and queue a record (store worker) */
 } JobType;
 
@@ -30,6 +33,7 @@ typedef struct {
   BkImage *frame;         /* JOB_GUIDE: a live-view frame */
   char *subject;          /* JOB_FINGER: who is at the reader (simulators) */
   BkRecord *record;       /* JOB_STORE: the record (wiped when freed) */
+  FingerBest *best;       /* JOB_FINGER: pick the best of these (owned) */
 } Job;
 
 typedef struct {
@@ -39,8 +43,9 @@ typedef struct {
   PhotoOutcome photo;
   SignatureOutcome signature;
   FingerOutcome finger;
-  char *record_id; /* JOB_STORE */
-  char **guidance; /* JOB_GUIDE: reason codes, NULL-terminated */
+  char *record_id;  /* JOB_STORE */
+  char **guidance;  /* JOB_GUIDE: reason codes, NULL-terminated */
+  FingerBest *best; /* JOB_FINGER with best: back, chosen (owned) */
 } Result;
 
 Job *job_new(JobType type);

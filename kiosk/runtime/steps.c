@@ -45,6 +45,7 @@ void finger_outcome_clear(FingerOutcome *o)
 {
   g_clear_pointer(&o->image, image_free);
   g_clear_pointer(&o->reasons, g_strfreev);
+  g_free(o->selection);
   memset(o, 0, sizeof *o);
 }
 

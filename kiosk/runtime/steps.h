@@ -57,6 +57,9 @@ typedef struct {
   int minutiae; /* -1 unknown */
   gboolean ok;
   char **reasons;
+  int impression;  /* best of three: which one this is (1-based), 0 n/a */
+  int impressions; /* ... of how many taken */
+  char *selection; /* ... and why it was kept (finger-best.h) */
 } FingerOutcome;
 
 void photo_outcome_clear(PhotoOutcome *outcome);

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "config.h"
+#include "finger-best.h"
 #include "finger.h"
 #include "fpreader.h"
 #include "steps.h"
@@ -40,6 +41,16 @@ static void reader_worker_run(gpointer context, gpointer device, const Job *job,
   g_autoptr(FpImpression) imp = NULL;
 
   g_return_if_fail(job->type == JOB_FINGER);
+  if (job->best) {
+    g_autoptr(GError) error = NULL;
+
+    /* Best of three: the impressions go back with the choice (the worker
+     * owns the job). A failed comparison leaves the choice to quality. */
+    if (!finger_best_pick(job->best, device, &error))
+      g_warning("best of three on quality alone: %s", error->message);
+    r->best = g_steal_pointer(&((Job *)job)->best);
+    return;
+  }
   fpreader_set_subject(device, job->subject);
   imp = fpreader_capture(device, (ReaderFinger)job->finger, job->timeout_ms,
                          cancellable, &r->error);
