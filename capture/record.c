@@ -115,6 +115,49 @@ void record_set_boolean(BkRecord *record, const char *key, gboolean value)
   record_set_value(record, key, g_variant_new_boolean(value));
 }
 
+static void record_dict_add(GVariantBuilder *dict, const char *key,
+                            const char *value)
+{
+  if (value)
+    g_variant_builder_add(dict, "{sv}", key, g_variant_new_string(value));
+}
+
+void record_set_finger_exceptions(BkRecord *record,
+                                  const RecordFingerException *exceptions,
+                                  gsize n_exceptions,
+                                  const RecordFingerSubstitution *substitutions,
+                                  gsize n_substitutions)
+{
+  GVariantBuilder list;
+
+  g_return_if_fail(record != NULL);
+  g_variant_builder_init(&list, G_VARIANT_TYPE("aa{sv}"));
+  for (gsize i = 0; i < n_exceptions; i++) {
+    const RecordFingerException *e = &exceptions[i];
+
+    g_variant_builder_open(&list, G_VARIANT_TYPE("a{sv}"));
+    record_dict_add(&list, "kind", e->kind);
+    record_dict_add(&list, "finger", e->finger);
+    record_dict_add(&list, "reason", e->reason);
+    record_dict_add(&list, "officer", e->officer);
+    record_dict_add(&list, "confirmed_by", e->confirmed_by);
+    record_dict_add(&list, "time", e->time);
+    record_dict_add(&list, "photo", e->photo);
+    g_variant_builder_close(&list);
+  }
+  record_set_value(record, "fingerprint.exceptions",
+                   g_variant_builder_end(&list));
+  g_variant_builder_init(&list, G_VARIANT_TYPE("aa{sv}"));
+  for (gsize i = 0; i < n_substitutions; i++) {
+    g_variant_builder_open(&list, G_VARIANT_TYPE("a{sv}"));
+    record_dict_add(&list, "planned", substitutions[i].planned);
+    record_dict_add(&list, "taken", substitutions[i].taken);
+    g_variant_builder_close(&list);
+  }
+  record_set_value(record, "fingerprint.substitutions",
+                   g_variant_builder_end(&list));
+}
+
 static RecordPart *record_lookup_part(const BkRecord *record, const char *name,
                                       guint *ret_index)
 {

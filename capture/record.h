@@ -56,6 +56,32 @@ void record_set_boolean(BkRecord *record, const char *key, gboolean value);
 /* Any GVariant (e.g. an array of measures); takes the floating reference. */
 void record_set_value(BkRecord *record, const char *key, GVariant *value);
 
+/* The officer's finger exceptions and the substitute fingers taken, as
+ * `fingerprint.exceptions` (aa{sv}) and `fingerprint.substitutions`
+ * (aa{sv}) (docs/record-format.md). Strings are borrowed; NULL optional
+ * ones are left out. */
+typedef struct {
+  const char *kind;         /* "temporary" or "permanent" */
+  const char *finger;       /* e.g. "right_index" */
+  const char *reason;       /* a reason code, e.g. "amputation" */
+  const char *officer;      /* who marked it */
+  const char *confirmed_by; /* the second officer (four eyes), or NULL */
+  const char *time;         /* ISO 8601 */
+  const char *photo;        /* the exception photo's part name, or NULL */
+} RecordFingerException;
+
+typedef struct {
+  const char *planned; /* the finger the plan asked for */
+  const char *taken;   /* the finger taken instead */
+} RecordFingerSubstitution;
+
+/* Sets both keys, replacing them; either array may be empty (n 0). */
+void record_set_finger_exceptions(BkRecord *record,
+                                  const RecordFingerException *exceptions,
+                                  gsize n_exceptions,
+                                  const RecordFingerSubstitution *substitutions,
+                                  gsize n_substitutions);
+
 /* Adds a part, copying `data` into memory the record owns (and wipes on
  * free); the caller keeps and wipes its own copy. Adding a name that exists
  * replaces that part (in its original position). Parts keep the order in

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "finger-plan.h"
 #include "finger.h"
 #include "i18n.h"
 #include "texts.h"
@@ -28,6 +29,15 @@ typedef enum {
   STEP_FAILED,  /* the device failed or timed out */
 } StepPhase;
 #define STEP_N_PHASES (STEP_FAILED + 1)
+
+/* The officer's finger exception screens, within the fingerprint step
+ * (docs/fingerprints.md): changed only by set_exception_step(). */
+typedef enum {
+  EXCEPTION_NONE,
+  EXCEPTION_KIND,      /* temporarily or permanently unavailable? */
+  EXCEPTION_REASON,    /* which reason of that kind? */
+  EXCEPTION_TEMPORARY, /* postpone, or take the next finger instead? */
+} ExceptionStep;
 
 static const char *const phase_names[STEP_N_PHASES] = {
     [STEP_LIVE] = "live",     [STEP_WAITING] = "waiting",
@@ -89,7 +99,10 @@ struct Session {
   gboolean photo_referred;
   int finger_index; /* which of current.fingers is being taken */
   int finger_attempts;
-  int finger_quality[2];
+  int finger_quality[FINGER_PLAN_MAX_SLOTS];
+  FingerPlan finger_plan;       /* [fingerprint] plan */
+  ExceptionStep exception_step; /* EXCEPTION_NONE: no exception screen */
+  FingerException exception;    /* the one being chosen */
 
   /* display images */
   OwnedImage image;
@@ -371,6 +384,22 @@ static const char *skip_explanation(PersonVerdict verdict)
   return "";
 }
 
+/* The plan's fingers, none taken, no exception: where every person's
+ * fingerprint step starts. */
+static void plan_fingers(Session *s)
+{
+  SessionPerson *p = &s->current;
+
+  for (int i = 0; i < s->finger_plan.n_slots; i++) {
+    p->fingers[i] = p->planned_fingers[i] = s->finger_plan.slots[i].finger;
+    p->finger_taken[i] = FALSE;
+  }
+  p->n_fingers = s->finger_plan.n_slots;
+  p->n_finger_exceptions = 0;
+  p->fingerprints_postponed = FALSE;
+  s->exception_step = EXCEPTION_NONE;
+}
+
 /* Enters the screen for person `index` (or ends the appointment). */
 static void start_person(Session *s, int index, const SessionEvent *ev)
 {
@@ -387,9 +416,7 @@ static void start_person(Session *s, int index, const SessionEvent *ev)
   s->current.person_index = index;
   s->person_verdict =
       rules_person(s->config, s->current.person, s->clock, &s->current.plan);
-  s->current.fingers[0] = FINGER_RIGHT_INDEX;
-  s->current.fingers[1] = FINGER_LEFT_INDEX;
-  s->current.n_fingers = 2;
+  plan_fingers(s);
   transition(s, SESSION_PERSON, ev);
 }
 
@@ -592,7 +619,7 @@ static void enter_step(Session *s, SessionState to, const SessionEvent *ev,
     set_phase(s, STEP_WAITING, ev);
     s->finger_index = 0;
     s->finger_attempts = 0;
-    s->current.n_finger_exceptions = 0;
+    plan_fingers(s);
     owned_image_set(&s->fingers[0], 0, 0, 0, NULL);
     owned_image_set(&s->fingers[1], 0, 0, 0, NULL);
     await_device(s, REQ_CAPTURE_FINGER, s->current.fingers[0],
@@ -959,9 +986,14 @@ static void handle_signature(Session *s, const SessionEvent *ev, gint64 now_us)
   }
 }
 
-/* Asks for the finger at finger_index, or shows the result when all done. */
+/* Asks for the finger at finger_index, or shows the result when all done.
+ * A slot none of whose fingers is left (all marked unavailable) is passed
+ * over. */
 static void next_finger(Session *s, const SessionEvent *ev, gint64 now_us)
 {
+  while (s->finger_index < s->current.n_fingers &&
+         s->current.fingers[s->finger_index] == FINGER_UNKNOWN)
+    s->finger_index++;
   if (s->finger_index >= s->current.n_fingers) {
     set_phase(s, STEP_RESULT, ev);
     s->device_deadline_us = 0;
@@ -970,6 +1002,161 @@ static void next_finger(Session *s, const SessionEvent *ev, gint64 now_us)
   set_phase(s, STEP_WAITING, ev);
   await_device(s, REQ_CAPTURE_FINGER, s->current.fingers[s->finger_index],
                SESSION_FINGER_TIMEOUT_MS, now_us);
+}
+
+static void set_exception_step(Session *s, ExceptionStep to)
+{
+  static const char *const names[] = {"none", "kind", "reason", "temporary"};
+
+  if (s->exception_step != to)
+    g_debug("session: finger exception %s --> %s", names[s->exception_step],
+            names[to]);
+  s->exception_step = to;
+}
+
+/* The officer who marks a finger exception, as the record names them.
+ * The one place to ask named officers (engineer `officers`) for the
+ * signed-in officer's id; the shared PIN has none. */
+static const char *exception_officer(const Session *s)
+{
+  return "officer";
+}
+
+/* FOUR-EYES HOOK: whether a permanent finger exception needs a second,
+ * different officer's PIN first ([officer] four_eyes,
+ * OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION in officer.h). Until the
+ * session has the four-eyes step, no exception waits for one. */
+static gboolean exception_needs_second_officer(const Session *s)
+{
+  return FALSE;
+}
+
+/* The finger after the one being taken in its slot, or FINGER_UNKNOWN. */
+static FingerPosition substitute_finger(const Session *s)
+{
+  int slot = s->finger_index;
+
+  return finger_plan_next(&s->finger_plan.slots[slot],
+                          s->current.fingers[slot]);
+}
+
+/* Appends the exception being chosen to the person's, as of now. */
+static void keep_exception(Session *s)
+{
+  SessionPerson *p = &s->current;
+  FingerException *e = &s->exception;
+
+  if (p->n_finger_exceptions >= FINGER_MAX_EXCEPTIONS)
+    return; /* one per finger of the plan: cannot happen */
+  e->finger = p->fingers[s->finger_index];
+  g_strlcpy(e->officer, exception_officer(s), sizeof e->officer);
+  e->time = g_date_time_to_unix(s->clock);
+  p->finger_exceptions[p->n_finger_exceptions++] = *e;
+  set_exception_step(s, EXCEPTION_NONE);
+}
+
+/* The finger is recorded as unavailable and the next one of its slot (or
+ * of the next slot) is asked for. */
+static void except_finger(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  int slot = s->finger_index;
+  FingerPosition next = substitute_finger(s);
+
+  if (!audit(s, "officer",
+             s->exception.kind == FINGER_EXCEPTION_PERMANENT
+                 ? "officer.finger_exception.permanent"
+                 : "officer.finger_exception.temporary",
+             TRUE))
+    return;
+  keep_exception(s);
+  g_debug("session: %s unavailable, next %s",
+          finger_position_to_string(s->current.fingers[slot]),
+          finger_position_to_string(next));
+  s->current.fingers[slot] = next;
+  s->finger_attempts = 0;
+  next_finger(s, ev, now_us);
+}
+
+/* A temporary exception postpones the person's fingerprints: the review
+ * and the done screen say so, and the record carries the exception. */
+static void postpone_fingerprints(Session *s, const SessionEvent *ev,
+                                  gint64 now_us)
+{
+  if (!audit(s, "officer", "officer.fingerprints_postponed", TRUE))
+    return;
+  keep_exception(s);
+  s->current.fingerprints_postponed = TRUE;
+  enter_step(s, SESSION_REVIEW, ev, now_us);
+}
+
+static void exception_reason(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  const char *code = ev->button + strlen(VIEW_BUTTON_REASON_PREFIX);
+
+  s->exception.reason = finger_exception_reason(s->exception.kind, code);
+  if (!s->exception.reason)
+    return;
+  if (s->exception.kind == FINGER_EXCEPTION_TEMPORARY)
+    set_exception_step(s, EXCEPTION_TEMPORARY);
+  else if (!exception_needs_second_officer(s))
+    except_finger(s, ev, now_us);
+}
+
+/* The officer's "finger not available": offered while the reader waits,
+ * after refused prints and after the reader failed or timed out. */
+static gboolean exception_offered(const Session *s)
+{
+  return s->officer_unlocked && s->exception_step == EXCEPTION_NONE &&
+         s->finger_index < s->current.n_fingers &&
+         (s->phase == STEP_WAITING || s->phase == STEP_REFUSED ||
+          s->phase == STEP_FAILED);
+}
+
+static void start_exception(Session *s, const SessionEvent *ev)
+{
+  if (s->phase == STEP_WAITING) {
+    request(s, REQ_CANCEL_DEVICES, 0);
+    s->device_deadline_us = 0;
+  }
+  memset(&s->exception, 0, sizeof s->exception);
+  set_phase(s, STEP_LIVE, ev);
+  set_exception_step(s, EXCEPTION_KIND);
+}
+
+/* The exception screens' buttons; TRUE when `ev` was one of them (every
+ * button is theirs while one is shown). */
+static gboolean exception_button(Session *s, const SessionEvent *ev,
+                                 gint64 now_us)
+{
+  if (button_is(ev, VIEW_BUTTON_MISSING) && exception_offered(s)) {
+    start_exception(s, ev);
+    return TRUE;
+  }
+  if (s->exception_step == EXCEPTION_NONE)
+    return FALSE;
+  if (button_is(ev, VIEW_BUTTON_CANCEL)) {
+    set_exception_step(s, EXCEPTION_NONE);
+    s->finger_attempts = 0;
+    next_finger(s, ev, now_us); /* the same finger again */
+  } else if (s->exception_step == EXCEPTION_KIND &&
+             (button_is(ev, VIEW_BUTTON_FINGER_TEMPORARY) ||
+              button_is(ev, VIEW_BUTTON_FINGER_PERMANENT))) {
+    s->exception.kind = button_is(ev, VIEW_BUTTON_FINGER_PERMANENT)
+                            ? FINGER_EXCEPTION_PERMANENT
+                            : FINGER_EXCEPTION_TEMPORARY;
+    set_exception_step(s, EXCEPTION_REASON);
+  } else if (s->exception_step == EXCEPTION_REASON &&
+             g_str_has_prefix(ev->button, VIEW_BUTTON_REASON_PREFIX)) {
+    exception_reason(s, ev, now_us);
+  } else if (s->exception_step == EXCEPTION_TEMPORARY &&
+             button_is(ev, VIEW_BUTTON_POSTPONE)) {
+    postpone_fingerprints(s, ev, now_us);
+  } else if (s->exception_step == EXCEPTION_TEMPORARY &&
+             button_is(ev, VIEW_BUTTON_SUBSTITUTE) &&
+             substitute_finger(s) != FINGER_UNKNOWN) {
+    except_finger(s, ev, now_us);
+  }
+  return TRUE;
 }
 
 static void handle_fingerprint(Session *s, const SessionEvent *ev,
@@ -982,6 +1169,7 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
     set_reasons(s, ev->reasons);
     if (ev->ok) {
       s->finger_quality[s->finger_index] = ev->quality;
+      s->current.finger_taken[s->finger_index] = TRUE;
       s->finger_index++;
       s->finger_attempts = 0;
       next_finger(s, ev, now_us);
@@ -994,22 +1182,12 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
     }
     break;
   case EV_BUTTON:
+    if (exception_button(s, ev, now_us))
+      break;
     if (button_is(ev, VIEW_BUTTON_ACCEPT) && s->phase == STEP_RESULT) {
       enter_step(s, SESSION_REVIEW, ev, now_us);
     } else if (button_is(ev, VIEW_BUTTON_RETRY) &&
                (s->phase == STEP_REFUSED || s->phase == STEP_FAILED)) {
-      s->finger_attempts = 0;
-      next_finger(s, ev, now_us);
-    } else if (button_is(ev, VIEW_BUTTON_MISSING) && s->phase == STEP_REFUSED &&
-               s->officer_unlocked) {
-      /* Finger exception: recorded, not captured. */
-      SessionPerson *p = &s->current;
-
-      if (!audit(s, "officer", "officer.finger_missing", TRUE))
-        break;
-      p->finger_exceptions[p->n_finger_exceptions++] =
-          p->fingers[s->finger_index];
-      s->finger_index++;
       s->finger_attempts = 0;
       next_finger(s, ev, now_us);
     }
@@ -1280,6 +1458,10 @@ Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
   s->guidance = g_ptr_array_new_with_free_func(g_free);
   s->strings = g_ptr_array_new_with_free_func(g_free);
   g_queue_init(&s->requests);
+  /* The configuration checked the plan when it was read. */
+  if (!config->fingerprint_plan ||
+      !finger_plan_parse(config->fingerprint_plan, &s->finger_plan, NULL))
+    finger_plan_parse(FINGER_PLAN_DEFAULT, &s->finger_plan, NULL);
   return s;
 }
 
@@ -1696,12 +1878,82 @@ static void view_signature(Session *s)
 static void view_fingers(Session *s)
 {
   KioskView *v = &s->view;
+  const SessionPerson *p = &s->current;
 
-  for (int i = 0; i < s->current.n_fingers && i < VIEW_MAX_FINGERS; i++) {
+  for (int i = 0; i < p->n_fingers && i < VIEW_MAX_FINGERS; i++) {
     v->fingers[i] = view_image(&s->fingers[i]);
-    v->finger_labels[i] = finger_label(s->current.fingers[i]);
+    /* A slot with no finger left goes by the plan's finger. */
+    v->finger_labels[i] =
+        finger_label(p->fingers[i] != FINGER_UNKNOWN ? p->fingers[i]
+                                                     : p->planned_fingers[i]);
   }
-  v->n_fingers = s->current.n_fingers;
+  v->n_fingers = p->n_fingers;
+}
+
+/* A label as a button shows it: with a capital. */
+static const char *capitalised(Session *s, const char *label)
+{
+  gunichar first = g_utf8_get_char(label);
+  char buf[8] = {0};
+
+  g_unichar_to_utf8(g_unichar_totitle(first), buf);
+  return keep(s, g_strconcat(buf, g_utf8_next_char(label), NULL));
+}
+
+static void view_exception_reasons(Session *s, const char *finger)
+{
+  const char *const *codes = finger_exception_reasons(s->exception.kind);
+
+  s->view.title = keep(
+      s, g_strdup_printf(_("Officer: why is the %s not available?"), finger));
+  for (int i = 0; codes[i]; i++)
+    button(s, keep(s, g_strconcat(VIEW_BUTTON_REASON_PREFIX, codes[i], NULL)),
+           capitalised(s, finger_exception_reason_label(codes[i])), FALSE);
+}
+
+/* The officer's exception screens (docs/fingerprints.md). */
+static void view_finger_exception(Session *s)
+{
+  const char *finger = finger_label(s->current.fingers[s->finger_index]);
+  FingerPosition next = substitute_finger(s);
+
+  switch (s->exception_step) {
+  case EXCEPTION_KIND:
+    s->view.title =
+        keep(s, g_strdup_printf(_("Officer: the %s is not available"), finger));
+    line(s, _("Temporarily: a bandage, a wet or dirty finger, a temporary "
+              "injury. The fingerprints can be postponed."));
+    line(s, next != FINGER_UNKNOWN
+                ? keep(s, g_strdup_printf(_("Permanently: an amputation, a "
+                                            "permanent injury, from birth. The "
+                                            "%s is taken instead."),
+                                          finger_label(next)))
+                : _("Permanently: an amputation, a permanent injury, from "
+                    "birth. No other finger is taken instead."));
+    button(s, VIEW_BUTTON_FINGER_TEMPORARY, _("Temporarily"), FALSE);
+    button(s, VIEW_BUTTON_FINGER_PERMANENT, _("Permanently"), FALSE);
+    break;
+  case EXCEPTION_REASON:
+    view_exception_reasons(s, finger);
+    break;
+  case EXCEPTION_TEMPORARY:
+    s->view.title =
+        keep(s, g_strdup_printf(
+                    _("Officer: the %s is temporarily not available"), finger));
+    line(s, _("Postponed: no more fingerprints are taken today. The record "
+              "says why, and the person comes back for them."));
+    button(s, VIEW_BUTTON_POSTPONE, _("Postpone the fingerprints"), TRUE);
+    if (next != FINGER_UNKNOWN)
+      button(s, VIEW_BUTTON_SUBSTITUTE,
+             keep(s, g_strdup_printf(_("Take the %s instead"),
+                                     finger_label(next))),
+             FALSE);
+    break;
+  case EXCEPTION_NONE:
+    break;
+  }
+  s->view.warning = TRUE;
+  button(s, VIEW_BUTTON_CANCEL, _("Back"), FALSE);
 }
 
 static void view_fingerprint(Session *s)
@@ -1715,6 +1967,10 @@ static void view_fingerprint(Session *s)
   person_header(s);
   steps(s, SESSION_FINGERPRINT);
   view_fingers(s);
+  if (s->exception_step != EXCEPTION_NONE) {
+    view_finger_exception(s);
+    return;
+  }
   switch (s->phase) {
   case STEP_LIVE:
   case STEP_WAITING:
@@ -1738,8 +1994,6 @@ static void view_fingerprint(Session *s)
     v->warning = TRUE;
     reasons_lines(s);
     button(s, VIEW_BUTTON_RETRY, _("Try again"), TRUE);
-    if (s->officer_unlocked)
-      button(s, VIEW_BUTTON_MISSING, _("Officer: finger not available"), FALSE);
     break;
   case STEP_FAILED:
     v->title = _("The fingerprint reader is not available");
@@ -1748,6 +2002,49 @@ static void view_fingerprint(Session *s)
     button(s, VIEW_BUTTON_RETRY, _("Try again"), TRUE);
     break;
   }
+  if (exception_offered(s))
+    button(s, VIEW_BUTTON_MISSING, _("Officer: finger not available"), FALSE);
+}
+
+/* The review's fingerprint lines: the fingers taken (a substitute named
+ * with the finger it stands for) and the officer's exceptions. */
+static void review_finger_lines(Session *s)
+{
+  const SessionPerson *p = &s->current;
+  g_autoptr(GString) taken = g_string_new(NULL);
+  g_autoptr(GString) exceptions = g_string_new(NULL);
+
+  for (int i = 0; i < p->n_fingers; i++) {
+    if (!p->finger_taken[i])
+      continue;
+    if (taken->len)
+      g_string_append(taken, ", ");
+    if (p->fingers[i] == p->planned_fingers[i])
+      g_string_append(taken, finger_label(p->fingers[i]));
+    else
+      g_string_append_printf(taken, _("%s instead of %s"),
+                             finger_label(p->fingers[i]),
+                             finger_label(p->planned_fingers[i]));
+  }
+  for (int i = 0; i < p->n_finger_exceptions; i++) {
+    const FingerException *e = &p->finger_exceptions[i];
+
+    if (exceptions->len)
+      g_string_append(exceptions, "; ");
+    g_string_append_printf(exceptions,
+                           e->kind == FINGER_EXCEPTION_PERMANENT
+                               ? _("%s permanently not available (%s)")
+                               : _("%s temporarily not available (%s)"),
+                           finger_label(e->finger),
+                           finger_exception_reason_label(e->reason));
+  }
+  if (p->fingerprints_postponed)
+    line(s, _("Fingerprints: postponed to a new appointment."));
+  line(s, taken->len ? keep(s, g_strdup_printf(_("Fingerprints taken: %s"),
+                                               taken->str))
+                     : _("Fingerprints: none taken"));
+  if (exceptions->len)
+    line(s, keep(s, g_strdup_printf(_("Not available: %s"), exceptions->str)));
 }
 
 static void view_review(Session *s)
@@ -1769,9 +2066,7 @@ static void view_review(Session *s)
   line(s, p->plan.signature ? _("Signature: taken")
                             : _("Signature: not needed (age)"));
   if (p->plan.fingerprints)
-    line(s, keep(s, g_strdup_printf(_("Fingerprints: %d taken, %d missing"),
-                                    p->n_fingers - p->n_finger_exceptions,
-                                    p->n_finger_exceptions)));
+    review_finger_lines(s);
   else
     line(s, _("Fingerprints: not taken"));
   if (s->device_message) {
@@ -1793,6 +2088,9 @@ static void view_done(Session *s)
   person_header(s);
   v->title = _("Thank you. Your biometrics have been stored");
   line(s, _("They are sent securely to the IND."));
+  if (s->current.fingerprints_postponed)
+    line(s, _("Your fingerprints are postponed: the desk officer makes a "
+              "new appointment for them."));
   line(s, more ? _("Next person, please.")
                : _("Please go back to the desk officer."));
   button(s, VIEW_BUTTON_NEXT, more ? _("Next person") : _("Finish"), TRUE);

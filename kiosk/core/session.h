@@ -10,6 +10,7 @@
 
 #include "appointment.h"
 #include "config.h"
+#include "finger-plan.h"
 #include "rules.h"
 #include "view.h"
 
@@ -222,10 +223,17 @@ typedef struct {
   gboolean head_covering;  /* declared: religious or belief reasons */
   gboolean photo_override; /* officer accepted a refused/referred photo */
   const char *photo_override_reason;
-  int fingers[2]; /* FingerPosition of the fingers taken */
+  /* One slot per finger of the plan ([fingerprint] plan): the finger
+   * taken, being taken or to take, which is a substitute when it differs
+   * from the plan's; FINGER_UNKNOWN when no finger of the slot is left. */
+  int fingers[FINGER_PLAN_MAX_SLOTS];         /* FingerPosition */
+  int planned_fingers[FINGER_PLAN_MAX_SLOTS]; /* FingerPosition */
   int n_fingers;
-  int finger_exceptions[2]; /* FingerPosition marked missing by officer */
+  gboolean finger_taken[FINGER_PLAN_MAX_SLOTS]; /* a good print is kept */
+  /* The fingers the officer marked unavailable, in order. */
+  FingerException finger_exceptions[FINGER_MAX_EXCEPTIONS];
   int n_finger_exceptions;
+  gboolean fingerprints_postponed; /* a temporary exception: none taken */
 } SessionPerson;
 
 const SessionPerson *session_person(const Session *session);

@@ -56,6 +56,14 @@ typedef struct {
 #define VIEW_BUTTON_START          "start"
 #define VIEW_BUTTON_STOP           "stop"
 #define VIEW_BUTTON_TAKE           "take"
+/* The officer's finger exception (VIEW_FINGERPRINT): its kind, its reason
+ * (VIEW_BUTTON_REASON_PREFIX followed by a reason code of finger-plan.h),
+ * and what follows a temporary one. */
+#define VIEW_BUTTON_FINGER_TEMPORARY "finger_temporary"
+#define VIEW_BUTTON_FINGER_PERMANENT "finger_permanent"
+#define VIEW_BUTTON_REASON_PREFIX    "reason:"
+#define VIEW_BUTTON_POSTPONE         "postpone"
+#define VIEW_BUTTON_SUBSTITUTE       "substitute"
 
 /* Touch targets of the keypad (VIEW_CHECKIN, VIEW_OFFICER_PIN) besides the
  * digits "0".."9", for synthetic presses (demo, tests). */

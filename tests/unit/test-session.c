@@ -533,10 +533,10 @@ static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
   g_assert_true(audited(f, "officer:officer.photo_referral_accepted"));
 }
 
-static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
+/* The adult of the family at the fingerprint step, the right index asked
+ * for. */
+static void to_fingerprints(Fixture *f)
 {
-  const char *poor[] = {"poor_quality", NULL};
-
   unlock_and_start(f, "111111");
   press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
   press(f, VIEW_BUTTON_TAKE);
@@ -546,6 +546,18 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   press(f, VIEW_BUTTON_ACCEPT);
   g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
   g_free(requests(f));
+}
+
+static void good_finger(Fixture *f)
+{
+  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 70});
+}
+
+static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
+{
+  const char *poor[] = {"poor_quality", NULL};
+
+  to_fingerprints(f);
   for (int i = 0; i < 2; i++) {
     send(f,
          (SessionEvent){.type = EV_FINGER_DONE, .ok = FALSE, .reasons = poor});
@@ -555,14 +567,138 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   assert_requests(f, "");
   g_assert_true(view_has_button(f, VIEW_BUTTON_MISSING));
   press(f, VIEW_BUTTON_MISSING);
-  assert_requests(f, "finger:7");
+  press(f, VIEW_BUTTON_FINGER_PERMANENT);
+  press(f, VIEW_BUTTON_REASON_PREFIX "permanent_injury");
+  assert_requests(f, "finger:1"); /* the right thumb instead */
   g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 1);
-  g_assert_cmpint(session_person(f->session)->finger_exceptions[0], ==,
+  g_assert_cmpint(session_person(f->session)->finger_exceptions[0].finger, ==,
                   FINGER_RIGHT_INDEX);
-  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 70});
+  good_finger(f);
+  assert_requests(f, "finger:7");
+  good_finger(f);
   press(f, VIEW_BUTTON_ACCEPT);
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
-  g_assert_true(view_has_line(f, "1 taken, 1 missing"));
+  g_assert_true(view_has_line(f, "right thumb instead of right index finger"));
+}
+
+/* Right index missing: the officer says so while the reader waits (no
+ * timeout to sit out), permanently (amputation), and the right thumb is
+ * taken in its place; the review names the substitution and the
+ * exception, and the person carries both. */
+static void test_finger_substitute(Fixture *f, gconstpointer d)
+{
+  const SessionPerson *p;
+  const FingerException *e;
+
+  to_fingerprints(f);
+  g_assert_true(view_has_button(f, VIEW_BUTTON_MISSING));
+  press(f, VIEW_BUTTON_MISSING);
+  assert_requests(f, "cancel");
+  g_assert_true(view_has_line(f, "right index finger is not available"));
+  g_assert_true(view_has_line(f, "The right thumb is taken instead"));
+  press(f, VIEW_BUTTON_FINGER_PERMANENT);
+  g_assert_true(view_has_button(f, VIEW_BUTTON_REASON_PREFIX "amputation"));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_REASON_PREFIX "congenital"));
+  g_assert_false(view_has_button(f, VIEW_BUTTON_REASON_PREFIX "bandage"));
+  press(f, VIEW_BUTTON_REASON_PREFIX "bandage"); /* not this kind: ignored */
+  assert_requests(f, "");
+  press(f, VIEW_BUTTON_REASON_PREFIX "amputation");
+  assert_requests(f, "finger:1");
+  g_assert_true(audited(f, "officer:officer.finger_exception.permanent"));
+  g_assert_true(view_has_line(f, "Place your right thumb"));
+  good_finger(f);
+  assert_requests(f, "finger:7");
+  good_finger(f);
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  g_assert_true(view_has_line(f, "Fingerprints taken: right thumb instead of "
+                                 "right index finger, left index finger"));
+  g_assert_true(view_has_line(f, "right index finger permanently not "
+                                 "available (amputation)"));
+  p = session_person(f->session);
+  g_assert_cmpint(p->fingers[0], ==, FINGER_RIGHT_THUMB);
+  g_assert_cmpint(p->planned_fingers[0], ==, FINGER_RIGHT_INDEX);
+  g_assert_true(p->finger_taken[0] && p->finger_taken[1]);
+  g_assert_cmpint(p->n_finger_exceptions, ==, 1);
+  e = &p->finger_exceptions[0];
+  g_assert_cmpint(e->kind, ==, FINGER_EXCEPTION_PERMANENT);
+  g_assert_cmpint(e->finger, ==, FINGER_RIGHT_INDEX);
+  g_assert_cmpstr(e->reason, ==, "amputation");
+  g_assert_cmpstr(e->officer, !=, "");
+  g_assert_cmpint(e->time, ==, g_date_time_to_unix(f->clock));
+  g_assert_false(p->fingerprints_postponed);
+}
+
+/* A bandaged finger: a temporary exception, and the officer postpones the
+ * fingerprints. The review says so, the record is stored with what was
+ * taken, and the done screen tells the applicant. */
+static void test_finger_bandage_postponed(Fixture *f, gconstpointer d)
+{
+  const SessionPerson *p;
+
+  to_fingerprints(f);
+  good_finger(f); /* the right index */
+  assert_requests(f, "finger:7");
+  press(f, VIEW_BUTTON_MISSING);
+  assert_requests(f, "cancel");
+  press(f, VIEW_BUTTON_FINGER_TEMPORARY);
+  g_assert_false(view_has_button(f, VIEW_BUTTON_REASON_PREFIX "amputation"));
+  press(f, VIEW_BUTTON_REASON_PREFIX "bandage");
+  g_assert_true(view_has_line(f, "left index finger is temporarily not "
+                                 "available"));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_POSTPONE));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_SUBSTITUTE));
+  press(f, VIEW_BUTTON_POSTPONE);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  g_assert_true(audited(f, "officer:officer.fingerprints_postponed"));
+  g_assert_true(view_has_line(f, "Fingerprints: postponed"));
+  g_assert_true(view_has_line(f, "Fingerprints taken: right index finger"));
+  g_assert_true(view_has_line(f, "left index finger temporarily not "
+                                 "available (bandage)"));
+  p = session_person(f->session);
+  g_assert_true(p->fingerprints_postponed);
+  g_assert_cmpint(p->n_finger_exceptions, ==, 1);
+  g_assert_cmpint(p->finger_exceptions[0].kind, ==, FINGER_EXCEPTION_TEMPORARY);
+  g_assert_cmpstr(p->finger_exceptions[0].reason, ==, "bandage");
+  press(f, VIEW_BUTTON_APPROVE);
+  assert_requests(f, "store");
+  send(f, (SessionEvent){.type = EV_RECORD_STORED, .message = "id"});
+  g_assert_cmpint(state(f), ==, SESSION_DONE);
+  g_assert_true(view_has_line(f, "fingerprints are postponed"));
+}
+
+/* "Finger not available" also after the reader timed out (it used to be
+ * offered only after refused prints); Back asks for the finger again; a
+ * slot whose every finger is gone is passed over. */
+static void test_finger_missing_after_timeout(Fixture *f, gconstpointer d)
+{
+  static const char *const after[] = {"finger:1", "finger:3", "finger:4",
+                                      "finger:7"};
+
+  to_fingerprints(f);
+  advance(f, (SESSION_FINGER_TIMEOUT_MS + SESSION_DEVICE_GRACE_MS) * 1000);
+  assert_requests(f, "cancel");
+  g_assert_true(view_has_button(f, VIEW_BUTTON_RETRY));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_MISSING));
+  press(f, VIEW_BUTTON_MISSING);
+  press(f, VIEW_BUTTON_CANCEL);
+  assert_requests(f, "finger:2");
+  for (gsize i = 0; i < G_N_ELEMENTS(after); i++) {
+    g_autofree char *expected = g_strdup_printf("cancel,%s", after[i]);
+
+    press(f, VIEW_BUTTON_MISSING);
+    /* After the ring finger no finger of the right hand is left. */
+    g_assert_cmpint(view_has_line(f, "No other finger is taken instead"), ==,
+                    i == 3);
+    press(f, VIEW_BUTTON_FINGER_PERMANENT);
+    press(f, VIEW_BUTTON_REASON_PREFIX "permanent_injury");
+    assert_requests(f, expected);
+  }
+  g_assert_cmpint(session_person(f->session)->fingers[0], ==, FINGER_UNKNOWN);
+  good_finger(f);
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_true(view_has_line(f, "Fingerprints taken: left index finger"));
+  g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 4);
 }
 
 static void test_device_timeout(Fixture *f, gconstpointer d)
@@ -871,6 +1007,9 @@ int main(int argc, char **argv)
   T("language-switch", test_language_switch);
   T("photo-refused-and-override", test_photo_refused_and_override);
   T("poor-finger-then-missing", test_poor_finger_then_missing);
+  T("finger-substitute", test_finger_substitute);
+  T("finger-bandage-postponed", test_finger_bandage_postponed);
+  T("finger-missing-after-timeout", test_finger_missing_after_timeout);
   T("device-timeout", test_device_timeout);
   T("idle-timeout-discards", test_idle_timeout_discards);
   T("pin-lockout", test_pin_lockout);
