@@ -11,18 +11,16 @@ extern const KioskCommand kiosk_cmd_validate_photo;
 
 extern const KioskCommand kiosk_cmd_appointments;
 extern const KioskCommand kiosk_cmd_queue;
+extern const KioskCommand kiosk_cmd_backoffice;
 extern const KioskCommand kiosk_cmd_record;
 extern const KioskCommand kiosk_cmd_diagnose;
 extern const KioskCommand kiosk_cmd_officers;
 
 const KioskCommand *const kiosk_commands[] = {
-    &kiosk_cmd_appointments,
-    &kiosk_cmd_diagnose,
-    &kiosk_cmd_officers,
-    &kiosk_cmd_queue,
-    &kiosk_cmd_record,
-    &kiosk_cmd_validate_photo,
-    NULL,
+    &kiosk_cmd_appointments,   &kiosk_cmd_backoffice,
+    &kiosk_cmd_diagnose,       &kiosk_cmd_officers,
+    &kiosk_cmd_queue,          &kiosk_cmd_record,
+    &kiosk_cmd_validate_photo, NULL,
 };
 
 const KioskCommand *kiosk_command_find(const char *name)

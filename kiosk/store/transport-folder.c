@@ -1,5 +1,6 @@
 /* The folder transport (file:///folder): each envelope becomes
- * <folder>/<id>.bkrec, written atomically and durably, and its receipt is
+ * <folder>/<id>.bkrec (a checkpoint <folder>/heartbeat/<id>.bkchk),
+ * written atomically and durably, and its receipt is
  * the file read back. The folder is the outbox on this machine or a mount
  * the back office collects from; it must exist, so that a missing mount
  * does not look like a delivery. */
@@ -164,24 +165,42 @@ static int transport_folder_create_part(const char *tmp_path)
   return fd;
 }
 
+/* The folder of `final_path` inside the target (the target itself, or a
+ * folder in it such as "heartbeat/"), made when missing. */
+static gboolean transport_folder_prepare(TransportFolder *self,
+                                         const char *final_dir, GError **error)
+{
+  if (!g_file_test(self->folder, G_FILE_TEST_IS_DIR))
+    return folder_fail(error, "target folder %s does not exist", self->folder);
+  if (g_mkdir(final_dir, 0750) != 0 && errno != EEXIST)
+    return folder_fail(error, "creating %s: %s", final_dir, g_strerror(errno));
+  return TRUE;
+}
+
 /* libcurl's FILE protocol writes in place (O_TRUNC, no fsync), so a crash
  * mid-transfer would leave a truncated file under the final name; hence
- * curl writes a hidden temporary name, locked while it is written, and we
- * fsync and rename(2) it into place ourselves. The rename also makes a
- * repeated put of the same id replace the file, not add one. */
-static gboolean transport_folder_put(gpointer priv, const char *id,
+ * curl writes a hidden temporary name in the target folder (where
+ * begin_pass() finds leftovers), locked while it is written, and we fsync
+ * and rename(2) it into place ourselves. The rename also makes a repeated
+ * put of the same name replace the file, not add one. */
+static gboolean transport_folder_put(gpointer priv, const char *name,
                                      GBytes *envelope, GError **error)
 {
   TransportFolder *self = priv;
-  g_autofree char *name = g_strconcat(id, TRANSPORT_FOLDER_EXTENSION, NULL);
-  g_autofree char *tmp_name =
-      g_strdup_printf(".%s.%08x.part", id, g_random_int());
+  g_autofree char *id = g_path_get_basename(name);
+  g_autofree char *tmp_name = NULL;
   g_autofree char *final_path = g_build_filename(self->folder, name, NULL);
-  g_autofree char *tmp_path = g_build_filename(self->folder, tmp_name, NULL);
+  g_autofree char *final_dir = g_path_get_dirname(final_path);
+  g_autofree char *tmp_path = NULL;
+  char *dot = strchr(id, '.');
   int lock_fd;
 
-  if (!g_file_test(self->folder, G_FILE_TEST_IS_DIR))
-    return folder_fail(error, "target folder %s does not exist", self->folder);
+  if (dot)
+    *dot = '\0'; /* "<id>.bkrec" -> "<id>" */
+  tmp_name = g_strdup_printf(".%s.%08x.part", id, g_random_int());
+  tmp_path = g_build_filename(self->folder, tmp_name, NULL);
+  if (!transport_folder_prepare(self, final_dir, error))
+    return FALSE;
   lock_fd = transport_folder_create_part(tmp_path);
   if (lock_fd < 0)
     return folder_fail(error, "writing %s: %s", tmp_path, g_strerror(errno));
@@ -197,18 +216,19 @@ static gboolean transport_folder_put(gpointer priv, const char *id,
     return folder_fail(error, "writing %s: %s", final_path, g_strerror(saved));
   }
   close(lock_fd);
-  /* The rename itself is durable only once the folder is synced. */
-  fsync_path(self->folder, O_RDONLY | O_DIRECTORY);
+  /* The rename itself is durable only once the folders are synced. */
+  fsync_path(final_dir, O_RDONLY | O_DIRECTORY);
+  if (strcmp(final_dir, self->folder) != 0)
+    fsync_path(self->folder, O_RDONLY | O_DIRECTORY);
   return TRUE;
 }
 
-/* The receipt: what the folder holds under the id is what was queued. */
-static gboolean transport_folder_verify_receipt(gpointer priv, const char *id,
+/* The receipt: what the folder holds under the name is what was queued. */
+static gboolean transport_folder_verify_receipt(gpointer priv, const char *name,
                                                 const char *sha256,
                                                 GError **error)
 {
   TransportFolder *self = priv;
-  g_autofree char *name = g_strconcat(id, TRANSPORT_FOLDER_EXTENSION, NULL);
   g_autofree char *path = g_build_filename(self->folder, name, NULL);
   g_autofree char *written = NULL;
   g_autofree char *actual = NULL;

@@ -313,18 +313,20 @@ static gboolean https_perform(TransportHttps *self, const char *what,
                                       : "");
 }
 
-static char *https_record_url(TransportHttps *self, const char *id)
+/* <base><name>: the server makes a folder in `name` (create_full_put_path
+ * in nginx's WebDAV module). */
+static char *https_record_url(TransportHttps *self, const char *name)
 {
-  return g_strconcat(self->base, id, TRANSPORT_FOLDER_EXTENSION, NULL);
+  return g_strconcat(self->base, name, NULL);
 }
 
 /* PUT is idempotent by URL: the same id again replaces the server's copy
  * with the same bytes, so a retry never makes a second one. */
-static gboolean transport_https_put(gpointer priv, const char *id,
+static gboolean transport_https_put(gpointer priv, const char *name,
                                     GBytes *envelope, GError **error)
 {
   TransportHttps *self = priv;
-  g_autofree char *url = https_record_url(self, id);
+  g_autofree char *url = https_record_url(self, name);
   struct curl_slist *headers = NULL;
   TransportBody source = {0};
   CURL *curl = https_prepare(self, url);
@@ -356,12 +358,12 @@ static gboolean transport_https_put(gpointer priv, const char *id,
 /* The receipt: the server's copy, read back, hashes to what was queued.
  * Other bytes under the id are REFUSED (sending again would not explain
  * them: a person must look); a copy not there (yet) is TEMPORARY. */
-static gboolean transport_https_verify_receipt(gpointer priv, const char *id,
+static gboolean transport_https_verify_receipt(gpointer priv, const char *name,
                                                const char *sha256,
                                                GError **error)
 {
   TransportHttps *self = priv;
-  g_autofree char *url = https_record_url(self, id);
+  g_autofree char *url = https_record_url(self, name);
   CURL *curl = https_prepare(self, url);
   guint8 digest[EVP_MAX_MD_SIZE];
   char actual[2 * EVP_MAX_MD_SIZE + 1] = "";

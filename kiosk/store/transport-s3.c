@@ -628,11 +628,11 @@ static gboolean s3_answer_ok(const S3Answer *answer)
          answer->status < 300;
 }
 
-/* <prefix>/<id>.bkrec */
-static char *s3_key(TransportS3 *self, const char *id)
+/* <prefix>/<name>, e.g. <prefix>/<id>.bkrec */
+static char *s3_key(TransportS3 *self, const char *name)
 {
-  return g_strdup_printf("%s%s%s" TRANSPORT_FOLDER_EXTENSION, self->prefix,
-                         *self->prefix ? "/" : "", id);
+  return g_strdup_printf("%s%s%s", self->prefix, *self->prefix ? "/" : "",
+                         name);
 }
 
 /* S3's ETag for `len` bytes at `data` sent in parts of `part_size`: "<MD5
@@ -657,7 +657,8 @@ static char *s3_parts_etag(const guint8 *data, gsize len, gsize part_size)
 
 /* What put() is about to send: its size, SHA-256, MD5 and, when it goes
  * in parts, the ETag S3 gives such an object. */
-static void s3_remember_put(TransportS3 *self, const char *id, GBytes *envelope)
+static void s3_remember_put(TransportS3 *self, const char *name,
+                            GBytes *envelope)
 {
   gsize len = 0;
   const guint8 *data = g_bytes_get_data(envelope, &len);
@@ -666,7 +667,7 @@ static void s3_remember_put(TransportS3 *self, const char *id, GBytes *envelope)
                 sizeof self->put_sha256);
   s3_digest_hex(EVP_md5(), data, len, self->put_md5, sizeof self->put_md5);
   g_free(self->put_id);
-  self->put_id = g_strdup(id);
+  self->put_id = g_strdup(name);
   self->put_size = len;
   g_clear_pointer(&self->put_etag_parts, g_free);
   if (len > self->threshold)
@@ -973,14 +974,14 @@ static gboolean s3_put_multipart(TransportS3 *self, const char *key,
 /* HEAD, then (when nothing is there) a conditional PUT or a multipart
  * upload. An object that is there with these bytes is the delivery of an
  * earlier pass whose answer was lost: nothing is sent again. */
-static gboolean transport_s3_put(gpointer priv, const char *id,
+static gboolean transport_s3_put(gpointer priv, const char *name,
                                  GBytes *envelope, GError **error)
 {
   TransportS3 *self = priv;
-  g_autofree char *key = s3_key(self, id);
+  g_autofree char *key = s3_key(self, name);
 
   self->retry_after = 0;
-  s3_remember_put(self, id, envelope);
+  s3_remember_put(self, name, envelope);
   switch (s3_head(self, "HEAD", key, error)) {
   case S3_HEAD_SAME:
     g_debug("s3://%s/%s is there already", self->bucket, key);
@@ -997,14 +998,14 @@ static gboolean transport_s3_put(gpointer priv, const char *id,
 
 /* A fresh HEAD: the object holds the bytes whose SHA-256 the queue keeps
  * (size and the ETag S3 computed, see s3_head_differs()). */
-static gboolean transport_s3_verify_receipt(gpointer priv, const char *id,
+static gboolean transport_s3_verify_receipt(gpointer priv, const char *name,
                                             const char *sha256, GError **error)
 {
   TransportS3 *self = priv;
-  g_autofree char *key = s3_key(self, id);
+  g_autofree char *key = s3_key(self, name);
 
   self->retry_after = 0;
-  if (g_strcmp0(self->put_id, id) != 0)
+  if (g_strcmp0(self->put_id, name) != 0)
     return s3_fail(error, TRANSPORT_ERROR_TEMPORARY,
                    "acknowledgement of s3://%s/%s: nothing was put",
                    self->bucket, key);

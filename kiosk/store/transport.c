@@ -197,22 +197,51 @@ static gboolean transport_refuse_id(GError **error)
   return FALSE;
 }
 
+char *transport_object_name(TransportObject kind, const char *id)
+{
+  if (kind == TRANSPORT_OBJECT_CHECKPOINT)
+    return g_strconcat(TRANSPORT_CHECKPOINT_FOLDER "/", id,
+                       TRANSPORT_CHECKPOINT_EXTENSION, NULL);
+  return g_strconcat(id, TRANSPORT_FOLDER_EXTENSION, NULL);
+}
+
+gboolean transport_put_object(KioskTransport *transport, TransportObject kind,
+                              const char *id, GBytes *bytes, GError **error)
+{
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail(transport != NULL && bytes != NULL, FALSE);
+  if (!transport_id_is_safe(id))
+    return transport_refuse_id(error);
+  name = transport_object_name(kind, id);
+  return transport->klass->put(transport->priv, name, bytes, error);
+}
+
+gboolean transport_verify_object(KioskTransport *transport,
+                                 TransportObject kind, const char *id,
+                                 const char *sha256, GError **error)
+{
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail(transport != NULL && sha256 != NULL, FALSE);
+  if (!transport_id_is_safe(id))
+    return transport_refuse_id(error);
+  name = transport_object_name(kind, id);
+  return transport->klass->verify_receipt(transport->priv, name, sha256, error);
+}
+
 gboolean transport_put(KioskTransport *transport, const char *id,
                        GBytes *envelope, GError **error)
 {
-  g_return_val_if_fail(transport != NULL && envelope != NULL, FALSE);
-  if (!transport_id_is_safe(id))
-    return transport_refuse_id(error);
-  return transport->klass->put(transport->priv, id, envelope, error);
+  return transport_put_object(transport, TRANSPORT_OBJECT_RECORD, id, envelope,
+                              error);
 }
 
 gboolean transport_verify_receipt(KioskTransport *transport, const char *id,
                                   const char *sha256, GError **error)
 {
-  g_return_val_if_fail(transport != NULL && sha256 != NULL, FALSE);
-  if (!transport_id_is_safe(id))
-    return transport_refuse_id(error);
-  return transport->klass->verify_receipt(transport->priv, id, sha256, error);
+  return transport_verify_object(transport, TRANSPORT_OBJECT_RECORD, id, sha256,
+                                 error);
 }
 
 const char *transport_describe(KioskTransport *transport)

@@ -120,6 +120,20 @@ gboolean transport_option_check_file(const char *key, const char *path,
 /* Longest record id a transport is given (queue ids are 36-char UUIDs). */
 #define TRANSPORT_ID_MAX 64
 
+/* What an object put through a transport is; it decides the object's name
+ * at the target, relative to the target URL (transport_object_name()), so
+ * that the back office tells them apart by name alone. */
+typedef enum {
+  /* A sealed envelope from the queue: "<id>.bkrec". */
+  TRANSPORT_OBJECT_RECORD,
+  /* A signed heartbeat checkpoint (heartbeat.h): "heartbeat/<id>.bkchk". */
+  TRANSPORT_OBJECT_CHECKPOINT,
+} TransportObject;
+
+/* The folder checkpoints go to under the target, and their extension. */
+#define TRANSPORT_CHECKPOINT_FOLDER    "heartbeat"
+#define TRANSPORT_CHECKPOINT_EXTENSION ".bkchk"
+
 typedef struct {
   /* URL scheme this class handles, lower case, without "://" ("file").
    * Matched case-insensitively. */
@@ -151,24 +165,29 @@ typedef struct {
    * do). */
   void (*begin_pass)(gpointer priv, gint64 now);
 
-  /* Delivers one sealed envelope under the record `id` (a safe name, see
-   * transport_id_is_safe()), idempotently by id: putting the same id again,
+  /* Delivers one sealed envelope (or checkpoint) under `name`, its name
+   * relative to the target as transport_object_name() makes it: "<id>" +
+   * extension, with at most one folder in front ("heartbeat/"); the id is
+   * safe (transport_id_is_safe()). A class that puts the object in a folder
+   * of the target makes that folder when it is missing. Idempotent by
+   * name: putting the same name again,
    * e.g. after a crash between delivery and the queue's delete, leaves the
    * target holding one copy of the same bytes. The target must never see a
    * partial envelope under the final name. Blocks. TEMPORARY or REFUSED on
    * failure. Must not be NULL. */
-  gboolean (*put)(gpointer priv, const char *id, GBytes *envelope,
+  gboolean (*put)(gpointer priv, const char *name, GBytes *envelope,
                   GError **error);
 
   /* Proves that the target now holds exactly the envelope the queue
-   * stored for `id`: `sha256` is its lower-case hex SHA-256. Only after
+   * stored under `name` (as for put()): `sha256` is its lower-case hex
+   * SHA-256. Only after
    * TRUE does the queue delete the record, so a transport must not
    * answer TRUE from its own memory of what it sent: the folder re-reads
    * the file; https compares the hash the server returned for the put.
    * Blocks. TEMPORARY (missing, different bytes) on failure. Must not be
    * NULL. */
-  gboolean (*verify_receipt)(gpointer priv, const char *id, const char *sha256,
-                             GError **error);
+  gboolean (*verify_receipt)(gpointer priv, const char *name,
+                             const char *sha256, GError **error);
 
   /* After put() or verify_receipt() failed: the seconds the target asked
    * the kiosk to wait before trying again (HTTP Retry-After, in seconds or
@@ -230,6 +249,16 @@ gboolean transport_put(KioskTransport *transport, const char *id,
                        GBytes *envelope, GError **error);
 gboolean transport_verify_receipt(KioskTransport *transport, const char *id,
                                   const char *sha256, GError **error);
+/* transport_put() and transport_verify_receipt() for an object of `kind`
+ * (the two above are these for TRANSPORT_OBJECT_RECORD). */
+gboolean transport_put_object(KioskTransport *transport, TransportObject kind,
+                              const char *id, GBytes *bytes, GError **error);
+gboolean transport_verify_object(KioskTransport *transport,
+                                 TransportObject kind, const char *id,
+                                 const char *sha256, GError **error);
+/* The name of the object `id` of `kind` relative to the target:
+ * "<id>.bkrec" or "heartbeat/<id>.bkchk". Free with g_free(). */
+char *transport_object_name(TransportObject kind, const char *id);
 const char *transport_describe(KioskTransport *transport);
 /* The class's retry_after() after a failed put or verify_receipt, cut to
  * TRANSPORT_RETRY_AFTER_MAX_S; 0 for a class without it. */

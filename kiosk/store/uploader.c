@@ -1,8 +1,12 @@
 /* The uploader thread (see uploader.h): sleeps on a condition variable until
- * its interval has passed, it is kicked or it is stopped; each pass is one
- * queue_upload() of the due records on the thread's own connection. */
+ * its interval has passed, it is kicked, a heartbeat is due or it is
+ * stopped; each pass is one queue_upload() of the due records on the
+ * thread's own connection, each beat one heartbeat_beat() on another. */
 #include "uploader.h"
 
+#include "audit.h"
+#include "db.h"
+#include "heartbeat.h"
 #include "queue.h"
 
 struct _KioskUploader {
@@ -10,12 +14,23 @@ struct _KioskUploader {
   char *target_url;
   gint64 interval_us;
   GThread *thread;
+  /* The heartbeat's own connection and state, made at its first beat. */
+  char *database_path;
+  char *state_dir;
+  TransportOptions options;
+  sqlite3 *heartbeat_db;
+  KioskHeartbeat *heartbeat;
 
   GMutex lock; /* guards everything below */
   GCond cond;
   gboolean stop;
   gboolean kicked;
   UploaderStats stats;
+  gint64 heartbeat_us;  /* interval; 0: no heartbeat */
+  gint64 heartbeat_due; /* monotonic */
+  char *location_id;
+  char *version;
+  char *devices;
 };
 
 static void uploader_pass(KioskUploader *uploader)
@@ -74,6 +89,66 @@ static gint64 uploader_next_deadline(KioskUploader *uploader)
   return mono + MAX(wait, G_USEC_PER_SEC);
 }
 
+/* The heartbeat's connection (with the audit anchor) and state, opened
+ * at the first beat and kept; closed again after a failure. */
+static gboolean uploader_heartbeat_open(KioskUploader *uploader, GError **error)
+{
+  if (uploader->heartbeat)
+    return TRUE;
+  if (!uploader->heartbeat_db)
+    uploader->heartbeat_db = db_open(uploader->database_path, error);
+  if (uploader->heartbeat_db &&
+      audit_init(uploader->heartbeat_db, uploader->state_dir, error))
+    uploader->heartbeat =
+        heartbeat_open(uploader->heartbeat_db, uploader->state_dir, error);
+  if (uploader->heartbeat)
+    return TRUE;
+  g_clear_pointer(&uploader->heartbeat_db, db_close);
+  return FALSE;
+}
+
+/* One beat when it is due (see uploader_set_heartbeat()). */
+static void uploader_heartbeat(KioskUploader *uploader)
+{
+  g_autoptr(KioskTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *location_id = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *devices = NULL;
+  gint64 mono = g_get_monotonic_time();
+  HeartbeatReport report = {0};
+  gboolean ok;
+
+  g_mutex_lock(&uploader->lock);
+  ok = uploader->heartbeat_us && mono >= uploader->heartbeat_due;
+  if (ok)
+    uploader->heartbeat_due = mono + uploader->heartbeat_us;
+  location_id = g_strdup(uploader->location_id);
+  version = g_strdup(uploader->version);
+  devices = g_strdup(uploader->devices);
+  g_mutex_unlock(&uploader->lock);
+  if (!ok)
+    return;
+
+  const HeartbeatInputs inputs = {location_id, version, devices};
+  ok = uploader_heartbeat_open(uploader, &error) &&
+       (transport = transport_open_with_options(uploader->target_url,
+                                                &uploader->options, &error)) &&
+       heartbeat_beat(uploader->heartbeat, transport, &inputs,
+                      g_get_real_time(), mono, &report, &error);
+  g_mutex_lock(&uploader->lock);
+  if (ok) {
+    uploader->stats.n_heartbeats += report.n_delivered;
+    uploader->stats.last_heartbeat = g_get_real_time() / G_USEC_PER_SEC;
+  } else {
+    g_free(uploader->stats.last_error);
+    uploader->stats.last_error = g_strdup(error->message);
+  }
+  g_mutex_unlock(&uploader->lock);
+  if (!ok)
+    g_debug("heartbeat failed: %s", error->message);
+}
+
 static gpointer uploader_thread(gpointer data)
 {
   KioskUploader *uploader = data;
@@ -81,14 +156,23 @@ static gpointer uploader_thread(gpointer data)
 
   g_mutex_lock(&uploader->lock);
   while (!uploader->stop) {
-    if (!uploader->kicked && g_get_monotonic_time() < deadline) {
-      g_cond_wait_until(&uploader->cond, &uploader->lock, deadline);
-      continue; /* re-check stop, kick and the deadline */
+    gint64 wake = uploader->heartbeat_us
+                      ? MIN(deadline, uploader->heartbeat_due)
+                      : deadline;
+    gboolean upload;
+
+    if (!uploader->kicked && g_get_monotonic_time() < wake) {
+      g_cond_wait_until(&uploader->cond, &uploader->lock, wake);
+      continue; /* re-check stop, kick and the deadlines */
     }
+    upload = uploader->kicked || g_get_monotonic_time() >= deadline;
     uploader->kicked = FALSE;
     g_mutex_unlock(&uploader->lock);
-    uploader_pass(uploader);
-    deadline = uploader_next_deadline(uploader);
+    if (upload) {
+      uploader_pass(uploader);
+      deadline = uploader_next_deadline(uploader);
+    }
+    uploader_heartbeat(uploader);
     g_mutex_lock(&uploader->lock);
   }
   g_mutex_unlock(&uploader->lock);
@@ -98,6 +182,14 @@ static gpointer uploader_thread(gpointer data)
 static void uploader_free(KioskUploader *uploader)
 {
   queue_close(uploader->queue);
+  heartbeat_close(uploader->heartbeat);
+  db_close(uploader->heartbeat_db);
+  transport_options_clear(&uploader->options);
+  g_free(uploader->database_path);
+  g_free(uploader->state_dir);
+  g_free(uploader->location_id);
+  g_free(uploader->version);
+  g_free(uploader->devices);
   g_free(uploader->target_url);
   g_free(uploader->stats.last_error);
   g_mutex_clear(&uploader->lock);
@@ -135,6 +227,9 @@ KioskUploader *uploader_start_with_options(const char *database_path,
   g_cond_init(&uploader->cond);
   uploader->target_url = g_strdup(target_url);
   uploader->interval_us = (gint64)interval_s * G_USEC_PER_SEC;
+  uploader->database_path = g_strdup(database_path);
+  uploader->state_dir = g_strdup(state_dir);
+  transport_options_copy(&uploader->options, options);
   uploader->queue =
       queue_open_file(database_path, state_dir, backoffice_public_key, error);
   if (!uploader->queue) {
@@ -149,6 +244,30 @@ KioskUploader *uploader_start_with_options(const char *database_path,
     return NULL;
   }
   return uploader;
+}
+
+void uploader_set_heartbeat(KioskUploader *uploader, guint interval_s,
+                            const char *location_id, const char *version)
+{
+  g_return_if_fail(uploader != NULL);
+  g_mutex_lock(&uploader->lock);
+  uploader->heartbeat_us = (gint64)interval_s * G_USEC_PER_SEC;
+  uploader->heartbeat_due = g_get_monotonic_time();
+  g_free(uploader->location_id);
+  uploader->location_id = g_strdup(location_id);
+  g_free(uploader->version);
+  uploader->version = g_strdup(version);
+  g_cond_signal(&uploader->cond);
+  g_mutex_unlock(&uploader->lock);
+}
+
+void uploader_set_device_states(KioskUploader *uploader, const char *states)
+{
+  g_return_if_fail(uploader != NULL);
+  g_mutex_lock(&uploader->lock);
+  g_free(uploader->devices);
+  uploader->devices = g_strdup(states);
+  g_mutex_unlock(&uploader->lock);
 }
 
 void uploader_kick(KioskUploader *uploader)

@@ -25,7 +25,9 @@ typedef struct {
   /* Records in quarantine now (also from before this run), as of the last
    * pass: the officer's screen shows them (queue_release() clears). */
   guint quarantined_now;
-  char *last_error; /* of the last failed attempt or pass, or NULL */
+  char *last_error;      /* of the last failed attempt or pass, or NULL */
+  guint n_heartbeats;    /* checkpoints delivered (heartbeat.h) */
+  gint64 last_heartbeat; /* unix seconds of the last delivered one, or 0 */
 } UploaderStats;
 
 /* Opens `database_path` and a queue on it (keys from `state_dir` and
@@ -46,6 +48,19 @@ KioskUploader *uploader_start_with_options(const char *database_path,
                                            const char *target_url,
                                            const TransportOptions *options,
                                            guint interval_s, GError **error);
+
+/* Sends a signed checkpoint (heartbeat.h) to the same target every
+ * `interval_s` seconds (0: never), the first one at once, whether or not
+ * anything is queued; `location_id` and `version` go into each. Any thread;
+ * the beats run on the uploader's thread, on a connection of their own. A
+ * beat that fails is tried again at the next interval (its error is the
+ * stats' last_error). */
+void uploader_set_heartbeat(KioskUploader *uploader, guint interval_s,
+                            const char *location_id, const char *version);
+
+/* The devices' states for the next checkpoints ("camera=ok;pad=..."; NULL
+ * = not known). Any thread. */
+void uploader_set_device_states(KioskUploader *uploader, const char *states);
 
 /* Asks for a pass now (returns at once; the pass runs on the thread). */
 void uploader_kick(KioskUploader *uploader);
