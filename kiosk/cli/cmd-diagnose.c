@@ -2,7 +2,9 @@
  * camera: found or not, identity, port, the six settings and a test shot
  * (size and time; the image itself is dropped in memory, never written).
  * The reader and the pad are opened and described through their generic
- * interfaces. Exit 0 when every device answered, 1 when one did not. */
+ * interfaces. Exit 0 when every device answered, 1 when one did not. The
+ * checks themselves are runtime/diagnose.c's, shared with the technician
+ * screen; this file parses options and prints. */
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -11,17 +13,11 @@
 #include "camera.h"
 #include "commands.h"
 #include "cmd-json.h"
-#include "settings.h"
+#include "diagnose.h"
 #include "fpreader.h"
-#include "jpegio.h"
-#include "pad.h"
+#include "settings.h"
 
 #define CMD "diagnose"
-
-static const char *const diagnose_settings[] = {
-    "iso",          "aperture",    "shutterspeed",
-    "whitebalance", "imageformat", "focusmode",
-};
 
 static void diagnose_add_info(JsonBuilder *b, const DeviceInfo *info)
 {
@@ -32,19 +28,6 @@ static void diagnose_add_info(JsonBuilder *b, const DeviceInfo *info)
   cmd_json_add_string(b, "extra", info ? info->extra : NULL);
 }
 
-static const char *diagnose_error_name(const GError *error)
-{
-  static const char *const names[] = {
-      "unknown-backend", "not-found",   "busy",    "claimed", "disconnected",
-      "timeout",         "unsupported", "invalid", "failed",
-  };
-
-  if (error && error->domain == DRIVERS_ERROR && error->code >= 0 &&
-      error->code < (int)G_N_ELEMENTS(names))
-    return names[error->code];
-  return "failed";
-}
-
 /* Milliseconds rounded to a tenth. */
 static void diagnose_add_ms(JsonBuilder *b, double ms)
 {
@@ -52,241 +35,80 @@ static void diagnose_add_ms(JsonBuilder *b, double ms)
   json_builder_add_double_value(b, (double)(gint64)(ms * 10 + 0.5) / 10);
 }
 
-/* Identity and port; returns FALSE when the camera could not say. */
-static gboolean diagnose_camera_describe(JsonBuilder *b, BkCamera *camera,
-                                         GString *text)
+static void diagnose_json_probe(JsonBuilder *b, const DiagnoseProbe *probe,
+                                gboolean shot)
 {
-  g_autoptr(GError) error = NULL;
-  DeviceInfo info = {0};
-  gboolean ok = TRUE;
-
-  if (camera_describe(camera, &info, &error)) {
-    diagnose_add_info(b, &info);
-    g_string_append_printf(
-        text, "%s (serial %s, firmware %s) at %s\n",
-        info.model ? info.model : "?", info.serial ? info.serial : "?",
-        info.firmware ? info.firmware : "?", info.port ? info.port : "?");
-    if (info.extra)
-      g_string_append_printf(text, "                   %s\n", info.extra);
-  } else {
-    diagnose_add_info(b, NULL);
-    g_string_append_printf(text, "found, but describe failed: %s\n",
-                           error->message);
-    ok = FALSE;
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, probe->ok);
+  diagnose_add_ms(b, probe->ms);
+  if (probe->ok && shot) {
+    json_builder_set_member_name(b, "bytes");
+    json_builder_add_int_value(b, (gint64)probe->bytes);
   }
-  device_info_clear(&info);
-  return ok;
+  if (probe->ok) {
+    json_builder_set_member_name(b, "width");
+    json_builder_add_int_value(b, probe->width);
+    json_builder_set_member_name(b, "height");
+    json_builder_add_int_value(b, probe->height);
+  } else {
+    cmd_json_add_string(b, "error", probe->error);
+  }
+  json_builder_end_object(b);
 }
 
-/* A setting the camera cannot read is shown, not counted as a fault. */
-static void diagnose_camera_settings(JsonBuilder *b, BkCamera *camera,
-                                     GString *text)
+static void diagnose_json_camera(JsonBuilder *b, const DiagnoseDevice *d)
 {
+  cmd_json_add_string(b, "backend", d->backend);
+  json_builder_set_member_name(b, "found");
+  json_builder_add_boolean_value(b, d->found);
+  json_builder_set_member_name(b, "open_ms");
+  json_builder_add_int_value(b, d->open_ms);
+  if (!d->found) {
+    cmd_json_add_string(b, "error", d->error);
+    cmd_json_add_string(b, "error_kind", d->error_kind);
+    diagnose_add_info(b, NULL);
+    return;
+  }
+  diagnose_add_info(b, d->described ? &d->info : NULL);
   json_builder_set_member_name(b, "settings");
   json_builder_begin_object(b);
-  for (gsize i = 0; i < G_N_ELEMENTS(diagnose_settings); i++) {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *value =
-        camera_get_setting(camera, diagnose_settings[i], &error);
-    cmd_json_add_string(b, diagnose_settings[i], value);
-    g_string_append_printf(text, "         %-13s %s\n", diagnose_settings[i],
-                           value ? value : error->message);
-  }
+  for (int i = 0; i < DIAGNOSE_N_SETTINGS; i++)
+    cmd_json_add_string(b, diagnose_setting_names[i], d->settings[i]);
   json_builder_end_object(b);
-}
-
-/* One live-view frame: the kiosk's preview depends on it. */
-static gboolean diagnose_camera_liveview(JsonBuilder *b, BkCamera *camera,
-                                         GString *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) frame = NULL;
-  int width = 0, height = 0;
-  gint64 start = g_get_monotonic_time();
-  gboolean ok = TRUE;
-  double ms;
-
-  frame = camera_preview(camera, &error);
-  ms = (g_get_monotonic_time() - start) / 1000.0;
   json_builder_set_member_name(b, "liveview");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "ok");
-  json_builder_add_boolean_value(b, frame != NULL);
-  diagnose_add_ms(b, ms);
-  if (frame) {
-    jpegio_probe(g_bytes_get_data(frame, NULL), g_bytes_get_size(frame), &width,
-                 &height, NULL);
-    json_builder_set_member_name(b, "width");
-    json_builder_add_int_value(b, width);
-    json_builder_set_member_name(b, "height");
-    json_builder_add_int_value(b, height);
-    g_string_append_printf(text,
-                           "         live view     %dx%d frame, %.0f ms\n",
-                           width, height, ms);
-  } else {
-    cmd_json_add_string(b, "error", error->message);
-    /* A camera without live view is a fact to report, not a fault. */
-    if (g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED)) {
-      g_string_append_printf(text, "         live view     none (%s)\n",
-                             error->message);
-    } else {
-      g_string_append_printf(text, "         live view     FAILED: %s\n",
-                             error->message);
-      ok = FALSE;
-    }
-  }
-  json_builder_end_object(b);
-  return ok;
-}
-
-/* The test shot's value (an object); the image is dropped here. */
-static gboolean diagnose_camera_test_shot(JsonBuilder *b, BkCamera *camera,
-                                          GString *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) jpeg = NULL;
-  int width = 0, height = 0;
-  gint64 start = g_get_monotonic_time();
-  double ms;
-
-  jpeg = camera_capture(camera, &error);
-  ms = (g_get_monotonic_time() - start) / 1000.0;
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "ok");
-  json_builder_add_boolean_value(b, jpeg != NULL);
-  diagnose_add_ms(b, ms);
-  if (jpeg) {
-    jpegio_probe(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg), &width,
-                 &height, NULL);
-    json_builder_set_member_name(b, "bytes");
-    json_builder_add_int_value(b, (gint64)g_bytes_get_size(jpeg));
-    json_builder_set_member_name(b, "width");
-    json_builder_add_int_value(b, width);
-    json_builder_set_member_name(b, "height");
-    json_builder_add_int_value(b, height);
-    g_string_append_printf(text,
-                           "         test shot     %dx%d, %zu bytes, "
-                           "%.0f ms\n",
-                           width, height, g_bytes_get_size(jpeg), ms);
-  } else {
-    cmd_json_add_string(b, "error", error->message);
-    g_string_append_printf(text, "         test shot     FAILED: %s\n",
-                           error->message);
-  }
-  json_builder_end_object(b);
-  return jpeg != NULL;
-}
-
-/* The camera section; returns FALSE when the camera did not pass. */
-static gboolean diagnose_camera(JsonBuilder *b, const char *backend,
-                                GHashTable *options, gboolean test_shot,
-                                GString *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BkCamera) camera = NULL;
-  gboolean ok;
-  gint64 start = g_get_monotonic_time();
-
-  json_builder_set_member_name(b, "camera");
-  json_builder_begin_object(b);
-  cmd_json_add_string(b, "backend", backend);
-  camera = camera_open(backend, options, &error);
-  json_builder_set_member_name(b, "found");
-  json_builder_add_boolean_value(b, camera != NULL);
-  json_builder_set_member_name(b, "open_ms");
-  json_builder_add_int_value(b, (g_get_monotonic_time() - start) / 1000);
-  g_string_append_printf(text, "camera   %-9s ", backend);
-  if (!camera) {
-    cmd_json_add_string(b, "error", error->message);
-    cmd_json_add_string(b, "error_kind", diagnose_error_name(error));
-    diagnose_add_info(b, NULL);
-    json_builder_end_object(b);
-    g_string_append_printf(text, "NOT FOUND: %s\n", error->message);
-    return FALSE;
-  }
-  ok = diagnose_camera_describe(b, camera, text);
-  diagnose_camera_settings(b, camera, text);
-  ok = diagnose_camera_liveview(b, camera, text) && ok;
+  diagnose_json_probe(b, &d->liveview, FALSE);
   json_builder_set_member_name(b, "test_shot");
-  if (test_shot)
-    ok = diagnose_camera_test_shot(b, camera, text) && ok;
+  if (d->test_shot.ran)
+    diagnose_json_probe(b, &d->test_shot, TRUE);
   else
     json_builder_add_null_value(b);
-  json_builder_end_object(b);
-  return ok;
 }
 
-typedef struct {
-  gpointer (*open)(const char *, DeviceOptions *, GError **);
-  void (*close)(gpointer);
-  gboolean (*describe)(gpointer, DeviceInfo *, GError **);
-} GenericDevice;
-
-static gpointer diagnose_reader_open(const char *name, DeviceOptions *options,
-                                     GError **error)
+/* The report as JSON (docs/camera.md). */
+static void diagnose_json(JsonBuilder *b, const DiagnoseReport *report)
 {
-  return fpreader_open(name, options, error);
-}
-
-static gpointer diagnose_pad_open(const char *name, DeviceOptions *options,
-                                  GError **error)
-{
-  return pad_open(name, options, error);
-}
-
-static void diagnose_reader_close(gpointer p)
-{
-  fpreader_close(p);
-}
-static void diagnose_pad_close(gpointer p)
-{
-  pad_close(p);
-}
-
-static gboolean diagnose_reader_describe(gpointer p, DeviceInfo *info,
-                                         GError **error)
-{
-  return fpreader_describe(p, info, error);
-}
-
-static gboolean diagnose_pad_describe(gpointer p, DeviceInfo *info,
-                                      GError **error)
-{
-  return pad_describe(p, info, error);
-}
-
-/* The reader and the pad: open, describe, close. */
-static gboolean diagnose_generic(JsonBuilder *b, const char *member,
-                                 const GenericDevice *dev, const char *backend,
-                                 GHashTable *options, GString *text)
-{
-  g_autoptr(GError) error = NULL;
-  gpointer handle = dev->open(backend, options, &error);
-  DeviceInfo info = {0};
-  gboolean ok = handle != NULL;
-
-  json_builder_set_member_name(b, member);
   json_builder_begin_object(b);
-  cmd_json_add_string(b, "backend", backend);
-  json_builder_set_member_name(b, "found");
-  json_builder_add_boolean_value(b, handle != NULL);
-  g_string_append_printf(text, "%-8s %-9s ", member, backend);
-  if (handle && dev->describe(handle, &info, &error)) {
-    diagnose_add_info(b, &info);
-    g_string_append_printf(text, "%s%s%s\n", info.model ? info.model : "?",
-                           info.port ? " at " : "", info.port ? info.port : "");
-  } else {
-    diagnose_add_info(b, NULL);
-    cmd_json_add_string(b, "error", error ? error->message : "unknown");
-    g_string_append_printf(text, "%s: %s\n", handle ? "FAILED" : "NOT FOUND",
-                           error ? error->message : "unknown");
-    ok = FALSE;
+  for (guint i = 0; i < report->devices->len; i++) {
+    const DiagnoseDevice *d = g_ptr_array_index(report->devices, i);
+
+    json_builder_set_member_name(b, d->member);
+    json_builder_begin_object(b);
+    if (g_str_equal(d->member, "camera")) {
+      diagnose_json_camera(b, d);
+    } else {
+      cmd_json_add_string(b, "backend", d->backend);
+      json_builder_set_member_name(b, "found");
+      json_builder_add_boolean_value(b, d->found);
+      diagnose_add_info(b, d->described ? &d->info : NULL);
+      if (!d->described)
+        cmd_json_add_string(b, "error", d->error);
+    }
+    json_builder_end_object(b);
   }
-  device_info_clear(&info);
-  if (handle)
-    dev->close(handle);
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, report->ok);
   json_builder_end_object(b);
-  return ok;
 }
 
 static gboolean diagnose_parse_option(GHashTable *options, const char *kv,
@@ -327,51 +149,26 @@ static GHashTable *diagnose_camera_options(const KioskConfig *config,
   return g_steal_pointer(&options);
 }
 
-/* The whole report into `b`; FALSE when any device failed. */
-static gboolean diagnose_devices(JsonBuilder *b, const KioskConfig *config,
-                                 const char *camera_backend,
-                                 GHashTable *camera_options, gboolean test_shot,
-                                 gboolean camera_only, GString *text)
+static void diagnose_print(const DiagnoseReport *report, gboolean json)
 {
-  static const GenericDevice reader = {
-      diagnose_reader_open, diagnose_reader_close, diagnose_reader_describe};
-  static const GenericDevice pad = {diagnose_pad_open, diagnose_pad_close,
-                                    diagnose_pad_describe};
-  gboolean ok;
+  g_autofree char *text = NULL;
 
-  json_builder_begin_object(b);
-  ok = diagnose_camera(b, camera_backend, camera_options, test_shot, text);
-  if (!camera_only) {
-    config_resolve_option_paths(config, config->pad_options);
-    ok = diagnose_generic(b, "reader", &reader, config->reader_backend,
-                          config->reader_options, text) &&
-         ok;
-    ok = diagnose_generic(b, "pad", &pad, config->pad_backend,
-                          config->pad_options, text) &&
-         ok;
-  }
-  json_builder_set_member_name(b, "ok");
-  json_builder_add_boolean_value(b, ok);
-  json_builder_end_object(b);
-  return ok;
-}
-
-static void diagnose_print(JsonBuilder *b, gboolean json, GString *text,
-                           gboolean ok)
-{
   if (json) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonNode) root = NULL;
     g_autofree char *out = NULL;
 
+    diagnose_json(b, report);
+    root = json_builder_get_root(b);
     json_generator_set_pretty(gen, TRUE);
     json_generator_set_root(gen, root);
     out = json_generator_to_data(gen, NULL);
     printf("%s\n", out);
-  } else {
-    fputs(text->str, stdout);
-    printf("%s\n", ok ? "all devices answered" : "SOME DEVICES FAILED");
+    return;
   }
+  text = diagnose_report_text(report);
+  fputs(text, stdout);
 }
 
 static int diagnose_run(int argc, char **argv)
@@ -401,11 +198,9 @@ static int diagnose_run(int argc, char **argv)
       g_option_context_new("- device self-test for technicians");
   g_autoptr(GError) error = NULL;
   g_autoptr(KioskConfig) config = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(GString) text = g_string_new(NULL);
   g_autoptr(GHashTable) cam_opts = NULL;
+  g_autoptr(DiagnoseReport) report = NULL;
   const char *backend;
-  gboolean ok;
 
   g_option_context_set_description(
       ctx, "Opens each configured device, describes it and, for the camera,\n"
@@ -425,8 +220,12 @@ static int diagnose_run(int argc, char **argv)
    * the reader's preparation may set the environment. */
   config_resolve_option_paths(config, config->reader_options);
   if (!camera_only &&
-      !fpreader_prepare(config->reader_backend, config->reader_options, &error))
+      !fpreader_prepare(config->reader_backend, config->reader_options,
+                        &error) &&
+      /* An unfit reader is what the report is for: its line says so. */
+      !g_error_matches(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED))
     return kiosk_usage_error(CMD, "reader: %s", error->message);
+  g_clear_error(&error);
 
   backend = camera_backend ? camera_backend : config->camera_backend;
   cam_opts = diagnose_camera_options(config, camera_backend == NULL,
@@ -437,10 +236,9 @@ static int diagnose_run(int argc, char **argv)
     return kiosk_usage_error(CMD, "no camera backend named '%s'", backend);
   config_resolve_option_paths(config, cam_opts);
 
-  ok = diagnose_devices(b, config, backend, cam_opts, !no_shot, camera_only,
-                        text);
-  diagnose_print(b, json, text, ok);
-  return ok ? EXIT_OK : EXIT_NEGATIVE;
+  report = diagnose_devices(config, backend, cam_opts, !no_shot, camera_only);
+  diagnose_print(report, json);
+  return report->ok ? EXIT_OK : EXIT_NEGATIVE;
 }
 
 const KioskCommand kiosk_cmd_diagnose = {
