@@ -136,3 +136,19 @@ void testlib_mount_tmpfs(const char *dir, guint64 size)
   if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0)
     g_error("mount tmpfs on %s: %s", dir, g_strerror(errno));
 }
+
+int testlib_run_biokiosk(const char *const *args, char **ret_stdout,
+                         char **ret_stderr)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  int status;
+
+  g_ptr_array_add(argv, (gpointer)g_getenv("BK_BIOKIOSK"));
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer)args[i]);
+  g_ptr_array_add(argv, NULL);
+  status = testlib_spawn((const char *const *)argv->pdata, NULL, ret_stdout,
+                         ret_stderr);
+  g_test_message("exit %d\n%s%s", status, *ret_stdout, *ret_stderr);
+  return status;
+}

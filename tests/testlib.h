@@ -24,6 +24,11 @@ char *testlib_shared_path(const char *rel);
 int testlib_spawn(const char *const *argv, const char *const *envp,
                   char **ret_stdout, char **ret_stderr);
 
+/* testlib_spawn() of $BK_BIOKIOSK with `args` (NULL-terminated), the exit
+ * status and both outputs logged as a test message. */
+int testlib_run_biokiosk(const char *const *args, char **ret_stdout,
+                         char **ret_stderr);
+
 /* For tests that mount file systems (a small tmpfs as a nearly full disk):
  * runs `run` in a child process with a fresh scratch folder, which the
  * parent removes whatever becomes of the child (its mounts die with its

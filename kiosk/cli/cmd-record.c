@@ -2,8 +2,11 @@
  * Reads a .bkrec envelope from the outbox, verifies the kiosk's signature
  * (and, with --kiosk-key, that it is the expected kiosk), unseals it with
  * the back office's secret key and lists the record: metadata and parts
- * with media type, size and SHA-256; --extract writes the parts out. Runs on
- * the back office's machine, never on the kiosk. */
+ * with media type, size and SHA-256; --extract writes the parts out, after
+ * validating each ISO/IEC 19794-4 finger record (headers, lengths, finger
+ * position, and its JPEG 2000 image decoding to the record's raw pixels):
+ * a record with a bad one is refused whole, nothing written. Runs on the
+ * back office's machine, never on the kiosk. */
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -14,7 +17,9 @@
 
 #include "commands.h"
 #include "envelope.h"
+#include "iso19794.h"
 #include "keys.h"
+#include "record-finger.h"
 #include "record.h"
 
 #define CMD "record"
@@ -127,6 +132,7 @@ typedef struct {
   gboolean pinned;     /* --kiosk-key was given and matched */
   const BkRecord *record;
   GPtrArray *extracted; /* the written paths by part; NULL without --extract */
+  GPtrArray *validated; /* by part: what a 19794-4 check found, or NULL */
 } RecordOpened;
 
 /* --kiosk-key: a file holding the key, or the base64 text itself. */
@@ -210,6 +216,78 @@ static int record_cmd_check_binding(const RecordOpened *o)
   return EXIT_OK;
 }
 
+/* The raw grey part `name` as an image, when its stated size fits. */
+static BkImage *record_cmd_grey_image(const BkRecord *record, const char *name)
+{
+  const BkRecordPart *part = record_find_part(record, name);
+  g_autofree char *key_w = g_strconcat(name, ".width", NULL);
+  g_autofree char *key_h = g_strconcat(name, ".height", NULL);
+  gint64 w = 0, h = 0;
+  BkImage *img;
+
+  if (!part || strcmp(part->media_type, RECORD_MEDIA_GREY8) != 0 ||
+      !record_get_int(record, key_w, &w) ||
+      !record_get_int(record, key_h, &h) || w <= 0 || h <= 0 || w > 65535 ||
+      h > 65535 || (gsize)(w * h) != g_bytes_get_size(part->data))
+    return NULL;
+  img = image_new((int)w, (int)h, 1);
+  for (gint64 y = 0; y < h; y++)
+    memcpy(img->pixels + y * img->stride,
+           (const guint8 *)g_bytes_get_data(part->data, NULL) + y * w,
+           (gsize)w);
+  return img;
+}
+
+/* A 19794-4 part, checked against its raw sibling "<name>" when the record
+ * has it: what was found, or NULL with why. */
+static char *record_cmd_check_iso(const BkRecord *record,
+                                  const BkRecordPart *part, GError **error)
+{
+  g_autofree char *raw = NULL;
+  g_autoptr(BkImage) expected = NULL;
+  g_autoptr(BkImage) img = NULL;
+  Iso19794Record r;
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data(part->data, &len);
+
+  if (g_str_has_suffix(part->name, RECORD_FINGER_ISO_SUFFIX))
+    raw = g_strndup(part->name,
+                    strlen(part->name) - strlen(RECORD_FINGER_ISO_SUFFIX));
+  expected = raw ? record_cmd_grey_image(record, raw) : NULL;
+  img = iso19794_4_validate(data, len, expected, &r, error);
+  if (!img)
+    return NULL;
+  return g_strdup_printf(
+      "valid ISO/IEC 19794-4:2005: finger position %d, %dx%d at %d %s, "
+      "quality %d, %s, %s%s",
+      r.views[0].position, r.views[0].width, r.views[0].height, r.image_ppi_h,
+      r.scale_units == 1 ? "ppi" : "ppcm", r.views[0].quality,
+      r.compression == ISO19794_4_COMPRESSION_JP2 ? "JPEG 2000" : "raw",
+      expected ? "the same pixels as " : "no raw image to compare",
+      expected ? raw : "");
+}
+
+/* Validates every 19794-4 part before anything is written; `validated`
+ * gets a line per part (NULL for other parts). */
+static int record_cmd_validate_all(const char *path, const BkRecord *record,
+                                   GPtrArray *validated)
+{
+  for (guint i = 0; i < record_n_parts(record); i++) {
+    const BkRecordPart *part = record_part(record, i);
+    g_autoptr(GError) error = NULL;
+    char *found = NULL;
+
+    if (strcmp(part->media_type, ISO19794_4_MEDIA_TYPE) == 0 &&
+        !(found = record_cmd_check_iso(record, part, &error))) {
+      g_printerr("biokiosk %s: %s: part %s is refused: %s\n", CMD, path,
+                 part->name, error->message);
+      return EXIT_NEGATIVE;
+    }
+    g_ptr_array_add(validated, found);
+  }
+  return EXIT_OK;
+}
+
 /* Writes every part into `dir`, adding each written path to `extracted`. */
 static int record_cmd_extract_all(const BkRecord *record, const char *dir,
                                   GPtrArray *extracted)
@@ -249,6 +327,10 @@ static void record_cmd_json_parts(JsonBuilder *b, const RecordOpened *o)
     if (o->extracted) {
       json_builder_set_member_name(b, "extracted");
       json_builder_add_string_value(b, o->extracted->pdata[i]);
+    }
+    if (o->validated && o->validated->pdata[i]) {
+      json_builder_set_member_name(b, "validated");
+      json_builder_add_string_value(b, o->validated->pdata[i]);
     }
     json_builder_end_object(b);
   }
@@ -323,6 +405,8 @@ static void record_cmd_print_text(const RecordOpened *o)
 
     printf("  %-28s %-26s %9" G_GSIZE_FORMAT " bytes  sha256 %s\n", part->name,
            part->media_type, g_bytes_get_size(part->data), sha);
+    if (o->validated && o->validated->pdata[i])
+      printf("    %s\n", (char *)o->validated->pdata[i]);
     if (o->extracted)
       printf("    -> %s\n", (char *)o->extracted->pdata[i]);
   }
@@ -376,6 +460,7 @@ static int record_open_run(const char *path, const char *secret_path,
   g_autoptr(KioskEnvelope) envelope = NULL;
   g_autoptr(BkRecord) record = NULL;
   g_autoptr(GPtrArray) extracted = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) validated = g_ptr_array_new_with_free_func(g_free);
   g_autofree char *file_sha = NULL;
   g_autofree char *signer = NULL;
   g_autofree char *created = NULL;
@@ -405,8 +490,11 @@ static int record_open_run(const char *path, const char *secret_path,
       .pinned = kiosk_key_arg != NULL,
       .record = record,
       .extracted = extract_dir ? extracted : NULL,
+      .validated = extract_dir ? validated : NULL,
   };
   status = record_cmd_check_binding(&opened);
+  if (status == EXIT_OK && extract_dir)
+    status = record_cmd_validate_all(path, record, validated);
   if (status == EXIT_OK && extract_dir)
     status = record_cmd_extract_all(record, extract_dir, extracted);
   if (status != EXIT_OK)

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "fpquality.h"
-#include "finger-plan.h"
 #include "finger.h"
 #include "fpreader.h"
 #include "jpegio.h"
+#include "record-finger.h"
 #include "pad.h"
 #include "photo.h"
 #include "pngio.h"
@@ -255,7 +255,25 @@ static gboolean add_signature(BkRecord *record, const SignatureOutcome *sig,
   return TRUE;
 }
 
-static void add_finger(BkRecord *record, const FingerOutcome *f)
+/* Best of three: which impression was kept, of how many, and why. */
+static void add_finger_selection(BkRecord *record, const char *pos,
+                                 const FingerOutcome *f)
+{
+  g_autofree char *which = g_strdup_printf("finger.%s.impression", pos);
+  g_autofree char *of = g_strdup_printf("finger.%s.impressions", pos);
+  g_autofree char *why = g_strdup_printf("finger.%s.selection", pos);
+
+  if (f->impression <= 0)
+    return;
+  record_set_int(record, which, f->impression);
+  record_set_int(record, of, f->impressions);
+  if (f->selection)
+    record_set_string(record, why, f->selection);
+}
+
+/* The image (raw and as ISO/IEC 19794-4) and what was measured of it. */
+static gboolean add_finger(BkRecord *record, const FingerOutcome *f,
+                           GError **error)
 {
   const char *pos = finger_position_to_string(f->finger);
   g_autofree char *part = g_strdup_printf("finger/%s", pos);
@@ -263,47 +281,14 @@ static void add_finger(BkRecord *record, const FingerOutcome *f)
   g_autofree char *minutiae = g_strdup_printf("finger.%s.minutiae", pos);
   g_autofree char *position = g_strdup_printf("finger.%s.position", pos);
 
-  record_add_grey_image(record, part, f->image, f->ppi);
+  if (!record_add_finger_image(record, part, f->image, f->ppi, f->finger,
+                               f->quality, error))
+    return FALSE;
   record_set_int(record, quality, f->quality);
   record_set_int(record, minutiae, f->minutiae);
   record_set_int(record, position, f->finger);
-}
-
-/* The officer's finger exceptions and the substitutes taken
- * (fingerprint.*, docs/record-format.md). */
-static void add_finger_exceptions(BkRecord *record, const SessionPerson *p)
-{
-  RecordFingerException exceptions[FINGER_MAX_EXCEPTIONS] = {{0}};
-  RecordFingerSubstitution substitutions[FINGER_PLAN_MAX_SLOTS] = {{0}};
-  g_autoptr(GPtrArray) times = g_ptr_array_new_with_free_func(g_free);
-  gsize n_substitutions = 0;
-
-  for (int i = 0; i < p->n_finger_exceptions; i++) {
-    const FingerException *e = &p->finger_exceptions[i];
-    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(e->time);
-    char *time = t ? g_date_time_format_iso8601(t) : g_strdup("");
-
-    g_ptr_array_add(times, time);
-    exceptions[i] = (RecordFingerException){
-        .kind = finger_exception_kind_to_string(e->kind),
-        .finger = finger_position_to_string(e->finger),
-        .reason = e->reason,
-        .officer = e->officer,
-        .confirmed_by = e->confirmed_by[0] ? e->confirmed_by : NULL,
-        .time = time,
-    };
-  }
-  for (int i = 0; i < p->n_fingers; i++)
-    if (p->finger_taken[i] && p->fingers[i] != p->planned_fingers[i])
-      substitutions[n_substitutions++] = (RecordFingerSubstitution){
-          .planned = finger_position_to_string(p->planned_fingers[i]),
-          .taken = finger_position_to_string(p->fingers[i]),
-      };
-  record_set_finger_exceptions(record, exceptions,
-                               (gsize)p->n_finger_exceptions, substitutions,
-                               n_substitutions);
-  record_set_boolean(record, "fingerprint.postponed",
-                     p->fingerprints_postponed);
+  add_finger_selection(record, pos, f);
+  return TRUE;
 }
 
 BkRecord *steps_build_record(const RecordInput *in, GError **error)
@@ -311,6 +296,7 @@ BkRecord *steps_build_record(const RecordInput *in, GError **error)
   g_autoptr(BkRecord) record = record_new();
   const SessionPerson *p = in->person;
   g_autofree char *captured = g_date_time_format_iso8601(in->captured_at);
+  GVariantBuilder exceptions;
 
   g_return_val_if_fail(p && p->person, NULL);
   record_set_string(record, "kiosk.location_id", in->location_id);
@@ -328,14 +314,19 @@ BkRecord *steps_build_record(const RecordInput *in, GError **error)
   if (p->photo_override_reason)
     record_set_string(record, "officer.photo_override_reason",
                       p->photo_override_reason);
-  add_finger_exceptions(record, p);
+  g_variant_builder_init(&exceptions, G_VARIANT_TYPE("ai"));
+  for (int i = 0; i < p->n_finger_exceptions; i++)
+    g_variant_builder_add(&exceptions, "i", p->finger_exceptions[i]);
+  record_set_value(record, "finger.exceptions",
+                   g_variant_builder_end(&exceptions));
   record_set_value(record, "devices", g_variant_new_strv(in->devices, -1));
   if (in->photo && !add_photo(record, in->photo, error))
     return NULL;
   if (in->signature && !add_signature(record, in->signature, error))
     return NULL;
   for (int i = 0; i < 2; i++)
-    if (in->fingers[i] && in->fingers[i]->image)
-      add_finger(record, in->fingers[i]);
+    if (in->fingers[i] && in->fingers[i]->image &&
+        !add_finger(record, in->fingers[i], error))
+      return NULL;
   return g_steal_pointer(&record);
 }

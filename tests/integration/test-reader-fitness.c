@@ -121,21 +121,6 @@ static void test_libfprint_driver_table(void)
   g_assert_nonnull(strstr(error->message, "144x384"));
 }
 
-static int run_biokiosk(const char *const *args, char **ret_out, char **ret_err)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  int status;
-
-  g_ptr_array_add(argv, (gpointer)g_getenv("BK_BIOKIOSK"));
-  for (int i = 0; args[i]; i++)
-    g_ptr_array_add(argv, (gpointer)args[i]);
-  g_ptr_array_add(argv, NULL);
-  status =
-      testlib_spawn((const char *const *)argv->pdata, NULL, ret_out, ret_err);
-  g_test_message("exit %d\n%s%s", status, *ret_out, *ret_err);
-  return status;
-}
-
 /* `biokiosk run` does not start with it: exit 2, one line. */
 static void test_run_refused(void)
 {
@@ -143,7 +128,7 @@ static void test_run_refused(void)
   g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", dir);
   g_autofree char *out = NULL, *err = NULL;
 
-  g_assert_cmpint(run_biokiosk(
+  g_assert_cmpint(testlib_run_biokiosk(
                       (const char *const[]){
                           "run", "--headless", "--exit-after-first-frame",
                           "--set", set_state, "--set", "reader.ppi=250", NULL},
