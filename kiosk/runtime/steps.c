@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fpquality.h"
+#include "finger-plan.h"
 #include "finger.h"
 #include "fpreader.h"
 #include "jpegio.h"
@@ -291,12 +292,48 @@ static gboolean add_finger(BkRecord *record, const FingerOutcome *f,
   return TRUE;
 }
 
+/* The officer's finger exceptions and the substitutes taken
+ * (fingerprint.*, docs/record-format.md). */
+static void add_finger_exceptions(BkRecord *record, const SessionPerson *p)
+{
+  RecordFingerException exceptions[FINGER_MAX_EXCEPTIONS] = {{0}};
+  RecordFingerSubstitution substitutions[FINGER_PLAN_MAX_SLOTS] = {{0}};
+  g_autoptr(GPtrArray) times = g_ptr_array_new_with_free_func(g_free);
+  gsize n_substitutions = 0;
+
+  for (int i = 0; i < p->n_finger_exceptions; i++) {
+    const FingerException *e = &p->finger_exceptions[i];
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(e->time);
+    char *time = t ? g_date_time_format_iso8601(t) : g_strdup("");
+
+    g_ptr_array_add(times, time);
+    exceptions[i] = (RecordFingerException){
+        .kind = finger_exception_kind_to_string(e->kind),
+        .finger = finger_position_to_string(e->finger),
+        .reason = e->reason,
+        .officer = e->officer,
+        .confirmed_by = e->confirmed_by[0] ? e->confirmed_by : NULL,
+        .time = time,
+    };
+  }
+  for (int i = 0; i < p->n_fingers; i++)
+    if (p->finger_taken[i] && p->fingers[i] != p->planned_fingers[i])
+      substitutions[n_substitutions++] = (RecordFingerSubstitution){
+          .planned = finger_position_to_string(p->planned_fingers[i]),
+          .taken = finger_position_to_string(p->fingers[i]),
+      };
+  record_set_finger_exceptions(record, exceptions,
+                               (gsize)p->n_finger_exceptions, substitutions,
+                               n_substitutions);
+  record_set_boolean(record, "fingerprint.postponed",
+                     p->fingerprints_postponed);
+}
+
 BkRecord *steps_build_record(const RecordInput *in, GError **error)
 {
   g_autoptr(BkRecord) record = record_new();
   const SessionPerson *p = in->person;
   g_autofree char *captured = g_date_time_format_iso8601(in->captured_at);
-  GVariantBuilder exceptions;
 
   g_return_val_if_fail(p && p->person, NULL);
   record_set_string(record, "kiosk.location_id", in->location_id);
@@ -314,11 +351,7 @@ BkRecord *steps_build_record(const RecordInput *in, GError **error)
   if (p->photo_override_reason)
     record_set_string(record, "officer.photo_override_reason",
                       p->photo_override_reason);
-  g_variant_builder_init(&exceptions, G_VARIANT_TYPE("ai"));
-  for (int i = 0; i < p->n_finger_exceptions; i++)
-    g_variant_builder_add(&exceptions, "i", p->finger_exceptions[i]);
-  record_set_value(record, "finger.exceptions",
-                   g_variant_builder_end(&exceptions));
+  add_finger_exceptions(record, p);
   record_set_value(record, "devices", g_variant_new_strv(in->devices, -1));
   if (in->photo && !add_photo(record, in->photo, error))
     return NULL;
