@@ -159,7 +159,24 @@ static void diagnose_camera(DiagnoseReport *report, const char *backend,
     diagnose_camera_probe(&d->test_shot, camera, TRUE);
 }
 
-/* The reader and the pad: open, describe, close. */
+/* The reader's resolution and image size after its driver's own words. */
+static void diagnose_reader_geometry(DiagnoseDevice *d, BkFpReader *reader,
+                                     const KioskConfig *config)
+{
+  FpReaderGeometry g;
+  char *extra;
+
+  fpreader_geometry(reader, config->reader_options, &g);
+  extra = g_strdup_printf(
+      "%s%s%d ppi, %dx%d px (%s)", d->info.extra ? d->info.extra : "",
+      d->info.extra ? ", " : "", g.ppi, g.width, g.height, g.source);
+  g_free(d->info.extra);
+  d->info.extra = extra;
+}
+
+/* The reader and the pad: open, describe, close. A reader unfit for
+ * enrolment (resolution, image size) is found but refused, as the kiosk
+ * refuses it. */
 static void diagnose_reader(DiagnoseReport *report, const KioskConfig *config)
 {
   DiagnoseDevice *d =
@@ -170,6 +187,13 @@ static void diagnose_reader(DiagnoseReport *report, const KioskConfig *config)
 
   d->found = reader != NULL;
   d->described = reader && fpreader_describe(reader, &d->info, &error);
+  if (d->described)
+    diagnose_reader_geometry(d, reader, config);
+  if (d->described &&
+      !fpreader_check_fit(reader, config->reader_options, &error)) {
+    d->described = FALSE;
+    d->error_kind = "refused";
+  }
   if (!d->described)
     d->error = g_strdup(error ? error->message : "unknown");
   if (reader)
@@ -270,7 +294,11 @@ char *diagnose_report_text(const DiagnoseReport *report)
                              d->info.port ? d->info.port : "");
     else
       g_string_append_printf(text, "%s: %s\n",
-                             d->found ? "FAILED" : "NOT FOUND", d->error);
+                             !d->found ? "NOT FOUND"
+                             : g_strcmp0(d->error_kind, "refused") == 0
+                                 ? "REFUSED"
+                                 : "FAILED",
+                             d->error);
   }
   g_string_append_printf(text, "%s\n",
                          report->ok ? "all devices answered"

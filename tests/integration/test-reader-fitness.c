@@ -6,6 +6,8 @@
 #include "fpreader.h"
 #include "testlib.h"
 
+#include <json-glib/json-glib.h>
+
 #include <string.h>
 
 static GHashTable *options_new(const char *key, const char *value, ...)
@@ -121,6 +123,40 @@ static void test_libfprint_driver_table(void)
   g_assert_nonnull(strstr(error->message, "144x384"));
 }
 
+/* `biokiosk diagnose` shows the refused reader; exit status 1. */
+static void test_diagnose(void)
+{
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", dir);
+  g_autofree char *out = NULL, *err = NULL, *text = NULL, *err2 = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  JsonObject *reader;
+
+  g_assert_cmpint(testlib_run_biokiosk(
+                      (const char *const[]){"diagnose", "--json", "--camera",
+                                            "sim", "--set", set_state, "--set",
+                                            "reader.ppi=250", NULL},
+                      &out, &err),
+                  ==, 1);
+  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  reader = json_object_get_object_member(
+      json_node_get_object(json_parser_get_root(parser)), "reader");
+  g_assert_true(json_object_get_boolean_member(reader, "found"));
+  g_assert_nonnull(
+      strstr(json_object_get_string_member(reader, "error"), "250 ppi"));
+
+  g_assert_cmpint(
+      testlib_run_biokiosk((const char *const[]){"diagnose", "--camera", "sim",
+                                                 "--set", set_state, "--set",
+                                                 "reader.ppi=250", NULL},
+                           &text, &err2),
+      ==, 1);
+  g_assert_nonnull(
+      strstr(text, "REFUSED: fingerprint reader refused: 250 ppi"));
+  testlib_rmtree(dir);
+}
+
 /* `biokiosk run` does not start with it: exit 2, one line. */
 static void test_run_refused(void)
 {
@@ -147,6 +183,7 @@ int main(int argc, char **argv)
   g_test_add_func("/reader-fitness/sim-fit", test_sim_fit);
   g_test_add_func("/reader-fitness/libfprint-driver-table",
                   test_libfprint_driver_table);
+  g_test_add_func("/reader-fitness/diagnose", test_diagnose);
   g_test_add_func("/reader-fitness/run-refused", test_run_refused);
   return g_test_run();
 }
