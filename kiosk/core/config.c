@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "officer.h"
+
 #include "finger-plan.h"
 
 G_DEFINE_QUARK(biokiosk - config - error - quark, config_error)
@@ -132,6 +134,17 @@ char *config_pin_hash_problem(const char *value)
   return config_check_pin_hash(value);
 }
 
+/* [officer] four_eyes: the officer actions of officer.h. */
+static char *config_check_four_eyes(const char *value)
+{
+  guint actions;
+
+  if (!officer_four_eyes_parse(value, &actions))
+    return g_strdup("a comma-separated list of " OFFICER_FOUR_EYES_NAMES
+                    ", or none");
+  return NULL;
+}
+
 gboolean config_location_id_is_valid(const char *text)
 {
   g_return_val_if_fail(text != NULL, FALSE);
@@ -247,6 +260,11 @@ static const ConfigField config_schema[] = {
               officer_pin_hash),
     INT("officer", "max_attempts", 0, 1, 100, officer_max_attempts),
     INT("officer", "lockout_s", 0, 1, 86400, officer_lockout_s),
+    INT("officer", "idle_lock_s", 0, 0, 3600, officer_idle_lock_s),
+    INT("officer", "idle_lock_warning_s", 0, 0, 60,
+        officer_idle_lock_warning_s),
+    STR_CHECK("officer", "four_eyes", 0, 200, config_check_four_eyes,
+              officer_four_eyes),
 
     INT("retention", "appointment_days", 0, 0, 90, retention_appointment_days),
 

@@ -78,6 +78,9 @@ typedef struct {
   char *officer_pin_hash; /* argon2id string (libsodium crypto_pwhash_str) */
   int officer_max_attempts;
   int officer_lockout_s;
+  int officer_idle_lock_s;         /* officer mode locks itself; 0 = never */
+  int officer_idle_lock_warning_s; /* the countdown before it */
+  char *officer_four_eyes; /* actions needing a second officer (officer.h) */
 
   /* [retention] */
   int retention_appointment_days; /* appointment rows kept after their day */

@@ -51,6 +51,10 @@ typedef struct {
   gint64 available_us; /* live frames only */
 } OwnedImage;
 
+/* What runs once a second officer has confirmed (officer_four_eyes()). */
+typedef void (*OfficerConfirmed)(Session *s, const SessionEvent *ev,
+                                 gint64 now_us);
+
 struct Session {
   const KioskConfig *config;
   SessionLookupFunc lookup;
@@ -78,6 +82,20 @@ struct Session {
 
   /* officer mode */
   gboolean officer_unlocked;
+  /* named officers (docs/officers.md) */
+  SessionOfficers officers; /* unset: the bootstrap PIN only */
+  gpointer officers_data;
+  char officer[OFFICER_ID_MAX_DIGITS + 1];     /* in charge; "" bootstrap */
+  char pin_officer[OFFICER_ID_MAX_DIGITS + 1]; /* the id typed */
+  gboolean pin_id_step;                        /* the PIN screen asks the id */
+  SessionState pin_return;         /* where a right PIN goes on to */
+  GHashTable *officer_lockouts;    /* id -> Lockout*, kept across restarts */
+  gboolean idle_locked;            /* the PIN screen after the idle lock */
+  int idle_countdown;              /* seconds shown by the countdown, */
+  gint64 idle_countdown_since;     /* counted for this last activity */
+  guint four_eyes;                 /* OfficerAction bits of the config */
+  OfficerAction four_eyes_action;  /* asked of a second officer; 0 none */
+  OfficerConfirmed four_eyes_then; /* runs once they confirm */
 
   /* the appointment in progress */
   Appointment *appointment;
@@ -207,7 +225,13 @@ static void await_device(Session *s, SessionRequestType type, int finger,
 static gboolean audit(Session *s, const char *actor, const char *event,
                       gboolean holds)
 {
-  SessionAudit entry = {actor, event, holds};
+  char named[OFFICER_ACTOR_SIZE];
+  SessionAudit entry;
+
+  /* The officer in charge by their id (docs/officers.md). */
+  if (g_str_equal(actor, "officer"))
+    actor = officer_actor(named, s->officer);
+  entry = (SessionAudit){actor, event, holds};
 
   if (!s->audit) {
     g_debug("session: audit %s:%s (no audit log)", actor, event);
@@ -341,6 +365,10 @@ static void end_appointment(Session *s)
   clear_person_data(s);
   g_clear_pointer(&s->appointment, appointment_free);
   s->officer_unlocked = FALSE;
+  s->officer[0] = '\0';
+  s->idle_locked = FALSE;
+  s->four_eyes_action = 0;
+  s->four_eyes_then = NULL;
   s->person_index = 0;
   entry_clear(s->entry, sizeof s->entry);
 }
@@ -712,6 +740,26 @@ static void handle_message(Session *s, const SessionEvent *ev, gint64 now_us)
   }
 }
 
+/* The officers table is in use (else the bootstrap PIN opens officer
+ * mode; docs/officers.md). */
+static gboolean officers_named(Session *s)
+{
+  return s->officers.named && s->officers.named(s->officers_data);
+}
+
+/* Enters the PIN screen (the officer's id first when named officers are
+ * set up); a right PIN goes on to `back`. */
+static void officer_pin_begin(Session *s, SessionState back,
+                              const SessionEvent *ev)
+{
+  entry_clear(s->entry, sizeof s->entry);
+  g_clear_pointer(&s->notice, g_free);
+  s->pin_officer[0] = '\0';
+  s->pin_id_step = officers_named(s);
+  s->pin_return = back;
+  transition(s, SESSION_OFFICER_PIN, ev);
+}
+
 static void handle_person(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
@@ -721,8 +769,7 @@ static void handle_person(Session *s, const SessionEvent *ev, gint64 now_us)
       if (s->officer_unlocked) {
         transition(s, SESSION_OFFICER_CHECK, ev);
       } else {
-        entry_clear(s->entry, sizeof s->entry);
-        transition(s, SESSION_OFFICER_PIN, ev);
+        officer_pin_begin(s, SESSION_OFFICER_CHECK, ev);
       }
     } else if (button_is(ev, VIEW_BUTTON_NEXT)) {
       start_person(s, s->person_index + 1, ev);
@@ -749,61 +796,223 @@ static void handle_person(Session *s, const SessionEvent *ev, gint64 now_us)
   }
 }
 
-/* A right PIN unlocks officer mode once the log holds the unlock; a wrong
- * one counts towards the lockout. */
-static void submit_pin(Session *s, const SessionEvent *ev, gint64 now_us)
-{
-  Lockout *lockout = &s->lockouts[SESSION_LOCKOUT_OFFICER_PIN];
-  gboolean right = s->check_pin(s->entry, s->user_data);
+/* ---- named officers (docs/officers.md) ---------------------------------
+ * The PIN screen asks for an officer id, then that officer's PIN (with no
+ * named officers set up, the bootstrap PIN alone, as before). Wrong PINs
+ * count towards the lockout of the officer whose id was typed, kept across
+ * restarts; unknown ids share the bootstrap PIN's lockout and are never
+ * written to the log (someone may have typed a PIN there). The same screen
+ * relocks officer mode after the idle lock and asks the second officer of
+ * the four-eyes rule. */
 
-  entry_clear(s->entry, sizeof s->entry);
-  g_clear_pointer(&s->notice, g_free);
-  if (right) {
-    if (!audit(s, "officer", "officer.unlocked", TRUE))
-      return;
-    s->officer_unlocked = TRUE;
-    if (lockout->failures) {
-      lockout_reset(lockout);
-      save_lockout(s, SESSION_LOCKOUT_OFFICER_PIN);
-    }
-    transition(s, SESSION_OFFICER_CHECK, ev);
-    return;
+/* The lockout of the officer `id`; NULL when none was kept (never locked,
+ * no wrong PIN). "" is the bootstrap PIN's (and unknown ids'). */
+static Lockout *officer_lockout(Session *s, const char *id, gboolean create)
+{
+  Lockout *lockout;
+
+  if (!*id)
+    return &s->lockouts[SESSION_LOCKOUT_OFFICER_PIN];
+  lockout = g_hash_table_lookup(s->officer_lockouts, id);
+  if (!lockout && create) {
+    lockout = g_new0(Lockout, 1);
+    g_hash_table_insert(s->officer_lockouts, g_strdup(id), lockout);
   }
-  audit(s, "officer", "officer.wrong_pin", FALSE);
+  return lockout;
+}
+
+/* Asks the runtime to keep officer `id`'s lockout across a restart. */
+static void save_officer_lockout(Session *s, const char *id)
+{
+  SessionRequest *req = g_new0(SessionRequest, 1);
+
+  req->type = REQ_SAVE_LOCKOUT;
+  req->lockout_kind = SESSION_LOCKOUT_OFFICER_PIN;
+  req->lockout = *officer_lockout(s, id, TRUE);
+  g_strlcpy(req->officer, id, sizeof req->officer);
+  g_queue_push_tail(&s->requests, req);
+}
+
+/* What the PIN screen says of a lockout: whose, for a named officer. */
+static char *officer_locked_notice(const char *id)
+{
+  if (!*id)
+    return g_strdup(_("Officer mode is locked after too many wrong PINs."));
+  return g_strdup_printf(_("Officer %s is locked after too many wrong PINs. "
+                           "Another officer can sign in."),
+                         id);
+}
+
+/* The officer id typed: on to the PIN unless that officer is locked out. */
+static void submit_officer_id(Session *s, gint64 now_us)
+{
+  Lockout *lockout = officer_lockout(s, s->entry, FALSE);
+
+  g_clear_pointer(&s->notice, g_free);
+  if (!officer_id_is_valid(s->entry))
+    s->notice = g_strdup_printf(_("An officer number has %d to %d digits."),
+                                OFFICER_ID_MIN_DIGITS, OFFICER_ID_MAX_DIGITS);
+  else if (s->four_eyes_action && g_str_equal(s->entry, s->officer))
+    s->notice = g_strdup(_("A second, different officer must confirm."));
+  else if (lockout && lockout_locked(lockout, now_us))
+    s->notice = officer_locked_notice(s->entry);
+  else {
+    g_strlcpy(s->pin_officer, s->entry, sizeof s->pin_officer);
+    s->pin_id_step = FALSE;
+  }
+  entry_clear(s->entry, sizeof s->entry);
+}
+
+/* What the runtime says of the PIN typed for `s->pin_officer`. */
+static OfficerPinVerdict check_officer_pin(Session *s)
+{
+  if (!*s->pin_officer)
+    return s->check_pin(s->entry, s->user_data) ? OFFICER_PIN_RIGHT
+                                                : OFFICER_PIN_WRONG;
+  return s->officers.check(s->pin_officer, s->entry, s->officers_data);
+}
+
+/* A wrong PIN (or an unknown id) counts towards its lockout. */
+static void wrong_pin(Session *s, OfficerPinVerdict verdict, gint64 now_us)
+{
+  const char *id = verdict == OFFICER_PIN_UNKNOWN ? "" : s->pin_officer;
+  Lockout *lockout = officer_lockout(s, id, TRUE);
+  char actor[OFFICER_ACTOR_SIZE];
+
+  officer_actor(actor, id);
+  audit(s, actor,
+        verdict == OFFICER_PIN_UNKNOWN ? "officer.unknown_id"
+                                       : "officer.wrong_pin",
+        FALSE);
   if (lockout_fail(lockout, s->config->officer_max_attempts,
                    s->config->officer_lockout_s, now_us)) {
-    audit(s, "kiosk", "officer.locked_out", FALSE);
+    audit(s, *id ? actor : "kiosk", "officer.locked_out", FALSE);
+    s->notice = officer_locked_notice(id);
+  } else {
+    s->notice = g_strdup(*s->pin_officer ? _("Wrong officer number or PIN.")
+                                         : _("Wrong PIN."));
+  }
+  save_officer_lockout(s, id);
+  /* Named officers start again with their number. */
+  s->pin_officer[0] = '\0';
+  s->pin_id_step = officers_named(s);
+}
+
+/* The second officer confirmed: the action waits for its entry, then
+ * runs where the first officer asked for it. */
+static void four_eyes_confirmed(Session *s, const SessionEvent *ev,
+                                gint64 now_us)
+{
+  OfficerConfirmed then = s->four_eyes_then;
+  char actor[OFFICER_ACTOR_SIZE];
+
+  if (!audit(s, officer_actor(actor, s->pin_officer),
+             s->four_eyes_action == OFFICER_ACTION_PHOTO_OVERRIDE
+                 ? "officer.four_eyes.photo_override"
+                 : "officer.four_eyes.permanent_finger_exception",
+             TRUE))
+    return;
+  s->four_eyes_action = 0;
+  s->four_eyes_then = NULL;
+  transition(s, s->pin_return, ev);
+  then(s, ev, now_us);
+}
+
+/* A right PIN unlocks officer mode (or confirms the four-eyes action) once
+ * the log holds it; a wrong one counts towards that officer's lockout. */
+static void submit_pin(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  const char *id = s->pin_officer;
+  Lockout *lockout = officer_lockout(s, id, FALSE);
+  OfficerPinVerdict verdict;
+
+  g_clear_pointer(&s->notice, g_free);
+  if (!*id && lockout_locked(lockout, now_us)) {
+    entry_clear(s->entry, sizeof s->entry);
     s->notice = g_strdup(_("Officer mode is locked after too many wrong "
                            "PINs."));
-  } else {
-    s->notice = g_strdup(_("Wrong PIN."));
+    return;
   }
-  save_lockout(s, SESSION_LOCKOUT_OFFICER_PIN);
+  verdict = check_officer_pin(s);
+  entry_clear(s->entry, sizeof s->entry);
+  if (verdict != OFFICER_PIN_RIGHT) {
+    wrong_pin(s, verdict, now_us);
+    return;
+  }
+  if (s->four_eyes_action && g_str_equal(id, s->officer)) {
+    /* The bootstrap PIN twice is still one officer. */
+    s->notice = g_strdup(_("A second, different officer must confirm."));
+    return;
+  }
+  if (lockout && (lockout->failures || lockout->locked_until_us)) {
+    lockout_reset(lockout);
+    save_officer_lockout(s, id);
+  }
+  if (s->four_eyes_action) {
+    four_eyes_confirmed(s, ev, now_us);
+    return;
+  }
+  g_strlcpy(s->officer, id, sizeof s->officer);
+  if (!audit(s, "officer", "officer.unlocked", TRUE))
+    return;
+  s->officer_unlocked = TRUE;
+  s->idle_locked = FALSE;
+  transition(s, s->pin_return, ev);
+}
+
+/* FOUR EYES, for every officer action that [officer] four_eyes can name
+ * (engineer fpflow: the permanent finger exception calls this with
+ * OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION and its own continuation).
+ * Runs `then` at once when the configuration does not name `action`, or
+ * when no named officers are set up (the bootstrap PIN is one shared PIN,
+ * so a second one proves nothing). Otherwise the PIN screen asks a second,
+ * different officer for their id and PIN; once the log holds their
+ * "officer.four_eyes.<action>" entry, the session goes back to the state
+ * it was in and runs `then` there, in the name of the first officer. Cancel
+ * goes back without running it. `then` must check again what it needs
+ * (phase, officer_unlocked) as the press it follows did. */
+static void officer_four_eyes(Session *s, OfficerAction action,
+                              OfficerConfirmed then, const SessionEvent *ev,
+                              gint64 now_us)
+{
+  if (!(s->four_eyes & action) || !officers_named(s)) {
+    then(s, ev, now_us);
+    return;
+  }
+  officer_pin_begin(s, s->state, ev);
+  s->four_eyes_action = action;
+  s->four_eyes_then = then;
 }
 
 static void handle_officer_pin(Session *s, const SessionEvent *ev,
                                gint64 now_us)
 {
-  gboolean locked =
-      lockout_locked(&s->lockouts[SESSION_LOCKOUT_OFFICER_PIN], now_us);
+  gboolean locked = !*s->pin_officer && !s->pin_id_step &&
+                    lockout_locked(officer_lockout(s, "", FALSE), now_us);
 
   switch (ev->type) {
   case EV_KEY:
     if (!locked)
-      entry_key(s->entry, PIN_MAX_DIGITS, ev->key);
+      entry_key(s->entry,
+                s->pin_id_step ? OFFICER_ID_MAX_DIGITS : PIN_MAX_DIGITS,
+                ev->key);
     break;
   case EV_BACKSPACE:
     entry_backspace(s->entry);
     break;
   case EV_SUBMIT:
-    if (!locked && s->entry[0] != '\0')
+    if (s->pin_id_step)
+      submit_officer_id(s, now_us);
+    else if (!locked && s->entry[0] != '\0')
       submit_pin(s, ev, now_us);
     break;
   case EV_BUTTON:
-    if (button_is(ev, VIEW_BUTTON_CANCEL)) {
+    if (button_is(ev, VIEW_BUTTON_CANCEL) && !s->idle_locked) {
       entry_clear(s->entry, sizeof s->entry);
       g_clear_pointer(&s->notice, g_free);
-      transition(s, SESSION_PERSON, ev);
+      transition(s, s->four_eyes_action ? s->pin_return : SESSION_PERSON, ev);
+      s->four_eyes_action = 0;
+      s->four_eyes_then = NULL;
     }
     break;
   case EV_TIMEOUT_IDLE:
@@ -879,6 +1088,27 @@ static void handle_officer_check(Session *s, const SessionEvent *ev,
   }
 }
 
+/* The officer accepts a refused or referred photo, after a second officer
+ * when [officer] four_eyes asks for one; the reasons stay in the record
+ * next to the override. */
+static void photo_override_confirmed(Session *s, const SessionEvent *ev,
+                                     gint64 now_us)
+{
+  if (s->state != SESSION_PHOTO || s->phase != STEP_REFUSED ||
+      !s->officer_unlocked)
+    return;
+  if (!audit(s, "officer",
+             s->photo_referred ? "officer.photo_referral_accepted"
+                               : "officer.photo_refusal_overridden",
+             TRUE))
+    return;
+  s->current.photo_override = TRUE;
+  s->current.photo_override_reason = s->photo_referred
+                                         ? "officer_accepted_referral"
+                                         : "officer_overrode_refusal";
+  enter_step(s, next_step(s, SESSION_PHOTO), ev, now_us);
+}
+
 static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   switch (ev->type) {
@@ -895,18 +1125,8 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
       enter_step(s, next_step(s, SESSION_PHOTO), ev, now_us);
     } else if (button_is(ev, VIEW_BUTTON_OVERRIDE) &&
                s->phase == STEP_REFUSED && s->officer_unlocked) {
-      /* The officer accepts a refused or referred photo; the reasons stay
-       * in the record next to the override. */
-      if (!audit(s, "officer",
-                 s->photo_referred ? "officer.photo_referral_accepted"
-                                   : "officer.photo_refusal_overridden",
-                 TRUE))
-        break;
-      s->current.photo_override = TRUE;
-      s->current.photo_override_reason = s->photo_referred
-                                             ? "officer_accepted_referral"
-                                             : "officer_overrode_refusal";
-      enter_step(s, next_step(s, SESSION_PHOTO), ev, now_us);
+      officer_four_eyes(s, OFFICER_ACTION_PHOTO_OVERRIDE,
+                        photo_override_confirmed, ev, now_us);
     }
     break;
   case EV_PHOTO_TAKEN:
@@ -1397,6 +1617,75 @@ static gboolean idle_matters(const Session *s)
   return s->device_deadline_us == 0 && s->state != SESSION_STORING;
 }
 
+/* The idle lock (docs/officers.md): officer mode locks itself
+ * [officer] idle_lock_s after the last touch, counting down on screen for
+ * the last idle_lock_warning_s. Not while a device works (the person is
+ * busy with it) nor on the PIN screen itself. */
+static gboolean officer_idle_applies(const Session *s)
+{
+  return s->officer_unlocked && s->config->officer_idle_lock_s > 0 &&
+         s->state != SESSION_OFFICER_PIN && idle_matters(s);
+}
+
+/* The officer's screens and the capture steps go to the PIN screen and
+ * come back to where they were; elsewhere (between persons) the next
+ * Start asks for a PIN anyway. */
+static void officer_idle_lock(Session *s, const SessionEvent *ev)
+{
+  SessionState at = s->state;
+
+  audit(s, "officer", "officer.idle_locked", FALSE);
+  s->officer_unlocked = FALSE;
+  s->idle_countdown = 0;
+  if (at == SESSION_OFFICER_CHECK || at == SESSION_PHOTO ||
+      at == SESSION_SIGNATURE || at == SESSION_FINGERPRINT ||
+      at == SESSION_REVIEW) {
+    officer_pin_begin(s, at, ev);
+    s->idle_locked = TRUE;
+  }
+  s->officer[0] = '\0';
+}
+
+static void officer_idle_tick(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  int lock_s = s->config->officer_idle_lock_s;
+
+  if (!officer_idle_applies(s)) {
+    s->idle_countdown = 0;
+    return;
+  }
+  if (now_us - s->last_activity_us >= (gint64)lock_s * G_USEC_PER_SEC) {
+    officer_idle_lock(s, ev);
+    return;
+  }
+  s->idle_countdown =
+      officer_idle_countdown(s->last_activity_us, now_us, lock_s,
+                             s->config->officer_idle_lock_warning_s);
+  s->idle_countdown_since = s->last_activity_us;
+}
+
+/* The seconds the countdown shows; 0 once a touch came after the tick that
+ * counted them. */
+static int idle_countdown_now(const Session *s)
+{
+  return s->idle_countdown_since == s->last_activity_us ? s->idle_countdown : 0;
+}
+
+/* When the countdown starts, then each second it shows, then the lock. */
+static gint64 officer_idle_deadline(const Session *s)
+{
+  gint64 lock_us;
+
+  if (!officer_idle_applies(s))
+    return G_MAXINT64;
+  lock_us = s->last_activity_us +
+            (gint64)s->config->officer_idle_lock_s * G_USEC_PER_SEC;
+  if (idle_countdown_now(s) <= 0)
+    return lock_us -
+           (gint64)s->config->officer_idle_lock_warning_s * G_USEC_PER_SEC;
+  return lock_us - (gint64)(idle_countdown_now(s) - 1) * G_USEC_PER_SEC;
+}
+
 /* Timeouts are events: a tick past a deadline becomes the timeout event,
  * handled by the current state like any other. */
 static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
@@ -1409,6 +1698,7 @@ static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
     s->device_deadline_us = 0;
     dispatch(s, &timeout, now_us);
   }
+  officer_idle_tick(s, ev, now_us);
   if (idle_us > 0 && idle_matters(s) &&
       now_us - s->last_activity_us >= idle_us) {
     SessionEvent timeout = {.type = EV_TIMEOUT_IDLE};
@@ -1426,7 +1716,7 @@ gint64 session_next_deadline(const Session *s)
     next = s->device_deadline_us;
   if (idle_us > 0 && idle_matters(s))
     next = MIN(next, s->last_activity_us + idle_us);
-  return next;
+  return MIN(next, officer_idle_deadline(s));
 }
 
 void session_handle(Session *s, const SessionEvent *ev, gint64 now_us)
@@ -1458,6 +1748,12 @@ Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
   s->guidance = g_ptr_array_new_with_free_func(g_free);
   s->strings = g_ptr_array_new_with_free_func(g_free);
   g_queue_init(&s->requests);
+  s->officer_lockouts =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  s->pin_return = SESSION_OFFICER_CHECK;
+  if (!officer_four_eyes_parse(config->officer_four_eyes, &s->four_eyes))
+    s->four_eyes = OFFICER_ACTION_PHOTO_OVERRIDE |
+                   OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION;
   /* The configuration checked the plan when it was read. */
   if (!config->fingerprint_plan ||
       !finger_plan_parse(config->fingerprint_plan, &s->finger_plan, NULL))
@@ -1479,6 +1775,7 @@ void session_free(Session *s)
   g_ptr_array_unref(s->guidance);
   g_ptr_array_unref(s->strings);
   g_queue_clear_full(&s->requests, g_free);
+  g_hash_table_unref(s->officer_lockouts);
   g_free(s);
 }
 
@@ -1547,6 +1844,33 @@ void session_restore_lockout(Session *s, SessionLockoutKind kind,
     g_free(s->notice);
     s->notice = g_strdup(_("Too many wrong codes. Please see the desk."));
   }
+}
+
+void session_set_officers(Session *s, const SessionOfficers *officers,
+                          gpointer user_data)
+{
+  g_return_if_fail(s && officers);
+  s->officers = *officers;
+  s->officers_data = user_data;
+}
+
+void session_restore_officer_lockout(Session *s, const char *officer_id,
+                                     const Lockout *lockout)
+{
+  g_return_if_fail(s && officer_id_is_valid(officer_id) && lockout);
+  *officer_lockout(s, officer_id, TRUE) = *lockout;
+  g_debug("session: officer %s's lockout restored: %d failures%s", officer_id,
+          lockout->failures, lockout->locked_until_us ? ", locked" : "");
+}
+
+const char *session_officer(const Session *s)
+{
+  return s->officer_unlocked ? s->officer : NULL;
+}
+
+gboolean session_officer_second(const Session *s)
+{
+  return s->state == SESSION_OFFICER_PIN && s->four_eyes_action != 0;
 }
 
 void session_set_footer(Session *s, const char *text)
@@ -1737,22 +2061,70 @@ static void view_person(Session *s)
   button(s, VIEW_BUTTON_STOP, _("Stop"), FALSE);
 }
 
+static const char *four_eyes_action_text(OfficerAction action)
+{
+  return action == OFFICER_ACTION_PHOTO_OVERRIDE
+             ? _("Accept a photo the kiosk refused")
+             : _("Record a finger as permanently unavailable");
+}
+
+/* The PIN screen's title: whose number or PIN it asks for. */
+static const char *officer_pin_title(Session *s)
+{
+  if (s->pin_id_step)
+    return s->four_eyes_action ? _("Second officer: enter your officer number")
+                               : _("Desk officer: enter your officer number");
+  if (*s->pin_officer)
+    return keep(
+        s, g_strdup_printf(_("Officer %s: enter your PIN"), s->pin_officer));
+  return _("Desk officer: enter your PIN");
+}
+
 static void view_officer_pin(Session *s)
 {
   KioskView *v = &s->view;
 
   v->screen = VIEW_OFFICER_PIN;
-  v->title = _("Desk officer: enter your PIN");
-  line(s, _("The desk officer checks the documents and supervises the "
-            "capture."));
+  v->title = officer_pin_title(s);
+  if (s->four_eyes_action) {
+    line(s, four_eyes_action_text(s->four_eyes_action));
+    line(s, keep(s, g_strdup_printf(_("Officer %s asks for this. A second, "
+                                      "different officer confirms it with "
+                                      "their own number and PIN."),
+                                    s->officer)));
+  } else if (s->idle_locked) {
+    line(s, keep(s, g_strdup_printf(_("Officer mode locked itself after %d "
+                                      "seconds without a touch. An officer "
+                                      "unlocks it to go on."),
+                                    s->config->officer_idle_lock_s)));
+  } else {
+    line(s, _("The desk officer checks the documents and supervises the "
+              "capture."));
+  }
   v->entry = s->entry;
-  v->entry_masked = TRUE;
-  v->entry_max = PIN_MAX_DIGITS;
+  v->entry_masked = !s->pin_id_step;
+  v->entry_max = s->pin_id_step ? OFFICER_ID_MAX_DIGITS : PIN_MAX_DIGITS;
   if (s->notice) {
     line(s, s->notice);
     v->warning = TRUE;
   }
-  button(s, VIEW_BUTTON_CANCEL, _("Cancel"), FALSE);
+  if (!s->idle_locked)
+    button(s, VIEW_BUTTON_CANCEL, _("Cancel"), FALSE);
+}
+
+/* The idle lock's countdown, below whatever the screen shows. */
+static void officer_idle_view(Session *s)
+{
+  int left = idle_countdown_now(s);
+
+  if (left <= 0 || !officer_idle_applies(s))
+    return;
+  if (s->view.n_lines == VIEW_MAX_LINES)
+    s->view.n_lines--;
+  line(s, keep(s, g_strdup_printf(_("Officer mode locks in %d s. Touch the "
+                                    "screen to stay in it."),
+                                  left)));
+  s->view.warning = TRUE;
 }
 
 static void view_officer_check(Session *s)
@@ -2154,6 +2526,7 @@ const KioskView *session_view(Session *s)
   case SESSION_N_STATES:
     g_assert_not_reached();
   }
+  officer_idle_view(s);
   if (s->audit_pending)
     view_audit_trouble(s);
   return v;

@@ -11,6 +11,7 @@
 #include "appointment.h"
 #include "config.h"
 #include "finger-plan.h"
+#include "officer.h"
 #include "rules.h"
 #include "view.h"
 
@@ -100,6 +101,9 @@ typedef struct {
   const char *language; /* REQ_LANGUAGE; static or the configuration's */
   SessionLockoutKind lockout_kind; /* REQ_SAVE_LOCKOUT */
   Lockout lockout;                 /* REQ_SAVE_LOCKOUT: monotonic time */
+  /* REQ_SAVE_LOCKOUT of SESSION_LOCKOUT_OFFICER_PIN: the officer whose
+   * lockout it is; "" for the bootstrap PIN's (and unknown ids'). */
+  char officer[OFFICER_ID_MAX_DIGITS + 1];
 } SessionRequest;
 
 /* Looks an appointment code up; returns NULL when unknown. The session owns
@@ -160,6 +164,31 @@ void session_set_audit_pending(Session *session, guint n_pending);
  * notice at once. */
 void session_restore_lockout(Session *session, SessionLockoutKind kind,
                              const Lockout *lockout);
+
+/* Named officers (docs/officers.md): whether the officers table is in use
+ * (FALSE: the bootstrap PIN, SessionPinFunc, alone opens officer mode),
+ * and the check of an officer's id and PIN (argon2id, by the runtime). */
+typedef struct {
+  gboolean (*named)(gpointer user_data);
+  OfficerPinVerdict (*check)(const char *officer_id, const char *pin,
+                             gpointer user_data);
+} SessionOfficers;
+
+/* Sets the officers' checks (copied); without them, the bootstrap PIN. */
+void session_set_officers(Session *session, const SessionOfficers *officers,
+                          gpointer user_data);
+
+/* Restores officer `officer_id`'s own PIN lockout kept across a restart
+ * (saved by REQ_SAVE_LOCKOUT with `officer` set; monotonic time). */
+void session_restore_officer_lockout(Session *session, const char *officer_id,
+                                     const Lockout *lockout);
+
+/* The officer in charge: their id, "" for the bootstrap PIN, NULL while
+ * officer mode is locked. */
+const char *session_officer(const Session *session);
+
+/* TRUE while the PIN screen asks a second officer to confirm (four eyes). */
+gboolean session_officer_second(const Session *session);
 
 /* Sets the wall-clock time used for age and appointment-window rules (the
  * demo fixes it; run sets it from the system clock). Borrowed reference

@@ -9,6 +9,8 @@
 #include <glib/gstdio.h>
 
 #include "appointments.h"
+#include "officers.h"
+#include "resources.h"
 #include "session.h"
 #include "view.h"
 
@@ -135,6 +137,21 @@ static gboolean demo_signature(Demo *d, GError **error)
                error);
 }
 
+/* The PIN screen: the officer's number where it asks for one (named
+ * officers), then the PIN; the second officer where four eyes asks. */
+static gboolean demo_officer_pin(Demo *d, GError **error)
+{
+  Session *session = app_session(d->app);
+  gboolean second = session_officer_second(session);
+
+  if (!session_view(session)->entry_masked)
+    return type_digits(d, second ? DEMO_SECOND_OFFICER : DEMO_OFFICER, error) &&
+           shoot(d, second ? "second-officer" : "officer-id", error) &&
+           press(d, VIEW_KEY_OK, error);
+  return type_digits(d, second ? DEMO_SECOND_PIN : DEMO_PIN, error) &&
+         shoot(d, "officer-pin", error) && press(d, VIEW_KEY_OK, error);
+}
+
 /* One step of the script: what the demo does on the screen it sees. */
 static gboolean demo_step(Demo *d, gboolean *ret_done, GError **error)
 {
@@ -146,8 +163,7 @@ static gboolean demo_step(Demo *d, gboolean *ret_done, GError **error)
   case SESSION_PERSON:
     return demo_person(d, error);
   case SESSION_OFFICER_PIN:
-    return type_digits(d, DEMO_PIN, error) && shoot(d, "officer-pin", error) &&
-           press(d, VIEW_KEY_OK, error);
+    return demo_officer_pin(d, error);
   case SESSION_OFFICER_CHECK:
     return shoot(d, "officer-check", error) &&
            press(d, VIEW_BUTTON_DOCUMENTS_SEEN, error);
@@ -277,7 +293,10 @@ char **demo_run(App *app, const Frontend *fe, const char *code,
   char **result;
 
   g_return_val_if_fail(fe->press && fe->screenshot && screens_dir, NULL);
-  if (!demo_play(&d, clock, SESSION_N_STATES, error))
+  /* The demo's officers sign in by number (docs/officers.md). */
+  if (!officers_import_data(app_database(app), "demo officers",
+                            resources_demo_officers(), -1, NULL, error) ||
+      !demo_play(&d, clock, SESSION_N_STATES, error))
     return NULL;
   stored = app_stored_records(app);
   ids = g_strv_builder_new();

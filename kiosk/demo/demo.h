@@ -13,6 +13,11 @@
  * embedded) and the officer PIN of the embedded configuration's demo hash. */
 #define DEMO_CODE "48213907"
 #define DEMO_PIN  APP_DEMO_PIN
+/* The demo's named officers (config/demo-officers.json, docs/officers.md):
+ * the desk officer with the demo PIN, and a second one for four eyes. */
+#define DEMO_OFFICER        "1001"
+#define DEMO_SECOND_OFFICER "1002"
+#define DEMO_SECOND_PIN     "1357"
 
 /* The demo runs on simulated devices only: its screenshots and records
  * are written for show, not guarded like an applicant's. TRUE when the

@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "jobs.h"
 #include "lockouts.h"
+#include "officers.h"
 #include "notify.h"
 #include "queue.h"
 #include "retention.h"
@@ -393,8 +394,12 @@ static void save_lockout(App *app, const SessionRequest *req)
                               g_get_monotonic_time(), g_get_real_time()),
   };
 
-  if (!lockouts_save(app->db, lockout_names[req->lockout_kind], &stored,
-                     &error))
+  /* Each named officer's own (docs/officers.md). */
+  g_autofree char *name = req->lockout_kind == SESSION_LOCKOUT_OFFICER_PIN
+                              ? lockouts_officer_name(req->officer)
+                              : g_strdup(lockout_names[req->lockout_kind]);
+
+  if (!lockouts_save(app->db, name, &stored, &error))
     g_warning("the lockout will not survive a restart: %s", error->message);
 }
 
@@ -1266,6 +1271,27 @@ static gboolean check_pin(const char *pin, gpointer data)
   return crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
 }
 
+/* Named officers (docs/officers.md): the table in use, and an officer's
+ * PIN (an unknown id costs a check against the bootstrap hash, too). */
+static gboolean officers_named(gpointer data)
+{
+  App *app = data;
+  g_autoptr(GError) error = NULL;
+  guint count = 0;
+
+  if (!officers_count(app->db, &count, &error))
+    g_warning("officers: %s", error->message);
+  return count > 0;
+}
+
+static OfficerPinVerdict check_officer(const char *id, const char *pin,
+                                       gpointer data)
+{
+  App *app = data;
+
+  return officers_check_pin(app->db, id, pin, app->config->officer_pin_hash);
+}
+
 gboolean app_uses_demo_pin(const KioskConfig *config)
 {
   const char *hash = config->officer_pin_hash;
@@ -1296,7 +1322,8 @@ static gboolean open_store(App *app, GError **error)
 
   app->db = db_open(db_path, error);
   if (!app->db || !appointments_init(app->db, error) ||
-      !audit_init(app->db, state_dir, error) || !lockouts_init(app->db, error))
+      !audit_init(app->db, state_dir, error) ||
+      !lockouts_init(app->db, error) || !officers_init(app->db, error))
     return FALSE;
   /* The store worker seals and inserts on a connection of its own. */
   app->queue_db = db_open(db_path, error);
@@ -1319,8 +1346,29 @@ static gboolean open_store(App *app, GError **error)
 
 /* The lockouts as they were when the kiosk last ran, on the session's
  * monotonic clock. */
+/* One named officer's lockout as it was when the kiosk last ran. */
+static void restore_officer_lockout(const char *id, const StoredLockout *stored,
+                                    gpointer data)
+{
+  App *app = data;
+  Lockout lockout = {
+      .failures = stored->failures,
+      .locked_until_us = lockout_end_from_wall(
+          stored->locked_until, g_get_real_time(), g_get_monotonic_time(),
+          app->config->officer_lockout_s),
+  };
+
+  if (officer_id_is_valid(id))
+    session_restore_officer_lockout(app->session, id, &lockout);
+}
+
 static void restore_lockouts(App *app)
 {
+  g_autoptr(GError) officers_error = NULL;
+
+  if (!lockouts_each_officer(app->db, restore_officer_lockout, app,
+                             &officers_error))
+    g_warning("lockouts: %s", officers_error->message);
   const int lockout_s[SESSION_N_LOCKOUTS] = {
       [SESSION_LOCKOUT_CHECKIN] = app->config->checkin_lockout_s,
       [SESSION_LOCKOUT_OFFICER_PIN] = app->config->officer_lockout_s,
@@ -1398,6 +1446,8 @@ App *app_new(KioskConfig *config, GError **error)
   app->session =
       session_new(config, lookup_code, check_pin, app, g_get_monotonic_time());
   session_set_audit(app->session, app_audit, app);
+  session_set_officers(app->session,
+                       &(SessionOfficers){officers_named, check_officer}, app);
   session_set_room_check(app->session, app_room, app);
   restore_lockouts(app);
   apply_retention(app, g_get_monotonic_time());

@@ -2,6 +2,8 @@
  * every change. */
 #include "lockouts.h"
 
+#include <string.h>
+
 #include "db.h"
 
 gboolean lockouts_init(sqlite3 *db, GError **error)
@@ -59,4 +61,39 @@ gboolean lockouts_save(sqlite3 *db, const char *name,
   if (rc != SQLITE_DONE)
     return db_fail(db, "lockouts", error);
   return TRUE;
+}
+
+char *lockouts_officer_name(const char *id)
+{
+  g_return_val_if_fail(id != NULL, NULL);
+  return *id ? g_strconcat(LOCKOUTS_OFFICER_PREFIX, id, NULL)
+             : g_strdup(LOCKOUTS_OFFICER_PIN);
+}
+
+gboolean lockouts_each_officer(sqlite3 *db, LockoutsOfficerFunc func,
+                               gpointer user_data, GError **error)
+{
+  gsize prefix = strlen(LOCKOUTS_OFFICER_PREFIX);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail(db != NULL && func != NULL, FALSE);
+  if (sqlite3_prepare_v2(db,
+                         "SELECT name, failures, locked_until FROM lockouts "
+                         "WHERE substr(name, 1, ?) = ? ORDER BY name",
+                         -1, &stmt, NULL) != SQLITE_OK)
+    return db_fail(db, "lockouts", error);
+  sqlite3_bind_int(stmt, 1, (int)prefix);
+  sqlite3_bind_text(stmt, 2, LOCKOUTS_OFFICER_PREFIX, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(stmt, 0);
+    StoredLockout lockout = {
+        .failures = MAX(sqlite3_column_int(stmt, 1), 0),
+        .locked_until = sqlite3_column_int64(stmt, 2),
+    };
+
+    func(name + prefix, &lockout, user_data);
+  }
+  sqlite3_finalize(stmt);
+  return rc == SQLITE_DONE || db_fail(db, "lockouts", error);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -372,4 +373,24 @@ char *officers_pin_hash(sqlite3 *db, const char *id, GError **error)
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     db_fail(db, "officers", error);
   return hash;
+}
+
+OfficerPinVerdict officers_check_pin(sqlite3 *db, const char *id,
+                                     const char *pin, const char *decoy_hash)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = officers_pin_hash(db, id, &error);
+  gboolean right;
+
+  if (error)
+    g_warning("officers: %s", error->message);
+  if (!hash && (!decoy_hash || !*decoy_hash))
+    return OFFICER_PIN_UNKNOWN;
+  if (sodium_init() < 0)
+    return OFFICER_PIN_WRONG;
+  right =
+      crypto_pwhash_str_verify(hash ? hash : decoy_hash, pin, strlen(pin)) == 0;
+  if (!hash)
+    return OFFICER_PIN_UNKNOWN;
+  return right ? OFFICER_PIN_RIGHT : OFFICER_PIN_WRONG;
 }

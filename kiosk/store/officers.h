@@ -10,6 +10,8 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "officer.h"
+
 #define OFFICERS_ERROR (officers_error_quark())
 GQuark officers_error_quark(void);
 
@@ -46,3 +48,11 @@ gboolean officers_count(sqlite3 *db, guint *ret_count, GError **error);
 
 /* The PIN hash of officer `id`; NULL without error when there is none. */
 char *officers_pin_hash(sqlite3 *db, const char *id, GError **error);
+
+/* Checks officer `id`'s PIN against their hash (argon2id; a few tenths of
+ * a second). An unknown id costs the same: its PIN is checked against
+ * `decoy_hash` (any valid hash) and the answer is OFFICER_PIN_UNKNOWN, so
+ * the time taken does not tell which ids exist. A database error counts as
+ * a wrong PIN, with a warning. */
+OfficerPinVerdict officers_check_pin(sqlite3 *db, const char *id,
+                                     const char *pin, const char *decoy_hash);

@@ -30,3 +30,8 @@ const char *resources_sample_schedule(void)
 {
   return resources_text("sample-schedule.json");
 }
+
+const char *resources_demo_officers(void)
+{
+  return resources_text("demo-officers.json");
+}

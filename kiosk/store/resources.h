@@ -12,3 +12,8 @@ const char *resources_default_config(void);
 /* The text of config/sample-schedule.json (the demo appointments, see
  * docs/schedule.md). Static, NUL-terminated, never NULL. */
 const char *resources_sample_schedule(void);
+
+/* The text of config/demo-officers.json: the demo's two officers, 1001
+ * (PIN 2468) and 1002 (PIN 1357), docs/officers.md. Static, NUL-terminated,
+ * never NULL. */
+const char *resources_demo_officers(void);
