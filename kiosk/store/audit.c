@@ -21,6 +21,7 @@ G_DEFINE_QUARK(biokiosk - audit - error - quark, audit_error)
   "0000000000000000000000000000000000000000000000000000000000000000"
 #define AUDIT_HASH_CONTEXT    "biokiosk-audit/1"
 #define AUDIT_HEAD_CONTEXT    "biokiosk-audit-head/1"
+#define AUDIT_PRUNED_CONTEXT  "biokiosk-audit-pruned/1"
 #define AUDIT_COUNTER_MAGIC   "biokiosk-audit-counter/1"
 #define AUDIT_COUNTER_TMP     AUDIT_COUNTER_FILE ".tmp"
 #define AUDIT_COUNTER_MAX_LEN 64
@@ -83,12 +84,14 @@ static void bytes_text(GByteArray *bytes, const char *text)
   g_byte_array_append(bytes, (const guint8 *)(text ? text : ""), (guint)len);
 }
 
-/* What the head's signature covers: L(context) || u64(seq) || L(hash). */
-static GByteArray *head_message(gint64 seq, const char *hash)
+/* What the head's (or the pruning anchor's) signature covers:
+ * L(context) || u64(seq) || L(hash). */
+static GByteArray *head_message(const char *context, gint64 seq,
+                                const char *hash)
 {
   GByteArray *message = g_byte_array_new();
 
-  bytes_text(message, AUDIT_HEAD_CONTEXT);
+  bytes_text(message, context);
   bytes_u64(message, (guint64)seq);
   bytes_text(message, hash);
   return message;
@@ -432,7 +435,12 @@ gboolean audit_init(sqlite3 *db, const char *state_dir, GError **error)
                "  id INTEGER PRIMARY KEY CHECK (id = 1),"
                "  seq INTEGER NOT NULL,"
                "  hash TEXT NOT NULL,"
-               "  signature TEXT);",
+               "  signature TEXT);"
+               "CREATE TABLE IF NOT EXISTS audit_pruned ("
+               "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+               "  seq INTEGER NOT NULL,"
+               "  hash TEXT NOT NULL,"
+               "  signature TEXT NOT NULL);",
                error) ||
       !audit_add_signature_column(db, error))
     return FALSE;
@@ -510,9 +518,10 @@ gboolean audit_get_head(sqlite3 *db, gint64 *ret_seq, char **ret_hash,
   return TRUE;
 }
 
-static char *head_sign(const AuditAnchor *anchor, gint64 seq, const char *hash)
+static char *head_sign(const AuditAnchor *anchor, const char *context,
+                       gint64 seq, const char *hash)
 {
-  g_autoptr(GByteArray) message = head_message(seq, hash);
+  g_autoptr(GByteArray) message = head_message(context, seq, hash);
   guint8 signature[KEYS_SIGNATURE_BYTES];
 
   crypto_sign_detached(signature, NULL, message->data, message->len,
@@ -520,18 +529,29 @@ static char *head_sign(const AuditAnchor *anchor, gint64 seq, const char *hash)
   return keys_encode(signature, sizeof signature);
 }
 
-static gboolean head_signature_valid(const AuditAnchor *anchor,
-                                     const AuditHead *head)
+/* `signature_text` (base64, may be NULL) is the kiosk's over (context,
+ * seq, hash). */
+static gboolean anchor_signature_valid(const AuditAnchor *anchor,
+                                       const char *context, gint64 seq,
+                                       const char *hash,
+                                       const char *signature_text)
 {
   g_autoptr(GByteArray) message = NULL;
   guint8 signature[KEYS_SIGNATURE_BYTES];
 
-  if (!anchor->has_key || !head->signature ||
-      !keys_decode(head->signature, signature, sizeof signature, NULL))
+  if (!anchor->has_key || !signature_text ||
+      !keys_decode(signature_text, signature, sizeof signature, NULL))
     return FALSE;
-  message = head_message(head->seq, head->hash);
+  message = head_message(context, seq, hash);
   return crypto_sign_verify_detached(signature, message->data, message->len,
                                      anchor->public_key) == 0;
+}
+
+static gboolean head_signature_valid(const AuditAnchor *anchor,
+                                     const AuditHead *head)
+{
+  return anchor_signature_valid(anchor, AUDIT_HEAD_CONTEXT, head->seq,
+                                head->hash, head->signature);
 }
 
 /* ---- appending ---------------------------------------------------------- */
@@ -539,7 +559,7 @@ static gboolean head_signature_valid(const AuditAnchor *anchor,
 static gboolean audit_write_head(sqlite3 *db, const AuditAnchor *anchor,
                                  gint64 seq, const char *hash, GError **error)
 {
-  g_autofree char *signature = head_sign(anchor, seq, hash);
+  g_autofree char *signature = head_sign(anchor, AUDIT_HEAD_CONTEXT, seq, hash);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
@@ -653,16 +673,18 @@ static gboolean audit_tampered(GError **error, const char *what, gint64 seq)
   return FALSE;
 }
 
-/* Checks every entry's sequence number, link and hash in order. On success
- * *ret_n is the number of entries and *ret_last the last one's hash
- * (genesis for none). */
-static gboolean audit_walk(sqlite3 *db, gint64 *ret_n, char **ret_last,
-                           GError **error)
+/* Checks every entry's sequence number, link and hash in order, from the
+ * one after `start_seq` whose prev_hash is `start_hash` (0 and genesis, or
+ * the pruning anchor). On success *ret_n is the last entry's sequence
+ * number and *ret_last its hash (start_seq and start_hash for none). */
+static gboolean audit_walk(sqlite3 *db, gint64 start_seq,
+                           const char *start_hash, gint64 *ret_n,
+                           char **ret_last, GError **error)
 {
-  g_autofree char *prev = g_strdup(AUDIT_GENESIS);
+  g_autofree char *prev = g_strdup(start_hash);
   sqlite3_stmt *stmt = NULL;
   gboolean ok = TRUE;
-  gint64 expected = 1;
+  gint64 expected = start_seq + 1;
   int rc;
 
   if (sqlite3_prepare_v2(db,
@@ -750,9 +772,120 @@ static gboolean audit_check_head(const AuditAnchor *anchor,
   return TRUE;
 }
 
+/* ---- pruning ------------------------------------------------------------ */
+
+/* The pruning anchor: the last deleted entry's sequence number and hash,
+ * which the first kept entry links to, signed with the kiosk's key; (0,
+ * genesis) when nothing was ever pruned (or, read-only, the table is older
+ * than pruning). An anchor the kiosk did not sign is tampering. */
+static gboolean audit_read_pruned(sqlite3 *db, const AuditAnchor *anchor,
+                                  AuditHead *ret, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  ret->seq = 0;
+  ret->hash = g_strdup(AUDIT_GENESIS);
+  if (sqlite3_prepare_v2(db,
+                         "SELECT seq, hash, signature FROM audit_pruned "
+                         "WHERE id = 1",
+                         -1, &stmt, NULL) != SQLITE_OK)
+    return TRUE;
+  rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) {
+    ret->present = TRUE;
+    ret->seq = sqlite3_column_int64(stmt, 0);
+    g_free(ret->hash);
+    ret->hash = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+    ret->signature = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return db_fail(db, "audit pruned", error);
+  if (ret->present &&
+      !anchor_signature_valid(anchor, AUDIT_PRUNED_CONTEXT, ret->seq, ret->hash,
+                              ret->signature))
+    return audit_tampered(error,
+                          "is where the log was pruned, but that anchor is "
+                          "not signed by this kiosk's key",
+                          ret->seq);
+  return TRUE;
+}
+
+/* Inside the caller's transaction: deletes the entries up to
+ * `through_seq`, signs the new anchor and audits it; *ret_n gets the
+ * count (0 when that entry is gone already). */
+static gboolean audit_prune_in(sqlite3 *db, const AuditAnchor *anchor,
+                               gint64 through_seq, gint64 time, guint *ret_n,
+                               GError **error)
+{
+  g_autoptr(GPtrArray) last = audit_list(db, through_seq - 1, 1, error);
+  g_autofree char *signature = NULL;
+  g_autofree char *details = NULL;
+  const AuditEntry *entry;
+  char *sql;
+  gboolean ok;
+
+  *ret_n = 0;
+  if (!last)
+    return FALSE;
+  entry = last->len ? last->pdata[0] : NULL;
+  if (!entry || entry->seq != through_seq)
+    return TRUE;
+  signature = head_sign(anchor, AUDIT_PRUNED_CONTEXT, entry->seq, entry->hash);
+  sql = sqlite3_mprintf("DELETE FROM audit_log WHERE seq <= %lld;",
+                        (long long)through_seq);
+  ok = db_exec(db, sql, error);
+  sqlite3_free(sql);
+  if (!ok)
+    return FALSE;
+  *ret_n = (guint)sqlite3_changes(db);
+  sql = sqlite3_mprintf("INSERT OR REPLACE INTO audit_pruned (id, seq, hash, "
+                        "signature) VALUES (1, %lld, %Q, %Q);",
+                        (long long)through_seq, entry->hash, signature);
+  ok = db_exec(db, sql, error);
+  sqlite3_free(sql);
+  details = g_strdup_printf("through=%" G_GINT64_FORMAT " entries=%u",
+                            through_seq, *ret_n);
+  return ok && audit_append(db, time, AUDIT_ACTOR_KIOSK, AUDIT_EVENT_PRUNED,
+                            details, NULL, error);
+}
+
+gboolean audit_prune(sqlite3 *db, gint64 through_seq, gint64 time,
+                     guint *ret_n_deleted, GError **error)
+{
+  AuditAnchor *anchor;
+  gboolean own_transaction;
+  guint n = 0;
+
+  g_return_val_if_fail(db != NULL && through_seq > 0, FALSE);
+  anchor = anchor_require(db, TRUE, error);
+  if (!anchor)
+    return FALSE;
+  own_transaction = sqlite3_get_autocommit(db) != 0;
+  if (!db_exec(db, own_transaction ? "BEGIN IMMEDIATE" : "SAVEPOINT prune",
+               error))
+    return FALSE;
+  if (!audit_prune_in(db, anchor, through_seq, time, &n, error)) {
+    db_exec(db,
+            own_transaction ? "ROLLBACK" : "ROLLBACK TO prune; RELEASE prune",
+            NULL);
+    return FALSE;
+  }
+  if (!db_exec(db, own_transaction ? "COMMIT" : "RELEASE prune", error)) {
+    if (own_transaction)
+      db_exec(db, "ROLLBACK", NULL);
+    return FALSE;
+  }
+  if (ret_n_deleted)
+    *ret_n_deleted = n;
+  return TRUE;
+}
+
 gboolean audit_verify(sqlite3 *db, gint64 *ret_n_entries, GError **error)
 {
   g_auto(AuditHead) head = {0};
+  g_auto(AuditHead) pruned = {0};
   g_autofree char *last = NULL;
   AuditAnchor *anchor;
   gboolean own_transaction;
@@ -775,13 +908,15 @@ gboolean audit_verify(sqlite3 *db, gint64 *ret_n_entries, GError **error)
   own_transaction = sqlite3_get_autocommit(db) != 0;
   if (own_transaction && !db_exec(db, "BEGIN", error))
     return FALSE;
-  ok = audit_read_head(db, &head, error) && audit_walk(db, &n, &last, error);
+  ok = audit_read_head(db, &head, error) &&
+       audit_read_pruned(db, anchor, &pruned, error) &&
+       audit_walk(db, pruned.seq, pruned.hash, &n, &last, error);
   if (own_transaction)
     db_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL);
   if (!ok || !audit_check_head(anchor, &head, n, last, counted, error))
     return FALSE;
   if (ret_n_entries)
-    *ret_n_entries = n;
+    *ret_n_entries = n - pruned.seq;
   return TRUE;
 }
 

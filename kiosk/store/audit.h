@@ -94,13 +94,28 @@ gboolean audit_append(sqlite3 *db, gint64 time, const char *actor,
 gboolean audit_get_head(sqlite3 *db, gint64 *ret_seq, char **ret_hash,
                         GError **error);
 
-/* Walks the whole chain. TRUE when every entry's hash, link and sequence
+/* Walks the whole chain (from the pruning anchor, when entries were
+ * pruned: audit_prune()). TRUE when every entry's hash, link and sequence
  * number agree, the head names the last entry and carries the kiosk's
  * signature over it, and the log is not shorter than the counter; FALSE
  * with AUDIT_ERROR_TAMPERED naming the first bad entry, or
  * AUDIT_ERROR_NO_ANCHOR, or a DB_ERROR. *ret_n_entries gets the number
- * checked. */
+ * checked (the entries kept). */
 gboolean audit_verify(sqlite3 *db, gint64 *ret_n_entries, GError **error);
+
+/* The entry audit_prune() appends: "through=<seq> entries=<n>". */
+#define AUDIT_EVENT_PRUNED "audit.pruned"
+
+/* Deletes the entries up to and including `through_seq` (retention.h
+ * decides when) and keeps the chain verifiable: the last deleted entry's
+ * sequence number and hash, which the first kept entry links to, stay as
+ * the pruning anchor, signed with the kiosk's key, where audit_verify()
+ * starts. Then appends AUDIT_EVENT_PRUNED at `time`. Atomic, in the
+ * caller's transaction when one is open (begun IMMEDIATE). An entry that
+ * is gone already prunes nothing. *ret_n_deleted (may be NULL) gets the
+ * count. Needs an anchor attached by audit_init(). */
+gboolean audit_prune(sqlite3 *db, gint64 through_seq, gint64 time,
+                     guint *ret_n_deleted, GError **error);
 
 /* Entries with seq > after_seq, oldest first, at most `limit` (0 = all).
  * Array of AuditEntry*, freed by g_ptr_array_unref. */

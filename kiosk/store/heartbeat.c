@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "retention.h"
 
 #define HEARTBEAT_SIGNATURE_KEY "signature: "
 #define HEARTBEAT_BOOT_ID_FILE  "/proc/sys/kernel/random/boot_id"
@@ -338,7 +339,7 @@ static gboolean heartbeat_counts(sqlite3 *db, const HeartbeatLast *last,
           db,
           "SELECT coalesce(sum(event = 'record.queued'), 0), "
           "coalesce(sum(event = 'record.acknowledged'), 0), "
-          "coalesce(sum(CASE WHEN event = 'retention.record_deleted' THEN 1 "
+          "coalesce(sum(CASE WHEN event = '" RETENTION_EVENT_DELETED "' THEN 1 "
           "WHEN event = 'queue.purged' THEN CAST(substr(details, 16) AS "
           "INTEGER) ELSE 0 END), 0) FROM audit_log WHERE seq > ?1",
           last->audit_seq, counts, 3, error) ||

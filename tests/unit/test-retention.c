@@ -2,14 +2,21 @@
  * schedule's own offset) is more than [retention] appointment_days past;
  * the deletion is audited with counts only, is all or nothing, and leaves
  * no copy of a deleted name in the database, its WAL or its shared-memory
- * file. */
+ * file. Unacknowledged records are alarmed at unacked_days and deleted
+ * (audited by id only) after the grace; audit entries past audit_days go
+ * only once an acknowledged heartbeat checkpoint covers them, the chain
+ * still verifies, and neither leaves its bytes in the files. */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "appointments.h"
 #include "audit.h"
 #include "db.h"
+#include "heartbeat.h"
+#include "queue.h"
 #include "retention.h"
 #include "testlib.h"
+#include "transport.h"
 
 /* A name no other file of the test holds; found byte for byte or not. */
 #define CANARY "Quintessa Canarywood"
@@ -185,17 +192,24 @@ static void test_all_or_nothing(void)
   db_close(db);
 }
 
-static gboolean file_holds(const char *path, const char *needle)
+static gboolean file_holds_bytes(const char *path, const void *needle,
+                                 gsize needle_len)
 {
   g_autofree char *data = NULL;
   gsize len = 0;
 
   if (!g_file_get_contents(path, &data, &len, NULL))
     return FALSE;
-  return memmem(data, len, needle, strlen(needle)) != NULL;
+  return memmem(data, len, needle, needle_len) != NULL;
 }
 
-static gboolean any_file_holds(const Rig *r, const char *needle)
+static gboolean file_holds(const char *path, const char *needle)
+{
+  return file_holds_bytes(path, needle, strlen(needle));
+}
+
+static gboolean any_file_holds_bytes(const Rig *r, const void *needle,
+                                     gsize len)
 {
   static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
   gboolean found = FALSE;
@@ -203,12 +217,26 @@ static gboolean any_file_holds(const Rig *r, const char *needle)
   for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
     g_autofree char *path = g_strconcat(r->path, suffixes[i], NULL);
 
-    if (file_holds(path, needle)) {
+    if (file_holds_bytes(path, needle, len)) {
       g_test_message("%s holds the canary", path);
       found = TRUE;
     }
   }
   return found;
+}
+
+static gboolean any_file_holds(const Rig *r, const char *needle)
+{
+  return any_file_holds_bytes(r, needle, strlen(needle));
+}
+
+/* Copies the WAL's pages home, so that a canary is in the database file
+ * too before retention runs. */
+static void checkpoint_now(sqlite3 *db)
+{
+  g_assert_cmpint(sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                            NULL, NULL),
+                  ==, SQLITE_OK);
 }
 
 /* The canary name is in the files before retention (in the WAL, and after
@@ -219,9 +247,7 @@ static void test_canary_gone(Rig *r, gconstpointer data)
   g_autofree char *wal = g_strconcat(r->path, "-wal", NULL);
 
   g_assert_true(file_holds(wal, CANARY));
-  g_assert_cmpint(sqlite3_wal_checkpoint_v2(
-                      r->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL),
-                  ==, SQLITE_OK);
+  checkpoint_now(r->db);
   g_assert_true(file_holds(r->path, CANARY));
   /* More writes after the checkpoint, so the WAL restarts over the old
    * frames and the canary's page is written again. */
@@ -238,6 +264,138 @@ static void test_canary_gone(Rig *r, gconstpointer data)
   g_assert_false(any_file_holds(r, "Youssef Haddad"));
 }
 
+/* retention_apply() at unix second `now_s` with `policy`; the report. */
+static RetentionReport
+apply_policy_at(sqlite3 *db, const RetentionPolicy *policy, gint64 now_s)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(now_s);
+  g_autoptr(GError) error = NULL;
+  RetentionReport report = {0};
+
+  g_assert_true(retention_apply(db, policy, now, &report, &error));
+  g_assert_no_error(error);
+  return report;
+}
+
+#define DAY_S ((gint64)86400)
+/* 2026-12-01T00:00:00Z: the appointments' days are past, but kept. */
+#define RECORD_STORED 1796083200
+
+/* A record the back office never acknowledges: alarmed once at 30 days,
+ * deleted 7 days later with an entry that names its id only; its sealed
+ * bytes leave the files. */
+static void test_unacked_records(Rig *r, gconstpointer data)
+{
+  const RetentionPolicy policy = {
+      .appointment_days = 365, .unacked_days = 30, .unacked_grace_days = 7};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskQueue) queue = queue_open(r->db, r->dir, NULL, &error);
+  g_autoptr(GBytes) plain = g_bytes_new_static(CANARY, strlen(CANARY));
+  g_autoptr(GBytes) envelope = NULL;
+  g_autoptr(AuditEntry) entry = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *details = NULL;
+  RetentionReport report;
+  const guint8 *sealed;
+  gsize len = 0;
+
+  g_assert_no_error(error);
+  g_assert_true(queue_store(queue, plain, RECORD_STORED, &id, &error));
+  envelope = queue_get_envelope(queue, id, &error);
+  g_assert_no_error(error);
+  /* 64 bytes from the middle of the sealed envelope: its canary. */
+  sealed = g_bytes_get_data(envelope, &len);
+  sealed += len / 2;
+  checkpoint_now(r->db);
+  g_assert_true(any_file_holds_bytes(r, sealed, 64));
+
+  report = apply_policy_at(r->db, &policy, RECORD_STORED + 30 * DAY_S - 60);
+  g_assert_cmpuint(report.records_overdue, ==, 0);
+  report = apply_policy_at(r->db, &policy, RECORD_STORED + 30 * DAY_S + 60);
+  g_assert_cmpuint(report.records_overdue, ==, 1);
+  g_assert_cmpuint(report.records_alarmed, ==, 1);
+  entry = last_entry(r->db);
+  details = g_strdup_printf("id=%s days=30", id);
+  g_assert_cmpstr(entry->event, ==, RETENTION_EVENT_OVERDUE);
+  g_assert_cmpstr(entry->details, ==, details);
+  /* Alarmed once; still overdue (the footer keeps showing it). */
+  report = apply_policy_at(r->db, &policy, RECORD_STORED + 36 * DAY_S);
+  g_assert_cmpuint(report.records_alarmed, ==, 0);
+  g_assert_cmpuint(report.records_overdue, ==, 1);
+  g_assert_cmpuint(report.records_deleted, ==, 0);
+
+  report = apply_policy_at(r->db, &policy, RECORD_STORED + 37 * DAY_S + 60);
+  g_assert_cmpuint(report.records_deleted, ==, 1);
+  g_assert_cmpuint(report.records_overdue, ==, 0);
+  g_assert_false(report.wal_kept);
+  g_clear_pointer(&entry, audit_entry_free);
+  g_clear_pointer(&details, g_free);
+  entry = last_entry(r->db);
+  details = g_strdup_printf("id=%s", id);
+  g_assert_cmpstr(entry->event, ==, RETENTION_EVENT_DELETED);
+  g_assert_cmpstr(entry->details, ==, details);
+  g_assert_cmpint(count_rows(r->db, "SELECT count(*) FROM queue_records"), ==,
+                  0);
+  g_assert_true(audit_verify(r->db, NULL, &error));
+  g_assert_no_error(error);
+  g_assert_false(any_file_holds_bytes(r, sealed, 64));
+}
+
+/* A planted canary in an old audit entry stays until a checkpoint the
+ * target acknowledged covers it; then it goes, the entries after it stay,
+ * and the chain verifies from its anchor. */
+static void test_audit_pruned_after_ack(Rig *r, gconstpointer data)
+{
+  static const char canary[] = "Zebulon Auditcanary";
+  const gint64 long_ago = (gint64)1600000000 * G_USEC_PER_SEC; /* 2020 */
+  const gint64 later = g_get_real_time() / G_USEC_PER_SEC + 400 * DAY_S;
+  const RetentionPolicy policy = {.appointment_days = 3650, .audit_days = 365};
+  g_autofree char *outbox = g_build_filename(r->dir, "outbox", NULL);
+  g_autofree char *url = queue_target_for_folder(outbox);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskQueue) queue = queue_open(r->db, r->dir, NULL, &error);
+  g_autoptr(KioskHeartbeat) hb = heartbeat_open(r->db, r->dir, &error);
+  g_autoptr(KioskTransport) transport = transport_open(url, &error);
+  g_autoptr(GPtrArray) kept = NULL;
+  HeartbeatReport beat = {0};
+  RetentionReport report;
+  gint64 n = 0;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(g_mkdir(outbox, 0700), ==, 0);
+  g_assert_true(audit_append(r->db, long_ago, AUDIT_ACTOR_KIOSK, "test.canary",
+                             canary, NULL, &error));
+  checkpoint_now(r->db);
+  g_assert_true(any_file_holds(r, canary));
+  /* Old enough, but no checkpoint acknowledged yet: kept. */
+  report = apply_policy_at(r->db, &policy, later);
+  g_assert_cmpuint(report.audit_deleted, ==, 0);
+  g_assert_true(any_file_holds(r, canary));
+
+  g_assert_true(heartbeat_beat(hb, transport, NULL, g_get_real_time(),
+                               g_get_monotonic_time(), &beat, &error));
+  g_assert_no_error(error);
+  g_assert_true(audit_append(r->db, g_get_real_time(), AUDIT_ACTOR_KIOSK,
+                             "test.after", NULL, NULL, &error));
+  report = apply_policy_at(r->db, &policy, later);
+  g_assert_cmpuint(report.audit_deleted, ==, beat.audit_seq);
+  g_assert_false(report.wal_kept);
+  g_assert_false(any_file_holds(r, canary));
+  kept = audit_list(r->db, 0, 0, &error);
+  g_assert_cmpuint(kept->len, ==, 2); /* test.after and audit.pruned */
+  g_assert_cmpstr(((AuditEntry *)kept->pdata[0])->event, ==, "test.after");
+  g_assert_cmpint(((AuditEntry *)kept->pdata[0])->seq, ==, beat.audit_seq + 1);
+  g_assert_cmpstr(((AuditEntry *)kept->pdata[1])->event, ==,
+                  AUDIT_EVENT_PRUNED);
+  g_assert_true(audit_verify(r->db, &n, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(n, ==, 2);
+  /* The anchor cannot be moved by hand: it is signed. */
+  g_assert_true(db_exec(r->db, "UPDATE audit_pruned SET seq = seq - 1", NULL));
+  g_assert_false(audit_verify(r->db, NULL, &error));
+  g_assert_error(error, AUDIT_ERROR, AUDIT_ERROR_TAMPERED);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -248,5 +406,9 @@ int main(int argc, char **argv)
   g_test_add_func("/retention/all-or-nothing", test_all_or_nothing);
   g_test_add("/retention/canary-gone", Rig, NULL, rig_setup, test_canary_gone,
              rig_teardown);
+  g_test_add("/retention/unacked-records", Rig, NULL, rig_setup,
+             test_unacked_records, rig_teardown);
+  g_test_add("/retention/audit-pruned-after-ack", Rig, NULL, rig_setup,
+             test_audit_pruned_after_ack, rig_teardown);
   return g_test_run();
 }
