@@ -5,6 +5,9 @@
  * virtual_image driver is switched on with a private socket and a feeder
  * thread writes fpsynth prints into it whenever a capture waits for a finger:
  * the images still go through libfprint's real NBIS minutiae extraction.
+ * Option poor_impressions=N[,M...] makes impressions N, M (0-based, per
+ * finger and person) faint and partial, as a dry finger leaves them
+ * (fpsynth_finger_impress_poor()): best of three with a poor one.
  * With option virtual_image_socket=PATH the virtual_image driver listens on
  * PATH and someone else feeds it (the tests). libfprint finds that driver
  * through FP_VIRTUAL_IMAGE, which prepare() sets once on the main thread
@@ -47,6 +50,7 @@ typedef struct {
   char *socket_path;
   guint64 seed;
   int width, height;
+  guint64 poor;   /* bit n: impression n comes out poor */
   gint capturing; /* atomic: a capture() is in progress */
 } Feeder;
 
@@ -118,7 +122,9 @@ static gboolean feeder_write_print(GOutputStream *out, Feeder *feeder,
                                 feeder->height);
     g_hash_table_insert(fingers, GINT_TO_POINTER(req->finger), finger);
   }
-  pixels = fpsynth_finger_impress(finger, req->impression);
+  pixels = req->impression < 64 && (feeder->poor >> req->impression & 1)
+               ? fpsynth_finger_impress_poor(finger, req->impression)
+               : fpsynth_finger_impress(finger, req->impression);
   header[0] = feeder->width;
   header[1] = feeder->height;
   ok = g_output_stream_write_all(out, header, sizeof(header), NULL, NULL,
@@ -518,11 +524,32 @@ static gboolean device_open(FpreaderLibfprint *self, GError **error)
   return FALSE;
 }
 
+/* Option poor_impressions: impression numbers 0..63, comma-separated. */
+static gboolean parse_poor(DeviceOptions *options, guint64 *ret, GError **error)
+{
+  const char *text = device_option(options, "poor_impressions", "");
+  g_auto(GStrv) items = g_strsplit(text, ",", -1);
+  guint64 n;
+
+  *ret = 0;
+  for (int i = 0; *text && items[i]; i++) {
+    if (!g_ascii_string_to_unsigned(g_strstrip(items[i]), 10, 0, 63, &n,
+                                    NULL)) {
+      g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+                  "poor_impressions must list numbers 0..63, not '%s'", text);
+      return FALSE;
+    }
+    *ret |= G_GUINT64_CONSTANT(1) << n;
+  }
+  return TRUE;
+}
+
 /* The synthetic feed: a thread that writes prints into `socket_path`. */
 static void feeder_start(FpreaderLibfprint *self, const char *socket_path,
-                         DeviceOptions *options)
+                         DeviceOptions *options, guint64 poor)
 {
   self->feeder = g_new0(Feeder, 1);
+  self->feeder->poor = poor;
   self->feeder->requests = g_async_queue_new();
   self->feeder->socket_path = g_strdup(socket_path);
   self->feeder->seed =
@@ -540,8 +567,10 @@ static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
   const char *socket_path = NULL;
   FpreaderLibfprint *self;
   gboolean feed = FALSE;
+  guint64 poor = 0;
 
-  if (!virtual_socket(options, &feed, &socket_path, error))
+  if (!virtual_socket(options, &feed, &socket_path, error) ||
+      !parse_poor(options, &poor, error))
     return NULL;
   /* The virtual reader is the only device that qualifies then. */
   if (socket_path)
@@ -554,7 +583,7 @@ static gpointer fpreader_libfprint_open(DeviceOptions *options, GError **error)
     return NULL;
   }
   if (feed)
-    feeder_start(self, socket_path, options);
+    feeder_start(self, socket_path, options, poor);
   g_debug("fpreader-libfprint: opened driver %s",
           fp_device_get_driver(self->device));
   return self;
@@ -887,7 +916,8 @@ static void fpreader_libfprint_set_subject(gpointer data, const char *subject)
 const FpReaderDriver fpreader_libfprint_driver = {
     .name = "libfprint",
     .description = "fingerprint reader through libfprint (options: driver, "
-                   "virtual_image_feed=synthetic, seed, virtual_image_socket)",
+                   "virtual_image_feed=synthetic, seed, poor_impressions, "
+                   "virtual_image_socket)",
     .prepare = fpreader_libfprint_prepare,
     .open = fpreader_libfprint_open,
     .close = fpreader_libfprint_close,
