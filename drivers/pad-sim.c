@@ -8,7 +8,18 @@
  * that reaches N streamed samples (counted from open) as an unplug would,
  * once per process; "cancel_after=N" ends it as Cancel on a pad would
  * (G_IO_ERROR_CANCELLED), once per process.
+ * Training scenarios (option "scenario", or pad_sim_set_scenario() while
+ * the kiosk runs; docs/training-scenarios.md):
+ *   small-signature  the next signing is a tiny scribble that the signature
+ *                    check refuses as too small; the one after is normal;
+ *   unplugged        the next signing stops part way as an unplug does
+ *                    (DRIVERS_ERROR_DISCONNECTED) and the pad stays away
+ *                    for "unplugged_ms" (default 4000): open() fails with
+ *                    DRIVERS_ERROR_NOT_FOUND meanwhile, then it is back;
+ *   none             (the default) nothing happens.
  * Only used when named in the configuration. */
+#include "pad-sim.h"
+
 #include "pad.h"
 
 #include <math.h>
@@ -22,6 +33,27 @@ extern const PadDriver pad_sim_driver;
  * reopened pad, and the next signing, work. */
 static gint sim_unplugged;
 static gint sim_cancelled;
+
+/* The training scenario, for every sim pad of the process: set from the
+ * options at the first open that names one, or at run time. Each arming
+ * plays once, at the next signing. */
+typedef enum {
+  PAD_SIM_NONE,
+  PAD_SIM_SMALL_SIGNATURE,
+  PAD_SIM_UNPLUGGED,
+} PadSimScenario;
+
+static const char *const scenario_names[] = {
+    [PAD_SIM_NONE] = "none",
+    [PAD_SIM_SMALL_SIGNATURE] = "small-signature",
+    [PAD_SIM_UNPLUGGED] = "unplugged",
+};
+
+static GMutex sim_lock;
+static PadSimScenario sim_scenario; /* armed, not played yet */
+static gboolean sim_scenario_set;   /* options are not read again */
+static gint64 sim_away_until;       /* monotonic: unplugged until then */
+static int sim_away_ms = 4000;
 
 typedef struct {
   guint64 seed;
@@ -89,6 +121,82 @@ static gboolean parse_csv(const char *path, GArray **ret_samples,
   return TRUE;
 }
 
+static gboolean parse_scenario(const char *name, PadSimScenario *ret,
+                               GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(scenario_names); i++)
+    if (g_strcmp0(name, scenario_names[i]) == 0) {
+      *ret = (PadSimScenario)i;
+      return TRUE;
+    }
+  g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+              "pad 'sim': scenario must be none, small-signature or "
+              "unplugged, not '%s'",
+              name);
+  return FALSE;
+}
+
+gboolean pad_sim_set_scenario(const char *scenario, GError **error)
+{
+  PadSimScenario chosen;
+
+  if (!parse_scenario(scenario ? scenario : "none", &chosen, error))
+    return FALSE;
+  g_mutex_lock(&sim_lock);
+  sim_scenario = chosen;
+  sim_scenario_set = TRUE;
+  g_mutex_unlock(&sim_lock);
+  return TRUE;
+}
+
+/* Options scenario and unplugged_ms (the first open that names a scenario
+ * arms it), and the unplugged scenario's absence. */
+static gboolean open_scenario(DeviceOptions *options, GError **error)
+{
+  const char *name = device_option(options, "scenario", NULL);
+  gint64 away = device_option_int(options, "unplugged_ms", 4000);
+  PadSimScenario chosen = PAD_SIM_NONE;
+  gboolean ok = TRUE;
+
+  if (name && !parse_scenario(name, &chosen, error))
+    return FALSE;
+  g_mutex_lock(&sim_lock);
+  sim_away_ms = (int)CLAMP(away, 0, 600000);
+  if (name && !sim_scenario_set) {
+    sim_scenario = chosen;
+    sim_scenario_set = TRUE;
+  }
+  if (g_get_monotonic_time() < sim_away_until) {
+    g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND,
+                "the simulated pad is unplugged (training scenario)");
+    ok = FALSE;
+  }
+  g_mutex_unlock(&sim_lock);
+  return ok;
+}
+
+/* Takes the armed scenario for this signing (it plays once). */
+static PadSimScenario take_scenario(void)
+{
+  PadSimScenario taken;
+
+  g_mutex_lock(&sim_lock);
+  taken = sim_scenario;
+  sim_scenario = PAD_SIM_NONE;
+  g_mutex_unlock(&sim_lock);
+  return taken;
+}
+
+/* The unplugged scenario: the pad goes now and stays away a while. */
+static void unplug_now(GError **error)
+{
+  g_mutex_lock(&sim_lock);
+  sim_away_until = g_get_monotonic_time() + sim_away_ms * 1000ll;
+  g_mutex_unlock(&sim_lock);
+  g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED,
+              "the simulated pad was unplugged (training scenario)");
+}
+
 static gpointer pad_sim_open(DeviceOptions *options, GError **error)
 {
   const char *file = device_option(options, "file", NULL);
@@ -102,7 +210,8 @@ static gpointer pad_sim_open(DeviceOptions *options, GError **error)
                 "the simulated pad is absent (option absent=true)");
     return NULL;
   }
-  if (file && !parse_csv(file, &recorded, error))
+  if (!open_scenario(options, error) ||
+      (file && !parse_csv(file, &recorded, error)))
     return NULL;
   self = g_new0(PadSim, 1);
   for (const char *p = seed; *p; p++)
@@ -307,6 +416,26 @@ static GArray *generate(guint64 seed, guint variant)
   return pen.out;
 }
 
+/* The small-signature scenario: a scribble of a few small loops, long and
+ * slow enough to be a signature but under the check's minimum width
+ * (SIGNATURE_MIN_WIDTH 0.15 of the pad) and height (0.04). */
+static GArray *generate_small(guint64 seed, guint variant)
+{
+  guint32 var_seed[3] = {(guint32)seed, (guint32)(seed >> 32), variant + 1};
+  g_autoptr(GRand) rng = g_rand_new_with_seed_array(var_seed, 3);
+  Pen pen = {.rng = rng, .out = g_array_new(FALSE, FALSE, sizeof(PadSample))};
+  int n = 150; /* one second */
+
+  for (int i = 0; i < n; i++) {
+    double u = (double)i / (n - 1);
+
+    pen_sample(&pen, 0.46 + 0.07 * u + 0.008 * cos(2 * G_PI * 7 * u),
+               0.55 + 0.012 * sin(2 * G_PI * 7 * u), 0.5);
+  }
+  pen_sample(&pen, 0.54, 0.55, 0.0);
+  return pen.out;
+}
+
 /* Realtime: waits until sample `i` is due; FALSE with `error` when the
  * job was cancelled or ran out of time first. */
 static gboolean wait_for_sample(const PadSample *s, const PadSample *first,
@@ -338,14 +467,20 @@ static GArray *pad_sim_collect(gpointer data, int timeout_ms,
   PadSim *self = data;
   g_autoptr(GArray) samples = NULL;
   gint64 start = g_get_monotonic_time();
+  PadSimScenario scenario = take_scenario();
+  guint unplug_at = G_MAXUINT;
 
-  if (self->recorded) {
+  if (scenario == PAD_SIM_SMALL_SIGNATURE) {
+    samples = generate_small(self->seed, self->n_collected++);
+  } else if (self->recorded) {
     samples =
         g_array_sized_new(FALSE, FALSE, sizeof(PadSample), self->recorded->len);
     g_array_append_vals(samples, self->recorded->data, self->recorded->len);
   } else {
     samples = generate(self->seed, self->n_collected++);
   }
+  if (scenario == PAD_SIM_UNPLUGGED)
+    unplug_at = samples->len * 2 / 5;
   /* Realtime takes as long as the signer did, as a real pad would. */
   for (guint i = 0; i < samples->len; i++) {
     const PadSample *s = &g_array_index(samples, PadSample, i);
@@ -355,6 +490,10 @@ static GArray *pad_sim_collect(gpointer data, int timeout_ms,
         !wait_for_sample(s, &g_array_index(samples, PadSample, 0), start,
                          timeout_ms, cancellable, error))
       return NULL;
+    if (i == unplug_at) {
+      unplug_now(error);
+      return NULL;
+    }
     if (self->disconnect_after >= 0 &&
         self->n_points >= (guint64)self->disconnect_after &&
         g_atomic_int_compare_and_exchange(&sim_unplugged, 0, 1)) {
@@ -385,8 +524,10 @@ static void pad_sim_stats(gpointer data, PadStats *ret_stats)
 
 const PadDriver pad_sim_driver = {
     .name = "sim",
-    .description = "replays a generated signature (options: seed, file, "
-                   "realtime, absent, disconnect_after, cancel_after)",
+    .description =
+        "replays a generated signature (options: seed, file, "
+        "realtime, absent, disconnect_after, cancel_after, scenario, "
+        "unplugged_ms)",
     .open = pad_sim_open,
     .close = pad_sim_close,
     .describe = pad_sim_describe,
