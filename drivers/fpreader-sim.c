@@ -15,7 +15,11 @@
  *                   the whole timeout and fails with DRIVERS_ERROR_TIMEOUT
  *                   (no timeout: until cancelled), as a real reader does
  *                   when the applicant has no such finger;
- *   none            (or empty, the default) every finger is fine. */
+ *   none            (or empty, the default) every finger is fine.
+ * fpreader_sim_set_scenario() (fpreader-sim.h) overrides the option for
+ * every sim reader while the kiosk runs (training mode's chooser). */
+#include "fpreader-sim.h"
+
 #include <string.h>
 
 #include "fpreader.h"
@@ -39,6 +43,27 @@ typedef struct {
   int impressions[11];
   FpSynthFinger *fingers[11]; /* masters, grown on first use */
 } FpreaderSim;
+
+/* The run-time scenario (fpreader_sim_set_scenario()); -1: the option's. */
+static gint sim_override = -1;
+
+gboolean fpreader_sim_set_scenario(const char *scenario, GError **error)
+{
+  static const char *const names[] = {
+      [FPREADER_SIM_FINE] = "none",
+      [FPREADER_SIM_POOR_FINGER] = "poor-finger",
+      [FPREADER_SIM_MISSING_FINGER] = "missing-finger",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+    if (g_strcmp0(scenario ? scenario : "none", names[i]) == 0) {
+      g_atomic_int_set(&sim_override, (gint)i);
+      return TRUE;
+    }
+  g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_INVALID,
+              "reader 'sim': no scenario '%s'", scenario);
+  return FALSE;
+}
 
 /* Options scenario, scenario_finger and poor_attempts. */
 static gboolean fpreader_sim_parse_scenario(FpreaderSim *self,
@@ -156,20 +181,21 @@ static FpImpression *fpreader_sim_capture(gpointer data, ReaderFinger finger,
   FpreaderSim *self = data;
   int f = CLAMP((int)finger, 0, 10);
   gboolean scenario = f == self->scenario_finger;
+  gint forced = g_atomic_int_get(&sim_override);
+  FpreaderSimScenario kind =
+      forced >= 0 ? (FpreaderSimScenario)forced : self->scenario;
   FpImpression *imp;
   guint8 *pixels;
   int n;
 
-  if (!fpreader_sim_wait(scenario &&
-                                 self->scenario == FPREADER_SIM_MISSING_FINGER
-                             ? -1
-                             : self->delay_ms,
-                         timeout_ms, cancellable, error))
+  if (!fpreader_sim_wait(
+          scenario && kind == FPREADER_SIM_MISSING_FINGER ? -1 : self->delay_ms,
+          timeout_ms, cancellable, error))
     return NULL;
   if (!self->fingers[f])
     self->fingers[f] = fpsynth_finger_new(self->seed, f, 0, 0);
   n = self->impressions[f]++;
-  if (scenario && self->scenario == FPREADER_SIM_POOR_FINGER &&
+  if (scenario && kind == FPREADER_SIM_POOR_FINGER &&
       (self->poor_attempts < 0 || n < self->poor_attempts))
     pixels = fpsynth_finger_impress_poor(self->fingers[f], n);
   else

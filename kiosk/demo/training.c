@@ -9,6 +9,7 @@
 #include "demo.h"
 #include "resources.h"
 #include "settings.h"
+#include "training-chooser.h"
 
 static gboolean training_allowed(const KioskConfig *config, GError **error)
 {
@@ -34,7 +35,8 @@ static void copy_options(GHashTable *to, GHashTable *from)
     g_hash_table_insert(to, g_strdup(key), g_strdup(value));
 }
 
-/* The embedded configuration's simulated devices, with their options. */
+/* The embedded configuration's simulated camera and pad with their options,
+ * and the simulated reader. */
 static void use_embedded_devices(KioskConfig *config,
                                  const KioskConfig *embedded)
 {
@@ -42,7 +44,9 @@ static void use_embedded_devices(KioskConfig *config,
   g_free(config->reader_backend);
   g_free(config->pad_backend);
   config->camera_backend = g_strdup(embedded->camera_backend);
-  config->reader_backend = g_strdup(embedded->reader_backend);
+  /* The reader simulator, not libfprint's virtual_image: only it plays
+   * the reader's training scenarios (a poor or a missing finger). */
+  config->reader_backend = g_strdup("sim");
   config->pad_backend = g_strdup(embedded->pad_backend);
   copy_options(config->camera_options, embedded->camera_options);
   copy_options(config->reader_options, embedded->reader_options);
@@ -128,16 +132,12 @@ static void print_schedule(GPtrArray *list, FILE *out)
   fflush(out);
 }
 
-/* The scenario in front of the camera, if one was chosen. */
-static void print_scenario(const KioskConfig *config, FILE *out)
+/* The scenario --scenario put in front of the camera, or NULL. */
+static const DemoScenario *chosen_scenario(const KioskConfig *config)
 {
   const char *subject = g_hash_table_lookup(config->camera_options, "subject");
-  const DemoScenario *scenario =
-      subject ? demo_media_scenario_find(subject) : NULL;
 
-  if (scenario)
-    fprintf(out, "Camera scenario: %s (%s)\n", scenario->id,
-            scenario->title_en);
+  return subject ? demo_media_scenario_find(subject) : NULL;
 }
 
 gboolean training_start(App *app, const KioskConfig *config, FILE *out,
@@ -147,6 +147,7 @@ gboolean training_start(App *app, const KioskConfig *config, FILE *out,
   g_autoptr(GPtrArray) list = NULL;
   g_autofree char *details = NULL;
   sqlite3 *db = app_database(app);
+  const DemoScenario *scenario = chosen_scenario(config);
   guint count = 0;
 
   if (!appointments_import_data_shifted(db, resources_sample_schedule(), -1,
@@ -160,6 +161,12 @@ gboolean training_start(App *app, const KioskConfig *config, FILE *out,
   if (!list)
     return FALSE;
   print_schedule(list, out);
-  print_scenario(config, out);
+  if (scenario)
+    fprintf(out, "Camera scenario: %s (%s)\n", scenario->id,
+            scenario->title_en);
+  fprintf(out, "Scenarios: the Scenario button on the check-in and person "
+               "screens\n");
+  fflush(out);
+  training_chooser_install(app, scenario ? scenario->id : NULL);
   return TRUE;
 }

@@ -166,6 +166,9 @@ struct App {
   gboolean demo_key_notice;      /* records are sealed to the demo key */
   gboolean demo_pin_notice;      /* a real key, but the demo officer PIN */
   gboolean dirty;                /* the view must be rendered again */
+
+  AppLayer layer;       /* training mode's chooser; members may be NULL */
+  char *camera_subject; /* a simulated camera's subject for everyone */
 };
 
 /* ---- waking the loop ----------------------------------------------------- */
@@ -420,10 +423,16 @@ static void camera_show_person(App *app)
   const SessionPerson *p = session_person(app->session);
   g_autofree char *subject = NULL;
 
-  /* A subject the configuration names (a training scenario) stays. */
-  if (!p || g_hash_table_contains(app->config->camera_options, "subject"))
+  if (!p)
     return;
-  subject = g_strdup_printf("#%d", p->person_index + 1);
+  if (app->camera_subject && *app->camera_subject)
+    subject = g_strdup(app->camera_subject);
+  /* A subject the configuration names (a training scenario) stays. */
+  else if (!app->camera_subject &&
+           g_hash_table_contains(app->config->camera_options, "subject"))
+    return;
+  else
+    subject = g_strdup_printf("#%d", p->person_index + 1);
   camera_worker_set_subject(app->camera, subject);
 }
 
@@ -1062,6 +1071,10 @@ static void intent_to_event(App *app, const KioskIntent *intent)
 {
   SessionEvent ev = {0};
 
+  if (app->layer.intent && app->layer.intent(app->layer.data, intent)) {
+    app->dirty = TRUE;
+    return;
+  }
   switch (intent->type) {
   case INTENT_KEY:
     ev.type = EV_KEY;
@@ -1096,6 +1109,8 @@ void app_render(App *app, const Frontend *fe)
   g_autofree char *footer = NULL;
   KioskView signing;
 
+  if (app->layer.view)
+    view = app->layer.view(app->layer.data, view);
   if (view->screen == VIEW_SIGNATURE) {
     signing = *view;
     pad_view(app, &signing, &footer);
@@ -1530,5 +1545,21 @@ void app_free(App *app)
   g_free(app->last_device_error);
   for (int i = 0; i < N_SLOTS; i++)
     g_free(app->device_trouble[i]);
+  g_free(app->camera_subject);
+  app_set_layer(app, NULL);
   g_free(app);
+}
+
+void app_set_layer(App *app, const AppLayer *layer)
+{
+  if (app->layer.destroy)
+    app->layer.destroy(app->layer.data);
+  app->layer = layer ? *layer : (AppLayer){0};
+  app->dirty = TRUE;
+}
+
+void app_set_camera_subject(App *app, const char *subject)
+{
+  g_free(app->camera_subject);
+  app->camera_subject = g_strdup(subject);
 }

@@ -86,3 +86,27 @@ const char *app_last_device_error(App *app);
 
 /* Ids of the records stored since app_new(), in order. */
 const GPtrArray *app_stored_records(App *app);
+
+/* ---- training mode (kiosk/demo/training.c) ---- */
+
+/* A layer between the session and the front end. `view` may decorate or
+ * replace the session's view before it is drawn: it returns `view` or one
+ * of its own, valid until its next call. `intent` may take an intent for
+ * itself: TRUE keeps it from the session, and the screen is drawn again.
+ * Main thread; either member may be NULL. */
+typedef struct {
+  const KioskView *(*view)(gpointer data, const KioskView *view);
+  gboolean (*intent)(gpointer data, const KioskIntent *intent);
+  GDestroyNotify destroy; /* frees `data` when the layer goes */
+  gpointer data;
+} AppLayer;
+
+/* Installs `layer` (copied; NULL removes it), after the previous one's
+ * destroy(); app_free() calls this one's. */
+void app_set_layer(App *app, const AppLayer *layer);
+
+/* Puts `subject` (a simulated camera's, "scenario-two-faces") in front of
+ * the camera for every person from the next live view on; "" puts person
+ * N of the appointment as "#N" whatever the configuration names; NULL
+ * goes back to camera.subject when configured, else "#N". */
+void app_set_camera_subject(App *app, const char *subject);

@@ -103,7 +103,7 @@ typedef struct {
  * signature into the area as real-time touch events (demo and tests). */
 #define VIEW_TARGET_SIGN "sign"
 
-#define VIEW_MAX_BUTTONS 4
+#define VIEW_MAX_BUTTONS 16
 #define VIEW_MAX_FINGERS 10
 #define VIEW_MAX_LINES   6
 
