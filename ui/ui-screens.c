@@ -5,6 +5,8 @@
  * buttons or the keypad. */
 #include "ui-screens.h"
 
+#include "ui-technician.h"
+
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -984,7 +986,11 @@ void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
   switch (view->screen) {
   case VIEW_CHECKIN:
   case VIEW_OFFICER_PIN:
+  case VIEW_TECHNICIAN_PIN:
     screen_keypad(&cx);
+    break;
+  case VIEW_TECHNICIAN:
+    ui_technician_draw(canvas, info, view, cx.inner, targets);
     break;
   case VIEW_PERSON:
     screen_person(&cx);
@@ -1010,8 +1016,21 @@ void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
     screen_message(&cx);
     break;
   }
+  if (view->screen == VIEW_CHECKIN && view->technician_entry)
+    ui_technician_entry(canvas, info, targets);
   if (ret_sign_area)
     *ret_sign_area = cx.sign_area;
+}
+
+int ui_screens_draw_buttons(UiCanvas *canvas, const UiScreenInfo *info,
+                            const KioskView *view, SDL_Rect area,
+                            GArray *targets)
+{
+  Ctx cx = {canvas, info, view, targets, area, {0, 0, 0, 0}};
+  ButtonPlan plan = plan_buttons(&cx, area.w);
+
+  draw_buttons(&cx, &plan, area, UI_ALIGN_RIGHT);
+  return plan.height;
 }
 
 int ui_screens_hit(GArray *targets, int x, int y)

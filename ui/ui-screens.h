@@ -27,6 +27,12 @@ void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
                      const KioskView *view, GArray *targets,
                      SDL_Rect *ret_sign_area);
 
+/* Draws the view's buttons at the bottom of `area`, right-aligned, as the
+ * screens lay them out (for ui-technician.c); returns their height. */
+int ui_screens_draw_buttons(UiCanvas *canvas, const UiScreenInfo *info,
+                            const KioskView *view, SDL_Rect area,
+                            GArray *targets);
+
 /* The index of the target containing (x, y), or -1. */
 int ui_screens_hit(GArray *targets, int x, int y);
 

@@ -246,7 +246,9 @@ void ui_render(Ui *ui, const KioskView *view)
   ui->pen_input = view->screen == VIEW_SIGNATURE && view->ink.pen_input;
   SDL_RenderFlush(ui->renderer);
   ui->rendered = TRUE;
-  ui->keypad = view->screen == VIEW_CHECKIN || view->screen == VIEW_OFFICER_PIN;
+  ui->keypad = view->screen == VIEW_CHECKIN ||
+               view->screen == VIEW_OFFICER_PIN ||
+               view->screen == VIEW_TECHNICIAN_PIN;
   ui->entry_full = ui_screens_entry_full(view);
   ui->primary[0] = '\0';
   for (int i = 0; i < MIN(view->n_buttons, VIEW_MAX_BUTTONS); i++) {

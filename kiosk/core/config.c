@@ -145,6 +145,14 @@ static char *config_check_four_eyes(const char *value)
   return NULL;
 }
 
+/* The technician's PIN hash: empty (no technician screen) or a whole one. */
+static char *config_check_optional_pin_hash(const char *value)
+{
+  if (!*value)
+    return NULL;
+  return config_check_pin_hash(value);
+}
+
 gboolean config_location_id_is_valid(const char *text)
 {
   g_return_val_if_fail(text != NULL, FALSE);
@@ -219,6 +227,9 @@ static const ConfigField config_schema[] = {
     STR("kiosk", "banner", 0, 200, banner),
     STR_CHOICE("kiosk", "allow_training", 0, config_yes_no, allow_training),
     INT("kiosk", "idle_timeout_s", 0, 10, 3600, idle_timeout_s),
+    STR_CHECK("kiosk", "technician_pin_hash", 0, 0,
+              config_check_optional_pin_hash, technician_pin_hash),
+    STR("kiosk", "technician_export_dir", 0, 0, technician_export_dir),
 
     STR("devices", "camera", REQ, 32, camera_backend),
     STR("devices", "reader", REQ, 32, reader_backend),

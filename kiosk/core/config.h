@@ -29,6 +29,10 @@ typedef struct {
   char *banner;         /* notice banner text, may be "" */
   char *allow_training; /* "yes": training mode even with a real key */
   int idle_timeout_s;   /* screen clears after this much inactivity */
+  /* argon2id string, as officer.pin_hash; "" = no technician screen */
+  char *technician_pin_hash;
+  /* where the technician screen exports (a USB stick's mount point) */
+  char *technician_export_dir;
 
   /* [devices] backend names and their options ([camera], [reader], [pad]
    * groups: every key there is passed to the backend as a string). */

@@ -9,6 +9,7 @@
 #include "demo.h"
 #include "resources.h"
 #include "settings.h"
+#include "technician-run.h"
 #include "training-chooser.h"
 
 static gboolean training_allowed(const KioskConfig *config, GError **error)
@@ -153,6 +154,9 @@ gboolean training_start(App *app, const KioskConfig *config, FILE *out,
   if (!appointments_import_data_shifted(db, resources_sample_schedule(), -1,
                                         today, &count, error))
     return FALSE;
+  /* The technician screen opens with the training PIN and lists the
+   * codes (issue 15). */
+  techrun_set_training(app_technician(app), DEMO_PIN);
   details = g_strdup_printf("appointments=%u", count);
   if (!audit_append(db, g_get_real_time(), AUDIT_ACTOR_KIOSK,
                     "training.started", details, NULL, error))

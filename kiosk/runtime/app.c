@@ -25,6 +25,7 @@
 #include "rules.h"
 #include "settings.h"
 #include "steps.h"
+#include "technician-run.h"
 #include "uploader.h"
 #include "worker-pad.h"
 #include "worker.h"
@@ -166,6 +167,7 @@ struct App {
   gboolean demo_key_notice;      /* records are sealed to the demo key */
   gboolean demo_pin_notice;      /* a real key, but the demo officer PIN */
   gboolean dirty;                /* the view must be rendered again */
+  TechRun *tech;                 /* the technician screen */
 
   AppLayer layer;       /* training mode's chooser; members may be NULL */
   char *camera_subject; /* a simulated camera's subject for everyone */
@@ -247,6 +249,8 @@ static gboolean pad_awaits_signer(const App *app)
 
 static gboolean app_busy(const App *app)
 {
+  if (techrun_busy(app->tech))
+    return TRUE;
   for (int i = 0; i < N_SLOTS; i++)
     if (app->in_flight[i] > 0 && !(i == SLOT_PAD && pad_awaits_signer(app)))
       return TRUE;
@@ -877,6 +881,11 @@ static void handle_result(App *app, Result *r, gint64 now_us)
 {
   WorkerSlot slot = slot_for(r->type);
 
+  if (r->epoch == TECHRUN_EPOCH) { /* a technician's live test */
+    techrun_result(app->tech, r);
+    app->dirty = TRUE;
+    return;
+  }
   if (r->type == JOB_GUIDE) {
     guidance_done(app, r);
     return;
@@ -1041,6 +1050,8 @@ static void pump(App *app)
     audit_flush(app, now_us);
   if (now_us >= app->retention_due_us && !app_busy(app))
     apply_retention(app, now_us);
+  if (techrun_pump(app->tech, now_us))
+    app->dirty = TRUE;
   /* Deadlines that passed become the session's timeout events. */
   session_handle(app->session, &tick, now_us);
   handle_requests(app, now_us);
@@ -1054,6 +1065,7 @@ static int wait_ms(App *app)
   gint64 now_us = g_get_monotonic_time();
   gint64 next = session_next_deadline(app->session);
 
+  next = MIN(next, techrun_deadline(app->tech));
   if (app->camera_grace_until)
     next = MIN(next, app->camera_grace_until);
   if (app->audit_retry_us)
@@ -1071,6 +1083,10 @@ static void intent_to_event(App *app, const KioskIntent *intent)
 {
   SessionEvent ev = {0};
 
+  if (techrun_intent(app->tech, intent, g_get_monotonic_time())) {
+    app->dirty = TRUE;
+    return;
+  }
   if (app->layer.intent && app->layer.intent(app->layer.data, intent)) {
     app->dirty = TRUE;
     return;
@@ -1111,6 +1127,7 @@ void app_render(App *app, const Frontend *fe)
 
   if (app->layer.view)
     view = app->layer.view(app->layer.data, view);
+  view = techrun_view(app->tech, view);
   if (view->screen == VIEW_SIGNATURE) {
     signing = *view;
     pad_view(app, &signing, &footer);
@@ -1439,6 +1456,35 @@ static gboolean start_devices(App *app, GError **error)
   return TRUE;
 }
 
+/* The technician's audit entries (TechRunHost.audit). */
+static void technician_audit(gpointer data, const char *event)
+{
+  SessionAudit entry = {.actor = "technician", .event = event};
+
+  app_audit(&entry, data);
+}
+
+static void start_technician(App *app)
+{
+  const TechRunHost host = {
+      .config = app->config,
+      .db = app->db,
+      .camera = app->camera,
+      .reader = app->workers[SLOT_READER],
+      .pad = app->workers[SLOT_PAD],
+      .pad_link = app->pad_link,
+      .uploader = &app->uploader,
+      .reader_trouble = &app->device_trouble[SLOT_READER],
+      .pad_trouble = &app->device_trouble[SLOT_PAD],
+      .pad_state = &app->pad_state,
+      .audit = technician_audit,
+      .wake = app_wake,
+      .data = app,
+  };
+
+  app->tech = techrun_new(&host);
+}
+
 App *app_new(KioskConfig *config, GError **error)
 {
   App *app;
@@ -1469,6 +1515,7 @@ App *app_new(KioskConfig *config, GError **error)
   render_footer(app);
   if (!start_devices(app, error))
     goto fail;
+  start_technician(app);
   app->dirty = TRUE;
   return app;
 
@@ -1485,6 +1532,11 @@ gpointer app_database(App *app)
 Session *app_session(App *app)
 {
   return app->session;
+}
+
+TechRun *app_technician(App *app)
+{
+  return app->tech;
 }
 
 const char *app_last_device_error(App *app)
@@ -1518,6 +1570,7 @@ void app_free(App *app)
 {
   if (!app)
     return;
+  g_clear_pointer(&app->tech, techrun_free);
   for (int i = 0; i < N_SLOTS; i++)
     g_clear_pointer(&app->workers[i], worker_free);
   camera_worker_free(app->camera);

@@ -87,6 +87,10 @@ const char *app_last_device_error(App *app);
 /* Ids of the records stored since app_new(), in order. */
 const GPtrArray *app_stored_records(App *app);
 
+/* The technician screen (technician-run.h). Main thread. */
+typedef struct TechRun TechRun;
+TechRun *app_technician(App *app);
+
 /* ---- training mode (kiosk/demo/training.c) ---- */
 
 /* A layer between the session and the front end. `view` may decorate or

@@ -60,6 +60,8 @@ struct CameraWorker {
   gboolean subject_dirty; /* not applied to the open camera yet */
 
   GAsyncQueue *stills; /* StillResult* */
+  /* The settings as read after the last open. */
+  char *settings_read[G_N_ELEMENTS(camera_worker_settings)];
 
   /* Worker thread only. */
   BkCamera *camera;
@@ -145,6 +147,35 @@ static gboolean camera_worker_wait(CameraWorker *w, guint ms)
   return go_on;
 }
 
+/* The settings as the camera reports them after an open, for the
+ * technician (camera_worker_read_settings()). */
+static void camera_worker_read_back(CameraWorker *w)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(camera_worker_settings); i++) {
+    char *value =
+        camera_get_setting(w->camera, camera_worker_settings[i], NULL);
+
+    g_mutex_lock(&w->lock);
+    g_free(w->settings_read[i]);
+    w->settings_read[i] = value;
+    g_mutex_unlock(&w->lock);
+  }
+}
+
+GHashTable *camera_worker_read_settings(CameraWorker *w)
+{
+  GHashTable *settings =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+
+  g_mutex_lock(&w->lock);
+  for (gsize i = 0; i < G_N_ELEMENTS(camera_worker_settings); i++)
+    if (w->settings_read[i])
+      g_hash_table_insert(settings, (gpointer)camera_worker_settings[i],
+                          g_strdup(w->settings_read[i]));
+  g_mutex_unlock(&w->lock);
+  return settings;
+}
+
 static void camera_worker_apply_settings(CameraWorker *w)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(camera_worker_settings); i++) {
@@ -157,6 +188,7 @@ static void camera_worker_apply_settings(CameraWorker *w)
       g_debug("camera: setting %s not applied: %s", camera_worker_settings[i],
               error->message);
   }
+  camera_worker_read_back(w);
 }
 
 /* Applies the chosen subject when it changed, or always after an open. */
@@ -513,6 +545,8 @@ void camera_worker_free(CameraWorker *w)
   device_info_clear(&w->info);
   g_free(w->message);
   g_free(w->subject);
+  for (gsize i = 0; i < G_N_ELEMENTS(w->settings_read); i++)
+    g_free(w->settings_read[i]);
   g_free(w->backend);
   g_hash_table_unref(w->options);
   g_mutex_clear(&w->lock);

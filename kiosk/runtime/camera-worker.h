@@ -79,6 +79,11 @@ DeviceState camera_worker_state(CameraWorker *worker, char **ret_message);
  * it was never open. */
 gboolean camera_worker_describe(CameraWorker *worker, DeviceInfo *ret_info);
 
+/* The six settings ("iso", "aperture", ...) as the camera reported them
+ * after its last open: name (static) -> value; a setting it cannot read is
+ * absent. Caller frees. */
+GHashTable *camera_worker_read_settings(CameraWorker *worker);
+
 /* Counters since start: frames decoded, frames dropped before the UI took
  * them, frames the camera sent damaged, reconnects done. */
 typedef struct {

@@ -15,6 +15,11 @@ const char *view_screen_name(ViewScreen screen)
       [VIEW_DONE] = "done",
   };
 
+  if (screen == VIEW_TECHNICIAN_PIN)
+    return "technician-pin";
+  if (screen == VIEW_TECHNICIAN)
+    return "technician";
+
   if ((int)screen < 0 || screen >= VIEW_N_SCREENS)
     return "unknown";
   return names[screen];

@@ -15,6 +15,9 @@ typedef enum {
   VIEW_REVIEW,      /* officer checks and approves the record */
   VIEW_OFFICER_PIN, /* PIN entry for officer mode */
   VIEW_DONE,        /* record stored; next person or goodbye */
+  /* PIN entry for the technician screen, and its pages (`panel`) */
+  VIEW_TECHNICIAN_PIN,
+  VIEW_TECHNICIAN,
   VIEW_N_SCREENS,
 } ViewScreen;
 
@@ -56,6 +59,17 @@ typedef struct {
 #define VIEW_BUTTON_START          "start"
 #define VIEW_BUTTON_STOP           "stop"
 #define VIEW_BUTTON_TAKE           "take"
+/* The discreet control on the check-in screen that opens the technician
+ * screen (KioskView.technician_entry), and the technician's own buttons;
+ * a page tab's id is VIEW_TAB_PREFIX followed by the page's name. */
+#define VIEW_BUTTON_TECHNICIAN  "technician"
+#define VIEW_BUTTON_CLOSE       "close"
+#define VIEW_BUTTON_TEST_SHOT   "test_shot"
+#define VIEW_BUTTON_TEST_FINGER "test_finger"
+#define VIEW_BUTTON_TEST_STROKE "test_stroke"
+#define VIEW_BUTTON_CALIBRATE   "calibrate"
+#define VIEW_BUTTON_EXPORT      "export"
+#define VIEW_TAB_PREFIX         "tab:"
 /* The officer's finger exception (VIEW_FINGERPRINT): its kind, its reason
  * (VIEW_BUTTON_REASON_PREFIX followed by a reason code of finger-plan.h),
  * and what follows a temporary one. */
@@ -106,6 +120,34 @@ typedef struct {
 #define VIEW_MAX_BUTTONS 16
 #define VIEW_MAX_FINGERS 10
 #define VIEW_MAX_LINES   6
+#define VIEW_MAX_TABS    6
+#define VIEW_MAX_ROWS    14
+
+/* VIEW_TECHNICIAN: one row of a page, a fact and how it stands. */
+typedef enum {
+  VIEW_ROW_PLAIN, /* information */
+  VIEW_ROW_OK,    /* a check that passed */
+  VIEW_ROW_WARN,  /* works, but look at it */
+  VIEW_ROW_FAIL,  /* a check that failed */
+  VIEW_ROW_HEAD,  /* a sub-heading (label only) */
+} ViewRowStatus;
+
+typedef struct {
+  const char *label;
+  const char *value;
+  ViewRowStatus status;
+} ViewRow;
+
+/* VIEW_TECHNICIAN: the page tabs (touch targets with ids VIEW_TAB_PREFIX
+ * + name), the current one, and the current page's rows. */
+typedef struct {
+  const char *tab_ids[VIEW_MAX_TABS];
+  const char *tab_labels[VIEW_MAX_TABS];
+  int n_tabs;
+  int current; /* index of the current tab */
+  ViewRow rows[VIEW_MAX_ROWS];
+  int n_rows;
+} ViewPanel;
 
 typedef struct {
   ViewScreen screen;
@@ -139,6 +181,11 @@ typedef struct {
   ViewImage signature; /* VIEW_REVIEW: shown under the photo */
 
   ViewInk ink; /* VIEW_SIGNATURE: live strokes (set by the application) */
+
+  /* VIEW_CHECKIN: show the discreet VIEW_BUTTON_TECHNICIAN control (a
+   * technician PIN is configured). */
+  gboolean technician_entry;
+  ViewPanel panel; /* VIEW_TECHNICIAN */
 } KioskView;
 
 typedef enum {
