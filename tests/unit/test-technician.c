@@ -3,8 +3,10 @@
  * configured; a right PIN opens the pages, wrong ones lock it like the
  * officer's; tabs, actions, results, closing and the idle timeout; and the
  * technician_pin_hash key (empty, or a whole argon2id hash). */
+#include <gio/gio.h>
 #include <string.h>
 
+#include "calibration.h"
 #include "settings.h"
 #include "technician.h"
 #include "testlib.h"
@@ -293,6 +295,65 @@ static void test_config_key(void)
   g_assert_null(strchr(error->message, '\n'));
 }
 
+static BkImage *filled(int w, int h, guint8 r, guint8 g, guint8 b)
+{
+  BkImage *image = image_new(w, h, 3);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      guint8 *p = image_pixel(image, x, y);
+      p[0] = r;
+      p[1] = g;
+      p[2] = b;
+    }
+  return image;
+}
+
+/* The backdrop's measurements: an even grey is neutral and uniform; a
+ * tint shows in the gains; a dark half in the uniformity; and they are
+ * stored and read back (store/calibration.h, for the photo check). */
+static void test_calibration(void)
+{
+  g_autoptr(BkImage) grey = filled(64, 48, 200, 200, 200);
+  g_autoptr(BkImage) warm = filled(64, 48, 220, 200, 180);
+  g_autoptr(BkImage) half = filled(64, 48, 200, 200, 200);
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autoptr(GBytes) jpeg = g_bytes_new_static("\xff\xd8\xff\xd9", 4);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  Calibration c, back;
+
+  g_assert_true(calibration_measure(grey, &c));
+  g_assert_cmpfloat_with_epsilon(c.brightness, 200, 0.5);
+  g_assert_cmpfloat_with_epsilon(c.uniformity, 1, 1e-9);
+  g_assert_cmpfloat_with_epsilon(c.gain_r, 1, 1e-9);
+  g_assert_true(calibration_acceptable(&c));
+  g_assert_true(calibration_measure(warm, &c));
+  g_assert_cmpfloat_with_epsilon(c.gain_r, 200.0 / 220, 1e-9);
+  g_assert_cmpfloat_with_epsilon(c.gain_b, 200.0 / 180, 1e-9);
+  for (int y = 0; y < 48; y++)
+    memset(image_pixel(half, 0, y), 40, 32 * 3);
+  g_assert_true(calibration_measure(half, &c));
+  g_assert_cmpfloat_with_epsilon(c.uniformity, 40.0 / 200, 1e-6);
+  g_assert_false(calibration_acceptable(&c));
+
+  g_assert_false(calibration_load(dir, &back, NULL, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  c.captured_at = 1764500000;
+  g_assert_true(calibration_save(dir, jpeg, &c, &error));
+  g_assert_no_error(error);
+  g_assert_true(calibration_load(dir, &back, &path, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(back.captured_at, ==, c.captured_at);
+  g_assert_cmpint(back.width, ==, 64);
+  g_assert_cmpfloat_with_epsilon(back.uniformity, c.uniformity, 0.001);
+  g_assert_cmpfloat_with_epsilon(back.gain_b, c.gain_b, 0.001);
+  g_assert_true(g_str_has_suffix(path, "/calibration/backdrop.jpg"));
+  g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+  testlib_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -307,5 +368,6 @@ int main(int argc, char **argv)
   ADD("/technician/close-and-idle", test_close_and_idle);
   ADD("/technician/training", test_training);
   g_test_add_func("/technician/config-key", test_config_key);
+  g_test_add_func("/technician/calibration", test_calibration);
   return g_test_run();
 }
