@@ -769,6 +769,13 @@ static void handle_request(TechRun *run, const TechnicianRequest *req)
     send_test(run, run->host.reader, job);
     break;
   case TECHNICIAN_REQ_TEST_STROKE:
+    /* The touch pad takes strokes on the signature screen only. */
+    if (g_strcmp0(run->host.config->pad_backend, "touch") == 0) {
+      show_result(run, NULL, TRUE,
+                  _("The pad is this touchscreen: it is tested by signing "
+                    "in a session."));
+      break;
+    }
     job = job_new(JOB_SIGNATURE);
     job->timeout_ms = TEST_STROKE_MS;
     send_test(run, run->host.pad, job);
