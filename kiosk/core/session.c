@@ -880,10 +880,12 @@ static void wrong_pin(Session *s, OfficerPinVerdict verdict, gint64 now_us)
   char actor[OFFICER_ACTOR_SIZE];
 
   officer_actor(actor, id);
-  audit(s, actor,
-        verdict == OFFICER_PIN_UNKNOWN ? "officer.unknown_id"
-                                       : "officer.wrong_pin",
-        FALSE);
+  /* A number nobody has is the kiosk's to log: "officer" would name the
+   * officer in charge (audit()), and the number may be a PIN. */
+  if (verdict == OFFICER_PIN_UNKNOWN)
+    audit(s, "kiosk", "officer.unknown_id", FALSE);
+  else
+    audit(s, actor, "officer.wrong_pin", FALSE);
   if (lockout_fail(lockout, s->config->officer_max_attempts,
                    s->config->officer_lockout_s, now_us)) {
     audit(s, *id ? actor : "kiosk", "officer.locked_out", FALSE);

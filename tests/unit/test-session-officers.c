@@ -235,7 +235,7 @@ static void test_unknown_number(Desk *d, gconstpointer data)
   g_assert_true(shows(d, "Wrong officer number or PIN."));
   g_assert_false(view(d)->entry_masked);
   g_assert_cmpstr(d->log->str, ==,
-                  "applicant:checkin.ok;officer:officer.unknown_id;");
+                  "applicant:checkin.ok;kiosk:officer.unknown_id;");
   g_assert_cmpuint(d->saved->len, ==, 1);
   g_assert_cmpstr(d->saved->pdata[0], ==, "=1/open");
 }
@@ -294,8 +294,13 @@ static void test_four_eyes_cancel(Desk *d, gconstpointer data)
   g_assert_false(session_person(d->session)->photo_override);
   g_assert_cmpstr(session_officer(d->session), ==, "1001");
   g_assert_null(strstr(d->log->str, "photo_refusal_overridden"));
-  /* Asked again, the second officer confirms. */
+  /* Asked again: a number nobody has is not put on the first officer. */
   press(d, VIEW_BUTTON_OVERRIDE);
+  keypad(d, "999");
+  keypad(d, "2468");
+  g_assert_nonnull(strstr(d->log->str, ";kiosk:officer.unknown_id;"));
+  g_assert_null(strstr(d->log->str, "1001:officer.unknown_id"));
+  /* The second officer confirms. */
   keypad(d, "1002");
   keypad(d, "1357");
   g_assert_true(session_person(d->session)->photo_override);
