@@ -17,7 +17,7 @@
 #include "demo.h"
 #include "pngio.h"
 #include "session.h"
-#include "testlib-ui.h"
+#include "test-training-lib.h"
 #include "testlib.h"
 #include "training-chooser.h"
 #include "training.h"
@@ -30,61 +30,6 @@
 #define MAX_DIFF_SHARE 0.002
 
 #define STEP_LIMIT 60
-
-typedef struct {
-  KioskConfig *config; /* outlives the app */
-  App *app;
-  Frontend fe;
-  Ui *ui;
-  char *dir;
-} Kiosk;
-
-static const KioskView *view_now(Kiosk *k)
-{
-  return session_view(app_session(k->app));
-}
-
-static SessionState state_now(Kiosk *k)
-{
-  return session_state(app_session(k->app));
-}
-
-static gboolean has_button(Kiosk *k, const char *id)
-{
-  const KioskView *v = view_now(k);
-
-  for (int i = 0; i < v->n_buttons; i++)
-    if (g_str_equal(v->buttons[i].id, id))
-      return TRUE;
-  return FALSE;
-}
-
-/* A synthetic touch on `target` of the screen drawn last, then the kiosk
- * settles and draws again. */
-static void press(Kiosk *k, const char *target)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!k->fe.press(k->fe.data, target))
-    g_error("'%s' is not on the %s screen (%s: %s)", target,
-            session_state_name(state_now(k)), view_now(k)->title,
-            view_now(k)->n_lines ? view_now(k)->lines[0] : "");
-  /* A worker's wake queued before the touch ends app_settle()'s intake
-   * early; the second one takes the touch. */
-  for (int i = 0; i < 2; i++)
-    g_assert_true(app_settle(k->app, &k->fe, 60 * G_USEC_PER_SEC, &error));
-  g_assert_no_error(error);
-  app_render(k->app, &k->fe);
-}
-
-static void type(Kiosk *k, const char *digits)
-{
-  for (const char *c = digits; *c; c++) {
-    char key[2] = {*c, 0};
-
-    press(k, key);
-  }
-}
 
 static int count_differences(const BkImage *a, const BkImage *b)
 {
@@ -104,7 +49,7 @@ static int count_differences(const BkImage *a, const BkImage *b)
 }
 
 /* The screen shown now against tests/ui-reference/training-<name>.png. */
-static void assert_screen(Kiosk *k, const char *name)
+static void assert_screen(TrainingKiosk *k, const char *name)
 {
   g_autofree char *file = g_strdup_printf("training-%s.png", name);
   g_autofree char *shot = g_build_filename(k->dir, file, NULL);
@@ -168,121 +113,99 @@ static GPtrArray *printed_codes(const char *printed)
 }
 
 /* Chooses `choice` with the Scenario button of the screen shown now. */
-static void choose(Kiosk *k, const char *choice, gboolean shoot)
+static void choose(TrainingKiosk *k, const char *choice, gboolean shoot)
 {
   g_autofree char *button = g_strconcat(TRAINING_CHOICE_PREFIX, choice, NULL);
 
-  press(k, TRAINING_BUTTON_SCENARIO);
+  training_kiosk_press(k, TRAINING_BUTTON_SCENARIO);
   if (shoot)
     assert_screen(k, "chooser");
-  press(k, button);
+  training_kiosk_press(k, button);
   /* Back on the screen it was opened over. */
-  g_assert_true(has_button(k, VIEW_BUTTON_START));
+  g_assert_true(training_kiosk_has_button(k, VIEW_BUTTON_START));
 }
 
 /* From the person screen to the photo's verdict, declaring the covering
  * where the scenario says so. */
-static void to_verdict(Kiosk *k, const DemoScenario *scenario)
+static void to_verdict(TrainingKiosk *k, const DemoScenario *scenario)
 {
-  press(k, VIEW_BUTTON_START);
-  if (state_now(k) == SESSION_OFFICER_PIN) {
-    type(k, DEMO_PIN);
-    press(k, VIEW_KEY_OK);
+  training_kiosk_press(k, VIEW_BUTTON_START);
+  if (training_kiosk_state(k) == SESSION_OFFICER_PIN) {
+    training_kiosk_type(k, DEMO_PIN);
+    training_kiosk_press(k, VIEW_KEY_OK);
   }
-  g_assert_cmpint(state_now(k), ==, SESSION_OFFICER_CHECK);
+  g_assert_cmpint(training_kiosk_state(k), ==, SESSION_OFFICER_CHECK);
   if (scenario->head_covering_declared)
-    press(k, VIEW_BUTTON_HEAD_COVERING);
-  press(k, VIEW_BUTTON_DOCUMENTS_SEEN);
-  g_assert_cmpint(state_now(k), ==, SESSION_PHOTO);
-  press(k, VIEW_BUTTON_TAKE);
+    training_kiosk_press(k, VIEW_BUTTON_HEAD_COVERING);
+  training_kiosk_press(k, VIEW_BUTTON_DOCUMENTS_SEEN);
+  g_assert_cmpint(training_kiosk_state(k), ==, SESSION_PHOTO);
+  training_kiosk_press(k, VIEW_BUTTON_TAKE);
 }
 
 /* The rest of the person as the officer would go on: accept or override
  * the photo, sign, fingerprints, approve; until the next person or the
  * check-in screen. */
-static void finish_person(Kiosk *k)
+static void finish_person(TrainingKiosk *k)
 {
   for (int step = 0; step < STEP_LIMIT; step++) {
-    switch (state_now(k)) {
+    switch (training_kiosk_state(k)) {
     case SESSION_PHOTO:
-      press(k, has_button(k, VIEW_BUTTON_ACCEPT) ? VIEW_BUTTON_ACCEPT
-                                                 : VIEW_BUTTON_OVERRIDE);
+      training_kiosk_press(k, training_kiosk_has_button(k, VIEW_BUTTON_ACCEPT)
+                                  ? VIEW_BUTTON_ACCEPT
+                                  : VIEW_BUTTON_OVERRIDE);
       break;
     case SESSION_SIGNATURE:
     case SESSION_FINGERPRINT:
-      press(k, VIEW_BUTTON_ACCEPT);
+      training_kiosk_press(k, VIEW_BUTTON_ACCEPT);
       break;
     case SESSION_REVIEW:
-      press(k, VIEW_BUTTON_APPROVE);
+      training_kiosk_press(k, VIEW_BUTTON_APPROVE);
       break;
     case SESSION_DONE:
-      press(k, VIEW_BUTTON_NEXT);
+      training_kiosk_press(k, VIEW_BUTTON_NEXT);
       break;
     case SESSION_MESSAGE: /* the appointment's goodbye */
-      press(k, VIEW_BUTTON_OK);
+      training_kiosk_press(k, VIEW_BUTTON_OK);
       break;
     case SESSION_PERSON:
     case SESSION_CHECKIN:
       return;
     default:
-      g_error("unexpected %s screen", session_state_name(state_now(k)));
+      g_error("unexpected %s screen",
+              session_state_name(training_kiosk_state(k)));
     }
   }
-  g_error("stuck on the %s screen", session_state_name(state_now(k)));
-}
-
-static void start_kiosk(Kiosk *k, char **ret_printed)
-{
-  g_autofree char *set_state = NULL;
-  g_autoptr(GError) error = NULL;
-  UiOptions options = {.width = 1280, .height = 800, .headless = TRUE};
-  KioskConfig *config = k->config = config_load(NULL, &error);
-  gsize printed_len = 0;
-  FILE *out = open_memstream(ret_printed, &printed_len);
-
-  g_assert_no_error(error);
-  k->dir = testlib_mkdtemp();
-  set_state = g_strdup_printf("paths.state_dir=%s", k->dir);
-  g_assert_true(config_override(config, set_state, &error));
-  g_assert_true(training_prepare(config, NULL, &error));
-  g_assert_no_error(error);
-  k->ui = ui_new(&options, &error);
-  g_assert_no_error(error);
-  k->fe = testlib_ui_frontend(k->ui);
-  k->app = app_new(config, &error);
-  g_assert_no_error(error);
-  g_assert_true(training_start(k->app, config, out, &error));
-  g_assert_no_error(error);
-  fclose(out);
-  app_render(k->app, &k->fe);
+  g_error("stuck on the %s screen",
+          session_state_name(training_kiosk_state(k)));
 }
 
 /* Through the messages (another location, a person skipped, goodbye)
  * until a person to capture or the check-in screen. */
-static void to_next_person(Kiosk *k)
+static void to_next_person(TrainingKiosk *k)
 {
   for (int step = 0; step < STEP_LIMIT; step++) {
-    if (state_now(k) == SESSION_MESSAGE)
-      press(k, VIEW_BUTTON_OK);
-    else if (state_now(k) == SESSION_PERSON &&
-             !has_button(k, VIEW_BUTTON_START))
-      press(k, VIEW_BUTTON_NEXT);
+    if (training_kiosk_state(k) == SESSION_MESSAGE)
+      training_kiosk_press(k, VIEW_BUTTON_OK);
+    else if (training_kiosk_state(k) == SESSION_PERSON &&
+             !training_kiosk_has_button(k, VIEW_BUTTON_START))
+      training_kiosk_press(k, VIEW_BUTTON_NEXT);
     else
       return;
   }
-  g_error("stuck on the %s screen", session_state_name(state_now(k)));
+  g_error("stuck on the %s screen",
+          session_state_name(training_kiosk_state(k)));
 }
 
 static void test_every_camera_scenario(void)
 {
-  Kiosk k = {0};
+  TrainingKiosk k = {0};
   g_autofree char *printed = NULL;
   g_autoptr(GPtrArray) codes = NULL;
   const DemoScenario *scenarios;
   gsize n_scenarios = 0, done = 0;
   gint64 start = g_get_monotonic_time();
 
-  start_kiosk(&k, &printed);
+  training_kiosk_start(&k, TRUE, &printed);
   codes = printed_codes(printed);
   g_assert_cmpuint(codes->len, >, 0);
   scenarios = demo_media_scenarios(&n_scenarios);
@@ -290,21 +213,22 @@ static void test_every_camera_scenario(void)
   /* The printed codes in turn, again from the first when they run out
    * (a training appointment may come back). */
   for (guint c = 0; done < n_scenarios && c < 8 * codes->len; c++) {
-    if (state_now(&k) != SESSION_CHECKIN)
+    if (training_kiosk_state(&k) != SESSION_CHECKIN)
       g_error("not back at check-in but on %s: %s",
-              session_state_name(state_now(&k)), view_now(&k)->title);
-    type(&k, g_ptr_array_index(codes, c % codes->len));
-    press(&k, VIEW_KEY_OK);
+              session_state_name(training_kiosk_state(&k)),
+              training_kiosk_view(&k)->title);
+    training_kiosk_type(&k, g_ptr_array_index(codes, c % codes->len));
+    training_kiosk_press(&k, VIEW_KEY_OK);
     to_next_person(&k);
-    while (state_now(&k) == SESSION_PERSON && done < n_scenarios) {
+    while (training_kiosk_state(&k) == SESSION_PERSON && done < n_scenarios) {
       const DemoScenario *scenario = &scenarios[done];
 
       choose(&k, scenario->id, done == 0);
       to_verdict(&k, scenario);
-      g_assert_cmpint(state_now(&k), ==, SESSION_PHOTO);
-      g_assert_cmpint(has_button(&k, VIEW_BUTTON_ACCEPT), ==,
+      g_assert_cmpint(training_kiosk_state(&k), ==, SESSION_PHOTO);
+      g_assert_cmpint(training_kiosk_has_button(&k, VIEW_BUTTON_ACCEPT), ==,
                       g_str_equal(scenario->verdict, "accept"));
-      g_assert_cmpint(has_button(&k, VIEW_BUTTON_OVERRIDE), ==,
+      g_assert_cmpint(training_kiosk_has_button(&k, VIEW_BUTTON_OVERRIDE), ==,
                       g_str_equal(scenario->verdict, "refuse"));
       assert_screen(&k, scenario->id);
       finish_person(&k);
@@ -316,11 +240,7 @@ static void test_every_camera_scenario(void)
   g_assert_cmpuint(app_stored_records(k.app)->len, ==, n_scenarios);
   g_test_message("%zu persons, %.1f s", done,
                  (g_get_monotonic_time() - start) / 1e6);
-  app_free(k.app);
-  config_free(k.config);
-  ui_free(k.ui);
-  testlib_rmtree(k.dir);
-  g_free(k.dir);
+  training_kiosk_stop(&k);
 }
 
 int main(int argc, char **argv)
