@@ -17,6 +17,11 @@
 #define FINGER_PLAN_MAX_SLOTS       2
 #define FINGER_PLAN_MAX_SUBSTITUTES 3
 
+/* Best of three (BSI TR-03121): acceptable impressions taken of each
+ * finger, of which the runtime keeps the best (FINGER_BEST_WANT in
+ * kiosk/runtime/finger-best.h, which the runtime checks against this). */
+#define FINGER_IMPRESSIONS_WANTED 3
+
 /* At most one exception per finger of the plan. */
 #define FINGER_MAX_EXCEPTIONS                                                  \
   (FINGER_PLAN_MAX_SLOTS * (1 + FINGER_PLAN_MAX_SUBSTITUTES))

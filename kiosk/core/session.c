@@ -16,7 +16,9 @@
 #define CODE_MIN_DIGITS     6
 #define CODE_MAX_DIGITS     12
 #define PIN_MAX_DIGITS      8
-#define FINGER_MAX_ATTEMPTS 3
+#define FINGER_MAX_ATTEMPTS 3 /* poor impressions in a row */
+/* Best of three: impressions of one finger at most, poor ones included. */
+#define FINGER_MAX_IMPRESSIONS 5
 
 /* The phase of the capture step in progress (photo, signature,
  * fingerprint): a sub-machine of those states, changed only by set_phase(),
@@ -117,6 +119,9 @@ struct Session {
   gboolean photo_referred;
   int finger_index; /* which of current.fingers is being taken */
   int finger_attempts;
+  int finger_good;         /* acceptable impressions of this finger */
+  int finger_impressions;  /* impressions of this finger, poor ones too */
+  gboolean finger_picking; /* the runtime keeps the best of them */
   int finger_quality[FINGER_PLAN_MAX_SLOTS];
   FingerPlan finger_plan;       /* [fingerprint] plan */
   ExceptionStep exception_step; /* EXCEPTION_NONE: no exception screen */
@@ -426,6 +431,9 @@ static void plan_fingers(Session *s)
   p->n_finger_exceptions = 0;
   p->fingerprints_postponed = FALSE;
   s->exception_step = EXCEPTION_NONE;
+  s->finger_good = 0;
+  s->finger_impressions = 0;
+  s->finger_picking = FALSE;
 }
 
 /* Enters the screen for person `index` (or ends the appointment). */
@@ -1208,6 +1216,15 @@ static void handle_signature(Session *s, const SessionEvent *ev, gint64 now_us)
   }
 }
 
+/* A finger starts anew: no impression yet. */
+static void finger_restart(Session *s)
+{
+  s->finger_attempts = 0;
+  s->finger_good = 0;
+  s->finger_impressions = 0;
+  s->finger_picking = FALSE;
+}
+
 /* Asks for the finger at finger_index, or shows the result when all done.
  * A slot none of whose fingers is left (all marked unavailable) is passed
  * over. */
@@ -1236,21 +1253,13 @@ static void set_exception_step(Session *s, ExceptionStep to)
   s->exception_step = to;
 }
 
-/* The officer who marks a finger exception, as the record names them.
- * The one place to ask named officers (engineer `officers`) for the
- * signed-in officer's id; the shared PIN has none. */
-static const char *exception_officer(const Session *s)
+/* Whether a permanent finger exception waits for a second, different
+ * officer's PIN ([officer] four_eyes names permanent_finger_exception and
+ * named officers are set up): officer_four_eyes()'s own rule. */
+static gboolean exception_needs_second_officer(Session *s)
 {
-  return "officer";
-}
-
-/* FOUR-EYES HOOK: whether a permanent finger exception needs a second,
- * different officer's PIN first ([officer] four_eyes,
- * OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION in officer.h). Until the
- * session has the four-eyes step, no exception waits for one. */
-static gboolean exception_needs_second_officer(const Session *s)
-{
-  return FALSE;
+  return (s->four_eyes & OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION) &&
+         officers_named(s);
 }
 
 /* The finger after the one being taken in its slot, or FINGER_UNKNOWN. */
@@ -1271,7 +1280,11 @@ static void keep_exception(Session *s)
   if (p->n_finger_exceptions >= FINGER_MAX_EXCEPTIONS)
     return; /* one per finger of the plan: cannot happen */
   e->finger = p->fingers[s->finger_index];
-  g_strlcpy(e->officer, exception_officer(s), sizeof e->officer);
+  char actor[OFFICER_ACTOR_SIZE];
+
+  /* As the audit log names them: "officer:<id>", "officer" for the
+   * bootstrap PIN. */
+  g_strlcpy(e->officer, officer_actor(actor, s->officer), sizeof e->officer);
   e->time = g_date_time_to_unix(s->clock);
   p->finger_exceptions[p->n_finger_exceptions++] = *e;
   set_exception_step(s, EXCEPTION_NONE);
@@ -1295,7 +1308,7 @@ static void except_finger(Session *s, const SessionEvent *ev, gint64 now_us)
           finger_position_to_string(s->current.fingers[slot]),
           finger_position_to_string(next));
   s->current.fingers[slot] = next;
-  s->finger_attempts = 0;
+  finger_restart(s);
   next_finger(s, ev, now_us);
 }
 
@@ -1311,6 +1324,22 @@ static void postpone_fingerprints(Session *s, const SessionEvent *ev,
   enter_step(s, SESSION_REVIEW, ev, now_us);
 }
 
+/* A permanent exception once a second officer confirmed it (four eyes),
+ * or at once when none is asked for. */
+static void permanent_exception_confirmed(Session *s, const SessionEvent *ev,
+                                          gint64 now_us)
+{
+  char actor[OFFICER_ACTOR_SIZE];
+
+  if (s->state != SESSION_FINGERPRINT || !s->officer_unlocked ||
+      s->exception_step != EXCEPTION_REASON || !s->exception.reason)
+    return;
+  if (exception_needs_second_officer(s))
+    g_strlcpy(s->exception.confirmed_by, officer_actor(actor, s->pin_officer),
+              sizeof s->exception.confirmed_by);
+  except_finger(s, ev, now_us);
+}
+
 static void exception_reason(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   const char *code = ev->button + strlen(VIEW_BUTTON_REASON_PREFIX);
@@ -1320,8 +1349,9 @@ static void exception_reason(Session *s, const SessionEvent *ev, gint64 now_us)
     return;
   if (s->exception.kind == FINGER_EXCEPTION_TEMPORARY)
     set_exception_step(s, EXCEPTION_TEMPORARY);
-  else if (!exception_needs_second_officer(s))
-    except_finger(s, ev, now_us);
+  else
+    officer_four_eyes(s, OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION,
+                      permanent_exception_confirmed, ev, now_us);
 }
 
 /* The officer's "finger not available": offered while the reader waits,
@@ -1329,7 +1359,7 @@ static void exception_reason(Session *s, const SessionEvent *ev, gint64 now_us)
 static gboolean exception_offered(const Session *s)
 {
   return s->officer_unlocked && s->exception_step == EXCEPTION_NONE &&
-         s->finger_index < s->current.n_fingers &&
+         s->finger_index < s->current.n_fingers && !s->finger_picking &&
          (s->phase == STEP_WAITING || s->phase == STEP_REFUSED ||
           s->phase == STEP_FAILED);
 }
@@ -1358,7 +1388,7 @@ static gboolean exception_button(Session *s, const SessionEvent *ev,
     return FALSE;
   if (button_is(ev, VIEW_BUTTON_CANCEL)) {
     set_exception_step(s, EXCEPTION_NONE);
-    s->finger_attempts = 0;
+    finger_restart(s);
     next_finger(s, ev, now_us); /* the same finger again */
   } else if (s->exception_step == EXCEPTION_KIND &&
              (button_is(ev, VIEW_BUTTON_FINGER_TEMPORARY) ||
@@ -1381,6 +1411,51 @@ static gboolean exception_button(Session *s, const SessionEvent *ev,
   return TRUE;
 }
 
+/* The runtime's choice among the finger's impressions: the slot's print,
+ * and on to the next finger. */
+static void finger_kept(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  s->finger_picking = FALSE;
+  if (!ev->ok) {
+    set_phase(s, STEP_REFUSED, ev);
+    s->device_deadline_us = 0;
+    return;
+  }
+  s->finger_quality[s->finger_index] = ev->quality;
+  s->current.finger_taken[s->finger_index] = TRUE;
+  s->finger_index++;
+  finger_restart(s);
+  next_finger(s, ev, now_us);
+}
+
+/* Best of three (docs/fingerprints.md): impressions of the finger until
+ * FINGER_IMPRESSIONS_WANTED are acceptable, FINGER_MAX_IMPRESSIONS are
+ * taken or FINGER_MAX_ATTEMPTS in a row are poor; then the runtime keeps
+ * the best (REQ_PICK_FINGER), or, with none acceptable, the officer
+ * decides. */
+static void finger_impression(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  s->finger_impressions++;
+  if (ev->ok) {
+    s->finger_good++;
+    s->finger_attempts = 0;
+  } else {
+    s->finger_attempts++;
+  }
+  if (s->finger_good < FINGER_IMPRESSIONS_WANTED &&
+      s->finger_impressions < FINGER_MAX_IMPRESSIONS &&
+      s->finger_attempts < FINGER_MAX_ATTEMPTS) {
+    next_finger(s, ev, now_us); /* the same finger again */
+  } else if (s->finger_good > 0) {
+    s->finger_picking = TRUE;
+    await_device(s, REQ_PICK_FINGER, s->current.fingers[s->finger_index],
+                 SESSION_FINGER_TIMEOUT_MS, now_us);
+  } else {
+    set_phase(s, STEP_REFUSED, ev); /* the officer decides */
+    s->device_deadline_us = 0;
+  }
+}
+
 static void handle_fingerprint(Session *s, const SessionEvent *ev,
                                gint64 now_us)
 {
@@ -1389,19 +1464,10 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
     if (s->phase != STEP_WAITING)
       break;
     set_reasons(s, ev->reasons);
-    if (ev->ok) {
-      s->finger_quality[s->finger_index] = ev->quality;
-      s->current.finger_taken[s->finger_index] = TRUE;
-      s->finger_index++;
-      s->finger_attempts = 0;
-      next_finger(s, ev, now_us);
-    } else if (++s->finger_attempts < FINGER_MAX_ATTEMPTS) {
-      next_finger(s, ev, now_us); /* same finger again */
-    } else {
-      /* the officer decides: retry or missing */
-      set_phase(s, STEP_REFUSED, ev);
-      s->device_deadline_us = 0;
-    }
+    if (s->finger_picking)
+      finger_kept(s, ev, now_us);
+    else
+      finger_impression(s, ev, now_us);
     break;
   case EV_BUTTON:
     if (exception_button(s, ev, now_us))
@@ -1410,7 +1476,7 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
       enter_step(s, SESSION_REVIEW, ev, now_us);
     } else if (button_is(ev, VIEW_BUTTON_RETRY) &&
                (s->phase == STEP_REFUSED || s->phase == STEP_FAILED)) {
-      s->finger_attempts = 0;
+      finger_restart(s);
       next_finger(s, ev, now_us);
     }
     break;
@@ -1421,6 +1487,7 @@ static void handle_fingerprint(Session *s, const SessionEvent *ev,
   case EV_TIMEOUT_DEVICE:
     if (s->phase == STEP_WAITING) {
       request(s, REQ_CANCEL_DEVICES, 0);
+      s->finger_picking = FALSE;
       device_failed(s, ev, _("No finger was detected on the reader."));
     }
     break;
@@ -2350,9 +2417,16 @@ static void view_fingerprint(Session *s)
   case STEP_WAITING:
     v->title = keep(s, g_strdup_printf(_("Place your %s on the reader"),
                                        finger_label(finger)));
-    if (s->finger_attempts > 0) {
+    if (s->finger_picking) {
+      line(s, _("One moment: the best of the prints is chosen."));
+    } else if (s->finger_attempts > 0) {
       line(s, _("Please try again: press the finger flat and firmly."));
       reasons_lines(s);
+    } else if (s->finger_good > 0) {
+      line(s, keep(s, g_strdup_printf(_("Good. Lift the finger and place it "
+                                        "again: print %d of %d."),
+                                      s->finger_good + 1,
+                                      FINGER_IMPRESSIONS_WANTED)));
     } else {
       line(s, _("Press the finger flat on the glass until the screen "
                 "changes."));

@@ -74,7 +74,9 @@ typedef enum {
   REQ_LIVEVIEW_OFF,
   REQ_TAKE_PHOTO,
   REQ_COLLECT_SIGNATURE,
-  REQ_CAPTURE_FINGER, /* `finger` */
+  REQ_CAPTURE_FINGER, /* `finger`: one impression of it */
+  REQ_PICK_FINGER,    /* best of three: keep the best impression of
+                         `finger`, answered by EV_FINGER_DONE */
   REQ_STORE_RECORD,   /* assemble, seal and queue the current person */
   REQ_DISCARD_PERSON, /* forget the current person's captured data */
   REQ_CANCEL_DEVICES, /* abort whatever a device is doing */
@@ -94,9 +96,9 @@ typedef enum {
 
 typedef struct {
   SessionRequestType type;
-  int finger;           /* FingerPosition for REQ_CAPTURE_FINGER */
+  int finger;           /* FingerPosition for REQ_*_FINGER */
   int timeout_ms;       /* REQ_TAKE_PHOTO, REQ_COLLECT_SIGNATURE,
-                           REQ_CAPTURE_FINGER, REQ_STORE_RECORD: how long
+                           REQ_*_FINGER, REQ_STORE_RECORD: how long
                            the device may take; 0 for the others */
   const char *language; /* REQ_LANGUAGE; static or the configuration's */
   SessionLockoutKind lockout_kind; /* REQ_SAVE_LOCKOUT */

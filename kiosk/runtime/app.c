@@ -15,6 +15,7 @@
 #include "bk-config.h"
 #include "camera-worker.h"
 #include "db.h"
+#include "finger-best.h"
 #include "i18n.h"
 #include "jobs.h"
 #include "lockouts.h"
@@ -138,7 +139,8 @@ struct App {
   /* The current person's captured data (main thread). */
   PhotoOutcome photo;
   SignatureOutcome signature;
-  FingerOutcome fingers[2];
+  FingerOutcome fingers[2]; /* the prints kept, one per slot */
+  FingerBest *best[2];      /* a slot's impressions until one is kept */
   int n_fingers;
 
   /* Audit entries not written yet (main thread), oldest first; retried at
@@ -261,8 +263,10 @@ static void discard_person(App *app)
 {
   photo_outcome_clear(&app->photo);
   signature_outcome_clear(&app->signature);
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 2; i++) {
     finger_outcome_clear(&app->fingers[i]);
+    g_clear_pointer(&app->best[i], finger_best_free);
+  }
   app->n_fingers = 0;
 }
 
@@ -365,6 +369,32 @@ static void request_store(App *app, const SessionRequest *req, gint64 now_us)
   send_job(app, SLOT_STORE, job);
 }
 
+/* The slot of the session's plan that `finger` is being taken for; -1 when
+ * none is. */
+static int finger_slot(App *app, int finger)
+{
+  const SessionPerson *p = session_person(app->session);
+
+  for (int slot = 0; p && slot < p->n_fingers && slot < 2; slot++)
+    if (p->fingers[slot] == finger)
+      return slot;
+  return -1;
+}
+
+/* Best of three (finger-best.h): the reader worker compares the slot's
+ * impressions and chooses; the job owns them until its result is back. */
+static void request_pick(App *app, const SessionRequest *req)
+{
+  int slot = finger_slot(app, req->finger);
+  Job *job = job_new(JOB_FINGER);
+
+  job->finger = req->finger;
+  job->timeout_ms = req->timeout_ms;
+  job->best = slot >= 0 && app->best[slot] ? g_steal_pointer(&app->best[slot])
+                                           : finger_best_new(req->finger);
+  send_job(app, SLOT_READER, job);
+}
+
 static void request_finger(App *app, const SessionRequest *req)
 {
   const SessionPerson *p = session_person(app->session);
@@ -465,6 +495,9 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     break;
   case REQ_CAPTURE_FINGER:
     request_finger(app, req);
+    break;
+  case REQ_PICK_FINGER:
+    request_pick(app, req);
     break;
   case REQ_STORE_RECORD:
     request_store(app, req, now_us);
@@ -819,31 +852,65 @@ static void signature_done(App *app, Result *r, gint64 now_us)
   feed(app, &ev, now_us);
 }
 
+G_STATIC_ASSERT(FINGER_IMPRESSIONS_WANTED == FINGER_BEST_WANT);
+
+/* One impression of a finger: shown, and held for best of three. */
+static void finger_impression(App *app, int slot, Result *r, SessionEvent *ev)
+{
+  FingerBest **best = &app->best[slot];
+  const BkImage *img = r->finger.image;
+
+  if (img)
+    session_set_finger_image(app->session, slot, img->width, img->height,
+                             img->pixels);
+  if (*best && finger_best_finger(*best) != r->finger.finger)
+    g_clear_pointer(best, finger_best_free); /* a substitute's own */
+  if (!*best)
+    *best = finger_best_new(r->finger.finger);
+  ev->ok = r->finger.ok;
+  ev->quality = r->finger.quality;
+  finger_best_add(*best, &r->finger);
+}
+
+/* The impression best of three kept: the slot's print for the record. */
+static void finger_kept(App *app, int slot, Result *r, SessionEvent *ev)
+{
+  FingerOutcome *kept = &app->fingers[slot];
+  FingerOutcome chosen = {0};
+
+  if (!finger_best_take_kept(r->best, &chosen))
+    return; /* none acceptable: ev->ok stays FALSE */
+  finger_outcome_clear(kept);
+  *kept = chosen;
+  app->n_fingers = MAX(app->n_fingers, slot + 1);
+  if (kept->image)
+    session_set_finger_image(app->session, slot, kept->image->width,
+                             kept->image->height, kept->image->pixels);
+  ev->ok = TRUE;
+  ev->quality = kept->quality;
+  ev->reasons = (const char *const *)kept->reasons;
+}
+
+/* A reader result: an impression, or the choice among a finger's
+ * impressions (the session asks for it with REQ_PICK_FINGER). */
 static void finger_done(App *app, Result *r, gint64 now_us)
 {
-  const SessionPerson *p = session_person(app->session);
   SessionEvent ev = {.type = EV_FINGER_DONE};
-  FingerOutcome *kept;
-  int slot = 0;
+  int slot = finger_slot(app, r->best ? finger_best_finger(r->best)
+                                      : r->finger.finger);
+  g_auto(GStrv) reasons = NULL;
 
-  while (p && slot < p->n_fingers && p->fingers[slot] != r->finger.finger)
-    slot++;
-  if (slot >= 2) {
+  if (slot < 0) {
     g_warning("app: a result for a finger that was not asked for");
     return;
   }
-  ev.ok = r->finger.ok;
-  ev.quality = r->finger.quality;
-  ev.reasons = (const char *const *)r->finger.reasons;
-  if (r->finger.ok) {
-    kept = &app->fingers[slot];
-    finger_outcome_clear(kept);
-    *kept = r->finger;
-    memset(&r->finger, 0, sizeof r->finger);
-    app->n_fingers = MAX(app->n_fingers, slot + 1);
-    session_set_finger_image(app->session, slot, kept->image->width,
-                             kept->image->height, kept->image->pixels);
-    ev.reasons = (const char *const *)kept->reasons;
+  if (r->best) {
+    finger_kept(app, slot, r, &ev);
+  } else {
+    /* The outcome moves into the slot's impressions: its reasons first. */
+    reasons = g_strdupv(r->finger.reasons);
+    ev.reasons = (const char *const *)reasons;
+    finger_impression(app, slot, r, &ev);
   }
   feed(app, &ev, now_us);
 }

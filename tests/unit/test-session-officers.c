@@ -309,6 +309,51 @@ static void test_four_eyes_cancel(Desk *d, gconstpointer data)
                           "officer:1001:officer.photo_refusal_overridden;"));
 }
 
+/* An amputation (docs/fingerprints.md): the permanent finger exception
+ * waits for a second officer; Cancel leaves it unrecorded on the reason
+ * screen; confirmed by 1002 it is recorded in 1001's name with 1002 as the
+ * confirming officer, and the right thumb is asked for instead. */
+static void test_four_eyes_amputation(Desk *d, gconstpointer data)
+{
+  const SessionPerson *p;
+
+  to_pin(d);
+  keypad(d, "1001");
+  keypad(d, "2468");
+  if (!session_person(d->session)->plan.fingerprints)
+    press(d, VIEW_BUTTON_FINGERPRINTS);
+  press(d, VIEW_BUTTON_DOCUMENTS_SEEN);
+  press(d, VIEW_BUTTON_TAKE);
+  send(d, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
+  press(d, VIEW_BUTTON_ACCEPT);
+  send(d, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
+  press(d, VIEW_BUTTON_ACCEPT);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_FINGERPRINT);
+  press(d, VIEW_BUTTON_MISSING);
+  press(d, VIEW_BUTTON_FINGER_PERMANENT);
+  press(d, VIEW_BUTTON_REASON_PREFIX "amputation");
+  g_assert_true(session_officer_second(d->session));
+  press(d, VIEW_BUTTON_CANCEL);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_FINGERPRINT);
+  g_assert_true(has_button(d, VIEW_BUTTON_REASON_PREFIX "amputation"));
+  g_assert_cmpint(session_person(d->session)->n_finger_exceptions, ==, 0);
+  press(d, VIEW_BUTTON_REASON_PREFIX "amputation");
+  keypad(d, "1001"); /* the same officer cannot confirm */
+  g_assert_true(shows(d, "A second, different officer must confirm."));
+  keypad(d, "1002");
+  keypad(d, "1357");
+  g_assert_cmpint(session_state(d->session), ==, SESSION_FINGERPRINT);
+  g_assert_true(shows(d, "Place your right thumb"));
+  p = session_person(d->session);
+  g_assert_cmpint(p->n_finger_exceptions, ==, 1);
+  g_assert_cmpint(p->finger_exceptions[0].kind, ==, FINGER_EXCEPTION_PERMANENT);
+  g_assert_cmpstr(p->finger_exceptions[0].officer, ==, "officer:1001");
+  g_assert_cmpstr(p->finger_exceptions[0].confirmed_by, ==, "officer:1002");
+  g_assert_nonnull(strstr(
+      d->log->str, "officer:1002:officer.four_eyes.permanent_finger_exception;"
+                   "officer:1001:officer.finger_exception.permanent;"));
+}
+
 /* No officers table: the bootstrap PIN alone, no number, no four eyes. */
 static void test_bootstrap_pin(Desk *d, gconstpointer data)
 {
@@ -335,6 +380,7 @@ int main(int argc, char **argv)
   ADD("/session-officers/unknown-number", test_unknown_number);
   ADD("/session-officers/lockout-per-officer", test_lockout_per_officer);
   ADD("/session-officers/four-eyes-cancel", test_four_eyes_cancel);
+  ADD("/session-officers/four-eyes-amputation", test_four_eyes_amputation);
   ADD("/session-officers/bootstrap-pin", test_bootstrap_pin);
 #undef ADD
   return g_test_run();

@@ -179,6 +179,7 @@ static int request_limit(SessionRequestType type)
   case REQ_COLLECT_SIGNATURE:
     return SESSION_SIGNATURE_TIMEOUT_MS;
   case REQ_CAPTURE_FINGER:
+  case REQ_PICK_FINGER:
     return SESSION_FINGER_TIMEOUT_MS;
   case REQ_STORE_RECORD:
     return SESSION_STORE_TIMEOUT_MS;
@@ -193,8 +194,8 @@ static int request_limit(SessionRequestType type)
 static char *requests(Fixture *f)
 {
   static const char *names[] = {
-      "liveview-on", "liveview-off", "take-photo", "signature",
-      "finger",      "store",        "discard",    "cancel",
+      "liveview-on", "liveview-off", "take-photo", "signature", "finger",
+      "pick",        "store",        "discard",    "cancel",
   };
   GString *out = g_string_new(NULL);
   SessionRequest req;
@@ -214,7 +215,7 @@ static char *requests(Fixture *f)
     if (out->len)
       g_string_append_c(out, ',');
     g_string_append(out, names[req.type]);
-    if (req.type == REQ_CAPTURE_FINGER)
+    if (req.type == REQ_CAPTURE_FINGER || req.type == REQ_PICK_FINGER)
       g_string_append_printf(out, ":%d", req.finger);
   }
   return g_string_free(out, FALSE);
@@ -232,6 +233,22 @@ static gboolean audited(Fixture *f, const char *entry)
     g_autofree char *got_ = requests(f);                                       \
     g_assert_cmpstr(got_, ==, expected);                                       \
   } while (0)
+
+/* Best of three for the finger asked for now (its request already taken):
+ * three good impressions, then the pick, answered with the kept one. */
+static void take_finger(Fixture *f, int finger)
+{
+  g_autofree char *impression = g_strdup_printf("finger:%d", finger);
+  g_autofree char *pick = g_strdup_printf("pick:%d", finger);
+
+  for (int i = 0; i < FINGER_IMPRESSIONS_WANTED; i++) {
+    if (i > 0)
+      assert_requests(f, impression);
+    send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80});
+  }
+  assert_requests(f, pick);
+  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80});
+}
 
 static gboolean view_has_line(Fixture *f, const char *needle)
 {
@@ -367,9 +384,9 @@ static void capture_person(Fixture *f, gboolean expect_signature,
   if (expect_fingers) {
     g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
     assert_requests(f, "finger:2");
-    send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80});
+    take_finger(f, FINGER_RIGHT_INDEX);
     assert_requests(f, "finger:7");
-    send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 75});
+    take_finger(f, FINGER_LEFT_INDEX);
     press(f, VIEW_BUTTON_ACCEPT);
   }
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
@@ -545,12 +562,7 @@ static void to_fingerprints(Fixture *f)
   send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
   press(f, VIEW_BUTTON_ACCEPT);
   g_assert_cmpint(state(f), ==, SESSION_FINGERPRINT);
-  g_free(requests(f));
-}
-
-static void good_finger(Fixture *f)
-{
-  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 70});
+  g_free(requests(f)); /* up to "finger:2" */
 }
 
 static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
@@ -569,13 +581,13 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   press(f, VIEW_BUTTON_MISSING);
   press(f, VIEW_BUTTON_FINGER_PERMANENT);
   press(f, VIEW_BUTTON_REASON_PREFIX "permanent_injury");
-  assert_requests(f, "finger:1"); /* the right thumb instead */
   g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 1);
   g_assert_cmpint(session_person(f->session)->finger_exceptions[0].finger, ==,
                   FINGER_RIGHT_INDEX);
-  good_finger(f);
+  assert_requests(f, "finger:1"); /* the right thumb instead */
+  take_finger(f, FINGER_RIGHT_THUMB);
   assert_requests(f, "finger:7");
-  good_finger(f);
+  take_finger(f, FINGER_LEFT_INDEX);
   press(f, VIEW_BUTTON_ACCEPT);
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   g_assert_true(view_has_line(f, "right thumb instead of right index finger"));
@@ -603,12 +615,12 @@ static void test_finger_substitute(Fixture *f, gconstpointer d)
   press(f, VIEW_BUTTON_REASON_PREFIX "bandage"); /* not this kind: ignored */
   assert_requests(f, "");
   press(f, VIEW_BUTTON_REASON_PREFIX "amputation");
-  assert_requests(f, "finger:1");
   g_assert_true(audited(f, "officer:officer.finger_exception.permanent"));
   g_assert_true(view_has_line(f, "Place your right thumb"));
-  good_finger(f);
+  assert_requests(f, "finger:1");
+  take_finger(f, FINGER_RIGHT_THUMB);
   assert_requests(f, "finger:7");
-  good_finger(f);
+  take_finger(f, FINGER_LEFT_INDEX);
   press(f, VIEW_BUTTON_ACCEPT);
   g_assert_cmpint(state(f), ==, SESSION_REVIEW);
   g_assert_true(view_has_line(f, "Fingerprints taken: right thumb instead of "
@@ -637,7 +649,7 @@ static void test_finger_bandage_postponed(Fixture *f, gconstpointer d)
   const SessionPerson *p;
 
   to_fingerprints(f);
-  good_finger(f); /* the right index */
+  take_finger(f, FINGER_RIGHT_INDEX);
   assert_requests(f, "finger:7");
   press(f, VIEW_BUTTON_MISSING);
   assert_requests(f, "cancel");
@@ -695,10 +707,49 @@ static void test_finger_missing_after_timeout(Fixture *f, gconstpointer d)
     assert_requests(f, expected);
   }
   g_assert_cmpint(session_person(f->session)->fingers[0], ==, FINGER_UNKNOWN);
-  good_finger(f);
+  for (int i = 0; i < FINGER_IMPRESSIONS_WANTED; i++)
+    send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80});
+  assert_requests(f, "finger:7,finger:7,pick:7");
+  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80});
   press(f, VIEW_BUTTON_ACCEPT);
   g_assert_true(view_has_line(f, "Fingerprints taken: left index finger"));
   g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 4);
+}
+
+/* Best of three: a poor impression does not count, the applicant is told
+ * which print comes next, and after three good ones the runtime is asked
+ * to keep the best; five impressions at most, then the best of the good
+ * ones so far. While it chooses, "finger not available" is not offered. */
+static void test_finger_best_of_three(Fixture *f, gconstpointer d)
+{
+  const char *poor[] = {"poor_quality", NULL};
+  SessionEvent good = {.type = EV_FINGER_DONE, .ok = TRUE, .quality = 80};
+  SessionEvent bad = {.type = EV_FINGER_DONE, .ok = FALSE, .reasons = poor};
+
+  to_fingerprints(f);
+  send(f, good);
+  g_assert_true(view_has_line(f, "print 2 of 3"));
+  send(f, bad);
+  g_assert_true(view_has_line(f, "press the finger flat"));
+  send(f, good);
+  g_assert_true(view_has_line(f, "print 3 of 3"));
+  send(f, good);
+  assert_requests(f, "finger:2,finger:2,finger:2,pick:2");
+  g_assert_true(view_has_line(f, "best of the prints is chosen"));
+  g_assert_false(view_has_button(f, VIEW_BUTTON_MISSING));
+  send(f, (SessionEvent){.type = EV_FINGER_DONE, .ok = TRUE, .quality = 91});
+  assert_requests(f, "finger:7");
+  g_assert_true(session_person(f->session)->finger_taken[0]);
+  /* Left index: good, poor, poor, good, poor: five, then the pick. */
+  send(f, good);
+  send(f, bad);
+  send(f, bad);
+  send(f, good);
+  send(f, bad);
+  assert_requests(f, "finger:7,finger:7,finger:7,finger:7,pick:7");
+  send(f, good);
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
 }
 
 static void test_device_timeout(Fixture *f, gconstpointer d)
@@ -1013,6 +1064,7 @@ int main(int argc, char **argv)
   T("finger-substitute", test_finger_substitute);
   T("finger-bandage-postponed", test_finger_bandage_postponed);
   T("finger-missing-after-timeout", test_finger_missing_after_timeout);
+  T("finger-best-of-three", test_finger_best_of_three);
   T("device-timeout", test_device_timeout);
   T("idle-timeout-discards", test_idle_timeout_discards);
   T("pin-lockout", test_pin_lockout);
