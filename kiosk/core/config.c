@@ -9,7 +9,6 @@
 #include "officer.h"
 
 #include "finger-plan.h"
-#include "log.h"
 
 G_DEFINE_QUARK(biokiosk - config - error - quark, config_error)
 
@@ -257,6 +256,8 @@ static const ConfigField config_schema[] = {
     STR("upload", "credentials", 0, 0, upload_credentials),
     INT("upload", "multipart_threshold_mb", 0, 5, 5000,
         upload_multipart_threshold_mb),
+    INT("upload", "heartbeat_interval_s", 0, 0, 86400,
+        upload_heartbeat_interval_s),
 
     INT("policy", "photo_card_under_months", 0, 0, 60, photo_card_under_months),
     INT("policy", "fingerprint_min_age", 0, 0, 120, fingerprint_min_age),
@@ -279,11 +280,13 @@ static const ConfigField config_schema[] = {
               officer_four_eyes),
 
     INT("retention", "appointment_days", 0, 0, 90, retention_appointment_days),
+    INT("retention", "unacked_days", 0, 0, 365, retention_unacked_days),
+    INT("retention", "unacked_grace_days", 0, 0, 365,
+        retention_unacked_grace_days),
+    INT("retention", "audit_days", 0, 0, 3650, retention_audit_days),
 
     STR_CHECK("fingerprint", "plan", FIELD_NONEMPTY, 400, finger_plan_check,
               fingerprint_plan),
-
-    STR_CHOICE("log", "level", FIELD_NONEMPTY, log_level_names, log_level),
 };
 
 /* Groups whose keys are free-form backend options. */
@@ -297,8 +300,8 @@ static const struct {
 };
 
 static const char *const config_groups[] = {
-    "kiosk",  "devices", "camera",    "reader",      "pad", "paths", "upload",
-    "policy", "officer", "retention", "fingerprint", "log", NULL,
+    "kiosk",  "devices", "camera",  "reader",    "pad",         "paths",
+    "upload", "policy",  "officer", "retention", "fingerprint", NULL,
 };
 
 /* A group or key name as messages show it: itself when it is a plain name,

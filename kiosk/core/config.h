@@ -66,6 +66,7 @@ typedef struct {
   char *upload_endpoint;             /* s3: https://host:port, "" = AWS */
   char *upload_credentials;          /* s3: credentials file (owner only) */
   int upload_multipart_threshold_mb; /* s3 */
+  int upload_heartbeat_interval_s;   /* signed checkpoints; 0: none */
 
   /* [policy] (the desk's rules, kept out of code) */
   int photo_card_under_months;     /* 12: younger children go by post */
@@ -87,14 +88,14 @@ typedef struct {
   char *officer_four_eyes; /* actions needing a second officer (officer.h) */
 
   /* [retention] */
-  int retention_appointment_days; /* appointment rows kept after their day */
+  int retention_appointment_days;   /* appointment rows kept after their day */
+  int retention_unacked_days;       /* unacknowledged record alarmed; 0 off */
+  int retention_unacked_grace_days; /* ... and deleted this much later */
+  int retention_audit_days;         /* audit entries kept at least; 0 forever */
 
   /* [fingerprint] */
   char *fingerprint_plan; /* fingers to take and their substitutes
                              (finger-plan.h), checked when read */
-
-  /* [log] */
-  char *log_level; /* "error", "warning", "info" or "debug" (log.h) */
 } KioskConfig;
 
 /* Byte length of the back-office public key (X25519), which the schema

@@ -1,6 +1,7 @@
 /* See technician.h. */
 #include "technician.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #define TECH_PIN_MAX_DIGITS 8
@@ -58,17 +59,17 @@ static const char *page_label(TechnicianPage page)
 {
   switch (page) {
   case TECHNICIAN_PAGE_DEVICES:
-    return "Devices";
+    return _("Devices");
   case TECHNICIAN_PAGE_CAMERA:
-    return "Camera settings";
+    return _("Camera settings");
   case TECHNICIAN_PAGE_SYSTEM:
-    return "Queue and clock";
+    return _("Queue and clock");
   case TECHNICIAN_PAGE_CALIBRATION:
-    return "Calibration";
+    return _("Calibration");
   case TECHNICIAN_PAGE_EXPORT:
-    return "Export";
+    return _("Export");
   case TECHNICIAN_PAGE_TRAINING:
-    return "Training";
+    return _("Training");
   case TECHNICIAN_N_PAGES:
     break;
   }
@@ -229,10 +230,10 @@ static void submit_pin(Technician *tech, gint64 now_us)
   if (lockout_fail(&tech->lockout, tech->config->officer_max_attempts,
                    tech->config->officer_lockout_s, now_us)) {
     audit(tech, "technician.locked_out");
-    tech->notice = g_strdup("The technician screen is locked after too "
-                            "many wrong PINs.");
+    tech->notice = g_strdup(_("The technician screen is locked after too "
+                              "many wrong PINs."));
   } else {
-    tech->notice = g_strdup("Wrong PIN.");
+    tech->notice = g_strdup(_("Wrong PIN."));
   }
   request(tech, TECHNICIAN_REQ_SAVE_LOCKOUT);
 }
@@ -254,8 +255,8 @@ static void pin_intent(Technician *tech, const KioskIntent *intent,
     break;
   case INTENT_SUBMIT:
     if (locked && !tech->notice)
-      tech->notice = g_strdup("The technician screen is locked after too "
-                              "many wrong PINs.");
+      tech->notice = g_strdup(_("The technician screen is locked after too "
+                                "many wrong PINs."));
     if (!locked && len > 0)
       submit_pin(tech, now_us);
     break;
@@ -406,23 +407,23 @@ static void add_button(KioskView *v, const char *id, const char *label,
 static const char *action_label(const char *id)
 {
   if (g_str_equal(id, VIEW_BUTTON_TEST_SHOT))
-    return "Test shot";
+    return _("Test shot");
   if (g_str_equal(id, VIEW_BUTTON_TEST_FINGER))
-    return "Test finger";
+    return _("Test finger");
   if (g_str_equal(id, VIEW_BUTTON_TEST_STROKE))
-    return "Test stroke";
+    return _("Test stroke");
   if (g_str_equal(id, VIEW_BUTTON_CALIBRATE))
-    return "Capture backdrop";
-  return "Export to USB";
+    return _("Capture backdrop");
+  return _("Export to USB");
 }
 
 static void view_pin(Technician *tech, KioskView *v)
 {
   v->screen = VIEW_TECHNICIAN_PIN;
-  v->title = "Technician: enter your PIN";
+  v->title = _("Technician: enter your PIN");
   v->lines[v->n_lines++] =
-      "The technician screen shows the devices, the queue and the clock, "
-      "and exports a diagnose report.";
+      _("The technician screen shows the devices, the queue and the clock, "
+        "and exports a diagnose report.");
   v->entry = tech->entry;
   v->entry_masked = TRUE;
   v->entry_max = TECH_PIN_MAX_DIGITS;
@@ -430,7 +431,7 @@ static void view_pin(Technician *tech, KioskView *v)
     v->lines[v->n_lines++] = tech->notice;
     v->warning = TRUE;
   }
-  add_button(v, VIEW_BUTTON_CANCEL, "Cancel", FALSE, TRUE);
+  add_button(v, VIEW_BUTTON_CANCEL, _("Cancel"), FALSE, TRUE);
 }
 
 static void view_open(Technician *tech, KioskView *v)
@@ -453,9 +454,9 @@ static void view_open(Technician *tech, KioskView *v)
     if (actions[i].page == tech->page)
       add_button(v, actions[i].id, action_label(actions[i].id), FALSE,
                  !tech->busy);
-  add_button(v, VIEW_BUTTON_CLOSE, "Close", TRUE, TRUE);
+  add_button(v, VIEW_BUTTON_CLOSE, _("Close"), TRUE, TRUE);
   if (tech->busy && tech->result_page == tech->page)
-    v->image_caption = "Testing… one moment.";
+    v->image_caption = _("Testing… one moment.");
   if (tech->has_result && tech->result_page == tech->page) {
     v->image_caption = tech->caption;
     v->warning = !tech->result_ok;

@@ -19,7 +19,6 @@
 #include "i18n.h"
 #include "jobs.h"
 #include "lockouts.h"
-#include "log.h"
 #include "officers.h"
 #include "notify.h"
 #include "queue.h"
@@ -154,6 +153,8 @@ struct App {
 
   /* Records the back office refused for good (the footer shows them). */
   guint upload_quarantined;
+  /* Records unacknowledged past [retention] unacked_days (the footer). */
+  guint retention_overdue;
 
   /* The signature pad: its link, and the live ink of the signature being
    * written (main thread). */
@@ -438,8 +439,7 @@ static void save_lockout(App *app, const SessionRequest *req)
                               : g_strdup(lockout_names[req->lockout_kind]);
 
   if (!lockouts_save(app->db, name, &stored, &error))
-    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_LOCKOUT_NOT_SAVED, NULL,
-              "the lockout will not survive a restart: %s", error->message);
+    g_warning("the lockout will not survive a restart: %s", error->message);
 }
 
 static void cancel_devices(App *app)
@@ -513,8 +513,7 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     break;
   case REQ_LANGUAGE:
     if (!i18n_set_language(req->language))
-      log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_LANGUAGE_MISSING, NULL,
-                "no '%s' texts; the screens stay as they are", req->language);
+      g_warning("no '%s' texts; the screens stay as they are", req->language);
     break;
   case REQ_CANCEL_DEVICES:
     cancel_devices(app);
@@ -552,6 +551,23 @@ static void footer_add(GString *line, const char *part)
 /* The footer tells the officer and technician what is not for real use
  * and which device or the audit log is in trouble (the applicant's screen
  * explains the step itself). */
+/* The devices' states for the heartbeat (uploader.h): "ok" or what the
+ * footer shows, per device class. */
+static void heartbeat_device_states(App *app)
+{
+  GString *states;
+
+  if (!app->uploader)
+    return;
+  states = g_string_new(NULL);
+  for (int i = 0; i < N_SLOTS; i++)
+    g_string_append_printf(
+        states, "%s%s=%s", i ? ";" : "", worker_classes[i]->name,
+        app->device_trouble[i] ? app->device_trouble[i] : "ok");
+  uploader_set_device_states(app->uploader, states->str);
+  g_string_free(states, TRUE);
+}
+
 static void render_footer(App *app)
 {
   GString *line = g_string_new(NULL);
@@ -560,6 +576,12 @@ static void render_footer(App *app)
   if (app->upload_quarantined) {
     g_autofree char *part = g_strdup_printf(
         _("Records refused by the back office: %u"), app->upload_quarantined);
+    footer_add(line, part);
+  }
+  if (app->retention_overdue) {
+    g_autofree char *part = g_strdup_printf(
+        _("Records not acknowledged for %d days: %u"),
+        app->config->retention_unacked_days, app->retention_overdue);
     footer_add(line, part);
   }
   if (app->demo_key_notice)
@@ -579,6 +601,7 @@ static void render_footer(App *app)
   }
   if (app->room_trouble)
     footer_add(line, app->room_trouble);
+  heartbeat_device_states(app);
   session_set_footer(app->session, line->str);
   g_string_free(line, TRUE);
   app->dirty = TRUE;
@@ -724,8 +747,7 @@ static gboolean app_room(gpointer data)
   QueueSpace space;
 
   if (!queue_space_check(app->db, &space, &error)) {
-    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_DISK_UNKNOWN, NULL,
-              "free space unknown: %s", error->message);
+    g_warning("free space unknown: %s", error->message);
     return TRUE;
   }
   g_clear_pointer(&app->room_trouble, g_free);
@@ -764,8 +786,7 @@ static gboolean audit_flush(App *app, gint64 now_us)
   if (!p) {
     app->audit_retry_us = 0;
     if (app->audit_trouble)
-      log_event(G_LOG_LEVEL_INFO, LOG_EVENT_AUDIT_TROUBLE, NULL,
-                "audit log: the waiting entries are written");
+      g_message("audit log: the waiting entries are written");
     g_clear_pointer(&app->audit_trouble, g_free);
     render_footer(app);
     return TRUE;
@@ -1078,6 +1099,22 @@ static void camera_still(App *app, gint64 now_us)
 /* ---- the loop --------------------------------------------------------------
  */
 
+/* Records overdue or deleted by retention are the officer's to know (the
+ * footer) and the log's. `report` is NULL after a failed run. */
+static void retention_news(App *app, const RetentionReport *report)
+{
+  if (!report)
+    return;
+  if (report->records_deleted || report->audit_deleted)
+    g_message("retention: deleted %u unacknowledged records, %u audit "
+              "entries",
+              report->records_deleted, report->audit_deleted);
+  if (report->records_overdue == app->retention_overdue)
+    return;
+  app->retention_overdue = report->records_overdue;
+  render_footer(app);
+}
+
 /* Handles everything that is ready, without waiting. */
 /* Deletes appointments past [retention] (retention.h), at start-up and
  * then every hour, between devices' jobs so that the store worker's
@@ -1086,6 +1123,9 @@ static void apply_retention(App *app, gint64 now_us)
 {
   const RetentionPolicy policy = {
       .appointment_days = app->config->retention_appointment_days,
+      .unacked_days = app->config->retention_unacked_days,
+      .unacked_grace_days = app->config->retention_unacked_grace_days,
+      .audit_days = app->config->retention_audit_days,
   };
   g_autoptr(GDateTime) now = g_date_time_new_now_local();
   g_autoptr(GError) error = NULL;
@@ -1093,12 +1133,11 @@ static void apply_retention(App *app, gint64 now_us)
 
   app->retention_due_us = now_us + (gint64)3600 * G_USEC_PER_SEC;
   if (!retention_apply(app->db, &policy, now, &report, &error))
-    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_RETENTION, NULL, "retention: %s",
-              error->message);
+    g_warning("retention: %s", error->message);
   else if (report.appointments_deleted > 0)
-    log_event(G_LOG_LEVEL_INFO, LOG_EVENT_RETENTION, NULL,
-              "retention: deleted %u past appointments (%u persons)",
+    g_message("retention: deleted %u past appointments (%u persons)",
               report.appointments_deleted, report.persons_deleted);
+  retention_news(app, error ? NULL : &report);
 }
 
 static void pump(App *app)
@@ -1256,9 +1295,14 @@ static void start_uploader(App *app)
   app->uploader = uploader_start_with_options(
       db_path, state_dir, app->config->backoffice_public_key, target, &options,
       UPLOAD_INTERVAL_S, &error);
+  if (app->uploader) {
+    uploader_set_heartbeat(app->uploader,
+                           (guint)app->config->upload_heartbeat_interval_s,
+                           app->config->location_id, BK_VERSION);
+    heartbeat_device_states(app);
+  }
   if (!app->uploader)
-    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_UPLOADER_FAILED, NULL,
-              "the uploader did not start: %s", error->message);
+    g_warning("the uploader did not start: %s", error->message);
 }
 
 /* On a quit (SIGTERM from systemd's stop, an update's restart), a record
@@ -1268,8 +1312,7 @@ static void start_uploader(App *app)
 static void finish_store(App *app)
 {
   if (app->in_flight[SLOT_STORE] > 0)
-    log_event(G_LOG_LEVEL_INFO, LOG_EVENT_STOPPING, NULL,
-              "stopping: storing the record in flight first");
+    g_message("stopping: storing the record in flight first");
   while (app->in_flight[SLOT_STORE] > 0) {
     Result *r = g_async_queue_timeout_pop(app->results, G_USEC_PER_SEC / 10);
 
@@ -1447,8 +1490,7 @@ static gboolean open_store(App *app, GError **error)
     /* Sealed to a key whose secret half lies next to the queue: fine for
      * the demo, never for applicants. Say so on every screen. */
     app->demo_key_notice = TRUE;
-    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_DEMO_KEY, NULL,
-              "records are sealed to the DEMO back-office key in %s: "
+    g_warning("records are sealed to the DEMO back-office key in %s: "
               "configure paths.backoffice_public_key before real use",
               state_dir);
   }
@@ -1495,8 +1537,7 @@ static void restore_lockouts(App *app)
     Lockout lockout;
 
     if (!lockouts_load(app->db, lockout_names[kind], &stored, &error)) {
-      log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_LOCKOUT_NOT_READ, NULL,
-                "lockouts: %s", error->message);
+      g_warning("lockouts: %s", error->message);
       continue;
     }
     lockout.failures = stored.failures;

@@ -13,7 +13,6 @@
 #include "db.h"
 #include "envelope.h"
 #include "keys.h"
-#include "log.h"
 #include "transport.h"
 
 G_DEFINE_QUARK(biokiosk - queue - error - quark, queue_error)
@@ -316,8 +315,7 @@ static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
   /* synchronous=FULL: on disk when COMMIT returns. */
   if (!db_exec(queue->db, "COMMIT", error))
     return queue_rollback(queue);
-  log_event(G_LOG_LEVEL_INFO, LOG_EVENT_RECORD_STORED, id,
-            "record %s stored (%" G_GSIZE_FORMAT " bytes)", id, size);
+  g_debug("queued record %s (%" G_GSIZE_FORMAT " bytes)", id, size);
   queue_settle_wal(queue);
   return TRUE;
 }
@@ -868,10 +866,7 @@ static void queue_upload_failed(KioskQueue *queue, KioskTransport *transport,
   if (strcmp(step, QUEUE_STEP_DELIVER) == 0 ||
       strcmp(step, QUEUE_STEP_RECEIPT) == 0)
     w.retry_after = transport_retry_after(transport);
-  log_event(G_LOG_LEVEL_MESSAGE,
-            refused ? LOG_EVENT_UPLOAD_QUARANTINED : LOG_EVENT_UPLOAD_FAILED,
-            entry->id, "record %s not uploaded%s: %s", entry->id,
-            refused ? " (refused for good: quarantined)" : "", why);
+  g_debug("record %s not uploaded: %s", entry->id, why);
   g_mutex_lock(&queue->lock);
   ok = queue_write_with_room(
       queue, refused ? queue_quarantine : queue_reschedule, &w, &local);
@@ -940,8 +935,7 @@ static void queue_upload_one(KioskQueue *queue, KioskTransport *transport,
   }
   item->acknowledged = TRUE;
   report->n_acknowledged++;
-  log_event(G_LOG_LEVEL_INFO, LOG_EVENT_UPLOAD_ACKNOWLEDGED, entry->id,
-            "record %s acknowledged", entry->id);
+  g_debug("record %s acknowledged", entry->id);
 }
 
 gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
