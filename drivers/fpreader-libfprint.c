@@ -655,6 +655,7 @@ static void fpreader_libfprint_geometry(gpointer data, DeviceOptions *options,
     geometry_virtual(feed, g);
     return;
   }
+  g->source = "libfprint, which states no resolution";
   geometry_of_driver(self ? fp_device_get_driver(self->device)
                           : device_option(options, "driver", NULL),
                      g);

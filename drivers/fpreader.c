@@ -160,15 +160,15 @@ static gboolean fit_refuse(GError **error, const FpReaderGeometry *g,
                            const char *what)
 {
   g_set_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED,
-              "fingerprint reader refused: %s (figures %s); enrolment needs "
+              "fingerprint reader refused: %s (figures: %s); enrolment needs "
               "a registration-grade reader, see docs/fingerprints.md",
               what, g->source ? g->source : "unknown");
   return FALSE;
 }
 
 gboolean fpreader_geometry_fit(const FpReaderGeometry *g,
-                               DeviceOptions *options, gboolean allow_unknown,
-                               GError **error)
+                               DeviceOptions *options,
+                               gboolean allow_unknown_size, GError **error)
 {
   double min_ppi, min_w, min_h, w_mm, h_mm;
   g_autofree char *what = NULL;
@@ -181,7 +181,7 @@ gboolean fpreader_geometry_fit(const FpReaderGeometry *g,
                    error))
     return FALSE;
   if (g->ppi <= 0) {
-    if (allow_unknown || min_ppi <= 0)
+    if (min_ppi <= 0)
       return TRUE;
     return fit_refuse(error, g,
                       "its resolution is unknown; declare reader.ppi from "
@@ -193,7 +193,7 @@ gboolean fpreader_geometry_fit(const FpReaderGeometry *g,
     return fit_refuse(error, g, what);
   }
   if (g->width <= 0 || g->height <= 0) {
-    if (allow_unknown || (min_w <= 0 && min_h <= 0))
+    if (allow_unknown_size || (min_w <= 0 && min_h <= 0))
       return TRUE;
     return fit_refuse(error, g,
                       "its image size is unknown; declare reader.image_width "

@@ -116,7 +116,8 @@ const FpReaderDriver *fpreader_driver_find(const char *name);
  * backend that needs nothing. FALSE with DRIVERS_ERROR_UNKNOWN_BACKEND for
  * an unknown name, or the backend's error (open() would fail too), or
  * DRIVERS_ERROR_UNSUPPORTED when what the options alone tell of the reader
- * (a declared ppi, the virtual reader's) is unfit: the start-up refusal. */
+ * (a declared ppi, the virtual reader's, none for a real libfprint reader
+ * whose ppi is not declared) is unfit: the start-up refusal. */
 gboolean fpreader_prepare(const char *name, DeviceOptions *options,
                           GError **error);
 BkFpReader *fpreader_open(const char *name, DeviceOptions *options,
@@ -145,12 +146,13 @@ void fpreader_geometry(BkFpReader *reader, DeviceOptions *options,
 
 /* Is a reader of `geometry` fit for enrolment under `options`? FALSE with
  * DRIVERS_ERROR_UNSUPPORTED and a one-line technician's message (which
- * minimum, what the reader has, what to do) for an unfit one, and for an
- * unknown figure unless `allow_unknown`; DRIVERS_ERROR_INVALID for
- * malformed minimums. Pure. */
+ * minimum, what the reader has, what to do) for an unfit one, for an
+ * unknown resolution, and for an unknown image size unless
+ * `allow_unknown_size` (before the reader is open); DRIVERS_ERROR_INVALID
+ * for malformed minimums. Pure. */
 gboolean fpreader_geometry_fit(const FpReaderGeometry *geometry,
-                               DeviceOptions *options, gboolean allow_unknown,
-                               GError **error);
+                               DeviceOptions *options,
+                               gboolean allow_unknown_size, GError **error);
 
 /* fpreader_geometry() then fpreader_geometry_fit(): the kiosk refuses to
  * work with a reader that fails this. */

@@ -328,9 +328,17 @@ static void test_prepare(void)
   g_hash_table_remove_all(opts);
   g_hash_table_insert(opts, "virtual_image_feed", "synthetic");
   g_assert_true(fpreader_prepare("libfprint", opts, &error));
-  g_assert_true(fpreader_prepare("libfprint", NULL, &error));
   g_assert_true(fpreader_prepare("sim", opts, &error));
   g_assert_no_error(error);
+  /* A real reader: libfprint states no resolution, so it must be
+   * declared (reader fitness, docs/fingerprints.md). */
+  g_assert_false(fpreader_prepare("libfprint", NULL, &error));
+  g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNSUPPORTED);
+  g_assert_nonnull(strstr(error->message, "declare reader.ppi"));
+  g_clear_error(&error);
+  g_hash_table_remove_all(opts);
+  g_hash_table_insert(opts, "ppi", "500");
+  g_assert_true(fpreader_prepare("libfprint", opts, &error));
 
   g_assert_false(fpreader_prepare("nope", NULL, &error));
   g_assert_error(error, DRIVERS_ERROR, DRIVERS_ERROR_UNKNOWN_BACKEND);

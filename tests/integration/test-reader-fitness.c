@@ -56,14 +56,16 @@ static void test_geometry_rule(void)
   g_assert_nonnull(strstr(error->message, "144x384"));
   g_clear_error(&error);
 
-  /* Unknown figures: refused at open, left to the open at start-up. */
+  /* Unknown figures: refused; an unknown size is left to the open at
+   * start-up, an unknown resolution is not (a real reader's). */
   g_assert_false(fpreader_geometry_fit(&unknown, NULL, FALSE, &error));
   g_assert_nonnull(strstr(error->message, "declare reader.ppi"));
   g_clear_error(&error);
   g_assert_false(fpreader_geometry_fit(&no_size, NULL, FALSE, &error));
   g_assert_nonnull(strstr(error->message, "image_width"));
   g_clear_error(&error);
-  g_assert_true(fpreader_geometry_fit(&unknown, NULL, TRUE, &error));
+  g_assert_false(fpreader_geometry_fit(&unknown, NULL, TRUE, &error));
+  g_clear_error(&error);
   g_assert_true(fpreader_geometry_fit(&no_size, NULL, TRUE, &error));
 
   g_assert_false(fpreader_geometry_fit(&fit, bad, FALSE, &error));
