@@ -52,6 +52,11 @@ static gboolean better(const FpSelectInput *in, const FpSelection *s, int a,
   return in[a].quality > in[b].quality; /* else the earlier stays */
 }
 
+static int number_of(const FpSelectInput *in, int i)
+{
+  return in[i].number > 0 ? in[i].number : i + 1;
+}
+
 /* The one line: the kept one first, then the others. */
 static void explain(const FpSelectInput *in, FpSelection *s)
 {
@@ -63,11 +68,12 @@ static void explain(const FpSelectInput *in, FpSelection *s)
                            "quality",
                            s->n);
   else
-    g_string_append_printf(why, "impression %d of %d kept, best %s",
-                           s->kept + 1, s->n,
+    g_string_append_printf(why, "impression %d kept (of %d), best %s",
+                           number_of(in, s->kept), s->n,
                            s->matched ? "quality and match" : "quality");
   for (int i = 0; i < s->n; i++) {
-    g_string_append_printf(why, "; %d: quality %d", i + 1, in[i].quality);
+    g_string_append_printf(why, "; %d: quality %d", number_of(in, i),
+                           in[i].quality);
     if (!in[i].acceptable)
       g_string_append(why, " (poor)");
     else if (s->match[i] >= 0)

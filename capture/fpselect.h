@@ -23,6 +23,8 @@
 typedef struct {
   int quality;         /* 0..100 (fpquality score) */
   gboolean acceptable; /* the quality verdict was good */
+  int number; /* the impression's number in `why` (1-based); 0: its index
+                 + 1 */
 } FpSelectInput;
 
 typedef struct {

@@ -132,7 +132,8 @@ gboolean finger_best_pick(FingerBest *best, BkFpReader *reader, GError **error)
   for (int i = 0; i < FPSELECT_MAX * FPSELECT_MAX; i++)
     scores[i] = -1;
   for (int i = 0; i < best->n; i++)
-    in[i] = (FpSelectInput){best->held[i].quality, best->held[i].ok};
+    in[i] = (FpSelectInput){best->held[i].quality, best->held[i].ok,
+                            best->numbers[i]};
   /* Comparing needs two acceptable impressions to say anything. */
   if (reader && finger_best_acceptable(best) >= 2) {
     g_autoptr(GPtrArray) imps = impressions_of(best);

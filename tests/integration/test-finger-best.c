@@ -28,7 +28,7 @@ static void test_rule_quality_only(void)
   g_assert_false(s.matched);
   g_assert_cmpfloat(s.combined[1], ==, 75);
   g_assert_cmpfloat(s.combined[2], ==, -1);
-  g_assert_nonnull(strstr(s.why, "impression 2 of 3 kept, best quality"));
+  g_assert_nonnull(strstr(s.why, "impression 2 kept (of 3), best quality"));
   g_assert_nonnull(strstr(s.why, "3: quality 20 (poor)"));
 }
 
@@ -53,6 +53,8 @@ static void test_rule_none_and_ties(void)
   const FpSelectInput poor[] = {{10, FALSE}, {30, FALSE}};
   const FpSelectInput tie[] = {{50, TRUE}, {50, TRUE}};
   const FpSelectInput one[] = {{45, TRUE}};
+  const FpSelectInput numbered[] = {
+      {60, TRUE, 1}, {70, TRUE, 3}, {80, TRUE, 4}};
   FpSelection s;
 
   g_assert_cmpint(fpselect_choose(poor, 2, NULL, &s), ==, -1);
@@ -60,6 +62,10 @@ static void test_rule_none_and_ties(void)
   g_assert_cmpint(fpselect_choose(tie, 2, NULL, &s), ==, 0);
   g_assert_cmpint(fpselect_choose(one, 1, NULL, &s), ==, 0);
   g_assert_cmpint(fpselect_choose(one, 0, NULL, &s), ==, -1);
+  /* Impressions named by the numbers they were taken with. */
+  g_assert_cmpint(fpselect_choose(numbered, 3, NULL, &s), ==, 2);
+  g_assert_nonnull(strstr(s.why, "impression 4 kept (of 3)"));
+  g_assert_nonnull(strstr(s.why, "; 1: quality 60; 3: quality 70"));
 }
 
 /* ---- through libfprint ---- */
@@ -212,6 +218,7 @@ static void test_sim_quality_alone(void)
   g_assert_true(finger_best_pick(best, reader, &error));
   g_assert_false(finger_best_selection(best)->matched);
   g_assert_nonnull(strstr(finger_best_selection(best)->why, "best quality"));
+  g_assert_nonnull(strstr(finger_best_selection(best)->why, "(of 3)"));
 }
 
 int main(int argc, char **argv)
