@@ -5,18 +5,24 @@
  * the uploader sends them on its own at its interval; and verify-chain
  * passes a good chain and reports a deleted checkpoint, a forged
  * signature, a truncated audit tail, a queue that shrank without
- * acknowledgements and a reordering, with exit 2 for bad input. */
+ * acknowledgements and a reordering, with exit 2 for bad input. And the
+ * officer's footer alert for a record retention found overdue. */
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "db.h"
+#include "demo-media.h"
 #include "emulators/s3/s3-server.h"
 #include "heartbeat.h"
 #include "queue.h"
+#include "retention.h"
+#include "settings.h"
 #include "testlib.h"
 #include "tools/https-server.h"
 #include "transport.h"
+#include "ui.h"
 #include "uploader.h"
 
 /* 2023-11-14T22:13:20Z, in microseconds. */
@@ -430,6 +436,111 @@ static void test_s3(Fixture *f, gconstpointer data)
                                "000000000002.bkchk"));
 }
 
+/* The officer's screen for the overdue alert: keeps the last footer and
+ * quits once it names the overdue record (or after 20 s). */
+typedef struct {
+  GMutex lock;
+  char *footer;
+  gint64 quit_at;
+  Ui *ui; /* the real screen, headless, for a screenshot */
+} OverdueScreen;
+
+#define OVERDUE_FOOTER "Records not acknowledged for 30 days: 1"
+
+static void overdue_render(gpointer data, const KioskView *view)
+{
+  OverdueScreen *o = data;
+
+  g_mutex_lock(&o->lock);
+  g_free(o->footer);
+  o->footer = g_strdup(view->footer);
+  g_mutex_unlock(&o->lock);
+  ui_render(o->ui, view);
+}
+
+static gboolean overdue_next_intent(gpointer data, int timeout_ms,
+                                    KioskIntent *ret_intent)
+{
+  OverdueScreen *o = data;
+  gboolean seen;
+
+  memset(ret_intent, 0, sizeof *ret_intent);
+  g_usleep(50000);
+  g_mutex_lock(&o->lock);
+  seen = o->footer && strstr(o->footer, OVERDUE_FOOTER) != NULL;
+  g_mutex_unlock(&o->lock);
+  if (!seen && g_get_monotonic_time() < o->quit_at)
+    return FALSE;
+  ret_intent->type = INTENT_QUIT;
+  return TRUE;
+}
+
+static void overdue_wake(gpointer data)
+{
+}
+
+/* `run` with a record stored 40 days ago that never got through (the
+ * target folder is missing): retention alarms it at start-up, and the
+ * footer tells the officer. */
+static void test_overdue_alert(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = config_load(NULL, &error);
+  g_autoptr(GBytes) plain = g_bytes_new_static("record", 6);
+  g_autofree char *away = g_build_filename(f->dir, "away", NULL);
+  g_autofree char *target = queue_target_for_folder(away);
+  g_autofree char *media = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  OverdueScreen o = {.quit_at = g_get_monotonic_time() + 20 * G_USEC_PER_SEC};
+  Frontend fe = {.render = overdue_render,
+                 .next_intent = overdue_next_intent,
+                 .wake = overdue_wake,
+                 .data = &o};
+  g_autofree char *set_state =
+      g_strdup_printf("paths.state_dir=%s", f->state_dir);
+  g_autofree char *set_target = g_strdup_printf("upload.target=%s", target);
+  const char *sets[] = {set_state, set_target, "retention.unacked_days=30",
+                        "retention.unacked_grace_days=30"};
+  UiOptions ui_options = {.width = 1280, .height = 800, .headless = TRUE};
+  g_autofree char *shot = testlib_build_path("heartbeat-overdue-alert.png");
+  gboolean alarmed = FALSE;
+  GLogLevelFlags fatal;
+  App *app;
+
+  g_assert_no_error(error);
+  g_assert_true(queue_store(f->queue, plain,
+                            g_get_real_time() / G_USEC_PER_SEC - 40 * 86400,
+                            NULL, &error));
+  for (gsize i = 0; i < G_N_ELEMENTS(sets); i++)
+    g_assert_true(config_override(config, sets[i], &error));
+  media = config_resolve_path(
+      config, g_hash_table_lookup(config->camera_options, "folder"));
+  g_assert_true(demo_media_write_portraits(media, &error));
+  g_mutex_init(&o.lock);
+  o.ui = ui_new(&ui_options, &error);
+  g_assert_no_error(error);
+  /* Sealed to the demo key, which app_new() warns about. */
+  fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+  app = app_new(config, &error);
+  g_log_set_always_fatal(fatal);
+  g_assert_no_error(error);
+  g_assert_cmpint(app_run(app, &fe, NULL, NULL), ==, 0);
+  app_free(app);
+  g_assert_true(ui_screenshot(o.ui, shot, &error));
+  g_assert_no_error(error);
+  ui_free(o.ui);
+  g_test_message("footer: %s (screen %s)", o.footer, shot);
+  g_assert_nonnull(o.footer);
+  g_assert_nonnull(strstr(o.footer, OVERDUE_FOOTER));
+  g_free(o.footer);
+  g_mutex_clear(&o.lock);
+  entries = audit_list(f->db, 0, 0, &error);
+  for (guint i = 0; i < entries->len; i++)
+    alarmed |= g_str_equal(((AuditEntry *)entries->pdata[i])->event,
+                           RETENTION_EVENT_OVERDUE);
+  g_assert_true(alarmed);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -447,5 +558,6 @@ int main(int argc, char **argv)
   ADD("/heartbeat/uploader-beats", test_uploader_beats);
   ADD("/heartbeat/https", test_https);
   ADD("/heartbeat/s3", test_s3);
+  ADD("/heartbeat/overdue-alert", test_overdue_alert);
   return g_test_run();
 }
