@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "bk-config.h"
+#include "log.h"
 
 /* Each command is defined in its kiosk/cmd-*.c file. */
 extern const KioskCommand kiosk_cmd_validate_photo;
@@ -70,12 +71,15 @@ KioskConfig *command_config_load(const CommandConfig *cc, GError **error)
   g_autofree char *fallback = cc->config_path ? NULL : default_config_path();
   g_autoptr(KioskConfig) config =
       config_load(cc->config_path ? cc->config_path : fallback, error);
+  LogLevel level;
 
   if (!config)
     return NULL;
   for (char **s = cc->sets; s && *s; s++)
     if (!config_override(config, *s, error))
       return NULL;
+  if (log_level_parse(config->log_level, &level))
+    log_set_level(level);
   return g_steal_pointer(&config);
 }
 
@@ -93,11 +97,6 @@ int kiosk_usage_error(const char *command, const char *fmt, ...)
   va_start(args, fmt);
   message = g_strdup_vprintf(fmt, args);
   va_end(args);
-  /* One line: strip anything after a newline a library may have added. */
-  g_strdelimit(message, "\n", ' ');
-  if (command)
-    fprintf(stderr, "biokiosk %s: %s\n", command, message);
-  else
-    fprintf(stderr, "biokiosk: %s\n", message);
+  log_command_error(command, message);
   return EXIT_USAGE;
 }

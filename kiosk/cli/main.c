@@ -18,6 +18,7 @@
 #include "demo.h"
 #include "fpreader.h"
 #include "i18n.h"
+#include "log.h"
 #include "resources.h"
 #include "training.h"
 #include "ui.h"
@@ -94,8 +95,9 @@ static void add_screen_options(GOptionContext *ctx, ScreenOptions *o)
 static void select_language(const KioskConfig *config)
 {
   if (!i18n_init(config->language))
-    g_printerr("biokiosk: no '%s' texts in %s; showing English\n",
-               config->language, i18n_locale_dir());
+    log_event(G_LOG_LEVEL_MESSAGE, LOG_EVENT_LANGUAGE_MISSING, NULL,
+              "no '%s' texts in %s; showing English", config->language,
+              i18n_locale_dir());
 }
 
 static Ui *open_ui(const KioskConfig *config, const ScreenOptions *o,
@@ -376,6 +378,7 @@ int main(int argc, char **argv)
   const KioskCommand *command;
 
   setlocale(LC_ALL, "");
+  log_init();
   if (argc < 2 || argv[1][0] == '-') {
     if (argc >= 2 &&
         (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h"))) {

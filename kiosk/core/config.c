@@ -9,6 +9,7 @@
 #include "officer.h"
 
 #include "finger-plan.h"
+#include "log.h"
 
 G_DEFINE_QUARK(biokiosk - config - error - quark, config_error)
 
@@ -287,6 +288,8 @@ static const ConfigField config_schema[] = {
 
     STR_CHECK("fingerprint", "plan", FIELD_NONEMPTY, 400, finger_plan_check,
               fingerprint_plan),
+
+    STR_CHOICE("log", "level", FIELD_NONEMPTY, log_level_names, log_level),
 };
 
 /* Groups whose keys are free-form backend options. */
@@ -300,8 +303,8 @@ static const struct {
 };
 
 static const char *const config_groups[] = {
-    "kiosk",  "devices", "camera",  "reader",    "pad",         "paths",
-    "upload", "policy",  "officer", "retention", "fingerprint", NULL,
+    "kiosk",  "devices", "camera",    "reader",      "pad", "paths", "upload",
+    "policy", "officer", "retention", "fingerprint", "log", NULL,
 };
 
 /* A group or key name as messages show it: itself when it is a plain name,

@@ -96,6 +96,9 @@ typedef struct {
   /* [fingerprint] */
   char *fingerprint_plan; /* fingers to take and their substitutes
                              (finger-plan.h), checked when read */
+
+  /* [log] */
+  char *log_level; /* "error", "warning", "info" or "debug" (log.h) */
 } KioskConfig;
 
 /* Byte length of the back-office public key (X25519), which the schema

@@ -37,9 +37,11 @@ void log_append_fields(GString *line, const char *const *values);
 #define LOG_EVENT_READY               "ready"
 #define LOG_EVENT_STOPPING            "stopping"
 #define LOG_EVENT_DEMO_KEY            "demo-key"
+#define LOG_EVENT_LANGUAGE_MISSING    "language-missing"
 #define LOG_EVENT_CHECKIN             "checkin"
 #define LOG_EVENT_CHECKIN_UNKNOWN     "checkin-unknown-code"
 #define LOG_EVENT_CHECKIN_LOCKED_OUT  "checkin-locked-out"
+#define LOG_EVENT_OFFICER_LOCKED_OUT  "officer-locked-out"
 #define LOG_EVENT_PERSON_STARTED      "person-started"
 #define LOG_EVENT_RECORD_STORED       "record-stored"
 #define LOG_EVENT_UPLOAD_ACKNOWLEDGED "upload-acknowledged"
@@ -54,8 +56,11 @@ void log_append_fields(GString *line, const char *const *values);
 #define LOG_EVENT_RETENTION           "retention"
 
 /* The configuration's levels, most severe first: each shows itself and
- * everything above it. error: errors and criticals; warning: + warnings;
- * info: + messages and infos (the default); debug: + debug. */
+ * everything above it. error: errors and criticals; warning: + warnings
+ * and messages (notices: trouble the kiosk copes with, such as a device
+ * gone); info: + infos (the default); debug: + debug. Code that may run
+ * under GLib's test harness logs trouble as a message, not a warning
+ * (which the harness makes fatal). */
 typedef enum {
   LOG_LEVEL_ERROR,
   LOG_LEVEL_WARNING,
@@ -96,7 +101,18 @@ LogLevel log_get_level(void);
                                            device, state},                     \
          __VA_ARGS__)
 
-/* What the two above expand to: `values` holds one value (or NULL) per
+/* A device's state change, from `from` to `to` (the driver's state names)
+ * with the driver's `message` (may be NULL): device-state as above, at
+ * debug between "ready" and "busy" (every capture does that), at info to
+ * "ready" or "busy", as a message (notice) to anything else. */
+#define log_device_state(device, from, to, message)                            \
+  log_device_state_at(__FILE__, G_STRINGIFY(__LINE__), G_STRFUNC, device,      \
+                      from, to, message)
+void log_device_state_at(const char *file, const char *line, const char *func,
+                         const char *device, const char *from, const char *to,
+                         const char *message);
+
+/* What the three above expand to: `values` holds one value (or NULL) per
  * log_fields[] entry. */
 void log_at(const char *file, const char *line, const char *func,
             GLogLevelFlags level, const char *const *values, const char *format,

@@ -11,6 +11,7 @@
 #include "finger-plan.h"
 #include "finger.h"
 #include "i18n.h"
+#include "log.h"
 #include "texts.h"
 
 #define CODE_MIN_DIGITS     6
@@ -450,6 +451,8 @@ static void start_person(Session *s, int index, const SessionEvent *ev)
   s->current.appointment = s->appointment;
   s->current.person = g_ptr_array_index(s->appointment->persons, index);
   s->current.person_index = index;
+  log_event(G_LOG_LEVEL_INFO, LOG_EVENT_PERSON_STARTED, NULL, "person %d of %u",
+            index + 1, s->appointment->persons->len);
   s->person_verdict =
       rules_person(s->config, s->current.person, s->clock, &s->current.plan);
   plan_fingers(s);
@@ -514,8 +517,11 @@ static void unknown_code(Session *s, gint64 now_us)
   } else
     s->notice = g_strdup(_("We do not know this code. Check the code in "
                            "your confirmation e-mail and try again."));
-  g_debug("session: unknown code (%d failures)",
-          s->lockouts[SESSION_LOCKOUT_CHECKIN].failures);
+  log_event(locked ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_INFO,
+            locked ? LOG_EVENT_CHECKIN_LOCKED_OUT : LOG_EVENT_CHECKIN_UNKNOWN,
+            NULL, "check-in: unknown code (%d failures)%s",
+            s->lockouts[SESSION_LOCKOUT_CHECKIN].failures,
+            locked ? "; locked out" : "");
 }
 
 static const char *checkin_event(CheckinVerdict verdict)
@@ -570,7 +576,8 @@ static void submit_code(Session *s, const SessionEvent *ev, gint64 now_us)
     return;
   }
   verdict = rules_checkin(s->config, found, s->clock);
-  g_debug("session: check-in verdict %s", checkin_verdict_to_string(verdict));
+  log_event(G_LOG_LEVEL_INFO, LOG_EVENT_CHECKIN, NULL, "check-in: %s",
+            checkin_verdict_to_string(verdict));
   /* No check-in that the log does not hold: the applicant stays here. */
   if (!audit(s, "applicant", checkin_event(verdict), TRUE))
     return;
@@ -897,6 +904,8 @@ static void wrong_pin(Session *s, OfficerPinVerdict verdict, gint64 now_us)
   if (lockout_fail(lockout, s->config->officer_max_attempts,
                    s->config->officer_lockout_s, now_us)) {
     audit(s, *id ? actor : "kiosk", "officer.locked_out", FALSE);
+    log_event(G_LOG_LEVEL_MESSAGE, LOG_EVENT_OFFICER_LOCKED_OUT, NULL,
+              "officer mode locked after too many wrong PINs");
     s->notice = officer_locked_notice(id);
   } else {
     s->notice = g_strdup(*s->pin_officer ? _("Wrong officer number or PIN.")

@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "jobs.h"
 #include "lockouts.h"
+#include "log.h"
 #include "officers.h"
 #include "notify.h"
 #include "queue.h"
@@ -439,7 +440,8 @@ static void save_lockout(App *app, const SessionRequest *req)
                               : g_strdup(lockout_names[req->lockout_kind]);
 
   if (!lockouts_save(app->db, name, &stored, &error))
-    g_warning("the lockout will not survive a restart: %s", error->message);
+    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_LOCKOUT_NOT_SAVED, NULL,
+              "the lockout will not survive a restart: %s", error->message);
 }
 
 static void cancel_devices(App *app)
@@ -513,7 +515,8 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     break;
   case REQ_LANGUAGE:
     if (!i18n_set_language(req->language))
-      g_warning("no '%s' texts; the screens stay as they are", req->language);
+      log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_LANGUAGE_MISSING, NULL,
+                "no '%s' texts; the screens stay as they are", req->language);
     break;
   case REQ_CANCEL_DEVICES:
     cancel_devices(app);
@@ -747,7 +750,8 @@ static gboolean app_room(gpointer data)
   QueueSpace space;
 
   if (!queue_space_check(app->db, &space, &error)) {
-    g_warning("free space unknown: %s", error->message);
+    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_DISK_UNKNOWN, NULL,
+              "free space unknown: %s", error->message);
     return TRUE;
   }
   g_clear_pointer(&app->room_trouble, g_free);
@@ -786,7 +790,8 @@ static gboolean audit_flush(App *app, gint64 now_us)
   if (!p) {
     app->audit_retry_us = 0;
     if (app->audit_trouble)
-      g_message("audit log: the waiting entries are written");
+      log_event(G_LOG_LEVEL_INFO, LOG_EVENT_AUDIT_TROUBLE, NULL,
+                "audit log: the waiting entries are written");
     g_clear_pointer(&app->audit_trouble, g_free);
     render_footer(app);
     return TRUE;
@@ -1133,9 +1138,11 @@ static void apply_retention(App *app, gint64 now_us)
 
   app->retention_due_us = now_us + (gint64)3600 * G_USEC_PER_SEC;
   if (!retention_apply(app->db, &policy, now, &report, &error))
-    g_warning("retention: %s", error->message);
+    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_RETENTION, NULL, "retention: %s",
+              error->message);
   else if (report.appointments_deleted > 0)
-    g_message("retention: deleted %u past appointments (%u persons)",
+    log_event(G_LOG_LEVEL_INFO, LOG_EVENT_RETENTION, NULL,
+              "retention: deleted %u past appointments (%u persons)",
               report.appointments_deleted, report.persons_deleted);
   retention_news(app, error ? NULL : &report);
 }
@@ -1302,7 +1309,8 @@ static void start_uploader(App *app)
     heartbeat_device_states(app);
   }
   if (!app->uploader)
-    g_warning("the uploader did not start: %s", error->message);
+    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_UPLOADER_FAILED, NULL,
+              "the uploader did not start: %s", error->message);
 }
 
 /* On a quit (SIGTERM from systemd's stop, an update's restart), a record
@@ -1312,7 +1320,8 @@ static void start_uploader(App *app)
 static void finish_store(App *app)
 {
   if (app->in_flight[SLOT_STORE] > 0)
-    g_message("stopping: storing the record in flight first");
+    log_event(G_LOG_LEVEL_INFO, LOG_EVENT_STOPPING, NULL,
+              "stopping: storing the record in flight first");
   while (app->in_flight[SLOT_STORE] > 0) {
     Result *r = g_async_queue_timeout_pop(app->results, G_USEC_PER_SEC / 10);
 
@@ -1490,7 +1499,8 @@ static gboolean open_store(App *app, GError **error)
     /* Sealed to a key whose secret half lies next to the queue: fine for
      * the demo, never for applicants. Say so on every screen. */
     app->demo_key_notice = TRUE;
-    g_warning("records are sealed to the DEMO back-office key in %s: "
+    log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_DEMO_KEY, NULL,
+              "records are sealed to the DEMO back-office key in %s: "
               "configure paths.backoffice_public_key before real use",
               state_dir);
   }
@@ -1537,7 +1547,8 @@ static void restore_lockouts(App *app)
     Lockout lockout;
 
     if (!lockouts_load(app->db, lockout_names[kind], &stored, &error)) {
-      g_warning("lockouts: %s", error->message);
+      log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_LOCKOUT_NOT_READ, NULL,
+                "lockouts: %s", error->message);
       continue;
     }
     lockout.failures = stored.failures;

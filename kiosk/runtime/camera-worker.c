@@ -5,6 +5,7 @@
 #include "camera-worker.h"
 
 #include "jpegio.h"
+#include "log.h"
 
 #include <string.h>
 
@@ -118,9 +119,8 @@ static void camera_worker_set_state(CameraWorker *w, DeviceState state,
   g_mutex_lock(&w->lock);
   changed = w->state != state || g_strcmp0(w->message, message) != 0;
   if (changed) {
-    g_debug("camera: %s -> %s%s%s", device_state_to_string(w->state),
-            device_state_to_string(state), message ? ": " : "",
-            message ? message : "");
+    log_device_state("camera", device_state_to_string(w->state),
+                     device_state_to_string(state), message);
     w->state = state;
     g_free(w->message);
     w->message = g_strdup(message);

@@ -4,6 +4,8 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "log.h"
+
 static struct {
   gboolean ready;
   gint64 interval_us;  /* half of WATCHDOG_USEC; 0: no watchdog */
@@ -58,6 +60,8 @@ void notify_ready(void)
    * and restarts the kiosk itself, not the compositor that started it. */
   ready = g_strdup_printf("READY=1\nMAINPID=%lu\nSTATUS=Check-in screen shown",
                           (unsigned long)getpid());
+  log_event(G_LOG_LEVEL_INFO, LOG_EVENT_READY, NULL,
+            "ready: the check-in screen is shown, the devices started");
   notify_send(ready);
   if (notify.interval_us)
     notify_send("WATCHDOG=1");

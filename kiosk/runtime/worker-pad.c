@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "log.h"
 #include "steps.h"
 #include "worker.h"
 
@@ -41,9 +42,8 @@ static void link_set_state(PadLink *link, DeviceState state,
   g_mutex_lock(&link->lock);
   changed = link->state != state || g_strcmp0(link->message, message) != 0;
   if (changed) {
-    g_debug("pad: %s -> %s%s%s", device_state_to_string(link->state),
-            device_state_to_string(state), message ? ": " : "",
-            message ? message : "");
+    log_device_state("pad", device_state_to_string(link->state),
+                     device_state_to_string(state), message);
     link->state = state;
     g_free(link->message);
     link->message = g_strdup(message);

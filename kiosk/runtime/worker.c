@@ -3,6 +3,8 @@
  * next job opens it again (a replugged reader works without a restart). */
 #include "worker.h"
 
+#include "log.h"
+
 struct Worker {
   const WorkerClass *klass;
   gpointer context;
@@ -29,6 +31,9 @@ static void worker_remember_device(Worker *w)
                                ok && info.model ? info.model : "",
                                ok && info.serial ? info.serial : "");
 
+  if (w->klass->describe)
+    log_device(G_LOG_LEVEL_INFO, w->klass->name, "ready", "%s opened: %s",
+               w->klass->name, line);
   g_mutex_lock(&w->lock);
   g_free(w->device_line);
   w->device_line = line;
@@ -72,8 +77,12 @@ static void worker_run_job(Worker *w, const Job *job, Result *r)
   g_clear_object(&w->current);
   g_mutex_unlock(&w->lock);
   if (g_error_matches(r->error, DRIVERS_ERROR, DRIVERS_ERROR_DISCONNECTED) ||
-      g_error_matches(r->error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND))
+      g_error_matches(r->error, DRIVERS_ERROR, DRIVERS_ERROR_NOT_FOUND)) {
+    if (w->klass->describe)
+      log_device(G_LOG_LEVEL_MESSAGE, w->klass->name, "absent", "%s: %s",
+                 w->klass->name, r->error->message);
     worker_close_device(w);
+  }
 }
 
 static gpointer worker_thread(gpointer data)

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "envelope.h"
 #include "keys.h"
+#include "log.h"
 #include "transport.h"
 
 G_DEFINE_QUARK(biokiosk - queue - error - quark, queue_error)
@@ -315,7 +316,8 @@ static gboolean queue_store_with_id(KioskQueue *queue, const char *id,
   /* synchronous=FULL: on disk when COMMIT returns. */
   if (!db_exec(queue->db, "COMMIT", error))
     return queue_rollback(queue);
-  g_debug("queued record %s (%" G_GSIZE_FORMAT " bytes)", id, size);
+  log_event(G_LOG_LEVEL_INFO, LOG_EVENT_RECORD_STORED, id,
+            "record %s stored (%" G_GSIZE_FORMAT " bytes)", id, size);
   queue_settle_wal(queue);
   return TRUE;
 }
@@ -866,7 +868,10 @@ static void queue_upload_failed(KioskQueue *queue, KioskTransport *transport,
   if (strcmp(step, QUEUE_STEP_DELIVER) == 0 ||
       strcmp(step, QUEUE_STEP_RECEIPT) == 0)
     w.retry_after = transport_retry_after(transport);
-  g_debug("record %s not uploaded: %s", entry->id, why);
+  log_event(G_LOG_LEVEL_MESSAGE,
+            refused ? LOG_EVENT_UPLOAD_QUARANTINED : LOG_EVENT_UPLOAD_FAILED,
+            entry->id, "record %s not uploaded%s: %s", entry->id,
+            refused ? " (refused for good: quarantined)" : "", why);
   g_mutex_lock(&queue->lock);
   ok = queue_write_with_room(
       queue, refused ? queue_quarantine : queue_reschedule, &w, &local);
@@ -935,7 +940,8 @@ static void queue_upload_one(KioskQueue *queue, KioskTransport *transport,
   }
   item->acknowledged = TRUE;
   report->n_acknowledged++;
-  g_debug("record %s acknowledged", entry->id);
+  log_event(G_LOG_LEVEL_INFO, LOG_EVENT_UPLOAD_ACKNOWLEDGED, entry->id,
+            "record %s acknowledged", entry->id);
 }
 
 gboolean queue_upload(KioskQueue *queue, const char *target_url, gint64 now,
