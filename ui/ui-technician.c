@@ -2,8 +2,6 @@
  * check's state is told by a word and a mark as well as by its colour. */
 #include "ui-technician.h"
 
-#include <glib/gi18n.h>
-
 static const UiColor WHITE = {0xff, 0xff, 0xff, 0xff};
 static const UiColor BLUE = {0x15, 0x42, 0x73, 0xff};
 static const UiColor INK = {0x1a, 0x1a, 0x1a, 0xff};
@@ -166,7 +164,7 @@ void ui_technician_entry(UiCanvas *canvas, const UiScreenInfo *info,
                          GArray *targets)
 {
   TTF_Font *f = ui_canvas_font(canvas, UI_FONT_REGULAR, 20);
-  const char *label = _("Service");
+  const char *label = "Service";
   int w = ui_text_width(f, label) + 40;
   /* The footer is 48 px: the control fills its height at the right end,
    * touchable but quiet. */

@@ -1,7 +1,6 @@
 /* See technician.h. */
 #include "technician.h"
 
-#include <glib/gi18n.h>
 #include <string.h>
 
 #define TECH_PIN_MAX_DIGITS 8
@@ -59,17 +58,17 @@ static const char *page_label(TechnicianPage page)
 {
   switch (page) {
   case TECHNICIAN_PAGE_DEVICES:
-    return _("Devices");
+    return "Devices";
   case TECHNICIAN_PAGE_CAMERA:
-    return _("Camera settings");
+    return "Camera settings";
   case TECHNICIAN_PAGE_SYSTEM:
-    return _("Queue and clock");
+    return "Queue and clock";
   case TECHNICIAN_PAGE_CALIBRATION:
-    return _("Calibration");
+    return "Calibration";
   case TECHNICIAN_PAGE_EXPORT:
-    return _("Export");
+    return "Export";
   case TECHNICIAN_PAGE_TRAINING:
-    return _("Training");
+    return "Training";
   case TECHNICIAN_N_PAGES:
     break;
   }
@@ -230,10 +229,10 @@ static void submit_pin(Technician *tech, gint64 now_us)
   if (lockout_fail(&tech->lockout, tech->config->officer_max_attempts,
                    tech->config->officer_lockout_s, now_us)) {
     audit(tech, "technician.locked_out");
-    tech->notice = g_strdup(_("The technician screen is locked after too "
-                              "many wrong PINs."));
+    tech->notice = g_strdup("The technician screen is locked after too "
+                            "many wrong PINs.");
   } else {
-    tech->notice = g_strdup(_("Wrong PIN."));
+    tech->notice = g_strdup("Wrong PIN.");
   }
   request(tech, TECHNICIAN_REQ_SAVE_LOCKOUT);
 }
@@ -255,8 +254,8 @@ static void pin_intent(Technician *tech, const KioskIntent *intent,
     break;
   case INTENT_SUBMIT:
     if (locked && !tech->notice)
-      tech->notice = g_strdup(_("The technician screen is locked after too "
-                                "many wrong PINs."));
+      tech->notice = g_strdup("The technician screen is locked after too "
+                              "many wrong PINs.");
     if (!locked && len > 0)
       submit_pin(tech, now_us);
     break;
@@ -407,23 +406,23 @@ static void add_button(KioskView *v, const char *id, const char *label,
 static const char *action_label(const char *id)
 {
   if (g_str_equal(id, VIEW_BUTTON_TEST_SHOT))
-    return _("Test shot");
+    return "Test shot";
   if (g_str_equal(id, VIEW_BUTTON_TEST_FINGER))
-    return _("Test finger");
+    return "Test finger";
   if (g_str_equal(id, VIEW_BUTTON_TEST_STROKE))
-    return _("Test stroke");
+    return "Test stroke";
   if (g_str_equal(id, VIEW_BUTTON_CALIBRATE))
-    return _("Capture backdrop");
-  return _("Export to USB");
+    return "Capture backdrop";
+  return "Export to USB";
 }
 
 static void view_pin(Technician *tech, KioskView *v)
 {
   v->screen = VIEW_TECHNICIAN_PIN;
-  v->title = _("Technician: enter your PIN");
+  v->title = "Technician: enter your PIN";
   v->lines[v->n_lines++] =
-      _("The technician screen shows the devices, the queue and the clock, "
-        "and exports a diagnose report.");
+      "The technician screen shows the devices, the queue and the clock, "
+      "and exports a diagnose report.";
   v->entry = tech->entry;
   v->entry_masked = TRUE;
   v->entry_max = TECH_PIN_MAX_DIGITS;
@@ -431,7 +430,7 @@ static void view_pin(Technician *tech, KioskView *v)
     v->lines[v->n_lines++] = tech->notice;
     v->warning = TRUE;
   }
-  add_button(v, VIEW_BUTTON_CANCEL, _("Cancel"), FALSE, TRUE);
+  add_button(v, VIEW_BUTTON_CANCEL, "Cancel", FALSE, TRUE);
 }
 
 static void view_open(Technician *tech, KioskView *v)
@@ -454,9 +453,9 @@ static void view_open(Technician *tech, KioskView *v)
     if (actions[i].page == tech->page)
       add_button(v, actions[i].id, action_label(actions[i].id), FALSE,
                  !tech->busy);
-  add_button(v, VIEW_BUTTON_CLOSE, _("Close"), TRUE, TRUE);
+  add_button(v, VIEW_BUTTON_CLOSE, "Close", TRUE, TRUE);
   if (tech->busy && tech->result_page == tech->page)
-    v->image_caption = _("Testing… one moment.");
+    v->image_caption = "Testing… one moment.";
   if (tech->has_result && tech->result_page == tech->page) {
     v->image_caption = tech->caption;
     v->warning = !tech->result_ok;

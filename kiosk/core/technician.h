@@ -4,7 +4,9 @@
  * requests, and it presents a KioskView. What a page shows (device states,
  * settings, the queue, the clock, test pictures) is the runtime's to fill
  * in with technician_set_rows() and technician_set_image(); the PIN check is
- * the runtime's function (argon2id), as for the officer.
+ * the runtime's function (argon2id), as for the officer. Its texts are in
+ * English whatever the kiosk's language: a service screen, like the output
+ * of `biokiosk diagnose`.
  *
  *   CLOSED --VIEW_BUTTON_TECHNICIAN--> PIN --right PIN--> OPEN(page)
  *   PIN --wrong PIN--> PIN (max_attempts in a row: locked for lockout_s)

@@ -3,7 +3,6 @@
  * the workers that hold the devices, marked with TECHRUN_EPOCH. */
 #include "technician-run.h"
 
-#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
@@ -193,10 +192,10 @@ static DiagnoseReport *techrun_report(TechRun *run)
 static const char *device_title(const char *member)
 {
   if (g_str_equal(member, "camera"))
-    return _("Camera");
+    return "Camera";
   if (g_str_equal(member, "reader"))
-    return _("Fingerprint reader");
-  return _("Signature pad");
+    return "Fingerprint reader";
+  return "Signature pad";
 }
 
 static void rows_device(Rows *r, const DiagnoseDevice *d)
@@ -205,21 +204,21 @@ static void rows_device(Rows *r, const DiagnoseDevice *d)
 
   head(r, device_title(d->member));
   if (d->found)
-    row(r, d->ok ? VIEW_ROW_OK : VIEW_ROW_FAIL, _("State"), "%s",
-        d->ok ? _("ready") : _("answers, but cannot describe itself"));
+    row(r, d->ok ? VIEW_ROW_OK : VIEW_ROW_FAIL, "State", "%s",
+        d->ok ? "ready" : "answers, but cannot describe itself");
   else
     row(r,
         g_str_has_prefix(d->error, "not opened") ? VIEW_ROW_WARN
                                                  : VIEW_ROW_FAIL,
-        _("State"), "%s", d->error);
+        "State", "%s", d->error);
   if (d->described)
-    row(r, VIEW_ROW_PLAIN, _("Identity"), "%s%s%s%s%s · %s",
+    row(r, VIEW_ROW_PLAIN, "Identity", "%s%s%s%s%s · %s",
         info->model && *info->model ? info->model : "?",
         info->serial ? " · " : "", info->serial ? info->serial : "",
         info->firmware ? " · fw " : "", info->firmware ? info->firmware : "",
         d->backend);
   else
-    row(r, VIEW_ROW_PLAIN, _("Identity"), _("unknown (%s)"), d->backend);
+    row(r, VIEW_ROW_PLAIN, "Identity", "unknown (%s)", d->backend);
 }
 
 static void page_devices(TechRun *run)
@@ -243,9 +242,9 @@ static void page_camera(TechRun *run)
 
   camera_worker_stats(run->host.camera, &stats);
   rows_init(&r);
-  row(&r, state_status(state), _("Camera"), "%s (%s)",
+  row(&r, state_status(state), "Camera", "%s (%s)",
       device_state_to_string(state), run->host.config->camera_backend);
-  head(&r, _("Settings: as the camera reports them (configured)"));
+  head(&r, "Settings: as the camera reports them (configured)");
   for (int i = 0; i < DIAGNOSE_N_SETTINGS; i++) {
     const char *name = diagnose_setting_names[i];
     const char *value = g_hash_table_lookup(read, name);
@@ -255,15 +254,15 @@ static void page_camera(TechRun *run)
     row(&r,
         wanted && value && g_strcmp0(wanted, value) != 0 ? VIEW_ROW_WARN
                                                          : VIEW_ROW_PLAIN,
-        name, "%s%s%s%s", value ? value : _("not readable"), wanted ? " (" : "",
+        name, "%s%s%s%s", value ? value : "not readable", wanted ? " (" : "",
         wanted ? wanted : "", wanted ? ")" : "");
   }
-  head(&r, _("Live view since start"));
-  row(&r, VIEW_ROW_PLAIN, _("Frames"),
-      _("%" G_GUINT64_FORMAT " shown, %" G_GUINT64_FORMAT
-        " dropped, %" G_GUINT64_FORMAT " damaged"),
+  head(&r, "Live view since start");
+  row(&r, VIEW_ROW_PLAIN, "Frames",
+      ("%" G_GUINT64_FORMAT " shown, %" G_GUINT64_FORMAT
+       " dropped, %" G_GUINT64_FORMAT " damaged"),
       stats.frames, stats.dropped, stats.corrupt);
-  row(&r, stats.reconnects ? VIEW_ROW_WARN : VIEW_ROW_OK, _("Reconnects"),
+  row(&r, stats.reconnects ? VIEW_ROW_WARN : VIEW_ROW_OK, "Reconnects",
       "%" G_GUINT64_FORMAT, stats.reconnects);
   rows_commit(run, TECHNICIAN_PAGE_CAMERA, &r);
 }
@@ -283,18 +282,18 @@ static void rows_queue(TechRun *run, Rows *r)
       run->host.db, state_dir, run->host.config->backoffice_public_key, &error);
   QueueStatus st = {0};
 
-  head(r, _("Record queue"));
+  head(r, "Record queue");
   if (!queue ||
       !queue_status(queue, g_get_real_time() / G_USEC_PER_SEC, &st, &error)) {
-    row(r, VIEW_ROW_FAIL, _("Queue"), "%s", error->message);
+    row(r, VIEW_ROW_FAIL, "Queue", "%s", error->message);
     return;
   }
-  row(r, st.n_quarantined ? VIEW_ROW_FAIL : VIEW_ROW_OK, _("Waiting"),
-      _("%u records (%u due, %u retrying, %u refused)"), st.n_records, st.n_due,
+  row(r, st.n_quarantined ? VIEW_ROW_FAIL : VIEW_ROW_OK, "Waiting",
+      "%u records (%u due, %u retrying, %u refused)", st.n_records, st.n_due,
       st.n_retrying, st.n_quarantined);
   if (st.oldest_created) {
     g_autofree char *oldest = format_time(st.oldest_created);
-    row(r, VIEW_ROW_PLAIN, _("Oldest"), "%s", oldest);
+    row(r, VIEW_ROW_PLAIN, "Oldest", "%s", oldest);
   }
 }
 
@@ -305,16 +304,16 @@ static void rows_upload(TechRun *run, Rows *r)
   g_autofree char *last = NULL;
 
   if (!uploader) {
-    row(r, VIEW_ROW_WARN, _("Upload"), "%s", _("not running"));
+    row(r, VIEW_ROW_WARN, "Upload", "%s", "not running");
     return;
   }
   uploader_get_stats(uploader, &stats);
-  last = stats.last_pass ? format_time(stats.last_pass) : g_strdup(_("none"));
-  row(r, stats.last_error ? VIEW_ROW_WARN : VIEW_ROW_OK, _("Upload"),
-      _("last pass %s, %u delivered, %u failed attempts"), last,
+  last = stats.last_pass ? format_time(stats.last_pass) : g_strdup("none");
+  row(r, stats.last_error ? VIEW_ROW_WARN : VIEW_ROW_OK, "Upload",
+      "last pass %s, %u delivered, %u failed attempts", last,
       stats.n_acknowledged, stats.n_failed);
   if (stats.last_error)
-    row(r, VIEW_ROW_WARN, _("Last error"), "%s", stats.last_error);
+    row(r, VIEW_ROW_WARN, "Last error", "%s", stats.last_error);
   g_free(stats.last_error);
 }
 
@@ -324,26 +323,26 @@ static void rows_system(TechRun *run, Rows *r)
   DiagnoseSystem sys;
 
   diagnose_system(state_dir, &sys);
-  head(r, _("Disk and clock"));
+  head(r, "Disk and clock");
   if (sys.disk_known) {
     g_autofree char *free_text = g_format_size(sys.disk_free);
     g_autofree char *total_text = g_format_size(sys.disk_total);
 
     row(r,
         sys.disk_free < DIAGNOSE_DISK_LOW_BYTES ? VIEW_ROW_FAIL : VIEW_ROW_OK,
-        _("Free disk"), _("%s of %s"), free_text, total_text);
+        "Free disk", "%s of %s", free_text, total_text);
   } else {
-    row(r, VIEW_ROW_FAIL, _("Free disk"), "%s", _("unknown"));
+    row(r, VIEW_ROW_FAIL, "Free disk", "%s", "unknown");
   }
-  row(r, VIEW_ROW_PLAIN, _("Clock"), "%s", sys.clock_now);
+  row(r, VIEW_ROW_PLAIN, "Clock", "%s", sys.clock_now);
   if (!sys.clock_known)
-    row(r, VIEW_ROW_WARN, _("Clock sync"), "%s", _("unknown"));
+    row(r, VIEW_ROW_WARN, "Clock sync", "%s", "unknown");
   else if (sys.clock_synced)
-    row(r, VIEW_ROW_OK, _("Clock sync"), _("synchronised (within %.1f ms)"),
+    row(r, VIEW_ROW_OK, "Clock sync", "synchronised (within %.1f ms)",
         sys.clock_max_error_us / 1000.0);
   else
-    row(r, VIEW_ROW_FAIL, _("Clock sync"), "%s",
-        _("NOT synchronised: check NTP (timedatectl)"));
+    row(r, VIEW_ROW_FAIL, "Clock sync", "%s",
+        "NOT synchronised: check NTP (timedatectl)");
   diagnose_system_clear(&sys);
 }
 
@@ -367,21 +366,21 @@ static void page_calibration(TechRun *run)
   Rows r;
 
   rows_init(&r);
-  row(&r, VIEW_ROW_PLAIN, _("How"), "%s",
-      _("Empty the photo corner, light it as for applicants, then capture "
-        "the backdrop. The photo check compares backgrounds with it."));
+  row(&r, VIEW_ROW_PLAIN, "How", "%s",
+      "Empty the photo corner, light it as for applicants, then capture "
+      "the backdrop. The photo check compares backgrounds with it.");
   if (!calibration_load(state_dir, &c, &path, &error)) {
-    row(&r, VIEW_ROW_WARN, _("Backdrop"), "%s", error->message);
+    row(&r, VIEW_ROW_WARN, "Backdrop", "%s", error->message);
   } else {
     g_autofree char *when = format_time(c.captured_at);
 
     row(&r, calibration_acceptable(&c) ? VIEW_ROW_OK : VIEW_ROW_WARN,
-        _("Backdrop"), _("taken %s, %dx%d"), when, c.width, c.height);
-    row(&r, VIEW_ROW_PLAIN, _("Stored in"), "%s", path);
-    row(&r, VIEW_ROW_PLAIN, _("Brightness"), "%.0f / 255", c.brightness);
-    row(&r, VIEW_ROW_PLAIN, _("Uniformity"), "%.2f", c.uniformity);
-    row(&r, VIEW_ROW_PLAIN, _("White balance"), "R %.2f  G %.2f  B %.2f",
-        c.gain_r, c.gain_g, c.gain_b);
+        "Backdrop", "taken %s, %dx%d", when, c.width, c.height);
+    row(&r, VIEW_ROW_PLAIN, "Stored in", "%s", path);
+    row(&r, VIEW_ROW_PLAIN, "Brightness", "%.0f / 255", c.brightness);
+    row(&r, VIEW_ROW_PLAIN, "Uniformity", "%.2f", c.uniformity);
+    row(&r, VIEW_ROW_PLAIN, "White balance", "R %.2f  G %.2f  B %.2f", c.gain_r,
+        c.gain_g, c.gain_b);
   }
   rows_commit(run, TECHNICIAN_PAGE_CALIBRATION, &r);
 }
@@ -393,17 +392,16 @@ static void page_export(TechRun *run)
 
   rows_init(&r);
   if (!folder || !*folder)
-    row(&r, VIEW_ROW_FAIL, _("Export folder"), "%s",
-        _("none configured (kiosk.technician_export_dir)"));
+    row(&r, VIEW_ROW_FAIL, "Export folder", "%s",
+        "none configured (kiosk.technician_export_dir)");
   else
     row(&r,
         g_file_test(folder, G_FILE_TEST_IS_DIR) ? VIEW_ROW_OK : VIEW_ROW_FAIL,
-        _("Export folder"), "%s%s", folder,
-        g_file_test(folder, G_FILE_TEST_IS_DIR) ? ""
-                                                : _(" (no stick mounted)"));
-  row(&r, VIEW_ROW_PLAIN, _("Writes"), "%s",
-      _("the last day of the kiosk's log and a diagnose report; no "
-        "personal data"));
+        "Export folder", "%s%s", folder,
+        g_file_test(folder, G_FILE_TEST_IS_DIR) ? "" : " (no stick mounted)");
+  row(&r, VIEW_ROW_PLAIN, "Writes", "%s",
+      "the last day of the kiosk's log and a diagnose report; no "
+      "personal data");
   rows_commit(run, TECHNICIAN_PAGE_EXPORT, &r);
 }
 
@@ -416,18 +414,17 @@ static void page_training(TechRun *run)
   Rows r;
 
   rows_init(&r);
-  row(&r, VIEW_ROW_PLAIN, _("Officer PIN"), "%s",
+  row(&r, VIEW_ROW_PLAIN, "Officer PIN", "%s",
       run->training_pin ? run->training_pin : "?");
-  head(&r, _("Appointment codes for today"));
+  head(&r, "Appointment codes for today");
   if (!list)
-    row(&r, VIEW_ROW_FAIL, _("Schedule"), "%s", error->message);
+    row(&r, VIEW_ROW_FAIL, "Schedule", "%s", error->message);
   for (guint i = 0; list && i < list->len; i++) {
     const Appointment *a = g_ptr_array_index(list, i);
     g_autofree char *time = g_date_time_format(a->start, "%H:%M");
 
-    row(&r, VIEW_ROW_PLAIN, a->code,
-        g_dngettext(NULL, "%s, %u person", "%s, %u persons", a->persons->len),
-        time, a->persons->len);
+    row(&r, VIEW_ROW_PLAIN, a->code, "%s, %u person%s", time, a->persons->len,
+        a->persons->len == 1 ? "" : "s");
   }
   rows_commit(run, TECHNICIAN_PAGE_TRAINING, &r);
 }
@@ -495,18 +492,18 @@ void techrun_result(TechRun *run, Result *r)
   if (technician_mode(run->tech) != TECHNICIAN_OPEN)
     return; /* the screen was closed meanwhile */
   if (r->error) {
-    caption = g_strdup_printf(_("Test failed: %s"), r->error->message);
+    caption = g_strdup_printf("Test failed: %s", r->error->message);
     show_result(run, NULL, FALSE, caption);
     return;
   }
   if (r->type == JOB_FINGER) {
-    caption = g_strdup_printf(_("Test finger: quality %d of 100%s"),
-                              r->finger.quality,
-                              r->finger.ok ? "" : _(" (too poor for use)"));
+    caption =
+        g_strdup_printf("Test finger: quality %d of 100%s", r->finger.quality,
+                        r->finger.ok ? "" : " (too poor for use)");
     show_result(run, r->finger.image, TRUE, caption);
   } else if (r->type == JOB_SIGNATURE) {
     caption =
-        g_strdup_printf(_("Test stroke: %u pen samples"),
+        g_strdup_printf("Test stroke: %u pen samples",
                         r->signature.samples ? r->signature.samples->len : 0);
     show_result(run, r->signature.rendered, TRUE, caption);
   }
@@ -525,11 +522,11 @@ static void still_test(TechRun *run, GBytes *jpeg, double ms)
   jpegio_probe(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg), &w, &h,
                NULL);
   if (!shown) {
-    caption = g_strdup_printf(_("Test shot unreadable: %s"), error->message);
+    caption = g_strdup_printf("Test shot unreadable: %s", error->message);
     show_result(run, NULL, FALSE, caption);
     return;
   }
-  caption = g_strdup_printf(_("Test shot: %dx%d, %zu KB, %.0f ms"), w, h,
+  caption = g_strdup_printf("Test shot: %dx%d, %zu KB, %.0f ms", w, h,
                             g_bytes_get_size(jpeg) / 1024, ms);
   show_result(run, shown, TRUE, caption);
 }
@@ -547,7 +544,7 @@ static void still_calibration(TechRun *run, GBytes *jpeg)
   Calibration c;
 
   if (!full || !calibration_measure(full, &c)) {
-    caption = g_strdup_printf(_("Backdrop unreadable: %s"),
+    caption = g_strdup_printf("Backdrop unreadable: %s",
                               error ? error->message : "?");
     show_result(run, NULL, FALSE, caption);
     return;
@@ -556,16 +553,16 @@ static void still_calibration(TechRun *run, GBytes *jpeg)
   shown = jpegio_decode(g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg),
                         SHOT_MAX_W, SHOT_MAX_H, FALSE, NULL);
   if (!calibration_save(state_dir, jpeg, &c, &error)) {
-    caption = g_strdup_printf(_("Backdrop not stored: %s"), error->message);
+    caption = g_strdup_printf("Backdrop not stored: %s", error->message);
     show_result(run, shown, FALSE, caption);
     return;
   }
   if (run->host.audit)
     run->host.audit(run->host.data, "technician.calibrated");
   caption = g_strdup(calibration_acceptable(&c)
-                         ? _("Backdrop stored.")
-                         : _("Backdrop stored, but too dark or uneven: "
-                             "check the light."));
+                         ? "Backdrop stored."
+                         : "Backdrop stored, but too dark or uneven: "
+                           "check the light.");
   show_result(run, shown, calibration_acceptable(&c), caption);
   page_calibration(run);
 }
@@ -587,7 +584,7 @@ static gboolean poll_still(TechRun *run)
     return TRUE;
   if (error) {
     g_autofree char *caption =
-        g_strdup_printf(_("Test failed: %s"), error->message);
+        g_strdup_printf("Test failed: %s", error->message);
     show_result(run, NULL, FALSE, caption);
   } else if (purpose == STILL_TEST) {
     still_test(run, jpeg,
@@ -623,14 +620,14 @@ static gpointer export_thread(gpointer data)
 
   if (!g_file_set_contents_full(report_path, e->report, -1,
                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
-    caption = g_strdup_printf(_("Export failed: %s"), error->message);
+    caption = g_strdup_printf("Export failed: %s", error->message);
   else if (!export_log(log_path, &log_error))
-    caption = g_strdup_printf(_("Diagnose report written to %s; the log "
-                                "was not: %s"),
+    caption = g_strdup_printf("Diagnose report written to %s; the log "
+                              "was not: %s",
                               e->folder, log_error->message);
   else {
     caption =
-        g_strdup_printf(_("Log and diagnose report written to %s."), e->folder);
+        g_strdup_printf("Log and diagnose report written to %s.", e->folder);
     ok = TRUE;
   }
   g_mutex_lock(&run->lock);
@@ -674,7 +671,7 @@ static void export_start(TechRun *run)
 
   if (!folder || !*folder || !g_file_test(folder, G_FILE_TEST_IS_DIR)) {
     show_result(run, NULL, FALSE,
-                _("Nothing exported: no stick in the export folder."));
+                "Nothing exported: no stick in the export folder.");
     return;
   }
   e->folder = g_strdup(folder);
@@ -772,8 +769,8 @@ static void handle_request(TechRun *run, const TechnicianRequest *req)
     /* The touch pad takes strokes on the signature screen only. */
     if (g_strcmp0(run->host.config->pad_backend, "touch") == 0) {
       show_result(run, NULL, TRUE,
-                  _("The pad is this touchscreen: it is tested by signing "
-                    "in a session."));
+                  "The pad is this touchscreen: it is tested by signing "
+                  "in a session.");
       break;
     }
     job = job_new(JOB_SIGNATURE);
