@@ -2,9 +2,11 @@
  * front end, offscreen), chosen with the on-screen Scenario chooser: a
  * signature too small is refused with its reason and the second signing is
  * taken; a pad unplugged mid-signature makes the signing area say so while
- * it is away, asks to sign again once it is back, and the signature is
+ * it is away, and once it is back the applicant signs again and that is
  * taken; a poor finger is refused three times, then the kiosk waits for a
- * retry. The chooser is never offered outside training. */
+ * retry. The chooser is never offered outside training.
+ * BK_TRAINING_SHOTS=DIR keeps the small signature's refusal and the
+ * unplugged pad's notice (docs/training.md shows them). */
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +29,20 @@ typedef struct {
   gboolean until_signed; /* app_run ends once a signature is judged */
 } Kiosk;
 
+/* BK_TRAINING_SHOTS=DIR keeps the screens docs/training.md shows. */
+static void shoot(Kiosk *k, const char *name)
+{
+  const char *dir = g_getenv("BK_TRAINING_SHOTS");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!dir)
+    return;
+  path = g_strdup_printf("%s/training-%s.png", dir, name);
+  g_assert_true(k->inner.screenshot(k->inner.data, path, &error));
+  g_assert_no_error(error);
+}
+
 static void note_render(gpointer data, const KioskView *view)
 {
   Kiosk *k = data;
@@ -34,8 +50,11 @@ static void note_render(gpointer data, const KioskView *view)
 
   k->inner.render(k->inner.data, view);
   if (view->screen == VIEW_SIGNATURE && view->ink.notice &&
-      (!n->len || !g_str_equal(n->pdata[n->len - 1], view->ink.notice)))
+      (!n->len || !g_str_equal(n->pdata[n->len - 1], view->ink.notice))) {
     g_ptr_array_add(n, g_strdup(view->ink.notice));
+    if (strstr(view->ink.notice, "disconnected"))
+      shoot(k, "pad-unplugged");
+  }
 }
 
 static gboolean pass_next_intent(gpointer data, int timeout_ms,
@@ -127,6 +146,7 @@ static void test_small_signature(void)
   g_assert_true(training_kiosk_view(&k.tk)->warning);
   g_assert_true(says(&k, "The signature is too small."));
   g_assert_true(training_kiosk_has_button(&k.tk, VIEW_BUTTON_REDO));
+  shoot(&k, "small-signature");
   /* It plays once: signing again is taken. */
   training_kiosk_press(&k.tk, VIEW_BUTTON_REDO);
   g_assert_true(training_kiosk_has_button(&k.tk, VIEW_BUTTON_ACCEPT));
