@@ -47,6 +47,7 @@ void log_append_fields(GString *line, const char *const *values);
 #define LOG_EVENT_UPLOAD_ACKNOWLEDGED "upload-acknowledged"
 #define LOG_EVENT_UPLOAD_FAILED       "upload-failed"
 #define LOG_EVENT_UPLOAD_QUARANTINED  "upload-quarantined"
+#define LOG_EVENT_HEARTBEAT_FAILED    "heartbeat-failed"
 #define LOG_EVENT_UPLOADER_FAILED     "uploader-failed"
 #define LOG_EVENT_DEVICE_STATE        "device-state"
 #define LOG_EVENT_LOCKOUT_NOT_SAVED   "lockout-not-saved"

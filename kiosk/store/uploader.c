@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "db.h"
 #include "heartbeat.h"
+#include "log.h"
 #include "queue.h"
 
 struct _KioskUploader {
@@ -63,7 +64,8 @@ static void uploader_pass(KioskUploader *uploader)
   }
   g_mutex_unlock(&uploader->lock);
   if (!ok)
-    g_debug("upload pass failed: %s", error->message);
+    log_event(G_LOG_LEVEL_MESSAGE, LOG_EVENT_UPLOAD_FAILED, NULL,
+              "upload pass failed: %s", error->message);
 }
 
 /* Monotonic time of the next pass after one that just ended: when the
@@ -146,7 +148,8 @@ static void uploader_heartbeat(KioskUploader *uploader)
   }
   g_mutex_unlock(&uploader->lock);
   if (!ok)
-    g_debug("heartbeat failed: %s", error->message);
+    log_event(G_LOG_LEVEL_MESSAGE, LOG_EVENT_HEARTBEAT_FAILED, NULL,
+              "heartbeat failed: %s", error->message);
 }
 
 static gpointer uploader_thread(gpointer data)

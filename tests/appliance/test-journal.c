@@ -236,9 +236,12 @@ static void check_export(GStrv ids)
   g_autofree char *path = g_build_filename(scratch, "export.log", NULL);
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
+  gint64 start_us = g_get_monotonic_time();
 
   g_assert_true(log_export_last_day(path, &error));
   g_assert_no_error(error);
+  g_test_message("export: %" G_GINT64_FORMAT " ms",
+                 (g_get_monotonic_time() - start_us) / 1000);
   g_assert_true(g_file_get_contents(path, &text, NULL, &error));
   g_assert_true(g_str_has_prefix(text, "# biokiosk journal entries since "));
   for (char **id = ids; *id; id++) {
