@@ -1467,15 +1467,25 @@ gboolean app_uses_demo_pin(const KioskConfig *config)
 }
 
 /* The demo key and the demo PIN go together; a real key with the demo PIN
- * is a kiosk about to take real applicants with a PIN anyone can read. */
+ * (or the demo's officers, docs/officers.md) is a kiosk about to take real
+ * applicants with a PIN anyone can read. */
 static void check_demo_pin(App *app)
 {
-  if (app->demo_key_notice || !app_uses_demo_pin(app->config))
+  g_autoptr(GError) error = NULL;
+  gboolean demo_officers = FALSE;
+
+  if (app->demo_key_notice)
+    return;
+  if (!officers_include_demo(app->db, &demo_officers, &error))
+    g_warning("officers: %s", error->message);
+  if (!demo_officers && !app_uses_demo_pin(app->config))
     return;
   app->demo_pin_notice = TRUE;
   g_log(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-        "the officer PIN is the shipped DEMO PIN: set officer.pin_hash "
-        "before real use");
+        demo_officers ? "the officers table holds the shipped DEMO officers: "
+                        "import your own before real use"
+                      : "the officer PIN is the shipped DEMO PIN: set "
+                        "officer.pin_hash before real use");
 }
 
 static gboolean open_store(App *app, GError **error)

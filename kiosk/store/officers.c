@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "officer.h"
+#include "resources.h"
 
 /* The format nests three levels (file, list, officer); deeper input is
  * refused before json-glib, whose parser recurses once per level. */
@@ -393,4 +394,41 @@ OfficerPinVerdict officers_check_pin(sqlite3 *db, const char *id,
   if (!hash)
     return OFFICER_PIN_UNKNOWN;
   return right ? OFFICER_PIN_RIGHT : OFFICER_PIN_WRONG;
+}
+
+static gboolean officer_stored(sqlite3 *db, const OfficerRow *row,
+                               gboolean *ret_stored, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2(db,
+                         "SELECT 1 FROM officers WHERE id = ? AND "
+                         "pin_hash = ?",
+                         -1, &stmt, NULL) != SQLITE_OK)
+    return db_fail(db, "officers", error);
+  sqlite3_bind_text(stmt, 1, row->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, row->pin_hash, -1, SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  *ret_stored = rc == SQLITE_ROW;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ||
+         db_fail(db, "officers", error);
+}
+
+gboolean officers_include_demo(sqlite3 *db, gboolean *ret_demo, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GPtrArray) demo = NULL;
+
+  *ret_demo = FALSE;
+  if (!json_parser_load_from_data(parser, resources_demo_officers(), -1, error))
+    return FALSE;
+  demo = parse_officers(json_parser_get_root(parser), "demo officers", error);
+  if (!demo)
+    return FALSE;
+  for (guint i = 0; i < demo->len && !*ret_demo; i++)
+    if (!officer_stored(db, g_ptr_array_index(demo, i), ret_demo, error))
+      return FALSE;
+  return TRUE;
 }

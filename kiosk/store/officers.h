@@ -56,3 +56,8 @@ char *officers_pin_hash(sqlite3 *db, const char *id, GError **error);
  * a wrong PIN, with a warning. */
 OfficerPinVerdict officers_check_pin(sqlite3 *db, const char *id,
                                      const char *pin, const char *decoy_hash);
+
+/* Whether the table holds one of the demo's officers (config/
+ * demo-officers.json: same id, same hash), whose PINs anyone can read in
+ * the documentation: a real kiosk warns about it. */
+gboolean officers_include_demo(sqlite3 *db, gboolean *ret_demo, GError **error);

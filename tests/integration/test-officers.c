@@ -6,7 +6,8 @@
  * - officer mode counts down, then locks itself when nobody touches the
  *   screen, and the same screen comes back after the PIN;
  * - a photo override waits for a second, different officer;
- * - the audit log names each officer by id.
+ * - the audit log names each officer by id;
+ * - a kiosk with a real key warns of the demo's officers in its table.
  * The screens are written to tests/ui-reference/officer-*.png with
  * BK_UPDATE_REFERENCE=1 (look at them; docs/officers.md links them). */
 #include <string.h>
@@ -240,8 +241,14 @@ static void test_lockout_per_officer(void)
   g_assert_cmpstr(session_officer(app_session(d.app)), ==, DEMO_SECOND_OFFICER);
   g_clear_pointer(&d.app, app_free);
 
-  /* After a restart 1001 is still locked, with the right PIN too. */
+  /* After a restart 1001 is still locked, with the right PIN too. And the
+   * kiosk, which has a real back-office key, warns of the demo's officers
+   * it now finds in its table. */
+  g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*shipped DEMO officers*");
   desk_start(&d);
+  g_test_assert_expected_messages();
+  g_assert_nonnull(view(&d)->footer);
+  g_assert_nonnull(strstr(view(&d)->footer, "Demo PIN"));
   walk_to(&d, SESSION_OFFICER_PIN);
   enter(&d, DEMO_OFFICER);
   g_assert_false(view(&d)->entry_masked);
