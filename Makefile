@@ -107,7 +107,7 @@ deb: deps
 	lintian --fail-on error $(BUILD)/deb/biokiosk_*_$$(dpkg --print-architecture).deb
 
 fuzz: deps
-	[ -f $(BUILD)-fuzz/build.ninja ] || CC=clang meson setup $(BUILD)-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+	[ -f $(BUILD)-fuzz/build.ninja ] || CC=clang CXX=clang++ meson setup $(BUILD)-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 	meson compile -C $(BUILD)-fuzz
 
 clean:

@@ -1,14 +1,16 @@
 /* Photo validator benchmark: a 6000 x 4000 camera JPEG (a face from
  * Debian's grace_hopper.jpg enlarged onto a white backdrop) decoded in full,
- * then decoded the way the validator does it (DCT-scaled) plus all checks,
- * and the live-view guidance on 960 x 640 frames. Single thread; medians of
- * thread CPU time. */
+ * then decoded the way the validator does it (DCT-scaled) plus all checks
+ * (landmarks included), the live-view guidance on 960 x 640 frames, and one
+ * fit of dlib's 68-point shape predictor on the live frame's face. Single
+ * thread; medians of thread CPU time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "jpegio.h"
+#include "landmarks.h"
 #include "photo.h"
 
 #define HOPPER "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
@@ -58,6 +60,30 @@ static BkImage *make_frame(const BkImage *hopper)
   return frame;
 }
 
+/* Median CPU time of one shape-predictor fit on the face of `live`, in the
+ * box dlib's detector would draw around the eyes `guide` found. */
+static double landmarks_ms(const BkImage *live, const PhotoResult *guide)
+{
+  g_autoptr(GError) error = NULL;
+  const Landmarker *model =
+      landmarks_model_get(LANDMARKS_DEFAULT_MODEL, &error);
+  g_autoptr(BkImage) grey = image_convert(live, 1);
+  double mx = (guide->eye_left_x + guide->eye_right_x) / 2;
+  double my = (guide->eye_left_y + guide->eye_right_y) / 2;
+  double d = guide->eye_right_x - guide->eye_left_x, times[RUNS * 3];
+  Landmarks points;
+
+  if (!model || d <= 0)
+    return 0;
+  for (int i = 0; i < RUNS * 3; i++) {
+    double t0 = now_ms();
+    landmarks_fit(model, grey, mx - 1.17 * d, my - 0.62 * d, 2.35 * d, 2.35 * d,
+                  &points);
+    times[i] = now_ms() - t0;
+  }
+  return median(times, RUNS * 3);
+}
+
 int main(int argc, char **argv)
 {
   g_autofree char *data = NULL;
@@ -73,7 +99,7 @@ int main(int argc, char **argv)
   const guint8 *bytes;
   gsize size;
   int live_frames = 40;
-  double t0, live_ms;
+  double t0, live_ms, fit_ms;
 
   if (!g_file_get_contents(HOPPER, &data, &len, NULL)) {
     fprintf(stderr, "bench-photo: %s missing, skipped\n", HOPPER);
@@ -121,6 +147,11 @@ int main(int argc, char **argv)
     photo_result_free(photo_guide(validator, live, &req));
   }
   live_ms = now_ms() - t0;
+  {
+    PhotoRequest req = {FALSE, -1, NULL, 6000.0 / 960};
+    g_autoptr(PhotoResult) guide = photo_guide(validator, live, &req);
+    fit_ms = landmarks_ms(live, guide);
+  }
 
   {
     double dm = median(decode, RUNS), vm = median(validate, RUNS);
@@ -128,6 +159,7 @@ int main(int argc, char **argv)
     printf("photo.validate_24mp_ms %.1f ms\n", vm);
     printf("photo.validate_to_decode_ratio %.2f x\n", vm / dm);
     printf("photo.liveview_fps %.1f fps\n", live_frames * 1000.0 / live_ms);
+    printf("photo.landmarks_ms %.2f ms\n", fit_ms);
   }
   return 0;
 }

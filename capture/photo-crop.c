@@ -22,8 +22,8 @@ BkImage *photo_crop(const PhotoValidator *v, const BkImage *image,
   cfg = photo_validator_get_config(v);
   if (to_original <= 0)
     to_original = 1.0;
-  out_w = (int)lround(cfg->crop_width_mm / 25.4 * cfg->crop_dpi);
-  out_h = (int)lround(cfg->crop_height_mm / 25.4 * cfg->crop_dpi);
+  out_w = (int)lround(cfg->limits.crop_width_mm / 25.4 * cfg->limits.crop_dpi);
+  out_h = (int)lround(cfg->limits.crop_height_mm / 25.4 * cfg->limits.crop_dpi);
   x = (int)lround(result->crop_x / to_original);
   y = (int)lround(result->crop_y / to_original);
   w = MAX(1, (int)lround(result->crop_w / to_original));

@@ -13,12 +13,13 @@
 #include "jpegio.h"
 #include "photo-colour.h"
 #include "photo-face.h"
+#include "photo-pose.h"
 #include "pngio.h"
 
 struct _PhotoValidator {
   PhotoConfig config;
   PhotoCascade *face;
-  PhotoCascade *eye;
+  const Landmarker *landmarks; /* shared by every validator, never freed */
 };
 
 /* ---- reason codes ---- */
@@ -28,6 +29,8 @@ const char *const photo_reason_codes[] = {
     PHOTO_REASON_MULTIPLE_FACES,
     PHOTO_REASON_NOT_FRONTAL,
     PHOTO_REASON_EYES_NOT_VISIBLE,
+    PHOTO_REASON_EYES_CLOSED,
+    PHOTO_REASON_MOUTH_OPEN,
     PHOTO_REASON_HEAD_TOO_SMALL,
     PHOTO_REASON_HEAD_TOO_LARGE,
     PHOTO_REASON_FACE_OFF_CENTRE,
@@ -62,37 +65,59 @@ const char *photo_verdict_name(PhotoVerdict verdict)
 
 /* ---- configuration ---- */
 
+static const struct {
+  const char *key;
+  gsize offset;
+  double def, lo, hi;
+} photo_limit_table[] = {
+#define PHOTO_LIMIT(key, def, lo, hi)                                          \
+  {#key, G_STRUCT_OFFSET(PhotoLimits, key), def, lo, hi},
+#include "photo-limits.def"
+#undef PHOTO_LIMIT
+};
+
+void photo_limits_init(PhotoLimits *limits)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(photo_limit_table); i++)
+    G_STRUCT_MEMBER(double, limits, photo_limit_table[i].offset) =
+        photo_limit_table[i].def;
+}
+
+gboolean photo_limits_set(PhotoLimits *limits, const char *key, double value,
+                          GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(photo_limit_table); i++) {
+    if (strcmp(photo_limit_table[i].key, key) != 0)
+      continue;
+    if (!(value >= photo_limit_table[i].lo &&
+          value <= photo_limit_table[i].hi)) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "photo limit %s must lie between %g and %g", key,
+                  photo_limit_table[i].lo, photo_limit_table[i].hi);
+      return FALSE;
+    }
+    G_STRUCT_MEMBER(double, limits, photo_limit_table[i].offset) = value;
+    return TRUE;
+  }
+  g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+              "no photo limit is called %s", key);
+  return FALSE;
+}
+
 void photo_config_init(PhotoConfig *config)
 {
   memset(config, 0, sizeof(*config));
   config->cascade_dir = g_strdup("/usr/share/opencv4/haarcascades");
-  config->crop_width_mm = 35;
-  config->crop_height_mm = 45;
-  config->crop_dpi = 300;
-  config->head_min_mm = 26;
-  config->head_max_mm = 30;
-  config->head_min_mm_child = 19;
-  config->child_age = 11;
-  config->head_target_mm = 28.5;
-  config->face_width_min_mm = 16;
-  config->face_width_max_mm = 20;
-  config->max_centre_offset_mm = 1.5;
-  config->min_eye_distance_px = 90;
-  config->max_roll_deg = 5;
-  config->max_yaw = 0.2;
-  config->allow_light_grey = FALSE;
-  config->background_min_L = 80;
-  config->background_max_chroma = 8;
-  config->background_max_spread = 14;
-  config->covering_light_L = 70;
-  config->covering_light_chroma = 12;
-  config->covering_min_de00 = 12;
+  config->landmark_model = g_strdup(LANDMARKS_DEFAULT_MODEL);
+  photo_limits_init(&config->limits);
 }
 
 void photo_config_clear(PhotoConfig *config)
 {
-  if (config)
-    g_clear_pointer(&config->cascade_dir, g_free);
+  if (!config)
+    return;
+  g_clear_pointer(&config->cascade_dir, g_free);
+  g_clear_pointer(&config->landmark_model, g_free);
 }
 
 /* ---- validator object ---- */
@@ -100,18 +125,20 @@ void photo_config_clear(PhotoConfig *config)
 PhotoValidator *photo_validator_new(const PhotoConfig *config, GError **error)
 {
   g_autoptr(PhotoValidator) v = g_new0(PhotoValidator, 1);
-  g_autofree char *face_path = NULL, *eye_path = NULL;
+  g_autofree char *face_path = NULL;
 
   v->config = *config;
   v->config.cascade_dir = g_strdup(config->cascade_dir);
+  v->config.landmark_model = g_strdup(config->landmark_model);
   face_path = g_build_filename(config->cascade_dir,
                                "haarcascade_frontalface_alt2.xml", NULL);
-  eye_path = g_build_filename(config->cascade_dir, "haarcascade_eye.xml", NULL);
   v->face = photo_cascade_load(face_path, error);
   if (!v->face)
     return NULL;
-  v->eye = photo_cascade_load(eye_path, error);
-  if (!v->eye)
+  /* Read once per process, on the first validator: a missing model is an
+   * error here, never a silent fallback later. */
+  v->landmarks = landmarks_model_get(config->landmark_model, error);
+  if (!v->landmarks)
     return NULL;
 
   return g_steal_pointer(&v);
@@ -122,7 +149,6 @@ void photo_validator_free(PhotoValidator *v)
   if (!v)
     return;
   photo_cascade_free(v->face);
-  photo_cascade_free(v->eye);
   photo_config_clear(&v->config);
   g_free(v);
 }
@@ -372,80 +398,88 @@ static void fit_plane(const double *xs, const double *ys, const double *vs,
     ret[c] = s[c][3] / s[c][c];
 }
 
-/* bgdiff from a smooth model of the border (no calibration frame): a plane
- * per CIELAB channel, fitted to border samples near their median so hair
- * touching the top edge does not bend it. */
-static void background_model_border(Analysis *an)
+/* Room for the background model and each pixel's difference from it. */
+static void model_alloc(Analysis *an)
+{
+  an->bgdiff = g_new(float, (gsize)an->w * an->h);
+  an->model_L = g_new(float, (gsize)an->w * an->h);
+  an->model_A = g_new(float, (gsize)an->w * an->h);
+  an->model_B = g_new(float, (gsize)an->w * an->h);
+}
+
+/* Stores the model's colour at pixel i and the pixel's difference from it
+ * (dE76). Darker than the model counts half: soft shadow on the backdrop
+ * is background (measured separately), not subject. */
+static void model_store(Analysis *an, gsize i, double l, double a, double b)
+{
+  double dl = an->L[i] - l;
+
+  an->model_L[i] = (float)l;
+  an->model_A[i] = (float)a;
+  an->model_B[i] = (float)b;
+  if (dl < 0)
+    dl *= 0.5;
+  an->bgdiff[i] = (float)sqrt(dl * dl + (an->A[i] - a) * (an->A[i] - a) +
+                              (an->B[i] - b) * (an->B[i] - b));
+}
+
+/* A plane per CIELAB channel, fitted to border samples near their median
+ * so hair touching the top edge does not bend it. */
+static void border_planes(const Analysis *an, double plane[3][3])
 {
   g_autoptr(GArray) xs = g_array_new(FALSE, FALSE, sizeof(double));
   g_autoptr(GArray) ys = g_array_new(FALSE, FALSE, sizeof(double));
-  g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
-  g_autoptr(GArray) as = g_array_new(FALSE, FALSE, sizeof(float));
-  g_autoptr(GArray) bs = g_array_new(FALSE, FALSE, sizeof(float));
-  double med[3], plane[3][3];
-  g_autofree double *fx = NULL;
-  g_autofree double *fy = NULL;
-  double *fv[3] = {NULL, NULL, NULL};
+  g_autoptr(GArray) l = g_array_new(FALSE, FALSE, sizeof(float));
+  g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(float));
+  g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(float));
+  GArray *v[3] = {l, a, b};
+  const float *chan[3] = {an->L, an->A, an->B};
+  double med[3];
+  g_autofree double *fx = NULL, *fy = NULL, *fv = NULL;
   int n = 0;
 
   for (int y = 0; y < an->h; y += 2)
     for (int x = 0; x < an->w; x += 2)
       if (is_border_sample(x, y, an->w, an->h)) {
-        gsize i = idx(an, x, y);
         double dx = x, dy = y;
         g_array_append_val(xs, dx);
         g_array_append_val(ys, dy);
-        g_array_append_val(ls, an->L[i]);
-        g_array_append_val(as, an->A[i]);
-        g_array_append_val(bs, an->B[i]);
+        for (int c = 0; c < 3; c++)
+          g_array_append_val(v[c], chan[c][idx(an, x, y)]);
       }
-  {
-    g_autoptr(GArray) t0 = g_array_copy(ls);
-    g_autoptr(GArray) t1 = g_array_copy(as);
-    g_autoptr(GArray) t2 = g_array_copy(bs);
-    med[0] = percentile(t0, 0.5);
-    med[1] = percentile(t1, 0.5);
-    med[2] = percentile(t2, 0.5);
+  for (int c = 0; c < 3; c++) {
+    g_autoptr(GArray) t = g_array_copy(v[c]);
+    med[c] = percentile(t, 0.5);
   }
   fx = g_new(double, xs->len + 1);
   fy = g_new(double, xs->len + 1);
-  for (int c = 0; c < 3; c++)
-    fv[c] = g_new(double, xs->len + 1);
+  fv = g_new(double, 3 * (xs->len + 1));
   for (guint i = 0; i < xs->len; i++) {
-    double l = g_array_index(ls, float, i), a = g_array_index(as, float, i),
-           b = g_array_index(bs, float, i);
-    if (fabs(l - med[0]) > 10 || hypot(a - med[1], b - med[2]) > 8)
+    double vl = g_array_index(l, float, i), va = g_array_index(a, float, i),
+           vb = g_array_index(b, float, i);
+    if (fabs(vl - med[0]) > 10 || hypot(va - med[1], vb - med[2]) > 8)
       continue;
     fx[n] = g_array_index(xs, double, i);
     fy[n] = g_array_index(ys, double, i);
-    fv[0][n] = l, fv[1][n] = a, fv[2][n] = b;
+    fv[n] = vl, fv[xs->len + 1 + n] = va, fv[2 * (xs->len + 1) + n] = vb;
     n++;
   }
   for (int c = 0; c < 3; c++)
-    fit_plane(fx, fy, fv[c], n, plane[c]);
-  for (int c = 0; c < 3; c++)
-    g_free(fv[c]);
-  an->bgdiff = g_new(float, (gsize)an->w * an->h);
-  an->model_L = g_new(float, (gsize)an->w * an->h);
-  an->model_A = g_new(float, (gsize)an->w * an->h);
-  an->model_B = g_new(float, (gsize)an->w * an->h);
+    fit_plane(fx, fy, fv + c * (xs->len + 1), n, plane[c]);
+}
+
+/* The background model without a calibration frame: the border's planes. */
+static void background_model_border(Analysis *an)
+{
+  double p[3][3];
+
+  border_planes(an, p);
+  model_alloc(an);
   for (int y = 0; y < an->h; y++)
-    for (int x = 0; x < an->w; x++) {
-      gsize i = idx(an, x, y);
-      double l = plane[0][0] + plane[0][1] * x + plane[0][2] * y;
-      double a = plane[1][0] + plane[1][1] * x + plane[1][2] * y;
-      double b = plane[2][0] + plane[2][1] * x + plane[2][2] * y;
-      an->model_L[i] = (float)l;
-      an->model_A[i] = (float)a;
-      an->model_B[i] = (float)b;
-      double dl = an->L[i] - l;
-      /* Darker than the model counts half: soft shadow on the backdrop is
-       * background (measured separately), not subject. */
-      if (dl < 0)
-        dl *= 0.5;
-      an->bgdiff[i] = (float)sqrt(dl * dl + (an->A[i] - a) * (an->A[i] - a) +
-                                  (an->B[i] - b) * (an->B[i] - b));
-    }
+    for (int x = 0; x < an->w; x++)
+      model_store(an, idx(an, x, y), p[0][0] + p[0][1] * x + p[0][2] * y,
+                  p[1][0] + p[1][1] * x + p[1][2] * y,
+                  p[2][0] + p[2][1] * x + p[2][2] * y);
 }
 
 static void background_model_calibration(Analysis *an, const BkImage *calib)
@@ -453,24 +487,12 @@ static void background_model_calibration(Analysis *an, const BkImage *calib)
   g_autoptr(BkImage) rgb = image_convert(calib, 3);
   g_autoptr(BkImage) scaled = image_scale(rgb, an->w, an->h);
 
-  an->bgdiff = g_new(float, (gsize)an->w * an->h);
-  an->model_L = g_new(float, (gsize)an->w * an->h);
-  an->model_A = g_new(float, (gsize)an->w * an->h);
-  an->model_B = g_new(float, (gsize)an->w * an->h);
+  model_alloc(an);
   for (int y = 0; y < an->h; y++)
     for (int x = 0; x < an->w; x++) {
       const guint8 *p = image_pixel(scaled, x, y);
       PhotoLab c = photo_colour_lab(p[0], p[1], p[2], an->gain);
-      gsize i = idx(an, x, y);
-      an->model_L[i] = (float)c.L;
-      an->model_A[i] = (float)c.a;
-      an->model_B[i] = (float)c.b;
-      double dl = an->L[i] - c.L;
-      if (dl < 0)
-        dl *= 0.5;
-      an->bgdiff[i] =
-          (float)sqrt(dl * dl + (an->A[i] - c.a) * (an->A[i] - c.a) +
-                      (an->B[i] - c.b) * (an->B[i] - c.b));
+      model_store(an, idx(an, x, y), c.L, c.a, c.b);
     }
 }
 
@@ -677,797 +699,874 @@ static double mean_gradient(const BkImage *grey)
   return n ? sum / n : 0;
 }
 
-typedef struct {
-  double x, y;
-  gboolean found; /* by the eye cascade, not guessed */
-} EyePoint;
+typedef enum { MODE_FULL, MODE_LIVE } Mode;
 
-/* Eyes: the eye cascade in each upper quarter of the face box, on a patch
- * of the original image scaled to a fixed face width. When the cascade
- * finds nothing, the darkest smoothed spot stands in (marked not found). */
-static void find_eyes(PhotoValidator *v, const BkImage *image, double scale,
-                      const PhotoDetection *face, EyePoint *left,
-                      EyePoint *right)
+/* Faces the cascade missed, from dlib's HOG detector (its window is 80 px:
+ * it searches a copy whose short side is 360 px). Returned as cascade-like
+ * boxes in the pixels of `grey`, largest first. */
+static GArray *faces_fallback(const BkImage *grey)
 {
-  const double norm_w = 160.0;
-  int x = (int)(face->x * scale), y = (int)(face->y * scale);
-  int w = (int)(face->w * scale), h = (int)(face->h * scale * 0.65);
-  g_autoptr(BkImage) crop = image_crop(image, x, y, w, h);
-  g_autoptr(BkImage) scaled = NULL;
-  g_autoptr(BkImage) grey = NULL;
-  double f;
-  double gx[2] = {0, 0}, gy[2] = {0, 0}; /* in the normalised patch */
+  GArray *faces = g_array_new(FALSE, FALSE, sizeof(PhotoDetection));
+  double f = 360.0 / MIN(grey->width, grey->height);
+  g_autoptr(BkImage) det = image_scale(grey, MAX(1, (int)(grey->width * f)),
+                                       MAX(1, (int)(grey->height * f)));
+  LandmarksBox boxes[4];
+  int n = landmarks_detect_faces(det, boxes, G_N_ELEMENTS(boxes));
 
-  left->found = right->found = FALSE;
-  left->x = face->x + face->w * 0.3, right->x = face->x + face->w * 0.7;
-  left->y = right->y = face->y + face->h * 0.38;
-  if (!crop)
-    return;
-  f = norm_w / crop->width;
-  scaled = image_scale(crop, (int)norm_w, MAX(24, (int)(crop->height * f)));
-  grey = image_convert(scaled, 1);
-  for (int side = 0; side < 2; side++) {
-    EyePoint *eye = side == 0 ? left : right;
-    int rx = side == 0 ? 0 : (int)(norm_w * 0.45);
-    int ry = (int)(grey->height * 0.2);
-    int rw = (int)(norm_w * 0.55), rh = (int)(grey->height * 0.65);
-    g_autoptr(GArray) hits = photo_cascade_detect(
-        v->eye, grey, rx, ry, rw, rh, norm_w * 0.14, norm_w * 0.4, 1.1, 2);
-    if (hits->len == 0) {
-      g_array_unref(hits);
-      /* Spectacle frames and reflections weaken the response: accept a
-       * single hit on the second try. */
-      hits = photo_cascade_detect(v->eye, grey, rx, ry, rw, rh, norm_w * 0.14,
-                                  norm_w * 0.4, 1.1, 1);
-    }
-    if (hits->len > 0) {
-      const PhotoDetection *d = &g_array_index(hits, PhotoDetection, 0);
-      double cx = d->x + d->w / 2, cy = d->y + d->h / 2;
-      /* The box centre is only roughly the eye's centre. The iris is the
-       * darkest disc in the box's middle: take the minimum of a box mean
-       * about the iris's size, which a thin spectacle frame or an eyelash
-       * line does not win, plus a small penalty for leaving the box's
-       * centre, which a thick frame at the box's edge does not win. */
-      {
-        int r = MAX(2, (int)(d->w * 0.09));
-        int x0 = (int)(d->x + d->w * 0.2), x1 = (int)(d->x + d->w * 0.8);
-        int y0 = (int)(d->y + d->h * 0.25), y1 = (int)(d->y + d->h * 0.8);
-        double best = 1e18, bcx = cx, bcy = cy;
-        const double area = (2.0 * r + 1) * (2.0 * r + 1);
-        x0 = MAX(x0, r), y0 = MAX(y0, r);
-        x1 = MIN(x1, grey->width - r), y1 = MIN(y1, grey->height - r);
-        for (int yy = y0; yy < y1; yy++)
-          for (int xx = x0; xx < x1; xx++) {
-            int sum = 0;
-            for (int dy = -r; dy <= r; dy++) {
-              const guint8 *row = image_pixel(grey, xx - r, yy + dy);
-              for (int dx = 0; dx <= 2 * r; dx++)
-                sum += row[dx];
-            }
-            double score = sum / area + 1.5 * hypot(xx - bcx, yy - bcy);
-            if (score < best)
-              best = score, cx = xx, cy = yy;
-          }
-      }
-      eye->x = face->x + cx / f / scale;
-      eye->y = face->y + cy / f / scale;
-      eye->found = TRUE;
-      gx[side] = cx, gy[side] = cy;
-    } else {
-      /* Darkest 5x5 mean in the expected area. */
-      double best = 1e9;
-      int bx = 0, by = 0;
-      int x0 = side == 0 ? (int)(norm_w * 0.18) : (int)(norm_w * 0.55);
-      int x1 = x0 + (int)(norm_w * 0.27);
-      int y0 = (int)(grey->height * 0.4), y1 = (int)(grey->height * 0.75);
-      for (int yy = MAX(y0, 2); yy < MIN(y1, grey->height - 2); yy++)
-        for (int xx = MAX(x0, 2); xx < MIN(x1, grey->width - 2); xx++) {
-          int s = 0;
-          for (int dy = -2; dy <= 2; dy++)
-            for (int dx = -2; dx <= 2; dx++)
-              s += image_pixel(grey, xx + dx, yy + dy)[0];
-          if (s < best)
-            best = s, bx = xx, by = yy;
-        }
-      if (best < 1e9) {
-        eye->x = face->x + bx / f / scale;
-        eye->y = face->y + by / f / scale;
-      }
-    }
+  f = (double)grey->width / det->width;
+  for (int i = 0; i < n; i++) {
+    /* dlib's box is 2.35 eye distances from 0.62 above the eyes; the
+     * cascade's 2.5 from 0.95 above. */
+    PhotoDetection d = {0};
+    d.w = d.h = boxes[i].w * f * 1.064;
+    d.x = (boxes[i].x + boxes[i].w / 2) * f - d.w / 2;
+    d.y = (boxes[i].y - 0.14 * boxes[i].w) * f;
+    d.neighbours = 10;
+    g_array_append_val(faces, d);
   }
-  /* One eye found, the other missed (typically behind a spectacle frame):
-   * faces are nearly mirror-symmetric, so look for the mirror image of the
-   * found eye near the mirrored position (normalised cross-correlation).
-   * Much closer than the darkest spot, which lands on the frame. */
-  if (left->found != right->found) {
-    int a = left->found ? 0 : 1;
-    EyePoint *other = a == 0 ? right : left;
-    const int tw = (int)(norm_w * 0.1), th = (int)(norm_w * 0.06);
-    const int search_x = (int)(norm_w * 0.08), search_y = (int)(norm_w * 0.05);
-    double ex = norm_w - gx[a], ey = gy[a];
-    double best = -2;
-    int bx = (int)ex, by = (int)ey;
-
-    for (int oy = -search_y; oy <= search_y; oy++)
-      for (int ox = -search_x; ox <= search_x; ox++) {
-        int cx = (int)ex + ox, cy = (int)ey + oy;
-        double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0, ncc;
-        if (cx - tw < 0 || cx + tw >= grey->width || cy - th < 0 ||
-            cy + th >= grey->height || gx[a] - tw < 0 ||
-            gx[a] + tw >= grey->width || gy[a] - th < 0 ||
-            gy[a] + th >= grey->height)
-          continue;
-        for (int dy = -th; dy <= th; dy++)
-          for (int dx = -tw; dx <= tw; dx++) {
-            double va = image_pixel(grey, (int)gx[a] - dx, (int)gy[a] + dy)[0];
-            double vb = image_pixel(grey, cx + dx, cy + dy)[0];
-            sa += va, sb += vb, saa += va * va, sbb += vb * vb, sab += va * vb;
-            n++;
-          }
-        ncc = (sab - sa * sb / n) /
-              sqrt(MAX((saa - sa * sa / n) * (sbb - sb * sb / n), 1e-9));
-        if (ncc > best)
-          best = ncc, bx = cx, by = cy;
-      }
-    if (best > 0.5) {
-      other->x = face->x + bx / f / scale;
-      other->y = face->y + by / f / scale;
-    }
-  }
+  return faces;
 }
 
-typedef enum { MODE_FULL, MODE_LIVE } Mode;
+/* The head covering's sample (check_covering_colour and after). */
+typedef struct {
+  double t0, t1, x0, x1; /* the band above the forehead */
+  int n, n_bg, n_skin;   /* pixels, backdrop-like, skin-like */
+  GArray *ol, *oa, *ob;  /* CIELAB of the "other" pixels */
+  PhotoLab lab, top_mean;
+  double multi, de00_bg, texture;
+  gboolean present, has_texture;
+} Covering;
+
+/* Everything one analysis measures, passed from check to check. Positions
+ * are in analysis pixels; `scale` turns them into pixels of the input and
+ * `S` into original camera pixels. */
+typedef struct {
+  PhotoValidator *v;
+  const PhotoLimits *lim;
+  const PhotoRequest *req;
+  Mode mode;
+  PhotoResult *r;
+  const BkImage *rgb; /* the input as given (grey, RGB or RGBA) */
+  BkImage *small;     /* RGB, at most 512 (live 320) px on the long side */
+  BkImage *grey;      /* the same in grey */
+  Analysis an;
+  double scale, S;
+  GArray *faces;
+  PhotoDetection face;
+  PhotoPose pose;
+  double mx, my, d, roll; /* eye midpoint, eye distance, eye line */
+  SkinFilter skin;
+  double head_top;    /* top of the subject above the eyes, unbounded */
+  double crown, chin; /* bounded by head proportions */
+  gboolean declared;
+  int age;
+  Covering cov;
+} Check;
+
+/* One named check: FALSE ends the analysis (nothing more can be judged). */
+typedef struct {
+  const char *name;
+  gboolean (*run)(Check *c);
+  gboolean full_only; /* skipped on live-view frames */
+} CheckEntry;
+
+/* The image reduced for analysis, white-balanced CIELAB, grey copy. */
+static gboolean check_prepare(Check *c)
+{
+  double max_side = c->mode == MODE_LIVE ? 320.0 : 512.0;
+  double scale = MAX(1.0, MAX(c->rgb->width, c->rgb->height) / max_side);
+  g_autoptr(BkImage) any = NULL;
+
+  if (scale > 1.0)
+    any = image_scale(c->rgb, MAX(1, (int)(c->rgb->width / scale)),
+                      MAX(1, (int)(c->rgb->height / scale)));
+  else
+    any = image_copy(c->rgb);
+  c->small = any->channels == 3 ? g_steal_pointer(&any) : image_convert(any, 3);
+  c->scale = (double)c->rgb->width / c->small->width;
+  c->S = c->scale *
+         (c->req && c->req->source_scale > 0 ? c->req->source_scale : 1.0);
+  c->an.w = c->small->width;
+  c->an.h = c->small->height;
+  analysis_colour(&c->an, c->small);
+  c->grey = image_new(c->an.w, c->an.h, 1);
+  for (int y = 0; y < c->an.h; y++)
+    memcpy(image_pixel(c->grey, 0, y), c->an.grey + idx(&c->an, 0, y),
+           (gsize)c->an.w);
+  return TRUE;
+}
+
+/* The background model (calibration frame, or a plane fitted to the
+ * border) and what of the frame is backdrop. */
+static gboolean check_backdrop(Check *c)
+{
+  gboolean calibrated = c->req && c->req->background;
+
+  if (calibrated)
+    background_model_calibration(&c->an, c->req->background);
+  else
+    background_model_border(&c->an);
+  background_flood(&c->an, calibrated ? c->lim->backdrop_tolerance_calibrated
+                                      : c->lim->backdrop_tolerance_model);
+  return TRUE;
+}
+
+/* background_not_white / _not_uniform on the raw colour of the backdrop. */
+static gboolean check_background(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+  Analysis *an = &c->an;
+  g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
+  double ra = 0, rb = 0, rl = 0, sl = 0, sa = 0, sb = 0;
+  int n = 0, m = 0;
+
+  for (int y = 0; y < an->h; y += 2)
+    for (int x = 0; x < an->w; x += 2) {
+      const guint8 *p = image_pixel(c->small, x, y);
+      PhotoLab raw;
+      float fl;
+      if (!an->bg[idx(an, x, y)])
+        continue;
+      raw = photo_colour_lab(p[0], p[1], p[2], NULL);
+      rl += raw.L, ra += raw.a, rb += raw.b;
+      fl = (float)raw.L;
+      g_array_append_val(ls, fl);
+      n++;
+    }
+  if (n > 0) {
+    double chroma = hypot(ra / n, rb / n);
+    double spread = percentile(ls, 0.97) - percentile(ls, 0.03);
+    measure(c->r, "background_L", rl / n);
+    measure(c->r, "background_chroma", chroma);
+    measure(c->r, "background_spread_L", spread);
+    measure(c->r, "background_fraction", (double)n * 4 / (an->w * an->h));
+    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE, rl / n, FALSE,
+          lim->background_refer_L, lim->background_refuse_L);
+    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE, chroma, TRUE,
+          lim->background_chroma_refer, lim->background_chroma_refuse);
+    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, spread, TRUE,
+          lim->background_spread_refer_L, lim->background_spread_refuse_L);
+  } else {
+    refuse(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE);
+  }
+  /* The backdrop's white-balanced mean, for the covering's contrast. */
+  for (gsize i = 0; i < (gsize)an->w * an->h; i += 3)
+    if (an->bg[i])
+      sl += an->L[i], sa += an->A[i], sb += an->B[i], m++;
+  an->bg_lab.L = m ? sl / m : 95;
+  an->bg_lab.a = m ? sa / m : 0;
+  an->bg_lab.b = m ? sb / m : 0;
+  return TRUE;
+}
+
+/* The face cascade on a copy whose short side is 240 px (160 live), only
+ * on windows centred off the backdrop. In analysis pixels. */
+static GArray *cascade_faces(Check *c)
+{
+  Analysis *an = &c->an;
+  int min_side = MIN(an->w, an->h);
+  double f = MAX(1.0, min_side / (c->mode == MODE_LIVE ? 160.0 : 240.0));
+  g_autoptr(BkImage) det = f > 1.0
+                               ? image_scale(c->grey, MAX(1, (int)(an->w / f)),
+                                             MAX(1, (int)(an->h / f)))
+                               : image_copy(c->grey);
+  int ds = MIN(det->width, det->height);
+  g_autoptr(BkImage) mask = image_new(det->width, det->height, 1);
+  GArray *faces;
+
+  f = (double)an->w / det->width;
+  for (int y = 0; y < det->height; y++)
+    for (int x = 0; x < det->width; x++)
+      image_pixel(mask, x, y)[0] = !an->bg[idx(an, MIN((int)(x * f), an->w - 1),
+                                               MIN((int)(y * f), an->h - 1))];
+  faces = photo_cascade_detect_masked(c->v->face, det, mask, 0, 0, det->width,
+                                      det->height, MAX(24.0, ds * 0.12), ds,
+                                      c->mode == MODE_LIVE ? 1.15 : 1.1, 3);
+  for (guint i = 0; i < faces->len; i++) {
+    PhotoDetection *fd = &g_array_index(faces, PhotoDetection, i);
+    fd->x *= f, fd->y *= f, fd->w *= f, fd->h *= f;
+  }
+  return faces;
+}
+
+/* no_face / multiple_faces. Heads rolled beyond what the frontal cascade
+ * tolerates (about 12 degrees) are found by dlib's HOG detector, which has
+ * filters for rolled faces. */
+static gboolean check_faces(Check *c)
+{
+  double main_w;
+  int count = 0, main_n;
+
+  c->faces = cascade_faces(c);
+  if (c->faces->len == 0) {
+    g_array_unref(c->faces);
+    c->faces = faces_fallback(c->grey);
+  }
+  main_w = c->faces->len ? g_array_index(c->faces, PhotoDetection, 0).w : 0;
+  main_n =
+      c->faces->len ? g_array_index(c->faces, PhotoDetection, 0).neighbours : 0;
+  /* Faces of comparable size only: tiny hits in a pattern are not people. */
+  for (guint i = 0; i < c->faces->len; i++) {
+    const PhotoDetection *f = &g_array_index(c->faces, PhotoDetection, i);
+    if (f->w >= main_w * 0.6 && (i == 0 || f->neighbours >= MAX(4, main_n / 3)))
+      count++;
+  }
+  c->r->faces = count;
+  measure(c->r, "faces", count);
+  if (c->faces->len == 0) {
+    refuse(c->r, PHOTO_REASON_NO_FACE);
+    return FALSE;
+  }
+  if (count > 1)
+    refuse(c->r, PHOTO_REASON_MULTIPLE_FACES);
+  c->face = g_array_index(c->faces, PhotoDetection, 0);
+  c->r->face_x = c->face.x * c->scale, c->r->face_y = c->face.y * c->scale;
+  c->r->face_w = c->face.w * c->scale, c->r->face_h = c->face.h * c->scale;
+  return TRUE;
+}
+
+/* The 68 landmarks and what they give: eye centres, the eye frame of
+ * reference (midpoint, distance, roll), pose and expression measures. */
+static gboolean check_landmarks(Check *c)
+{
+  const PhotoDetection *f = &c->face;
+  PhotoResult *r = c->r;
+  const PhotoPose *p = &c->pose;
+
+  /* The cascade's box is wider and higher than the one dlib's predictor
+   * was trained on (about 2.35 eye distances square, from 0.62 above the
+   * eyes, with the eyes at 0.38 of the cascade's box). */
+  photo_pose_fit(c->v->landmarks, c->grey, f->x + 0.032 * f->w,
+                 f->y + 0.38 * f->h - 0.248 * f->w, 0.94 * f->w, 0.94 * f->w,
+                 &c->pose);
+  r->eye_left_x = p->eye_lx * c->scale, r->eye_left_y = p->eye_ly * c->scale;
+  r->eye_right_x = p->eye_rx * c->scale, r->eye_right_y = p->eye_ry * c->scale;
+  c->mx = p->mx, c->my = p->my, c->d = p->d, c->roll = p->roll_deg;
+  measure(r, "eye_left_x", p->eye_lx * c->S);
+  measure(r, "eye_left_y", p->eye_ly * c->S);
+  measure(r, "eye_right_x", p->eye_rx * c->S);
+  measure(r, "eye_right_y", p->eye_ry * c->S);
+  measure(r, "eye_distance_px", c->d * c->S);
+  measure(r, "roll_deg", c->roll);
+  measure(r, "yaw_deg", p->yaw_deg);
+  measure(r, "pitch_deg", p->pitch_deg);
+  measure(r, "pose_residual", p->pose_residual);
+  measure(r, "eye_aspect", p->eye_aspect);
+  measure(r, "mouth_open", p->mouth_open);
+  measure(r, "brow_height_eye_d", p->brow_height);
+  if (c->d < f->w * 0.25 || c->d > f->w * 0.7) {
+    /* Landmarks that do not fit the face box: do not trust them. */
+    c->d = f->w * 0.42;
+    c->mx = f->x + f->w / 2;
+    c->my = f->y + f->h * 0.38;
+    c->roll = 0;
+    refer(r, PHOTO_REASON_EYES_NOT_VISIBLE);
+  }
+  return TRUE;
+}
+
+/* not_frontal: roll from the eye line, yaw and pitch from the pose fit. */
+static gboolean check_pose(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+
+  judge(c->r, PHOTO_REASON_NOT_FRONTAL, fabs(c->roll), TRUE,
+        lim->roll_refer_deg, lim->roll_refuse_deg);
+  judge(c->r, PHOTO_REASON_NOT_FRONTAL, fabs(c->pose.yaw_deg), TRUE,
+        lim->yaw_refer_deg, lim->yaw_refuse_deg);
+  judge(c->r, PHOTO_REASON_NOT_FRONTAL, fabs(c->pose.pitch_deg), TRUE,
+        lim->pitch_refer_deg, lim->pitch_refuse_deg);
+  return TRUE;
+}
+
+/* eyes_not_visible: an open, visible eye shows bright sclera beside a dark
+ * iris; dark glasses, hair or a frame over the eye do not. L* spread in a
+ * box around each eye, the weaker eye counts. eyes_closed: the lids'
+ * aspect ratio. mouth_open: the inner lips' gap, on the still only (in
+ * live view the lip line is a few pixels and its measure flickers). */
+static gboolean check_eyes_and_mouth(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+  double weakest = 1e9, d = c->d;
+
+  for (int k = 0; k < 2; k++) {
+    double ex = k == 0 ? c->pose.eye_lx : c->pose.eye_rx;
+    double ey = k == 0 ? c->pose.eye_ly : c->pose.eye_ry;
+    g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
+    for (int y = (int)(ey - 0.1 * d); y <= (int)(ey + 0.1 * d); y++)
+      for (int x = (int)(ex - 0.22 * d); x <= (int)(ex + 0.22 * d); x++)
+        if (x >= 0 && y >= 0 && x < c->an.w && y < c->an.h)
+          g_array_append_val(ls, c->an.L[idx(&c->an, x, y)]);
+    if (ls->len > 4)
+      weakest = MIN(weakest, percentile(ls, 0.95) - percentile(ls, 0.05));
+  }
+  if (weakest < 1e9) {
+    measure(c->r, "eye_contrast_L", weakest);
+    judge(c->r, PHOTO_REASON_EYES_NOT_VISIBLE, weakest, FALSE,
+          lim->eye_contrast_refer_L, lim->eye_contrast_refuse_L);
+  }
+  /* Closed lids are only judged on eyes that are visible at all. */
+  if (!photo_result_has_reason(c->r, PHOTO_REASON_EYES_NOT_VISIBLE))
+    judge(c->r, PHOTO_REASON_EYES_CLOSED, c->pose.eye_aspect, FALSE,
+          lim->eye_aspect_refer, lim->eye_aspect_refuse);
+  if (c->mode == MODE_FULL)
+    judge(c->r, PHOTO_REASON_MOUTH_OPEN, c->pose.mouth_open, TRUE,
+          lim->mouth_open_refer, lim->mouth_open_refuse);
+  return TRUE;
+}
+
+/* resolution_too_low, on the still in the camera's own pixels (live-view
+ * frames are scaled for the screen and say nothing about it). */
+static gboolean check_resolution(Check *c)
+{
+  judge(c->r, PHOTO_REASON_RESOLUTION_TOO_LOW, c->d * c->S, FALSE,
+        c->lim->eye_distance_refer_px, c->lim->eye_distance_refuse_px);
+  return TRUE;
+}
+
+/* background_not_uniform: another object on the backdrop, and a shadow:
+ * darker than the background model without a change of hue, beside the
+ * head (where neither hair nor shoulders are). */
+static gboolean check_objects_and_shadow(Check *c)
+{
+  Analysis *an = &c->an;
+  double mx = c->mx, my = c->my, d = c->d;
+  double other = subject_components(an, CLAMP((int)mx, 0, an->w - 1),
+                                    CLAMP((int)(my + 0.8 * d), 0, an->h - 1));
+  int n = 0, dark = 0;
+
+  measure(c->r, "other_object_fraction", other);
+  for (int y = MAX(0, (int)(my - 2.5 * d)); y < MIN(an->h, (int)(my + 2 * d));
+       y++)
+    for (int x = 0; x < an->w; x++) {
+      gsize i = idx(an, x, y);
+      if (fabs(x - mx) < 1.7 * d)
+        continue;
+      n++;
+      if (an->model_L[i] - an->L[i] > 8 &&
+          hypot(an->A[i] - an->model_A[i], an->B[i] - an->model_B[i]) < 4)
+        dark++;
+    }
+  if (n > 0) {
+    measure(c->r, "shadow_fraction", (double)dark / n);
+    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, (double)dark / n, TRUE,
+          c->lim->shadow_refer, c->lim->shadow_refuse);
+  }
+  judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, other, TRUE,
+        c->lim->other_object_refer, c->lim->other_object_refuse);
+  return TRUE;
+}
+
+/* Skin colour from below the eyes (nose and cheeks), and the face's visible
+ * width at cheekbone height: walk outward until a few pixels in a row are
+ * not skin. */
+static gboolean check_skin(Check *c)
+{
+  Analysis *an = &c->an;
+  double mx = c->mx, my = c->my, d = c->d;
+  RegionStats st = region_stats(an, mx - 0.35 * d, my + 0.25 * d, mx + 0.35 * d,
+                                my + 0.75 * d, keep_subject, NULL);
+  int row = CLAMP((int)(my + 0.45 * d), 0, an->h - 1);
+  int xl = (int)mx, xr = (int)mx, miss = 0;
+
+  c->skin.skin.L = st.L, c->skin.skin.a = st.a, c->skin.skin.b = st.b;
+  c->skin.max_de = 14;
+  for (int x = (int)mx; x >= 0 && miss < 3; x--) {
+    if (x < an->w && keep_skin(an, idx(an, x, row), &c->skin))
+      xl = x, miss = 0;
+    else
+      miss++;
+  }
+  miss = 0;
+  for (int x = MAX((int)mx, 0); x < an->w && miss < 3; x++) {
+    if (keep_skin(an, idx(an, x, row), &c->skin))
+      xr = x, miss = 0;
+    else
+      miss++;
+  }
+  measure(c->r, "face_width_px", (xr - xl + 1) * c->S);
+  c->r->face_x = xl * c->scale;
+  c->r->face_w = (xr - xl + 1) * c->scale;
+  return TRUE;
+}
+
+/* A second yaw measure that does not rest on the landmarks: the vertical
+ * axis about which the edges below the eyes are most nearly
+ * mirror-symmetric, its offset from the eye midpoint in eye distances
+ * (roughly 0.1 per 10 degrees; side light adds to it). */
+static gboolean check_symmetry(Check *c)
+{
+  Analysis *an = &c->an;
+  double mx = c->mx, my = c->my, d = c->d, best = 1e18, best_o = 0;
+  int y0 = MAX((int)(my + 0.2 * d), 0), y1 = MIN((int)(my + 1.2 * d), an->h);
+
+  for (double o = -0.3 * d; o <= 0.3 * d; o += MAX(1.0, d * 0.02)) {
+    double ax = mx + o, sum = 0;
+    int n = 0;
+    for (int y = y0; y < y1; y++)
+      for (double x = 0.05 * d; x < 0.5 * d; x += 1) {
+        int xa = (int)(ax - x), xb = (int)(ax + x);
+        const float *L = an->L + idx(an, 0, y);
+        if (xa < 1 || xb >= an->w - 1)
+          continue;
+        /* Gradient magnitudes: the nose's and mouth's edges decide, not a
+         * smooth lighting slope. */
+        sum += fabs(fabs(L[xa + 1] - L[xa - 1]) - fabs(L[xb + 1] - L[xb - 1]));
+        n++;
+      }
+    if (n && sum / n < best)
+      best = sum / n, best_o = o;
+  }
+  measure(c->r, "yaw_offset", best_o / d);
+  judge(c->r, PHOTO_REASON_NOT_FRONTAL, fabs(best_o / d), TRUE,
+        c->lim->yaw_offset_refer, c->lim->yaw_offset_refuse);
+  return TRUE;
+}
+
+/* Crown: the top of the subject outline above the eyes, bounded to 1.6-2.3
+ * eye distances so hair volume or a covering cannot make the head absurd
+ * (head_top keeps the unbounded value for the covering). Chin: landmark 8,
+ * along the head's vertical. */
+static gboolean check_crown_and_chin(Check *c)
+{
+  double mx = c->mx, my = c->my, d = c->d, crown = my - 1.9 * d;
+  int band0 = MAX((int)(mx - 0.4 * d), 0);
+  int band1 = MIN((int)(mx + 0.4 * d), c->an.w - 1);
+  double ux = (c->pose.eye_ry - c->pose.eye_ly) / c->pose.d;
+  double uy = -(c->pose.eye_rx - c->pose.eye_lx) / c->pose.d;
+  double below;
+
+  for (int y = (int)(my - 1.2 * d); y >= 0; y--) {
+    int n = 0, s = 0;
+    if (y >= c->an.h)
+      continue;
+    for (int x = band0; x <= band1; x++, n++)
+      s += c->an.subject[idx(&c->an, x, y)];
+    if (n == 0 || s * 2 < n)
+      break;
+    crown = y;
+  }
+  measure(c->r, "crown_raw_eye_d", (my - crown) / d);
+  c->head_top = crown;
+  c->crown = CLAMP(crown, my - 2.3 * d, my - 1.6 * d);
+  below = -((c->pose.chin_x - c->pose.mx) * ux +
+            (c->pose.chin_y - c->pose.my) * uy);
+  c->chin = my + CLAMP(below, 1.2 * d, 2.1 * d);
+  c->r->crown_y = c->crown * c->scale;
+  c->r->chin_y = c->chin * c->scale;
+  return TRUE;
+}
+
+/* Geometry after the kiosk's crop: the head scaled to the target height,
+ * centred on the eye midpoint, the crown at a fixed share of the space
+ * above. Only what the crop cannot fix is a reason (head_too_small,
+ * head_too_large, face_off_centre). */
+static gboolean check_geometry(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+  PhotoResult *r = c->r;
+  double head = c->chin - c->crown, mm_per_px = lim->head_target_mm / head;
+  double cw = lim->crop_width_mm / mm_per_px;
+  double ch = lim->crop_height_mm / mm_per_px;
+  double top = (lim->crop_height_mm - lim->head_target_mm) * 0.42 / mm_per_px;
+  double cx, cy, shift_x = 0, head_mm, face_mm, needed_px, offset_mm;
+  double head_min = c->age >= 0 && c->age < lim->child_age
+                        ? lim->head_min_mm_child
+                        : lim->head_min_mm;
+
+  if (ch > c->an.h || cw > c->an.w) { /* too close: shrink to the frame */
+    double f = MIN(c->an.h / ch, c->an.w / cw);
+    ch *= f, cw *= f, top *= f;
+    mm_per_px = lim->crop_height_mm / ch;
+  }
+  cx = c->mx - cw / 2, cy = c->crown - top;
+  if (cx < 0)
+    shift_x = -cx;
+  else if (cx + cw > c->an.w)
+    shift_x = c->an.w - (cx + cw);
+  cx += shift_x;
+  cy = CLAMP(cy, 0, MAX(0, c->an.h - ch));
+  head_mm = head * mm_per_px;
+  face_mm = r->face_w / c->scale * mm_per_px;
+  offset_mm = fabs(shift_x) * mm_per_px;
+  needed_px = lim->crop_height_mm / 25.4 * lim->crop_dpi;
+  measure(r, "head_height_mm", head_mm);
+  measure(r, "face_width_mm", face_mm);
+  measure(r, "face_offset_mm", offset_mm);
+  measure(r, "crop_height_px", ch * c->S);
+  measure(r, "crop_upscale", needed_px / (ch * c->S));
+  judge(r, PHOTO_REASON_HEAD_TOO_LARGE, head_mm, TRUE,
+        lim->head_max_mm - lim->head_margin_mm, lim->head_max_mm);
+  judge(r, PHOTO_REASON_HEAD_TOO_SMALL, head_mm, FALSE,
+        head_min + lim->head_margin_mm, head_min);
+  /* Coming closer helps when the crop would be enlarged a lot. */
+  judge(r, PHOTO_REASON_HEAD_TOO_SMALL, needed_px / (ch * c->S), TRUE,
+        lim->crop_upscale_refer, lim->crop_upscale_refuse);
+  judge(r, PHOTO_REASON_FACE_OFF_CENTRE, offset_mm, TRUE,
+        lim->centre_offset_refer_mm, lim->centre_offset_refuse_mm);
+  /* Face width varies between people more than head height: outside the
+   * template by a margin it is an officer's call. */
+  if (face_mm < lim->face_width_min_mm - lim->face_width_margin_mm ||
+      face_mm > lim->face_width_max_mm + lim->face_width_margin_mm)
+    refer(r, face_mm < lim->face_width_min_mm ? PHOTO_REASON_HEAD_TOO_SMALL
+                                              : PHOTO_REASON_HEAD_TOO_LARGE);
+  r->crop_x = cx * c->S, r->crop_y = cy * c->S;
+  r->crop_w = cw * c->S, r->crop_h = ch * c->S;
+  r->has_crop = TRUE;
+  return TRUE;
+}
+
+/* underexposed / overexposed: median skin L* and clipped white in the face;
+ * uneven_lighting: left against right cheek. */
+static gboolean check_exposure(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+  Analysis *an = &c->an;
+  double mx = c->mx, my = c->my, d = c->d;
+  g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
+  int clipped = 0, n = 0;
+  RegionStats lc, rc;
+
+  for (int y = MAX((int)(my - 0.2 * d), 0); y < MIN((int)(my + 1.3 * d), an->h);
+       y++)
+    for (int x = MAX((int)(mx - 0.7 * d), 0);
+         x < MIN((int)(mx + 0.7 * d), an->w); x++) {
+      gsize i = idx(an, x, y);
+      const guint8 *p = image_pixel(c->small, x, y);
+      if (!keep_skin(an, i, &c->skin))
+        continue;
+      g_array_append_val(ls, an->L[i]);
+      /* Blown-out highlights are white; bright skin may clip red alone. */
+      clipped += p[0] >= 250 && p[1] >= 250 && p[2] >= 250;
+      n++;
+    }
+  if (n > 10) {
+    double median = percentile(ls, 0.5);
+    measure(c->r, "face_L", median);
+    measure(c->r, "face_clipped_fraction", (double)clipped / n);
+    judge(c->r, PHOTO_REASON_UNDEREXPOSED, median, FALSE,
+          lim->face_dark_refer_L, lim->face_dark_refuse_L);
+    judge(c->r, PHOTO_REASON_OVEREXPOSED, median, TRUE,
+          lim->face_bright_refer_L, lim->face_bright_refuse_L);
+    judge(c->r, PHOTO_REASON_OVEREXPOSED, (double)clipped / n, TRUE,
+          lim->face_clipped_refer, lim->face_clipped_refuse);
+  }
+  lc = region_stats(an, mx - 0.85 * d, my + 0.3 * d, mx - 0.3 * d, my + 1.0 * d,
+                    keep_skin, &c->skin);
+  rc = region_stats(an, mx + 0.3 * d, my + 0.3 * d, mx + 0.85 * d, my + 1.0 * d,
+                    keep_skin, &c->skin);
+  if (lc.n > 5 && rc.n > 5) {
+    measure(c->r, "lighting_lr_dL", lc.L - rc.L);
+    judge(c->r, PHOTO_REASON_UNEVEN_LIGHTING, fabs(lc.L - rc.L), TRUE,
+          lim->lighting_refer_L, lim->lighting_refuse_L);
+  }
+  return TRUE;
+}
+
+/* unnatural_colour: human skin after white balance has warm hues (roughly
+ * red to yellow, CIELAB hab 30-75 degrees for all complexions) and some
+ * but not extreme chroma; a grey face is a black-and-white or badly
+ * balanced photo. */
+static gboolean check_colour(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+  double chroma = photo_colour_chroma(c->skin.skin);
+  double hue = atan2(c->skin.skin.b, c->skin.skin.a) * 180 / G_PI;
+
+  measure(c->r, "skin_chroma", chroma);
+  measure(c->r, "skin_hue_deg", hue);
+  judge(c->r, PHOTO_REASON_UNNATURAL_COLOUR, chroma, FALSE,
+        lim->skin_grey_refer_chroma, lim->skin_grey_refuse_chroma);
+  judge(c->r, PHOTO_REASON_UNNATURAL_COLOUR, chroma, TRUE,
+        lim->skin_vivid_refer_chroma, lim->skin_vivid_refuse_chroma);
+  if (chroma >= lim->skin_grey_refuse_chroma)
+    judge(c->r, PHOTO_REASON_UNNATURAL_COLOUR, fabs(hue - lim->skin_hue_deg),
+          TRUE, lim->skin_hue_refer_deg, lim->skin_hue_refuse_deg);
+  return TRUE;
+}
+
+/* blurred: the face patch resampled so the eye distance is what it would
+ * be in the crop (at most 48 px), then the share of gradient that survives
+ * at that fine scale versus half resolution. */
+static gboolean check_sharpness(Check *c)
+{
+  double d = c->d;
+  double crop_d = d * (c->lim->crop_height_mm / 25.4 * c->lim->crop_dpi) /
+                  (c->r->crop_h / c->S);
+  g_autoptr(BkImage) patch =
+      face_patch(c->rgb, c->scale, c->mx, c->my, d, -0.8, -0.4, 0.8, 1.3,
+                 MIN(MIN(crop_d, d * c->scale), 48.0));
+
+  if (patch && patch->width > 16) {
+    g_autoptr(BkImage) grey = image_convert(patch, 1);
+    g_autoptr(BkImage) half =
+        image_scale(grey, grey->width / 2, grey->height / 2);
+    g_autoptr(BkImage) back = image_scale(half, grey->width, grey->height);
+    double fine = mean_gradient(grey), coarse = mean_gradient(back);
+    double ratio = coarse > 0 ? fine / coarse : 0;
+    measure(c->r, "sharpness", ratio);
+    judge(c->r, PHOTO_REASON_BLURRED, ratio, FALSE, c->lim->sharpness_refer,
+          c->lim->sharpness_refuse);
+  }
+  return TRUE;
+}
+
+/* Pixels above the forehead (the top of the skull) classified as backdrop,
+ * skin or "other" (hair or covering). The band hangs from the measured top
+ * of the head, 0.2 to 0.55 eye distances below it: heads and coverings
+ * differ in height above the eyes, so a band at fixed eye distances can
+ * miss the head and judge the backdrop as the covering. Starting 0.2 below
+ * the top keeps the head's outline (an edge, not texture) out; the band
+ * never reaches the brows. */
+static void covering_sample(Check *c)
+{
+  Analysis *an = &c->an;
+  Covering *cv = &c->cov;
+  double top = CLAMP(c->head_top, c->my - 2.6 * c->d, c->my - 1.3 * c->d);
+
+  cv->t0 = top + 0.2 * c->d;
+  cv->t1 = MIN(top + 0.55 * c->d, c->my - 0.95 * c->d);
+  cv->x0 = c->mx - 0.6 * c->d, cv->x1 = c->mx + 0.6 * c->d;
+  cv->ol = g_array_new(FALSE, FALSE, sizeof(float));
+  cv->oa = g_array_new(FALSE, FALSE, sizeof(float));
+  cv->ob = g_array_new(FALSE, FALSE, sizeof(float));
+  for (int y = MAX((int)cv->t0, 0); y < MIN((int)cv->t1, an->h); y++)
+    for (int x = MAX((int)cv->x0, 0); x < MIN((int)cv->x1, an->w); x++) {
+      gsize i = idx(an, x, y);
+      cv->n++;
+      cv->top_mean.L += an->L[i], cv->top_mean.a += an->A[i];
+      cv->top_mean.b += an->B[i];
+      if (an->bgdiff[i] < 5 || an->bg[i])
+        cv->n_bg++;
+      else if (keep_skin(an, i, &c->skin))
+        cv->n_skin++;
+      else {
+        g_array_append_val(cv->ol, an->L[i]);
+        g_array_append_val(cv->oa, an->A[i]);
+        g_array_append_val(cv->ob, an->B[i]);
+      }
+    }
+}
+
+/* Beside the cheeks, just outside the visible face: the share of "other". */
+static double covering_sides(Check *c)
+{
+  Analysis *an = &c->an;
+  int other = 0, n = 0;
+
+  for (int side = -1; side <= 1; side += 2)
+    for (int y = (int)(c->my + 0.3 * c->d); y < (int)(c->my + 1.2 * c->d); y++)
+      for (double k = 0.05; k < 0.35; k += 0.05) {
+        int x =
+            side < 0
+                ? (int)(c->r->face_x / c->scale - k * c->d)
+                : (int)((c->r->face_x + c->r->face_w) / c->scale + k * c->d);
+        gsize i;
+        if (x < 0 || y < 0 || x >= an->w || y >= an->h)
+          continue;
+        i = idx(an, x, y);
+        n++;
+        if (!an->bg[i] && an->bgdiff[i] >= 5 && !keep_skin(an, i, &c->skin))
+          other++;
+      }
+  return n ? (double)other / n : 0;
+}
+
+/* The covering's colour: the median of the "other" pixels; when the top of
+ * the head looks like the backdrop, the mean of the whole band (a white
+ * covering on a white backdrop is that case); declared but skin-like (a
+ * bald head, or a cream or pastel covering): everything not backdrop. */
+static gboolean check_covering_colour(Check *c)
+{
+  Covering *cv = &c->cov;
+  double fo, fb;
+
+  covering_sample(c);
+  if (cv->n > 0) {
+    cv->top_mean.L /= cv->n, cv->top_mean.a /= cv->n, cv->top_mean.b /= cv->n;
+    cv->lab.L = percentile(cv->ol, 0.5);
+    cv->lab.a = percentile(cv->oa, 0.5);
+    cv->lab.b = percentile(cv->ob, 0.5);
+  }
+  fo = cv->n ? (double)cv->ol->len / cv->n : 0;
+  fb = cv->n ? (double)cv->n_bg / cv->n : 0;
+  measure(c->r, "top_other_fraction", fo);
+  measure(c->r, "top_background_fraction", fb);
+  measure(c->r, "top_skin_fraction", cv->n ? (double)cv->n_skin / cv->n : 0);
+  measure(c->r, "side_other_fraction", covering_sides(c));
+  cv->present = fo >= 0.5;
+  if (!cv->present && fb >= 0.5)
+    cv->lab = cv->top_mean;
+  if (c->declared && !cv->present && fb < 0.5) {
+    RegionStats st = region_stats(&c->an, cv->x0, cv->t0, cv->x1, cv->t1,
+                                  keep_subject, NULL);
+    if (st.n > 0)
+      cv->lab.L = st.L, cv->lab.a = st.a, cv->lab.b = st.b;
+  }
+  /* Colour variety of the "other" pixels, tolerant of shading (folds). */
+  for (guint i = 0; i < cv->ol->len; i++) {
+    PhotoLab p = {g_array_index(cv->ol, float, i),
+                  g_array_index(cv->oa, float, i),
+                  g_array_index(cv->ob, float, i)};
+    if (photo_colour_de00(p, cv->lab, 3.0, 1.0, 1.0) > 12)
+      cv->multi += 1.0 / cv->ol->len;
+  }
+  cv->de00_bg = photo_colour_de00(cv->lab, c->an.bg_lab, 1, 1, 1);
+  measure(c->r, "covering_L", cv->lab.L);
+  measure(c->r, "covering_chroma", photo_colour_chroma(cv->lab));
+  measure(c->r, "covering_de00_background", cv->de00_bg);
+  measure(c->r, "covering_multicolour_fraction", cv->multi);
+  return TRUE;
+}
+
+/* Fine texture of the top of the head at a normalised scale (d = 48 px),
+ * minus the same measure on a backdrop patch of the same size from a top
+ * corner (sensor and JPEG noise). */
+static gboolean check_covering_texture(Check *c)
+{
+  double d = c->d, scale = c->scale, texture = 0, noise = 0;
+  double side_x = c->mx < c->an.w / 2.0 ? c->an.w - 1.3 * d : 0.1 * d;
+  g_autoptr(BkImage) patch =
+      face_patch(c->rgb, scale, c->mx, c->my, d, -0.6, (c->cov.t0 - c->my) / d,
+                 0.6, (c->cov.t1 - c->my) / d, 48.0);
+  g_autoptr(BkImage) crop =
+      image_crop(c->rgb, (int)(side_x * scale), (int)(0.1 * d * scale),
+                 (int)(1.2 * d * scale), (int)(0.45 * d * scale));
+
+  if (patch) {
+    g_autoptr(BkImage) grey = image_convert(patch, 1);
+    texture = fine_texture(grey, 2, NULL, 0);
+  }
+  if (crop && crop->width > 4 && crop->height > 4) {
+    double f = 48.0 / (d * scale);
+    g_autoptr(BkImage) s = image_scale(crop, MAX(6, (int)(crop->width * f)),
+                                       MAX(6, (int)(crop->height * f)));
+    g_autoptr(BkImage) grey = image_convert(s, 1);
+    noise = fine_texture(grey, 2, NULL, 0);
+  }
+  measure(c->r, "covering_texture", texture);
+  measure(c->r, "background_texture", noise);
+  c->cov.texture = texture - noise;
+  c->cov.has_texture = TRUE;
+  return TRUE;
+}
+
+/* A declared covering: not white or light grey, distinct from the backdrop
+ * (CIEDE2000), single-coloured and smooth. Values just outside the limits
+ * are referred, never accepted silently. */
+static gboolean check_covering_declared(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+  const Covering *cv = &c->cov;
+  double chroma = photo_colour_chroma(cv->lab);
+  gboolean light = cv->lab.L >= lim->covering_light_refuse_L &&
+                   chroma <= lim->covering_light_refuse_chroma;
+
+  if (!c->declared)
+    return TRUE;
+  if (light || cv->de00_bg < lim->covering_contrast_refuse_de00) {
+    /* As light as the backdrop, or indistinguishable from it. */
+    refuse(c->r, light || cv->lab.L >= lim->covering_pale_white_L
+                     ? PHOTO_REASON_COVERING_WHITE
+                     : PHOTO_REASON_COVERING_LOW_CONTRAST);
+  } else if (cv->lab.L >= lim->covering_light_refer_L &&
+             chroma <= lim->covering_light_refer_chroma) {
+    refer(c->r, PHOTO_REASON_COVERING_WHITE);
+  } else if (cv->de00_bg < lim->covering_contrast_refer_de00) {
+    refer(c->r, PHOTO_REASON_COVERING_LOW_CONTRAST);
+  }
+  if (cv->present) {
+    judge(c->r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED, cv->multi, TRUE,
+          lim->covering_multicolour_refer, lim->covering_multicolour_refuse);
+    if (cv->has_texture)
+      judge(c->r, PHOTO_REASON_COVERING_NOT_SMOOTH, cv->texture, TRUE,
+            lim->covering_texture_refer, lim->covering_texture_refuse);
+  }
+  return TRUE;
+}
+
+/* Not declared: something covering the top of the head whose colour no
+ * natural hair has (near neutral - black, grey, white - or the warm hues
+ * of brown, blonde and red hair) is refused; hair-coloured but as smooth
+ * as fabric is referred. Judged on the still only. */
+static gboolean check_covering_undeclared(Check *c)
+{
+  const PhotoLimits *lim = c->lim;
+  const Covering *cv = &c->cov;
+  double chroma = photo_colour_chroma(cv->lab);
+  double hue = atan2(cv->lab.b, cv->lab.a) * 180 / G_PI;
+  gboolean hair_colour;
+
+  if (c->declared || !cv->present)
+    return TRUE;
+  hair_colour = chroma < lim->hair_neutral_chroma ||
+                (hue > lim->hair_hue_min_deg && hue < lim->hair_hue_max_deg &&
+                 chroma < lim->hair_max_chroma);
+  measure(c->r, "hair_colour", hair_colour);
+  if (!hair_colour)
+    refuse(c->r, PHOTO_REASON_COVERING_NOT_DECLARED);
+  else if (cv->texture < lim->hair_min_texture)
+    refer(c->r, PHOTO_REASON_COVERING_NOT_DECLARED);
+  return TRUE;
+}
+
+/* The checks in the order they run; a later check may use what an earlier
+ * one measured (the face frame, the skin colour, the crop). */
+static const CheckEntry checks[] = {
+    {"prepare", check_prepare, FALSE},
+    {"backdrop", check_backdrop, FALSE},
+    {"background", check_background, FALSE},
+    {"faces", check_faces, FALSE},
+    {"landmarks", check_landmarks, FALSE},
+    {"pose", check_pose, FALSE},
+    {"eyes_and_mouth", check_eyes_and_mouth, FALSE},
+    {"resolution", check_resolution, TRUE},
+    {"objects_and_shadow", check_objects_and_shadow, FALSE},
+    {"skin", check_skin, FALSE},
+    {"symmetry", check_symmetry, FALSE},
+    {"crown_and_chin", check_crown_and_chin, FALSE},
+    {"geometry", check_geometry, FALSE},
+    {"exposure", check_exposure, FALSE},
+    {"colour", check_colour, FALSE},
+    {"sharpness", check_sharpness, TRUE},
+    {"covering_colour", check_covering_colour, FALSE},
+    {"covering_texture", check_covering_texture, TRUE},
+    {"covering_declared", check_covering_declared, FALSE},
+    {"covering_undeclared", check_covering_undeclared, TRUE},
+};
 
 static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
                             const PhotoRequest *req, Mode mode)
 {
-  const PhotoConfig *cfg = &v->config;
-  PhotoResult *r = result_new();
-  /* The input as given (grey, RGB or RGBA): the patches cut from it are
-   * converted as needed, so a 24 MP frame is never copied whole. */
-  const BkImage *rgb = input;
-  g_autoptr(BkImage) small_any = NULL;
-  g_autoptr(BkImage) small = NULL;
-  g_autoptr(BkImage) grey_img = NULL;
-  g_autoptr(GArray) faces = NULL;
-  Analysis an = {0};
-  double source_scale = req && req->source_scale > 0 ? req->source_scale : 1.0;
-  double max_side = mode == MODE_LIVE ? 320.0 : 512.0;
-  double scale; /* image pixels per analysis pixel */
-  double S;     /* original pixels per analysis pixel */
-  const PhotoDetection *face;
-  EyePoint le, re;
-  double mx, my, d, roll, other_object;
-  gboolean declared = req && req->head_covering_declared;
-  int age = req ? req->age : -1;
-  PhotoLab skin;
-  SkinFilter skin_filter;
+  Check c = {
+      .v = v,
+      .lim = &v->config.limits,
+      .req = req,
+      .mode = mode,
+      .r = result_new(),
+      .rgb = input,
+      .declared = req && req->head_covering_declared,
+      .age = req ? req->age : -1,
+  };
+  PhotoResult *r = c.r;
 
-  scale = MAX(1.0, MAX(rgb->width, rgb->height) / max_side);
-  if (scale > 1.0)
-    small_any = image_scale(rgb, MAX(1, (int)(rgb->width / scale)),
-                            MAX(1, (int)(rgb->height / scale)));
-  else
-    small_any = image_copy(rgb);
-  small = small_any->channels == 3 ? g_steal_pointer(&small_any)
-                                   : image_convert(small_any, 3);
-  scale = (double)rgb->width / small->width;
-  S = scale * source_scale;
-  an.w = small->width;
-  an.h = small->height;
-  analysis_colour(&an, small);
-
-  /* Background model and the subject's outline. */
-  if (req && req->background)
-    background_model_calibration(&an, req->background);
-  else
-    background_model_border(&an);
-  background_flood(&an, req && req->background ? 5.0 : 7.0);
-
-  /* Background measures: raw (not white-balanced) colour of the backdrop. */
-  {
-    g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
-    double ra = 0, rb = 0, rl = 0;
-    int n = 0;
-    for (int y = 0; y < an.h; y += 2)
-      for (int x = 0; x < an.w; x += 2) {
-        gsize i = idx(&an, x, y);
-        const guint8 *p = image_pixel(small, x, y);
-        PhotoLab raw;
-        if (!an.bg[i])
-          continue;
-        raw = photo_colour_lab(p[0], p[1], p[2], NULL);
-        rl += raw.L, ra += raw.a, rb += raw.b;
-        {
-          float fl = (float)raw.L;
-          g_array_append_val(ls, fl);
-        }
-        n++;
-      }
-    if (n > 0) {
-      double spread, chroma;
-      rl /= n, ra /= n, rb /= n;
-      chroma = hypot(ra, rb);
-      spread = percentile(ls, 0.97) - percentile(ls, 0.03);
-      measure(r, "background_L", rl);
-      measure(r, "background_chroma", chroma);
-      measure(r, "background_spread_L", spread);
-      measure(r, "background_fraction", (double)n * 4 / (an.w * an.h));
-      judge(r, PHOTO_REASON_BACKGROUND_NOT_WHITE, rl, FALSE,
-            (cfg->allow_light_grey ? 65.0 : cfg->background_min_L) + 3,
-            cfg->allow_light_grey ? 65.0 : cfg->background_min_L);
-      judge(r, PHOTO_REASON_BACKGROUND_NOT_WHITE, chroma, TRUE,
-            cfg->background_max_chroma * 0.75, cfg->background_max_chroma);
-      judge(r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, spread, TRUE,
-            cfg->background_max_spread * 0.8, cfg->background_max_spread);
-    } else {
-      refuse(r, PHOTO_REASON_BACKGROUND_NOT_WHITE);
-    }
-    {
-      /* The background's white-balanced mean, for covering contrast. */
-      RegionStats st = {0};
-      double sl = 0, sa = 0, sb = 0;
-      int m = 0;
-      for (gsize i = 0; i < (gsize)an.w * an.h; i += 3)
-        if (an.bg[i])
-          sl += an.L[i], sa += an.A[i], sb += an.B[i], m++;
-      (void)st;
-      an.bg_lab.L = m ? sl / m : 95;
-      an.bg_lab.a = m ? sa / m : 0;
-      an.bg_lab.b = m ? sb / m : 0;
-    }
+  for (gsize i = 0; i < G_N_ELEMENTS(checks); i++) {
+    if (checks[i].full_only && mode != MODE_FULL)
+      continue;
+    if (!checks[i].run(&c))
+      break;
   }
-
-  /* Faces. */
-  grey_img = image_new(an.w, an.h, 1);
-  for (int y = 0; y < an.h; y++)
-    memcpy(image_pixel(grey_img, 0, y), an.grey + idx(&an, 0, y), (gsize)an.w);
-  {
-    /* Faces in a kiosk photo are large: search a smaller copy (the eyes
-     * are located on a full-resolution patch afterwards). */
-    int min_side = MIN(an.w, an.h);
-    double f = MAX(1.0, min_side / (mode == MODE_LIVE ? 160.0 : 240.0));
-    g_autoptr(BkImage) det =
-        f > 1.0 ? image_scale(grey_img, MAX(1, (int)(an.w / f)),
-                              MAX(1, (int)(an.h / f)))
-                : image_copy(grey_img);
-    int ds = MIN(det->width, det->height);
-    g_autoptr(BkImage) mask = image_new(det->width, det->height, 1);
-    f = (double)an.w / det->width;
-    /* Faces are not backdrop: only windows centred on the rest are tried. */
-    for (int y = 0; y < det->height; y++)
-      for (int x = 0; x < det->width; x++)
-        image_pixel(mask, x, y)[0] = !an.bg[idx(
-            &an, MIN((int)(x * f), an.w - 1), MIN((int)(y * f), an.h - 1))];
-    faces = photo_cascade_detect_masked(v->face, det, mask, 0, 0, det->width,
-                                        det->height, MAX(24.0, ds * 0.12), ds,
-                                        mode == MODE_LIVE ? 1.15 : 1.1, 3);
-    for (guint i = 0; i < faces->len; i++) {
-      PhotoDetection *fd = &g_array_index(faces, PhotoDetection, i);
-      fd->x *= f, fd->y *= f, fd->w *= f, fd->h *= f;
-    }
-  }
-  {
-    /* Count faces of comparable size only: tiny hits in a pattern are not
-     * people. */
-    double main_w = faces->len ? g_array_index(faces, PhotoDetection, 0).w : 0;
-    int count = 0;
-    for (guint i = 0; i < faces->len; i++) {
-      const PhotoDetection *f = &g_array_index(faces, PhotoDetection, i);
-      if (f->w >= main_w * 0.6 &&
-          (i == 0 ||
-           f->neighbours >=
-               MAX(4, g_array_index(faces, PhotoDetection, 0).neighbours / 3)))
-        count++;
-    }
-    r->faces = count;
-    measure(r, "faces", count);
-  }
-  if (faces->len == 0) {
-    refuse(r, PHOTO_REASON_NO_FACE);
-    goto done;
-  }
-  if (r->faces > 1)
-    refuse(r, PHOTO_REASON_MULTIPLE_FACES);
-  face = &g_array_index(faces, PhotoDetection, 0);
-  r->face_x = face->x * scale, r->face_y = face->y * scale;
-  r->face_w = face->w * scale, r->face_h = face->h * scale;
-
-  /* Eyes and the face's frame of reference: eye midpoint and distance. */
-  find_eyes(v, rgb, scale, face, &le, &re);
-  r->eye_left_x = le.x * scale, r->eye_left_y = le.y * scale;
-  r->eye_right_x = re.x * scale, r->eye_right_y = re.y * scale;
-  mx = (le.x + re.x) / 2;
-  my = (le.y + re.y) / 2;
-  d = hypot(re.x - le.x, re.y - le.y);
-  roll = atan2(re.y - le.y, re.x - le.x) * 180 / G_PI;
-  measure(r, "eyes_found", (le.found ? 1 : 0) + (re.found ? 1 : 0));
-  measure(r, "eye_left_x", le.x * S);
-  measure(r, "eye_left_y", le.y * S);
-  measure(r, "eye_right_x", re.x * S);
-  measure(r, "eye_right_y", re.y * S);
-  measure(r, "eye_distance_px", d * S);
-  measure(r, "roll_deg", roll);
-  if (d < face->w * 0.25 || d > face->w * 0.7) {
-    /* The eyes found do not fit the face: do not trust them. */
-    d = face->w * 0.42;
-    mx = face->x + face->w / 2;
-    my = face->y + face->h * 0.38;
-    roll = 0;
-    refer(r, PHOTO_REASON_EYES_NOT_VISIBLE);
-  } else if (!le.found && !re.found) {
-    refer(r, PHOTO_REASON_EYES_NOT_VISIBLE);
-  }
-  /* One eye missed by the cascade (spectacles, reflections) is fine when
-   * the stand-in point fits the face: the contrast check below still
-   * requires a visible, open eye there. */
-  /* Eye centres from the cascade are good to about 3 degrees of roll: above
-   * the limit by less than that is for the officer to judge. */
-  judge(r, PHOTO_REASON_NOT_FRONTAL, fabs(roll), TRUE, cfg->max_roll_deg,
-        cfg->max_roll_deg + 3);
-  /* An open, visible eye shows bright sclera beside a dark iris; closed
-   * eyes (skin) and dark glasses do not. L* spread in a box around each
-   * eye, the weaker eye counts. */
-  {
-    double weakest = 1e9;
-    for (int k = 0; k < 2; k++) {
-      const EyePoint *e = k == 0 ? &le : &re;
-      g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
-      for (int y = (int)(e->y - 0.1 * d); y <= (int)(e->y + 0.1 * d); y++)
-        for (int x = (int)(e->x - 0.22 * d); x <= (int)(e->x + 0.22 * d); x++)
-          if (x >= 0 && y >= 0 && x < an.w && y < an.h)
-            g_array_append_val(ls, an.L[idx(&an, x, y)]);
-      if (ls->len > 4) {
-        double spread = percentile(ls, 0.95) - percentile(ls, 0.05);
-        weakest = MIN(weakest, spread);
-      }
-    }
-    if (weakest < 1e9) {
-      measure(r, "eye_contrast_L", weakest);
-      judge(r, PHOTO_REASON_EYES_NOT_VISIBLE, weakest, FALSE, 20, 12);
-    }
-  }
-  /* Live-view frames are scaled for the screen: resolution is judged on
-   * the still, in the camera's own pixels, not on them. */
-  if (mode == MODE_FULL)
-    judge(r, PHOTO_REASON_RESOLUTION_TOO_LOW, d * S, FALSE,
-          cfg->min_eye_distance_px * 1.05, cfg->min_eye_distance_px);
-
-  other_object = subject_components(&an, CLAMP((int)mx, 0, an.w - 1),
-                                    CLAMP((int)(my + 0.8 * d), 0, an.h - 1));
-  measure(r, "other_object_fraction", other_object);
-  /* A shadow on the backdrop: darker than the background model without a
-   * change of hue, beside the head (where neither hair nor shoulders are). */
-  {
-    int n = 0, dark = 0;
-    for (int y = MAX(0, (int)(my - 2.5 * d));
-         y < MIN(an.h, (int)(my + 2.0 * d)); y++)
-      for (int x = 0; x < an.w; x++) {
-        gsize i = idx(&an, x, y);
-        if (fabs(x - mx) < 1.7 * d)
-          continue;
-        n++;
-        if (an.model_L[i] - an.L[i] > 8 &&
-            hypot(an.A[i] - an.model_A[i], an.B[i] - an.model_B[i]) < 4)
-          dark++;
-      }
-    if (n > 0) {
-      measure(r, "shadow_fraction", (double)dark / n);
-      judge(r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, (double)dark / n, TRUE,
-            0.015, 0.03);
-    }
-  }
-  judge(r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, other_object, TRUE, 0.002,
-        0.005);
-
-  /* Skin colour from below the eyes (nose and cheeks), and the face's
-   * visible width at cheekbone height. */
-  {
-    RegionStats st =
-        region_stats(&an, mx - 0.35 * d, my + 0.25 * d, mx + 0.35 * d,
-                     my + 0.75 * d, keep_subject, NULL);
-    skin.L = st.L, skin.a = st.a, skin.b = st.b;
-    skin_filter.skin = skin;
-    skin_filter.max_de = 14;
-  }
-  {
-    int row = CLAMP((int)(my + 0.45 * d), 0, an.h - 1);
-    int xl = (int)mx, xr = (int)mx, miss = 0;
-    /* Walk outward until a few pixels in a row are not skin. */
-    for (int x = (int)mx; x >= 0 && miss < 3; x--) {
-      if (keep_skin(&an, idx(&an, x, row), &skin_filter))
-        xl = x, miss = 0;
-      else
-        miss++;
-    }
-    miss = 0;
-    for (int x = (int)mx; x < an.w && miss < 3; x++) {
-      if (keep_skin(&an, idx(&an, x, row), &skin_filter))
-        xr = x, miss = 0;
-      else
-        miss++;
-    }
-    measure(r, "face_width_px", (xr - xl + 1) * S);
-    r->face_x = xl * scale;
-    r->face_w = (xr - xl + 1) * scale;
-  }
-  /* Yaw: a turned head moves the nose and mouth off the eyes' midline.
-   * Find the vertical axis about which the region below the eyes is most
-   * nearly mirror-symmetric; its offset from the eye midpoint, in eye
-   * distances, is the yaw measure (roughly 0.1 per 10 degrees; lighting
-   * from one side adds to it, hence the generous default limit). */
-  {
-    double best = 1e18, best_o = 0;
-    int y0 = (int)(my + 0.2 * d), y1 = (int)(my + 1.2 * d);
-    for (double o = -0.3 * d; o <= 0.3 * d; o += MAX(1.0, d * 0.02)) {
-      double ax = mx + o, sum = 0;
-      int n = 0;
-      for (int y = MAX(y0, 0); y < MIN(y1, an.h); y++)
-        for (double x = 0.05 * d; x < 0.5 * d; x += 1) {
-          int xa = (int)(ax - x), xb = (int)(ax + x);
-          if (xa < 0 || xb >= an.w)
-            continue;
-          /* Horizontal gradient magnitudes: the nose's and mouth's edges,
-           * not a smooth lighting slope, decide the axis. */
-          if (xa < 1 || xb >= an.w - 1)
-            continue;
-          sum +=
-              fabs(fabs(an.L[idx(&an, xa + 1, y)] - an.L[idx(&an, xa - 1, y)]) -
-                   fabs(an.L[idx(&an, xb + 1, y)] - an.L[idx(&an, xb - 1, y)]));
-          n++;
-        }
-      if (n && sum / n < best)
-        best = sum / n, best_o = o;
-    }
-    measure(r, "yaw_offset", best_o / d);
-    judge(r, PHOTO_REASON_NOT_FRONTAL, fabs(best_o / d), TRUE, cfg->max_yaw,
-          cfg->max_yaw * 1.7);
-  }
-
-  /* Crown: the top of the subject above the eyes; chin: the strongest
-   * light-to-dark edge below the mouth. Both are bounded by head
-   * proportions in eye distances, so hair volume or a missing edge cannot
-   * make the head absurd. The unbounded top (head_top) is where hair or a
-   * covering is measured below. */
-  double head_top = my - 1.9 * d;
-  {
-    double crown = my - 1.9 * d, chin = my + 2.0 * d;
-    int band0 = (int)(mx - 0.4 * d), band1 = (int)(mx + 0.4 * d);
-    int ystart = (int)(my - 1.2 * d);
-    for (int y = ystart; y >= 0; y--) {
-      int n = 0, s = 0;
-      for (int x = MAX(band0, 0); x <= MIN(band1, an.w - 1); x++, n++)
-        s += an.subject[idx(&an, x, y)];
-      if (n == 0 || s * 2 < n)
-        break;
-      crown = y;
-    }
-    measure(r, "crown_raw_eye_d", (my - crown) / d);
-    head_top = crown;
-    crown = CLAMP(crown, my - 2.3 * d, my - 1.6 * d);
-    chin = my + 1.65 * d;
-    {
-      double best = 0;
-      int y0 = (int)(my + 1.2 * d), y1 = (int)(my + 2.1 * d);
-      for (int y = MAX(y0, 2); y < MIN(y1, an.h - 2); y++) {
-        double s = 0;
-        int n = 0;
-        for (int x = MAX(band0, 0); x <= MIN(band1, an.w - 1); x++, n++)
-          s += an.L[idx(&an, x, y - 2)] - an.L[idx(&an, x, y + 2)];
-        if (n && s / n > best && s / n > 4)
-          best = s / n, chin = y;
-      }
-    }
-    r->crown_y = crown * scale;
-    r->chin_y = chin * scale;
-
-    /* The kiosk's crop: head scaled to the target height, centred on the
-     * eye midpoint, crown at a fixed share of the space above. */
-    {
-      double head = chin - crown;
-      double mm_per_px = cfg->head_target_mm / head;
-      double cw = cfg->crop_width_mm / mm_per_px;
-      double ch = cfg->crop_height_mm / mm_per_px;
-      double top =
-          (cfg->crop_height_mm - cfg->head_target_mm) * 0.42 / mm_per_px;
-      double cx = mx - cw / 2, cy = crown - top;
-      double shift_x = 0, head_mm, face_mm, needed_px, offset_mm;
-      double face_w = r->face_w / scale;
-      double head_min = age >= 0 && age < cfg->child_age
-                            ? cfg->head_min_mm_child
-                            : cfg->head_min_mm;
-
-      /* Too close: the crop does not fit; shrink it to the frame. */
-      if (ch > an.h || cw > an.w) {
-        double f = MIN(an.h / ch, an.w / cw);
-        ch *= f, cw *= f, top *= f;
-        mm_per_px = cfg->crop_height_mm / ch;
-        cx = mx - cw / 2, cy = crown - top;
-      }
-      if (cx < 0)
-        shift_x = -cx;
-      else if (cx + cw > an.w)
-        shift_x = an.w - (cx + cw);
-      cx += shift_x;
-      cy = CLAMP(cy, 0, MAX(0, an.h - ch));
-      head_mm = head * mm_per_px;
-      face_mm = face_w * mm_per_px;
-      offset_mm = fabs(shift_x) * mm_per_px;
-      needed_px = cfg->crop_height_mm / 25.4 * cfg->crop_dpi;
-      measure(r, "head_height_mm", head_mm);
-      measure(r, "face_width_mm", face_mm);
-      measure(r, "face_offset_mm", offset_mm);
-      measure(r, "crop_height_px", ch * S);
-      measure(r, "crop_upscale", needed_px / (ch * S));
-      judge(r, PHOTO_REASON_HEAD_TOO_LARGE, head_mm, TRUE,
-            cfg->head_max_mm - 0.3, cfg->head_max_mm);
-      judge(r, PHOTO_REASON_HEAD_TOO_SMALL, head_mm, FALSE, head_min + 0.3,
-            head_min);
-      /* Coming closer helps when the crop would be enlarged a lot. */
-      judge(r, PHOTO_REASON_HEAD_TOO_SMALL, needed_px / (ch * S), TRUE, 1.5,
-            2.0);
-      judge(r, PHOTO_REASON_FACE_OFF_CENTRE, offset_mm, TRUE,
-            cfg->max_centre_offset_mm * 0.7, cfg->max_centre_offset_mm);
-      /* Face width varies between people more than head height; outside
-       * the template by a margin it is an officer's call. */
-      if (face_mm < cfg->face_width_min_mm - 4 ||
-          face_mm > cfg->face_width_max_mm + 4)
-        refer(r, face_mm < cfg->face_width_min_mm
-                     ? PHOTO_REASON_HEAD_TOO_SMALL
-                     : PHOTO_REASON_HEAD_TOO_LARGE);
-      r->crop_x = cx * S, r->crop_y = cy * S;
-      r->crop_w = cw * S, r->crop_h = ch * S;
-      r->has_crop = TRUE;
-    }
-  }
-
-  /* Exposure and colour of the face. */
-  {
-    g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
-    int clipped = 0, n = 0;
-    RegionStats lc, rc;
-    double chroma, hue;
-    for (int y = (int)(my - 0.2 * d); y < (int)(my + 1.3 * d); y++)
-      for (int x = (int)(mx - 0.7 * d); x < (int)(mx + 0.7 * d); x++) {
-        gsize i;
-        const guint8 *p;
-        if (x < 0 || y < 0 || x >= an.w || y >= an.h)
-          continue;
-        i = idx(&an, x, y);
-        if (!keep_skin(&an, i, &skin_filter))
-          continue;
-        p = image_pixel(small, x, y);
-        g_array_append_val(ls, an.L[i]);
-        /* Blown-out highlights are white; bright skin may clip red alone. */
-        clipped += p[0] >= 250 && p[1] >= 250 && p[2] >= 250;
-        n++;
-      }
-    if (n > 10) {
-      double median = percentile(ls, 0.5);
-      measure(r, "face_L", median);
-      measure(r, "face_clipped_fraction", (double)clipped / n);
-      judge(r, PHOTO_REASON_UNDEREXPOSED, median, FALSE, 42, 35);
-      judge(r, PHOTO_REASON_OVEREXPOSED, median, TRUE, 82, 88);
-      judge(r, PHOTO_REASON_OVEREXPOSED, (double)clipped / n, TRUE, 0.05, 0.12);
-    }
-    lc = region_stats(&an, mx - 0.85 * d, my + 0.3 * d, mx - 0.3 * d,
-                      my + 1.0 * d, keep_skin, &skin_filter);
-    rc = region_stats(&an, mx + 0.3 * d, my + 0.3 * d, mx + 0.85 * d,
-                      my + 1.0 * d, keep_skin, &skin_filter);
-    if (lc.n > 5 && rc.n > 5) {
-      measure(r, "lighting_lr_dL", lc.L - rc.L);
-      judge(r, PHOTO_REASON_UNEVEN_LIGHTING, fabs(lc.L - rc.L), TRUE, 12, 18);
-    }
-    chroma = photo_colour_chroma(skin);
-    hue = atan2(skin.b, skin.a) * 180 / G_PI;
-    measure(r, "skin_chroma", chroma);
-    measure(r, "skin_hue_deg", hue);
-    /* Human skin after white balance: warm hues (roughly red to yellow),
-     * some but not extreme chroma. A grey face is a black-and-white or
-     * badly balanced photo. */
-    judge(r, PHOTO_REASON_UNNATURAL_COLOUR, chroma, FALSE, 6, 4);
-    judge(r, PHOTO_REASON_UNNATURAL_COLOUR, chroma, TRUE, 45, 55);
-    /* Skin hues of all complexions lie around 30-75 degrees (CIELAB hab). */
-    if (chroma >= 4)
-      judge(r, PHOTO_REASON_UNNATURAL_COLOUR, fabs(hue - 55), TRUE, 30, 40);
-  }
-
-  /* Sharpness at the scale of the document crop: the face patch resampled
-   * so the eye distance is what it would be in the crop, then the share of
-   * gradient that survives at that fine scale versus half resolution. */
-  if (mode == MODE_FULL) {
-    double crop_d =
-        d * (cfg->crop_height_mm / 25.4 * cfg->crop_dpi) / (r->crop_h / S);
-    g_autoptr(BkImage) patch =
-        face_patch(rgb, scale, mx, my, d, -0.8, -0.4, 0.8, 1.3,
-                   MIN(MIN(crop_d, d * scale), 48.0));
-    if (patch && patch->width > 16) {
-      g_autoptr(BkImage) grey = image_convert(patch, 1);
-      g_autoptr(BkImage) half =
-          image_scale(grey, grey->width / 2, grey->height / 2);
-      g_autoptr(BkImage) back = image_scale(half, grey->width, grey->height);
-      double fine = mean_gradient(grey), coarse = mean_gradient(back);
-      double ratio = coarse > 0 ? fine / coarse : 0;
-      measure(r, "sharpness", ratio);
-      judge(r, PHOTO_REASON_BLURRED, ratio, FALSE, 1.17, 1.10);
-    }
-  }
-
-  /* Head covering: what is above the forehead (top of the skull) and
-   * beside the cheeks, classified as background, skin or other. The top
-   * band hangs from the measured top of the head (0.2 to 0.55 eye
-   * distances below it): heads and coverings differ in height above the
-   * eyes, so a band at fixed eye distances can miss the head entirely and
-   * judge the backdrop as the covering. Starting 0.2 below the top keeps
-   * the head's outline (an edge, not texture) out. It never reaches the
-   * brows, and falls back to the textbook skull when no top was found. */
-  {
-    double top = CLAMP(head_top, my - 2.6 * d, my - 1.3 * d);
-    double t0 = top + 0.2 * d, t1 = MIN(top + 0.55 * d, my - 0.95 * d);
-    double tx0 = mx - 0.6 * d, tx1 = mx + 0.6 * d;
-    int n = 0, n_bg = 0, n_skin = 0;
-    g_autoptr(GArray) ol = g_array_new(FALSE, FALSE, sizeof(float));
-    g_autoptr(GArray) oa = g_array_new(FALSE, FALSE, sizeof(float));
-    g_autoptr(GArray) ob = g_array_new(FALSE, FALSE, sizeof(float));
-    PhotoLab cov = {0}, top_mean = {0};
-    double texture = 0, noise = 0, multi = 0, dE_bg;
-    gboolean light, present;
-    int side_other = 0, side_n = 0;
-
-    for (int y = (int)t0; y < (int)t1; y++)
-      for (int x = (int)tx0; x < (int)tx1; x++) {
-        gsize i;
-        if (x < 0 || y < 0 || x >= an.w || y >= an.h)
-          continue;
-        i = idx(&an, x, y);
-        n++;
-        top_mean.L += an.L[i], top_mean.a += an.A[i], top_mean.b += an.B[i];
-        if (an.bgdiff[i] < 5 || an.bg[i])
-          n_bg++;
-        else if (keep_skin(&an, i, &skin_filter))
-          n_skin++;
-        else {
-          g_array_append_val(ol, an.L[i]);
-          g_array_append_val(oa, an.A[i]);
-          g_array_append_val(ob, an.B[i]);
-        }
-      }
-    /* Beside the cheeks, just outside the visible face. */
-    for (int side = -1; side <= 1; side += 2)
-      for (int y = (int)(my + 0.3 * d); y < (int)(my + 1.2 * d); y++)
-        for (double k = 0.05; k < 0.35; k += 0.05) {
-          int x = side < 0 ? (int)(r->face_x / scale - k * d)
-                           : (int)((r->face_x + r->face_w) / scale + k * d);
-          gsize i;
-          if (x < 0 || y < 0 || x >= an.w || y >= an.h)
-            continue;
-          i = idx(&an, x, y);
-          side_n++;
-          if (!an.bg[i] && an.bgdiff[i] >= 5 &&
-              !keep_skin(&an, i, &skin_filter))
-            side_other++;
-        }
-    if (n > 0) {
-      top_mean.L /= n, top_mean.a /= n, top_mean.b /= n;
-      cov.L = percentile(ol, 0.5);
-      cov.a = percentile(oa, 0.5);
-      cov.b = percentile(ob, 0.5);
-    }
-    {
-      double fo = n ? (double)ol->len / n : 0;
-      double fb = n ? (double)n_bg / n : 0;
-      double fs = n ? (double)n_skin / n : 0;
-      double fside = side_n ? (double)side_other / side_n : 0;
-      measure(r, "top_other_fraction", fo);
-      measure(r, "top_background_fraction", fb);
-      measure(r, "top_skin_fraction", fs);
-      measure(r, "side_other_fraction", fside);
-      present = fo >= 0.5;
-      /* When the top of the head looks like the backdrop, what is there
-       * (if anything) is as light as the background. */
-      if (!present && fb >= 0.5)
-        cov = top_mean;
-      /* Declared but the top looks like skin: a bald head, or a covering
-       * in a skin-like pale colour (cream, pastel pink). Judge the colour
-       * of everything that is not backdrop there; real skin passes the
-       * light and contrast tests, a pale covering does not. */
-      if (declared && !present && fb < 0.5) {
-        RegionStats st =
-            region_stats(&an, tx0, t0, tx1, t1, keep_subject, NULL);
-        if (st.n > 0)
-          cov.L = st.L, cov.a = st.a, cov.b = st.b;
-      }
-    }
-    /* Texture of the top of the head at a normalised scale (d = 48 px),
-     * minus the same measure on the backdrop (sensor and JPEG noise). */
-    if (mode == MODE_FULL) {
-      g_autoptr(BkImage) patch = face_patch(
-          rgb, scale, mx, my, d, -0.6, (t0 - my) / d, 0.6, (t1 - my) / d, 48.0);
-      g_autoptr(BkImage) bgpatch = NULL;
-      if (patch) {
-        g_autoptr(BkImage) grey = image_convert(patch, 1);
-        texture = fine_texture(grey, 2, NULL, 0);
-      }
-      /* A backdrop patch of the same size from a top corner. */
-      {
-        double side_x = mx < an.w / 2.0 ? an.w - 1.3 * d : 0.1 * d;
-        int px = (int)(side_x * scale), py = (int)(0.1 * d * scale);
-        g_autoptr(BkImage) crop = image_crop(
-            rgb, px, py, (int)(1.2 * d * scale), (int)(0.45 * d * scale));
-        if (crop && crop->width > 4 && crop->height > 4) {
-          double f = 48.0 / (d * scale);
-          g_autoptr(BkImage) s =
-              image_scale(crop, MAX(6, (int)(crop->width * f)),
-                          MAX(6, (int)(crop->height * f)));
-          g_autoptr(BkImage) grey = image_convert(s, 1);
-          noise = fine_texture(grey, 2, NULL, 0);
-        }
-        (void)bgpatch;
-      }
-      measure(r, "covering_texture", texture);
-      measure(r, "background_texture", noise);
-    }
-    {
-      /* Colour variety of the "other" pixels, tolerant of shading. */
-      int far = 0;
-      for (guint i = 0; i < ol->len; i++) {
-        PhotoLab p = {g_array_index(ol, float, i), g_array_index(oa, float, i),
-                      g_array_index(ob, float, i)};
-        if (photo_colour_de00(p, cov, 3.0, 1.0, 1.0) > 12)
-          far++;
-      }
-      multi = ol->len ? (double)far / ol->len : 0;
-    }
-    dE_bg = photo_colour_de00(cov, an.bg_lab, 1, 1, 1);
-    light = cov.L >= cfg->covering_light_L &&
-            photo_colour_chroma(cov) <= cfg->covering_light_chroma;
-    measure(r, "covering_L", cov.L);
-    measure(r, "covering_chroma", photo_colour_chroma(cov));
-    measure(r, "covering_de00_background", dE_bg);
-    measure(r, "covering_multicolour_fraction", multi);
-
-    if (declared) {
-      double tex = texture - noise;
-      if (light || dE_bg < cfg->covering_min_de00 * 0.6) {
-        /* As light as the backdrop, or indistinguishable from it. */
-        if (light || cov.L >= cfg->covering_light_L - 5)
-          refuse(r, PHOTO_REASON_COVERING_WHITE);
-        else
-          refuse(r, PHOTO_REASON_COVERING_LOW_CONTRAST);
-      } else if (cov.L >= cfg->covering_light_L - 8 &&
-                 photo_colour_chroma(cov) <= cfg->covering_light_chroma + 6) {
-        refer(r, PHOTO_REASON_COVERING_WHITE);
-      } else if (dE_bg < cfg->covering_min_de00) {
-        refer(r, PHOTO_REASON_COVERING_LOW_CONTRAST);
-      }
-      if (present) {
-        judge(r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED, multi, TRUE, 0.2,
-              0.3);
-        if (mode == MODE_FULL)
-          judge(r, PHOTO_REASON_COVERING_NOT_SMOOTH, tex, TRUE, 5, 7);
-      }
-    } else if (present && mode == MODE_FULL) {
-      /* Not declared: a covering is "other" stuff at the top that is
-       * smooth (fabric) or of a colour hair does not have. */
-      double tex = texture - noise;
-      double chroma = photo_colour_chroma(cov);
-      double hue = atan2(cov.b, cov.a) * 180 / G_PI;
-      /* Natural hair: near neutral (black, grey, white) or the warm hues of
-       * brown, blonde and red hair; dyed blue or green hair is rare enough
-       * to leave to the officer. */
-      gboolean hair_colour =
-          chroma < 14 || (hue > 15 && hue < 95 && chroma < 60);
-      measure(r, "hair_colour", hair_colour);
-      if (!hair_colour)
-        refuse(r, PHOTO_REASON_COVERING_NOT_DECLARED);
-      else if (tex < 0.8)
-        refer(r, PHOTO_REASON_COVERING_NOT_DECLARED);
-    }
-  }
-
-done:
   result_finish(r);
-  analysis_clear(&an);
+  analysis_clear(&c.an);
+  image_free(c.small);
+  image_free(c.grey);
+  if (c.faces)
+    g_array_unref(c.faces);
+  if (c.cov.ol) {
+    g_array_unref(c.cov.ol);
+    g_array_unref(c.cov.oa);
+    g_array_unref(c.cov.ob);
+  }
   return r;
 }
 

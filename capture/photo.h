@@ -29,6 +29,8 @@ const char *photo_verdict_name(PhotoVerdict verdict);
 #define PHOTO_REASON_MULTIPLE_FACES         "multiple_faces"
 #define PHOTO_REASON_NOT_FRONTAL            "not_frontal"
 #define PHOTO_REASON_EYES_NOT_VISIBLE       "eyes_not_visible"
+#define PHOTO_REASON_EYES_CLOSED            "eyes_closed"
+#define PHOTO_REASON_MOUTH_OPEN             "mouth_open"
 #define PHOTO_REASON_HEAD_TOO_SMALL         "head_too_small"
 #define PHOTO_REASON_HEAD_TOO_LARGE         "head_too_large"
 #define PHOTO_REASON_FACE_OFF_CENTRE        "face_off_centre"
@@ -50,32 +52,33 @@ const char *photo_verdict_name(PhotoVerdict verdict);
 /* All reason codes, NULL-terminated, in the order above. */
 extern const char *const photo_reason_codes[];
 
-/* Thresholds and the output format. photo_config_init() fills in the
- * defaults documented in docs/photo-validator.md; a caller may change
- * fields before photo_validator_new(). */
+/* Every threshold of the checks, one field each, named and with the
+ * default and the accepted range in config/photo-limits.def (the same list
+ * defines the [photo] group of biokiosk.conf); docs/photo-validator.md
+ * explains each. */
+typedef struct {
+#define PHOTO_LIMIT(key, def, lo, hi) double key;
+#include "photo-limits.def"
+#undef PHOTO_LIMIT
+} PhotoLimits;
+
+/* The defaults. */
+void photo_limits_init(PhotoLimits *limits);
+
+/* Sets the limit called `key` (a name of photo-limits.def, as in the
+ * [photo] group). FALSE with G_KEY_FILE_ERROR_KEY_NOT_FOUND for an unknown
+ * key and G_KEY_FILE_ERROR_INVALID_VALUE for a value out of its range. */
+gboolean photo_limits_set(PhotoLimits *limits, const char *key, double value,
+                          GError **error);
+
+/* The validator's set-up. photo_config_init() fills in the defaults; a
+ * caller may change fields before photo_validator_new(). */
 typedef struct {
   char *cascade_dir; /* folder with the OpenCV Haar cascade XML files */
-  /* geometry, in mm of the 35 x 45 mm crop */
-  double crop_width_mm, crop_height_mm; /* 35, 45 */
-  int crop_dpi;                         /* resolution of the crop, 300 */
-  double head_min_mm, head_max_mm;      /* chin to crown, age >= child_age */
-  double head_min_mm_child;             /* below child_age */
-  int child_age;                        /* 11 */
-  double head_target_mm;                /* what the crop aims for, 28.5 */
-  double face_width_min_mm, face_width_max_mm; /* 16, 20 */
-  double max_centre_offset_mm; /* face centre vs crop centre, 1.5 */
-  double min_eye_distance_px;  /* in original pixels, 90 */
-  double max_roll_deg;         /* 5 */
-  double max_yaw; /* offset of the face's symmetry axis / eye distance, 0.2 */
-  /* background */
-  gboolean allow_light_grey;    /* accept a light grey background */
-  double background_min_L;      /* white: L* >= 80 (grey: 65) */
-  double background_max_chroma; /* 8 */
-  double background_max_spread; /* L* range across the background */
-  /* head covering (CIELAB after white-balancing on the background) */
-  double covering_light_L;      /* L* at or above: light ... */
-  double covering_light_chroma; /* ... and C* at or below: white/grey */
-  double covering_min_de00;     /* required difference from background */
+  /* dlib's 68-point shape predictor (Debian's libdlib-data); read once per
+   * process and shared */
+  char *landmark_model;
+  PhotoLimits limits;
 } PhotoConfig;
 
 void photo_config_init(PhotoConfig *config);

@@ -292,19 +292,52 @@ static const ConfigField config_schema[] = {
     STR_CHOICE("log", "level", FIELD_NONEMPTY, log_level_names, log_level),
 };
 
-/* Groups whose keys are free-form backend options. */
+/* [photo]: the photo validator's limits, each a number in the range
+ * config/photo-limits.def gives it (the list capture/photo.h's PhotoLimits
+ * is made of). Returns what was expected, or NULL when the value fits. */
+static char *config_check_photo_limit(const char *key, const char *value)
+{
+  static const struct {
+    const char *key;
+    double lo, hi;
+  } limits[] = {
+#define PHOTO_LIMIT(key, def, lo, hi) {#key, lo, hi},
+#include "photo-limits.def"
+#undef PHOTO_LIMIT
+  };
+  g_autofree char *trimmed = g_strstrip(g_strdup(value));
+  char *end = NULL;
+  double number = g_ascii_strtod(trimmed, &end);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(limits); i++) {
+    if (strcmp(limits[i].key, key) != 0)
+      continue;
+    if (!*trimmed || *end ||
+        !(number >= limits[i].lo && number <= limits[i].hi))
+      return g_strdup_printf("expected a number %g..%g", limits[i].lo,
+                             limits[i].hi);
+    return NULL;
+  }
+  return g_strdup("unknown key (the limits are in docs/photo-validator.md)");
+}
+
+/* Groups whose keys are free-form backend options, and [photo], whose keys
+ * are checked by `check` (NULL: any text). */
 static const struct {
   const char *group;
   gsize offset;
+  char *(*check)(const char *key, const char *value);
 } config_option_groups[] = {
     {"camera", G_STRUCT_OFFSET(KioskConfig, camera_options)},
     {"reader", G_STRUCT_OFFSET(KioskConfig, reader_options)},
     {"pad", G_STRUCT_OFFSET(KioskConfig, pad_options)},
+    {"photo", G_STRUCT_OFFSET(KioskConfig, photo_limits),
+     config_check_photo_limit},
 };
 
 static const char *const config_groups[] = {
     "kiosk",  "devices", "camera",    "reader",      "pad", "paths", "upload",
-    "policy", "officer", "retention", "fingerprint", "log", NULL,
+    "policy", "officer", "retention", "fingerprint", "log", "photo", NULL,
 };
 
 /* A group or key name as messages show it: itself when it is a plain name,
@@ -327,6 +360,17 @@ static const ConfigField *config_schema_find(const char *group, const char *key)
     if (strcmp(config_schema[i].group, group) == 0 &&
         strcmp(config_schema[i].key, key) == 0)
       return &config_schema[i];
+  return NULL;
+}
+
+/* The check of an option group's keys, or NULL. */
+static char *config_option_check(const char *group, const char *key,
+                                 const char *value)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_option_groups); i++)
+    if (strcmp(config_option_groups[i].group, group) == 0 &&
+        config_option_groups[i].check)
+      return config_option_groups[i].check(key, value);
   return NULL;
 }
 
@@ -545,6 +589,11 @@ static gboolean config_apply_key(KioskConfig *config, GKeyFile *keyfile,
                 where, group, config_shown_name(key));
     return FALSE;
   }
+  if (options && (problem = config_option_check(group, key, value))) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE, "%s: [%s] %s: %s",
+                where, group, config_shown_name(key), problem);
+    return FALSE;
+  }
   if (options) {
     g_hash_table_replace(*options, g_strdup(key), g_steal_pointer(&value));
     return TRUE;
@@ -677,7 +726,13 @@ gboolean config_override(KioskConfig *config, const char *assignment,
                 "--set: unknown group [%s]", config_shown_name(group));
     return FALSE;
   }
-  if ((options = config_option_table(config, group))) {
+  if ((options = config_option_table(config, group)) &&
+      (problem = config_option_check(group, key, eq + 1))) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE, "--set: [%s] %s: %s",
+                group, config_shown_name(key), problem);
+    return FALSE;
+  }
+  if (options) {
     g_hash_table_replace(*options, g_steal_pointer(&key), g_strdup(eq + 1));
     return TRUE;
   }

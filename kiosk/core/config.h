@@ -42,6 +42,9 @@ typedef struct {
   GHashTable *camera_options; /* char* -> char* */
   GHashTable *reader_options;
   GHashTable *pad_options;
+  /* [photo]: the photo validator's limits by name (config/photo-limits.def),
+   * as text, each checked to be a number in its range when read */
+  GHashTable *photo_limits;
 
   /* [paths] relative paths are resolved against state_dir */
   char *state_dir;             /* "" = $XDG_STATE_HOME/biokiosk */

@@ -62,6 +62,8 @@ static const ReasonText photo_reason_texts[] = {
     {"not_frontal",
      N_("Keep your head straight and look straight into the camera.")},
     {"eyes_not_visible", N_("Both eyes must be open and clearly visible.")},
+    {"eyes_closed", N_("Please keep your eyes open.")},
+    {"mouth_open", N_("Close your mouth and keep a neutral expression.")},
     {"head_too_small", N_("Please come closer to the camera.")},
     {"head_too_large", N_("Please move a little away from the camera.")},
     {"face_off_centre", N_("Move so that your face is in the middle.")},

@@ -28,11 +28,15 @@ except ImportError:
     sys.exit(77)
 
 SOURCES = [
-    # file, left eye, right eye, chin y, face half width, forehead top y
+    # file, left eye, right eye, chin y, face half width, forehead top y;
+    # the eye centres and inner-lip midpoint and mouth width as the 68-point
+    # landmarks put them (for painting closed lids and an open mouth)
     dict(path="/usr/lib/python3/dist-packages/skimage/data/astronaut.png",
-         eyes=((203, 102), (247, 102)), chin=176, half=45, top=80),
+         eyes=((203, 102), (247, 102)), chin=176, half=45, top=80,
+         lids=((203, 101.5), (247, 104)), mouth=(223, 147), mouth_w=44),
     dict(path="/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg",
-         eyes=((222, 190), (307, 187)), chin=306, half=86, top=140),
+         eyes=((222, 190), (307, 187)), chin=306, half=86, top=140,
+         lids=((222, 197), (311, 191.5)), mouth=(267.5, 280), mouth_w=76),
 ]
 
 W, H = 1350, 900
@@ -72,6 +76,9 @@ class Face:
         self.chin = (spec["chin"] - self.mid[1]) / self.d
         self.top = (self.mid[1] - spec["top"]) / self.d
         self.half = spec["half"] / self.d
+        self.lids = spec["lids"]
+        self.mouth = spec["mouth"]
+        self.mouth_w = spec["mouth_w"] / self.d
         # The skin colour: below the eyes, between the cheeks.
         mx, my = int(self.mid[0]), int(self.mid[1])
         d = int(self.d)
@@ -201,6 +208,33 @@ def render(rng, face, p):
     ocy = (chin - top) / 2 * d
     oval = soft(ellipse(ux, uy, 0, ocy, face.half * d, (chin + top) / 2 * d) - 1, 0.12)
     blend(canvas, warped, oval)
+
+    def to_canvas(point):
+        """A source pixel's place on the canvas (the face's affine map)."""
+        du, dv = point[0] - face.mid[0], point[1] - face.mid[1]
+        return (cx + scale * (math.cos(a) * du - math.sin(a) * dv),
+                ey + scale * (math.sin(a) * du + math.cos(a) * dv))
+
+    def face_ellipse(centre, along, across):
+        """An ellipse turned with the head, soft-edged, as a mask."""
+        lx = (xx - centre[0]) * ca + (yy - centre[1]) * sa
+        ly = -(xx - centre[0]) * sa + (yy - centre[1]) * ca
+        return soft(ellipse(lx, ly, 0, 0, along, across) - 1, 0.08)
+
+    if p.get("eyes_closed"):
+        # Lids of the skin's colour over each eye, a dark lash line below.
+        for lid in face.lids:
+            centre = to_canvas(lid)
+            blend(canvas, np.broadcast_to(skin * 0.85, canvas.shape),
+                  face_ellipse(centre, 0.25 * d, 0.12 * d))
+            lash = (centre[0] - 0.03 * d * sa, centre[1] + 0.03 * d * ca)
+            blend(canvas, np.broadcast_to(np.array((45, 30, 26), np.float32), canvas.shape),
+                  face_ellipse(lash, 0.22 * d, 0.03 * d))
+    if p.get("mouth_open"):
+        # The dark mouth cavity between parted lips.
+        centre = to_canvas(face.mouth)
+        blend(canvas, np.broadcast_to(np.array((45, 18, 22), np.float32), canvas.shape),
+              face_ellipse(centre, 0.36 * face.mouth_w * d, p["mouth_open"] * d))
 
     if p.get("sunglasses"):
         for ex in (-0.5, 0.5):
@@ -361,12 +395,16 @@ def corpus_plan(rng, scale):
     defect(3, "greyscale", ["unnatural_colour"], lambda p: p.update(greyscale=True))
     defect(3, "green_tint", ["unnatural_colour"], lambda p: p.update(tint=(0.75, 1.1, 0.8)))
     defect(3, "blurred", ["blurred"], lambda p: p.update(blur=0.06))
-    defect(3, "rolled", ["not_frontal"], lambda p: p.update(roll=12 * (1 if rng.integers(2) else -1)))
+    defect(6, "rolled", ["not_frontal"],
+           lambda p: p.update(roll=rng.uniform(8, 20) * (1 if rng.integers(2) else -1)))
     defect(3, "too_far", ["resolution_too_low", "head_too_small"], lambda p: p.update(d=45))
     defect(3, "too_close", ["head_too_large"], lambda p: p.update(d=205, ey=H * 0.47))
     defect(3, "off_centre", ["face_off_centre"], lambda p: p.update(cx=W * 0.13))
     defect(3, "two_faces", ["multiple_faces"], lambda p: p.update(second_face=True, cx=W * 0.33, d=100))
     defect(3, "sunglasses", ["eyes_not_visible", "no_face"], lambda p: p.update(sunglasses=True))
+    defect(3, "eyes_closed", ["eyes_closed", "eyes_not_visible"],
+           lambda p: p.update(eyes_closed=True))
+    defect(3, "mouth_open", ["mouth_open"], lambda p: p.update(mouth_open=rng.uniform(0.3, 0.38)))
     return plan
 
 

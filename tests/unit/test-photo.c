@@ -6,7 +6,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "config.h"
 #include "jpegio.h"
+#include "landmarks.h"
 #include "photo-colour.h"
 #include "photo-face.h"
 #include "photo.h"
@@ -76,7 +78,7 @@ static void test_reason_codes(void)
     for (gsize k = 0; k < n; k++)
       g_assert_cmpstr(photo_reason_codes[k], !=, photo_reason_codes[n]);
   }
-  g_assert_cmpuint(n, ==, 20);
+  g_assert_cmpuint(n, ==, 22);
   g_assert_cmpstr(photo_verdict_name(PHOTO_VERDICT_REFER), ==, "refer");
 }
 
@@ -85,12 +87,13 @@ static void test_config(void)
   PhotoConfig config;
 
   photo_config_init(&config);
-  g_assert_cmpfloat(config.head_min_mm, ==, 26);
-  g_assert_cmpfloat(config.head_max_mm, ==, 30);
-  g_assert_cmpfloat(config.head_min_mm_child, ==, 19);
-  g_assert_cmpint(config.child_age, ==, 11);
-  g_assert_cmpint(config.crop_dpi, ==, 300);
-  g_assert_false(config.allow_light_grey);
+  g_assert_cmpfloat(config.limits.head_min_mm, ==, 26);
+  g_assert_cmpfloat(config.limits.head_max_mm, ==, 30);
+  g_assert_cmpfloat(config.limits.head_min_mm_child, ==, 19);
+  g_assert_cmpfloat(config.limits.child_age, ==, 11);
+  g_assert_cmpfloat(config.limits.crop_dpi, ==, 300);
+  g_assert_cmpfloat(config.limits.background_refuse_L, ==, 80);
+  g_assert_cmpstr(config.landmark_model, ==, LANDMARKS_DEFAULT_MODEL);
   photo_config_clear(&config);
   photo_config_clear(NULL);
 }
@@ -224,6 +227,149 @@ static void test_hopper(void)
   g_assert_cmpint(live->verdict, !=, PHOTO_VERDICT_ACCEPT);
 }
 
+/* `image` turned by `degrees` about its centre (bilinear), white where
+ * nothing of it falls. */
+static BkImage *rotate(const BkImage *image, double degrees)
+{
+  BkImage *out = image_new(image->width, image->height, 3);
+  double a = degrees * G_PI / 180, c = cos(a), s = sin(a);
+  double cx = image->width / 2.0, cy = image->height / 2.0;
+
+  for (int y = 0; y < out->height; y++)
+    for (int x = 0; x < out->width; x++) {
+      double u = cx + c * (x - cx) + s * (y - cy);
+      double v = cy - s * (x - cx) + c * (y - cy);
+      int iu = (int)floor(u), iv = (int)floor(v);
+      double fu = u - iu, fv = v - iv;
+      guint8 *o = image_pixel(out, x, y);
+      for (int k = 0; k < 3; k++) {
+        double sum = 0;
+        for (int j = 0; j < 4; j++) {
+          int px = iu + (j & 1), py = iv + (j >> 1);
+          double w = ((j & 1) ? fu : 1 - fu) * ((j >> 1) ? fv : 1 - fv);
+          gboolean in =
+              px >= 0 && py >= 0 && px < image->width && py < image->height;
+          sum += w * (in ? image_pixel(image, px, py)[k] : 255);
+        }
+        o[k] = (guint8)CLAMP(sum + 0.5, 0, 255);
+      }
+    }
+  return out;
+}
+
+/* A head rolled by up to 20 degrees is still found (the frontal cascade
+ * misses it, dlib's HOG detector does not) and refused as not frontal with
+ * about the angle it was turned by; never no_face. */
+static void test_rolled(void)
+{
+  g_autoptr(PhotoValidator) v = new_validator();
+  g_autoptr(BkImage) image = load_hopper();
+  static const double angles[] = {-20, -12, 14, 20};
+  PhotoRequest req = {FALSE, 40, NULL, 1.0};
+
+  if (!image) {
+    g_test_skip("grace_hopper.jpg not installed");
+    return;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(angles); i++) {
+    g_autoptr(BkImage) turned = rotate(image, angles[i]);
+    g_autoptr(PhotoResult) r = photo_validate(v, turned, &req);
+    double roll = 0;
+
+    g_assert_false(photo_result_has_reason(r, PHOTO_REASON_NO_FACE));
+    g_assert_cmpint(r->faces, ==, 1);
+    g_assert_true(photo_result_has_reason(r, PHOTO_REASON_NOT_FRONTAL));
+    g_assert_true(photo_result_get_measure(r, "roll_deg", &roll));
+    /* The portrait's own eye line is about 4 degrees off level. */
+    g_assert_cmpfloat(fabs(fabs(roll) - fabs(angles[i])), <, 6);
+  }
+}
+
+/* Without the landmark model the validator does not start: one line that
+ * names the file and the Debian package, never a silent fallback. */
+static void test_landmarks_missing(void)
+{
+  PhotoConfig config;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PhotoValidator) v = NULL;
+
+  photo_config_init(&config);
+  g_free(config.landmark_model);
+  config.landmark_model = g_strdup("/nonexistent/shape_predictor.dat");
+  v = photo_validator_new(&config, &error);
+  photo_config_clear(&config);
+  g_assert_null(v);
+  g_assert_error(error, CAPTURE_ERROR, CAPTURE_ERROR_IO);
+  g_assert_nonnull(strstr(error->message, "/nonexistent/shape_predictor.dat"));
+  g_assert_nonnull(strstr(error->message, "libdlib-data"));
+  g_assert_null(strchr(error->message, '\n'));
+}
+
+/* The limits: defaults, setting one by name, its range; and the [photo]
+ * group of the configuration, checked against the same ranges. */
+static void test_limits(void)
+{
+  static const char minimal[] = "[kiosk]\nlocation_id = IND-DHG\n"
+                                "location_name = IND desk\n"
+                                "[devices]\ncamera = sim\nreader = sim\n"
+                                "pad = sim\n[officer]\npin_hash = "
+                                "$argon2id$v=19$m=65536,t=2,p=1$"
+                                "DXQlII0UR8hzSUUhUK/8lA$"
+                                "OXbt1YP/9WXAito6edg/sVFZrDi2X5CovQGuJ1sf4CU\n";
+  g_autofree char *conf = testlib_source_path("config/biokiosk.conf");
+  g_autofree char *defaults = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KioskConfig) config = NULL;
+  g_autoptr(KioskConfig) bad = NULL;
+  PhotoLimits limits;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  photo_limits_init(&limits);
+  g_assert_cmpfloat(limits.roll_refuse_deg, ==, 8);
+  g_assert_cmpfloat(limits.eye_aspect_refuse, ==, 0.15);
+  g_assert_true(photo_limits_set(&limits, "roll_refuse_deg", 10, &error));
+  g_assert_cmpfloat(limits.roll_refuse_deg, ==, 10);
+  g_assert_false(photo_limits_set(&limits, "roll_refuse_deg", 90, &error));
+  g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+  g_clear_error(&error);
+  g_assert_false(photo_limits_set(&limits, "no_such_limit", 1, &error));
+  g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND);
+  g_clear_error(&error);
+
+  g_assert_true(g_file_get_contents(conf, &defaults, NULL, NULL));
+  text = g_strconcat(minimal, "[photo]\nmouth_open_refuse = 0.5\n", NULL);
+  config = config_parse(defaults, "k.conf", text, &error);
+  g_assert_no_error(error);
+  g_assert_true(config_override(config, "photo.roll_refuse_deg=10", &error));
+  g_assert_no_error(error);
+  g_assert_false(config_override(config, "photo.roll_refuse_deg=99", &error));
+  g_assert_nonnull(strstr(error->message, "roll_refuse_deg"));
+  g_clear_error(&error);
+  g_assert_false(config_override(config, "photo.roll_refuse_deg=ten", &error));
+  g_clear_error(&error);
+  g_assert_false(config_override(config, "photo.no_such_limit=1", &error));
+  g_clear_error(&error);
+  /* What the file and --set gave is what the validator gets. */
+  photo_limits_init(&limits);
+  g_hash_table_iter_init(&iter, config->photo_limits);
+  while (g_hash_table_iter_next(&iter, &key, &value))
+    g_assert_true(
+        photo_limits_set(&limits, key, g_ascii_strtod(value, NULL), NULL));
+  g_assert_cmpfloat(limits.mouth_open_refuse, ==, 0.5);
+  g_assert_cmpfloat(limits.roll_refuse_deg, ==, 10);
+
+  g_free(text);
+  text = g_strconcat(minimal, "[photo]\nroll_refuse_deg = 99\n", NULL);
+  bad = config_parse(defaults, "k.conf", text, &error);
+  g_assert_null(bad);
+  g_assert_error(error, CONFIG_ERROR, CONFIG_ERROR_TYPE);
+  g_assert_cmpstr(
+      error->message, ==,
+      "k.conf:11: [photo] roll_refuse_deg: expected a number 0..45");
+}
+
 /* Grey and RGBA inputs are accepted as they are; a grey photo has no
  * natural skin colour. */
 static void test_channels(void)
@@ -347,6 +493,9 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/no-face", test_no_face);
   g_test_add_func("/photo/hopper", test_hopper);
   g_test_add_func("/photo/white-covering", test_white_covering);
+  g_test_add_func("/photo/rolled", test_rolled);
+  g_test_add_func("/photo/landmarks-missing", test_landmarks_missing);
+  g_test_add_func("/photo/limits", test_limits);
   g_test_add_func("/photo/cli", test_cli);
   g_test_add_func("/photo/channels", test_channels);
   return g_test_run();
