@@ -2390,8 +2390,8 @@ static void view_finger_exception(Session *s)
     s->view.title =
         keep(s, g_strdup_printf(
                     _("Officer: the %s is temporarily not available"), finger));
-    line(s, _("Postponed: no more fingerprints are taken today. The record "
-              "says why, and the person comes back for them."));
+    line(s, _("Postpone: no more fingerprints today; the person comes back "
+              "for them."));
     button(s, VIEW_BUTTON_POSTPONE, _("Postpone the fingerprints"), TRUE);
     if (next != FINGER_UNKNOWN)
       button(s, VIEW_BUTTON_SUBSTITUTE,
