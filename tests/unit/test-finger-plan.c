@@ -127,6 +127,23 @@ static void test_config_refuses(void)
                   "left_index:left_thumb;right_index");
 }
 
+/* The kiosk refuses to start with such a plan: exit 2, one line. */
+static void test_cli_refuses(void)
+{
+  const char *argv[] = {g_getenv("BK_BIOKIOSK"), "run", "--set",
+                        "fingerprint.plan=right_index:right_little", NULL};
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_nonnull(argv[0]);
+  g_assert_cmpint(testlib_spawn(argv, NULL, &out, &err), ==, 2);
+  g_test_message("%s", err);
+  g_assert_nonnull(
+      strstr(err, "[fingerprint] plan: expected no little finger"));
+  g_assert_true(g_str_has_suffix(err, "\n"));
+  g_assert_null(memchr(err, '\n', strlen(err) - 1)); /* one line */
+}
+
 static void test_reasons(void)
 {
   const char *const *t = finger_exception_reasons(FINGER_EXCEPTION_TEMPORARY);
@@ -172,6 +189,7 @@ int main(int argc, char **argv)
   g_test_add_func("/finger-plan/other-plans", test_other_plans);
   g_test_add_func("/finger-plan/bad-plans", test_bad_plans);
   g_test_add_func("/finger-plan/config-refuses", test_config_refuses);
+  g_test_add_func("/finger-plan/cli-refuses", test_cli_refuses);
   g_test_add_func("/finger-plan/reasons", test_reasons);
   g_test_add_func("/finger-plan/finger-names", test_finger_names);
   return g_test_run();
