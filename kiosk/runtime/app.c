@@ -1571,7 +1571,7 @@ static void restore_lockouts(App *app)
 static gboolean start_devices(App *app, GError **error)
 {
   gpointer contexts[N_SLOTS] = {
-      [SLOT_PHOTO] = NULL,
+      [SLOT_PHOTO] = app->config->photo_limits, /* [photo] */
       [SLOT_READER] = app->config,
       [SLOT_PAD] = NULL, /* the pad link, once it exists */
       [SLOT_STORE] = app->queue,

@@ -1,6 +1,7 @@
 /* The photo worker: analyses the camera's stills (validate, crop) and checks
  * live-view frames for guidance. Its "device" is the photo validator, made
- * when the worker starts (loading the face cascades takes a moment) and
+ * when the worker starts (reading the face cascade and, once per process,
+ * the landmark model takes a moment) with the [photo] limits, and
  * freed with the worker; only this thread uses it. */
 #include "worker.h"
 
@@ -9,13 +10,26 @@
 #include "photo.h"
 #include "steps.h"
 
+/* `context` is the configuration's [photo] group (limit name -> number as
+ * text, each checked against its range when the file was read), or NULL. */
 static gpointer photo_worker_open(gpointer context, GError **error)
 {
+  GHashTable *limits = context;
   PhotoConfig config;
-  PhotoValidator *validator;
+  PhotoValidator *validator = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean ok = TRUE;
 
   photo_config_init(&config);
-  validator = photo_validator_new(&config, error);
+  if (limits) {
+    g_hash_table_iter_init(&iter, limits);
+    while (ok && g_hash_table_iter_next(&iter, &key, &value))
+      ok = photo_limits_set(&config.limits, key, g_ascii_strtod(value, NULL),
+                            error);
+  }
+  if (ok)
+    validator = photo_validator_new(&config, error);
   photo_config_clear(&config);
   return validator;
 }
