@@ -246,6 +246,20 @@ static void judge(PhotoResult *r, const char *code, double value,
     refer(r, code);
 }
 
+/* A covering too light for the backdrop is the applicant's to fix, and
+ * its shading can also disturb the backdrop's measures: it is named first,
+ * before any background reason (the message shows the first). */
+static void reasons_order(GPtrArray *reasons)
+{
+  for (guint i = 1; i < reasons->len; i++)
+    if (strcmp(g_ptr_array_index(reasons, i), PHOTO_REASON_COVERING_WHITE) ==
+        0) {
+      gpointer code = g_ptr_array_steal_index(reasons, i);
+      g_ptr_array_insert(reasons, 0, code);
+      return;
+    }
+}
+
 static void result_finish(PhotoResult *r)
 {
   if (r->reasons->len > 0) {
@@ -257,6 +271,7 @@ static void result_finish(PhotoResult *r)
   } else {
     r->verdict = PHOTO_VERDICT_ACCEPT;
   }
+  reasons_order(r->reasons);
 }
 
 /* ---- analysis ---- */

@@ -429,6 +429,17 @@ static void test_white_covering(void)
   g_assert_cmpint(r->verdict, !=, PHOTO_VERDICT_ACCEPT);
   g_assert_true(photo_result_has_reason(r, PHOTO_REASON_COVERING_WHITE) ||
                 photo_result_has_reason(r, PHOTO_REASON_COVERING_LOW_CONTRAST));
+  /* With a dark object on the backdrop as well, the light covering is
+   * still named first. */
+  for (int y = 60; y < 300; y++)
+    memset(image_pixel(canvas, 40, y), 40, 3 * 70);
+  g_clear_pointer(&r, photo_result_free);
+  r = photo_validate(v, canvas, &req);
+  g_assert_true(
+      photo_result_has_reason(r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM));
+  if (photo_result_has_reason(r, PHOTO_REASON_COVERING_WHITE))
+    g_assert_cmpstr(g_ptr_array_index(r->reasons, 0), ==,
+                    PHOTO_REASON_COVERING_WHITE);
 }
 
 /* The command line: JSON lines, exit 1 for a refused photo, exit 2 with one
