@@ -717,16 +717,23 @@ static double mean_gradient(const BkImage *grey)
 typedef enum { MODE_FULL, MODE_LIVE } Mode;
 
 /* Faces the cascade missed, from dlib's HOG detector (its window is 80 px:
- * it searches a copy whose short side is 360 px). Returned as cascade-like
- * boxes in the pixels of `grey`, largest first. */
+ * it searches a copy whose short side is 360 px, the long side at most 720
+ * so that an odd shape cannot make it huge). Returned as cascade-like boxes
+ * in the pixels of `grey`, largest first. */
 static GArray *faces_fallback(const BkImage *grey)
 {
   GArray *faces = g_array_new(FALSE, FALSE, sizeof(PhotoDetection));
-  double f = 360.0 / MIN(grey->width, grey->height);
-  g_autoptr(BkImage) det = image_scale(grey, MAX(1, (int)(grey->width * f)),
-                                       MAX(1, (int)(grey->height * f)));
+  double f = MIN(360.0 / MIN(grey->width, grey->height),
+                 720.0 / MAX(grey->width, grey->height));
+  g_autoptr(BkImage) det = NULL;
   LandmarksBox boxes[4];
-  int n = landmarks_detect_faces(det, boxes, G_N_ELEMENTS(boxes));
+  int n;
+
+  if (MIN(grey->width, grey->height) * f < 80)
+    return faces; /* no room for a face the detector could find */
+  det = image_scale(grey, MAX(1, (int)(grey->width * f)),
+                    MAX(1, (int)(grey->height * f)));
+  n = landmarks_detect_faces(det, boxes, G_N_ELEMENTS(boxes));
 
   f = (double)grey->width / det->width;
   for (int i = 0; i < n; i++) {
