@@ -1,17 +1,8 @@
-/* See ui-technician.h. The colours are the kiosk's (ui-screens.c); a
+/* See ui-technician.h. The colours are the kiosk's (ui-palette.h); a
  * check's state is told by a word and a mark as well as by its colour. */
 #include "ui-technician.h"
 
-static const UiColor WHITE = {0xff, 0xff, 0xff, 0xff};
-static const UiColor BLUE = {0x15, 0x42, 0x73, 0xff};
-static const UiColor INK = {0x1a, 0x1a, 0x1a, 0xff};
-static const UiColor INK_SOFT = {0x3d, 0x3d, 0x3d, 0xff};
-static const UiColor EDGE = {0x5f, 0x7a, 0x99, 0xff};
-static const UiColor TAB_BG = {0xee, 0xf3, 0xf8, 0xff};
-static const UiColor RULE = {0xd5, 0xdd, 0xe6, 0xff};
-static const UiColor GREEN = {0x2a, 0x7a, 0x36, 0xff};
-static const UiColor AMBER = {0x8a, 0x4b, 0x00, 0xff};
-static const UiColor RED_DARK = {0x8e, 0x0f, 0x16, 0xff};
+#include "ui-palette.h"
 
 enum {
   TAB_W = 250,
@@ -42,7 +33,7 @@ static void draw_tabs(UiCanvas *canvas, const ViewPanel *panel, SDL_Rect col,
     SDL_Rect r = {col.x, col.y + i * (TAB_H + TAB_GAP), col.w, TAB_H};
     gboolean current = i == panel->current;
 
-    ui_draw_round_rect(canvas, r, 10, current ? BLUE : TAB_BG, 2,
+    ui_draw_round_rect(canvas, r, 10, current ? BLUE : KEY_BG, 2,
                        current ? BLUE : EDGE);
     ui_draw_text(canvas, f, current ? WHITE : BLUE, r.x + 20,
                  r.y + (r.h - TTF_FontHeight(f)) / 2, 0, UI_ALIGN_LEFT,
@@ -170,7 +161,7 @@ void ui_technician_entry(UiCanvas *canvas, const UiScreenInfo *info,
    * touchable but quiet. */
   SDL_Rect r = {info->width - w - 8, info->height - 44, w, 40};
 
-  ui_draw_round_rect(canvas, r, 8, TAB_BG, 1, RULE);
+  ui_draw_round_rect(canvas, r, 8, KEY_BG, 1, RULE);
   ui_draw_text(canvas, f, INK_SOFT, r.x, r.y + (r.h - TTF_FontHeight(f)) / 2,
                r.w, UI_ALIGN_CENTER, label);
   add_target(targets, VIEW_BUTTON_TECHNICIAN, r);
