@@ -65,6 +65,9 @@ check "the packaged binary prints its version" sh -c \
 	"'$scratch/root/usr/bin/biokiosk' --version | grep -qx 'biokiosk $version'"
 check "Depends: cage, xwayland, libsystemd0" sh -c \
 	"dpkg-deb -f '$deb' Depends | grep -q 'cage' && dpkg-deb -f '$deb' Depends | grep -q 'xwayland' && dpkg-deb -f '$deb' Depends | grep -q 'libsystemd0'"
+# The photo validator reads its face cascade and landmark model at run time.
+check "Depends: opencv-data, libdlib-data (the validator's models)" sh -c \
+	"dpkg-deb -f '$deb' Depends | grep -q 'opencv-data' && dpkg-deb -f '$deb' Depends | grep -q 'libdlib-data'"
 for script in preinst postinst prerm postrm; do
 	if [ -f "$scratch/control/$script" ]; then
 		check "$script is valid sh" sh -n "$scratch/control/$script"
