@@ -1111,16 +1111,20 @@ static void retention_news(App *app, const RetentionReport *report)
   if (!report)
     return;
   if (report->records_deleted || report->audit_deleted)
-    g_message("retention: deleted %u unacknowledged records, %u audit "
+    log_event(G_LOG_LEVEL_INFO, LOG_EVENT_RETENTION, NULL,
+              "retention: deleted %u unacknowledged records, %u audit "
               "entries",
               report->records_deleted, report->audit_deleted);
   if (report->records_overdue == app->retention_overdue)
     return;
+  if (report->records_overdue > 0)
+    log_event(G_LOG_LEVEL_MESSAGE, LOG_EVENT_RETENTION, NULL,
+              "retention: %u unacknowledged records overdue",
+              report->records_overdue);
   app->retention_overdue = report->records_overdue;
   render_footer(app);
 }
 
-/* Handles everything that is ready, without waiting. */
 /* Deletes appointments past [retention] (retention.h), at start-up and
  * then every hour, between devices' jobs so that the store worker's
  * connection is not writing. A failure is logged and tried next hour. */
@@ -1147,6 +1151,7 @@ static void apply_retention(App *app, gint64 now_us)
   retention_news(app, error ? NULL : &report);
 }
 
+/* Handles everything that is ready, without waiting. */
 static void pump(App *app)
 {
   gint64 now_us = g_get_monotonic_time();
