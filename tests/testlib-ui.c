@@ -1,6 +1,8 @@
 /* See testlib-ui.h. */
 #include "testlib-ui.h"
 
+#include "testlib.h"
+
 static void fe_render(gpointer data, const KioskView *view)
 {
   ui_render(data, view);
@@ -37,4 +39,17 @@ Frontend testlib_ui_frontend(Ui *ui)
       .screenshot = fe_screenshot,
       .data = ui,
   };
+}
+
+char *testlib_ui_screen_path(const char *build_subdir, const char *name)
+{
+  g_autofree char *file = g_strconcat(name, ".png", NULL);
+  gboolean update = g_strcmp0(g_getenv("BK_UPDATE_REFERENCE"), "1") == 0;
+  g_autofree char *rel = g_build_filename(
+      update ? "tests/ui-reference" : build_subdir, file, NULL);
+  char *path = update ? testlib_source_path(rel) : testlib_build_path(rel);
+  g_autofree char *dir = g_path_get_dirname(path);
+
+  g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+  return path;
 }

@@ -9,3 +9,8 @@
 /* Render, intents, wake, press and screenshot go to `ui`, which must
  * outlive the Frontend. */
 Frontend testlib_ui_frontend(Ui *ui);
+
+/* Where a test writes a screen `name`.png: tests/ui-reference/ in the
+ * source tree with BK_UPDATE_REFERENCE=1, else `build_subdir` in the build
+ * folder. Its folder is created. */
+char *testlib_ui_screen_path(const char *build_subdir, const char *name);

@@ -163,15 +163,8 @@ static void walk_to(Desk *d, SessionState until)
 static void screenshot(Desk *d, const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *file = g_strconcat(name, ".png", NULL);
-  gboolean update = g_strcmp0(g_getenv("BK_UPDATE_REFERENCE"), "1") == 0;
-  g_autofree char *rel = g_build_filename(
-      update ? "tests/ui-reference" : "officer-screens", file, NULL);
-  g_autofree char *path =
-      update ? testlib_source_path(rel) : testlib_build_path(rel);
-  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *path = testlib_ui_screen_path("officer-screens", name);
 
-  g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
   app_render(d->app, &d->fe);
   g_assert_true(d->fe.screenshot(d->fe.data, path, &error));
   g_assert_no_error(error);
