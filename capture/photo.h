@@ -102,6 +102,13 @@ typedef struct {
   double value;
 } PhotoMeasure;
 
+/* A closed polygon, e.g. the outline of a head covering, in the pixels of
+ * the image passed in; n = 0 when there is none. */
+typedef struct {
+  double x[32], y[32];
+  int n; /* points used, 0..32 */
+} PhotoOutline;
+
 typedef struct {
   PhotoVerdict verdict;
   /* Codes (static strings) that decided the verdict: the refusal reasons,
@@ -119,6 +126,13 @@ typedef struct {
   /* The 35 x 45 crop in original pixels (see PhotoRequest.source_scale). */
   double crop_x, crop_y, crop_w, crop_h;
   gboolean has_crop;
+  /* What the refusal screen draws over the photo, in the pixels of the
+   * image passed in (all zero when not measured): the covering's outline
+   * (n = 0 when no covering was found) and the box of a shadow on the face
+   * or the backdrop (has_shadow FALSE when none). */
+  PhotoOutline covering;
+  double shadow_x, shadow_y, shadow_w, shadow_h;
+  gboolean has_shadow;
 } PhotoResult;
 
 void photo_result_free(PhotoResult *result);
