@@ -24,3 +24,14 @@ gboolean record_add_finger_image(BkRecord *record, const char *name,
   record_add_part(record, iso_name, ISO19794_4_MEDIA_TYPE, iso);
   return TRUE;
 }
+
+char *record_add_finger_exception_photo(BkRecord *record, const char *finger,
+                                        GBytes *jpeg)
+{
+  char *name;
+
+  g_return_val_if_fail(record && finger && jpeg, NULL);
+  name = g_strconcat(RECORD_FINGER_EXCEPTION_PHOTO_PREFIX, finger, NULL);
+  record_add_part(record, name, RECORD_MEDIA_JPEG, jpeg);
+  return name;
+}

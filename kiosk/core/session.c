@@ -40,7 +40,17 @@ typedef enum {
   EXCEPTION_KIND,      /* temporarily or permanently unavailable? */
   EXCEPTION_REASON,    /* which reason of that kind? */
   EXCEPTION_TEMPORARY, /* postpone, or take the next finger instead? */
+  EXCEPTION_PHOTO,     /* the officer's optional photo of the hand */
 } ExceptionStep;
+
+/* The exception photo screen (EXCEPTION_PHOTO): changed only by
+ * set_exphoto(). */
+typedef enum {
+  EXPHOTO_LIVE,    /* live view; take the photo or skip it */
+  EXPHOTO_WAITING, /* a still was asked for */
+  EXPHOTO_TAKEN,   /* shown: use it, take it again, or skip it */
+  EXPHOTO_FAILED,  /* the camera failed or did not answer */
+} ExPhotoPhase;
 
 static const char *const phase_names[STEP_N_PHASES] = {
     [STEP_LIVE] = "live",     [STEP_WAITING] = "waiting",
@@ -127,11 +137,15 @@ struct Session {
   FingerPlan finger_plan;       /* [fingerprint] plan */
   ExceptionStep exception_step; /* EXCEPTION_NONE: no exception screen */
   FingerException exception;    /* the one being chosen */
+  ExPhotoPhase exphoto;         /* EXCEPTION_PHOTO's screen */
 
   /* display images */
   OwnedImage image;
   OwnedImage signature;
   OwnedImage fingers[2];
+  OwnedImage exphoto_image; /* the exception photo being taken */
+  /* The kept exceptions' photos (current.finger_exceptions[i]). */
+  OwnedImage exception_photos[FINGER_MAX_EXCEPTIONS];
 
   GQueue requests; /* SessionRequest* */
   char *footer;    /* device state line, NULL = none */
@@ -349,6 +363,13 @@ static void entry_clear(char *entry, gsize size)
 
 /* ---- the appointment and its persons ---------------------------------- */
 
+static void clear_exception_photos(Session *s)
+{
+  owned_image_set(&s->exphoto_image, 0, 0, 0, NULL);
+  for (int i = 0; i < FINGER_MAX_EXCEPTIONS; i++)
+    owned_image_set(&s->exception_photos[i], 0, 0, 0, NULL);
+}
+
 static void clear_person_data(Session *s)
 {
   set_reasons(s, NULL);
@@ -357,6 +378,7 @@ static void clear_person_data(Session *s)
   owned_image_set(&s->signature, 0, 0, 0, NULL);
   owned_image_set(&s->fingers[0], 0, 0, 0, NULL);
   owned_image_set(&s->fingers[1], 0, 0, 0, NULL);
+  clear_exception_photos(s);
   s->photo_referred = FALSE;
   s->finger_index = 0;
   s->finger_attempts = 0;
@@ -430,6 +452,7 @@ static void plan_fingers(Session *s)
   }
   p->n_fingers = s->finger_plan.n_slots;
   p->n_finger_exceptions = 0;
+  clear_exception_photos(s);
   p->fingerprints_postponed = FALSE;
   s->exception_step = EXCEPTION_NONE;
   s->finger_good = 0;
@@ -1254,7 +1277,8 @@ static void next_finger(Session *s, const SessionEvent *ev, gint64 now_us)
 
 static void set_exception_step(Session *s, ExceptionStep to)
 {
-  static const char *const names[] = {"none", "kind", "reason", "temporary"};
+  static const char *const names[] = {"none", "kind", "reason", "temporary",
+                                      "photo"};
 
   if (s->exception_step != to)
     g_debug("session: finger exception %s --> %s", names[s->exception_step],
@@ -1295,6 +1319,12 @@ static void keep_exception(Session *s)
    * bootstrap PIN. */
   g_strlcpy(e->officer, officer_actor(actor, s->officer), sizeof e->officer);
   e->time = g_date_time_to_unix(s->clock);
+  /* The review shows its photo; the runtime keeps the JPEG. */
+  e->photo = e->photo && s->exphoto_image.pixels;
+  if (e->photo) {
+    s->exception_photos[p->n_finger_exceptions] = s->exphoto_image;
+    memset(&s->exphoto_image, 0, sizeof s->exphoto_image);
+  }
   p->finger_exceptions[p->n_finger_exceptions++] = *e;
   set_exception_step(s, EXCEPTION_NONE);
 }
@@ -1349,6 +1379,120 @@ static void permanent_exception_confirmed(Session *s, const SessionEvent *ev,
   except_finger(s, ev, now_us);
 }
 
+/* ---- the officer's exception photo (docs/fingerprints.md) ---- */
+
+static void set_exphoto(Session *s, ExPhotoPhase to)
+{
+  static const char *const names[] = {"live", "waiting", "taken", "failed"};
+
+  if (s->exphoto != to)
+    g_debug("session: exception photo %s --> %s", names[s->exphoto], names[to]);
+  s->exphoto = to;
+}
+
+/* The camera's live view for the photo; nothing taken yet. */
+static void exception_photo_live(Session *s)
+{
+  owned_image_set(&s->exphoto_image, 0, 0, 0, NULL);
+  s->exception.photo = FALSE;
+  set_exphoto(s, EXPHOTO_LIVE);
+  request(s, REQ_LIVEVIEW_ON, 0);
+}
+
+static void start_exception_photo(Session *s)
+{
+  set_exception_step(s, EXCEPTION_PHOTO);
+  exception_photo_live(s);
+}
+
+/* Leaving the photo screen: the live view stops, a still still awaited
+ * is cancelled. */
+static void exception_photo_stop(Session *s)
+{
+  if (s->exception_step != EXCEPTION_PHOTO)
+    return;
+  if (s->exphoto == EXPHOTO_LIVE) {
+    request(s, REQ_LIVEVIEW_OFF, 0);
+  } else if (s->exphoto == EXPHOTO_WAITING) {
+    request(s, REQ_CANCEL_DEVICES, 0);
+    s->device_deadline_us = 0;
+  }
+}
+
+static void exception_photo_failed(Session *s, const char *what)
+{
+  set_exphoto(s, EXPHOTO_FAILED);
+  s->device_deadline_us = 0;
+  g_free(s->device_message);
+  s->device_message = g_strdup(what);
+}
+
+/* With the photo or without it, on to what the exception's kind asks for:
+ * postpone or substitute (temporary), a second officer (permanent; their
+ * Back returns to the reasons). */
+static void exception_photo_done(Session *s, gboolean keep_photo,
+                                 const SessionEvent *ev, gint64 now_us)
+{
+  exception_photo_stop(s);
+  s->exception.photo = keep_photo;
+  if (!keep_photo)
+    owned_image_set(&s->exphoto_image, 0, 0, 0, NULL);
+  if (s->exception.kind == FINGER_EXCEPTION_TEMPORARY) {
+    set_exception_step(s, EXCEPTION_TEMPORARY);
+    return;
+  }
+  set_exception_step(s, EXCEPTION_REASON);
+  officer_four_eyes(s, OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION,
+                    permanent_exception_confirmed, ev, now_us);
+}
+
+/* The photo screen's buttons: take, take again, use (audited in the
+ * officer's name before it is kept), or go on without one. */
+static void exception_photo_button(Session *s, const SessionEvent *ev,
+                                   gint64 now_us)
+{
+  if (button_is(ev, VIEW_BUTTON_TAKE) && s->exphoto == EXPHOTO_LIVE) {
+    set_exphoto(s, EXPHOTO_WAITING);
+    await_device(s, REQ_TAKE_EXCEPTION_PHOTO,
+                 s->current.fingers[s->finger_index], SESSION_PHOTO_TIMEOUT_MS,
+                 now_us);
+  } else if (button_is(ev, VIEW_BUTTON_RETAKE) &&
+             (s->exphoto == EXPHOTO_TAKEN || s->exphoto == EXPHOTO_FAILED)) {
+    exception_photo_live(s);
+  } else if (button_is(ev, VIEW_BUTTON_ACCEPT) && s->exphoto == EXPHOTO_TAKEN) {
+    if (audit(s, "officer", "officer.finger_exception.photo", TRUE))
+      exception_photo_done(s, TRUE, ev, now_us);
+  } else if (button_is(ev, VIEW_BUTTON_SKIP) && s->exphoto != EXPHOTO_WAITING) {
+    exception_photo_done(s, FALSE, ev, now_us);
+  }
+}
+
+/* The camera's answer while the photo is awaited; TRUE when `ev` was it. */
+static gboolean exception_photo_event(Session *s, const SessionEvent *ev)
+{
+  if (s->exception_step != EXCEPTION_PHOTO || s->exphoto != EXPHOTO_WAITING)
+    return FALSE;
+  switch (ev->type) {
+  case EV_PHOTO_TAKEN:
+    if (ev->ok && s->exphoto_image.pixels) {
+      set_exphoto(s, EXPHOTO_TAKEN);
+      s->device_deadline_us = 0;
+    } else {
+      exception_photo_failed(s, _("The camera did not deliver a photo."));
+    }
+    return TRUE;
+  case EV_DEVICE_ERROR:
+    exception_photo_failed(s, ev->message);
+    return TRUE;
+  case EV_TIMEOUT_DEVICE:
+    request(s, REQ_CANCEL_DEVICES, 0);
+    exception_photo_failed(s, _("The camera did not answer."));
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
 static void exception_reason(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   const char *code = ev->button + strlen(VIEW_BUTTON_REASON_PREFIX);
@@ -1356,11 +1500,7 @@ static void exception_reason(Session *s, const SessionEvent *ev, gint64 now_us)
   s->exception.reason = finger_exception_reason(s->exception.kind, code);
   if (!s->exception.reason)
     return;
-  if (s->exception.kind == FINGER_EXCEPTION_TEMPORARY)
-    set_exception_step(s, EXCEPTION_TEMPORARY);
-  else
-    officer_four_eyes(s, OFFICER_ACTION_PERMANENT_FINGER_EXCEPTION,
-                      permanent_exception_confirmed, ev, now_us);
+  start_exception_photo(s);
 }
 
 /* The officer's "finger not available": offered while the reader waits,
@@ -1396,6 +1536,8 @@ static gboolean exception_button(Session *s, const SessionEvent *ev,
   if (s->exception_step == EXCEPTION_NONE)
     return FALSE;
   if (button_is(ev, VIEW_BUTTON_CANCEL)) {
+    exception_photo_stop(s);
+    owned_image_set(&s->exphoto_image, 0, 0, 0, NULL);
     set_exception_step(s, EXCEPTION_NONE);
     finger_restart(s);
     next_finger(s, ev, now_us); /* the same finger again */
@@ -1409,6 +1551,8 @@ static gboolean exception_button(Session *s, const SessionEvent *ev,
   } else if (s->exception_step == EXCEPTION_REASON &&
              g_str_has_prefix(ev->button, VIEW_BUTTON_REASON_PREFIX)) {
     exception_reason(s, ev, now_us);
+  } else if (s->exception_step == EXCEPTION_PHOTO) {
+    exception_photo_button(s, ev, now_us);
   } else if (s->exception_step == EXCEPTION_TEMPORARY &&
              button_is(ev, VIEW_BUTTON_POSTPONE)) {
     postpone_fingerprints(s, ev, now_us);
@@ -1468,6 +1612,8 @@ static void finger_impression(Session *s, const SessionEvent *ev, gint64 now_us)
 static void handle_fingerprint(Session *s, const SessionEvent *ev,
                                gint64 now_us)
 {
+  if (exception_photo_event(s, ev))
+    return;
   switch (ev->type) {
   case EV_FINGER_DONE:
     if (s->phase != STEP_WAITING)
@@ -1639,10 +1785,14 @@ static gboolean awaited(const Session *s, SessionEventType type)
       (s->state == SESSION_PHOTO || s->state == SESSION_SIGNATURE ||
        s->state == SESSION_FINGERPRINT) &&
       s->phase == STEP_WAITING;
+  /* The officer's exception photo, within the fingerprint step. */
+  gboolean exphoto = s->state == SESSION_FINGERPRINT &&
+                     s->exception_step == EXCEPTION_PHOTO &&
+                     s->exphoto == EXPHOTO_WAITING;
 
   switch (type) {
   case EV_PHOTO_TAKEN:
-    return capturing && s->state == SESSION_PHOTO;
+    return (capturing && s->state == SESSION_PHOTO) || exphoto;
   case EV_SIGNATURE_DONE:
     return capturing && s->state == SESSION_SIGNATURE;
   case EV_FINGER_DONE:
@@ -1651,7 +1801,7 @@ static gboolean awaited(const Session *s, SessionEventType type)
     return s->state == SESSION_STORING;
   case EV_DEVICE_ERROR:
   case EV_TIMEOUT_DEVICE:
-    return capturing || s->state == SESSION_STORING;
+    return capturing || exphoto || s->state == SESSION_STORING;
   case EV_KEY:
   case EV_BACKSPACE:
   case EV_SUBMIT:
@@ -1972,17 +2122,37 @@ int session_failed_checkins(const Session *s)
   return s->failed_checkins;
 }
 
+/* Where the camera's pictures go: in the fingerprint step only to the
+ * exception photo screen (live frames only while it shows the live view);
+ * NULL drops them. */
+static OwnedImage *camera_image(Session *s, gboolean live)
+{
+  if (s->state != SESSION_FINGERPRINT)
+    return &s->image;
+  if (s->exception_step == EXCEPTION_PHOTO &&
+      (!live || s->exphoto == EXPHOTO_LIVE))
+    return &s->exphoto_image;
+  return NULL;
+}
+
 void session_set_image(Session *s, int width, int height, int channels,
                        const guint8 *pixels)
 {
-  owned_image_set(&s->image, width, height, channels, pixels);
+  OwnedImage *to = camera_image(s, FALSE);
+
+  if (to)
+    owned_image_set(to, width, height, channels, pixels);
 }
 
 void session_set_live_frame(Session *s, int width, int height, int channels,
                             const guint8 *pixels, gint64 available_us)
 {
-  owned_image_set(&s->image, width, height, channels, pixels);
-  s->image.available_us = available_us;
+  OwnedImage *to = camera_image(s, TRUE);
+
+  if (!to)
+    return;
+  owned_image_set(to, width, height, channels, pixels);
+  to->available_us = available_us;
 }
 
 void session_set_finger_image(Session *s, int index, int width, int height,
@@ -2361,6 +2531,35 @@ static void view_exception_reasons(Session *s, const char *finger)
            capitalised(s, finger_exception_reason_label(codes[i])), FALSE);
 }
 
+/* The officer's optional photo for the exception (of the hand). */
+static void view_exception_photo(Session *s, const char *finger)
+{
+  s->view.title = keep(
+      s, g_strdup_printf(_("Officer: a photo for the %s (optional)"), finger));
+  s->view.image = view_image(&s->exphoto_image);
+  switch (s->exphoto) {
+  case EXPHOTO_LIVE:
+    line(s, _("Ask the applicant to hold the hand up to the camera. The "
+              "photo is kept in the record with the exception."));
+    button(s, VIEW_BUTTON_TAKE, _("Take the photo"), TRUE);
+    break;
+  case EXPHOTO_WAITING:
+    line(s, _("One moment: the photo is being taken."));
+    break;
+  case EXPHOTO_TAKEN:
+    line(s, _("Keep this photo with the exception?"));
+    button(s, VIEW_BUTTON_ACCEPT, _("Use this photo"), TRUE);
+    button(s, VIEW_BUTTON_RETAKE, _("Take again"), FALSE);
+    break;
+  case EXPHOTO_FAILED:
+    line(s, s->device_message);
+    button(s, VIEW_BUTTON_RETAKE, _("Try again"), TRUE);
+    break;
+  }
+  if (s->exphoto != EXPHOTO_WAITING)
+    button(s, VIEW_BUTTON_SKIP, _("No photo"), FALSE);
+}
+
 /* The officer's exception screens (docs/fingerprints.md). */
 static void view_finger_exception(Session *s)
 {
@@ -2398,6 +2597,9 @@ static void view_finger_exception(Session *s)
              keep(s, g_strdup_printf(_("Take the %s instead"),
                                      finger_label(next))),
              FALSE);
+    break;
+  case EXCEPTION_PHOTO:
+    view_exception_photo(s, finger);
     break;
   case EXCEPTION_NONE:
     break;
@@ -2504,6 +2706,23 @@ static void review_finger_lines(Session *s)
     line(s, keep(s, g_strdup_printf(_("Not available: %s"), exceptions->str)));
 }
 
+/* The exceptions' photos as thumbnails after the fingers. */
+static void view_exception_photos(Session *s)
+{
+  KioskView *v = &s->view;
+  const SessionPerson *p = &s->current;
+
+  for (int i = 0; i < p->n_finger_exceptions && v->n_fingers < VIEW_MAX_FINGERS;
+       i++) {
+    if (!s->exception_photos[i].pixels)
+      continue;
+    v->fingers[v->n_fingers] = view_image(&s->exception_photos[i]);
+    v->finger_labels[v->n_fingers++] =
+        keep(s, g_strdup_printf(_("Photo: %s"),
+                                finger_label(p->finger_exceptions[i].finger)));
+  }
+}
+
 static void view_review(Session *s)
 {
   KioskView *v = &s->view;
@@ -2516,6 +2735,7 @@ static void view_review(Session *s)
   v->image = view_image(&s->image);
   v->signature = view_image(&s->signature);
   view_fingers(s);
+  view_exception_photos(s);
   line(s, keep(s, g_strdup_printf(_("Photo: %s"),
                                   p->photo_override
                                       ? _("accepted by the officer")

@@ -50,7 +50,9 @@ typedef enum {
   EV_TICK,           /* time passes; may turn into the timeouts below */
   EV_TIMEOUT_IDLE,   /* nobody touched the screen for idle_timeout_s */
   EV_TIMEOUT_DEVICE, /* a device did not answer in time */
-  EV_PHOTO_TAKEN,    /* `ok`, `reasons` (validator codes), `referred` */
+  EV_PHOTO_TAKEN,    /* `ok`, `reasons` (validator codes), `referred`;
+                        in SESSION_FINGERPRINT the officer's exception
+                        photo (REQ_TAKE_EXCEPTION_PHOTO): `ok` alone */
   EV_SIGNATURE_DONE, /* `ok`, `reasons` */
   EV_FINGER_DONE,    /* `ok` (quality good), `quality`, `reasons` */
   EV_DEVICE_ERROR,   /* `message`: the device failed this step */
@@ -74,15 +76,18 @@ typedef enum {
   REQ_LIVEVIEW_OFF,
   REQ_TAKE_PHOTO,
   REQ_COLLECT_SIGNATURE,
-  REQ_CAPTURE_FINGER, /* `finger`: one impression of it */
-  REQ_PICK_FINGER,    /* best of three: keep the best impression of
-                         `finger`, answered by EV_FINGER_DONE */
-  REQ_STORE_RECORD,   /* assemble, seal and queue the current person */
-  REQ_DISCARD_PERSON, /* forget the current person's captured data */
-  REQ_CANCEL_DEVICES, /* abort whatever a device is doing */
-  REQ_LANGUAGE,       /* switch the screens to `language` ("nl", "en") */
-  REQ_SAVE_LOCKOUT,   /* keep `lockout` of kind `lockout_kind` across a
-                         restart */
+  REQ_CAPTURE_FINGER,       /* `finger`: one impression of it */
+  REQ_PICK_FINGER,          /* best of three: keep the best impression of
+                               `finger`, answered by EV_FINGER_DONE */
+  REQ_STORE_RECORD,         /* assemble, seal and queue the current person */
+  REQ_DISCARD_PERSON,       /* forget the current person's captured data */
+  REQ_CANCEL_DEVICES,       /* abort whatever a device is doing */
+  REQ_LANGUAGE,             /* switch the screens to `language` ("nl", "en") */
+  REQ_SAVE_LOCKOUT,         /* keep `lockout` of kind `lockout_kind` across a
+                               restart */
+  REQ_TAKE_EXCEPTION_PHOTO, /* a plain still (no portrait validator) for
+                               the exception of `finger`, answered by
+                               EV_PHOTO_TAKEN after session_set_image() */
 } SessionRequestType;
 
 /* The lockouts the session keeps (their state outlives a restart: the
@@ -221,7 +226,9 @@ const char *session_event_name(SessionEventType type);
 const KioskView *session_view(Session *session);
 
 /* Display images for the view (grey or RGB): the session keeps a copy.
- * Called by the application when a device result arrives. NULL clears. */
+ * Called by the application when a device result arrives. NULL clears.
+ * While the officer's exception photo screen is shown, the image and the
+ * live frames are that photo's, not the portrait's. */
 void session_set_image(Session *session, int width, int height, int channels,
                        const guint8 *pixels);
 /* Like session_set_image() for a live-view frame that the camera had ready

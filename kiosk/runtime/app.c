@@ -127,6 +127,8 @@ struct App {
   CameraStep camera_step;
   guint64 still_epoch;       /* CAMERA_STILL: the epoch it was asked in */
   PhotoContext still;        /* CAMERA_STILL: the declaration at the shot */
+  int still_exception;       /* CAMERA_STILL: the finger whose exception
+                                photo it is (no validator); 0 portrait */
   gboolean guide_busy;       /* a live frame is being checked */
   gint64 guide_next_us;      /* no new check before this (monotonic) */
   DeviceState camera_state;  /* as last shown in the footer */
@@ -143,6 +145,8 @@ struct App {
   FingerOutcome fingers[2]; /* the prints kept, one per slot */
   FingerBest *best[2];      /* a slot's impressions until one is kept */
   int n_fingers;
+  /* The officer's exception photos (JPEG) by FingerPosition. */
+  GBytes *exception_photos[EXCEPTION_PHOTO_SLOTS];
 
   /* Audit entries not written yet (main thread), oldest first; retried at
    * audit_retry_us (monotonic, 0 = nothing waits). */
@@ -234,6 +238,7 @@ static WorkerSlot slot_for(JobType type)
   switch (type) {
   case JOB_PHOTO:
   case JOB_GUIDE:
+  case JOB_EXCEPTION_PHOTO:
     return SLOT_PHOTO;
   case JOB_SIGNATURE:
     return SLOT_PAD;
@@ -271,6 +276,8 @@ static void discard_person(App *app)
     g_clear_pointer(&app->best[i], finger_best_free);
   }
   app->n_fingers = 0;
+  for (int i = 0; i < EXCEPTION_PHOTO_SLOTS; i++)
+    g_clear_pointer(&app->exception_photos[i], g_bytes_unref);
 }
 
 static char **device_lines(App *app)
@@ -355,6 +362,7 @@ static void request_store(App *app, const SessionRequest *req, gint64 now_us)
       .photo = app->photo.camera_jpeg ? &app->photo : NULL,
       .signature = app->signature.samples ? &app->signature : NULL,
       .devices = (const char *const *)devices,
+      .exception_photos = app->exception_photos,
   };
   Job *job;
 
@@ -412,13 +420,16 @@ static void request_finger(App *app, const SessionRequest *req)
   send_job(app, SLOT_READER, job);
 }
 
-static void request_photo(App *app)
+/* The portrait, or with `exception` (a FingerPosition) the officer's
+ * exception photo through the same camera path. */
+static void request_photo(App *app, int exception)
 {
   /* The preview freezes on the last frame while the still is taken; its
    * analysis then runs on the photo worker (see camera_still()). */
   camera_step_set(app, CAMERA_STILL);
   app->still_epoch = app->epoch;
   app->still = photo_context(app);
+  app->still_exception = exception;
   camera_worker_set_liveview(app->camera, FALSE);
   camera_worker_request_still(app->camera);
 }
@@ -488,7 +499,10 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     camera_worker_set_liveview(app->camera, req->type == REQ_LIVEVIEW_ON);
     break;
   case REQ_TAKE_PHOTO:
-    request_photo(app);
+    request_photo(app, 0);
+    break;
+  case REQ_TAKE_EXCEPTION_PHOTO:
+    request_photo(app, req->finger);
     break;
   case REQ_COLLECT_SIGNATURE:
     ink_start(app);
@@ -946,6 +960,23 @@ static void finger_done(App *app, Result *r, gint64 now_us)
   feed(app, &ev, now_us);
 }
 
+/* The exception photo: kept for the record, shown to the officer. */
+static void exception_photo_done(App *app, Result *r, gint64 now_us)
+{
+  SessionEvent ev = {.type = EV_PHOTO_TAKEN, .ok = TRUE};
+  ExceptionPhoto *photo = &r->exception_photo;
+  const BkImage *d = photo->display;
+
+  if (photo->finger <= 0 || photo->finger >= EXCEPTION_PHOTO_SLOTS) {
+    g_warning("app: an exception photo for no finger");
+    return;
+  }
+  g_clear_pointer(&app->exception_photos[photo->finger], g_bytes_unref);
+  app->exception_photos[photo->finger] = g_steal_pointer(&photo->jpeg);
+  session_set_image(app->session, d->width, d->height, d->channels, d->pixels);
+  feed(app, &ev, now_us);
+}
+
 static void record_stored(App *app, Result *r, gint64 now_us)
 {
   SessionEvent ev = {.type = EV_RECORD_STORED, .message = r->record_id};
@@ -1023,6 +1054,9 @@ static void handle_result(App *app, Result *r, gint64 now_us)
   case JOB_STORE:
     record_stored(app, r, now_us);
     break;
+  case JOB_EXCEPTION_PHOTO:
+    exception_photo_done(app, r, now_us);
+    break;
   case JOB_GUIDE:
     break;
   }
@@ -1064,7 +1098,9 @@ static void camera_frame(App *app, gint64 now_us)
   session_set_live_frame(app->session, frame->width, frame->height,
                          frame->channels, frame->pixels, available_us);
   app->dirty = TRUE;
-  if (app->guide_busy || now_us < app->guide_next_us)
+  /* Guidance is for the portrait, not for an exception photo's hand. */
+  if (app->guide_busy || now_us < app->guide_next_us ||
+      session_state(app->session) != SESSION_PHOTO)
     return;
   app->guide_next_us = now_us + GUIDE_INTERVAL_US;
   job = job_new(JOB_GUIDE);
@@ -1094,8 +1130,9 @@ static void camera_still(App *app, gint64 now_us)
     device_failed(app, SLOT_PHOTO, error, now_us);
     return;
   }
-  job = job_new(JOB_PHOTO);
+  job = job_new(app->still_exception ? JOB_EXCEPTION_PHOTO : JOB_PHOTO);
   job->jpeg = jpeg;
+  job->finger = app->still_exception;
   job->head_covering = app->still.head_covering;
   job->age = app->still.age;
   send_job(app, SLOT_PHOTO, job);

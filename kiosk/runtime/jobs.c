@@ -35,5 +35,6 @@ void result_free(Result *r)
   g_free(r->record_id);
   g_strfreev(r->guidance);
   g_clear_pointer(&r->best, finger_best_free);
+  exception_photo_clear(&r->exception_photo);
   g_free(r);
 }

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "exception-photo.h"
 #include "image.h"
 #include "record.h"
 #include "steps.h"
@@ -14,22 +15,24 @@
 typedef struct FingerBest FingerBest; /* finger-best.h */
 
 typedef enum {
-  JOB_PHOTO,     /* analyse a still (photo worker) */
-  JOB_GUIDE,     /* check a live-view frame (photo worker); advisory */
-  JOB_SIGNATURE, /* collect and check a signature (pad worker) */
-  JOB_FINGER,    /* capture and judge one finger (reader worker); with
-                    `best` set: compare its impressions and choose */
-  JOB_STORE,     /* seal and queue a record (store worker) */
+  JOB_PHOTO,           /* analyse a still (photo worker) */
+  JOB_GUIDE,           /* check a live-view frame (photo worker); advisory */
+  JOB_SIGNATURE,       /* collect and check a signature (pad worker) */
+  JOB_FINGER,          /* capture and judge one finger (reader worker); with
+                          `best` set: compare its impressions and choose */
+  JOB_STORE,           /* seal and queue a record (store worker) */
+  JOB_EXCEPTION_PHOTO, /* the officer's plain still of the hand for a
+                          finger exception: no validator (photo worker) */
 } JobType;
 
 typedef struct {
   JobType type;
   guint64 epoch;
   int timeout_ms;         /* device jobs: the session's limit for the step */
-  int finger;             /* JOB_FINGER: FingerPosition */
+  int finger;             /* JOB_FINGER, JOB_EXCEPTION_PHOTO: FingerPosition */
   gboolean head_covering; /* JOB_PHOTO, JOB_GUIDE: declared */
   int age;                /* JOB_PHOTO, JOB_GUIDE: years, -1 unknown */
-  GBytes *jpeg;           /* JOB_PHOTO: the still to analyse */
+  GBytes *jpeg;           /* JOB_PHOTO, JOB_EXCEPTION_PHOTO: the still */
   BkImage *frame;         /* JOB_GUIDE: a live-view frame */
   char *subject;          /* JOB_FINGER: who is at the reader (simulators) */
   BkRecord *record;       /* JOB_STORE: the record (wiped when freed) */
@@ -46,6 +49,7 @@ typedef struct {
   char *record_id;  /* JOB_STORE */
   char **guidance;  /* JOB_GUIDE: reason codes, NULL-terminated */
   FingerBest *best; /* JOB_FINGER with best: back, chosen (owned) */
+  ExceptionPhoto exception_photo; /* JOB_EXCEPTION_PHOTO */
 } Result;
 
 Job *job_new(JobType type);

@@ -6,6 +6,7 @@
 
 #include "fpquality.h"
 #include "finger-plan.h"
+#include "exception-photo.h"
 #include "finger.h"
 #include "fpreader.h"
 #include "jpegio.h"
@@ -63,8 +64,7 @@ static char **strv_from_ptr_array(GPtrArray *codes)
   return strv;
 }
 
-/* Fits `image` into max_w x max_h, keeping its aspect. */
-static BkImage *fit(const BkImage *image, int max_w, int max_h)
+BkImage *steps_fit(const BkImage *image, int max_w, int max_h)
 {
   double s = MIN((double)max_w / image->width, (double)max_h / image->height);
 
@@ -112,8 +112,8 @@ gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
   ret->measures = g_variant_ref_sink(g_variant_builder_end(&measures));
   ret->crop = photo_crop(validator, image, request.source_scale, result);
   /* The applicant sees the document crop when there is one. */
-  ret->display = fit(ret->crop ? ret->crop : image, STEPS_PREVIEW_MAX_W,
-                     STEPS_PREVIEW_MAX_H);
+  ret->display = steps_fit(ret->crop ? ret->crop : image, STEPS_PREVIEW_MAX_W,
+                           STEPS_PREVIEW_MAX_H);
   return TRUE;
 }
 
@@ -294,19 +294,29 @@ static gboolean add_finger(BkRecord *record, const FingerOutcome *f,
 
 /* The officer's finger exceptions and the substitutes taken
  * (fingerprint.*, docs/record-format.md). */
-static void add_finger_exceptions(BkRecord *record, const SessionPerson *p)
+static void add_finger_exceptions(BkRecord *record, const SessionPerson *p,
+                                  GBytes *const *photos)
 {
   RecordFingerException exceptions[FINGER_MAX_EXCEPTIONS] = {{0}};
   RecordFingerSubstitution substitutions[FINGER_PLAN_MAX_SLOTS] = {{0}};
   g_autoptr(GPtrArray) times = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
   gsize n_substitutions = 0;
 
   for (int i = 0; i < p->n_finger_exceptions; i++) {
     const FingerException *e = &p->finger_exceptions[i];
     g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(e->time);
     char *time = t ? g_date_time_format_iso8601(t) : g_strdup("");
+    /* Its photo as a part of its own (record-finger.h). */
+    char *photo = e->photo && photos && e->finger > 0 &&
+                          e->finger < EXCEPTION_PHOTO_SLOTS && photos[e->finger]
+                      ? record_add_finger_exception_photo(
+                            record, finger_position_to_string(e->finger),
+                            photos[e->finger])
+                      : NULL;
 
     g_ptr_array_add(times, time);
+    g_ptr_array_add(parts, photo);
     exceptions[i] = (RecordFingerException){
         .kind = finger_exception_kind_to_string(e->kind),
         .finger = finger_position_to_string(e->finger),
@@ -314,6 +324,7 @@ static void add_finger_exceptions(BkRecord *record, const SessionPerson *p)
         .officer = e->officer,
         .confirmed_by = e->confirmed_by[0] ? e->confirmed_by : NULL,
         .time = time,
+        .photo = photo,
     };
   }
   for (int i = 0; i < p->n_fingers; i++)
@@ -351,7 +362,7 @@ BkRecord *steps_build_record(const RecordInput *in, GError **error)
   if (p->photo_override_reason)
     record_set_string(record, "officer.photo_override_reason",
                       p->photo_override_reason);
-  add_finger_exceptions(record, p);
+  add_finger_exceptions(record, p, in->exception_photos);
   record_set_value(record, "devices", g_variant_new_strv(in->devices, -1));
   if (in->photo && !add_photo(record, in->photo, error))
     return NULL;

@@ -66,6 +66,10 @@ void photo_outcome_clear(PhotoOutcome *outcome);
 void signature_outcome_clear(SignatureOutcome *outcome);
 void finger_outcome_clear(FingerOutcome *outcome);
 
+/* A copy of `image` fitted into max_w x max_h, keeping its aspect (never
+ * enlarged). */
+BkImage *steps_fit(const BkImage *image, int max_w, int max_h);
+
 /* Decodes and validates a still of a person aged `age` years (-1 unknown:
  * adult rules) who did or did not declare a head covering. The analysis runs
  * on a DCT-scaled decode (STEPS_ANALYSIS_W wide at least), the crop is taken
@@ -101,6 +105,9 @@ typedef struct {
   const SignatureOutcome *signature; /* may be NULL */
   const FingerOutcome *fingers[2];   /* may be NULL */
   const char *const *devices;        /* "class=backend model serial" lines */
+  /* The officer's exception photos (JPEG) by FingerPosition, NULL where
+   * none; an exception marked `photo` names its part. May be NULL. */
+  GBytes *const *exception_photos;
 } RecordInput;
 
 /* The person's record (in memory; the caller stores it with

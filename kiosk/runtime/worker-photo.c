@@ -1,5 +1,6 @@
-/* The photo worker: analyses the camera's stills (validate, crop) and checks
- * live-view frames for guidance. Its "device" is the photo validator, made
+/* The photo worker: analyses the camera's stills (validate, crop), checks
+ * live-view frames for guidance, and makes the officer's exception photos
+ * (no validator). Its "device" is the photo validator, made
  * when the worker starts (reading the face cascade and, once per process,
  * the landmark model takes a moment) with the [photo] limits, and
  * freed with the worker; only this thread uses it. */
@@ -49,6 +50,10 @@ static void photo_worker_run(gpointer context, gpointer device, const Job *job,
     break;
   case JOB_GUIDE:
     r->guidance = steps_guide(device, job->frame, job->head_covering, job->age);
+    break;
+  case JOB_EXCEPTION_PHOTO:
+    exception_photo_make(job->jpeg, job->finger, &r->exception_photo,
+                         &r->error);
     break;
   case JOB_SIGNATURE:
   case JOB_FINGER:

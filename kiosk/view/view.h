@@ -78,6 +78,9 @@ typedef struct {
 #define VIEW_BUTTON_REASON_PREFIX    "reason:"
 #define VIEW_BUTTON_POSTPONE         "postpone"
 #define VIEW_BUTTON_SUBSTITUTE       "substitute"
+/* The exception photo: go on without one (VIEW_BUTTON_TAKE takes it,
+ * VIEW_BUTTON_RETAKE again, VIEW_BUTTON_ACCEPT keeps it). */
+#define VIEW_BUTTON_SKIP "skip"
 
 /* Touch targets of the keypad (VIEW_CHECKIN, VIEW_OFFICER_PIN) besides the
  * digits "0".."9", for synthetic presses (demo, tests). */

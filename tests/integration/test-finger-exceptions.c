@@ -14,6 +14,7 @@
 
 #include "fpreader.h"
 #include "kiosk-desk.h"
+#include "record-finger.h"
 #include "record.h"
 #include "settings.h"
 #include "testlib.h"
@@ -61,6 +62,16 @@ static const char *dict_string(GVariantDict *dict, const char *key)
   return value;
 }
 
+/* The record's first exception photo part, or NULL. */
+static const BkRecordPart *exception_photo_part(BkRecord *record)
+{
+  for (guint i = 0; i < record_n_parts(record); i++)
+    if (g_str_has_prefix(record_part(record, i)->name,
+                         RECORD_FINGER_EXCEPTION_PHOTO_PREFIX))
+      return record_part(record, i);
+  return NULL;
+}
+
 /* Right index missing (an amputation): the reader times out waiting for
  * it and the officer marks it; a second officer confirms; the right thumb
  * is taken in best of three; the review and the record say both. */
@@ -82,6 +93,9 @@ static void test_amputation_thumb(void)
   kiosk_desk_touch(&d, VIEW_BUTTON_FINGER_PERMANENT);
   kiosk_desk_screenshot(&d, SHOTS, "finger-exception-permanent");
   kiosk_desk_touch(&d, VIEW_BUTTON_REASON_PREFIX "amputation");
+  /* The photo is optional: none this time. */
+  g_assert_true(kiosk_desk_has_button(&d, VIEW_BUTTON_SKIP));
+  kiosk_desk_touch(&d, VIEW_BUTTON_SKIP);
   /* Four eyes: a second, different officer. */
   g_assert_cmpint(kiosk_desk_state(&d), ==, SESSION_OFFICER_PIN);
   kiosk_desk_screenshot(&d, SHOTS, "finger-exception-four-eyes");
@@ -110,6 +124,9 @@ static void test_amputation_thumb(void)
   g_assert_cmpstr(dict_string(e, "officer"), ==, "officer:1001");
   g_assert_cmpstr(dict_string(e, "confirmed_by"), ==, "officer:1002");
   g_assert_nonnull(dict_string(e, "time"));
+  /* Without a photo: no file, no name. */
+  g_assert_null(dict_string(e, "photo"));
+  g_assert_null(exception_photo_part(record));
   subs = record_get_value(record, "fingerprint.substitutions");
   g_assert_nonnull(subs);
   g_assert_cmpuint(g_variant_n_children(subs), ==, 1);
@@ -152,6 +169,7 @@ static void test_bandage_postponed(void)
   kiosk_desk_touch(&d, VIEW_BUTTON_FINGER_TEMPORARY);
   kiosk_desk_screenshot(&d, SHOTS, "finger-exception-temporary-reason");
   kiosk_desk_touch(&d, VIEW_BUTTON_REASON_PREFIX "bandage");
+  kiosk_desk_touch(&d, VIEW_BUTTON_SKIP);
   g_assert_true(kiosk_desk_has_button(&d, VIEW_BUTTON_POSTPONE));
   g_assert_true(kiosk_desk_says(&d, "temporarily not available"));
   kiosk_desk_screenshot(&d, SHOTS, "finger-exception-postpone");

@@ -175,6 +175,7 @@ static int request_limit(SessionRequestType type)
 {
   switch (type) {
   case REQ_TAKE_PHOTO:
+  case REQ_TAKE_EXCEPTION_PHOTO:
     return SESSION_PHOTO_TIMEOUT_MS;
   case REQ_COLLECT_SIGNATURE:
     return SESSION_SIGNATURE_TIMEOUT_MS;
@@ -194,8 +195,16 @@ static int request_limit(SessionRequestType type)
 static char *requests(Fixture *f)
 {
   static const char *names[] = {
-      "liveview-on", "liveview-off", "take-photo", "signature", "finger",
-      "pick",        "store",        "discard",    "cancel",
+      [REQ_LIVEVIEW_ON] = "liveview-on",
+      [REQ_LIVEVIEW_OFF] = "liveview-off",
+      [REQ_TAKE_PHOTO] = "take-photo",
+      [REQ_COLLECT_SIGNATURE] = "signature",
+      [REQ_CAPTURE_FINGER] = "finger",
+      [REQ_PICK_FINGER] = "pick",
+      [REQ_STORE_RECORD] = "store",
+      [REQ_DISCARD_PERSON] = "discard",
+      [REQ_CANCEL_DEVICES] = "cancel",
+      [REQ_TAKE_EXCEPTION_PHOTO] = "exception-photo",
   };
   GString *out = g_string_new(NULL);
   SessionRequest req;
@@ -215,7 +224,8 @@ static char *requests(Fixture *f)
     if (out->len)
       g_string_append_c(out, ',');
     g_string_append(out, names[req.type]);
-    if (req.type == REQ_CAPTURE_FINGER || req.type == REQ_PICK_FINGER)
+    if (req.type == REQ_CAPTURE_FINGER || req.type == REQ_PICK_FINGER ||
+        req.type == REQ_TAKE_EXCEPTION_PHOTO)
       g_string_append_printf(out, ":%d", req.finger);
   }
   return g_string_free(out, FALSE);
@@ -581,10 +591,12 @@ static void test_poor_finger_then_missing(Fixture *f, gconstpointer d)
   press(f, VIEW_BUTTON_MISSING);
   press(f, VIEW_BUTTON_FINGER_PERMANENT);
   press(f, VIEW_BUTTON_REASON_PREFIX "permanent_injury");
+  press(f, VIEW_BUTTON_SKIP); /* no exception photo */
   g_assert_cmpint(session_person(f->session)->n_finger_exceptions, ==, 1);
   g_assert_cmpint(session_person(f->session)->finger_exceptions[0].finger, ==,
                   FINGER_RIGHT_INDEX);
-  assert_requests(f, "finger:1"); /* the right thumb instead */
+  /* the right thumb instead */
+  assert_requests(f, "liveview-on,liveview-off,finger:1");
   take_finger(f, FINGER_RIGHT_THUMB);
   assert_requests(f, "finger:7");
   take_finger(f, FINGER_LEFT_INDEX);
@@ -615,9 +627,12 @@ static void test_finger_substitute(Fixture *f, gconstpointer d)
   press(f, VIEW_BUTTON_REASON_PREFIX "bandage"); /* not this kind: ignored */
   assert_requests(f, "");
   press(f, VIEW_BUTTON_REASON_PREFIX "amputation");
+  assert_requests(f, "liveview-on");
+  press(f, VIEW_BUTTON_SKIP);
   g_assert_true(audited(f, "officer:officer.finger_exception.permanent"));
+  g_assert_false(audited(f, "officer:officer.finger_exception.photo"));
   g_assert_true(view_has_line(f, "Place your right thumb"));
-  assert_requests(f, "finger:1");
+  assert_requests(f, "liveview-off,finger:1");
   take_finger(f, FINGER_RIGHT_THUMB);
   assert_requests(f, "finger:7");
   take_finger(f, FINGER_LEFT_INDEX);
@@ -641,6 +656,98 @@ static void test_finger_substitute(Fixture *f, gconstpointer d)
   g_assert_false(p->fingerprints_postponed);
 }
 
+/* Sets the still's display image as the runtime does, then its event. */
+static void exception_photo_arrives(Fixture *f, guint8 grey)
+{
+  guint8 pixels[8 * 6 * 3];
+
+  memset(pixels, grey, sizeof pixels);
+  session_set_image(f->session, 8, 6, 3, pixels);
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
+}
+
+/* The officer's exception photo: live view on the exception's screen (the
+ * portrait is left alone), a plain still asked for the finger, taken
+ * again, kept with an audit entry in the officer's name; the review shows
+ * it after the fingers. */
+static void test_finger_exception_photo(Fixture *f, gconstpointer d)
+{
+  const SessionPerson *p;
+  const KioskView *v;
+  guint8 frame[4 * 4 * 3] = {0};
+
+  to_fingerprints(f);
+  press(f, VIEW_BUTTON_MISSING);
+  press(f, VIEW_BUTTON_FINGER_PERMANENT);
+  press(f, VIEW_BUTTON_REASON_PREFIX "amputation");
+  assert_requests(f, "cancel,liveview-on");
+  g_assert_true(view_has_line(f, "a photo for the right index finger"));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_TAKE));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_SKIP));
+  session_set_live_frame(f->session, 4, 4, 3, frame, 1);
+  g_assert_cmpint(session_view(f->session)->image.width, ==, 4);
+  press(f, VIEW_BUTTON_TAKE);
+  assert_requests(f, "exception-photo:2");
+  g_assert_false(view_has_button(f, VIEW_BUTTON_SKIP));
+  exception_photo_arrives(f, 10);
+  g_assert_true(view_has_button(f, VIEW_BUTTON_ACCEPT));
+  g_assert_cmpint(session_view(f->session)->image.width, ==, 8);
+  press(f, VIEW_BUTTON_RETAKE);
+  assert_requests(f, "liveview-on");
+  g_assert_false(audited(f, "officer:officer.finger_exception.photo"));
+  press(f, VIEW_BUTTON_TAKE);
+  assert_requests(f, "exception-photo:2");
+  exception_photo_arrives(f, 200);
+  /* A late live frame does not replace the still. */
+  session_set_live_frame(f->session, 4, 4, 3, frame, 2);
+  g_assert_cmpint(session_view(f->session)->image.width, ==, 8);
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_true(audited(f, "officer:officer.finger_exception.photo"));
+  assert_requests(f, "finger:1");
+  p = session_person(f->session);
+  g_assert_cmpint(p->n_finger_exceptions, ==, 1);
+  g_assert_true(p->finger_exceptions[0].photo);
+  take_finger(f, FINGER_RIGHT_THUMB);
+  assert_requests(f, "finger:7");
+  take_finger(f, FINGER_LEFT_INDEX);
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  v = session_view(f->session);
+  g_assert_cmpint(v->n_fingers, ==, 3);
+  g_assert_cmpstr(v->finger_labels[2], ==, "Photo: right index finger");
+  g_assert_cmpint(v->fingers[2].width, ==, 8);
+  g_assert_cmpint(v->fingers[2].pixels[0], ==, 200);
+  /* The portrait was not touched by the hand's frames. */
+  g_assert_cmpint(v->image.width, !=, 4);
+}
+
+/* The camera does not answer: the screen says so, and the officer goes on
+ * without a photo (it is optional). */
+static void test_finger_exception_photo_timeout(Fixture *f, gconstpointer d)
+{
+  const SessionPerson *p;
+
+  to_fingerprints(f);
+  press(f, VIEW_BUTTON_MISSING);
+  press(f, VIEW_BUTTON_FINGER_TEMPORARY);
+  press(f, VIEW_BUTTON_REASON_PREFIX "bandage");
+  press(f, VIEW_BUTTON_TAKE);
+  assert_requests(f, "cancel,liveview-on,exception-photo:2");
+  advance(f, (SESSION_PHOTO_TIMEOUT_MS + SESSION_DEVICE_GRACE_MS) * 1000);
+  assert_requests(f, "cancel");
+  g_assert_true(view_has_line(f, "The camera did not answer"));
+  g_assert_true(view_has_button(f, VIEW_BUTTON_RETAKE));
+  g_assert_false(view_has_button(f, VIEW_BUTTON_ACCEPT));
+  press(f, VIEW_BUTTON_SKIP);
+  g_assert_true(view_has_button(f, VIEW_BUTTON_POSTPONE));
+  press(f, VIEW_BUTTON_POSTPONE);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  p = session_person(f->session);
+  g_assert_false(p->finger_exceptions[0].photo);
+  g_assert_false(audited(f, "officer:officer.finger_exception.photo"));
+  g_assert_cmpint(session_view(f->session)->n_fingers, ==, 2);
+}
+
 /* A bandaged finger: a temporary exception, and the officer postpones the
  * fingerprints. The review says so, the record is stored with what was
  * taken, and the done screen tells the applicant. */
@@ -656,6 +763,8 @@ static void test_finger_bandage_postponed(Fixture *f, gconstpointer d)
   press(f, VIEW_BUTTON_FINGER_TEMPORARY);
   g_assert_false(view_has_button(f, VIEW_BUTTON_REASON_PREFIX "amputation"));
   press(f, VIEW_BUTTON_REASON_PREFIX "bandage");
+  press(f, VIEW_BUTTON_SKIP);
+  assert_requests(f, "liveview-on,liveview-off");
   g_assert_true(view_has_line(f, "left index finger is temporarily not "
                                  "available"));
   g_assert_true(view_has_button(f, VIEW_BUTTON_POSTPONE));
@@ -696,7 +805,8 @@ static void test_finger_missing_after_timeout(Fixture *f, gconstpointer d)
   press(f, VIEW_BUTTON_CANCEL);
   assert_requests(f, "finger:2");
   for (gsize i = 0; i < G_N_ELEMENTS(after); i++) {
-    g_autofree char *expected = g_strdup_printf("cancel,%s", after[i]);
+    g_autofree char *expected =
+        g_strdup_printf("cancel,liveview-on,liveview-off,%s", after[i]);
 
     press(f, VIEW_BUTTON_MISSING);
     /* After the ring finger no finger of the right hand is left. */
@@ -704,6 +814,7 @@ static void test_finger_missing_after_timeout(Fixture *f, gconstpointer d)
                     i == 3);
     press(f, VIEW_BUTTON_FINGER_PERMANENT);
     press(f, VIEW_BUTTON_REASON_PREFIX "permanent_injury");
+    press(f, VIEW_BUTTON_SKIP);
     assert_requests(f, expected);
   }
   g_assert_cmpint(session_person(f->session)->fingers[0], ==, FINGER_UNKNOWN);
@@ -1063,6 +1174,8 @@ int main(int argc, char **argv)
   T("poor-finger-then-missing", test_poor_finger_then_missing);
   T("finger-substitute", test_finger_substitute);
   T("finger-bandage-postponed", test_finger_bandage_postponed);
+  T("finger-exception-photo", test_finger_exception_photo);
+  T("finger-exception-photo-timeout", test_finger_exception_photo_timeout);
   T("finger-missing-after-timeout", test_finger_missing_after_timeout);
   T("finger-best-of-three", test_finger_best_of_three);
   T("device-timeout", test_device_timeout);
