@@ -8,7 +8,7 @@ MESON_OPTS ?=
 DEBIAN_PACKAGES = \
 	meson ninja-build pkg-config gcc clang gettext \
 	libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev \
-	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core \
+	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core fonts-noto-core \
 	libjpeg62-turbo-dev libpng-dev \
 	libsqlite3-dev sqlite3 libsodium-dev libcurl4-openssl-dev libssl-dev \
 	nginx-light openssl \

@@ -13,65 +13,62 @@
 /* Dropping the whole cache beyond this keeps memory bounded without the
  * bookkeeping of an LRU; a screen uses a few dozen strings. */
 #define TEXT_CACHE_MAX 400
+#define MAX_LTR_BLOCKS 8
 
 struct UiCanvas {
   SDL_Renderer *renderer;
-  char *regular_path;
-  char *bold_path;        /* NULL: synthesise bold from the regular face */
-  GHashTable *fonts;      /* GINT_TO_POINTER(style << 16 | size) -> TTF_Font */
-  GHashTable *text_cache; /* key string -> SDL_Texture */
+  UiFonts *fonts;
+  GHashTable *text_cache; /* key string -> CachedText */
+
+  /* A right-to-left screen: layout coordinates are mirrored. */
+  gboolean mirror;
+  int width;
+  SDL_Rect ltr_blocks[MAX_LTR_BLOCKS]; /* kept in reading order this frame */
+  int n_ltr_blocks;
+  int ltr_block; /* the one being drawn, -1 none */
 };
 
-static void close_font(gpointer font)
+/* A rendered line: the texture and how far its top lies above the top of
+ * the primary face's line (taller faces of other scripts reach higher). */
+typedef struct {
+  SDL_Texture *texture;
+  int rise;
+} CachedText;
+
+static void destroy_text(gpointer data)
 {
-  TTF_CloseFont(font);
+  CachedText *text = data;
+
+  SDL_DestroyTexture(text->texture);
+  g_free(text);
 }
 
-static void destroy_texture(gpointer texture)
+UiCanvas *ui_canvas_new_with_fonts(SDL_Renderer *renderer, UiFonts *fonts)
 {
-  SDL_DestroyTexture(texture);
-}
+  UiCanvas *canvas;
 
-static char *bold_path_for(const char *regular)
-{
-  g_autofree char *dir = g_path_get_dirname(regular);
-  g_autofree char *base = g_path_get_basename(regular);
-  const char *dot = strrchr(base, '.');
-  g_autofree char *stem = dot ? g_strndup(base, dot - base) : g_strdup(base);
-  g_autofree char *name = g_strdup_printf("%s-Bold%s", stem, dot ? dot : "");
-  char *path = g_build_filename(dir, name, NULL);
+  g_return_val_if_fail(renderer != NULL, NULL);
+  g_return_val_if_fail(fonts != NULL, NULL);
 
-  if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
-    return path;
-  g_free(path);
-  return NULL;
+  canvas = g_new0(UiCanvas, 1);
+  canvas->renderer = renderer;
+  canvas->fonts = fonts;
+  canvas->text_cache =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, destroy_text);
+  canvas->ltr_block = -1;
+  return canvas;
 }
 
 UiCanvas *ui_canvas_new(SDL_Renderer *renderer, const char *font_path,
                         GError **error)
 {
-  UiCanvas *canvas;
-  TTF_Font *probe;
+  UiFonts *fonts;
 
   g_return_val_if_fail(renderer != NULL, NULL);
   g_return_val_if_fail(font_path != NULL, NULL);
 
-  probe = TTF_OpenFont(font_path, 20);
-  if (!probe) {
-    g_set_error(error, UI_ERROR, UI_ERROR_FONT, "cannot open font %s: %s",
-                font_path, TTF_GetError());
-    return NULL;
-  }
-  TTF_CloseFont(probe);
-
-  canvas = g_new0(UiCanvas, 1);
-  canvas->renderer = renderer;
-  canvas->regular_path = g_strdup(font_path);
-  canvas->bold_path = bold_path_for(font_path);
-  canvas->fonts = g_hash_table_new_full(NULL, NULL, NULL, close_font);
-  canvas->text_cache =
-      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, destroy_texture);
-  return canvas;
+  fonts = ui_fonts_new(font_path, NULL, NULL, error);
+  return fonts ? ui_canvas_new_with_fonts(renderer, fonts) : NULL;
 }
 
 void ui_canvas_free(UiCanvas *canvas)
@@ -79,39 +76,84 @@ void ui_canvas_free(UiCanvas *canvas)
   if (!canvas)
     return;
   g_clear_pointer(&canvas->text_cache, g_hash_table_unref);
-  g_clear_pointer(&canvas->fonts, g_hash_table_unref);
-  g_free(canvas->regular_path);
-  g_free(canvas->bold_path);
+  ui_fonts_free(canvas->fonts);
   g_free(canvas);
 }
 
 TTF_Font *ui_canvas_font(UiCanvas *canvas, UiFontStyle style, int size)
 {
-  gpointer key = GINT_TO_POINTER((int)style << 16 | (size & 0xffff));
-  TTF_Font *font = g_hash_table_lookup(canvas->fonts, key);
-  gboolean synth_bold = FALSE;
+  return ui_fonts_get(canvas->fonts, style, size);
+}
 
-  if (font)
-    return font;
-  if (style == UI_FONT_BOLD && canvas->bold_path)
-    font = TTF_OpenFont(canvas->bold_path, size);
-  else
-    synth_bold = style == UI_FONT_BOLD;
-  if (!font)
-    font = TTF_OpenFont(canvas->regular_path, size);
-  /* The regular face opened in ui_canvas_new(); failing now means the file
-   * went away under us, which is not something a kiosk can recover from. */
-  if (!font)
-    g_error("font %s vanished: %s", canvas->regular_path, TTF_GetError());
-  if (synth_bold)
-    TTF_SetFontStyle(font, TTF_STYLE_BOLD);
-  g_hash_table_insert(canvas->fonts, key, font);
-  return font;
+UiFonts *ui_canvas_fonts(UiCanvas *canvas)
+{
+  return canvas->fonts;
+}
+
+/* ---- mirroring ---- */
+
+void ui_canvas_set_mirror(UiCanvas *canvas, gboolean mirror, int width)
+{
+  canvas->mirror = mirror;
+  canvas->width = width;
+  canvas->n_ltr_blocks = 0;
+  canvas->ltr_block = -1;
+}
+
+gboolean ui_canvas_mirrored(UiCanvas *canvas)
+{
+  return canvas->mirror;
+}
+
+void ui_canvas_keep_ltr(UiCanvas *canvas, const SDL_Rect *block)
+{
+  canvas->ltr_block = -1;
+  if (!block || !canvas->mirror || canvas->n_ltr_blocks == MAX_LTR_BLOCKS)
+    return;
+  canvas->ltr_blocks[canvas->n_ltr_blocks] = *block;
+  canvas->ltr_block = canvas->n_ltr_blocks++;
+}
+
+/* Layout x to screen x for a rectangle inside `block` (moved as a whole,
+ * not mirrored) or anywhere else (mirrored). */
+static SDL_Rect place_in(const UiCanvas *canvas, SDL_Rect rect, int block)
+{
+  if (!canvas->mirror)
+    return rect;
+  if (block >= 0) {
+    const SDL_Rect *b = &canvas->ltr_blocks[block];
+
+    rect.x += canvas->width - 2 * b->x - b->w;
+  } else {
+    rect.x = canvas->width - rect.x - rect.w;
+  }
+  return rect;
+}
+
+static SDL_Rect place(const UiCanvas *canvas, SDL_Rect rect)
+{
+  return place_in(canvas, rect, canvas->ltr_block);
+}
+
+SDL_Rect ui_canvas_place(UiCanvas *canvas, SDL_Rect rect)
+{
+  for (int i = 0; i < canvas->n_ltr_blocks; i++) {
+    SDL_Rect inside;
+
+    if (SDL_IntersectRect(&rect, &canvas->ltr_blocks[i], &inside) &&
+        SDL_RectEquals(&inside, &rect))
+      return place_in(canvas, rect, i);
+  }
+  return place_in(canvas, rect, -1);
 }
 
 void ui_canvas_clip(UiCanvas *canvas, const SDL_Rect *rect)
 {
-  SDL_RenderSetClipRect(canvas->renderer, rect);
+  SDL_Rect placed;
+
+  if (rect)
+    placed = place(canvas, *rect);
+  SDL_RenderSetClipRect(canvas->renderer, rect ? &placed : NULL);
 }
 
 static void set_color(UiCanvas *canvas, UiColor color)
@@ -126,6 +168,7 @@ void ui_draw_fill(UiCanvas *canvas, SDL_Rect rect, UiColor color)
 {
   if (rect.w <= 0 || rect.h <= 0)
     return;
+  rect = place(canvas, rect);
   set_color(canvas, color);
   SDL_RenderFillRect(canvas->renderer, &rect);
 }
@@ -167,6 +210,7 @@ static void fill_round(UiCanvas *canvas, SDL_Rect rect, int radius)
 void ui_draw_round_rect(UiCanvas *canvas, SDL_Rect rect, int radius,
                         UiColor fill, int border, UiColor edge)
 {
+  rect = place(canvas, rect);
   if (border > 0) {
     SDL_Rect inner = {rect.x + border, rect.y + border, rect.w - 2 * border,
                       rect.h - 2 * border};
@@ -183,11 +227,15 @@ void ui_draw_round_rect(UiCanvas *canvas, SDL_Rect rect, int radius,
 
 void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness, UiColor color)
 {
-  double cx = rect.x + rect.w / 2.0;
-  double cy = rect.y + rect.h / 2.0;
-  double a = rect.w / 2.0, b = rect.h / 2.0;
-  double ai = a - thickness, bi = b - thickness;
+  double cx, cy, a, b, ai, bi;
 
+  rect = place(canvas, rect);
+  cx = rect.x + rect.w / 2.0;
+  cy = rect.y + rect.h / 2.0;
+  a = rect.w / 2.0;
+  b = rect.h / 2.0;
+  ai = a - thickness;
+  bi = b - thickness;
   if (rect.w <= 0 || rect.h <= 0 || thickness <= 0)
     return;
   set_color(canvas, color);
@@ -208,14 +256,17 @@ void ui_draw_ring(UiCanvas *canvas, SDL_Rect rect, int thickness, UiColor color)
   }
 }
 
-/* ---- right-to-left text ----
- * SDL_ttf shapes with HarfBuzz but does no bidi: Arabic or Hebrew text
- * drawn as is comes out in reversed order with unjoined letters. Text that
- * contains right-to-left letters is therefore cut into runs of one
- * direction (digits and Latin names inside Arabic stay left-to-right), each
- * shaped with its direction and script, and the runs are placed in visual
- * order. A simplified bidi, enough for sentences with embedded names and
- * numbers; text without such letters takes the plain path unchanged. */
+/* ---- text: directions and faces ----
+ * SDL_ttf shapes with HarfBuzz but does no bidi and no font fallback:
+ * Arabic drawn as is comes out in reversed order with unjoined letters, and
+ * Ethiopic in DejaVu Sans as empty boxes. Text that needs it is therefore
+ * cut into pieces of one direction and one face: first into runs of one
+ * direction (digits and Latin names inside Arabic stay left to right), then
+ * each run where the face changes (ui-fonts.c says which script takes
+ * which). Each piece is shaped with its direction and script, and the
+ * pieces are put in visual order by their bidi levels. A simplified bidi,
+ * enough for sentences with embedded names and numbers; text the primary
+ * face draws alone, left to right, takes the plain path unchanged. */
 
 typedef enum {
   DIR_NEUTRAL,
@@ -227,7 +278,6 @@ typedef struct {
   gsize start; /* byte offsets into the text */
   gsize len;
   gboolean rtl;
-  GUnicodeScript script; /* of its first letter; COMMON when none */
 } TextRun;
 
 static gboolean script_is_rtl(GUnicodeScript script)
@@ -247,6 +297,13 @@ static gboolean script_is_rtl(GUnicodeScript script)
   }
 }
 
+static gboolean script_is_neutral(GUnicodeScript script)
+{
+  return script == G_UNICODE_SCRIPT_COMMON ||
+         script == G_UNICODE_SCRIPT_INHERITED ||
+         script == G_UNICODE_SCRIPT_UNKNOWN;
+}
+
 static CharDir char_dir(gunichar c)
 {
   GUnicodeScript script;
@@ -257,42 +314,55 @@ static CharDir char_dir(gunichar c)
   if (!g_unichar_isalpha(c))
     return DIR_NEUTRAL;
   script = g_unichar_get_script(c);
-  if (script == G_UNICODE_SCRIPT_COMMON || script == G_UNICODE_SCRIPT_INHERITED)
+  if (script_is_neutral(script))
     return DIR_NEUTRAL;
   return script_is_rtl(script) ? DIR_RTL : DIR_LTR;
 }
 
-static gboolean text_has_rtl(const char *text)
+/* TRUE when `text` needs pieces: right-to-left letters, or letters that
+ * another face than `font` draws. */
+static gboolean text_needs_pieces(TTF_Font *font, const char *text)
 {
   for (const char *p = text; *p; p = g_utf8_next_char(p)) {
-    if (char_dir(g_utf8_get_char(p)) == DIR_RTL)
+    gunichar c = g_utf8_get_char(p);
+    GUnicodeScript script;
+
+    if (c < 0x80)
+      continue;
+    if (char_dir(c) == DIR_RTL)
+      return TRUE;
+    script = g_unichar_get_script(c);
+    if (!script_is_neutral(script) && ui_fonts_for_script(font, script) != font)
       return TRUE;
   }
   return FALSE;
 }
 
-/* Splits `text` into runs in logical order; *ret_base_rtl is the paragraph
- * direction (that of its first letter). Neutrals (spaces, punctuation) stay
- * with the run they follow, except after a run against the paragraph
- * direction, where they belong to the paragraph's side. */
-static GArray *text_runs(const char *text, gboolean *ret_base_rtl)
+static gboolean text_base_rtl(const char *text)
 {
-  GArray *runs = g_array_new(FALSE, TRUE, sizeof(TextRun));
-  gboolean base_rtl = FALSE, have_strong = FALSE;
-  TextRun cur = {0, 0, FALSE, G_UNICODE_SCRIPT_COMMON};
-  gssize neutral_start = -1;
-  gsize end = strlen(text);
-
   /* The paragraph takes the direction of its first letter (not digit). */
   for (const char *p = text; *p; p = g_utf8_next_char(p)) {
     gunichar c = g_utf8_get_char(p);
     CharDir d = char_dir(c);
 
-    if (d != DIR_NEUTRAL && !g_unichar_isdigit(c)) {
-      base_rtl = d == DIR_RTL;
-      break;
-    }
+    if (d != DIR_NEUTRAL && !g_unichar_isdigit(c))
+      return d == DIR_RTL;
   }
+  return FALSE;
+}
+
+/* Splits `text` into runs of one direction in logical order. Neutrals
+ * (spaces, punctuation) stay with the run they follow, except after a run
+ * against the paragraph direction, where they belong to the paragraph's
+ * side. */
+static GArray *text_runs(const char *text, gboolean base_rtl)
+{
+  GArray *runs = g_array_new(FALSE, TRUE, sizeof(TextRun));
+  gboolean have_strong = FALSE;
+  TextRun cur = {0, 0, base_rtl};
+  gssize neutral_start = -1;
+  gsize end = strlen(text);
+
   for (const char *p = text; *p; p = g_utf8_next_char(p)) {
     CharDir d = char_dir(g_utf8_get_char(p));
     gsize off = (gsize)(p - text);
@@ -305,7 +375,6 @@ static GArray *text_runs(const char *text, gboolean *ret_base_rtl)
     if (!have_strong) {
       have_strong = TRUE;
       cur.rtl = d == DIR_RTL;
-      cur.script = g_unichar_get_script(g_utf8_get_char(p));
     } else if ((d == DIR_RTL) != cur.rtl) {
       gsize split = off;
 
@@ -313,14 +382,12 @@ static GArray *text_runs(const char *text, gboolean *ret_base_rtl)
         split = (gsize)neutral_start;
       cur.len = split - cur.start;
       g_array_append_val(runs, cur);
-      cur = (TextRun){split, 0, d == DIR_RTL,
-                      g_unichar_get_script(g_utf8_get_char(p))};
+      cur = (TextRun){split, 0, d == DIR_RTL};
     }
     neutral_start = -1;
   }
   if (cur.rtl != base_rtl && neutral_start >= 0) {
-    TextRun tail = {(gsize)neutral_start, end - (gsize)neutral_start, base_rtl,
-                    G_UNICODE_SCRIPT_COMMON};
+    TextRun tail = {(gsize)neutral_start, end - (gsize)neutral_start, base_rtl};
 
     cur.len = (gsize)neutral_start - cur.start;
     g_array_append_val(runs, cur);
@@ -329,23 +396,76 @@ static GArray *text_runs(const char *text, gboolean *ret_base_rtl)
     cur.len = end - cur.start;
     g_array_append_val(runs, cur);
   }
-  *ret_base_rtl = base_rtl;
   return runs;
 }
 
-/* Sets the font up for one run. The plain path never calls this, and
- * text_font_reset() restores SDL_ttf's defaults ("Zzzz" lets HarfBuzz guess
- * the script, as a fresh font does), so cached fonts render other text
- * exactly as before. */
-static void text_font_set(TTF_Font *font, const TextRun *run)
+/* The face for character `c` in a piece drawn so far with `current` (NULL
+ * at a run's start): its script's face for letters; for spaces,
+ * punctuation, digits and marks the current face when that has the glyph
+ * (so that shaping is not cut), else the primary face. */
+static TTF_Font *char_font(TTF_Font *primary, TTF_Font *current, gunichar c)
 {
-  guint32 tag = g_unicode_script_to_iso15924(run->script);
+  GUnicodeScript script = g_unichar_get_script(c);
+
+  if (!script_is_neutral(script))
+    return ui_fonts_for_script(primary, script);
+  if (current && (script == G_UNICODE_SCRIPT_INHERITED ||
+                  g_unichar_type(c) == G_UNICODE_FORMAT ||
+                  TTF_GlyphIsProvided32(current, c)))
+    return current;
+  return primary;
+}
+
+static void piece_close(GArray *pieces, UiTextPiece *cur, gsize end)
+{
+  if (!cur->font)
+    return;
+  cur->len = end - cur->start;
+  g_array_append_val(pieces, *cur);
+}
+
+/* Cuts one direction run into pieces of one face, appended in logical
+ * order. */
+static void run_pieces(TTF_Font *primary, const char *text, const TextRun *run,
+                       int level, GArray *pieces)
+{
+  UiTextPiece cur = {0};
+  gsize end = run->start + run->len;
+
+  for (const char *p = text + run->start; p < text + end;
+       p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    TTF_Font *f = char_font(primary, cur.font, c);
+    GUnicodeScript script = g_unichar_get_script(c);
+
+    if (f != cur.font) {
+      piece_close(pieces, &cur, (gsize)(p - text));
+      cur = (UiTextPiece){.start = (gsize)(p - text),
+                          .rtl = level % 2 == 1,
+                          .level = level,
+                          .script = G_UNICODE_SCRIPT_COMMON,
+                          .font = f};
+    }
+    if (cur.script == G_UNICODE_SCRIPT_COMMON && !script_is_neutral(script))
+      cur.script = script;
+  }
+  piece_close(pieces, &cur, end);
+}
+
+/* Sets `font` up for one piece; text_font_reset() restores SDL_ttf's
+ * defaults ("Zzzz" lets HarfBuzz guess the script, as a fresh font does),
+ * so cached fonts render other text exactly as before. */
+static void text_font_set(const UiTextPiece *piece)
+{
+  guint32 tag = g_unicode_script_to_iso15924(piece->script);
   char name[5] = {(char)(tag >> 24), (char)(tag >> 16), (char)(tag >> 8),
                   (char)tag, 0};
 
-  TTF_SetFontDirection(font, run->rtl ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
-  if (!run->rtl || TTF_SetFontScriptName(font, name) != 0)
-    TTF_SetFontScriptName(font, "Zzzz");
+  TTF_SetFontDirection(piece->font,
+                       piece->rtl ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
+  if (piece->script == G_UNICODE_SCRIPT_COMMON ||
+      TTF_SetFontScriptName(piece->font, name) != 0)
+    TTF_SetFontScriptName(piece->font, "Zzzz");
 }
 
 static void text_font_reset(TTF_Font *font)
@@ -354,27 +474,89 @@ static void text_font_reset(TTF_Font *font)
   TTF_SetFontScriptName(font, "Zzzz");
 }
 
-static int run_width(TTF_Font *font, const char *text, const TextRun *run)
+static int piece_width(const char *text, const UiTextPiece *piece)
 {
-  g_autofree char *part = g_strndup(text + run->start, run->len);
+  g_autofree char *part = g_strndup(text + piece->start, piece->len);
   int w = 0, h = 0;
 
-  text_font_set(font, run);
-  if (TTF_SizeUTF8(font, part, &w, &h) != 0)
+  text_font_set(piece);
+  if (TTF_SizeUTF8(piece->font, part, &w, &h) != 0)
     w = 0;
-  text_font_reset(font);
+  text_font_reset(piece->font);
   return w;
+}
+
+/* Unicode's rule L2: from the highest level down to the lowest odd one,
+ * reverses every sequence of pieces at that level or higher. */
+static void pieces_reorder(GArray *pieces)
+{
+  int high = 0, low_odd = G_MAXINT;
+
+  for (guint i = 0; i < pieces->len; i++) {
+    int level = g_array_index(pieces, UiTextPiece, i).level;
+
+    high = MAX(high, level);
+    if (level % 2)
+      low_odd = MIN(low_odd, level);
+  }
+  for (int level = high; level >= low_odd; level--) {
+    for (guint i = 0; i < pieces->len;) {
+      guint j = i;
+
+      while (j < pieces->len &&
+             g_array_index(pieces, UiTextPiece, j).level >= level)
+        j++;
+      for (guint a = i, b = j; a + 1 < b; a++, b--) {
+        UiTextPiece t = g_array_index(pieces, UiTextPiece, a);
+
+        g_array_index(pieces, UiTextPiece, a) =
+            g_array_index(pieces, UiTextPiece, b - 1);
+        g_array_index(pieces, UiTextPiece, b - 1) = t;
+      }
+      i = j > i ? j : i + 1;
+    }
+  }
+}
+
+GArray *ui_text_pieces(TTF_Font *font, const char *text)
+{
+  GArray *pieces = g_array_new(FALSE, TRUE, sizeof(UiTextPiece));
+  gboolean base_rtl;
+  g_autoptr(GArray) runs = NULL;
+  int x = 0;
+
+  g_return_val_if_fail(font != NULL, pieces);
+  if (!text || !*text)
+    return pieces;
+  if (!text_needs_pieces(font, text)) {
+    UiTextPiece whole = {
+        0, strlen(text), FALSE, 0, G_UNICODE_SCRIPT_COMMON, font, 0, 0};
+
+    whole.width = ui_text_width(font, text);
+    g_array_append_val(pieces, whole);
+    return pieces;
+  }
+  base_rtl = text_base_rtl(text);
+  runs = text_runs(text, base_rtl);
+  for (guint i = 0; i < runs->len; i++) {
+    const TextRun *run = &g_array_index(runs, TextRun, i);
+
+    run_pieces(font, text, run, run->rtl ? 1 : (base_rtl ? 2 : 0), pieces);
+  }
+  pieces_reorder(pieces);
+  for (guint i = 0; i < pieces->len; i++) {
+    UiTextPiece *piece = &g_array_index(pieces, UiTextPiece, i);
+
+    piece->x = x;
+    piece->width = piece_width(text, piece);
+    x += piece->width;
+  }
+  return pieces;
 }
 
 gboolean ui_text_is_rtl(const char *text)
 {
-  gboolean base_rtl = FALSE;
-  g_autoptr(GArray) runs = NULL;
-
-  if (!text || !*text || !text_has_rtl(text))
-    return FALSE;
-  runs = text_runs(text, &base_rtl);
-  return base_rtl;
+  return text && *text && text_base_rtl(text);
 }
 
 int ui_text_width(TTF_Font *font, const char *text)
@@ -383,111 +565,125 @@ int ui_text_width(TTF_Font *font, const char *text)
 
   if (!text || !*text)
     return 0;
-  if (text_has_rtl(text)) {
-    gboolean base_rtl;
-    g_autoptr(GArray) runs = text_runs(text, &base_rtl);
+  if (text_needs_pieces(font, text)) {
+    g_autoptr(GArray) pieces = ui_text_pieces(font, text);
+    const UiTextPiece *last =
+        &g_array_index(pieces, UiTextPiece, pieces->len - 1);
 
-    for (guint i = 0; i < runs->len; i++)
-      w += run_width(font, text, &g_array_index(runs, TextRun, i));
-    return w;
+    return last->x + last->width;
   }
   if (TTF_SizeUTF8(font, text, &w, &h) != 0)
     return 0;
   return w;
 }
 
-/* Renders mixed-direction text: each run shaped on its own, placed in
- * visual order (right to left for a right-to-left paragraph). */
-static SDL_Surface *render_runs(TTF_Font *font, const char *text,
-                                SDL_Color color)
+/* Renders text in pieces, each shaped on its own with its face, placed in
+ * visual order on a common baseline. The surface reaches as high and as
+ * low as the tallest face used; *ret_rise says how far its top lies above
+ * the top of `font`'s line. */
+static SDL_Surface *render_pieces(TTF_Font *font, const char *text,
+                                  SDL_Color color, int *ret_rise)
 {
-  gboolean base_rtl;
-  g_autoptr(GArray) runs = text_runs(text, &base_rtl);
-  int total = 0, x = 0, h = TTF_FontHeight(font);
+  g_autoptr(GArray) pieces = ui_text_pieces(font, text);
+  const UiTextPiece *last =
+      &g_array_index(pieces, UiTextPiece, pieces->len - 1);
+  int ascent = TTF_FontAscent(font), descent = -TTF_FontDescent(font);
   SDL_Surface *out;
 
-  for (guint i = 0; i < runs->len; i++)
-    total += run_width(font, text, &g_array_index(runs, TextRun, i));
-  out = SDL_CreateRGBSurfaceWithFormat(0, MAX(total, 1), h, 32,
+  for (guint i = 0; i < pieces->len; i++) {
+    TTF_Font *f = g_array_index(pieces, UiTextPiece, i).font;
+
+    ascent = MAX(ascent, TTF_FontAscent(f));
+    descent = MAX(descent, -TTF_FontDescent(f));
+  }
+  out = SDL_CreateRGBSurfaceWithFormat(0, MAX(last->x + last->width, 1),
+                                       MAX(ascent + descent, 1), 32,
                                        SDL_PIXELFORMAT_ARGB8888);
   if (!out)
     return NULL;
   SDL_FillRect(out, NULL, 0);
-  for (guint k = 0; k < runs->len; k++) {
-    guint i = base_rtl ? runs->len - 1 - k : k;
-    const TextRun *run = &g_array_index(runs, TextRun, i);
-    g_autofree char *part = g_strndup(text + run->start, run->len);
-    SDL_Surface *piece;
-    int w = run_width(font, text, run);
+  for (guint i = 0; i < pieces->len; i++) {
+    const UiTextPiece *piece = &g_array_index(pieces, UiTextPiece, i);
+    g_autofree char *part = g_strndup(text + piece->start, piece->len);
+    SDL_Surface *surface;
 
-    text_font_set(font, run);
-    piece = *part ? TTF_RenderUTF8_Blended(font, part, color) : NULL;
-    text_font_reset(font);
-    if (piece) {
-      SDL_Rect dst = {x, 0, piece->w, piece->h};
+    text_font_set(piece);
+    surface = *part ? TTF_RenderUTF8_Blended(piece->font, part, color) : NULL;
+    text_font_reset(piece->font);
+    if (surface) {
+      SDL_Rect dst = {piece->x, ascent - TTF_FontAscent(piece->font),
+                      surface->w, surface->h};
 
       /* Copy, alpha included: the pieces do not overlap. */
-      SDL_SetSurfaceBlendMode(piece, SDL_BLENDMODE_NONE);
-      SDL_BlitSurface(piece, NULL, out, &dst);
-      SDL_FreeSurface(piece);
+      SDL_SetSurfaceBlendMode(surface, SDL_BLENDMODE_NONE);
+      SDL_BlitSurface(surface, NULL, out, &dst);
+      SDL_FreeSurface(surface);
     }
-    x += w;
   }
+  *ret_rise = ascent - TTF_FontAscent(font);
   return out;
 }
 
-static SDL_Texture *text_texture(UiCanvas *canvas, TTF_Font *font,
-                                 UiColor color, const char *text)
+static const CachedText *text_texture(UiCanvas *canvas, TTF_Font *font,
+                                      UiColor color, const char *text)
 {
   g_autofree char *key = g_strdup_printf(
       "%p|%02x%02x%02x%02x|%s", font, color.r, color.g, color.b, color.a, text);
-  SDL_Texture *texture = g_hash_table_lookup(canvas->text_cache, key);
+  CachedText *cached = g_hash_table_lookup(canvas->text_cache, key);
   SDL_Color sdl_color = {color.r, color.g, color.b, color.a};
   SDL_Surface *surface;
+  int rise = 0;
 
-  if (texture)
-    return texture;
-  if (text_has_rtl(text))
-    surface = render_runs(font, text, sdl_color);
+  if (cached)
+    return cached;
+  if (text_needs_pieces(font, text))
+    surface = render_pieces(font, text, sdl_color, &rise);
   else
     surface = TTF_RenderUTF8_Blended(font, text, sdl_color);
   if (!surface) {
     g_debug("ui: text rendering failed: %s", TTF_GetError());
     return NULL;
   }
-  texture = SDL_CreateTextureFromSurface(canvas->renderer, surface);
+  cached = g_new0(CachedText, 1);
+  cached->rise = rise;
+  cached->texture = SDL_CreateTextureFromSurface(canvas->renderer, surface);
   SDL_FreeSurface(surface);
-  if (!texture) {
+  if (!cached->texture) {
     g_debug("ui: text texture failed: %s", SDL_GetError());
+    g_free(cached);
     return NULL;
   }
-  SDL_SetTextureBlendMode(texture, SDL_BLENDMODE_BLEND);
+  SDL_SetTextureBlendMode(cached->texture, SDL_BLENDMODE_BLEND);
   if (g_hash_table_size(canvas->text_cache) >= TEXT_CACHE_MAX)
     g_hash_table_remove_all(canvas->text_cache);
-  g_hash_table_insert(canvas->text_cache, g_steal_pointer(&key), texture);
-  return texture;
+  g_hash_table_insert(canvas->text_cache, g_steal_pointer(&key), cached);
+  return cached;
 }
 
 int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x, int y,
                  int width, UiAlign align, const char *text)
 {
-  SDL_Texture *texture;
+  const CachedText *cached;
   SDL_Rect dst = {x, y, 0, 0};
 
   if (!text || !*text)
     return 0;
-  texture = text_texture(canvas, font, color, text);
-  if (!texture)
+  cached = text_texture(canvas, font, color, text);
+  if (!cached)
     return 0;
-  SDL_QueryTexture(texture, NULL, NULL, &dst.w, &dst.h);
-  /* A right-to-left paragraph starts at the right edge of its box. */
-  if (align == UI_ALIGN_LEFT && width > 0 && ui_text_is_rtl(text))
+  SDL_QueryTexture(cached->texture, NULL, NULL, &dst.w, &dst.h);
+  dst.y -= cached->rise;
+  /* A right-to-left paragraph starts at the right edge of its box; on a
+   * mirrored screen the mirror already puts the start on the right. */
+  if (align == UI_ALIGN_LEFT && width > 0 && !canvas->mirror &&
+      ui_text_is_rtl(text))
     align = UI_ALIGN_RIGHT;
   if (align == UI_ALIGN_CENTER)
     dst.x = x + (width - dst.w) / 2;
   else if (align == UI_ALIGN_RIGHT)
     dst.x = x + width - dst.w;
-  SDL_RenderCopy(canvas->renderer, texture, NULL, &dst);
+  dst = place(canvas, dst);
+  SDL_RenderCopy(canvas->renderer, cached->texture, NULL, &dst);
   return dst.w;
 }
 
@@ -679,7 +875,9 @@ gboolean ui_draw_image(UiCanvas *canvas, const ViewImage *image, SDL_Rect box,
   SDL_UpdateTexture(texture, NULL, pixels, w * 4);
   SDL_SetTextureScaleMode(texture, SDL_ScaleModeLinear);
   SDL_SetTextureBlendMode(texture, blend);
-  SDL_RenderCopy(canvas->renderer, texture, NULL, &dst);
+  /* Mirrored screens place the picture, never flip it. */
+  SDL_RenderCopy(canvas->renderer, texture, NULL,
+                 &(SDL_Rect){place(canvas, dst).x, dst.y, dst.w, dst.h});
   SDL_DestroyTexture(texture);
   if (ret_rect)
     *ret_rect = dst;
@@ -708,6 +906,8 @@ void ui_draw_ink(UiCanvas *canvas, SDL_Rect box, const ViewInkPoint *points,
 
   if (!points || n < 2)
     return;
+  /* Mirrored screens move the writing area; the ink is not flipped. */
+  box = place(canvas, box);
   SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
   SDL_SetRenderDrawColor(r, color.r, color.g, color.b, color.a);
   for (int i = 1; i < n; i++) {

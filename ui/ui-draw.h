@@ -1,23 +1,27 @@
 /* Drawing primitives for the screens: a canvas over an SDL renderer with the
  * project's fonts, filled and rounded rectangles, rings, word-wrapped text and
  * images fitted into boxes. Everything is integer geometry on the software
- * renderer, so the same calls give the same pixels on every run. */
+ * renderer, so the same calls give the same pixels on every run.
+ *
+ * A canvas can be mirrored for right-to-left screens: callers lay out in
+ * left-to-right coordinates and every rectangle, text box, clip, picture
+ * and writing area lands at its mirror image (x' = width - x - w). Text,
+ * pictures and ink are placed there, not flipped; UI_ALIGN_LEFT then means
+ * the start side, the right. Blocks that read left to right in every
+ * language (a keypad, a code being typed) are kept as they are and only
+ * moved (ui_canvas_keep_ltr()). */
 #pragma once
 
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <glib.h>
 
+#include "ui-fonts.h"
 #include "view.h"
 
 typedef struct {
   guint8 r, g, b, a;
 } UiColor;
-
-typedef enum {
-  UI_FONT_REGULAR,
-  UI_FONT_BOLD,
-} UiFontStyle;
 
 typedef enum {
   UI_ALIGN_LEFT,
@@ -27,17 +31,38 @@ typedef enum {
 
 typedef struct UiCanvas UiCanvas;
 
-/* A canvas drawing with `renderer` (borrowed, must outlive the canvas).
- * `font_path` is the regular face; the bold face is looked up next to it
- * ("<name>-Bold.ttf") and synthesised from the regular one when absent.
- * Fails when the regular face cannot be opened. */
+/* A canvas drawing with `renderer` (borrowed, must outlive the canvas) and
+ * `fonts` (taken: freed with the canvas). */
+UiCanvas *ui_canvas_new_with_fonts(SDL_Renderer *renderer, UiFonts *fonts);
+
+/* The same with the faces of ui_fonts_new(font_path, NULL, NULL): the
+ * primary face `font_path` and every script's face. Fails when one cannot
+ * be opened. */
 UiCanvas *ui_canvas_new(SDL_Renderer *renderer, const char *font_path,
                         GError **error);
 void ui_canvas_free(UiCanvas *canvas); /* accepts NULL */
 
-/* The font of `style` at `size` px, opened on first use and kept; never NULL
- * once ui_canvas_new() succeeded. */
+/* The primary font of `style` at `size` px (ui_fonts_get()); never NULL.
+ * Text drawn with it takes each script's own face where it needs one. */
 TTF_Font *ui_canvas_font(UiCanvas *canvas, UiFontStyle style, int size);
+
+/* The canvas's faces; owned by the canvas. */
+UiFonts *ui_canvas_fonts(UiCanvas *canvas);
+
+/* Starts a frame `width` px wide, mirrored or not; forgets the kept
+ * blocks of the previous frame. */
+void ui_canvas_set_mirror(UiCanvas *canvas, gboolean mirror, int width);
+gboolean ui_canvas_mirrored(UiCanvas *canvas);
+
+/* Until the next call, what is drawn lies inside `block` (layout
+ * coordinates) and keeps its left-to-right order: the block as a whole goes
+ * to its mirror place, its contents are only moved along. NULL ends the
+ * block. Does nothing on a canvas that is not mirrored. */
+void ui_canvas_keep_ltr(UiCanvas *canvas, const SDL_Rect *block);
+
+/* Where a rectangle of the layout (a touch target) is on the screen: its
+ * mirror image, or moved along with the kept block it lies inside. */
+SDL_Rect ui_canvas_place(UiCanvas *canvas, SDL_Rect rect);
 
 /* Restricts drawing to `rect`; NULL lifts the restriction. */
 void ui_canvas_clip(UiCanvas *canvas, const SDL_Rect *rect);
@@ -58,10 +83,32 @@ int ui_text_width(TTF_Font *font, const char *text);
 
 /* TRUE when `text` is a right-to-left paragraph (its first letter is Arabic,
  * Hebrew, ...). Such text is shaped run by run in visual order, and drawn
- * right-aligned where a left-to-right one would be left-aligned. */
+ * right-aligned where a left-to-right one would be left-aligned (on a
+ * canvas that is not mirrored). */
 gboolean ui_text_is_rtl(const char *text);
 
-/* Draws one line of text with its top edge at y, aligned inside
+/* One piece of a line of text: bytes [start, start + len) of it, shaped in
+ * one direction with one face, at x (px from the line's left edge, visual
+ * order). */
+typedef struct {
+  gsize start;
+  gsize len;
+  gboolean rtl;
+  int level;             /* bidi level: odd = right to left */
+  GUnicodeScript script; /* for the shaper; COMMON when it has no letter */
+  TTF_Font *font;        /* `font` or a script's face beside it */
+  int x;
+  int width;
+} UiTextPiece;
+
+/* How `text` (one line) is drawn with `font`: its pieces in visual order,
+ * left to right. One piece for text the font draws alone left to right;
+ * none for NULL or "". Free with g_array_unref(). */
+GArray *ui_text_pieces(TTF_Font *font, const char *text);
+
+/* Draws one line of text with the top edge of `font`'s line at y (faces of
+ * other scripts on the same baseline, reaching higher or lower where they
+ * are taller), aligned inside
  * [x, x + width) (width is ignored for UI_ALIGN_LEFT, except that
  * right-to-left text with a width is aligned right). Text wider than the
  * box is drawn anyway and clipped by the caller's layout. Returns the drawn

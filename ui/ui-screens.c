@@ -673,7 +673,10 @@ static void screen_keypad(Ctx *cx)
                          UI_ALIGN_LEFT, INK, 0, error >= 0 ? n - 1 : n);
   int y = col.y + bh + (bh ? 28 : 0);
 
+  /* A code and a keypad read left to right in every language. */
+  ui_canvas_keep_ltr(cx->canvas, &(SDL_Rect){col.x, y, col.w, ENTRY_H});
   draw_entry(cx, col.x, y, col.w);
+  ui_canvas_keep_ltr(cx->canvas, NULL);
   y += ENTRY_H + 20;
   if (error >= 0) {
     ui_draw_fill(cx->canvas, (SDL_Rect){col.x, y, 8, eh}, RED);
@@ -681,7 +684,9 @@ static void screen_keypad(Ctx *cx)
                       UI_ALIGN_LEFT, v->lines[error], TRUE);
   }
   draw_buttons(cx, &plan, col, UI_ALIGN_LEFT);
+  ui_canvas_keep_ltr(cx->canvas, &pad);
   draw_keypad(cx, pad);
+  ui_canvas_keep_ltr(cx->canvas, NULL);
 }
 
 static void screen_message(Ctx *cx)
@@ -695,7 +700,8 @@ static void screen_message(Ctx *cx)
   SDL_Rect box = {in.x, in.y, w, in.h - (plan.height ? plan.height + GAP : 0)};
 
   /* Right-to-left text keeps its measure on the right, where it starts. */
-  if (ui_text_is_rtl(has_text(v->title) ? v->title : v->lines[0]))
+  if (!ui_canvas_mirrored(cx->canvas) &&
+      ui_text_is_rtl(has_text(v->title) ? v->title : v->lines[0]))
     box.x = rect_right(in) - w;
   draw_texts(cx, box, UI_ALIGN_LEFT, 0, n_lines(v));
   draw_buttons(cx, &plan, in, UI_ALIGN_RIGHT);

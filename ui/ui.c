@@ -136,6 +136,7 @@ Ui *ui_new(const UiOptions *options, GError **error)
 {
   g_autoptr(Ui) ui = NULL;
   const char *font_path;
+  UiFonts *fonts;
 
   g_return_val_if_fail(options != NULL, NULL);
 
@@ -178,9 +179,10 @@ Ui *ui_new(const UiOptions *options, GError **error)
     return NULL;
   }
   ui->ttf_up = TRUE;
-  ui->canvas = ui_canvas_new(ui->renderer, font_path, error);
-  if (!ui->canvas)
+  fonts = ui_fonts_new(font_path, options->font_dir, options->scripts, error);
+  if (!fonts)
     return NULL;
+  ui->canvas = ui_canvas_new_with_fonts(ui->renderer, fonts);
   /* Digits come from key events; an input method would only get in the
    * way of a kiosk. */
   SDL_StopTextInput();
@@ -242,7 +244,20 @@ void ui_render(Ui *ui, const KioskView *view)
   g_return_if_fail(view != NULL);
 
   info = (UiScreenInfo){ui->width, ui->height, ui->location};
+  /* Right-to-left screens are laid out as mirror images (ui-draw.h); the
+   * technician's pages stay English and left to right. */
+  ui_canvas_set_mirror(ui->canvas,
+                       view->rtl && view->screen != VIEW_TECHNICIAN &&
+                           view->screen != VIEW_TECHNICIAN_PIN,
+                       ui->width);
   ui_screens_draw(ui->canvas, &info, view, ui->targets, &ui->sign_area);
+  for (guint i = 0; i < ui->targets->len; i++) {
+    UiTarget *t = &g_array_index(ui->targets, UiTarget, i);
+
+    t->rect = ui_canvas_place(ui->canvas, t->rect);
+  }
+  if (!SDL_RectEmpty(&ui->sign_area))
+    ui->sign_area = ui_canvas_place(ui->canvas, ui->sign_area);
   ui->pen_input = view->screen == VIEW_SIGNATURE && view->ink.pen_input;
   SDL_RenderFlush(ui->renderer);
   ui->rendered = TRUE;

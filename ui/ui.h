@@ -29,10 +29,16 @@ typedef struct {
                             NULL = none. Copied. */
   gboolean fullscreen;   /* a window: cover the whole output (kiosk under
                             cage), the frame scaled to it */
+  /* ISO 15924 codes of the scripts the kiosk may show ("Arab", "Ethi"):
+   * their faces must open (ui-fonts.h). NULL = every script's. */
+  const char *const *scripts;
+  /* Where the script faces are; NULL = BK_FONT_DIR. */
+  const char *font_dir;
 } UiOptions;
 
 /* Opens the window or the headless surface. Headless is also chosen when
- * there is no DISPLAY/WAYLAND_DISPLAY. */
+ * there is no DISPLAY/WAYLAND_DISPLAY. Fails (UI_ERROR_FONT, naming the
+ * file) when a face for one of `scripts` is missing. */
 Ui *ui_new(const UiOptions *options, GError **error);
 void ui_free(Ui *ui); /* accepts NULL */
 

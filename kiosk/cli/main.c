@@ -103,6 +103,8 @@ static void select_language(const KioskConfig *config)
 static Ui *open_ui(const KioskConfig *config, const ScreenOptions *o,
                    GError **error)
 {
+  /* Every language the applicant may pick needs its script's face. */
+  g_auto(GStrv) scripts = i18n_available_scripts();
   UiOptions options = {
       .width = 1280,
       .height = 800,
@@ -110,6 +112,7 @@ static Ui *open_ui(const KioskConfig *config, const ScreenOptions *o,
       .fullscreen = o->fullscreen,
       .font_path = BK_FONT_PATH,
       .location = config->location_name,
+      .scripts = (const char *const *)scripts,
   };
   return ui_new(&options, error);
 }

@@ -211,6 +211,22 @@ gboolean i18n_language_available(const char *language)
   return language_shipped(language) && catalog_active(domain);
 }
 
+char **i18n_available_scripts(void)
+{
+  GPtrArray *scripts = g_ptr_array_new();
+
+  for (gsize i = 0; i < G_N_ELEMENTS(known_languages); i++) {
+    const KnownLanguage *l = &known_languages[i];
+
+    if (i18n_language_available(l->code) &&
+        !g_ptr_array_find_with_equal_func(scripts, l->script, g_str_equal,
+                                          NULL))
+      g_ptr_array_add(scripts, g_strdup(l->script));
+  }
+  g_ptr_array_add(scripts, NULL);
+  return (char **)g_ptr_array_free(scripts, FALSE);
+}
+
 gboolean i18n_set_language(const char *language)
 {
   if (!shipped_languages) {

@@ -82,6 +82,13 @@ gboolean i18n_set_language(const char *language);
  * before i18n_init(). Main thread. */
 gboolean i18n_language_available(const char *language);
 
+/* The scripts (ISO 15924, each once) of the known languages that are
+ * available on this kiosk, in the order of i18n_known_languages(): the
+ * faces the screens need (ui_new() refuses to start without them).
+ * NULL-terminated; free with g_strfreev(). Main thread, after
+ * i18n_init(). */
+char **i18n_available_scripts(void);
+
 /* The language selected last ("en" before i18n_init()). Owned by this
  * module, valid until the next i18n_set_language() or i18n_init(); main
  * thread only. */

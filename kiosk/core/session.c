@@ -2792,6 +2792,7 @@ const KioskView *session_view(Session *s)
   memset(v, 0, sizeof *v);
   v->banner = s->config->banner;
   v->footer = s->footer;
+  v->rtl = i18n_language_direction(i18n_get_language()) == I18N_DIRECTION_RTL;
   switch (s->state) {
   case SESSION_CHECKIN:
     view_checkin(s);

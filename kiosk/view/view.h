@@ -160,6 +160,8 @@ typedef struct {
   const char *banner; /* notice banner, NULL/"" = none */
   const char *footer; /* location name, device state */
   gboolean warning;   /* body is a refusal / error: show as such */
+  gboolean rtl;       /* the texts are in a right-to-left language (Arabic,
+                         Farsi): ui/ lays the screen out mirrored */
 
   /* VIEW_CHECKIN and VIEW_OFFICER_PIN */
   const char *entry;     /* what was typed */

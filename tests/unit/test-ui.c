@@ -432,6 +432,7 @@ static KioskView view_message_arabic(void)
 {
   KioskView v = base_view(VIEW_MESSAGE);
 
+  v.rtl = TRUE; /* the screen is mirrored, as the session asks for Arabic */
   v.title = "مرحبا بكم في مكتب الهجرة";
   v.person = "Amira Haddad";
   add_line(&v, "ستجد رمز الموعد في رسالة التأكيد التي وصلتك بالبريد "
