@@ -222,6 +222,20 @@ gboolean fpreader_check_fit(BkFpReader *reader, DeviceOptions *options,
   return fpreader_geometry_fit(&g, options, FALSE, error);
 }
 
+gboolean fpreader_check_impression(BkFpReader *reader, DeviceOptions *options,
+                                   const FpImpression *impression,
+                                   GError **error)
+{
+  FpReaderGeometry g;
+
+  g_return_val_if_fail(reader && impression, FALSE);
+  fpreader_geometry(reader, options, &g);
+  g.width = impression->width;
+  g.height = impression->height;
+  g.source = "the reader's own capture";
+  return fpreader_geometry_fit(&g, options, FALSE, error);
+}
+
 gboolean fpreader_compare(BkFpReader *reader, FpImpression *const *impressions,
                           int n, int *ret_scores, GError **error)
 {

@@ -159,6 +159,15 @@ gboolean fpreader_geometry_fit(const FpReaderGeometry *geometry,
 gboolean fpreader_check_fit(BkFpReader *reader, DeviceOptions *options,
                             GError **error);
 
+/* The same check on what the reader delivered: an image size may only be
+ * known once the reader has captured (a swipe sensor's varies with the
+ * finger, a declared size may be wrong). The impression's width and height
+ * replace the geometry's; the resolution stays the geometry's (libfprint
+ * calls every image 500 ppi). FALSE as fpreader_geometry_fit(). */
+gboolean fpreader_check_impression(BkFpReader *reader, DeviceOptions *options,
+                                   const FpImpression *impression,
+                                   GError **error);
+
 /* Compares the impressions pairwise (see compare above); fills
  * ret_scores (n * n) with -1 and returns TRUE when the backend cannot. */
 gboolean fpreader_compare(BkFpReader *reader, FpImpression *const *impressions,

@@ -101,8 +101,10 @@ static void diagnose_json(JsonBuilder *b, const DiagnoseReport *report)
       json_builder_set_member_name(b, "found");
       json_builder_add_boolean_value(b, d->found);
       diagnose_add_info(b, d->described ? &d->info : NULL);
-      if (!d->described)
+      if (!d->described) {
         cmd_json_add_string(b, "error", d->error);
+        cmd_json_add_string(b, "error_kind", d->error_kind);
+      }
     }
     json_builder_end_object(b);
   }

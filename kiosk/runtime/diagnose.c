@@ -192,10 +192,13 @@ static void diagnose_reader(DiagnoseReport *report, const KioskConfig *config)
   if (d->described &&
       !fpreader_check_fit(reader, config->reader_options, &error)) {
     d->described = FALSE;
-    d->error_kind = "refused";
+    d->error_kind = DIAGNOSE_KIND_READER_UNFIT;
   }
-  if (!d->described)
+  if (!d->described) {
     d->error = g_strdup(error ? error->message : "unknown");
+    if (!d->error_kind)
+      d->error_kind = diagnose_error_name(error);
+  }
   if (reader)
     fpreader_close(reader);
 }
@@ -208,8 +211,10 @@ static void diagnose_pad(DiagnoseReport *report, const KioskConfig *config)
 
   d->found = pad != NULL;
   d->described = pad && pad_describe(pad, &d->info, &error);
-  if (!d->described)
+  if (!d->described) {
     d->error = g_strdup(error ? error->message : "unknown");
+    d->error_kind = diagnose_error_name(error);
+  }
   if (pad)
     pad_close(pad);
 }
@@ -293,12 +298,13 @@ char *diagnose_report_text(const DiagnoseReport *report)
                              d->info.port ? " at " : "",
                              d->info.port ? d->info.port : "");
     else
-      g_string_append_printf(text, "%s: %s\n",
-                             !d->found ? "NOT FOUND"
-                             : g_strcmp0(d->error_kind, "refused") == 0
-                                 ? "REFUSED"
-                                 : "FAILED",
-                             d->error);
+      g_string_append_printf(
+          text, "%s: %s\n",
+          !d->found ? "NOT FOUND"
+          : g_strcmp0(d->error_kind, DIAGNOSE_KIND_READER_UNFIT) == 0
+              ? "REFUSED"
+              : "FAILED",
+          d->error);
   }
   g_string_append_printf(text, "%s\n",
                          report->ok ? "all devices answered"

@@ -28,13 +28,18 @@ typedef struct {
   char *error;
 } DiagnoseProbe;
 
+/* error_kind of a reader found but refused for enrolment (resolution or
+ * image size below [reader]'s minimums: docs/fingerprints.md). */
+#define DIAGNOSE_KIND_READER_UNFIT "reader-unfit"
+
 typedef struct {
   char *member;  /* "camera", "reader", "pad" */
   char *backend; /* the configured backend */
   gboolean found;
   gint64 open_ms;         /* camera */
   char *error;            /* not found, or describe failed */
-  const char *error_kind; /* "not-found", "busy", ... (static) */
+  const char *error_kind; /* "not-found", "busy", ...,
+                             DIAGNOSE_KIND_READER_UNFIT (static) */
   gboolean described;
   DeviceInfo info;
   char *settings[DIAGNOSE_N_SETTINGS];       /* camera: values, or NULL */

@@ -38,6 +38,7 @@ static void reader_worker_close(gpointer device)
 static void reader_worker_run(gpointer context, gpointer device, const Job *job,
                               GCancellable *cancellable, Result *r)
 {
+  const KioskConfig *config = context;
   g_autoptr(FpImpression) imp = NULL;
 
   g_return_if_fail(job->type == JOB_FINGER);
@@ -54,6 +55,10 @@ static void reader_worker_run(gpointer context, gpointer device, const Job *job,
   fpreader_set_subject(device, job->subject);
   imp = fpreader_capture(device, (ReaderFinger)job->finger, job->timeout_ms,
                          cancellable, &r->error);
+  /* Its real image size, known now, must be fit too. */
+  if (imp && !fpreader_check_impression(device, config->reader_options, imp,
+                                        &r->error))
+    return;
   if (imp)
     steps_finger(job->finger, imp->width, imp->height, imp->ppi,
                  g_steal_pointer(&imp->pixels), imp->minutiae, &r->finger,
