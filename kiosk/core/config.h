@@ -29,6 +29,10 @@ typedef struct {
   char *banner;         /* notice banner text, may be "" */
   char *allow_training; /* "yes": training mode even with a real key */
   int idle_timeout_s;   /* screen clears after this much inactivity */
+  int idle_warning_s;   /* "Do you need more time?" this long before; 0 = no
+                           prompt (at most half of idle_timeout_s shows) */
+  char *camera_height_adjustable; /* "yes": the applicant can move the
+                                     camera (height guidance says how) */
   /* argon2id string, as officer.pin_hash; "" = no technician screen */
   char *technician_pin_hash;
   /* where the technician screen exports (a USB stick's mount point) */

@@ -10,7 +10,9 @@
 
 #include "finger-plan.h"
 #include "finger.h"
+#include "height.h"
 #include "i18n.h"
+#include "idle.h"
 #include "log.h"
 #include "texts.h"
 
@@ -83,6 +85,10 @@ struct Session {
 
   SessionState state;
   gint64 last_activity_us;
+  IdlePrompt more_time; /* "Do you need more time?" before the idle reset */
+  /* the applicant's choices on the check-in screen (docs/ui.md) */
+  gboolean seated;
+  gboolean large_text;
   gint64 device_deadline_us; /* 0 = none */
 
   /* check-in */
@@ -399,6 +405,8 @@ static void end_appointment(Session *s)
   s->four_eyes_then = NULL;
   s->person_index = 0;
   entry_clear(s->entry, sizeof s->entry);
+  s->seated = FALSE;
+  s->large_text = FALSE;
 }
 
 static void message(Session *s, const char *title, gboolean warning,
@@ -723,6 +731,8 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
     entry_clear(s->entry, sizeof s->entry);
     g_clear_pointer(&s->notice, g_free);
     switch_language(s, s->config->language);
+    s->seated = FALSE;
+    s->large_text = FALSE;
     break;
   case EV_TICK:
     if (s->notice && s->lockouts[SESSION_LOCKOUT_CHECKIN].locked_until_us &&
@@ -734,6 +744,10 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
   case EV_BUTTON:
     if (button_is(ev, VIEW_BUTTON_LANGUAGE))
       switch_language(s, g_str_equal(i18n_get_language(), "nl") ? "en" : "nl");
+    if (button_is(ev, VIEW_BUTTON_SEATED))
+      s->seated = !s->seated;
+    if (button_is(ev, VIEW_BUTTON_LARGE_TEXT))
+      s->large_text = !s->large_text;
     break;
   case EV_ACTIVITY:
   case EV_TIMEOUT_DEVICE:
@@ -1816,6 +1830,33 @@ static gboolean awaited(const Session *s, SessionEventType type)
   return FALSE;
 }
 
+static int more_time_left(const Session *s)
+{
+  return idle_prompt_left(&s->more_time, s->last_activity_us);
+}
+
+/* While "Do you need more time?" shows, a touch only dismisses it: it acts
+ * on nothing the prompt hides. */
+static gboolean more_time_taken(Session *s, const SessionEvent *ev,
+                                gint64 now_us)
+{
+  switch (ev->type) {
+  case EV_KEY:
+  case EV_BACKSPACE:
+  case EV_SUBMIT:
+  case EV_BUTTON:
+  case EV_ACTIVITY:
+    break;
+  default:
+    return FALSE;
+  }
+  if (more_time_left(s) <= 0)
+    return FALSE;
+  g_debug("session: %s: more time asked", state_names[s->state]);
+  s->last_activity_us = now_us;
+  return TRUE;
+}
+
 static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   SessionState before = s->state;
@@ -1829,6 +1870,8 @@ static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
     return;
   }
 
+  if (more_time_taken(s, ev, now_us))
+    return;
   if (is_activity(ev->type))
     s->last_activity_us = now_us;
   handlers[s->state](s, ev, now_us);
@@ -1840,7 +1883,8 @@ static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
  * a device works (the person is busy with it) or a record is stored. */
 static gboolean idle_matters(const Session *s)
 {
-  if (s->state == SESSION_CHECKIN && s->entry[0] == '\0' && !s->notice)
+  if (s->state == SESSION_CHECKIN && s->entry[0] == '\0' && !s->notice &&
+      !s->seated && !s->large_text)
     return FALSE;
   return s->device_deadline_us == 0 && s->state != SESSION_STORING;
 }
@@ -1914,6 +1958,14 @@ static gint64 officer_idle_deadline(const Session *s)
   return lock_us - (gint64)(idle_countdown_now(s) - 1) * G_USEC_PER_SEC;
 }
 
+/* "Do you need more time?" asks the applicant: not on the officer's PIN
+ * screen (the idle lock's own screen), where the reset comes unannounced. */
+static gboolean more_time_applies(const Session *s)
+{
+  return s->config->idle_timeout_s > 0 && idle_matters(s) &&
+         s->state != SESSION_OFFICER_PIN;
+}
+
 /* Timeouts are events: a tick past a deadline becomes the timeout event,
  * handled by the current state like any other. */
 static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
@@ -1933,6 +1985,9 @@ static void tick(Session *s, const SessionEvent *ev, gint64 now_us)
     dispatch(s, &timeout, now_us);
     s->last_activity_us = now_us;
   }
+  idle_prompt_tick(&s->more_time, more_time_applies(s), s->last_activity_us,
+                   now_us, s->config->idle_timeout_s,
+                   s->config->idle_warning_s);
 }
 
 gint64 session_next_deadline(const Session *s)
@@ -1944,6 +1999,9 @@ gint64 session_next_deadline(const Session *s)
     next = s->device_deadline_us;
   if (idle_us > 0 && idle_matters(s))
     next = MIN(next, s->last_activity_us + idle_us);
+  next = MIN(next, idle_prompt_deadline(
+                       &s->more_time, more_time_applies(s), s->last_activity_us,
+                       s->config->idle_timeout_s, s->config->idle_warning_s));
   return MIN(next, officer_idle_deadline(s));
 }
 
@@ -2036,7 +2094,9 @@ void session_set_guidance(Session *s, const char *const *reasons)
   if (s->state != SESSION_PHOTO || s->phase != STEP_LIVE)
     return;
   for (gsize i = 0; reasons && reasons[i]; i++)
-    g_ptr_array_add(s->guidance, g_strdup(reasons[i]));
+    /* Height guidance is for the seated layout (docs/ui.md). */
+    if (s->seated || !height_guidance_is(reasons[i]))
+      g_ptr_array_add(s->guidance, g_strdup(reasons[i]));
 }
 
 void session_set_room_check(Session *s, SessionRoomFunc check,
@@ -2251,6 +2311,17 @@ static void person_header(Session *s)
     s->view.person = s->current.person->name;
 }
 
+/* The seated layout and large text, switched on the check-in screen; a
+ * check mark says which are on (colour is never the only signal). */
+static void access_buttons(Session *s)
+{
+  button(s, VIEW_BUTTON_SEATED,
+         keep(s, g_strconcat(s->seated ? "✓ " : "", _("Seated"), NULL)), FALSE);
+  button(s, VIEW_BUTTON_LARGE_TEXT,
+         keep(s, g_strconcat(s->large_text ? "✓ " : "", _("Large text"), NULL)),
+         FALSE);
+}
+
 static void view_checkin(Session *s)
 {
   KioskView *v = &s->view;
@@ -2270,6 +2341,7 @@ static void view_checkin(Session *s)
   button(s, VIEW_BUTTON_LANGUAGE,
          g_str_equal(i18n_get_language(), "nl") ? "English" : "Nederlands",
          FALSE);
+  access_buttons(s);
 }
 
 static void view_message(Session *s)
@@ -2411,6 +2483,14 @@ static void view_officer_check(Session *s)
   button(s, VIEW_BUTTON_CANCEL, _("Back"), FALSE);
 }
 
+static const char *guidance_text(Session *s, const char *code)
+{
+  const char *height = height_guidance_text(
+      code, g_strcmp0(s->config->camera_height_adjustable, "yes") == 0);
+
+  return height ? height : reason_text(code);
+}
+
 static void view_photo(Session *s)
 {
   KioskView *v = &s->view;
@@ -2429,7 +2509,7 @@ static void view_photo(Session *s)
     }
     /* What the newest frame would be refused for, most fixable first. */
     for (guint i = 0; i < s->guidance->len && i < 2; i++)
-      line(s, reason_text(g_ptr_array_index(s->guidance, i)));
+      line(s, guidance_text(s, g_ptr_array_index(s->guidance, i)));
     button(s, VIEW_BUTTON_TAKE, _("Take photo"), TRUE);
     break;
   case STEP_WAITING:
@@ -2784,6 +2864,29 @@ static void view_audit_trouble(Session *s)
   s->view.warning = TRUE;
 }
 
+/* "Do you need more time?" replaces the screen before the idle reset: a
+ * normal view with a title, so it is read out like any other screen. The
+ * header keeps the person and step: the prompt belongs to their turn. */
+static void view_more_time(Session *s, int left)
+{
+  KioskView *v = &s->view;
+  KioskView was = *v;
+
+  memset(v, 0, sizeof *v);
+  v->banner = was.banner;
+  v->footer = was.footer;
+  v->person = was.person;
+  v->step = was.step;
+  v->n_steps = was.n_steps;
+  v->screen = VIEW_MESSAGE;
+  v->title = _("Do you need more time?");
+  line(s, keep(s, g_strdup_printf(_("The screen starts again in %d s, and "
+                                    "what you did so far is removed."),
+                                  left)));
+  line(s, _("Touch the screen to go on."));
+  button(s, VIEW_BUTTON_MORE_TIME, _("Yes, I need more time"), TRUE);
+}
+
 const KioskView *session_view(Session *s)
 {
   KioskView *v = &s->view;
@@ -2832,8 +2935,12 @@ const KioskView *session_view(Session *s)
   case SESSION_N_STATES:
     g_assert_not_reached();
   }
+  if (more_time_left(s) > 0)
+    view_more_time(s, more_time_left(s));
   officer_idle_view(s);
   if (s->audit_pending)
     view_audit_trouble(s);
+  v->seated = s->seated;
+  v->large_text = s->large_text;
   return v;
 }

@@ -1214,7 +1214,10 @@ static void pump(App *app)
     apply_retention(app, now_us);
   if (techrun_pump(app->tech, now_us))
     app->dirty = TRUE;
-  /* Deadlines that passed become the session's timeout events. */
+  /* Deadlines that passed become the session's timeout events; a passed
+   * deadline may also be a countdown's next second on screen. */
+  if (now_us >= session_next_deadline(app->session))
+    app->dirty = TRUE;
   session_handle(app->session, &tick, now_us);
   handle_requests(app, now_us);
 }

@@ -9,6 +9,7 @@
 #include "exception-photo.h"
 #include "finger.h"
 #include "fpreader.h"
+#include "height.h"
 #include "jpegio.h"
 #include "record-finger.h"
 #include "pad.h"
@@ -117,6 +118,23 @@ gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
   return TRUE;
 }
 
+/* The validator's guidance, after the seated layout's height code when
+ * one face sits too high or too low in the frame (the session shows it in
+ * the seated layout only). */
+static char **strv_with_height(const PhotoResult *result, int frame_h)
+{
+  g_autoptr(GPtrArray) codes = g_ptr_array_new();
+  const char *height =
+      result->faces == 1
+          ? height_guidance_code(result->face_y, result->face_h, frame_h)
+          : NULL;
+
+  if (height)
+    g_ptr_array_add(codes, (gpointer)height);
+  g_ptr_array_extend(codes, result->reasons, NULL, NULL);
+  return strv_from_ptr_array(codes);
+}
+
 char **steps_guide(PhotoValidator *validator, const BkImage *frame,
                    gboolean head_covering, int age)
 {
@@ -124,7 +142,7 @@ char **steps_guide(PhotoValidator *validator, const BkImage *frame,
   g_autoptr(PhotoResult) result = NULL;
 
   result = photo_guide(validator, frame, &request);
-  return strv_from_ptr_array(result->reasons);
+  return strv_with_height(result, frame->height);
 }
 
 gboolean steps_signature(GArray *samples, SignatureOutcome *ret, GError **error)

@@ -48,6 +48,8 @@ typedef struct {
 #define VIEW_BUTTON_FINGERPRINTS   "fingerprints"
 #define VIEW_BUTTON_HEAD_COVERING  "head_covering"
 #define VIEW_BUTTON_LANGUAGE       "language"
+#define VIEW_BUTTON_LARGE_TEXT     "large_text"
+#define VIEW_BUTTON_MORE_TIME      "more_time"
 #define VIEW_BUTTON_MISSING        "missing"
 #define VIEW_BUTTON_NEXT           "next"
 #define VIEW_BUTTON_OK             "ok"
@@ -56,6 +58,7 @@ typedef struct {
 #define VIEW_BUTTON_REDO_PHOTO     "redo_photo"
 #define VIEW_BUTTON_RETAKE         "retake"
 #define VIEW_BUTTON_RETRY          "retry"
+#define VIEW_BUTTON_SEATED         "seated"
 #define VIEW_BUTTON_START          "start"
 #define VIEW_BUTTON_STOP           "stop"
 #define VIEW_BUTTON_TAKE           "take"
@@ -191,6 +194,12 @@ typedef struct {
    * technician PIN is configured). */
   gboolean technician_entry;
   ViewPanel panel; /* VIEW_TECHNICIAN */
+
+  /* The applicant's choices on the check-in screen, kept for the whole
+   * appointment (docs/ui.md): every touch target in the lower part of the
+   * screen (within reach from a wheelchair), and larger text. */
+  gboolean seated;
+  gboolean large_text;
 } KioskView;
 
 typedef enum {

@@ -4,9 +4,12 @@
  * countdown's seconds and wake-ups, the idle lock, numbers nobody has,
  * the lockouts handed out per officer and taken back after a restart,
  * Cancel on the four-eyes screen, and the bootstrap PIN alone. The running
- * kiosk is tests/integration/test-officers.c. */
+ * kiosk is tests/integration/test-officers.c. Also the applicant's idle
+ * prompt, seated layout and height guidance, which meet the idle lock. */
 #include <string.h>
 
+#include "height.h"
+#include "idle.h"
 #include "session.h"
 #include "settings.h"
 #include "testlib.h"
@@ -374,6 +377,147 @@ static void test_bootstrap_pin(Desk *d, gconstpointer data)
       strstr(d->log->str, "officer:officer.photo_refusal_overridden;"));
 }
 
+/* "Do you need more time?" (docs/ui.md): idle_warning_s before the reset
+ * the screen is replaced by the prompt, counting whole seconds and waking
+ * the loop each second; a touch only dismisses it, even one on a button
+ * the prompt hides; left alone, the reset leaves no person behind. */
+static void test_more_time(Desk *d, gconstpointer data)
+{
+  gint64 idle_us = (gint64)d->config->idle_timeout_s * SEC;
+  gint64 warn_us = (gint64)d->config->idle_warning_s * SEC;
+  gint64 touched;
+
+  g_assert_cmpint(d->config->idle_warning_s, ==, 15);
+  keypad(d, CODE);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_PERSON);
+  touched = d->now;
+  g_assert_cmpint(session_next_deadline(d->session), ==,
+                  touched + idle_us - warn_us);
+  wait_for(d, idle_us - warn_us - SEC);
+  g_assert_false(shows(d, "Do you need more time?"));
+  wait_for(d, SEC);
+  g_assert_cmpstr(view(d)->title, ==, "Do you need more time?");
+  g_assert_true(shows(d, "starts again in 15 s"));
+  g_assert_true(has_button(d, VIEW_BUTTON_MORE_TIME));
+  g_assert_cmpstr(view(d)->person, ==, "Adult");
+  g_assert_cmpint(session_next_deadline(d->session), ==,
+                  touched + idle_us - 14 * SEC);
+  wait_for(d, SEC);
+  g_assert_true(shows(d, "starts again in 14 s"));
+  /* Start is under the prompt: the touch only dismisses it. */
+  press(d, VIEW_BUTTON_START);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_PERSON);
+  g_assert_cmpstr(view(d)->title, ==, "Your turn");
+  touched = d->now;
+  g_assert_cmpint(session_next_deadline(d->session), ==,
+                  touched + idle_us - warn_us);
+  /* Left alone: the countdown to the end, then the empty check-in. */
+  wait_for(d, idle_us - SEC);
+  g_assert_true(shows(d, "starts again in 1 s"));
+  wait_for(d, SEC);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_CHECKIN);
+  g_assert_null(view(d)->person);
+  g_assert_cmpstr(view(d)->entry, ==, "");
+  g_assert_null(session_person(d->session));
+  g_assert_false(shows(d, "more time"));
+  g_assert_nonnull(strstr(d->log->str, "kiosk:session.idle_timeout;"));
+  /* The empty check-in screen waits without a prompt. */
+  g_assert_cmpint(session_next_deadline(d->session), ==, G_MAXINT64);
+}
+
+/* The prompt shows for at most half the timeout. */
+static void test_more_time_span(Desk *d, gconstpointer data)
+{
+  g_assert_cmpint(idle_prompt_span(60, 15), ==, 15);
+  g_assert_cmpint(idle_prompt_span(10, 15), ==, 5);
+  g_assert_cmpint(idle_prompt_span(60, 0), ==, 0);
+  g_assert_cmpint(idle_prompt_span(0, 15), ==, 0);
+  d->config->idle_warning_s = 0;
+  keypad(d, CODE);
+  wait_for(d, 59 * SEC);
+  g_assert_false(shows(d, "more time"));
+  wait_for(d, SEC);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_CHECKIN);
+}
+
+static const char *button_label(Desk *d, const char *id)
+{
+  for (int i = 0; i < view(d)->n_buttons; i++)
+    if (g_str_equal(view(d)->buttons[i].id, id))
+      return view(d)->buttons[i].label;
+  return NULL;
+}
+
+/* Seated and large text are chosen on the check-in screen, kept on every
+ * screen of the appointment, and gone for the next one. */
+static void test_seated_kept(Desk *d, gconstpointer data)
+{
+  g_assert_cmpstr(button_label(d, VIEW_BUTTON_SEATED), ==, "Seated");
+  press(d, VIEW_BUTTON_SEATED);
+  press(d, VIEW_BUTTON_LARGE_TEXT);
+  g_assert_true(view(d)->seated);
+  g_assert_true(view(d)->large_text);
+  g_assert_cmpstr(button_label(d, VIEW_BUTTON_SEATED), ==, "✓ Seated");
+  g_assert_cmpstr(button_label(d, VIEW_BUTTON_LARGE_TEXT), ==, "✓ Large text");
+  press(d, VIEW_BUTTON_LARGE_TEXT);
+  g_assert_false(view(d)->large_text);
+  press(d, VIEW_BUTTON_LARGE_TEXT);
+  to_pin(d);
+  g_assert_true(view(d)->seated);
+  keypad(d, "1001");
+  keypad(d, "2468");
+  press(d, VIEW_BUTTON_DOCUMENTS_SEEN);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_PHOTO);
+  g_assert_true(view(d)->seated);
+  g_assert_true(view(d)->large_text);
+  /* The officer stops the appointment: the next one starts standing. */
+  press(d, VIEW_BUTTON_TAKE);
+  send(d, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = FALSE});
+  wait_for(d, (gint64)d->config->idle_timeout_s * SEC);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_CHECKIN);
+  g_assert_false(view(d)->seated);
+  g_assert_false(view(d)->large_text);
+  /* Chosen and walked away from: the empty check-in resets too. */
+  press(d, VIEW_BUTTON_SEATED);
+  wait_for(d, (gint64)d->config->idle_timeout_s * SEC);
+  g_assert_false(view(d)->seated);
+}
+
+/* In the seated layout, a face low or high in the live view says the
+ * camera is too high or too low, in words for a fixed or a movable
+ * camera; standing, the codes are not shown. */
+static void test_height_guidance(Desk *d, gconstpointer data)
+{
+  static const char *const high[] = {HEIGHT_CAMERA_TOO_HIGH, "no_face", NULL};
+
+  g_assert_cmpstr(height_guidance_code(700, 200, 1000), ==,
+                  HEIGHT_CAMERA_TOO_HIGH);
+  g_assert_cmpstr(height_guidance_code(0, 200, 1000), ==,
+                  HEIGHT_CAMERA_TOO_LOW);
+  g_assert_null(height_guidance_code(300, 300, 1000));
+  g_assert_null(height_guidance_code(300, 300, 0));
+  to_pin(d);
+  keypad(d, "1001");
+  keypad(d, "2468");
+  press(d, VIEW_BUTTON_DOCUMENTS_SEEN);
+  session_set_guidance(d->session, high);
+  g_assert_false(shows(d, "camera is too high"));
+  g_assert_true(shows(d, "face"));
+  session_free(d->session);
+  start(d);
+  press(d, VIEW_BUTTON_SEATED);
+  to_pin(d);
+  keypad(d, "1001");
+  keypad(d, "2468");
+  press(d, VIEW_BUTTON_DOCUMENTS_SEEN);
+  session_set_guidance(d->session, high);
+  g_assert_cmpstr(view(d)->lines[0], ==,
+                  "The camera is too high for you. Please call the officer.");
+  g_free(d->config->camera_height_adjustable);
+  d->config->camera_height_adjustable = g_strdup("yes");
+  g_assert_true(shows(d, "Please move it down until your face is inside"));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -384,6 +528,10 @@ int main(int argc, char **argv)
   ADD("/session-officers/four-eyes-cancel", test_four_eyes_cancel);
   ADD("/session-officers/four-eyes-amputation", test_four_eyes_amputation);
   ADD("/session-officers/bootstrap-pin", test_bootstrap_pin);
+  ADD("/session-access/more-time", test_more_time);
+  ADD("/session-access/more-time-span", test_more_time_span);
+  ADD("/session-access/seated-kept", test_seated_kept);
+  ADD("/session-access/height-guidance", test_height_guidance);
 #undef ADD
   return g_test_run();
 }
