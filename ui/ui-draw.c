@@ -26,6 +26,9 @@ struct UiCanvas {
   SDL_Rect ltr_blocks[MAX_LTR_BLOCKS]; /* kept in reading order this frame */
   int n_ltr_blocks;
   int ltr_block; /* the one being drawn, -1 none */
+
+  UiTextProbe probe; /* tests: sees every text before it is drawn */
+  gpointer probe_data;
 };
 
 /* A rendered line: the texture and how far its top lies above the top of
@@ -88,6 +91,13 @@ TTF_Font *ui_canvas_font(UiCanvas *canvas, UiFontStyle style, int size)
 UiFonts *ui_canvas_fonts(UiCanvas *canvas)
 {
   return canvas->fonts;
+}
+
+void ui_canvas_set_text_probe(UiCanvas *canvas, UiTextProbe probe,
+                              gpointer user_data)
+{
+  canvas->probe = probe;
+  canvas->probe_data = user_data;
 }
 
 /* ---- mirroring ---- */
@@ -683,6 +693,13 @@ int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x, int y,
   else if (align == UI_ALIGN_RIGHT)
     dst.x = x + width - dst.w;
   dst = place(canvas, dst);
+  if (canvas->probe) {
+    UiFontStyle style = UI_FONT_REGULAR;
+    int size = 0;
+
+    ui_fonts_describe(font, &style, &size);
+    canvas->probe(&dst, color, style, size, canvas->probe_data);
+  }
   SDL_RenderCopy(canvas->renderer, cached->texture, NULL, &dst);
   return dst.w;
 }

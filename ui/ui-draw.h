@@ -64,6 +64,16 @@ void ui_canvas_keep_ltr(UiCanvas *canvas, const SDL_Rect *block);
  * mirror image, or moved along with the kept block it lies inside. */
 SDL_Rect ui_canvas_place(UiCanvas *canvas, SDL_Rect rect);
 
+/* Called before each text is drawn, with where it goes on the screen
+ * (before clipping), its colour and its font: how the contrast test sees
+ * what the screens draw. */
+typedef void (*UiTextProbe)(const SDL_Rect *where, UiColor color,
+                            UiFontStyle style, int size, gpointer user_data);
+
+/* Installs `probe` (NULL removes it). For tests. */
+void ui_canvas_set_text_probe(UiCanvas *canvas, UiTextProbe probe,
+                              gpointer user_data);
+
 /* Restricts drawing to `rect`; NULL lifts the restriction. */
 void ui_canvas_clip(UiCanvas *canvas, const SDL_Rect *rect);
 

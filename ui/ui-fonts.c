@@ -221,6 +221,19 @@ TTF_Font *ui_fonts_for_script(TTF_Font *primary, GUnicodeScript script)
   return slot_font(face->owner, slot, face->style, size);
 }
 
+gboolean ui_fonts_describe(TTF_Font *primary, UiFontStyle *ret_style,
+                           int *ret_size)
+{
+  const PrimaryFace *face =
+      registry && primary ? g_hash_table_lookup(registry, primary) : NULL;
+
+  if (!face)
+    return FALSE;
+  *ret_style = face->style;
+  *ret_size = face->size;
+  return TRUE;
+}
+
 const char *ui_fonts_file(UiFonts *fonts, GUnicodeScript script,
                           UiFontStyle style)
 {

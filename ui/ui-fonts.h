@@ -44,6 +44,11 @@ TTF_Font *ui_fonts_get(UiFonts *fonts, UiFontStyle style, int size);
  * come from ui_fonts_get(). Never NULL for a non-NULL `primary`. */
 TTF_Font *ui_fonts_for_script(TTF_Font *primary, GUnicodeScript script);
 
+/* The style and size `primary` (a face ui_fonts_get() returned) was asked
+ * for; FALSE, leaving both alone, for another face. */
+gboolean ui_fonts_describe(TTF_Font *primary, UiFontStyle *ret_style,
+                           int *ret_size);
+
 /* The file `script` is drawn with in `style`: its own face's, or the
  * primary face's for the scripts that has (and the synthesised bold's
  * regular file). Owned by `fonts`. */

@@ -5,6 +5,7 @@
  * buttons or the keypad. */
 #include "ui-screens.h"
 
+#include "ui-layout.h"
 #include "ui-palette.h"
 #include "ui-technician.h"
 
@@ -26,14 +27,10 @@ enum {
   RADIUS = 10,
 };
 
-/* Title / body sizes, largest first; a screen takes the first that fits. */
-typedef struct {
-  int title;
-  int body;
-} Sizes;
-
-static const Sizes LADDER[] = {{44, 28}, {40, 26}, {36, 24}, {32, 22}};
-#define N_LADDER ((int)G_N_ELEMENTS(LADDER))
+/* Title / body sizes, largest first; a screen takes the first that fits
+ * (ui-layout.c: larger with the view's large_text). */
+#define LADDER   cx->ladder
+#define N_LADDER cx->n_ladder
 
 typedef struct {
   UiCanvas *canvas;
@@ -42,6 +39,8 @@ typedef struct {
   GArray *targets;
   SDL_Rect inner;     /* content area inside the margins */
   SDL_Rect sign_area; /* VIEW_SIGNATURE's signing area */
+  const UiTextSizes *ladder;
+  int n_ladder;
 } Ctx;
 
 static TTF_Font *font(Ctx *cx, UiFontStyle style, int size)
@@ -657,7 +656,9 @@ static void screen_keypad(Ctx *cx)
   const KioskView *v = cx->view;
   SDL_Rect in = cx->inner;
   int pad_w = 3 * KEY_W + 2 * KEY_GAP;
-  SDL_Rect pad = {rect_right(in) - pad_w, in.y, pad_w, in.h};
+  SDL_Rect pad =
+      ui_layout_reach(v, cx->info->height,
+                      (SDL_Rect){rect_right(in) - pad_w, in.y, pad_w, in.h});
   SDL_Rect col = {in.x, in.y, pad.x - 56 - in.x, in.h};
   ButtonPlan plan = plan_buttons(cx, col.w);
   int n = n_lines(v);
@@ -714,7 +715,6 @@ static void screen_person(Ctx *cx)
   ButtonPlan plan = plan_buttons(cx, in.w);
   SDL_Rect area = {in.x, in.y, in.w,
                    in.h - (plan.height ? plan.height + GAP : 0)};
-  static const int name_sizes[N_LADDER] = {64, 56, 48, 40};
   g_autofree char *step =
       v->n_steps > 0 && v->step > 0
           ? g_strdup_printf(_("Step %d of %d"), v->step, v->n_steps)
@@ -722,7 +722,7 @@ static void screen_person(Ctx *cx)
   int level = 0, total = 0;
 
   for (level = 0; level < N_LADDER; level++) {
-    TTF_Font *nf = font(cx, UI_FONT_BOLD, name_sizes[level]);
+    TTF_Font *nf = font(cx, UI_FONT_BOLD, LADDER[level].name);
     TTF_Font *sf = font(cx, UI_FONT_REGULAR, LADDER[level].body);
 
     total = ui_draw_paragraph(cx->canvas, nf, BLUE, 0, 0, area.w,
@@ -734,7 +734,7 @@ static void screen_person(Ctx *cx)
       break;
   }
   {
-    TTF_Font *nf = font(cx, UI_FONT_BOLD, name_sizes[level]);
+    TTF_Font *nf = font(cx, UI_FONT_BOLD, LADDER[level].name);
     TTF_Font *sf = font(cx, UI_FONT_REGULAR, LADDER[level].body);
     int y = area.y + MAX(0, (area.h - total) / 2);
 
@@ -825,7 +825,7 @@ static void screen_signature(Ctx *cx)
   ButtonPlan plan = plan_buttons(cx, in.w);
   int th = draw_texts(cx, (SDL_Rect){in.x, in.y, in.w, in.h * 35 / 100},
                       UI_ALIGN_LEFT, 0, n_lines(v));
-  int top = in.y + th + 20;
+  int top = MAX(in.y + th + 20, ui_layout_reach(v, cx->info->height, in).y);
   SDL_Rect area = {in.x, top, in.w,
                    rect_bottom(in) - (plan.height ? plan.height + GAP : 0) -
                        top};
@@ -959,6 +959,7 @@ void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
   Ctx cx = {canvas, info, view, targets, {0, 0, 0, 0}, {0, 0, 0, 0}};
   int top;
 
+  cx.ladder = ui_layout_ladder(view, &cx.n_ladder);
   g_array_set_size(targets, 0);
   ui_canvas_clip(canvas, NULL);
   ui_draw_fill(canvas, (SDL_Rect){0, 0, info->width, info->height}, WHITE);
@@ -1012,7 +1013,10 @@ int ui_screens_draw_buttons(UiCanvas *canvas, const UiScreenInfo *info,
                             GArray *targets)
 {
   Ctx cx = {canvas, info, view, targets, area, {0, 0, 0, 0}};
-  ButtonPlan plan = plan_buttons(&cx, area.w);
+  ButtonPlan plan;
+
+  cx.ladder = ui_layout_ladder(view, &cx.n_ladder);
+  plan = plan_buttons(&cx, area.w);
 
   draw_buttons(&cx, &plan, area, UI_ALIGN_RIGHT);
   return plan.height;

@@ -723,6 +723,28 @@ static gint64 script_pump(Ui *ui, gint64 now)
   return G_MAXINT64;
 }
 
+gboolean ui_target(Ui *ui, guint index, const char **ret_id, int ret_rect[4])
+{
+  const SDL_Rect *r = &ui->sign_area;
+
+  g_return_val_if_fail(ui != NULL, FALSE);
+  if (index < ui->targets->len) {
+    const UiTarget *t = &g_array_index(ui->targets, UiTarget, index);
+
+    *ret_id = t->id;
+    r = &t->rect;
+  } else if (index == ui->targets->len && ui->pen_input && !SDL_RectEmpty(r)) {
+    *ret_id = VIEW_TARGET_SIGN;
+  } else {
+    return FALSE;
+  }
+  ret_rect[0] = r->x;
+  ret_rect[1] = r->y;
+  ret_rect[2] = r->w;
+  ret_rect[3] = r->h;
+  return TRUE;
+}
+
 gboolean ui_press(Ui *ui, const char *target)
 {
   int index;

@@ -68,6 +68,12 @@ void ui_wake(Ui *ui);
  * and end-to-end tests so they exercise the real hit testing. */
 gboolean ui_press(Ui *ui, const char *target);
 
+/* The touch targets of the last rendered frame, for tests: the `index`th
+ * one's id (a key, a button id, or VIEW_TARGET_SIGN for the writing area
+ * of a view with pen input, which comes last) and rectangle in logical
+ * pixels. FALSE past the last one. */
+gboolean ui_target(Ui *ui, guint index, const char **ret_id, int ret_rect[4]);
+
 /* Saves the last presented frame as PNG (RGB, logical size). */
 gboolean ui_screenshot(Ui *ui, const char *png_path, GError **error);
 
