@@ -21,6 +21,10 @@ static const UiColor RED_DARK = {0x8e, 0x0f, 0x16, 0xff};
 static const UiColor WARN_BG = {0xfc, 0xeb, 0xec, 0xff};
 static const UiColor GREEN = {0x2a, 0x7a, 0x36, 0xff};
 static const UiColor KEY_BG = {0xee, 0xf3, 0xf8, 0xff};
+/* The yellow correction key's edge: 5.5:1 on white, so the key's shape
+ * shows (WCAG 1.4.11 asks 3:1 of a control's boundary; BANNER_EDGE has
+ * 2.1:1). */
+static const UiColor KEY_BACK_EDGE = {0x7a, 0x6a, 0x00, 0xff};
 static const UiColor DISABLED_BG = {0xe6, 0xe6, 0xe6, 0xff};
 static const UiColor DISABLED_EDGE = {0xb5, 0xb5, 0xb5, 0xff};
 static const UiColor DISABLED_INK = {0x6b, 0x6b, 0x6b, 0xff};

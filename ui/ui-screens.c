@@ -593,7 +593,7 @@ static void draw_keypad(Ctx *cx, SDL_Rect area)
     if (strcmp(id, VIEW_KEY_BACK) == 0) {
       type = INTENT_BACKSPACE;
       fill = BANNER_BG;
-      edge = BANNER_EDGE;
+      edge = KEY_BACK_EDGE;
       label = backspace_label(f);
     } else if (strcmp(id, VIEW_KEY_OK) == 0) {
       type = INTENT_SUBMIT;

@@ -15,6 +15,7 @@
 #include "pngio.h"
 #include "testlib.h"
 #include "ui-draw.h"
+#include "ui-layout.h"
 #include "ui-screens.h"
 #include "ui.h"
 
@@ -443,6 +444,55 @@ static KioskView view_message_arabic(void)
   return v;
 }
 
+/* ---- the applicant's choices (docs/ui.md: more time, seated, large) ---- */
+
+static KioskView view_checkin_seated(void)
+{
+  KioskView v = view_checkin();
+
+  v.seated = TRUE;
+  add_button(&v, VIEW_BUTTON_SEATED, "✓ Seated", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_LARGE_TEXT, "Large text", FALSE, TRUE);
+  return v;
+}
+
+static KioskView view_checkin_large(void)
+{
+  KioskView v = view_checkin();
+
+  v.large_text = TRUE;
+  add_button(&v, VIEW_BUTTON_SEATED, "Seated", FALSE, TRUE);
+  add_button(&v, VIEW_BUTTON_LARGE_TEXT, "✓ Large text", FALSE, TRUE);
+  return v;
+}
+
+static KioskView view_more_time(void)
+{
+  KioskView v = base_view(VIEW_MESSAGE);
+
+  v.person = "Amira El Idrissi";
+  v.step = 1;
+  v.n_steps = 4;
+  v.title = "Do you need more time?";
+  add_line(&v, "The screen starts again in 12 s, and what you did so far is "
+               "removed.");
+  add_line(&v, "Touch the screen to go on.");
+  add_button(&v, VIEW_BUTTON_MORE_TIME, "Yes, I need more time", TRUE, TRUE);
+  return v;
+}
+
+static KioskView view_photo_seated_height(void)
+{
+  KioskView v = view_photo_live();
+
+  v.seated = TRUE;
+  v.large_text = TRUE;
+  v.n_lines = 0;
+  add_line(&v, "The camera is too high for you. Please call the officer.");
+  add_line(&v, "Keep your face inside the oval.");
+  return v;
+}
+
 static const Case cases[] = {
     {"message-arabic", view_message_arabic},
     {"checkin", view_checkin},
@@ -462,6 +512,10 @@ static const Case cases[] = {
     {"fingerprint-ten", view_fingerprint_ten},
     {"review", view_review},
     {"done", view_done},
+    {"checkin-seated", view_checkin_seated},
+    {"checkin-large", view_checkin_large},
+    {"more-time", view_more_time},
+    {"photo-seated-height", view_photo_seated_height},
 };
 
 /* ---- helpers ---- */
@@ -1186,6 +1240,274 @@ static void test_x11(void)
   g_assert_cmpint(status, ==, 0);
 }
 
+/* ---- contrast, reach and large text over every case ---- */
+
+typedef struct {
+  SDL_Surface *surface;
+  SDL_Renderer *renderer;
+  UiCanvas *canvas;
+  GArray *targets;
+  GString *failures; /* one line per pair below its WCAG minimum */
+  const char *name;  /* the case being drawn */
+  int n_texts;
+  int largest;   /* px of the largest text drawn */
+  int total;     /* px of all texts drawn, summed */
+  GArray *texts; /* SDL_Rect of each text drawn */
+} Stage;
+
+static void stage_open(Stage *st)
+{
+  g_autoptr(GError) error = NULL;
+
+  st->surface =
+      SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_RGB888);
+  st->renderer = SDL_CreateSoftwareRenderer(st->surface);
+  st->canvas = ui_canvas_new(st->renderer, BK_FONT_PATH, &error);
+  g_assert_no_error(error);
+  st->targets = g_array_new(FALSE, TRUE, sizeof(UiTarget));
+  st->failures = g_string_new(NULL);
+  st->texts = g_array_new(FALSE, FALSE, sizeof(SDL_Rect));
+}
+
+static void stage_close(Stage *st)
+{
+  ui_canvas_free(st->canvas);
+  SDL_DestroyRenderer(st->renderer);
+  SDL_FreeSurface(st->surface);
+  g_array_unref(st->targets);
+  g_string_free(st->failures, TRUE);
+  g_array_unref(st->texts);
+}
+
+/* WCAG 2.1 relative luminance of an sRGB colour (0xRRGGBB). */
+static double luminance(guint32 rgb)
+{
+  double sum = 0;
+  static const double weight[3] = {0.2126, 0.7152, 0.0722};
+
+  for (int i = 0; i < 3; i++) {
+    double c = ((rgb >> (16 - 8 * i)) & 0xff) / 255.0;
+
+    c = c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+    sum += weight[i] * c;
+  }
+  return sum;
+}
+
+static double contrast(guint32 a, guint32 b)
+{
+  double la = luminance(a), lb = luminance(b);
+
+  return (MAX(la, lb) + 0.05) / (MIN(la, lb) + 0.05);
+}
+
+static guint32 pixel_at(Stage *st, int x, int y)
+{
+  guint32 px = 0;
+  SDL_Rect r = {CLAMP(x, 0, W - 1), CLAMP(y, 0, H - 1), 1, 1};
+
+  SDL_RenderReadPixels(st->renderer, &r, SDL_PIXELFORMAT_RGB888, &px, 4);
+  return px & 0xffffff;
+}
+
+/* The colour most of `where` has (before the text is drawn over it). */
+static guint32 background_of(Stage *st, const SDL_Rect *where)
+{
+  SDL_Rect screen = {0, 0, W, H}, r;
+  g_autoptr(GHashTable) counts = g_hash_table_new(NULL, NULL);
+  g_autofree guint32 *px = NULL;
+  guint32 best = 0;
+  guint best_n = 0;
+
+  if (!SDL_IntersectRect(where, &screen, &r))
+    return 0xffffff;
+  px = g_new(guint32, (gsize)r.w * r.h);
+  SDL_RenderReadPixels(st->renderer, &r, SDL_PIXELFORMAT_RGB888, px, r.w * 4);
+  for (int i = 0; i < r.w * r.h; i++) {
+    gpointer key = GUINT_TO_POINTER(px[i] & 0xffffff);
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, key)) + 1;
+
+    g_hash_table_insert(counts, key, GUINT_TO_POINTER(n));
+    if (n > best_n) {
+      best_n = n;
+      best = px[i] & 0xffffff;
+    }
+  }
+  return best;
+}
+
+/* WCAG 2.1 SC 1.4.3: 4.5:1, or 3:1 for large text (24 px, or 18.66 px
+ * bold: 19 px and up in whole pixels). */
+static void probe_contrast(const SDL_Rect *where, UiColor color,
+                           UiFontStyle style, int size, gpointer data)
+{
+  Stage *st = data;
+  guint32 ink = (guint32)color.r << 16 | color.g << 8 | color.b;
+  guint32 bg = background_of(st, where);
+  gboolean large = size >= 24 || (style == UI_FONT_BOLD && size >= 19);
+  double ratio = contrast(ink, bg);
+
+  st->n_texts++;
+  st->largest = MAX(st->largest, size);
+  st->total += size;
+  g_array_append_val(st->texts, *where);
+  if (ratio < (large ? 3.0 : 4.5))
+    g_string_append_printf(
+        st->failures, "%s: text #%06x on #%06x, %d px%s: %.2f:1\n", st->name,
+        ink, bg, size, style == UI_FONT_BOLD ? " bold" : "", ratio);
+}
+
+/* SC 1.4.11: a control's edge against what surrounds it, 3:1 (disabled
+ * controls are exempt; the technician's discreet control is not the
+ * applicant's). */
+static void check_edges(Stage *st)
+{
+  for (guint i = 0; i < st->targets->len; i++) {
+    const UiTarget *t = &g_array_index(st->targets, UiTarget, i);
+    int y = t->rect.y + t->rect.h / 2;
+    int out_x = t->rect.x >= 3 ? t->rect.x - 3 : t->rect.x + t->rect.w + 2;
+    guint32 edge = pixel_at(st, t->rect.x + 1, y);
+    guint32 around = pixel_at(st, out_x, y);
+
+    if (!t->enabled || g_str_equal(t->id, VIEW_BUTTON_TECHNICIAN))
+      continue;
+    if (contrast(edge, around) < 3.0)
+      g_string_append_printf(
+          st->failures, "%s: target %s edge #%06x on #%06x: %.2f:1\n", st->name,
+          t->id, edge, around, contrast(edge, around));
+  }
+}
+
+static void stage_draw(Stage *st, const KioskView *view, SDL_Rect *sign)
+{
+  UiScreenInfo info = {W, H, "IND Amsterdam"};
+
+  st->n_texts = 0;
+  st->largest = 0;
+  st->total = 0;
+  g_array_set_size(st->texts, 0);
+  ui_screens_draw(st->canvas, &info, view, st->targets, sign);
+}
+
+static gboolean applicant_screen(const KioskView *v)
+{
+  return v->screen != VIEW_OFFICER_PIN && v->screen != VIEW_REVIEW &&
+         v->screen != VIEW_TECHNICIAN && v->screen != VIEW_TECHNICIAN_PIN;
+}
+
+/* Every text of every case, plain, seated and in large text, against the
+ * colour under it; every control's edge against its surroundings. */
+static void test_contrast(void)
+{
+  Stage st = {0};
+  int n = 0;
+
+  stage_open(&st);
+  ui_canvas_set_text_probe(st.canvas, probe_contrast, &st);
+  for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+    for (int variant = 0; variant < 3; variant++) {
+      KioskView view = cases[c].build();
+
+      view.seated = view.seated || variant == 1;
+      view.large_text = view.large_text || variant == 2;
+      st.name = cases[c].name;
+      stage_draw(&st, &view, NULL);
+      check_edges(&st);
+      g_assert_cmpint(st.n_texts, >, 0);
+      n += st.n_texts;
+    }
+  }
+  g_test_message("%d texts checked", n);
+  g_assert_cmpstr(st.failures->str, ==, "");
+  stage_close(&st);
+}
+
+/* The seated layout: every touch target of every applicant screen (and
+ * the writing area) lies below the reach line, whole, and large enough. */
+static void test_seated_reach(void)
+{
+  Stage st = {0};
+  int top = ui_layout_seated_top(H);
+
+  g_assert_cmpint(top, ==, H * UI_SEATED_TOP_PERCENT / 100);
+  stage_open(&st);
+  for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+    KioskView view = cases[c].build();
+    SDL_Rect sign;
+
+    if (!applicant_screen(&view))
+      continue;
+    view.seated = TRUE;
+    stage_draw(&st, &view, &sign);
+    g_assert_cmpuint(st.targets->len, >=, (guint)view.n_buttons);
+    for (guint i = 0; i < st.targets->len; i++) {
+      const UiTarget *t = &g_array_index(st.targets, UiTarget, i);
+
+      g_test_message("%s seated: %s at %d,%d %dx%d", cases[c].name, t->id,
+                     t->rect.x, t->rect.y, t->rect.w, t->rect.h);
+      g_assert_cmpint(t->rect.y, >=, top);
+      g_assert_cmpint(t->rect.y + t->rect.h, <=, H);
+      g_assert_cmpint(t->rect.h, >=, 88);
+      g_assert_cmpint(t->rect.w, >=, 110);
+    }
+    if (view.screen == VIEW_SIGNATURE)
+      g_assert_cmpint(sign.y, >=, top);
+  }
+  stage_close(&st);
+}
+
+/* Every text on the screen, and inside the control it labels or clear of
+ * all controls. */
+static void assert_no_overflow(Stage *st)
+{
+  for (guint i = 0; i < st->texts->len; i++) {
+    const SDL_Rect *r = &g_array_index(st->texts, SDL_Rect, i);
+
+    g_assert_cmpint(r->x, >=, 0);
+    g_assert_cmpint(r->x + r->w, <=, W);
+    for (guint j = 0; j < st->targets->len; j++) {
+      const SDL_Rect *t = &g_array_index(st->targets, UiTarget, j).rect;
+      SDL_Rect both;
+
+      if (SDL_IntersectRect(r, t, &both) && !SDL_RectEquals(&both, r))
+        g_test_fail_printf("%s: text at %d,%d %dx%d runs into target %u",
+                           st->name, r->x, r->y, r->w, r->h, j);
+    }
+  }
+}
+
+/* Large text raises the sizes and still overflows nothing: every text
+ * stays on the screen and off every control it is not the label of. */
+static void test_large_text(void)
+{
+  Stage st = {0};
+
+  stage_open(&st);
+  ui_canvas_set_text_probe(st.canvas, probe_contrast, &st);
+  for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+    KioskView view = cases[c].build();
+    double plain_mean;
+    int plain;
+
+    if (!applicant_screen(&view) || view.large_text)
+      continue;
+    st.name = cases[c].name;
+    stage_draw(&st, &view, NULL);
+    plain = st.largest;
+    plain_mean = (double)st.total / st.n_texts;
+    view.large_text = TRUE;
+    stage_draw(&st, &view, NULL);
+    g_test_message("%s: text %.1f px on average, %.1f px large; largest %d "
+                   "px, %d px large",
+                   cases[c].name, plain_mean, (double)st.total / st.n_texts,
+                   plain, st.largest);
+    g_assert_cmpint(st.largest, >=, plain);
+    g_assert_cmpfloat((double)st.total / st.n_texts, >, plain_mean);
+    assert_no_overflow(&st);
+  }
+  stage_close(&st);
+}
+
 int main(int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
@@ -1220,6 +1542,9 @@ int main(int argc, char **argv)
   g_test_add_func("/ui/timeout", test_timeout);
   g_test_add_func("/ui/determinism", test_determinism);
   g_test_add_func("/ui/layout-rules", test_layout_rules);
+  g_test_add_func("/ui/contrast", test_contrast);
+  g_test_add_func("/ui/seated-reach", test_seated_reach);
+  g_test_add_func("/ui/large-text", test_large_text);
   g_test_add_func("/ui/wrap", test_wrap);
   g_test_add_func("/ui/rtl", test_rtl);
   g_test_add_func("/ui/screen-names", test_screen_names);
