@@ -7,6 +7,7 @@
 
 #include "ui-layout.h"
 #include "ui-palette.h"
+#include "ui-photo-overlay.h"
 #include "ui-technician.h"
 
 #include <glib/gi18n.h>
@@ -787,7 +788,11 @@ static void screen_photo(Ctx *cx)
   plan = plan_buttons(cx, col.w);
   pic = draw_picture(cx, &v->image, box, 35, 45);
   outline(cx, pic, 2, EDGE);
-  draw_face_oval(cx, pic);
+  if (v->n_marks > 0)
+    ui_photo_overlay_marks(cx->canvas, pic, v);
+  else
+    draw_face_oval(cx, pic);
+  ui_photo_overlay_countdown(cx->canvas, pic, v->countdown);
   if (cap_h) {
     TTF_Font *f = font(cx, UI_FONT_REGULAR, 22);
     g_autofree char *text = ellipsize(f, v->image_caption, img_w);

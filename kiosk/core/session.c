@@ -134,6 +134,10 @@ struct Session {
   GPtrArray *guidance; /* char*, live-view guidance codes */
   char *device_message;
   gboolean photo_referred;
+  ViewMark photo_marks[VIEW_MAX_MARKS]; /* over the refused photo */
+  int n_photo_marks;
+  ReasonFigure photo_figures[SESSION_MAX_FIGURES]; /* behind its reasons */
+  int n_photo_figures;
   int finger_index; /* which of current.fingers is being taken */
   int finger_attempts;
   int finger_good;         /* acceptable impressions of this finger */
@@ -681,6 +685,7 @@ static void enter_step(Session *s, SessionState to, const SessionEvent *ev,
     set_phase(s, STEP_LIVE, ev);
     g_ptr_array_set_size(s->guidance, 0);
     owned_image_set(&s->image, 0, 0, 0, NULL);
+    session_set_photo_marks(s, NULL, 0, NULL, 0);
     request(s, REQ_LIVEVIEW_ON, 0);
     break;
   case SESSION_SIGNATURE:
@@ -2099,6 +2104,17 @@ void session_set_guidance(Session *s, const char *const *reasons)
       g_ptr_array_add(s->guidance, g_strdup(reasons[i]));
 }
 
+void session_set_photo_marks(Session *s, const ViewMark *marks, int n_marks,
+                             const ReasonFigure *figures, int n_figures)
+{
+  s->n_photo_marks = CLAMP(n_marks, 0, VIEW_MAX_MARKS);
+  if (s->n_photo_marks > 0)
+    memcpy(s->photo_marks, marks, s->n_photo_marks * sizeof *marks);
+  s->n_photo_figures = CLAMP(n_figures, 0, SESSION_MAX_FIGURES);
+  if (s->n_photo_figures > 0)
+    memcpy(s->photo_figures, figures, s->n_photo_figures * sizeof *figures);
+}
+
 void session_set_room_check(Session *s, SessionRoomFunc check,
                             gpointer user_data)
 {
@@ -2303,6 +2319,29 @@ static void reasons_lines(Session *s)
 {
   for (guint i = 0; i < s->reasons->len; i++)
     line(s, reason_text(g_ptr_array_index(s->reasons, i)));
+}
+
+/* A refused photo: each reason with its figure where one was measured
+ * ("too light (lightness 91, limit 70)"), and the marks over the photo. */
+static void photo_refusal_lines(Session *s)
+{
+  gboolean target = FALSE;
+
+  for (guint i = 0; i < s->reasons->len; i++) {
+    const char *code = g_ptr_array_index(s->reasons, i);
+    char *text = NULL;
+
+    for (int f = 0; f < s->n_photo_figures && !text; f++)
+      if (g_strcmp0(s->photo_figures[f].reason, code) == 0)
+        text = reason_figure_text(&s->photo_figures[f]);
+    line(s, text ? keep(s, text) : reason_text(code));
+  }
+  memcpy(s->view.marks, s->photo_marks, sizeof s->photo_marks);
+  s->view.n_marks = s->n_photo_marks;
+  for (int i = 0; i < s->n_photo_marks; i++)
+    target = target || s->photo_marks[i].role == VIEW_MARK_TARGET;
+  if (s->n_photo_marks > 0)
+    s->view.image_caption = photo_marks_legend(target);
 }
 
 static void person_header(Session *s)
@@ -2527,7 +2566,7 @@ static void view_photo(Session *s)
     v->title = s->photo_referred ? _("The desk officer checks this photo")
                                  : _("This photo cannot be used");
     v->warning = TRUE;
-    reasons_lines(s);
+    photo_refusal_lines(s);
     button(s, VIEW_BUTTON_RETAKE, _("Take again"), TRUE);
     if (s->officer_unlocked)
       button(s, VIEW_BUTTON_OVERRIDE, _("Officer: accept anyway"), FALSE);

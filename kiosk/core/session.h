@@ -13,6 +13,7 @@
 #include "finger-plan.h"
 #include "officer.h"
 #include "rules.h"
+#include "texts.h"
 #include "view.h"
 
 /* How long a device may take for each step: the one owner of these limits.
@@ -245,6 +246,15 @@ void session_set_signature_image(Session *session, int width, int height,
  * check of the newest frame (NULL-terminated, copied; NULL clears). Only
  * shown while the applicant is framing the shot. */
 void session_set_guidance(Session *session, const char *const *reasons);
+
+/* What the refusal screen explains about the photo just taken: marks over
+ * its display image and the measured figures behind its reasons (both
+ * copied; a figure's strings are static). Set before EV_PHOTO_TAKEN;
+ * forgotten when the photo step starts again. */
+#define SESSION_MAX_FIGURES 8
+void session_set_photo_marks(Session *session, const ViewMark *marks,
+                             int n_marks, const ReasonFigure *figures,
+                             int n_figures);
 
 /* The status line at the bottom of every screen (device trouble for the
  * officer and technician); NULL or "" for none. Copied. */

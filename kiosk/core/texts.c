@@ -91,6 +91,79 @@ static const ReasonText photo_reason_texts[] = {
      N_("The head covering must be plain, without a pattern.")},
 };
 
+/* The figures of size, centring and shadow (see reason_figure_text()). */
+static char *reason_figure_text_geometry(const ReasonFigure *f)
+{
+  const char *id = f->figure;
+  double v = f->value, l = f->limit;
+
+  if (g_strcmp0(id, REASON_FIGURE_OFF_CENTRE) == 0)
+    return g_strdup_printf(
+        _("Your face is not in the middle (%.1f mm to the side, at most "
+          "%.1f mm). Please move so that your face is in the middle."),
+        v, l);
+  if (g_strcmp0(id, REASON_FIGURE_HEAD_LARGE) == 0)
+    return g_strdup_printf(_("Your head is too large in the photo (%.1f mm, "
+                             "at most %.0f mm). Please move a little away "
+                             "from the camera."),
+                           v, l);
+  if (g_strcmp0(id, REASON_FIGURE_HEAD_SMALL) == 0)
+    return g_strdup_printf(_("Your head is too small in the photo (%.1f mm, "
+                             "at least %.0f mm). Please come closer to the "
+                             "camera."),
+                           v, l);
+  if (g_strcmp0(id, REASON_FIGURE_SHADOW) == 0)
+    return g_strdup_printf(_("There is a shadow on the background (%.0f%% of "
+                             "it, at most %.0f%%). Please stand a little "
+                             "further from the wall."),
+                           v, l);
+  return NULL;
+}
+
+/* The figure sentences: each format takes the value, then the limit. */
+char *reason_figure_text(const ReasonFigure *f)
+{
+  const char *id = f->figure;
+  double v = f->value, l = f->limit;
+
+  if (g_strcmp0(id, REASON_FIGURE_COVERING_LIGHTNESS) == 0)
+    return g_strdup_printf(_("Your head covering is too light (lightness "
+                             "%.0f, limit %.0f). Please use a darker one."),
+                           v, l);
+  if (g_strcmp0(id, REASON_FIGURE_COVERING_CONTRAST) == 0)
+    return g_strdup_printf(
+        _("Your head covering is too close to the colour of the background "
+          "(difference %.0f, at least %.0f). Please use one that stands "
+          "out."),
+        v, l);
+  if (g_strcmp0(id, REASON_FIGURE_ROLL) == 0)
+    return g_strdup_printf(_("Your head is tilted to the side (%.0f degrees, "
+                             "at most %.0f). Please keep your head straight."),
+                           v, l);
+  if (g_strcmp0(id, REASON_FIGURE_YAW) == 0)
+    return g_strdup_printf(
+        _("Your head is turned to the side (%.0f degrees, at most %.0f). "
+          "Please look straight into the camera."),
+        v, l);
+  if (g_strcmp0(id, REASON_FIGURE_PITCH) == 0)
+    return g_strdup_printf(
+        _("Your head is tilted up or down (%.0f degrees, at most %.0f). "
+          "Please look straight into the camera."),
+        v, l);
+  return reason_figure_text_geometry(f);
+}
+
+const char *photo_marks_legend(gboolean with_target)
+{
+  return with_target ? _("Red: what is wrong. Green: where it should be.")
+                     : _("Red: what is wrong.");
+}
+
+const char *photo_countdown_text(void)
+{
+  return _("Keep still: the photo is taken by itself.");
+}
+
 /* Signature and fingerprint checks. */
 static const ReasonText reason_texts[] = {
     {"empty", N_("Nothing was written on the pad.")},

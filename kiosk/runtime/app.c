@@ -873,6 +873,8 @@ static void photo_done(App *app, Result *r, gint64 now_us)
   d = app->photo.display;
   session_set_image(app->session, d ? d->width : 0, d ? d->height : 0,
                     d ? d->channels : 0, d ? d->pixels : NULL);
+  session_set_photo_marks(app->session, app->photo.marks, app->photo.n_marks,
+                          app->photo.figures, app->photo.n_figures);
   ev.ok = app->photo.accepted;
   ev.referred = app->photo.referred;
   ev.reasons = (const char *const *)app->photo.reasons;

@@ -13,6 +13,7 @@
 #include "jpegio.h"
 #include "record-finger.h"
 #include "pad.h"
+#include "photo-marks.h"
 #include "photo.h"
 #include "pngio.h"
 #include "record.h"
@@ -77,6 +78,26 @@ BkImage *steps_fit(const BkImage *image, int max_w, int max_h)
 
 G_DEFINE_QUARK(biokiosk - steps - error - quark, steps_error)
 
+/* The refusal screen's marks (over the crop when there is one, as the
+ * display shows it) and figures. */
+static void photo_outcome_explain(PhotoValidator *validator,
+                                  const PhotoResult *result,
+                                  const BkImage *image,
+                                  const PhotoRequest *request, PhotoOutcome *o)
+{
+  const PhotoLimits *limits = &photo_validator_get_config(validator)->limits;
+  const PhotoMarksFrame frame = {
+      .cropped = o->crop != NULL,
+      .width = image->width,
+      .height = image->height,
+      .source_scale = request->source_scale,
+  };
+
+  o->n_marks = photo_marks_draw(result, limits, &frame, o->marks);
+  o->n_figures = photo_marks_figures(result, limits, request->age, o->figures,
+                                     SESSION_MAX_FIGURES);
+}
+
 gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
                      gboolean head_covering, int age, PhotoOutcome *ret,
                      GError **error)
@@ -112,6 +133,7 @@ gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
   }
   ret->measures = g_variant_ref_sink(g_variant_builder_end(&measures));
   ret->crop = photo_crop(validator, image, request.source_scale, result);
+  photo_outcome_explain(validator, result, image, &request, ret);
   /* The applicant sees the document crop when there is one. */
   ret->display = steps_fit(ret->crop ? ret->crop : image, STEPS_PREVIEW_MAX_W,
                            STEPS_PREVIEW_MAX_H);

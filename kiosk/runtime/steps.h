@@ -38,6 +38,12 @@ typedef struct {
   gboolean referred;
   char **reasons;     /* validator reason codes */
   GVariant *measures; /* a{sd}, validator measures */
+  /* For the refusal screen (photo-marks.h): the failed region over
+   * `display`, and the figures behind the reasons. */
+  ViewMark marks[VIEW_MAX_MARKS];
+  int n_marks;
+  ReasonFigure figures[SESSION_MAX_FIGURES];
+  int n_figures;
 } PhotoOutcome;
 
 typedef struct {

@@ -155,6 +155,27 @@ typedef struct {
   int n_rows;
 } ViewPanel;
 
+/* VIEW_PHOTO after a refusal: the region that failed, drawn over the
+ * photo (the covering's outline, a shadow, the head against the
+ * template's box, the eye line). Points are in the image's 0..1 (x to the
+ * right, y down); a closed mark joins its last point to its first. */
+typedef enum {
+  VIEW_MARK_FAULT,  /* what is wrong, as measured */
+  VIEW_MARK_TARGET, /* where it should be (the template) */
+} ViewMarkRole;
+
+#define VIEW_MARK_MAX_POINTS 32
+
+typedef struct {
+  ViewMarkRole role;
+  gboolean closed;
+  float x[VIEW_MARK_MAX_POINTS];
+  float y[VIEW_MARK_MAX_POINTS];
+  int n;
+} ViewMark;
+
+#define VIEW_MAX_MARKS 4
+
 typedef struct {
   ViewScreen screen;
   const char *title;                 /* large heading */
@@ -200,6 +221,12 @@ typedef struct {
    * screen (within reach from a wheelchair), and larger text. */
   gboolean seated;
   gboolean large_text;
+
+  /* VIEW_PHOTO: marks over the photo (after a refusal), and the automatic
+   * shot's countdown over the live view (3, 2, 1; 0 = none). */
+  ViewMark marks[VIEW_MAX_MARKS];
+  int n_marks;
+  int countdown;
 } KioskView;
 
 typedef enum {
