@@ -280,6 +280,19 @@ static void discard_person(App *app)
     g_clear_pointer(&app->exception_photos[i], g_bytes_unref);
 }
 
+gboolean app_holds_person_data(App *app)
+{
+  gboolean any = app->photo.camera_jpeg || app->photo.crop ||
+                 app->photo.display || app->signature.samples ||
+                 app->signature.rendered || app->n_fingers > 0;
+
+  for (int i = 0; i < 2; i++)
+    any = any || app->fingers[i].image || app->best[i];
+  for (int i = 0; i < EXCEPTION_PHOTO_SLOTS; i++)
+    any = any || app->exception_photos[i];
+  return any;
+}
+
 static char **device_lines(App *app)
 {
   GPtrArray *lines = g_ptr_array_new();

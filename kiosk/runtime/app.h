@@ -84,6 +84,11 @@ gboolean app_settle(App *app, const Frontend *frontend, gint64 timeout_us,
  * fault). */
 const char *app_last_device_error(App *app);
 
+/* TRUE while the application keeps captured data of a person (a photo,
+ * a signature, prints, exception photos): tests check that the idle reset
+ * leaves none. */
+gboolean app_holds_person_data(App *app);
+
 /* Ids of the records stored since app_new(), in order. */
 const GPtrArray *app_stored_records(App *app);
 
