@@ -18,7 +18,8 @@ DEBIAN_PACKAGES = \
 	opencv-data python-matplotlib-data python3-skimage python3-numpy python3-pil \
 	valgrind xvfb xauth clang-format \
 	libsystemd-dev systemd debhelper dpkg-dev lintian cage grim xwayland \
-	libdlib-dev libdlib-data libopenjp2-7-dev
+	libdlib-dev libdlib-data libopenjp2-7-dev \
+	libespeak-ng-dev espeak-ng-data
 
 # The S3 server of the upload tests (tests/emulators/s3) runs on Node.js,
 # installed from Debian (see deps) only when no node is on the PATH. Its
