@@ -2,6 +2,7 @@
 #include "testlib-ui.h"
 
 #include "testlib.h"
+#include "ui-audio.h"
 
 static void fe_render(gpointer data, const KioskView *view)
 {
@@ -29,6 +30,18 @@ static gboolean fe_screenshot(gpointer data, const char *path, GError **error)
   return ui_screenshot(data, path, error);
 }
 
+static gpointer fe_audio_open(const char *device, int rate,
+                              void (*pull)(gpointer, gint16 *, int),
+                              gpointer pull_data, GError **error)
+{
+  return ui_audio_open(device, rate, pull, pull_data, error);
+}
+
+static void fe_audio_close(gpointer handle)
+{
+  ui_audio_close(handle);
+}
+
 Frontend testlib_ui_frontend(Ui *ui)
 {
   return (Frontend){
@@ -38,6 +51,8 @@ Frontend testlib_ui_frontend(Ui *ui)
       .press = fe_press,
       .screenshot = fe_screenshot,
       .data = ui,
+      .audio_open = fe_audio_open,
+      .audio_close = fe_audio_close,
   };
 }
 

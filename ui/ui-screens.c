@@ -8,6 +8,7 @@
 #include "ui-layout.h"
 #include "ui-palette.h"
 #include "ui-photo-overlay.h"
+#include "ui-speaker.h"
 #include "ui-technician.h"
 
 #include <glib/gi18n.h>
@@ -135,7 +136,8 @@ static void draw_header(Ctx *cx)
 
   if (has_text(cx->info->location)) {
     TTF_Font *f = font(cx, UI_FONT_BOLD, 30);
-    g_autofree char *text = ellipsize(f, cx->info->location, w / 2 - MARGIN);
+    int room = w / 2 - MARGIN - (v->speech ? UI_SPEAKER_HALF_W : 0);
+    g_autofree char *text = ellipsize(f, cx->info->location, room);
 
     ui_draw_text(cx->canvas, f, WHITE, MARGIN,
                  (HEADER_H - 4 - TTF_FontHeight(f)) / 2, 0, UI_ALIGN_LEFT,
@@ -1009,6 +1011,7 @@ void ui_screens_draw(UiCanvas *canvas, const UiScreenInfo *info,
   }
   if (view->screen == VIEW_CHECKIN && view->technician_entry)
     ui_technician_entry(canvas, info, targets);
+  ui_speaker_draw(canvas, info, view, targets);
   if (ret_sign_area)
     *ret_sign_area = cx.sign_area;
 }

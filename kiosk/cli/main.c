@@ -21,6 +21,7 @@
 #include "log.h"
 #include "resources.h"
 #include "training.h"
+#include "ui-audio.h"
 #include "ui.h"
 
 /* ---- the SDL front end behind the Frontend interface -------------------- */
@@ -51,6 +52,18 @@ static gboolean fe_screenshot(gpointer data, const char *path, GError **error)
   return ui_screenshot(data, path, error);
 }
 
+static gpointer fe_audio_open(const char *device, int rate,
+                              void (*pull)(gpointer, gint16 *, int),
+                              gpointer pull_data, GError **error)
+{
+  return ui_audio_open(device, rate, pull, pull_data, error);
+}
+
+static void fe_audio_close(gpointer handle)
+{
+  ui_audio_close(handle);
+}
+
 static Frontend frontend_for(Ui *ui)
 {
   return (Frontend){
@@ -60,6 +73,8 @@ static Frontend frontend_for(Ui *ui)
       .press = fe_press,
       .screenshot = fe_screenshot,
       .data = ui,
+      .audio_open = fe_audio_open,
+      .audio_close = fe_audio_close,
   };
 }
 

@@ -293,6 +293,10 @@ static const ConfigField config_schema[] = {
               fingerprint_plan),
 
     STR_CHOICE("log", "level", FIELD_NONEMPTY, log_level_names, log_level),
+
+    STR_CHOICE("speech", "enabled", 0, config_yes_no, speech_enabled),
+    STR("speech", "device", 0, 200, speech_device),
+    INT("speech", "rate", 0, 80, 300, speech_rate),
 };
 
 /* [photo]: the photo validator's limits, each a number in the range
@@ -339,8 +343,9 @@ static const struct {
 };
 
 static const char *const config_groups[] = {
-    "kiosk",  "devices", "camera",    "reader",      "pad", "paths", "upload",
-    "policy", "officer", "retention", "fingerprint", "log", "photo", NULL,
+    "kiosk",       "devices", "camera", "reader",  "pad",
+    "paths",       "upload",  "policy", "officer", "retention",
+    "fingerprint", "log",     "photo",  "speech",  NULL,
 };
 
 /* A group or key name as messages show it: itself when it is a plain name,

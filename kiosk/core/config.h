@@ -106,6 +106,11 @@ typedef struct {
 
   /* [log] */
   char *log_level; /* "error", "warning", "info" or "debug" (log.h) */
+
+  /* [speech] spoken guidance (docs/speech.md) */
+  char *speech_enabled; /* "yes": the applicant's screens are read aloud */
+  char *speech_device;  /* audio output by name; "" = the default */
+  int speech_rate;      /* words per minute */
 } KioskConfig;
 
 /* Byte length of the back-office public key (X25519), which the schema

@@ -2492,6 +2492,7 @@ static void view_officer_check(Session *s)
   const Person *p = s->current.person;
 
   v->screen = VIEW_MESSAGE;
+  v->spoken = ""; /* the officer's screen: not read aloud */
   person_header(s);
   v->title = _("Desk officer: check the documents");
   line(s, keep(s, g_strdup_printf(_("%s, born %s (%s)."), p->name,
@@ -2685,6 +2686,7 @@ static void view_finger_exception(Session *s)
   const char *finger = finger_label(s->current.fingers[s->finger_index]);
   FingerPosition next = substitute_finger(s);
 
+  s->view.spoken = ""; /* the officer's screens: not read aloud */
   switch (s->exception_step) {
   case EXCEPTION_KIND:
     s->view.title =

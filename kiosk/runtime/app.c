@@ -26,6 +26,7 @@
 #include "retention.h"
 #include "rules.h"
 #include "settings.h"
+#include "speech-guide.h"
 #include "steps.h"
 #include "technician-run.h"
 #include "uploader.h"
@@ -177,6 +178,7 @@ struct App {
   gboolean demo_pin_notice;      /* a real key, but the demo officer PIN */
   gboolean dirty;                /* the view must be rendered again */
   TechRun *tech;                 /* the technician screen */
+  SpeechGuide *guide;            /* spoken guidance; NULL: the kiosk is mute */
 
   AppLayer layer;       /* training mode's chooser; members may be NULL */
   char *camera_subject; /* a simulated camera's subject for everyone */
@@ -1267,6 +1269,11 @@ static void intent_to_event(App *app, const KioskIntent *intent)
     app->dirty = TRUE;
     return;
   }
+  if (speech_guide_intent(app->guide, intent)) {
+    app->dirty = TRUE;
+    feed(app, &(SessionEvent){.type = EV_ACTIVITY}, g_get_monotonic_time());
+    return;
+  }
   if (app->layer.intent && app->layer.intent(app->layer.data, intent)) {
     app->dirty = TRUE;
     return;
@@ -1308,6 +1315,7 @@ void app_render(App *app, const Frontend *fe)
   if (app->layer.view)
     view = app->layer.view(app->layer.data, view);
   view = techrun_view(app->tech, view);
+  view = speech_guide_view(app->guide, fe, view);
   if (view->screen == VIEW_SIGNATURE) {
     signing = *view;
     pad_view(app, &signing, &footer);
@@ -1720,6 +1728,7 @@ App *app_new(KioskConfig *config, GError **error)
   if (!start_devices(app, error))
     goto fail;
   start_technician(app);
+  app->guide = speech_guide_new(config);
   app->dirty = TRUE;
   return app;
 
@@ -1774,6 +1783,7 @@ void app_free(App *app)
 {
   if (!app)
     return;
+  g_clear_pointer(&app->guide, speech_guide_free);
   g_clear_pointer(&app->tech, techrun_free);
   for (int i = 0; i < N_SLOTS; i++)
     g_clear_pointer(&app->workers[i], worker_free);
@@ -1813,6 +1823,11 @@ void app_set_layer(App *app, const AppLayer *layer)
     app->layer.destroy(app->layer.data);
   app->layer = layer ? *layer : (AppLayer){0};
   app->dirty = TRUE;
+}
+
+Speech *app_speech(App *app)
+{
+  return speech_guide_engine(app->guide);
 }
 
 void app_set_camera_subject(App *app, const char *subject)

@@ -12,6 +12,7 @@
 
 #include "session.h"
 #include "settings.h"
+#include "speech.h"
 #include "view.h"
 
 /* What the application needs from a front end. */
@@ -32,6 +33,18 @@ typedef struct {
   /* Saves the last frame as PNG (demo/tests). Main thread; may be NULL. */
   gboolean (*screenshot)(gpointer data, const char *path, GError **error);
   gpointer data;
+  /* Opens the audio output `device` ("" = the default) for mono signed
+   * 16-bit samples at `rate` Hz and starts it: from then on its own thread
+   * calls pull(pull_data, samples, n) for every buffer. Returns a handle
+   * for audio_close(), or NULL with `error`. Main thread; may be NULL
+   * (no sound: spoken guidance stays off). */
+  gpointer (*audio_open)(const char *device, int rate,
+                         void (*pull)(gpointer pull_data, gint16 *samples,
+                                      int n),
+                         gpointer pull_data, GError **error);
+  /* Closes what audio_open() returned; pull is not called after it.
+   * Main thread; set when audio_open is. */
+  void (*audio_close)(gpointer handle);
 } Frontend;
 
 typedef struct App App;
@@ -91,6 +104,10 @@ gboolean app_holds_person_data(App *app);
 
 /* Ids of the records stored since app_new(), in order. */
 const GPtrArray *app_stored_records(App *app);
+
+/* The spoken guidance's engine (speech-guide.h), NULL when the kiosk does
+ * not speak; for the bench and tests. */
+Speech *app_speech(App *app);
 
 /* The technician screen (technician-run.h). Main thread. */
 typedef struct TechRun TechRun;

@@ -62,6 +62,9 @@ typedef struct {
 #define VIEW_BUTTON_START          "start"
 #define VIEW_BUTTON_STOP           "stop"
 #define VIEW_BUTTON_TAKE           "take"
+/* The applicant's speaker button (KioskView.speech): spoken guidance on or
+ * off; the runtime takes it, the session never sees it. */
+#define VIEW_BUTTON_SPEECH "speech"
 /* The discreet control on the check-in screen that opens the technician
  * screen (KioskView.technician_entry), and the technician's own buttons;
  * a page tab's id is VIEW_TAB_PREFIX followed by the page's name. */
@@ -176,6 +179,13 @@ typedef struct {
 
 #define VIEW_MAX_MARKS 4
 
+/* The speaker button on an applicant's screen (docs/speech.md). */
+typedef enum {
+  VIEW_SPEECH_NONE, /* not shown: the kiosk does not speak, or not here */
+  VIEW_SPEECH_ON,   /* shown; the screens are read aloud */
+  VIEW_SPEECH_OFF,  /* shown; the applicant turned speech off */
+} ViewSpeech;
+
 typedef struct {
   ViewScreen screen;
   const char *title;                 /* large heading */
@@ -227,6 +237,13 @@ typedef struct {
   ViewMark marks[VIEW_MAX_MARKS];
   int n_marks;
   int countdown;
+
+  /* Spoken guidance (docs/speech.md): what is read aloud when this screen
+   * appears. NULL: the title and the lines as they are then; "": nothing
+   * (the officer's screens). Speech starts again when the screen, the
+   * title or this text changes, not when only the lines do. */
+  const char *spoken;
+  ViewSpeech speech; /* the speaker button; set by the runtime */
 } KioskView;
 
 typedef enum {

@@ -1,0 +1,206 @@
+/* Spoken guidance in the running kiosk (app.c with the real front end,
+ * headless, and SDL's audio output on its "dummy" driver, whose thread
+ * pulls samples at the real rate): each screen is spoken when it appears
+ * and not again while only its lines change, the applicant's speaker
+ * button turns speech off and on through synthetic touches, a language
+ * without a voice shows the notice and is never spoken, and the screens
+ * keep answering while the speech goes on. */
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
+
+#include "appointments.h"
+#include "demo.h"
+#include "i18n.h"
+#include "kiosk-desk.h"
+#include "speech.h"
+#include "testlib.h"
+#include "ui.h"
+
+/* What the front end was last given to draw. */
+static ViewSpeech drawn_speech;
+static char *drawn_banner;
+
+static void recording_render(gpointer data, const KioskView *view)
+{
+  drawn_speech = view->speech;
+  g_free(drawn_banner);
+  drawn_banner = g_strdup(view->banner);
+  ui_render(data, view);
+}
+
+static void desk_open(KioskDesk *d, const char *language)
+{
+  g_autofree char *set_language =
+      g_strdup_printf("kiosk.language=%s", language);
+  const char *const sets[] = {"speech.enabled=yes", set_language, NULL};
+  g_autoptr(Appointment) appointment = NULL;
+
+  i18n_set_language(language);
+  kiosk_desk_open(d, sets);
+  /* The demo appointment's own time: its code is accepted. */
+  appointment = appointments_lookup(app_database(d->app), DEMO_CODE, NULL);
+  g_assert_nonnull(appointment);
+  session_set_clock(app_session(d->app), appointment->start);
+  d->fe.render = recording_render;
+  app_render(d->app, &d->fe);
+}
+
+/* Waits (2 s at most) for the first audio of the latest text to reach
+ * the audio output; returns its delay from the screen change in ms. */
+static double wait_first_audio(Speech *s)
+{
+  gint64 said = 0, first = 0;
+
+  for (int i = 0; i < 200 && !first; i++) {
+    g_usleep(10000);
+    speech_timing(s, &said, &first);
+  }
+  g_assert_cmpint(first, >, 0);
+  return (double)(first - said) / 1000.0;
+}
+
+static gint64 said_at(Speech *s)
+{
+  gint64 said = 0;
+
+  speech_timing(s, &said, NULL);
+  return said;
+}
+
+/* Check-in is spoken; typing changes the screen's entry, not what it
+ * says, so the speech goes on; the next screen interrupts it. */
+static void test_screens_spoken(void)
+{
+  KioskDesk d = {0};
+  Speech *s;
+  gint64 said;
+  double ms;
+
+  desk_open(&d, "en");
+  s = app_speech(d.app);
+  g_assert_nonnull(s);
+  g_assert_cmpint(drawn_speech, ==, VIEW_SPEECH_ON);
+  ms = wait_first_audio(s);
+  g_test_message("check-in: first audio %.1f ms after the screen", ms);
+  said = said_at(s);
+  for (const char *c = DEMO_CODE; *c; c++) {
+    char key[2] = {*c, 0};
+
+    kiosk_desk_touch(&d, key);
+  }
+  g_assert_cmpint(said_at(s), ==, said);
+  g_assert_true(speech_busy(s));
+  kiosk_desk_touch(&d, VIEW_KEY_OK);
+  g_assert_cmpint(kiosk_desk_state(&d), ==, SESSION_PERSON);
+  g_assert_cmpint(said_at(s), >, said);
+  ms = wait_first_audio(s);
+  g_test_message("person: first audio %.1f ms after the screen", ms);
+  kiosk_desk_screenshot(&d, "speech", "speech-on");
+  kiosk_desk_close(&d);
+}
+
+/* The speaker button, touched: silence at once and the button shows it;
+ * touched again, the screen is spoken again. */
+static void test_toggle(void)
+{
+  KioskDesk d = {0};
+  Speech *s;
+  gint64 said;
+
+  desk_open(&d, "nl");
+  s = app_speech(d.app);
+  wait_first_audio(s);
+  g_assert_true(speech_busy(s));
+  said = said_at(s);
+  kiosk_desk_touch(&d, VIEW_BUTTON_SPEECH);
+  g_assert_false(speech_busy(s));
+  g_assert_cmpint(drawn_speech, ==, VIEW_SPEECH_OFF);
+  kiosk_desk_screenshot(&d, "speech", "speech-off");
+  /* Off holds across screens of the same applicant. */
+  kiosk_desk_enter(&d, DEMO_CODE);
+  g_assert_cmpint(kiosk_desk_state(&d), ==, SESSION_PERSON);
+  g_assert_false(speech_busy(s));
+  g_assert_cmpint(said_at(s), ==, said);
+  g_assert_cmpint(drawn_speech, ==, VIEW_SPEECH_OFF);
+  kiosk_desk_touch(&d, VIEW_BUTTON_SPEECH);
+  g_assert_cmpint(drawn_speech, ==, VIEW_SPEECH_ON);
+  g_assert_cmpint(said_at(s), >, said);
+  wait_first_audio(s);
+  g_assert_true(speech_busy(s));
+  kiosk_desk_close(&d);
+}
+
+/* Tigrinya has no voice: a notice in Tigrinya, and not a word spoken in
+ * any other language, on this screen or the next. */
+static void test_no_voice(void)
+{
+  KioskDesk d = {0};
+  Speech *s;
+  g_autofree char *notice = NULL;
+
+  if (!i18n_language_available("ti"))
+    testlib_skip_all("the Tigrinya catalogue is not built");
+  desk_open(&d, "ti");
+  s = app_speech(d.app);
+  g_assert_null(speech_voice("ti"));
+  notice = g_strdup_printf(_("Spoken guidance is not available in %s."),
+                           i18n_language_name("ti"));
+  g_assert_cmpstr(notice, !=, "Spoken guidance is not available in ትግርኛ.");
+  g_assert_nonnull(drawn_banner);
+  g_assert_true(g_str_has_prefix(drawn_banner, notice));
+  g_assert_cmpint(drawn_speech, ==, VIEW_SPEECH_ON);
+  kiosk_desk_screenshot(&d, "speech", "speech-no-voice");
+  kiosk_desk_enter(&d, DEMO_CODE);
+  g_assert_cmpint(kiosk_desk_state(&d), ==, SESSION_PERSON);
+  g_assert_true(g_str_has_prefix(drawn_banner, notice));
+  g_assert_cmpint(said_at(s), ==, 0);
+  g_assert_false(speech_busy(s));
+  /* Turned off, the notice goes too. */
+  kiosk_desk_touch(&d, VIEW_BUTTON_SPEECH);
+  g_assert_false(drawn_banner && g_str_has_prefix(drawn_banner, notice));
+  kiosk_desk_close(&d);
+  i18n_set_language("en");
+}
+
+/* While a long text is spoken, every touch is answered and drawn at
+ * once: the synthesis and the audio never wait on the main thread, nor
+ * it on them. */
+static void test_ui_keeps_drawing(void)
+{
+  KioskDesk d = {0};
+  Speech *s;
+  gint64 worst = 0;
+
+  desk_open(&d, "en");
+  s = app_speech(d.app);
+  wait_first_audio(s);
+  for (int i = 0; i < 8; i++) {
+    gint64 start = g_get_monotonic_time();
+
+    kiosk_desk_touch(&d, i % 2 ? VIEW_KEY_BACK : "7");
+    kiosk_desk_screenshot(&d, "speech", "speech-typing");
+    worst = MAX(worst, g_get_monotonic_time() - start);
+  }
+  g_test_message("slowest touch to drawn screen while speaking: %.1f ms",
+                 (double)worst / 1000.0);
+  g_assert_true(speech_busy(s));
+  g_assert_cmpint(worst, <, 250 * G_TIME_SPAN_MILLISECOND);
+  kiosk_desk_close(&d);
+}
+
+int main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  g_test_init(&argc, &argv, NULL);
+  /* The desk seals to the demo key, which is warned about. */
+  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  if (!speech_sample_rate())
+    testlib_skip_all("libespeak-ng or espeak-ng-data is not installed");
+  i18n_init("en");
+  g_test_add_func("/speech-kiosk/screens-spoken", test_screens_spoken);
+  g_test_add_func("/speech-kiosk/toggle", test_toggle);
+  g_test_add_func("/speech-kiosk/no-voice", test_no_voice);
+  g_test_add_func("/speech-kiosk/ui-keeps-drawing", test_ui_keeps_drawing);
+  return g_test_run();
+}
