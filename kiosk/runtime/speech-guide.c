@@ -20,6 +20,7 @@ struct SpeechGuide {
   char *said;          /* what identifies the screen last spoken, or NULL */
   KioskView decorated; /* the view handed out */
   char *banner;        /* its banner with the notice */
+  char *label;         /* its speech button's label (seated) */
 };
 
 SpeechGuide *speech_guide_new(const KioskConfig *config)
@@ -57,6 +58,7 @@ void speech_guide_free(SpeechGuide *guide)
   speech_free(guide->speech);
   g_free(guide->said);
   g_free(guide->banner);
+  g_free(guide->label);
   g_free(guide);
 }
 
@@ -159,6 +161,21 @@ static void speak(SpeechGuide *guide, const KioskView *view,
   speech_say(guide->speech, voice, text);
 }
 
+/* The seated layout keeps every touch target within reach, below the
+ * header: there the switch is one of the screen's buttons, "✓" marking
+ * it on as the check-in screen's other choices do. */
+static void seated_button(SpeechGuide *guide, KioskView *v)
+{
+  ViewButton *b;
+
+  if (v->n_buttons >= VIEW_MAX_BUTTONS)
+    return;
+  g_free(guide->label);
+  guide->label = g_strconcat(guide->on ? "✓ " : "", _("Read aloud"), NULL);
+  b = &v->buttons[v->n_buttons++];
+  *b = (ViewButton){VIEW_BUTTON_SPEECH, guide->label, FALSE, TRUE};
+}
+
 /* The view with the button, and the notice when there is no voice. */
 static const KioskView *decorate(SpeechGuide *guide, const KioskView *view,
                                  const char *language, const char *voice)
@@ -166,7 +183,10 @@ static const KioskView *decorate(SpeechGuide *guide, const KioskView *view,
   g_autofree char *notice = NULL;
 
   guide->decorated = *view;
-  guide->decorated.speech = guide->on ? VIEW_SPEECH_ON : VIEW_SPEECH_OFF;
+  if (view->seated)
+    seated_button(guide, &guide->decorated);
+  else
+    guide->decorated.speech = guide->on ? VIEW_SPEECH_ON : VIEW_SPEECH_OFF;
   if (!guide->on || voice)
     return &guide->decorated;
   notice = g_strdup_printf(_("Spoken guidance is not available in %s."),

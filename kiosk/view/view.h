@@ -62,8 +62,9 @@ typedef struct {
 #define VIEW_BUTTON_START          "start"
 #define VIEW_BUTTON_STOP           "stop"
 #define VIEW_BUTTON_TAKE           "take"
-/* The applicant's speaker button (KioskView.speech): spoken guidance on or
- * off; the runtime takes it, the session never sees it. */
+/* The applicant's speaker button (KioskView.speech; in the seated layout a
+ * button among the screen's own): spoken guidance on or off; the runtime
+ * takes it, the session never sees it. */
 #define VIEW_BUTTON_SPEECH "speech"
 /* The discreet control on the check-in screen that opens the technician
  * screen (KioskView.technician_entry), and the technician's own buttons;
