@@ -91,14 +91,16 @@ static void test_wav_per_language(void)
   for (gsize i = 0; i < G_N_ELEMENTS(voiced); i++) {
     const char *language = voiced[i];
     g_autofree char *text = NULL;
-    g_autofree char *name = g_strdup_printf("speech-%s.wav", language);
+    g_autofree char *name = g_strdup_printf("speech/speech-%s.wav", language);
     g_autofree char *path = testlib_build_path(name);
+    g_autofree char *dir = g_path_get_dirname(path);
     g_autoptr(GArray) samples = NULL;
     g_autoptr(GArray) back = NULL;
     g_autoptr(GError) error = NULL;
     int rate = 0;
     double seconds, per_word, level;
 
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
     g_assert_true(i18n_set_language(language));
     text = g_strdup_printf("%s. %s", _("Please sign on the pad"),
                            _("The photo is blurred. Please keep still."));
