@@ -164,7 +164,9 @@ static gboolean masked(int x, int y)
 {
   double lx = x / SCALE, ly = y / SCALE; /* logical (1280 x 800) */
 
-  return ly >= 745 || (lx < 335 && ly >= 620); /* footer, language */
+  /* The footer, and the check-in's buttons: the reference's are a
+   * "Language" button, the kiosk's the language, Seated and Large text. */
+  return ly >= 745 || (lx < 700 && ly >= 505);
 }
 
 /* The reference at (x, y) of the output's view, sampled as a GPU's linear
