@@ -13,6 +13,7 @@
 #include "demo.h"
 #include "i18n.h"
 #include "kiosk-desk.h"
+#include "speech-guide.h"
 #include "speech.h"
 #include "testlib.h"
 #include "ui.h"
@@ -21,10 +22,13 @@
 static ViewSpeech drawn_speech;
 static char *drawn_banner;
 static char *drawn_speech_label; /* the seated layout's speech button */
+static char *drawn_text;         /* what the drawn screen says aloud */
 
 static void recording_render(gpointer data, const KioskView *view)
 {
   drawn_speech = view->speech;
+  g_free(drawn_text);
+  drawn_text = speech_guide_text(view);
   g_clear_pointer(&drawn_speech_label, g_free);
   for (int i = 0; i < view->n_buttons; i++)
     if (g_str_equal(view->buttons[i].id, VIEW_BUTTON_SPEECH))
@@ -34,11 +38,11 @@ static void recording_render(gpointer data, const KioskView *view)
   ui_render(data, view);
 }
 
-static void desk_open(KioskDesk *d, const char *language)
+static void desk_open_with(KioskDesk *d, const char *language, const char *set)
 {
   g_autofree char *set_language =
       g_strdup_printf("kiosk.language=%s", language);
-  const char *const sets[] = {"speech.enabled=yes", set_language, NULL};
+  const char *const sets[] = {"speech.enabled=yes", set_language, set, NULL};
   g_autoptr(Appointment) appointment = NULL;
 
   i18n_set_language(language);
@@ -49,6 +53,11 @@ static void desk_open(KioskDesk *d, const char *language)
   session_set_clock(app_session(d->app), appointment->start);
   d->fe.render = recording_render;
   app_render(d->app, &d->fe);
+}
+
+static void desk_open(KioskDesk *d, const char *language)
+{
+  desk_open_with(d, language, NULL);
 }
 
 /* Waits (2 s at most) for the first audio of the latest text to reach
@@ -133,6 +142,41 @@ static void test_toggle(void)
   g_assert_cmpint(said_at(s), >, said);
   wait_first_audio(s);
   g_assert_true(speech_busy(s));
+  kiosk_desk_close(&d);
+}
+
+/* The "Do you need more time?" prompt is a screen like any other: spoken
+ * when it appears, not again while its countdown ticks, and the screen
+ * it covered is spoken again when the applicant takes more time. */
+static void test_more_time_spoken(void)
+{
+  KioskDesk d = {0};
+  Speech *s;
+  gint64 said, shown;
+
+  /* The shortest idle reset, 10 s, with its prompt 5 s before. */
+  desk_open_with(&d, "en", "kiosk.idle_timeout_s=10");
+  s = app_speech(d.app);
+  kiosk_desk_enter(&d, DEMO_CODE);
+  g_assert_cmpint(kiosk_desk_state(&d), ==, SESSION_PERSON);
+  for (int i = 0; i < 140 && !g_str_has_prefix(drawn_text, "Do you"); i++) {
+    g_usleep(50000);
+    kiosk_desk_settle(&d);
+  }
+  g_assert_true(
+      g_str_has_prefix(drawn_text, "Do you need more time? The screen"));
+  said = said_at(s);
+  wait_first_audio(s);
+  /* Its countdown line changes every second: the speech goes on. */
+  for (shown = g_get_monotonic_time();
+       g_get_monotonic_time() - shown < 1500 * G_TIME_SPAN_MILLISECOND;) {
+    g_usleep(100000);
+    kiosk_desk_settle(&d);
+  }
+  g_assert_cmpint(said_at(s), ==, said);
+  kiosk_desk_touch(&d, VIEW_BUTTON_MORE_TIME);
+  g_assert_true(g_str_has_prefix(drawn_text, "Your turn."));
+  g_assert_cmpint(said_at(s), >, said);
   kiosk_desk_close(&d);
 }
 
@@ -227,6 +271,7 @@ int main(int argc, char **argv)
   i18n_init("en");
   g_test_add_func("/speech-kiosk/screens-spoken", test_screens_spoken);
   g_test_add_func("/speech-kiosk/toggle", test_toggle);
+  g_test_add_func("/speech-kiosk/more-time", test_more_time_spoken);
   g_test_add_func("/speech-kiosk/seated", test_seated);
   g_test_add_func("/speech-kiosk/no-voice", test_no_voice);
   g_test_add_func("/speech-kiosk/ui-keeps-drawing", test_ui_keeps_drawing);
