@@ -262,6 +262,12 @@ static void reasons_order(GPtrArray *reasons)
 
 static void result_finish(PhotoResult *r)
 {
+  /* A covering that may be too light is always said, first, even when
+   * another reason refuses the photo. */
+  if (r->reasons->len > 0 &&
+      g_ptr_array_find_with_equal_func(
+          r->referrals, PHOTO_REASON_COVERING_WHITE, g_str_equal, NULL))
+    add_code(r->reasons, PHOTO_REASON_COVERING_WHITE);
   if (r->reasons->len > 0) {
     r->verdict = PHOTO_VERDICT_REFUSE;
   } else if (r->referrals->len > 0) {
@@ -547,20 +553,25 @@ static void background_flood(Analysis *an, double threshold)
   }
 }
 
+/* A component of the frame that is neither backdrop nor the subject. */
+typedef struct {
+  double area; /* fraction of the frame */
+  double x, y; /* its centroid, analysis pixels */
+} OtherObject;
+
 /* Labels the non-background components; the one containing (sx, sy) is the
- * subject. Returns the area of the largest other component, as a fraction
- * of the image. */
-static double subject_components(Analysis *an, int sx, int sy)
+ * subject. The others go to `others` (OtherObject). */
+static void subject_components(Analysis *an, int sx, int sy, GArray *others)
 {
   gsize total = (gsize)an->w * an->h;
   g_autofree gint32 *label = g_new0(gint32, total);
   g_autofree guint32 *queue = g_new(guint32, total);
   gint32 next = 0, subject_label = 0;
-  gsize largest_other = 0;
 
   an->subject = g_new0(guint8, total);
   for (gsize s = 0; s < total; s++) {
     gsize head = 0, tail = 0, area = 0;
+    double sum_x = 0, sum_y = 0;
     gboolean has_seed = FALSE;
     if (an->bg[s] || label[s])
       continue;
@@ -573,6 +584,7 @@ static double subject_components(Analysis *an, int sx, int sy)
       const int nx[4] = {x - 1, x + 1, x, x};
       const int ny[4] = {y, y, y - 1, y + 1};
       area++;
+      sum_x += x, sum_y += y;
       if (ABS(x - sx) <= 1 && ABS(y - sy) <= 1)
         has_seed = TRUE;
       for (int k = 0; k < 4; k++) {
@@ -586,14 +598,15 @@ static double subject_components(Analysis *an, int sx, int sy)
         }
       }
     }
-    if (has_seed)
+    if (has_seed) {
       subject_label = next;
-    else
-      largest_other = MAX(largest_other, area);
+    } else {
+      OtherObject o = {(double)area / total, sum_x / area, sum_y / area};
+      g_array_append_val(others, o);
+    }
   }
   for (gsize i = 0; i < total; i++)
     an->subject[i] = subject_label && label[i] == subject_label;
-  return (double)largest_other / (double)total;
 }
 
 /* Mean and spread of a rectangle of L*, for pixels accepted by `keep`. */
@@ -749,14 +762,31 @@ static GArray *faces_fallback(const BkImage *grey)
   return faces;
 }
 
-/* The head covering's sample (check_covering_colour and after). */
+/* Columns of the head's frame in which the top of the head is examined:
+ * eye distances along the eye line, -COVER_HALF to +COVER_HALF. */
+#define COVER_HALF    0.6
+#define COVER_COLUMNS 49
+
+/* What a region of the head holds: pixels, backdrop-like, skin-like, and
+ * the CIELAB of the rest ("other": hair or covering). */
 typedef struct {
-  double t0, t1, x0, x1; /* the band above the forehead */
-  int n, n_bg, n_skin;   /* pixels, backdrop-like, skin-like */
-  GArray *ol, *oa, *ob;  /* CIELAB of the "other" pixels */
-  PhotoLab lab, top_mean;
+  int n, n_bg, n_skin;
+  GArray *ol, *oa, *ob; /* "other" */
+  GArray *nl, *na, *nb; /* everything not backdrop-like */
+  /* the mean of all; the medians of "other" and of the not backdrop-like */
+  PhotoLab mean, other, subject;
+} Region;
+
+/* The head covering's sample (check_covering_colour and after), in the
+ * head's frame: up = eye distances above the eye midpoint along the head's
+ * vertical, along = along the eye line. Per column: the top of the
+ * subject's outline (`top`) and the band examined (from `lo` to `hi`). */
+typedef struct {
+  double top[COVER_COLUMNS], lo[COVER_COLUMNS], hi[COVER_COLUMNS];
+  Region band, sides, neck;
+  PhotoLab lab;
   double multi, de00_bg, texture;
-  gboolean present, has_texture;
+  gboolean present, backdrop_like, has_texture;
 } Covering;
 
 /* Everything one analysis measures, passed from check to check. Positions
@@ -774,12 +804,15 @@ typedef struct {
   Analysis an;
   double scale, S;
   GArray *faces;
+  GArray *others; /* OtherObject */
   PhotoDetection face;
   PhotoPose pose;
   double mx, my, d, roll; /* eye midpoint, eye distance, eye line */
   SkinFilter skin;
-  double head_top;    /* top of the subject above the eyes, unbounded */
+  double top_up;      /* top of the outline, eye distances above the eyes */
+  double chin_up;     /* the chin, the same (negative) */
   double crown, chin; /* bounded by head proportions */
+  double cos_roll, sin_roll;
   gboolean declared;
   int age;
   Covering cov;
@@ -791,6 +824,57 @@ typedef struct {
   gboolean (*run)(Check *c);
   gboolean full_only; /* skipped on live-view frames */
 } CheckEntry;
+
+/* A point of the head's frame - `along` eye distances along the eye line
+ * (towards the image-right eye), `up` eye distances above the eye midpoint
+ * along the head's vertical - in analysis pixels. */
+static void head_point(const Check *c, double along, double up, double *x,
+                       double *y)
+{
+  *x = c->mx + (along * c->cos_roll + up * c->sin_roll) * c->d;
+  *y = c->my + (along * c->sin_roll - up * c->cos_roll) * c->d;
+}
+
+/* The reverse: where an analysis pixel lies in the head's frame. */
+static void head_frame(const Check *c, double x, double y, double *along,
+                       double *up)
+{
+  double dx = x - c->mx, dy = y - c->my;
+
+  *along = (dx * c->cos_roll + dy * c->sin_roll) / c->d;
+  *up = (dx * c->sin_roll - dy * c->cos_roll) / c->d;
+}
+
+/* The analysis pixel at a point of the head's frame; FALSE off the image. */
+static gboolean head_index(const Check *c, double along, double up, gsize *ret)
+{
+  double x, y;
+
+  head_point(c, along, up, &x, &y);
+  if (!(x >= 0 && y >= 0 && x < c->an.w && y < c->an.h))
+    return FALSE;
+  *ret = idx(&c->an, (int)x, (int)y);
+  return TRUE;
+}
+
+/* The top of the subject's outline in one column of the head's frame:
+ * walking up from `from`, the last subject pixel before a gap of 0.15 eye
+ * distances (white hair or a pale covering may leave holes). */
+static double column_top(const Check *c, double along, double from)
+{
+  double step = 1.0 / MAX(c->d, 1.0), top = from, gap = 0;
+
+  for (double up = from; up <= 3.2; up += step) {
+    gsize i;
+    if (!head_index(c, along, up, &i))
+      break;
+    if (c->an.subject[i])
+      top = up, gap = 0;
+    else if ((gap += step) > 0.15)
+      break;
+  }
+  return top;
+}
 
 /* The image reduced for analysis, white-balanced CIELAB, grey copy. */
 static gboolean check_prepare(Check *c)
@@ -833,45 +917,15 @@ static gboolean check_backdrop(Check *c)
   return TRUE;
 }
 
-/* background_not_white / _not_uniform on the raw colour of the backdrop. */
+/* The backdrop's white-balanced mean, for the covering's contrast. The
+ * backdrop itself is judged after the subject's outline is known
+ * (check_background_outside). */
 static gboolean check_background(Check *c)
 {
-  const PhotoLimits *lim = c->lim;
   Analysis *an = &c->an;
-  g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
-  double ra = 0, rb = 0, rl = 0, sl = 0, sa = 0, sb = 0;
-  int n = 0, m = 0;
+  double sl = 0, sa = 0, sb = 0;
+  int m = 0;
 
-  for (int y = 0; y < an->h; y += 2)
-    for (int x = 0; x < an->w; x += 2) {
-      const guint8 *p = image_pixel(c->small, x, y);
-      PhotoLab raw;
-      float fl;
-      if (!an->bg[idx(an, x, y)])
-        continue;
-      raw = photo_colour_lab(p[0], p[1], p[2], NULL);
-      rl += raw.L, ra += raw.a, rb += raw.b;
-      fl = (float)raw.L;
-      g_array_append_val(ls, fl);
-      n++;
-    }
-  if (n > 0) {
-    double chroma = hypot(ra / n, rb / n);
-    double spread = percentile(ls, 0.97) - percentile(ls, 0.03);
-    measure(c->r, "background_L", rl / n);
-    measure(c->r, "background_chroma", chroma);
-    measure(c->r, "background_spread_L", spread);
-    measure(c->r, "background_fraction", (double)n * 4 / (an->w * an->h));
-    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE, rl / n, FALSE,
-          lim->background_refer_L, lim->background_refuse_L);
-    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE, chroma, TRUE,
-          lim->background_chroma_refer, lim->background_chroma_refuse);
-    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, spread, TRUE,
-          lim->background_spread_refer_L, lim->background_spread_refuse_L);
-  } else {
-    refuse(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE);
-  }
-  /* The backdrop's white-balanced mean, for the covering's contrast. */
   for (gsize i = 0; i < (gsize)an->w * an->h; i += 3)
     if (an->bg[i])
       sl += an->L[i], sa += an->A[i], sb += an->B[i], m++;
@@ -879,6 +933,60 @@ static gboolean check_background(Check *c)
   an->bg_lab.a = m ? sa / m : 0;
   an->bg_lab.b = m ? sb / m : 0;
   return TRUE;
+}
+
+/* Inside the subject's outline as a declared covering may draw it: the
+ * head and a covering up to 2.9 eye distances above the eyes and 1.8 to
+ * each side, widening below the face as a scarf drapes to the shoulders.
+ * A covering as light as the backdrop floods as backdrop; its folds are
+ * not the backdrop's defects. */
+static gboolean in_covering_outline(const Check *c, int x, int y)
+{
+  double along, up;
+
+  head_frame(c, x, y, &along, &up);
+  return up < 2.9 && fabs(along) < 1.8 + 0.65 * MAX(0, -up - 0.8);
+}
+
+/* background_not_white / _not_uniform on the raw colour of the backdrop
+ * outside the subject's outline. */
+static void background_judge(Check *c, gboolean outline)
+{
+  const PhotoLimits *lim = c->lim;
+  Analysis *an = &c->an;
+  g_autoptr(GArray) ls = g_array_new(FALSE, FALSE, sizeof(float));
+  double ra = 0, rb = 0, rl = 0;
+  int n = 0;
+
+  for (int y = 0; y < an->h; y += 2)
+    for (int x = 0; x < an->w; x += 2) {
+      const guint8 *p = image_pixel(c->small, x, y);
+      PhotoLab raw;
+      float fl;
+      if (!an->bg[idx(an, x, y)] || (outline && in_covering_outline(c, x, y)))
+        continue;
+      raw = photo_colour_lab(p[0], p[1], p[2], NULL);
+      rl += raw.L, ra += raw.a, rb += raw.b;
+      fl = (float)raw.L;
+      g_array_append_val(ls, fl);
+      n++;
+    }
+  if (n == 0) {
+    refuse(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE);
+    return;
+  }
+  measure(c->r, "background_L", rl / n);
+  measure(c->r, "background_chroma", hypot(ra / n, rb / n));
+  measure(c->r, "background_spread_L",
+          percentile(ls, 0.97) - percentile(ls, 0.03));
+  measure(c->r, "background_fraction", (double)n * 4 / (an->w * an->h));
+  judge(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE, rl / n, FALSE,
+        lim->background_refer_L, lim->background_refuse_L);
+  judge(c->r, PHOTO_REASON_BACKGROUND_NOT_WHITE, hypot(ra / n, rb / n), TRUE,
+        lim->background_chroma_refer, lim->background_chroma_refuse);
+  judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM,
+        percentile(ls, 0.97) - percentile(ls, 0.03), TRUE,
+        lim->background_spread_refer_L, lim->background_spread_refuse_L);
 }
 
 /* The face cascade on a copy whose short side is 240 px (160 live), only
@@ -937,6 +1045,7 @@ static gboolean check_faces(Check *c)
   measure(c->r, "faces", count);
   if (c->faces->len == 0) {
     refuse(c->r, PHOTO_REASON_NO_FACE);
+    background_judge(c, FALSE);
     return FALSE;
   }
   if (count > 1)
@@ -984,6 +1093,8 @@ static gboolean check_landmarks(Check *c)
     c->roll = 0;
     refer(r, PHOTO_REASON_EYES_NOT_VISIBLE);
   }
+  c->cos_roll = cos(c->roll * G_PI / 180);
+  c->sin_roll = sin(c->roll * G_PI / 180);
   return TRUE;
 }
 
@@ -1046,36 +1157,81 @@ static gboolean check_resolution(Check *c)
   return TRUE;
 }
 
-/* background_not_uniform: another object on the backdrop, and a shadow:
- * darker than the background model without a change of hue, beside the
- * head (where neither hair nor shoulders are). */
-static gboolean check_objects_and_shadow(Check *c)
+/* The subject and the other objects on the backdrop (judged with the
+ * backdrop, check_background_outside). */
+static gboolean check_objects(Check *c)
+{
+  Analysis *an = &c->an;
+
+  c->others = g_array_new(FALSE, FALSE, sizeof(OtherObject));
+  subject_components(an, CLAMP((int)c->mx, 0, an->w - 1),
+                     CLAMP((int)(c->my + 0.8 * c->d), 0, an->h - 1), c->others);
+  return TRUE;
+}
+
+/* background_not_uniform: another object on the backdrop - outside a
+ * declared covering's outline, where a light covering's folds may stand
+ * apart from the backdrop in pieces. */
+static void objects_judge(Check *c)
+{
+  double largest = 0;
+
+  for (guint i = 0; i < c->others->len; i++) {
+    const OtherObject *o = &g_array_index(c->others, OtherObject, i);
+    if (!(c->declared && in_covering_outline(c, (int)o->x, (int)o->y)))
+      largest = MAX(largest, o->area);
+  }
+  measure(c->r, "other_object_fraction", largest);
+  judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, largest, TRUE,
+        c->lim->other_object_refer, c->lim->other_object_refuse);
+}
+
+/* A shadow on the backdrop: darker than the background model without a
+ * change of hue, beside the head (where neither hair nor shoulders are)
+ * and outside a declared covering's outline. Its box goes to the result
+ * for the refusal screen. */
+static void shadow_judge(Check *c)
 {
   Analysis *an = &c->an;
   double mx = c->mx, my = c->my, d = c->d;
-  double other = subject_components(an, CLAMP((int)mx, 0, an->w - 1),
-                                    CLAMP((int)(my + 0.8 * d), 0, an->h - 1));
+  double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
   int n = 0, dark = 0;
 
-  measure(c->r, "other_object_fraction", other);
   for (int y = MAX(0, (int)(my - 2.5 * d)); y < MIN(an->h, (int)(my + 2 * d));
        y++)
     for (int x = 0; x < an->w; x++) {
       gsize i = idx(an, x, y);
-      if (fabs(x - mx) < 1.7 * d)
+      if (fabs(x - mx) < 1.7 * d ||
+          (c->declared && in_covering_outline(c, x, y)))
         continue;
       n++;
       if (an->model_L[i] - an->L[i] > 8 &&
-          hypot(an->A[i] - an->model_A[i], an->B[i] - an->model_B[i]) < 4)
+          hypot(an->A[i] - an->model_A[i], an->B[i] - an->model_B[i]) < 4) {
         dark++;
+        x0 = MIN(x0, x), y0 = MIN(y0, y), x1 = MAX(x1, x), y1 = MAX(y1, y);
+      }
     }
-  if (n > 0) {
-    measure(c->r, "shadow_fraction", (double)dark / n);
-    judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, (double)dark / n, TRUE,
-          c->lim->shadow_refer, c->lim->shadow_refuse);
+  if (n == 0)
+    return;
+  measure(c->r, "shadow_fraction", (double)dark / n);
+  judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, (double)dark / n, TRUE,
+        c->lim->shadow_refer, c->lim->shadow_refuse);
+  if ((double)dark / n > c->lim->shadow_refer) {
+    c->r->has_shadow = TRUE;
+    c->r->shadow_x = x0 * c->scale, c->r->shadow_y = y0 * c->scale;
+    c->r->shadow_w = (x1 - x0 + 1) * c->scale;
+    c->r->shadow_h = (y1 - y0 + 1) * c->scale;
   }
-  judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, other, TRUE,
-        c->lim->other_object_refer, c->lim->other_object_refuse);
+}
+
+/* The backdrop judged outside the subject's outline - with a declared
+ * covering, outside the outline the covering may have (a light covering
+ * merges with the backdrop) - and the shadow beside the head. */
+static gboolean check_background_outside(Check *c)
+{
+  background_judge(c, c->declared);
+  objects_judge(c);
+  shadow_judge(c);
   return TRUE;
 }
 
@@ -1145,35 +1301,30 @@ static gboolean check_symmetry(Check *c)
   return TRUE;
 }
 
-/* Crown: the top of the subject outline above the eyes, bounded to 1.6-2.3
- * eye distances so hair volume or a covering cannot make the head absurd
- * (head_top keeps the unbounded value for the covering). Chin: landmark 8,
- * along the head's vertical. */
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Crown: the top of the subject outline along the head's vertical (the
+ * median of nine columns across the skull), bounded to 1.6-2.3 eye
+ * distances so hair volume or a covering cannot make the head absurd
+ * (top_up keeps the unbounded value). Chin: landmark 8, along the head's
+ * vertical. */
 static gboolean check_crown_and_chin(Check *c)
 {
-  double mx = c->mx, my = c->my, d = c->d, crown = my - 1.9 * d;
-  int band0 = MAX((int)(mx - 0.4 * d), 0);
-  int band1 = MIN((int)(mx + 0.4 * d), c->an.w - 1);
-  double ux = (c->pose.eye_ry - c->pose.eye_ly) / c->pose.d;
-  double uy = -(c->pose.eye_rx - c->pose.eye_lx) / c->pose.d;
-  double below;
+  double d = c->d, tops[9], along, up;
 
-  for (int y = (int)(my - 1.2 * d); y >= 0; y--) {
-    int n = 0, s = 0;
-    if (y >= c->an.h)
-      continue;
-    for (int x = band0; x <= band1; x++, n++)
-      s += c->an.subject[idx(&c->an, x, y)];
-    if (n == 0 || s * 2 < n)
-      break;
-    crown = y;
-  }
-  measure(c->r, "crown_raw_eye_d", (my - crown) / d);
-  c->head_top = crown;
-  c->crown = CLAMP(crown, my - 2.3 * d, my - 1.6 * d);
-  below = -((c->pose.chin_x - c->pose.mx) * ux +
-            (c->pose.chin_y - c->pose.my) * uy);
-  c->chin = my + CLAMP(below, 1.2 * d, 2.1 * d);
+  for (int k = 0; k < 9; k++)
+    tops[k] = column_top(c, -0.4 + 0.1 * k, 0.8);
+  qsort(tops, 9, sizeof(double), cmp_double);
+  c->top_up = tops[4];
+  measure(c->r, "crown_raw_eye_d", c->top_up);
+  c->crown = c->my - CLAMP(c->top_up, 1.6, 2.3) * d;
+  head_frame(c, c->pose.chin_x, c->pose.chin_y, &along, &up);
+  c->chin_up = -CLAMP(-up, 1.2, 2.1);
+  c->chin = c->my - c->chin_up * d;
   c->r->crown_y = c->crown * c->scale;
   c->r->chin_y = c->chin * c->scale;
   return TRUE;
@@ -1281,6 +1432,13 @@ static gboolean check_exposure(Check *c)
     measure(c->r, "lighting_lr_dL", lc.L - rc.L);
     judge(c->r, PHOTO_REASON_UNEVEN_LIGHTING, fabs(lc.L - rc.L), TRUE,
           lim->lighting_refer_L, lim->lighting_refuse_L);
+    if (fabs(lc.L - rc.L) > lim->lighting_refer_L) {
+      /* The darker half of the face, for the refusal screen. */
+      c->r->has_shadow = TRUE;
+      c->r->shadow_x = (lc.L < rc.L ? mx - d : mx) * c->scale;
+      c->r->shadow_y = (my - 0.6 * d) * c->scale;
+      c->r->shadow_w = d * c->scale, c->r->shadow_h = 2 * d * c->scale;
+    }
   }
   return TRUE;
 }
@@ -1333,106 +1491,215 @@ static gboolean check_sharpness(Check *c)
   return TRUE;
 }
 
-/* Pixels above the forehead (the top of the skull) classified as backdrop,
- * skin or "other" (hair or covering). The band hangs from the measured top
- * of the head, 0.2 to 0.55 eye distances below it: heads and coverings
- * differ in height above the eyes, so a band at fixed eye distances can
- * miss the head and judge the backdrop as the covering. Starting 0.2 below
- * the top keeps the head's outline (an edge, not texture) out; the band
- * never reaches the brows. */
-static void covering_sample(Check *c)
+/* Skin for the covering's regions: close to the face's own skin in
+ * lightness and, more strictly, in hue and chroma. (The face's own checks
+ * tolerate more lightness; a brown, pink or beige covering must not pass
+ * for forehead here.) */
+static gboolean skin_like(const Check *c, gsize i)
 {
-  Analysis *an = &c->an;
+  const Analysis *an = &c->an;
+  const PhotoLab *s = &c->skin.skin;
+
+  return fabs(an->L[i] - s->L) < c->lim->covering_skin_max_dL &&
+         hypot(an->A[i] - s->a, an->B[i] - s->b) <
+             c->lim->covering_skin_max_dab;
+}
+
+static gboolean backdrop_like(const Check *c, gsize i)
+{
+  return c->an.bg[i] || c->an.bgdiff[i] < c->lim->covering_backdrop_de;
+}
+
+static void region_init(Region *rg)
+{
+  memset(rg, 0, sizeof(*rg));
+  rg->ol = g_array_new(FALSE, FALSE, sizeof(float));
+  rg->oa = g_array_new(FALSE, FALSE, sizeof(float));
+  rg->ob = g_array_new(FALSE, FALSE, sizeof(float));
+  rg->nl = g_array_new(FALSE, FALSE, sizeof(float));
+  rg->na = g_array_new(FALSE, FALSE, sizeof(float));
+  rg->nb = g_array_new(FALSE, FALSE, sizeof(float));
+}
+
+static void region_clear(Region *rg)
+{
+  if (rg->ol) {
+    g_array_unref(rg->ol);
+    g_array_unref(rg->oa);
+    g_array_unref(rg->ob);
+    g_array_unref(rg->nl);
+    g_array_unref(rg->na);
+    g_array_unref(rg->nb);
+  }
+}
+
+/* Counts the pixel at a point of the head's frame into `rg`. */
+static void region_add(const Check *c, Region *rg, double along, double up)
+{
+  const Analysis *an = &c->an;
+  gsize i;
+
+  if (!head_index(c, along, up, &i))
+    return;
+  rg->n++;
+  rg->mean.L += an->L[i], rg->mean.a += an->A[i], rg->mean.b += an->B[i];
+  if (backdrop_like(c, i)) {
+    rg->n_bg++;
+    return;
+  }
+  g_array_append_val(rg->nl, an->L[i]);
+  g_array_append_val(rg->na, an->A[i]);
+  g_array_append_val(rg->nb, an->B[i]);
+  if (skin_like(c, i)) {
+    rg->n_skin++;
+    return;
+  }
+  g_array_append_val(rg->ol, an->L[i]);
+  g_array_append_val(rg->oa, an->A[i]);
+  g_array_append_val(rg->ob, an->B[i]);
+}
+
+/* Means and medians once the region is sampled; the share of "other". */
+static double region_finish(Region *rg)
+{
+  if (rg->n > 0)
+    rg->mean.L /= rg->n, rg->mean.a /= rg->n, rg->mean.b /= rg->n;
+  rg->other.L = percentile(rg->ol, 0.5);
+  rg->other.a = percentile(rg->oa, 0.5);
+  rg->other.b = percentile(rg->ob, 0.5);
+  rg->subject.L = percentile(rg->nl, 0.5);
+  rg->subject.a = percentile(rg->na, 0.5);
+  rg->subject.b = percentile(rg->nb, 0.5);
+  return rg->n ? (double)rg->ol->len / rg->n : 0;
+}
+
+/* The top of the head, hung from the outline: in each column of the head's
+ * frame, from 0.55 to 0.15 eye distances below the outline's top, never
+ * below the brow line plus 0.45. */
+static void covering_band(Check *c)
+{
   Covering *cv = &c->cov;
-  double top = CLAMP(c->head_top, c->my - 2.6 * c->d, c->my - 1.3 * c->d);
+  double step = 1.0 / MAX(c->d, 1.0);
+  double floor_up = CLAMP(c->pose.brow_height, 0.2, 0.6) + 0.45;
 
-  cv->t0 = top + 0.2 * c->d;
-  cv->t1 = MIN(top + 0.55 * c->d, c->my - 0.95 * c->d);
-  cv->x0 = c->mx - 0.6 * c->d, cv->x1 = c->mx + 0.6 * c->d;
-  cv->ol = g_array_new(FALSE, FALSE, sizeof(float));
-  cv->oa = g_array_new(FALSE, FALSE, sizeof(float));
-  cv->ob = g_array_new(FALSE, FALSE, sizeof(float));
-  for (int y = MAX((int)cv->t0, 0); y < MIN((int)cv->t1, an->h); y++)
-    for (int x = MAX((int)cv->x0, 0); x < MIN((int)cv->x1, an->w); x++) {
-      gsize i = idx(an, x, y);
-      cv->n++;
-      cv->top_mean.L += an->L[i], cv->top_mean.a += an->A[i];
-      cv->top_mean.b += an->B[i];
-      if (an->bgdiff[i] < 5 || an->bg[i])
-        cv->n_bg++;
-      else if (keep_skin(an, i, &c->skin))
-        cv->n_skin++;
-      else {
-        g_array_append_val(cv->ol, an->L[i]);
-        g_array_append_val(cv->oa, an->A[i]);
-        g_array_append_val(cv->ob, an->B[i]);
-      }
-    }
+  region_init(&cv->band);
+  for (int k = 0; k < COVER_COLUMNS; k++) {
+    double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
+    cv->top[k] = column_top(c, along, 0.8);
+    cv->hi[k] = cv->top[k] - 0.15;
+    cv->lo[k] = MIN(MAX(cv->top[k] - 0.55, floor_up), cv->hi[k]);
+    for (double up = cv->lo[k]; up < cv->hi[k]; up += step)
+      region_add(c, &cv->band, along, up);
+  }
 }
 
-/* Beside the cheeks, just outside the visible face: the share of "other". */
-static double covering_sides(Check *c)
+/* Where the outline ends below where any skull reaches (1.7 eye distances
+ * above the eyes at the middle), it may have lost the head: a covering as
+ * light as the backdrop floods as backdrop. The skull's place above the
+ * outline is examined; TRUE when it looks like the backdrop, with its mean
+ * colour in `ret`. */
+static gboolean covering_merged(Check *c, PhotoLab *ret)
 {
-  Analysis *an = &c->an;
-  int other = 0, n = 0;
+  Covering *cv = &c->cov;
+  double step = 1.0 / MAX(c->d, 1.0);
+  Region above;
+  gboolean merged;
 
-  for (int side = -1; side <= 1; side += 2)
-    for (int y = (int)(c->my + 0.3 * c->d); y < (int)(c->my + 1.2 * c->d); y++)
-      for (double k = 0.05; k < 0.35; k += 0.05) {
-        int x =
-            side < 0
-                ? (int)(c->r->face_x / c->scale - k * c->d)
-                : (int)((c->r->face_x + c->r->face_w) / c->scale + k * c->d);
-        gsize i;
-        if (x < 0 || y < 0 || x >= an->w || y >= an->h)
-          continue;
-        i = idx(an, x, y);
-        n++;
-        if (!an->bg[i] && an->bgdiff[i] >= 5 && !keep_skin(an, i, &c->skin))
-          other++;
-      }
-  return n ? (double)other / n : 0;
+  if (c->top_up >= 1.7)
+    return FALSE;
+  region_init(&above);
+  for (int k = 0; k < COVER_COLUMNS; k++) {
+    double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
+    for (double up = cv->top[k] + 0.1; up < 1.85 - 0.6 * along * along;
+         up += step)
+      region_add(c, &above, along, up);
+  }
+  region_finish(&above);
+  merged = above.n > 0 && above.n_bg * 2 >= above.n;
+  *ret = above.mean;
+  region_clear(&above);
+  return merged;
 }
 
-/* The covering's colour: the median of the "other" pixels; when the top of
- * the head looks like the backdrop, the mean of the whole band (a white
- * covering on a white backdrop is that case); declared but skin-like (a
- * bald head, or a cream or pastel covering): everything not backdrop. */
+/* Beside the cheeks, just outside the face's contour (the jaw landmarks
+ * 2-5 and 11-14, outward along the eye line), and below the chin, where a
+ * neck is unless something wraps it. */
+static void covering_sides_and_neck(Check *c)
+{
+  Covering *cv = &c->cov;
+  double step = 1.0 / MAX(c->d, 1.0);
+
+  region_init(&cv->sides);
+  region_init(&cv->neck);
+  for (int j = 2; j <= 14; j++) {
+    double along, up;
+    if (j > 5 && j < 11)
+      continue;
+    head_frame(c, c->pose.pts.x[j], c->pose.pts.y[j], &along, &up);
+    for (double k = 0.08; k < 0.35; k += 0.03)
+      region_add(c, &cv->sides, along + (j < 8 ? -k : k), up);
+  }
+  for (double up = c->chin_up - 0.15; up > c->chin_up - 0.45; up -= step)
+    for (double along = -0.25; along <= 0.25; along += step)
+      region_add(c, &cv->neck, along, up);
+}
+
+/* Colour variety of the band: the share of its non-skin pixels - backdrop-
+ * like ones included, as a white stripe is - more than
+ * covering_multicolour_de00 from the covering's colour, lightness weighted
+ * down by 3 so that folds do not count. */
+static double covering_multicolour(Check *c)
+{
+  const Covering *cv = &c->cov;
+  const Analysis *an = &c->an;
+  double step = 1.0 / MAX(c->d, 1.0);
+  int n = 0, far = 0;
+
+  for (int k = 0; k < COVER_COLUMNS; k++) {
+    double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
+    for (double up = cv->lo[k]; up < cv->hi[k]; up += step) {
+      gsize i;
+      PhotoLab p;
+      if (!head_index(c, along, up, &i) || skin_like(c, i))
+        continue;
+      p = (PhotoLab){an->L[i], an->A[i], an->B[i]};
+      n++;
+      far += photo_colour_de00(p, cv->lab, 3.0, 1.0, 1.0) >
+             c->lim->covering_multicolour_de00;
+    }
+  }
+  return n ? (double)far / n : 0;
+}
+
+/* The covering's colour: the median of the band's "other" pixels; when the
+ * band looks like the backdrop, its mean (a white covering on a white
+ * backdrop is that case); declared but skin-like (a bald head, or a cream
+ * or pastel covering): the median of everything not backdrop. */
 static gboolean check_covering_colour(Check *c)
 {
   Covering *cv = &c->cov;
   double fo, fb;
 
-  covering_sample(c);
-  if (cv->n > 0) {
-    cv->top_mean.L /= cv->n, cv->top_mean.a /= cv->n, cv->top_mean.b /= cv->n;
-    cv->lab.L = percentile(cv->ol, 0.5);
-    cv->lab.a = percentile(cv->oa, 0.5);
-    cv->lab.b = percentile(cv->ob, 0.5);
-  }
-  fo = cv->n ? (double)cv->ol->len / cv->n : 0;
-  fb = cv->n ? (double)cv->n_bg / cv->n : 0;
+  covering_band(c);
+  covering_sides_and_neck(c);
+  fo = region_finish(&cv->band);
+  fb = cv->band.n ? (double)cv->band.n_bg / cv->band.n : 0;
   measure(c->r, "top_other_fraction", fo);
   measure(c->r, "top_background_fraction", fb);
-  measure(c->r, "top_skin_fraction", cv->n ? (double)cv->n_skin / cv->n : 0);
-  measure(c->r, "side_other_fraction", covering_sides(c));
+  measure(c->r, "top_skin_fraction",
+          cv->band.n ? (double)cv->band.n_skin / cv->band.n : 0);
+  measure(c->r, "side_other_fraction", region_finish(&cv->sides));
+  measure(c->r, "neck_other_fraction", region_finish(&cv->neck));
   cv->present = fo >= 0.5;
-  if (!cv->present && fb >= 0.5)
-    cv->lab = cv->top_mean;
-  if (c->declared && !cv->present && fb < 0.5) {
-    RegionStats st = region_stats(&c->an, cv->x0, cv->t0, cv->x1, cv->t1,
-                                  keep_subject, NULL);
-    if (st.n > 0)
-      cv->lab.L = st.L, cv->lab.a = st.a, cv->lab.b = st.b;
-  }
-  /* Colour variety of the "other" pixels, tolerant of shading (folds). */
-  for (guint i = 0; i < cv->ol->len; i++) {
-    PhotoLab p = {g_array_index(cv->ol, float, i),
-                  g_array_index(cv->oa, float, i),
-                  g_array_index(cv->ob, float, i)};
-    if (photo_colour_de00(p, cv->lab, 3.0, 1.0, 1.0) > 12)
-      cv->multi += 1.0 / cv->ol->len;
-  }
+  cv->backdrop_like = !cv->present && fb >= 0.5;
+  cv->lab = cv->present ? cv->band.other : cv->band.mean;
+  if (c->declared && !cv->present && !cv->backdrop_like)
+    cv->backdrop_like = covering_merged(c, &cv->lab);
+  if (c->declared && !cv->present && !cv->backdrop_like)
+    cv->lab = cv->band.subject;
+  measure(c->r, "covering_merged", cv->backdrop_like && fb < 0.5);
+  if (cv->present)
+    cv->multi = covering_multicolour(c);
   cv->de00_bg = photo_colour_de00(cv->lab, c->an.bg_lab, 1, 1, 1);
   measure(c->r, "covering_L", cv->lab.L);
   measure(c->r, "covering_chroma", photo_colour_chroma(cv->lab));
@@ -1441,24 +1708,74 @@ static gboolean check_covering_colour(Check *c)
   return TRUE;
 }
 
-/* Fine texture of the top of the head at a normalised scale (d = 48 px),
- * minus the same measure on a backdrop patch of the same size from a top
- * corner (sensor and JPEG noise). */
+/* A mask of the patch cut by face_patch() (rectangle rx0, ry0 in eye
+ * distances from the eye midpoint, `d48` patch pixels per eye distance)
+ * marking the pixels that lie in the covering's band. */
+static guint8 *band_mask(const Check *c, const BkImage *patch, double rx0,
+                         double ry0, double d48)
+{
+  guint8 *mask = g_new0(guint8, (gsize)patch->width * patch->height);
+  const Covering *cv = &c->cov;
+
+  for (int y = 0; y < patch->height; y++)
+    for (int x = 0; x < patch->width; x++) {
+      double along, up;
+      int k;
+      head_frame(c, c->mx + (rx0 + x / d48) * c->d,
+                 c->my + (ry0 + y / d48) * c->d, &along, &up);
+      k = (int)lround((along + COVER_HALF) / (2 * COVER_HALF) *
+                      (COVER_COLUMNS - 1));
+      if (k >= 0 && k < COVER_COLUMNS && up >= cv->lo[k] && up < cv->hi[k])
+        mask[(gsize)y * patch->width + x] = 1;
+    }
+  return mask;
+}
+
+/* Fine texture of the band at a normalised scale (d = 48 px): the band's
+ * bounding box cut from the input at full resolution, the band's own
+ * pixels measured. */
+static double band_texture(const Check *c)
+{
+  const Covering *cv = &c->cov;
+  double rx0 = 1e9, ry0 = 1e9, rx1 = -1e9, ry1 = -1e9;
+  g_autoptr(BkImage) patch = NULL;
+  g_autoptr(BkImage) grey = NULL;
+  g_autofree guint8 *mask = NULL;
+
+  for (int k = 0; k < COVER_COLUMNS; k += COVER_COLUMNS - 1)
+    for (int e = 0; e < 2; e++) {
+      double x, y;
+      head_point(c, -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1),
+                 e ? cv->hi[k] : cv->lo[k], &x, &y);
+      rx0 = MIN(rx0, (x - c->mx) / c->d), rx1 = MAX(rx1, (x - c->mx) / c->d);
+      ry0 = MIN(ry0, (y - c->my) / c->d), ry1 = MAX(ry1, (y - c->my) / c->d);
+    }
+  {
+    double x, y; /* the middle column reaches highest */
+    head_point(c, 0, cv->hi[COVER_COLUMNS / 2], &x, &y);
+    rx0 = MIN(rx0, (x - c->mx) / c->d), rx1 = MAX(rx1, (x - c->mx) / c->d);
+    ry0 = MIN(ry0, (y - c->my) / c->d), ry1 = MAX(ry1, (y - c->my) / c->d);
+  }
+  patch = face_patch(c->rgb, c->scale, c->mx, c->my, c->d, rx0, ry0, rx1, ry1,
+                     48.0);
+  if (!patch)
+    return 0;
+  grey = image_convert(patch, 1);
+  mask = band_mask(c, grey, rx0, ry0, 48.0);
+  return fine_texture(grey, 2, mask, grey->width);
+}
+
+/* Fine texture of the covering's band minus the same measure on a backdrop
+ * patch from a top corner (sensor and JPEG noise). */
 static gboolean check_covering_texture(Check *c)
 {
-  double d = c->d, scale = c->scale, texture = 0, noise = 0;
+  double d = c->d, scale = c->scale, texture, noise = 0;
   double side_x = c->mx < c->an.w / 2.0 ? c->an.w - 1.3 * d : 0.1 * d;
-  g_autoptr(BkImage) patch =
-      face_patch(c->rgb, scale, c->mx, c->my, d, -0.6, (c->cov.t0 - c->my) / d,
-                 0.6, (c->cov.t1 - c->my) / d, 48.0);
   g_autoptr(BkImage) crop =
       image_crop(c->rgb, (int)(side_x * scale), (int)(0.1 * d * scale),
                  (int)(1.2 * d * scale), (int)(0.45 * d * scale));
 
-  if (patch) {
-    g_autoptr(BkImage) grey = image_convert(patch, 1);
-    texture = fine_texture(grey, 2, NULL, 0);
-  }
+  texture = band_texture(c);
   if (crop && crop->width > 4 && crop->height > 4) {
     double f = 48.0 / (d * scale);
     g_autoptr(BkImage) s = image_scale(crop, MAX(6, (int)(crop->width * f)),
@@ -1507,28 +1824,102 @@ static gboolean check_covering_declared(Check *c)
   return TRUE;
 }
 
+/* Wrapped: both sides of the face and the neck below the chin hold
+ * something of the top's colour - a hijab or scarf, which hair never is
+ * (hair does not cover the throat). */
+static gboolean covering_wrapped(const Check *c)
+{
+  const Covering *cv = &c->cov;
+  const PhotoLimits *lim = c->lim;
+  double fs = cv->sides.n ? (double)cv->sides.ol->len / cv->sides.n : 0;
+  double fn = cv->neck.n ? (double)cv->neck.ol->len / cv->neck.n : 0;
+
+  return fs >= lim->covering_wrap_fraction &&
+         fn >= lim->covering_wrap_fraction &&
+         photo_colour_de00(cv->sides.other, cv->lab, 2, 1, 1) <
+             lim->covering_wrap_de00 &&
+         photo_colour_de00(cv->neck.other, cv->lab, 2, 1, 1) <
+             lim->covering_wrap_de00;
+}
+
 /* Not declared: something covering the top of the head whose colour no
  * natural hair has (near neutral - black, grey, white - or the warm hues
- * of brown, blonde and red hair) is refused; hair-coloured but as smooth
- * as fabric is referred. Judged on the still only. */
+ * of brown, blonde and red hair) is refused, and so is one that wraps the
+ * face and throat. Hair-coloured but as smooth as fabric, or wrapping but
+ * textured like hair, is referred. Judged on the still only. */
 static gboolean check_covering_undeclared(Check *c)
 {
   const PhotoLimits *lim = c->lim;
   const Covering *cv = &c->cov;
   double chroma = photo_colour_chroma(cv->lab);
   double hue = atan2(cv->lab.b, cv->lab.a) * 180 / G_PI;
-  gboolean hair_colour;
+  gboolean hair_colour, wrapped, smooth;
 
   if (c->declared || !cv->present)
     return TRUE;
   hair_colour = chroma < lim->hair_neutral_chroma ||
                 (hue > lim->hair_hue_min_deg && hue < lim->hair_hue_max_deg &&
                  chroma < lim->hair_max_chroma);
+  wrapped = covering_wrapped(c);
+  smooth = cv->texture < lim->hair_min_texture;
   measure(c->r, "hair_colour", hair_colour);
-  if (!hair_colour)
+  measure(c->r, "covering_wrapped", wrapped);
+  if (!hair_colour || (wrapped && smooth))
     refuse(c->r, PHOTO_REASON_COVERING_NOT_DECLARED);
-  else if (cv->texture < lim->hair_min_texture)
+  else if (smooth || wrapped)
     refer(c->r, PHOTO_REASON_COVERING_NOT_DECLARED);
+  return TRUE;
+}
+
+/* The lower edge of the covering in one column: walking down from the
+ * band, where three samples in a row are skin (the forehead), at the
+ * latest the brow line. */
+static double covering_inner(const Check *c, double along, double from)
+{
+  double step = 1.0 / MAX(c->d, 1.0), floor_up = c->pose.brow_height;
+  int skin = 0;
+
+  for (double up = from; up > floor_up; up -= step) {
+    gsize i;
+    if (!head_index(c, along, up, &i))
+      return up;
+    skin = skin_like(c, i) ? skin + 1 : 0;
+    if (skin == 3)
+      return up + 2 * step;
+  }
+  return floor_up;
+}
+
+/* The covering's outline for the refusal screen, in the pixels of the
+ * image passed in: the top of the head's outline across the skull, left
+ * to right, and back along the covering's lower edge. Drawn when a
+ * covering is declared or one was found undeclared. */
+static gboolean check_covering_outline(Check *c)
+{
+  const Covering *cv = &c->cov;
+  PhotoOutline *o = &c->r->covering;
+  const int half = G_N_ELEMENTS(o->x) / 2;
+
+  o->n = 0;
+  if (!(c->declared
+            ? cv->present || cv->band.n > 0
+            : photo_result_has_reason(c->r,
+                                      PHOTO_REASON_COVERING_NOT_DECLARED) ||
+                  g_ptr_array_find_with_equal_func(
+                      c->r->referrals, PHOTO_REASON_COVERING_NOT_DECLARED,
+                      g_str_equal, NULL)))
+    return TRUE;
+  for (int i = 0; i < half; i++) {
+    int k = (int)lround((double)i * (COVER_COLUMNS - 1) / (half - 1));
+    double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
+    double top = cv->hi[k] + 0.15, x, y;
+    head_point(c, along, top, &x, &y);
+    o->x[i] = x * c->scale, o->y[i] = y * c->scale;
+    head_point(c, along, covering_inner(c, along, cv->hi[k]), &x, &y);
+    o->x[2 * half - 1 - i] = x * c->scale;
+    o->y[2 * half - 1 - i] = y * c->scale;
+  }
+  o->n = 2 * half;
   return TRUE;
 }
 
@@ -1543,7 +1934,7 @@ static const CheckEntry checks[] = {
     {"pose", check_pose, FALSE},
     {"eyes_and_mouth", check_eyes_and_mouth, FALSE},
     {"resolution", check_resolution, TRUE},
-    {"objects_and_shadow", check_objects_and_shadow, FALSE},
+    {"objects", check_objects, FALSE},
     {"skin", check_skin, FALSE},
     {"symmetry", check_symmetry, FALSE},
     {"crown_and_chin", check_crown_and_chin, FALSE},
@@ -1555,6 +1946,8 @@ static const CheckEntry checks[] = {
     {"covering_texture", check_covering_texture, TRUE},
     {"covering_declared", check_covering_declared, FALSE},
     {"covering_undeclared", check_covering_undeclared, TRUE},
+    {"background_outside", check_background_outside, FALSE},
+    {"covering_outline", check_covering_outline, FALSE},
 };
 
 static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
@@ -1584,11 +1977,11 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
   image_free(c.grey);
   if (c.faces)
     g_array_unref(c.faces);
-  if (c.cov.ol) {
-    g_array_unref(c.cov.ol);
-    g_array_unref(c.cov.oa);
-    g_array_unref(c.cov.ob);
-  }
+  if (c.others)
+    g_array_unref(c.others);
+  region_clear(&c.cov.band);
+  region_clear(&c.cov.sides);
+  region_clear(&c.cov.neck);
   return r;
 }
 

@@ -124,6 +124,81 @@ def folds(rng, xx, yy, d, amp):
     return amp * np.sin((xx * math.cos(a) + yy * math.sin(a)) / period * 6.28 + phase)
 
 
+def covering_region(rng, shape, ux, uy, d, half):
+    """The covering's mask in the head's frame (ux along the eyes, uy down):
+    a tight hijab, a loose scarf, a turban or a cap."""
+    if shape in ("hijab", "scarf"):
+        loose = shape == "scarf"
+        # The outline, with a slow wobble on the loose scarf.
+        wob = 0.0
+        if loose:
+            ang = np.arctan2(uy, ux)
+            wob = sum(rng.uniform(0.02, 0.06) * np.sin(k * ang + rng.uniform(0, 6.3))
+                      for k in (3, 5, 7))
+        ax, ay = ((1.6, 2.35) if loose else (1.32, 2.15))
+        head = ellipse(ux, uy, 0, -0.2 * d, ax * d, ay * d) - 1 + wob
+        spread = 0.6 if loose else 0.45
+        drape = (uy > 0) & (uy < 3.6 * d) & (
+            np.abs(ux) < (ax - 0.05 + spread * np.clip(uy / d - 0.8, 0, 3)) * d)
+        region = np.maximum(soft(head, 0.03), drape.astype(np.float32))
+        # The face opening: tight around the face, or showing the forehead.
+        top = rng.uniform(0.95, 1.15) if loose else rng.uniform(0.78, 0.92)
+        width = rng.uniform(1.0, 1.08) if loose else rng.uniform(0.9, 0.97)
+        oy = (top * d + 1.75 * d) / 2
+        opening = ellipse(ux, uy, 0, 1.75 * d - oy, width * half * d, oy) - 1
+        return region * soft(-opening, 0.05)
+    if shape == "turban":
+        # Wrapped high and wide over the skull, down to the forehead.
+        height = rng.uniform(2.4, 2.75)
+        bottom = rng.uniform(0.8, 1.0)
+        head = ellipse(ux, uy, 0, -1.3 * d, rng.uniform(1.3, 1.5) * d, (height - 1.3) * d) - 1
+        return soft(head, 0.03) * (uy < -bottom * d)
+    # A cap: close over the skull from above the forehead.
+    bottom = rng.uniform(0.95, 1.2)
+    head = ellipse(ux, uy, 0, -0.2 * d, 1.2 * d, 2.0 * d) - 1
+    return soft(head, 0.03) * (uy < -bottom * d)
+
+
+def covering_image(rng, cov, ux, uy, d):
+    """The covering's colour with folds and its pattern, in the head's
+    frame (so the pattern turns with the head)."""
+    col = np.array(cov["colour"], np.float32)
+    img = np.broadcast_to(col, ux.shape + (3,)).astype(np.float32).copy()
+    shade = folds(rng, ux, uy, d, cov.get("fold", 0.07))
+    if cov["shape"] == "turban":  # wrapped bands
+        shade += 0.06 * np.sin((uy + 0.4 * np.abs(ux)) / (0.35 * d) * 6.28)
+    img *= (1 + shade)[..., None]
+    second = np.array(cov["second"], np.float32)
+    tex = cov.get("texture", "smooth")
+    if tex == "stripes":
+        period = d * rng.uniform(0.12, 0.35)
+        a = rng.uniform(0, math.pi)
+        band = np.sin((ux * math.cos(a) + uy * math.sin(a)) / period * 6.28) > 0
+        img[band] = second
+    elif tex == "dots":
+        period = d * rng.uniform(0.18, 0.3)
+        m = ((np.mod(ux, period) - period / 2) ** 2 + (np.mod(uy, period) - period / 2) ** 2) < (period * 0.22) ** 2
+        img[m] = second
+    elif tex == "check":
+        period = d * rng.uniform(0.15, 0.3)
+        m = (np.floor(ux / period) + np.floor(uy / period)) % 2 == 0
+        img[m] = second
+    elif tex == "print":
+        # A print: scattered blobs (flowers, leaves) of the second colour
+        # and a third, on the ground colour.
+        third = np.array(cov.get("third", (230, 200, 60)), np.float32)
+        for colour, n in ((second, 170), (third, 90)):
+            m = np.zeros(ux.shape, bool)
+            for _ in range(n):
+                bx, by = rng.uniform(-1.8, 1.8) * d, rng.uniform(-2.8, 3.2) * d
+                r = rng.uniform(0.05, 0.1) * d
+                m |= ellipse(ux, uy, bx, by, r, r * rng.uniform(0.6, 1.4)) < 1
+            img[m] = colour
+    elif tex == "bicolour":
+        img[ux > 0] = second * (1 + shade[ux > 0])[..., None]
+    return img
+
+
 def make_background(rng, kind, gradient):
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     if kind == "white":
@@ -169,7 +244,12 @@ def render(rng, face, p):
     blend(canvas, np.broadcast_to(cloth, canvas.shape), m)
     m = ((np.abs(xx - cx) < 0.62 * d) & (yy > ey + 0.8 * d) & (yy < ey + 2.9 * d)).astype(np.float32)
     blend(canvas, np.broadcast_to(skin * 0.92, canvas.shape), m)
-    m = soft(ellipse(xx, yy, cx, ey - 0.15 * d, 1.12 * d, 1.9 * d) - 1, 0.03)
+    # The head's own frame: ux along the eye line, uy down the face; the
+    # skull, hair and covering turn with the head (roll).
+    ca, sa = math.cos(math.radians(p.get("roll", 0.0))), math.sin(math.radians(p.get("roll", 0.0)))
+    ux = (xx - cx) * ca + (yy - ey) * sa
+    uy = -(xx - cx) * sa + (yy - ey) * ca
+    m = soft(ellipse(ux, uy, 0, -0.15 * d, 1.12 * d, 1.9 * d) - 1, 0.03)
     blend(canvas, np.broadcast_to(skin, canvas.shape), m)
 
     # Hair.
@@ -177,16 +257,16 @@ def render(rng, face, p):
     if hair:
         col = np.array(HAIR[hair], np.float32)
         vol = p.get("hair_volume", 0.12)
-        outer = ellipse(xx, yy, cx, ey - 0.25 * d, (1.12 + vol) * d, (1.9 + vol) * d) - 1
+        outer = ellipse(ux, uy, 0, -0.25 * d, (1.12 + vol) * d, (1.9 + vol) * d) - 1
         region = soft(outer, 0.03)
         long_hair = p.get("hair_long", False)
-        below = yy > ey - 0.2 * d
+        below = uy > -0.2 * d
         if long_hair:
-            sides = ((np.abs(xx - cx) > 0.9 * d) & (np.abs(xx - cx) < (1.1 + vol) * d)
-                     & (yy > ey - 1.0 * d) & (yy < ey + 2.6 * d))
-            region = np.maximum(region * (~below | (np.abs(xx - cx) > 0.95 * d)), sides.astype(np.float32))
+            sides = ((np.abs(ux) > 0.9 * d) & (np.abs(ux) < (1.1 + vol) * d)
+                     & (uy > -1.0 * d) & (uy < 2.6 * d))
+            region = np.maximum(region * (~below | (np.abs(ux) > 0.95 * d)), sides.astype(np.float32))
         else:
-            region = region * (~below | (np.abs(xx - cx) > 1.0 * d))
+            region = region * (~below | (np.abs(ux) > 1.0 * d))
         tex = texture_strands(rng, (H, W), d, 60.0)
         hair_img = col[None, None, :] + tex[..., None] * (0.6 + col.mean() / 255)[None]
         blend(canvas, np.clip(hair_img, 0, 255), region)
@@ -200,10 +280,6 @@ def render(rng, face, p):
     c, s = math.cos(a) / scale, math.sin(a) / scale
     coeffs = (c, s, face.mid[0] - c * cx - s * ey, -s, c, face.mid[1] + s * cx - c * ey)
     warped = np.asarray(src.transform((W, H), Image.AFFINE, coeffs, Image.BILINEAR), np.float32)
-    # The oval in canvas coordinates (rotated with the face).
-    ca, sa = math.cos(math.radians(p.get("roll", 0.0))), math.sin(math.radians(p.get("roll", 0.0)))
-    ux = (xx - cx) * ca + (yy - ey) * sa
-    uy = -(xx - cx) * sa + (yy - ey) * ca
     top, chin = face.top, face.chin
     ocy = (chin - top) / 2 * d
     oval = soft(ellipse(ux, uy, 0, ocy, face.half * d, (chin + top) / 2 * d) - 1, 0.12)
@@ -242,39 +318,11 @@ def render(rng, face, p):
             m = soft(ellipse(xx, yy, gx, gy, 0.36 * d, 0.24 * d) - 1, 0.05)
             blend(canvas, np.broadcast_to(np.array((15, 15, 18), np.float32), canvas.shape), m)
 
-    # Head covering: everything around the face opening.
+    # Head covering: everything around the face opening, in the head's frame.
     cov = p.get("covering")
     if cov:
-        col = np.array(cov["colour"], np.float32)
-        opening = ellipse(ux, uy, 0, 0.45 * d, 0.95 * face.half * d,
-                          1.32 * d) - 1
-        if cov["shape"] == "hijab":
-            head = ellipse(xx, yy, cx, ey - 0.2 * d, 1.42 * d, 2.2 * d) - 1
-            drape = (yy > ey) & (yy < ey + 3.6 * d) & (
-                np.abs(xx - cx) < (1.3 + 0.45 * np.clip((yy - ey) / d - 0.8, 0, 3)) * d)
-            region = np.maximum(soft(head, 0.03), drape.astype(np.float32))
-        else:  # turban: the top only
-            head = ellipse(xx, yy, cx, ey - 1.25 * d, 1.4 * d, 1.05 * d) - 1
-            region = soft(head, 0.03) * (yy < ey - 0.35 * d)
-        region = region * soft(-opening, 0.05)
-        img = np.broadcast_to(col, canvas.shape).astype(np.float32).copy()
-        shade = folds(rng, xx, yy, d, cov.get("fold", 0.07))
-        img *= (1 + shade)[..., None]
-        tex = cov.get("texture", "smooth")
-        if tex == "stripes":
-            period = d * rng.uniform(0.15, 0.3)
-            band = (np.sin((xx + 0.5 * yy) / period * 6.28) > 0)
-            img[band] = np.array(cov["second"], np.float32)
-        elif tex == "dots":
-            period = d * 0.25
-            m = ((np.mod(xx, period) - period / 2) ** 2 + (np.mod(yy, period) - period / 2) ** 2) < (period * 0.22) ** 2
-            img[m] = np.array(cov["second"], np.float32)
-        elif tex == "check":
-            period = d * 0.22
-            m = (np.floor(xx / period) + np.floor(yy / period)) % 2 == 0
-            img[m] = np.array(cov["second"], np.float32)
-        elif tex == "bicolour":
-            img[xx > cx] = np.array(cov["second"], np.float32) * (1 + shade[xx > cx])[..., None]
+        region = covering_region(rng, cov["shape"], ux, uy, d, face.half)
+        img = covering_image(rng, cov, ux, uy, d)
         blend(canvas, np.clip(img, 0, 255), region)
 
     if p.get("second_face"):
@@ -335,39 +383,52 @@ def corpus_plan(rng, scale):
     def bald(p):
         p["hair"] = None
 
+    shapes = ["hijab", "scarf", "turban", "cap"]
+
     def covering(p, colours, texture="smooth", second=None, shape=None):
         name = list(colours)[int(rng.integers(len(colours)))]
         p["covering"] = dict(colour=colours[name], name=name, texture=texture,
-                             second=second or (240, 240, 240),
-                             shape=shape or ("hijab" if rng.integers(3) else "turban"),
+                             second=second or (240, 240, 240), third=(230, 200, 60),
+                             shape=shape or shapes[int(rng.integers(len(shapes)))],
                              fold=rng.uniform(0.03, 0.1))
         p["declared"] = True
         p["hair"] = "black" if rng.integers(2) else None
+        if p["covering"]["shape"] in ("scarf", "cap") and rng.integers(2):
+            # Hair shows under a loose scarf and below a cap.
+            p["hair"] = hair_names[int(rng.integers(len(hair_names)))]
+            p["hair_volume"] = rng.uniform(0.03, 0.12)
+
+    def rolled(p):
+        p["roll"] = rng.uniform(8, 20) * (1 if rng.integers(2) else -1)
 
     add(60, "compliant_hair", True, [], hair)
     add(6, "compliant_bald", True, [], bald)
-    add(40, "compliant_covering", True, [], lambda p: covering(p, COVER_OK))
-    add(30, "covering_white_or_light_grey", False, ["head_covering_white_or_light_grey",
-                                                    "head_covering_low_contrast"],
+    add(48, "compliant_covering", True, [], lambda p: covering(p, COVER_OK))
+    add(36, "covering_white_or_light_grey", False, ["head_covering_white_or_light_grey"],
         lambda p: covering(p, COVER_LIGHT))
     add(6, "covering_low_contrast", False, ["head_covering_low_contrast",
                                             "head_covering_white_or_light_grey"],
         lambda p: covering(p, COVER_LOW_CONTRAST))
 
+    def contrasting(first):
+        """A second colour clearly different from the first."""
+        options = [(235, 235, 235), (200, 40, 40), (40, 130, 200), (230, 200, 60),
+                   (20, 20, 25), (240, 150, 170), (60, 160, 80)]
+        rng.shuffle(options)
+        for second in options:
+            if np.abs(np.array(first, float) - np.array(second)).sum() > 150:
+                return second
+        return (235, 235, 235)
+
     def patterned(p):
-        covering(p, COVER_OK, texture=["stripes", "dots", "check"][int(rng.integers(3))],
-                 second=(235, 235, 235) if rng.integers(2) else (200, 40, 40))
-    add(8, "covering_patterned", False, ["head_covering_not_smooth",
-                                         "head_covering_not_single_coloured"], patterned)
+        covering(p, COVER_OK, texture=["stripes", "dots", "check", "print"][int(rng.integers(4))])
+        p["covering"]["second"] = contrasting(p["covering"]["colour"])
+    add(16, "covering_patterned", False, ["head_covering_not_smooth",
+                                          "head_covering_not_single_coloured"], patterned)
 
     def bicolour(p):
-        covering(p, COVER_OK, texture="bicolour", second=(40, 130, 200), shape="hijab")
-        # The second colour must differ clearly from the first.
-        first = np.array(p["covering"]["colour"], float)
-        for second in ((40, 130, 200), (200, 40, 40), (230, 200, 60)):
-            if np.abs(first - np.array(second)).sum() > 150:
-                p["covering"]["second"] = second
-                break
+        covering(p, COVER_OK, texture="bicolour", shape=["hijab", "scarf"][int(rng.integers(2))])
+        p["covering"]["second"] = contrasting(p["covering"]["colour"])
     add(5, "covering_bicolour", False, ["head_covering_not_single_coloured",
                                         "head_covering_not_smooth"], bicolour)
 
@@ -375,7 +436,19 @@ def corpus_plan(rng, scale):
         covering(p, {k: COVER_OK[k] for k in ("navy", "dark_green", "maroon", "pink", "light_blue",
                                                "purple", "teal", "red", "mustard")})
         p["declared"] = False
-    add(8, "covering_not_declared", False, ["head_covering_not_declared"], undeclared)
+    add(16, "covering_not_declared", False, ["head_covering_not_declared"], undeclared)
+
+    # Rolled heads with a covering: the covering turns with the head.
+    def rolled_covering(p):
+        covering(p, COVER_OK)
+        rolled(p)
+    add(6, "rolled", False, ["not_frontal"], rolled_covering)
+
+    def rolled_light(p):
+        covering(p, COVER_LIGHT)
+        rolled(p)
+    add(4, "covering_white_or_light_grey", False, ["head_covering_white_or_light_grey"],
+        rolled_light)
 
     def defect(n, name, codes, fn):
         def f(p):
@@ -395,8 +468,7 @@ def corpus_plan(rng, scale):
     defect(3, "greyscale", ["unnatural_colour"], lambda p: p.update(greyscale=True))
     defect(3, "green_tint", ["unnatural_colour"], lambda p: p.update(tint=(0.75, 1.1, 0.8)))
     defect(3, "blurred", ["blurred"], lambda p: p.update(blur=0.06))
-    defect(6, "rolled", ["not_frontal"],
-           lambda p: p.update(roll=rng.uniform(8, 20) * (1 if rng.integers(2) else -1)))
+    defect(6, "rolled", ["not_frontal"], rolled)
     defect(3, "too_far", ["resolution_too_low", "head_too_small"], lambda p: p.update(d=45))
     defect(3, "too_close", ["head_too_large"], lambda p: p.update(d=205, ey=H * 0.47))
     defect(3, "off_centre", ["face_off_centre"], lambda p: p.update(cx=W * 0.13))
@@ -438,7 +510,10 @@ def main():
                            compliant=compliant, expected=codes,
                            declared=bool(p["declared"]),
                            light_covering=category == "covering_white_or_light_grey",
-                           covering=(p["covering"] or {}).get("name"), hair=p.get("hair")))
+                           covering=(p["covering"] or {}).get("name"),
+                           shape=(p["covering"] or {}).get("shape"),
+                           texture=(p["covering"] or {}).get("texture"),
+                           roll=round(p.get("roll", 0.0), 1), hair=p.get("hair")))
     with open(os.path.join(args.outdir, "labels.json"), "w") as f:
         json.dump(labels, f, indent=1)
     print("photo-corpus: %d images in %s" % (len(labels), args.outdir))
