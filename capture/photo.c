@@ -104,6 +104,30 @@ gboolean photo_limits_set(PhotoLimits *limits, const char *key, double value,
   return FALSE;
 }
 
+gboolean photo_limits_set_table(PhotoLimits *limits, GHashTable *table,
+                                GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!table)
+    return TRUE;
+  g_hash_table_iter_init(&iter, table);
+  while (g_hash_table_iter_next(&iter, &key, &value)) {
+    char *end = NULL;
+    double v = g_ascii_strtod(value, &end);
+    if (!end || end == value || *end != '\0') {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "photo limit %s: '%s' is not a number", (const char *)key,
+                  (const char *)value);
+      return FALSE;
+    }
+    if (!photo_limits_set(limits, key, v, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 void photo_config_init(PhotoConfig *config)
 {
   memset(config, 0, sizeof(*config));
@@ -1593,20 +1617,18 @@ static void covering_band(Check *c)
   }
 }
 
-/* Where the outline ends below where any skull reaches (1.7 eye distances
- * above the eyes at the middle), it may have lost the head: a covering as
- * light as the backdrop floods as backdrop. The skull's place above the
- * outline is examined; TRUE when it looks like the backdrop, with its mean
- * colour in `ret`. */
-static gboolean covering_merged(Check *c, PhotoLab *ret)
+/* The skull's place above an outline that ends too low for any head
+ * (covering_skull_min_eye_d above the eyes): a covering as light as the
+ * backdrop floods as backdrop and leaves the outline at the forehead or
+ * the hair under it. Its mean colour, from just above the outline to 1.85
+ * eye distances above the eyes (less towards the sides). */
+static PhotoLab covering_above(Check *c)
 {
   Covering *cv = &c->cov;
   double step = 1.0 / MAX(c->d, 1.0);
   Region above;
-  gboolean merged;
+  PhotoLab mean;
 
-  if (c->top_up >= 1.7)
-    return FALSE;
   region_init(&above);
   for (int k = 0; k < COVER_COLUMNS; k++) {
     double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
@@ -1615,10 +1637,9 @@ static gboolean covering_merged(Check *c, PhotoLab *ret)
       region_add(c, &above, along, up);
   }
   region_finish(&above);
-  merged = above.n > 0 && above.n_bg * 2 >= above.n;
-  *ret = above.mean;
+  mean = above.n > 0 ? above.mean : c->an.bg_lab;
   region_clear(&above);
-  return merged;
+  return mean;
 }
 
 /* Beside the cheeks, just outside the face's contour (the jaw landmarks
@@ -1693,11 +1714,14 @@ static gboolean check_covering_colour(Check *c)
   cv->present = fo >= 0.5;
   cv->backdrop_like = !cv->present && fb >= 0.5;
   cv->lab = cv->present ? cv->band.other : cv->band.mean;
-  if (c->declared && !cv->present && !cv->backdrop_like)
-    cv->backdrop_like = covering_merged(c, &cv->lab);
-  if (c->declared && !cv->present && !cv->backdrop_like)
+  if (c->top_up < c->lim->covering_skull_min_eye_d) {
+    /* The outline lost the head: the band is forehead or hair. */
+    cv->present = FALSE;
+    cv->backdrop_like = c->declared;
+    cv->lab = covering_above(c);
+  } else if (c->declared && !cv->present && !cv->backdrop_like) {
     cv->lab = cv->band.subject;
-  measure(c->r, "covering_merged", cv->backdrop_like && fb < 0.5);
+  }
   if (cv->present)
     cv->multi = covering_multicolour(c);
   cv->de00_bg = photo_colour_de00(cv->lab, c->an.bg_lab, 1, 1, 1);

@@ -71,6 +71,13 @@ void photo_limits_init(PhotoLimits *limits);
 gboolean photo_limits_set(PhotoLimits *limits, const char *key, double value,
                           GError **error);
 
+/* Sets every limit of `table` (limit name -> the number as text, as the
+ * [photo] group of a configuration holds them; NULL sets none). FALSE at
+ * the first unknown name, value that is not a number or value out of
+ * range, with the error of photo_limits_set(). */
+gboolean photo_limits_set_table(PhotoLimits *limits, GHashTable *table,
+                                GError **error);
+
 /* The validator's set-up. photo_config_init() fills in the defaults; a
  * caller may change fields before photo_validator_new(). */
 typedef struct {

@@ -1,6 +1,8 @@
 /* `biokiosk validate-photo [--json] [--head-covering] [--background FILE]
- * IMAGE...`: runs the photo validator on image files, for technicians and
- * for the evaluation of the validator on a labelled corpus. One JSON object
+ * [--config FILE] [--set photo.KEY=VALUE] IMAGE...`: runs the photo
+ * validator on image files, for technicians and for the evaluation of the
+ * validator on a labelled corpus, with the limits of the configuration's
+ * [photo] group (the same file the other commands read). One JSON object
  * per line and image with --json (format in the README). */
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bk-config.h"
 #include "commands.h"
 #include "i18n.h"
 #include "texts.h"
@@ -160,6 +163,23 @@ static int validate_files(PhotoValidator *validator, const PhotoRequest *base,
   return status;
 }
 
+/* The validator with the limits of the configuration's [photo] group. */
+static PhotoValidator *validator_from_config(const CommandConfig *cc,
+                                             GError **error)
+{
+  g_autoptr(KioskConfig) kc = command_config_load(cc, error);
+  PhotoConfig config;
+  PhotoValidator *validator = NULL;
+
+  if (!kc)
+    return NULL;
+  photo_config_init(&config);
+  if (photo_limits_set_table(&config.limits, kc->photo_limits, error))
+    validator = photo_validator_new(&config, error);
+  photo_config_clear(&config);
+  return validator;
+}
+
 static int validate_photo_run(int argc, char **argv)
 {
   gboolean json = FALSE, covering = FALSE;
@@ -192,9 +212,10 @@ static int validate_photo_run(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(PhotoValidator) validator = NULL;
   g_autoptr(BkImage) background = NULL;
-  PhotoConfig config;
+  g_auto(CommandConfig) cc = {0};
 
   g_option_context_add_main_entries(ctx, entries, NULL);
+  command_config_add_options(&cc, ctx);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return kiosk_usage_error("validate-photo", "%s", error->message);
   if (!files || !files[0])
@@ -205,9 +226,7 @@ static int validate_photo_run(int argc, char **argv)
   if (lang && !i18n_init(lang))
     return kiosk_usage_error("validate-photo", "--lang: no '%s' texts", lang);
 
-  photo_config_init(&config);
-  validator = photo_validator_new(&config, &error);
-  photo_config_clear(&config);
+  validator = validator_from_config(&cc, &error);
   if (!validator)
     return kiosk_usage_error("validate-photo", "%s", error->message);
   if (background_path) {

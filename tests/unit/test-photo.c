@@ -490,6 +490,80 @@ static void test_cli(void)
   testlib_rmtree(dir);
 }
 
+/* The reasons of `biokiosk validate-photo --json HOPPER` with `args` and
+ * environment `envp`; the exit status in *ret_status. */
+static char *cli_reasons(const char *const *args, const char *const *envp,
+                         int *ret_status)
+{
+  const char *argv[12] = {g_getenv("BK_BIOKIOSK"), "validate-photo", "--json"};
+  g_autofree char *out = NULL, *err = NULL;
+  char *reasons, *end;
+  int n = 3;
+
+  for (int i = 0; args[i] && n < 10; i++)
+    argv[n++] = args[i];
+  argv[n++] = HOPPER;
+  *ret_status = testlib_spawn(argv, envp, &out, &err);
+  g_test_message("exit %d: %s %s", *ret_status, out, err);
+  if (*ret_status == 2) {
+    /* one line naming the problem */
+    g_assert_cmpint(strchr(err, '\n') - err, ==, (int)strlen(err) - 1);
+    return g_strdup(err);
+  }
+  reasons = strstr(out, "\"reasons\":[");
+  g_assert_nonnull(reasons);
+  end = strchr(reasons, ']');
+  return g_strndup(reasons, end - reasons);
+}
+
+/* validate-photo takes the [photo] limits of a configuration: --config
+ * FILE, the file BIOKIOSK_CONFIG names, and --set. Grace Hopper's portrait
+ * is too small for the default eye distance; with the limit at 10 px the
+ * reason goes. A limit out of its range is a usage error. */
+static void test_cli_config(void)
+{
+  g_autofree char *base = NULL, *text = NULL, *lowered = NULL, *r = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *dir = testlib_mkdtemp();
+  g_autofree char *conf = g_build_filename(dir, "biokiosk.conf", NULL);
+  g_autofree char *env = g_strdup_printf("BIOKIOSK_CONFIG=%s", conf);
+  const char *envp[] = {env, NULL};
+  int status;
+
+  if (!g_getenv("BK_BIOKIOSK") || !g_file_test(HOPPER, G_FILE_TEST_EXISTS) ||
+      !g_getenv("BK_SOURCE_DIR")) {
+    g_test_skip("no biokiosk binary, source folder or grace_hopper.jpg");
+    testlib_rmtree(dir);
+    return;
+  }
+  base = g_build_filename(g_getenv("BK_SOURCE_DIR"), "config", "biokiosk.conf",
+                          NULL);
+  g_assert_true(g_file_get_contents(base, &text, NULL, NULL));
+  parts = g_strsplit(text, "\n[photo]\n", 2);
+  g_assert_cmpuint(g_strv_length(parts), ==, 2);
+  lowered = g_strjoinv("\n[photo]\neye_distance_refer_px = 10\n"
+                       "eye_distance_refuse_px = 10\n",
+                       parts);
+  g_assert_true(g_file_set_contents(conf, lowered, -1, NULL));
+
+  r = cli_reasons((const char *[]){"--config", base, NULL}, NULL, &status);
+  g_assert_nonnull(strstr(r, PHOTO_REASON_RESOLUTION_TOO_LOW));
+  g_clear_pointer(&r, g_free);
+  r = cli_reasons((const char *[]){"--config", conf, NULL}, NULL, &status);
+  g_assert_cmpint(status, ==, 1);
+  g_assert_null(strstr(r, PHOTO_REASON_RESOLUTION_TOO_LOW));
+  g_clear_pointer(&r, g_free);
+  r = cli_reasons((const char *[]){NULL}, envp, &status);
+  g_assert_null(strstr(r, PHOTO_REASON_RESOLUTION_TOO_LOW));
+  g_clear_pointer(&r, g_free);
+  r = cli_reasons((const char *[]){"--config", base, "--set",
+                                   "photo.eye_distance_refuse_px=5000", NULL},
+                  NULL, &status);
+  g_assert_cmpint(status, ==, 2);
+  g_assert_nonnull(strstr(r, "eye_distance_refuse_px"));
+  testlib_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -508,6 +582,7 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/landmarks-missing", test_landmarks_missing);
   g_test_add_func("/photo/limits", test_limits);
   g_test_add_func("/photo/cli", test_cli);
+  g_test_add_func("/photo/cli-config", test_cli_config);
   g_test_add_func("/photo/channels", test_channels);
   return g_test_run();
 }
