@@ -807,8 +807,10 @@ typedef struct {
  * subject's outline (`top`) and the band examined (from `lo` to `hi`). */
 typedef struct {
   double top[COVER_COLUMNS], lo[COVER_COLUMNS], hi[COVER_COLUMNS];
-  Region band, sides, neck;
-  PhotoLab lab;
+  gboolean lost[COVER_COLUMNS]; /* the outline ends lower than a skull */
+  int n_lost;
+  Region band, above, sides, neck;
+  PhotoLab lab, light; /* the covering's colour; that of the lost part */
   double multi, de00_bg, texture;
   gboolean present, backdrop_like, has_texture;
 } Covering;
@@ -1599,7 +1601,11 @@ static double region_finish(Region *rg)
 
 /* The top of the head, hung from the outline: in each column of the head's
  * frame, from 0.55 to 0.15 eye distances below the outline's top, never
- * below the brow line plus 0.45. */
+ * below the brow line plus 0.45. Where the outline ends lower than any
+ * skull (covering_skull_min_eye_d above the eyes in the middle, less
+ * towards the sides), it has lost a covering as light as the backdrop,
+ * which floods as backdrop: there the skull's place above the outline, to
+ * 1.85 eye distances, is examined instead (`above`). */
 static void covering_band(Check *c)
 {
   Covering *cv = &c->cov;
@@ -1607,39 +1613,19 @@ static void covering_band(Check *c)
   double floor_up = CLAMP(c->pose.brow_height, 0.2, 0.6) + 0.45;
 
   region_init(&cv->band);
+  region_init(&cv->above);
   for (int k = 0; k < COVER_COLUMNS; k++) {
     double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
+    double skull = c->lim->covering_skull_min_eye_d - 0.6 * along * along;
     cv->top[k] = column_top(c, along, 0.8);
-    cv->hi[k] = cv->top[k] - 0.15;
-    cv->lo[k] = MIN(MAX(cv->top[k] - 0.55, floor_up), cv->hi[k]);
+    cv->lost[k] = cv->top[k] < skull;
+    cv->n_lost += cv->lost[k];
+    cv->hi[k] = cv->lost[k] ? 1.85 - 0.6 * along * along : cv->top[k] - 0.15;
+    cv->lo[k] = cv->lost[k] ? cv->top[k] + 0.1
+                            : MIN(MAX(cv->top[k] - 0.55, floor_up), cv->hi[k]);
     for (double up = cv->lo[k]; up < cv->hi[k]; up += step)
-      region_add(c, &cv->band, along, up);
+      region_add(c, cv->lost[k] ? &cv->above : &cv->band, along, up);
   }
-}
-
-/* The skull's place above an outline that ends too low for any head
- * (covering_skull_min_eye_d above the eyes): a covering as light as the
- * backdrop floods as backdrop and leaves the outline at the forehead or
- * the hair under it. Its mean colour, from just above the outline to 1.85
- * eye distances above the eyes (less towards the sides). */
-static PhotoLab covering_above(Check *c)
-{
-  Covering *cv = &c->cov;
-  double step = 1.0 / MAX(c->d, 1.0);
-  Region above;
-  PhotoLab mean;
-
-  region_init(&above);
-  for (int k = 0; k < COVER_COLUMNS; k++) {
-    double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
-    for (double up = cv->top[k] + 0.1; up < 1.85 - 0.6 * along * along;
-         up += step)
-      region_add(c, &above, along, up);
-  }
-  region_finish(&above);
-  mean = above.n > 0 ? above.mean : c->an.bg_lab;
-  region_clear(&above);
-  return mean;
 }
 
 /* Beside the cheeks, just outside the face's contour (the jaw landmarks
@@ -1711,17 +1697,18 @@ static gboolean check_covering_colour(Check *c)
           cv->band.n ? (double)cv->band.n_skin / cv->band.n : 0);
   measure(c->r, "side_other_fraction", region_finish(&cv->sides));
   measure(c->r, "neck_other_fraction", region_finish(&cv->neck));
-  cv->present = fo >= 0.5;
-  cv->backdrop_like = !cv->present && fb >= 0.5;
-  cv->lab = cv->present ? cv->band.other : cv->band.mean;
-  if (c->top_up < c->lim->covering_skull_min_eye_d) {
-    /* The outline lost the head: the band is forehead or hair. */
-    cv->present = FALSE;
-    cv->backdrop_like = c->declared;
-    cv->lab = covering_above(c);
-  } else if (c->declared && !cv->present && !cv->backdrop_like) {
+  region_finish(&cv->above);
+  cv->light = cv->above.mean;
+  measure(c->r, "top_lost_fraction", (double)cv->n_lost / COVER_COLUMNS);
+  /* Present where the outline holds the head (two thirds of the skull
+   * lost: the band is forehead or the hair under a light covering). */
+  cv->present = fo >= 0.5 && cv->n_lost * 3 < COVER_COLUMNS * 2;
+  cv->backdrop_like = !cv->present && (fb >= 0.5 || cv->n_lost > 0);
+  cv->lab = cv->present      ? cv->band.other
+            : cv->n_lost > 0 ? cv->light
+                             : cv->band.mean;
+  if (c->declared && !cv->present && !cv->backdrop_like)
     cv->lab = cv->band.subject;
-  }
   if (cv->present)
     cv->multi = covering_multicolour(c);
   cv->de00_bg = photo_colour_de00(cv->lab, c->an.bg_lab, 1, 1, 1);
@@ -1814,30 +1801,43 @@ static gboolean check_covering_texture(Check *c)
   return TRUE;
 }
 
-/* A declared covering: not white or light grey, distinct from the backdrop
- * (CIEDE2000), single-coloured and smooth. Values just outside the limits
- * are referred, never accepted silently. */
+/* A covering colour that is white or light grey, or too close to the
+ * backdrop (CIEDE2000), is refused; just outside these limits, referred. */
+static void judge_covering_colour(Check *c, PhotoLab lab)
+{
+  const PhotoLimits *lim = c->lim;
+  double chroma = photo_colour_chroma(lab);
+  double de00 = photo_colour_de00(lab, c->an.bg_lab, 1, 1, 1);
+  gboolean light = lab.L >= lim->covering_light_refuse_L &&
+                   chroma <= lim->covering_light_refuse_chroma;
+
+  if (light || de00 < lim->covering_contrast_refuse_de00) {
+    /* As light as the backdrop, or indistinguishable from it. */
+    refuse(c->r, light || lab.L >= lim->covering_pale_white_L
+                     ? PHOTO_REASON_COVERING_WHITE
+                     : PHOTO_REASON_COVERING_LOW_CONTRAST);
+  } else if (lab.L >= lim->covering_light_refer_L &&
+             chroma <= lim->covering_light_refer_chroma) {
+    refer(c->r, PHOTO_REASON_COVERING_WHITE);
+  } else if (de00 < lim->covering_contrast_refer_de00) {
+    refer(c->r, PHOTO_REASON_COVERING_LOW_CONTRAST);
+  }
+}
+
+/* A declared covering: not white or light grey, distinct from the backdrop,
+ * single-coloured and smooth. A part lost against the backdrop (a third of
+ * the skull or more) is judged for its colour too: a covering half white
+ * is as light as a white one there. */
 static gboolean check_covering_declared(Check *c)
 {
   const PhotoLimits *lim = c->lim;
   const Covering *cv = &c->cov;
-  double chroma = photo_colour_chroma(cv->lab);
-  gboolean light = cv->lab.L >= lim->covering_light_refuse_L &&
-                   chroma <= lim->covering_light_refuse_chroma;
 
   if (!c->declared)
     return TRUE;
-  if (light || cv->de00_bg < lim->covering_contrast_refuse_de00) {
-    /* As light as the backdrop, or indistinguishable from it. */
-    refuse(c->r, light || cv->lab.L >= lim->covering_pale_white_L
-                     ? PHOTO_REASON_COVERING_WHITE
-                     : PHOTO_REASON_COVERING_LOW_CONTRAST);
-  } else if (cv->lab.L >= lim->covering_light_refer_L &&
-             chroma <= lim->covering_light_refer_chroma) {
-    refer(c->r, PHOTO_REASON_COVERING_WHITE);
-  } else if (cv->de00_bg < lim->covering_contrast_refer_de00) {
-    refer(c->r, PHOTO_REASON_COVERING_LOW_CONTRAST);
-  }
+  judge_covering_colour(c, cv->lab);
+  if (cv->present && cv->n_lost * 3 >= COVER_COLUMNS)
+    judge_covering_colour(c, cv->light);
   if (cv->present) {
     judge(c->r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED, cv->multi, TRUE,
           lim->covering_multicolour_refer, lim->covering_multicolour_refuse);
@@ -2004,6 +2004,7 @@ static PhotoResult *analyse(PhotoValidator *v, const BkImage *input,
   if (c.others)
     g_array_unref(c.others);
   region_clear(&c.cov.band);
+  region_clear(&c.cov.above);
   region_clear(&c.cov.sides);
   region_clear(&c.cov.neck);
   return r;
