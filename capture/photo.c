@@ -1197,15 +1197,21 @@ static gboolean check_objects(Check *c)
 
 /* background_not_uniform: another object on the backdrop - outside a
  * declared covering's outline, where a light covering's folds may stand
- * apart from the backdrop in pieces. */
+ * apart from the backdrop in pieces, and not on the shoulders below the
+ * chin, where white clothes on a white backdrop do the same. */
 static void objects_judge(Check *c)
 {
   double largest = 0;
 
   for (guint i = 0; i < c->others->len; i++) {
     const OtherObject *o = &g_array_index(c->others, OtherObject, i);
-    if (!(c->declared && in_covering_outline(c, (int)o->x, (int)o->y)))
-      largest = MAX(largest, o->area);
+    double along, up;
+    head_frame(c, o->x, o->y, &along, &up);
+    if (c->declared && in_covering_outline(c, (int)o->x, (int)o->y))
+      continue;
+    if (up < c->chin_up - 0.3 && fabs(along) < 3.5)
+      continue;
+    largest = MAX(largest, o->area);
   }
   measure(c->r, "other_object_fraction", largest);
   judge(c->r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM, largest, TRUE,

@@ -159,7 +159,8 @@ def evaluate(args):
     undeclared_caught = share(undeclared, lambda x: verdict(x) != "accept" and
                               "head_covering_not_declared" in reasons(x))
     pattern_codes = {"head_covering_not_single_coloured", "head_covering_not_smooth"}
-    patterned = by_cat.get("covering_patterned", []) + by_cat.get("covering_bicolour", [])
+    patterned = [x for x in labels if x.get("patterned") or
+                 x["category"] in ("covering_patterned", "covering_bicolour")]
     patterned_caught = share(patterned, lambda x: verdict(x) != "accept" and
                              bool(set(reasons(x)) & pattern_codes))
     covering_codes = {"head_covering_not_declared", "head_covering_not_single_coloured",
