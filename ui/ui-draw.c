@@ -670,6 +670,94 @@ static const CachedText *text_texture(UiCanvas *canvas, TTF_Font *font,
   return cached;
 }
 
+/* ---- text audit ---- */
+
+static UiTextAuditFunc audit_func;
+static gpointer audit_data;
+
+void ui_text_set_audit(UiTextAuditFunc func, gpointer data)
+{
+  audit_func = func;
+  audit_data = data;
+}
+
+void ui_text_report(UiTextFit fit, const char *text)
+{
+  UiTextEvent event = {fit, text, {0, 0, 0, 0}, 0};
+
+  if (audit_func)
+    audit_func(&event, audit_data);
+}
+
+/* Where a line drawn at `dst` has ink (alpha above zero): its rendering
+ * is taller than the line for faces with high marks, and only the ink
+ * matters to a reader. Rendered once more: the audit's slow path. */
+static SDL_Rect ink_rect(TTF_Font *font, const char *text, SDL_Rect dst)
+{
+  SDL_Color black = {0, 0, 0, 255};
+  int rise = 0, x0 = G_MAXINT, y0 = G_MAXINT, x1 = -1, y1 = -1;
+  SDL_Surface *s = text_needs_pieces(font, text)
+                       ? render_pieces(font, text, black, &rise)
+                       : TTF_RenderUTF8_Blended(font, text, black);
+
+  if (!s)
+    return dst;
+  SDL_LockSurface(s);
+  for (int y = 0; y < s->h; y++) {
+    for (int x = 0; x < s->w; x++) {
+      Uint8 r, g, b, a;
+
+      SDL_GetRGBA(*(Uint32 *)((Uint8 *)s->pixels + y * s->pitch + x * 4),
+                  s->format, &r, &g, &b, &a);
+      if (a == 0)
+        continue;
+      x0 = MIN(x0, x), x1 = MAX(x1, x), y0 = MIN(y0, y), y1 = MAX(y1, y);
+    }
+  }
+  SDL_UnlockSurface(s);
+  SDL_FreeSurface(s);
+  if (x1 < 0)
+    return (SDL_Rect){dst.x, dst.y, 0, 0};
+  return (SDL_Rect){dst.x + x0, dst.y + y0, x1 - x0 + 1, y1 - y0 + 1};
+}
+
+static gboolean rect_inside(SDL_Rect r, SDL_Rect bounds)
+{
+  SDL_Rect inside;
+
+  return r.w == 0 || (SDL_IntersectRect(&r, &bounds, &inside) &&
+                      SDL_RectEquals(&inside, &r));
+}
+
+/* Reports a line just drawn at `dst` into a box `width` wide (0: none):
+ * clipped when its ink is wider than the box or not inside the clip
+ * rectangle and the canvas; hyphenated when it ends in a word
+ * ui_text_wrap() broke. */
+static void audit_drawn(UiCanvas *canvas, TTF_Font *font, const char *text,
+                        SDL_Rect dst, int width)
+{
+  SDL_Rect bounds = {0, 0, 0, 0}, ink;
+  UiTextEvent event = {UI_TEXT_DRAWN, text, dst, TTF_FontHeight(font)};
+  gsize len = strlen(text);
+
+  audit_func(&event, audit_data);
+  SDL_GetRendererOutputSize(canvas->renderer, &bounds.w, &bounds.h);
+  if (SDL_RenderIsClipEnabled(canvas->renderer))
+    SDL_RenderGetClipRect(canvas->renderer, &bounds);
+  event.fit = UI_TEXT_CLIPPED;
+  if ((width > 0 && dst.w > width) || !rect_inside(dst, bounds)) {
+    ink = ink_rect(font, text, dst);
+    if ((width > 0 && ink.w > width) || !rect_inside(ink, bounds)) {
+      event.rect = ink;
+      audit_func(&event, audit_data);
+    }
+  }
+  event.fit = UI_TEXT_HYPHENATED;
+  if (len > 1 && text[len - 1] == '-' &&
+      g_unichar_isalpha(g_utf8_get_char(g_utf8_prev_char(text + len - 1))))
+    audit_func(&event, audit_data);
+}
+
 int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x, int y,
                  int width, UiAlign align, const char *text)
 {
@@ -701,6 +789,8 @@ int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x, int y,
     canvas->probe(&dst, color, style, size, canvas->probe_data);
   }
   SDL_RenderCopy(canvas->renderer, cached->texture, NULL, &dst);
+  if (audit_func)
+    audit_drawn(canvas, font, text, dst, width);
   return dst.w;
 }
 

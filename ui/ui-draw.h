@@ -126,6 +126,36 @@ GArray *ui_text_pieces(TTF_Font *font, const char *text);
 int ui_draw_text(UiCanvas *canvas, TTF_Font *font, UiColor color, int x, int y,
                  int width, UiAlign align, const char *text);
 
+/* How a text failed to fit the box the layout gave it, as reported to the
+ * text audit (tests and the gallery; docs/ui.md). */
+typedef enum {
+  UI_TEXT_DRAWN,     /* drawn whole: `rect` is where, `height` its font's */
+  UI_TEXT_CUT,       /* shortened with "…" (a label, or a block cut at a
+                        whole line) */
+  UI_TEXT_CLIPPED,   /* drawn wider than its box, or partly outside the
+                        clip rectangle or the canvas */
+  UI_TEXT_DROPPED,   /* whole lines left out for lack of room */
+  UI_TEXT_HYPHENATED /* a line ending in a word broken to fit */
+} UiTextFit;
+
+typedef struct {
+  UiTextFit fit;
+  const char *text; /* the text concerned (for CUT: in full) */
+  SDL_Rect rect;    /* DRAWN, CLIPPED, HYPHENATED: where it was drawn */
+  int height;       /* DRAWN: the font's height in px */
+} UiTextEvent;
+
+typedef void (*UiTextAuditFunc)(const UiTextEvent *event, gpointer data);
+
+/* Sets the process's text audit (NULL: none, the default): from now on every
+ * line drawn and every text that did not fit is reported to `func` on the
+ * drawing thread. For tests; costs nothing while unset. */
+void ui_text_set_audit(UiTextAuditFunc func, gpointer data);
+
+/* Reports `fit` for `text` to the audit, if one is set (for the layouts'
+ * own cutting and dropping). */
+void ui_text_report(UiTextFit fit, const char *text);
+
 /* Splits `text` into lines no wider than `width` px: at spaces, at explicit
  * newlines, and inside a word only when the word alone is too wide. Returns
  * a NULL-terminated array (g_strfreev). NULL or "" gives no lines. */

@@ -83,6 +83,7 @@ static char *ellipsize(TTF_Font *f, const char *text, int width)
 
   if (ui_text_width(f, text) <= width)
     return g_steal_pointer(&work);
+  ui_text_report(UI_TEXT_CUT, text);
   while (n > 0) {
     g_autofree char *cut = NULL;
 
@@ -237,14 +238,19 @@ static int text_block_max(Ctx *cx, int level, int x, int y, int w,
       gboolean more = lines[l + 1] || i + 1 < last;
       g_autofree char *shown = NULL;
 
-      if (max_h > 0 && h + skip > max_h)
+      if (max_h > 0 && h + skip > max_h) {
+        if (draw)
+          ui_text_report(UI_TEXT_DROPPED, lines[l]);
         return MAX(0, h - 14 * (l == 0));
+      }
       /* The last line that fits while more follows: mark the cut. */
       if (max_h > 0 && more &&
           h + skip + (lines[l + 1] ? skip : 14 + TTF_FontLineSkip(bf)) >
               max_h) {
         g_autofree char *with = g_strconcat(lines[l], " …", NULL);
         shown = ellipsize(f, with, w);
+        if (draw)
+          ui_text_report(UI_TEXT_CUT, text);
       }
       if (draw)
         ui_draw_text(cx->canvas, f, color, x, y + h, w, align,
@@ -387,20 +393,46 @@ static ButtonPlan plan_buttons(Ctx *cx, int width)
   return plan;
 }
 
+/* A label too wide for its button on one line: on two, at the button
+ * size or a little smaller. FALSE when not even that fits. */
+static gboolean draw_label_two_lines(Ctx *cx, const char *label, SDL_Rect rect,
+                                     int font_size, UiColor ink)
+{
+  for (int size = font_size; size >= 22; size -= 2) {
+    TTF_Font *f = font(cx, UI_FONT_BOLD, size);
+    g_auto(GStrv) lines = ui_text_wrap(f, label, rect.w - 24);
+    int skip = TTF_FontLineSkip(f);
+    int y = rect.y + (rect.h - skip - TTF_FontHeight(f)) / 2;
+
+    if (g_strv_length(lines) != 2 || skip + TTF_FontHeight(f) > rect.h - 8 ||
+        g_str_has_suffix(lines[0], "-"))
+      continue;
+    for (int l = 0; l < 2; l++)
+      ui_draw_text(cx->canvas, f, ink, rect.x, y + l * skip, rect.w,
+                   UI_ALIGN_CENTER, lines[l]);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static void draw_button(Ctx *cx, const ViewButton *b, SDL_Rect rect,
                         int font_size)
 {
   UiColor fill, edge, ink;
   int border;
   TTF_Font *f = font(cx, UI_FONT_BOLD, font_size);
+  const char *text = b->label ? b->label : "";
   g_autofree char *label = NULL;
 
   button_style(b, &fill, &edge, &ink, &border);
   ui_draw_round_rect(cx->canvas, rect, RADIUS, fill, border, edge);
-  label = ellipsize(f, b->label ? b->label : "", rect.w - 24);
-  ui_draw_text(cx->canvas, f, ink, rect.x,
-               rect.y + (rect.h - TTF_FontHeight(f)) / 2, rect.w,
-               UI_ALIGN_CENTER, label);
+  if (ui_text_width(f, text) <= rect.w - 24 ||
+      !draw_label_two_lines(cx, text, rect, font_size, ink)) {
+    label = ellipsize(f, text, rect.w - 24);
+    ui_draw_text(cx->canvas, f, ink, rect.x,
+                 rect.y + (rect.h - TTF_FontHeight(f)) / 2, rect.w,
+                 UI_ALIGN_CENTER, label);
+  }
   add_target(cx, b->id, rect, INTENT_BUTTON, 0, b->enabled);
 }
 
@@ -490,63 +522,123 @@ static SDL_Rect draw_picture(Ctx *cx, const ViewImage *image, SDL_Rect box,
   return r;
 }
 
-/* Thumbnails of the view's fingers with their labels, in one or two rows,
- * sized to fit `region`. */
+/* How the finger thumbnails fill their region. */
+typedef struct {
+  int rows, per_row;
+  int cw;    /* thumbnail width (4:5) */
+  int pitch; /* cell width, at least cw: wide enough for the labels' words */
+  int label_lines;
+} FingerGrid;
+
+enum { FINGER_GAP = 16 };
+
+/* The widest word of the finger labels, and the most lines one takes when
+ * wrapped into `label_w` (0: not measured). */
+static int finger_label_measure(TTF_Font *f, const KioskView *v, int n,
+                                int label_w, int *ret_lines)
+{
+  int word_w = 0;
+
+  *ret_lines = 0;
+  for (int i = 0; i < n; i++) {
+    g_auto(GStrv) words =
+        g_strsplit(v->finger_labels[i] ? v->finger_labels[i] : "", " ", -1);
+
+    for (int k = 0; words[k]; k++)
+      word_w = MAX(word_w, ui_text_width(f, words[k]));
+    if (label_w > 0) {
+      g_auto(GStrv) lines = ui_text_wrap(f, v->finger_labels[i], label_w);
+
+      *ret_lines = MAX(*ret_lines, (int)g_strv_length(lines));
+    }
+  }
+  return word_w;
+}
+
+/* The number of rows that gives the largest thumbnails (4:5, like a
+ * fingertip) within both the width and the height, preferring rows whose
+ * cells are wide enough for every word of the labels (`word_w`), so that
+ * no finger name is broken inside a word. */
+static FingerGrid plan_finger_grid(SDL_Rect region, int n, int max_w,
+                                   int label_h, int word_w, int label_lines)
+{
+  FingerGrid g = {1, n, 0, 0, label_lines};
+  gboolean g_fits = FALSE;
+
+  for (int r = 1; r <= 3 && r <= n; r++) {
+    int pr = (n + r - 1) / r;
+    int by_w = (region.w - (pr - 1) * FINGER_GAP) / pr;
+    int by_h = ((region.h - (r - 1) * FINGER_GAP) / r - 8 - label_h) * 4 / 5;
+    int c = MIN(max_w, MIN(by_w, by_h));
+    gboolean fits = word_w + 4 - FINGER_GAP <= by_w;
+
+    if ((fits && !g_fits) || (fits == g_fits && c > g.cw)) {
+      g.cw = c;
+      g.rows = r;
+      g_fits = fits;
+    }
+  }
+  g.cw = MAX(g.cw, 40);
+  g.per_row = (n + g.rows - 1) / g.rows;
+  g.pitch =
+      MAX(g.cw, MIN(word_w + 4 - FINGER_GAP,
+                    (region.w - (g.per_row - 1) * FINGER_GAP) / g.per_row));
+  return g;
+}
+
+static void draw_finger_label(Ctx *cx, TTF_Font *lf, const char *label, int x,
+                              int y, int w, int max_lines)
+{
+  g_auto(GStrv) lines = ui_text_wrap(lf, label, w);
+
+  for (int l = 0; lines[l] && l < max_lines; l++) {
+    g_autofree char *text = NULL;
+
+    if (l == max_lines - 1 && lines[l + 1]) {
+      g_autofree char *joined = g_strjoinv(" ", lines + l);
+      text = ellipsize(lf, joined, w);
+    } else {
+      text = g_strdup(lines[l]);
+    }
+    ui_draw_text(cx->canvas, lf, INK, x, y + l * TTF_FontLineSkip(lf), w,
+                 UI_ALIGN_CENTER, text);
+  }
+}
+
+/* Thumbnails of the view's fingers with their labels, in up to three rows,
+ * sized to fit `region`; a label takes two lines, three when it needs
+ * them. */
 static void draw_finger_grid(Ctx *cx, SDL_Rect region, int label_size,
                              int max_w)
 {
   const KioskView *v = cx->view;
   int n = CLAMP(v->n_fingers, 0, VIEW_MAX_FINGERS);
-  int rows, per_row, cw, th, label_h, label_lines, gap = 16;
+  int th, label_h, need, word_w, gap = FINGER_GAP;
   TTF_Font *lf = font(cx, UI_FONT_REGULAR, label_size);
+  FingerGrid g;
 
   if (n == 0 || region.w <= 0 || region.h <= 0)
     return;
   /* Many fingers make narrow cells: give their labels a third line. */
-  label_lines = n > 5 ? 3 : 2;
-  label_h = label_lines * TTF_FontLineSkip(lf);
-  /* The number of rows that gives the largest thumbnails (4:5, like a
-   * fingertip) within both the width and the height. */
-  rows = 1;
-  cw = 0;
-  for (int r = 1; r <= 3 && r <= n; r++) {
-    int pr = (n + r - 1) / r;
-    int by_w = (region.w - (pr - 1) * gap) / pr;
-    int by_h = ((region.h - (r - 1) * gap) / r - 8 - label_h) * 4 / 5;
-    int c = MIN(max_w, MIN(by_w, by_h));
-
-    if (c > cw) {
-      cw = c;
-      rows = r;
-    }
-  }
-  cw = MAX(cw, 40);
-  th = cw * 5 / 4;
-  per_row = (n + rows - 1) / rows;
+  word_w = finger_label_measure(lf, v, n, 0, &need);
+  g = plan_finger_grid(region, n, max_w, (n > 5 ? 3 : 2) * TTF_FontLineSkip(lf),
+                       word_w, n > 5 ? 3 : 2);
+  finger_label_measure(lf, v, n, g.pitch + gap - 4, &need);
+  if (need > g.label_lines && g.label_lines < 3)
+    g = plan_finger_grid(region, n, max_w, 3 * TTF_FontLineSkip(lf), word_w, 3);
+  label_h = g.label_lines * TTF_FontLineSkip(lf);
+  th = g.cw * 5 / 4;
   for (int i = 0; i < n; i++) {
-    int x = region.x + (i % per_row) * (cw + gap);
-    int y = region.y + (i / per_row) * (th + 8 + label_h + gap);
-    SDL_Rect box = {x, y, cw, th};
-    g_auto(GStrv) lines = NULL;
+    int x = region.x + (i % g.per_row) * (g.pitch + gap);
+    int y = region.y + (i / g.per_row) * (th + 8 + label_h + gap);
+    SDL_Rect box = {x + (g.pitch - g.cw) / 2, y, g.cw, th};
 
     ui_draw_round_rect(cx->canvas, box, 6, PLACEHOLDER, 2, EDGE);
     ui_draw_image(cx->canvas, &v->fingers[i],
-                  (SDL_Rect){x + 4, y + 4, cw - 8, th - 8}, SDL_BLENDMODE_NONE,
-                  NULL);
-    lines = ui_text_wrap(lf, v->finger_labels[i], cw + gap - 4);
-    for (int l = 0; lines[l] && l < label_lines; l++) {
-      g_autofree char *text = NULL;
-
-      if (l == label_lines - 1 && lines[l + 1]) {
-        g_autofree char *joined = g_strjoinv(" ", lines + l);
-        text = ellipsize(lf, joined, cw + gap - 4);
-      } else {
-        text = g_strdup(lines[l]);
-      }
-      ui_draw_text(cx->canvas, lf, INK, x - gap / 2 + 2,
-                   y + th + 6 + l * TTF_FontLineSkip(lf), cw + gap - 4,
-                   UI_ALIGN_CENTER, text);
-    }
+                  (SDL_Rect){box.x + 4, y + 4, g.cw - 8, th - 8},
+                  SDL_BLENDMODE_NONE, NULL);
+    draw_finger_label(cx, lf, v->finger_labels[i], x - gap / 2 + 2, y + th + 6,
+                      g.pitch + gap - 4, g.label_lines);
   }
 }
 
@@ -667,15 +759,25 @@ static void screen_keypad(Ctx *cx)
   int n = n_lines(v);
   /* With a warning the last line is the error; the others instruct. */
   int error = v->warning && n > 0 && has_text(v->lines[n - 1]) ? n - 1 : -1;
-  TTF_Font *ef = font(cx, UI_FONT_BOLD, 28);
-  int eh = error >= 0 ? ui_draw_paragraph(cx->canvas, ef, RED, 0, 0, col.w - 24,
-                                          UI_ALIGN_LEFT, v->lines[error], FALSE)
-                      : 0;
-  int avail = col.h - ENTRY_H - 28 - (eh ? eh + 20 : 0) -
-              (plan.height ? plan.height + GAP : 0);
-  int bh = draw_block_in(cx, (SDL_Rect){col.x, col.y, col.w, MAX(avail, 0)},
-                         UI_ALIGN_LEFT, INK, 0, error >= 0 ? n - 1 : n);
-  int y = col.y + bh + (bh ? 28 : 0);
+  TTF_Font *ef = NULL;
+  int eh = 0, avail = 0, bh, y;
+
+  /* The error steps down the ladder with the text above it when both do
+   * not fit at once (buttons in two rows leave less room). */
+  for (int level = 0; level < N_LADDER; level++) {
+    ef = font(cx, UI_FONT_BOLD, LADDER[level].body);
+    eh = error >= 0 ? ui_draw_paragraph(cx->canvas, ef, RED, 0, 0, col.w - 24,
+                                        UI_ALIGN_LEFT, v->lines[error], FALSE)
+                    : 0;
+    avail = col.h - ENTRY_H - 28 - (eh ? eh + 20 : 0) -
+            (plan.height ? plan.height + GAP : 0);
+    if (text_block(cx, level, 0, 0, col.w, UI_ALIGN_LEFT, v->title, INK, 0,
+                   error >= 0 ? n - 1 : n, FALSE) <= avail)
+      break;
+  }
+  bh = draw_block_in(cx, (SDL_Rect){col.x, col.y, col.w, MAX(avail, 0)},
+                     UI_ALIGN_LEFT, INK, 0, error >= 0 ? n - 1 : n);
+  y = col.y + bh + (bh ? 28 : 0);
 
   /* A code and a keypad read left to right in every language. */
   ui_canvas_keep_ltr(cx->canvas, &(SDL_Rect){col.x, y, col.w, ENTRY_H});
@@ -945,7 +1047,10 @@ static void screen_done(Ctx *cx)
   int y = area.y + MAX(0, (area.h - mark - 32 - bh) / 2);
   SDL_Rect circle = {area.x + (area.w - mark) / 2, y, mark, mark};
   TTF_Font *cf = font(cx, UI_FONT_BOLD, mark * 2 / 3);
-  SDL_Rect text = {area.x, y + mark + 32, area.w, bh};
+  /* Clipped to the room left, not to the lines' height: marks below the
+   * last line (Arabic dots) reach under it. */
+  SDL_Rect text = {area.x, y + mark + 32, area.w,
+                   rect_bottom(area) - (y + mark + 32)};
 
   /* A filled disc is a ring as thick as its radius. */
   ui_draw_ring(cx->canvas, circle, mark / 2 + 1, GREEN);
