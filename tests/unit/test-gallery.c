@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "fpsynth.h"
+#include "height.h"
 #include "i18n.h"
 #include "portrait.h"
 #include "session.h"
@@ -290,10 +291,41 @@ static void walk_done(Desk *d)
   expect(d, SESSION_DONE);
 }
 
+/* The applicant walked away before the capture began (officer mode,
+ * which locks itself sooner, is not open yet): the prompt before the idle
+ * reset. */
+static void walk_more_time(Desk *d)
+{
+  walk_person(d);
+  d->now +=
+      (gint64)(d->config->idle_timeout_s - d->config->idle_warning_s + 1) * SEC;
+  send(d, (SessionEvent){.type = EV_TICK});
+  g_assert_cmpstr(session_view(d->session)->title, ==,
+                  _("Do you need more time?"));
+}
+
+/* Seated, the camera too high: the height guidance. */
+static void walk_photo_live_high(Desk *d)
+{
+  static const char *const reasons[] = {HEIGHT_CAMERA_TOO_HIGH, NULL};
+
+  walk_photo_live(d);
+  session_set_guidance(d->session, reasons);
+}
+
+/* The applicant's choices on the check-in screen, kept for the whole
+ * appointment, and the runtime's speaker button. */
+enum {
+  CHOICE_SEATED = 1 << 0,
+  CHOICE_LARGE_TEXT = 1 << 1,
+  CHOICE_SPEECH = 1 << 2,
+};
+
 typedef struct {
   const char *name;
   const char *caption; /* for the gallery page */
   void (*walk)(Desk *d);
+  guint choices; /* a variant's: only its own image, no overflow variants */
 } Shot;
 
 static const Shot shots[] = {
@@ -312,11 +344,26 @@ static const Shot shots[] = {
      walk_fingerprint_refused},
     {"review", "Review by the desk officer", walk_review},
     {"done", "Done", walk_done},
+    {"more-time", "Do you need more time? (before the idle reset)",
+     walk_more_time},
+    {"photo-live-seated", "Seated layout: live view, the camera too high",
+     walk_photo_live_high, CHOICE_SEATED},
+    {"person-large-text", "Large text: the next person", walk_person,
+     CHOICE_LARGE_TEXT},
+};
+
+/* The choices every screen's overflow is checked with, besides none. */
+static const guint overflow_choices[] = {
+    CHOICE_SEATED,
+    CHOICE_LARGE_TEXT,
+    CHOICE_SEATED | CHOICE_LARGE_TEXT | CHOICE_SPEECH,
 };
 
 typedef struct {
   const char *language;
   const Shot *shot;
+  guint choices;
+  char *name; /* the shot's, with the choices that are not its own */
 } Case;
 
 static GArray *cases; /* Case */
@@ -327,17 +374,26 @@ static void render_case(const Case *c, UiTextAuditFunc audit, gpointer data)
 {
   Desk d = {0};
 
+  KioskView view;
+
   desk_open(&d, c->language);
+  if (c->choices & CHOICE_SEATED)
+    press(&d, VIEW_BUTTON_SEATED);
+  if (c->choices & CHOICE_LARGE_TEXT)
+    press(&d, VIEW_BUTTON_LARGE_TEXT);
   c->shot->walk(&d);
+  view = *session_view(d.session);
+  if (c->choices & CHOICE_SPEECH)
+    view.speech = VIEW_SPEECH_ON;
   ui_text_set_audit(audit, data);
-  ui_render(shared_ui, session_view(d.session));
+  ui_render(shared_ui, &view);
   ui_text_set_audit(NULL, NULL);
   desk_close(&d);
 }
 
 static char *reference_path(const Case *c)
 {
-  g_autofree char *file = g_strconcat(c->shot->name, ".png", NULL);
+  g_autofree char *file = g_strconcat(c->name, ".png", NULL);
 
   return g_build_filename("docs", "gallery", c->language, file, NULL);
 }
@@ -347,7 +403,7 @@ static void test_reference(gconstpointer data)
   const Case *c = data;
   g_autofree char *ref = reference_path(c);
   g_autofree char *actual =
-      g_build_filename("gallery-actual", c->language, c->shot->name, NULL);
+      g_build_filename("gallery-actual", c->language, c->name, NULL);
   g_autoptr(GBytes) png = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -387,8 +443,8 @@ static void test_overflow(gconstpointer data)
 
   render_case(c, collect_trouble, trouble);
   if (trouble->len)
-    g_test_fail_printf("%s/%s: text does not fit:%s", c->language,
-                       c->shot->name, trouble->str);
+    g_test_fail_printf("%s/%s: text does not fit:%s", c->language, c->name,
+                       trouble->str);
 }
 
 /* ---- the gallery page ---- */
@@ -452,8 +508,9 @@ static void test_page(void)
 
   if (update)
     g_assert_true(g_file_set_contents(path, page, -1, NULL));
-  g_assert_true(g_file_get_contents(path, &have, NULL, NULL));
-  g_assert_cmpstr(have, ==, page);
+  if (!g_file_get_contents(path, &have, NULL, NULL) || !g_str_equal(have, page))
+    g_test_fail_printf("docs/gallery.md is not what the test writes: run "
+                       "tests/tools/update-gallery.sh");
   langs = g_dir_open(dir, 0, NULL);
   g_assert_nonnull(langs);
   while ((lang = g_dir_read_name(langs))) {
@@ -554,12 +611,42 @@ static void media_free(void)
   g_free(media.fingers[1]);
 }
 
+static void add_case(GArray *to, const char *language, const Shot *shot,
+                     guint choices)
+{
+  guint extra = choices & ~shot->choices;
+  Case c = {language, shot, choices,
+            g_strconcat(shot->name, extra & CHOICE_SEATED ? "+seated" : "",
+                        extra & CHOICE_LARGE_TEXT ? "+large-text" : "",
+                        extra & CHOICE_SPEECH ? "+speech" : "", NULL)};
+
+  g_array_append_val(to, c);
+}
+
+/* Every shot in every language; every shot that is not a variant also
+ * with each of overflow_choices (checked for overflow only). */
+static GArray *make_cases(void)
+{
+  const char *const *languages = i18n_known_languages();
+  GArray *all = g_array_new(FALSE, FALSE, sizeof(Case));
+
+  for (int l = 0; languages[l]; l++) {
+    g_assert_true(i18n_language_available(languages[l]));
+    for (gsize s = 0; s < G_N_ELEMENTS(shots); s++) {
+      add_case(all, languages[l], &shots[s], shots[s].choices);
+      for (gsize o = 0; !shots[s].choices && o < G_N_ELEMENTS(overflow_choices);
+           o++)
+        add_case(all, languages[l], &shots[s], overflow_choices[o]);
+    }
+  }
+  return all;
+}
+
 int main(int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   KioskConfig *config;
   UiOptions options = {.headless = TRUE};
-  const char *const *languages = i18n_known_languages();
   int status;
 
   setlocale(LC_ALL, "");
@@ -575,24 +662,22 @@ int main(int argc, char **argv)
   g_assert_no_error(error);
   media_make();
 
-  cases = g_array_new(FALSE, FALSE, sizeof(Case));
-  for (int l = 0; languages[l]; l++) {
-    g_assert_true(i18n_language_available(languages[l]));
-    for (gsize s = 0; s < G_N_ELEMENTS(shots); s++)
-      g_array_append_val(cases, ((Case){languages[l], &shots[s]}));
-  }
+  cases = make_cases();
   for (guint i = 0; i < cases->len; i++) {
     const Case *c = &g_array_index(cases, Case, i);
     g_autofree char *ref =
-        g_strdup_printf("/gallery/%s/%s", c->language, c->shot->name);
+        g_strdup_printf("/gallery/%s/%s", c->language, c->name);
     g_autofree char *over =
-        g_strdup_printf("/overflow/%s/%s", c->language, c->shot->name);
+        g_strdup_printf("/overflow/%s/%s", c->language, c->name);
 
-    g_test_add_data_func(ref, c, test_reference);
+    if (c->choices == c->shot->choices)
+      g_test_add_data_func(ref, c, test_reference);
     g_test_add_data_func(over, c, test_overflow);
   }
   g_test_add_func("/page/gallery", test_page);
   status = g_test_run();
+  for (guint i = 0; i < cases->len; i++)
+    g_free(g_array_index(cases, Case, i).name);
   g_array_free(cases, TRUE);
   ui_free(shared_ui);
   media_free();
