@@ -38,6 +38,13 @@ typedef struct {
   int rise;
 } CachedText;
 
+/* A text's key holds the text (a name, say): wiped before it is freed. */
+static void wipe_key(gpointer key)
+{
+  explicit_bzero(key, strlen(key));
+  g_free(key);
+}
+
 static void destroy_text(gpointer data)
 {
   CachedText *text = data;
@@ -57,9 +64,26 @@ UiCanvas *ui_canvas_new_with_fonts(SDL_Renderer *renderer, UiFonts *fonts)
   canvas->renderer = renderer;
   canvas->fonts = fonts;
   canvas->text_cache =
-      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, destroy_text);
+      g_hash_table_new_full(g_str_hash, g_str_equal, wipe_key, destroy_text);
   canvas->ltr_block = -1;
   return canvas;
+}
+
+void ui_canvas_forget_texts(UiCanvas *canvas)
+{
+  g_hash_table_remove_all(canvas->text_cache);
+}
+
+gboolean ui_canvas_keeps_text(UiCanvas *canvas, const char *needle)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init(&iter, canvas->text_cache);
+  while (g_hash_table_iter_next(&iter, &key, NULL))
+    if (strstr(key, needle))
+      return TRUE;
+  return FALSE;
 }
 
 UiCanvas *ui_canvas_new(SDL_Renderer *renderer, const char *font_path,

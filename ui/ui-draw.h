@@ -74,6 +74,13 @@ typedef void (*UiTextProbe)(const SDL_Rect *where, UiColor color,
 void ui_canvas_set_text_probe(UiCanvas *canvas, UiTextProbe probe,
                               gpointer user_data);
 
+/* Forgets every rendered text kept for reuse, its string wiped: nothing of
+ * a person's screens stays in the canvas after them. */
+void ui_canvas_forget_texts(UiCanvas *canvas);
+
+/* TRUE when a kept rendered text contains `needle` (tests). */
+gboolean ui_canvas_keeps_text(UiCanvas *canvas, const char *needle);
+
 /* Restricts drawing to `rect`; NULL lifts the restriction. */
 void ui_canvas_clip(UiCanvas *canvas, const SDL_Rect *rect);
 

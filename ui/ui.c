@@ -57,8 +57,9 @@ struct Ui {
   SDL_FingerID next_synthetic;
 
   /* The touchscreen as signature pad. */
-  SDL_Rect sign_area; /* of the last frame; empty when not signing */
-  gboolean pen_input; /* the last frame's view.ink.pen_input */
+  SDL_Rect sign_area;     /* of the last frame; empty when not signing */
+  gboolean pen_input;     /* the last frame's view.ink.pen_input */
+  gboolean showed_person; /* the last frame's view had a person */
   UiSampleFunc sample_func;
   gpointer sample_data;
   gboolean stroke;
@@ -244,6 +245,11 @@ void ui_render(Ui *ui, const KioskView *view)
   g_return_if_fail(view != NULL);
 
   info = (UiScreenInfo){ui->width, ui->height, ui->location};
+  /* The person's screens are over (the appointment ended or was reset):
+   * their name and data go from the rendered texts too. */
+  if (ui->showed_person && !(view->person && *view->person))
+    ui_canvas_forget_texts(ui->canvas);
+  ui->showed_person = view->person && *view->person;
   /* Right-to-left screens are laid out as mirror images (ui-draw.h); the
    * technician's pages stay English and left to right. */
   ui_canvas_set_mirror(ui->canvas,
@@ -743,6 +749,12 @@ gboolean ui_target(Ui *ui, guint index, const char **ret_id, int ret_rect[4])
   ret_rect[2] = r->w;
   ret_rect[3] = r->h;
   return TRUE;
+}
+
+gboolean ui_keeps_text(Ui *ui, const char *needle)
+{
+  g_return_val_if_fail(ui != NULL, FALSE);
+  return ui_canvas_keeps_text(ui->canvas, needle);
 }
 
 gboolean ui_press(Ui *ui, const char *target)

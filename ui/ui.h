@@ -74,6 +74,12 @@ gboolean ui_press(Ui *ui, const char *target);
  * pixels. FALSE past the last one. */
 gboolean ui_target(Ui *ui, guint index, const char **ret_id, int ret_rect[4]);
 
+/* TRUE when the front end keeps a rendered text containing `needle` for
+ * reuse. It forgets them all (wiped) when a view without a person follows
+ * one with a person, so that a name does not outlive its screens; tests
+ * check that. */
+gboolean ui_keeps_text(Ui *ui, const char *needle);
+
 /* Saves the last presented frame as PNG (RGB, logical size). */
 gboolean ui_screenshot(Ui *ui, const char *png_path, GError **error);
 

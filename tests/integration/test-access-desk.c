@@ -2,11 +2,12 @@
  * items 3 and 4): the real front end headless, synthetic touches, the
  * demo's appointment.
  * - The applicant walks away from the photo step. "Do you need more time?"
- *   comes idle_warning_s before the reset; one touch brings the photo step
- *   back where it was.
+ *   comes idle_warning_s before the reset, as a screen the speech guide
+ *   reads out; one touch brings the photo step back where it was.
  * - Walked away for good: the kiosk resets to a check-in screen identical
  *   to the one before the appointment (no name on it), and neither the
- *   session nor the application keeps the person's data.
+ *   session, the application nor the front end's rendered texts keep the
+ *   person's data.
  * - Seated, chosen on the check-in screen: every touch target of every
  *   applicant screen of the appointment lies below the reach line; the next
  *   check-in is standing again.
@@ -19,6 +20,7 @@
 #include "image.h"
 #include "kiosk-desk.h"
 #include "pngio.h"
+#include "speech-guide.h"
 #include "testlib-ui.h"
 #include "testlib.h"
 #include "ui-layout.h"
@@ -67,11 +69,15 @@ static gboolean same_pixels(const BkImage *a, const BkImage *b)
 static void assert_prompt(KioskDesk *d)
 {
   const KioskView *v = session_view(app_session(d->app));
+  g_autofree char *said = speech_guide_text(v);
 
   g_assert_cmpstr(v->title, ==, "Do you need more time?");
   g_assert_true(kiosk_desk_says(d, "The screen starts again in "));
   g_assert_true(kiosk_desk_has_button(d, VIEW_BUTTON_MORE_TIME));
   g_assert_nonnull(v->person);
+  /* Spoken like any screen: its title and the countdown. */
+  g_assert_nonnull(strstr(said, "Do you need more time?"));
+  g_assert_nonnull(strstr(said, "The screen starts again in "));
 }
 
 static void test_more_time_dismissed(void)
@@ -112,6 +118,7 @@ static void test_more_time_reset(void)
   before = frame(&d, "checkin-before");
   kiosk_desk_walk_to(&d, SESSION_PHOTO);
   name = g_strdup(session_person(app_session(d.app))->person->name);
+  g_assert_true(ui_keeps_text(d.ui, name));
   kiosk_desk_touch(&d, VIEW_BUTTON_TAKE);
   g_assert_true(kiosk_desk_has_button(&d, VIEW_BUTTON_ACCEPT));
   g_assert_true(app_holds_person_data(d.app));
@@ -128,6 +135,7 @@ static void test_more_time_reset(void)
   /* Nothing kept: no person in the session, no capture in the app. */
   g_assert_null(session_person(app_session(d.app)));
   g_assert_false(app_holds_person_data(d.app));
+  g_assert_false(ui_keeps_text(d.ui, name));
   kiosk_desk_close(&d);
 }
 
