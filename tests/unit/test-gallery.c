@@ -218,12 +218,35 @@ static void walk_photo_good(Desk *d)
   take_photo(d, TRUE, NULL);
 }
 
+/* A closed box from (x0, y0) to (x1, y1), in the photo's 0..1. */
+static ViewMark box_mark(ViewMarkRole role, float x0, float y0, float x1,
+                         float y1)
+{
+  ViewMark m = {role, TRUE, {x0, x1, x1, x0}, {y0, y0, y1, y1}, 4};
+
+  return m;
+}
+
+/* Refused with the photo worker's marks and figures, as the refusal screen
+ * shows them: the head measured against the template's box. */
 static void walk_photo_refused(Desk *d)
 {
-  static const char *const reasons[] = {"background_not_uniform",
-                                        "head_too_small", NULL};
+  static const char *const reasons[] = {"head_too_small",
+                                        "background_not_uniform", NULL};
+  const ReasonFigure figures[] = {
+      {"head_too_small", REASON_FIGURE_HEAD_SMALL, 27.0, 32.0}};
+  const ViewMark marks[] = {
+      box_mark(VIEW_MARK_FAULT, 0.33f, 0.25f, 0.67f, 0.66f),
+      box_mark(VIEW_MARK_TARGET, 0.27f, 0.14f, 0.73f, 0.72f)};
 
-  take_photo(d, FALSE, reasons);
+  walk_photo_live(d);
+  press(d, VIEW_BUTTON_TAKE);
+  session_set_image(d->session, media.photo->width, media.photo->height, 3,
+                    media.photo->pixels);
+  session_set_photo_marks(d->session, marks, G_N_ELEMENTS(marks), figures,
+                          G_N_ELEMENTS(figures));
+  send(d,
+       (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = FALSE, .reasons = reasons});
 }
 
 static void walk_signature(Desk *d)
