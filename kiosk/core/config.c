@@ -301,7 +301,8 @@ static const ConfigField config_schema[] = {
 
 /* [photo]: the photo validator's limits, each a number in the range
  * config/photo-limits.def gives it (the list capture/photo.h's PhotoLimits
- * is made of). Returns what was expected, or NULL when the value fits. */
+ * is made of), and the kiosk's own photo settings (config/photo-kiosk.def).
+ * Returns what was expected, or NULL when the value fits. */
 static char *config_check_photo_limit(const char *key, const char *value)
 {
   static const struct {
@@ -311,6 +312,9 @@ static char *config_check_photo_limit(const char *key, const char *value)
 #define PHOTO_LIMIT(key, def, lo, hi) {#key, lo, hi},
 #include "photo-limits.def"
 #undef PHOTO_LIMIT
+#define PHOTO_KIOSK(key, def, lo, hi) {#key, lo, hi},
+#include "photo-kiosk.def"
+#undef PHOTO_KIOSK
   };
   g_autofree char *trimmed = g_strstrip(g_strdup(value));
   char *end = NULL;

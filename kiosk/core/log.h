@@ -55,6 +55,7 @@ void log_append_fields(GString *line, const char *const *values);
 #define LOG_EVENT_AUDIT_TROUBLE       "audit-trouble"
 #define LOG_EVENT_DISK_UNKNOWN        "free-space-unknown"
 #define LOG_EVENT_RETENTION           "retention"
+#define LOG_EVENT_BACKDROP            "backdrop"
 
 /* The configuration's levels, most severe first: each shows itself and
  * everything above it. error: errors and criticals; warning: + warnings

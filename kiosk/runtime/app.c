@@ -21,6 +21,8 @@
 #include "lockouts.h"
 #include "log.h"
 #include "officers.h"
+#include "photo-auto.h"
+#include "photo-calibrate.h"
 #include "notify.h"
 #include "queue.h"
 #include "retention.h"
@@ -39,6 +41,8 @@
 #define GUIDE_INTERVAL_US (G_USEC_PER_SEC / 10)
 /* A camera still being opened at start-up is not trouble yet. */
 #define CAMERA_ABSENT_GRACE_US (3 * G_USEC_PER_SEC)
+/* A backdrop still not answered in this long is given up (tried again). */
+#define BACKDROP_ANSWER_US (30 * G_USEC_PER_SEC)
 /* Audit entries that could not be written are tried again this often. */
 #define AUDIT_RETRY_US (5 * G_USEC_PER_SEC)
 /* Details of an entry written later than its action (docs/record-format.md,
@@ -133,6 +137,9 @@ struct App {
   gboolean guide_busy;       /* a live frame is being checked */
   gint64 guide_next_us;      /* no new check before this (monotonic) */
   DeviceState camera_state;  /* as last shown in the footer */
+  PhotoAuto autoshot;        /* CAMERA_LIVE: the automatic shot */
+  PhotoCalibrator *backdrop; /* the automatic backdrop calibration */
+  gint64 backdrop_still_us;  /* its still asked for at; 0 = none awaited */
   gint64 camera_grace_until; /* 0 once the start-up grace is over */
 
   /* Waking the loop: any thread may call app_wake(). */
@@ -240,6 +247,7 @@ static WorkerSlot slot_for(JobType type)
   switch (type) {
   case JOB_PHOTO:
   case JOB_GUIDE:
+  case JOB_BACKDROP:
   case JOB_EXCEPTION_PHOTO:
     return SLOT_PHOTO;
   case JOB_SIGNATURE:
@@ -361,6 +369,7 @@ static void camera_step_set(App *app, CameraStep to)
     g_debug("app: camera %s -> %s", camera_step_names[app->camera_step],
             camera_step_names[to]);
   app->camera_step = to;
+  photo_auto_reset(&app->autoshot);
 }
 
 static void request_store(App *app, const SessionRequest *req, gint64 now_us)
@@ -633,6 +642,9 @@ static void render_footer(App *app)
   }
   if (app->room_trouble)
     footer_add(line, app->room_trouble);
+  if (app->backdrop && photo_calibrator_drifted(app->backdrop))
+    footer_add(line, _("Photo backdrop light has changed: see the technician "
+                       "screen"));
   heartbeat_device_states(app);
   session_set_footer(app->session, line->str);
   g_string_free(line, TRUE);
@@ -1011,7 +1023,87 @@ static void guidance_done(App *app, Result *r)
   if (r->error || r->epoch != app->epoch || app->camera_step != CAMERA_LIVE)
     return;
   session_set_guidance(app->session, (const char *const *)r->guidance);
+  photo_auto_guidance(&app->autoshot, !r->guidance || !r->guidance[0],
+                      g_get_monotonic_time());
   app->dirty = TRUE;
+}
+
+/* The automatic shot: its countdown on screen, then the shot as if "Take
+ * photo" was pressed. */
+static void autoshot_tick(App *app, gint64 now_us)
+{
+  SessionEvent ev = {.type = EV_BUTTON, .button = VIEW_BUTTON_TAKE};
+
+  if (photo_auto_countdown(&app->autoshot, now_us) > 0)
+    app->dirty = TRUE;
+  if (!photo_auto_due(&app->autoshot, now_us))
+    return;
+  g_debug("app: the automatic shot");
+  app->dirty = TRUE;
+  feed(app, &ev, now_us);
+}
+
+/* ---- the backdrop calibration (photo-calibrate.h) ---- */
+
+static PhotoBackdrop *backdrop_in_use(App *app)
+{
+  PhotoBackdrop *b = photo_calibrator_backdrop(app->backdrop);
+
+  return b ? photo_backdrop_ref(b) : NULL;
+}
+
+/* A shot's outcome; drift shows in the footer and on the technician's
+ * calibration page. */
+static void backdrop_done(App *app, PhotoBackdrop *b, const GError *error,
+                          gint64 now_us)
+{
+  app->backdrop_still_us = 0;
+  if (photo_calibrator_done(app->backdrop, b, error, now_us))
+    render_footer(app);
+}
+
+/* Nobody at the kiosk: the check-in screen, the camera ready and idle, the
+ * technician screen closed. */
+static gboolean desk_empty(App *app)
+{
+  return session_state(app->session) == SESSION_CHECKIN &&
+         app->camera_step == CAMERA_OFF &&
+         camera_worker_state(app->camera, NULL) == DEVICE_STATE_READY &&
+         !techrun_busy(app->tech) &&
+         technician_mode(techrun_technician(app->tech)) != TECHNICIAN_OPEN;
+}
+
+/* Asks for the backdrop's still when it is due and nobody is there, and
+ * hands its answer (which comes before any later still's) to the photo
+ * worker. */
+static void backdrop_pump(App *app, gint64 now_us)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *jpeg;
+  Job *job;
+
+  if (!app->backdrop_still_us) {
+    if (!desk_empty(app)) {
+      photo_calibrator_busy(app->backdrop, now_us);
+    } else if (photo_calibrator_due(app->backdrop, now_us)) {
+      photo_calibrator_asked(app->backdrop);
+      app->backdrop_still_us = now_us;
+      camera_worker_request_still(app->camera);
+    }
+    return;
+  }
+  jpeg = camera_worker_poll_still(app->camera, &error);
+  if (!jpeg && !error && now_us - app->backdrop_still_us > BACKDROP_ANSWER_US)
+    g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                        "the camera did not answer");
+  if (error)
+    backdrop_done(app, NULL, error, now_us);
+  if (!jpeg)
+    return;
+  app->backdrop_still_us = 0;
+  job = job_new(JOB_BACKDROP);
+  job->jpeg = jpeg;
+  worker_push(app->workers[SLOT_PHOTO], job);
 }
 
 /* A signature of the current person that ended cancelled was cancelled by
@@ -1034,6 +1126,10 @@ static void handle_result(App *app, Result *r, gint64 now_us)
   }
   if (r->type == JOB_GUIDE) {
     guidance_done(app, r);
+    return;
+  }
+  if (r->type == JOB_BACKDROP) {
+    backdrop_done(app, r->backdrop, r->error, now_us);
     return;
   }
   app->in_flight[slot]--;
@@ -1075,6 +1171,7 @@ static void handle_result(App *app, Result *r, gint64 now_us)
     exception_photo_done(app, r, now_us);
     break;
   case JOB_GUIDE:
+  case JOB_BACKDROP:
     break;
   }
 }
@@ -1125,6 +1222,7 @@ static void camera_frame(App *app, gint64 now_us)
   job->head_covering = photo_context(app).head_covering;
   job->age = photo_context(app).age;
   job->frame = g_steal_pointer(&frame);
+  job->backdrop = backdrop_in_use(app);
   app->guide_busy = TRUE;
   worker_push(app->workers[SLOT_PHOTO], job);
 }
@@ -1152,6 +1250,7 @@ static void camera_still(App *app, gint64 now_us)
   job->finger = app->still_exception;
   job->head_covering = app->still.head_covering;
   job->age = app->still.age;
+  job->backdrop = backdrop_in_use(app);
   send_job(app, SLOT_PHOTO, job);
 }
 
@@ -1217,9 +1316,12 @@ static void pump(App *app)
   handle_requests(app, now_us);
   camera_health(app, now_us);
   pad_news(app);
-  if (app->camera_step == CAMERA_LIVE)
+  if (app->camera_step == CAMERA_LIVE) {
     camera_frame(app, now_us);
-  else if (app->camera_step == CAMERA_STILL)
+    autoshot_tick(app, now_us);
+  }
+  backdrop_pump(app, now_us);
+  if (app->camera_step == CAMERA_STILL && !app->backdrop_still_us)
     camera_still(app, now_us);
   while ((r = g_async_queue_try_pop(app->results))) {
     handle_result(app, r, now_us);
@@ -1248,6 +1350,10 @@ static int wait_ms(App *app)
   gint64 next = session_next_deadline(app->session);
 
   next = MIN(next, techrun_deadline(app->tech));
+  next = MIN(next, photo_auto_deadline(&app->autoshot, now_us));
+  next = MIN(next, photo_calibrator_deadline(app->backdrop));
+  if (app->backdrop_still_us)
+    next = MIN(next, app->backdrop_still_us + BACKDROP_ANSWER_US);
   if (app->camera_grace_until)
     next = MIN(next, app->camera_grace_until);
   if (app->audit_retry_us)
@@ -1310,7 +1416,8 @@ void app_render(App *app, const Frontend *fe)
 {
   const KioskView *view = session_view(app->session);
   g_autofree char *footer = NULL;
-  KioskView signing;
+  KioskView signing, counting;
+  int countdown = photo_auto_countdown(&app->autoshot, g_get_monotonic_time());
 
   if (app->layer.view)
     view = app->layer.view(app->layer.data, view);
@@ -1320,6 +1427,13 @@ void app_render(App *app, const Frontend *fe)
     signing = *view;
     pad_view(app, &signing, &footer);
     view = &signing;
+  }
+  if (view->screen == VIEW_PHOTO && countdown > 0) {
+    counting = *view;
+    counting.countdown = countdown;
+    counting.n_lines = 1;
+    counting.lines[0] = photo_countdown_text();
+    view = &counting;
   }
   fe->render(fe->data, view);
   app->dirty = FALSE;
@@ -1689,6 +1803,7 @@ static void start_technician(App *app)
       .reader_trouble = &app->device_trouble[SLOT_READER],
       .pad_trouble = &app->device_trouble[SLOT_PAD],
       .pad_state = &app->pad_state,
+      .backdrop = app->backdrop,
       .audit = technician_audit,
       .wake = app_wake,
       .data = app,
@@ -1722,6 +1837,10 @@ App *app_new(KioskConfig *config, GError **error)
   session_set_officers(app->session,
                        &(SessionOfficers){officers_named, check_officer}, app);
   session_set_room_check(app->session, app_room, app);
+  app->backdrop = photo_calibrator_new(config, g_get_monotonic_time());
+  photo_auto_init(&app->autoshot,
+                  (int)photo_setting(config, "auto_capture_frames"),
+                  (int)photo_setting(config, "auto_capture_countdown_s"));
   restore_lockouts(app);
   apply_retention(app, g_get_monotonic_time());
   render_footer(app);
@@ -1745,6 +1864,16 @@ gpointer app_database(App *app)
 Session *app_session(App *app)
 {
   return app->session;
+}
+
+PhotoCalibrator *app_backdrop(App *app)
+{
+  return app->backdrop;
+}
+
+GVariant *app_photo_measures(App *app)
+{
+  return app->photo.measures;
 }
 
 TechRun *app_technician(App *app)
@@ -1788,6 +1917,7 @@ void app_free(App *app)
   for (int i = 0; i < N_SLOTS; i++)
     g_clear_pointer(&app->workers[i], worker_free);
   camera_worker_free(app->camera);
+  g_clear_pointer(&app->backdrop, photo_calibrator_free);
   g_clear_pointer(&app->pad_link, pad_link_free);
   g_clear_pointer(&app->results, g_async_queue_unref);
   discard_person(app);

@@ -109,6 +109,13 @@ const GPtrArray *app_stored_records(App *app);
  * not speak; for the bench and tests. */
 Speech *app_speech(App *app);
 
+/* The automatic backdrop calibration (photo-calibrate.h), and the
+ * measures of the current person's photo (a{sd}; NULL before one was
+ * taken). Main thread; for tests. */
+typedef struct PhotoCalibrator PhotoCalibrator;
+PhotoCalibrator *app_backdrop(App *app);
+GVariant *app_photo_measures(App *app);
+
 /* The technician screen (technician-run.h). Main thread. */
 typedef struct TechRun TechRun;
 TechRun *app_technician(App *app);

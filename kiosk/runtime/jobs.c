@@ -19,6 +19,7 @@ void job_free(Job *job)
   g_clear_pointer(&job->record, record_free);
   g_clear_pointer(&job->jpeg, g_bytes_unref);
   g_clear_pointer(&job->frame, image_free);
+  g_clear_pointer(&job->backdrop, photo_backdrop_unref);
   g_clear_pointer(&job->best, finger_best_free);
   g_free(job->subject);
   g_free(job);
@@ -34,6 +35,7 @@ void result_free(Result *r)
   finger_outcome_clear(&r->finger);
   g_free(r->record_id);
   g_strfreev(r->guidance);
+  g_clear_pointer(&r->backdrop, photo_backdrop_unref);
   g_clear_pointer(&r->best, finger_best_free);
   exception_photo_clear(&r->exception_photo);
   g_free(r);

@@ -9,6 +9,7 @@
 
 #include "exception-photo.h"
 #include "image.h"
+#include "photo-calibrate.h"
 #include "record.h"
 #include "steps.h"
 
@@ -21,6 +22,7 @@ typedef enum {
   JOB_FINGER,          /* capture and judge one finger (reader worker); with
                           `best` set: compare its impressions and choose */
   JOB_STORE,           /* seal and queue a record (store worker) */
+  JOB_BACKDROP,        /* measure an empty-backdrop still (photo worker) */
   JOB_EXCEPTION_PHOTO, /* the officer's plain still of the hand for a
                           finger exception: no validator (photo worker) */
 } JobType;
@@ -34,9 +36,12 @@ typedef struct {
   int age;                /* JOB_PHOTO, JOB_GUIDE: years, -1 unknown */
   GBytes *jpeg;           /* JOB_PHOTO, JOB_EXCEPTION_PHOTO: the still */
   BkImage *frame;         /* JOB_GUIDE: a live-view frame */
-  char *subject;          /* JOB_FINGER: who is at the reader (simulators) */
-  BkRecord *record;       /* JOB_STORE: the record (wiped when freed) */
-  FingerBest *best;       /* JOB_FINGER: pick the best of these (owned) */
+  /* JOB_PHOTO, JOB_GUIDE: the backdrop calibration in use (a reference),
+   * or NULL */
+  PhotoBackdrop *backdrop;
+  char *subject;    /* JOB_FINGER: who is at the reader (simulators) */
+  BkRecord *record; /* JOB_STORE: the record (wiped when freed) */
+  FingerBest *best; /* JOB_FINGER: pick the best of these (owned) */
 } Job;
 
 typedef struct {
@@ -50,6 +55,7 @@ typedef struct {
   char **guidance;  /* JOB_GUIDE: reason codes, NULL-terminated */
   FingerBest *best; /* JOB_FINGER with best: back, chosen (owned) */
   ExceptionPhoto exception_photo; /* JOB_EXCEPTION_PHOTO */
+  PhotoBackdrop *backdrop; /* JOB_BACKDROP: the new one (owned), or NULL */
 } Result;
 
 Job *job_new(JobType type);

@@ -102,9 +102,20 @@ gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
                      gboolean head_covering, int age, PhotoOutcome *ret,
                      GError **error)
 {
+  return steps_photo_calibrated(validator, jpeg, head_covering, age, NULL, ret,
+                                error);
+}
+
+gboolean steps_photo_calibrated(PhotoValidator *validator, GBytes *jpeg,
+                                gboolean head_covering, int age,
+                                const PhotoBackdrop *backdrop,
+                                PhotoOutcome *ret, GError **error)
+{
   g_autoptr(BkImage) image = NULL;
   g_autoptr(PhotoResult) result = NULL;
-  PhotoRequest request = {.head_covering_declared = head_covering, .age = age};
+  PhotoRequest request = {.head_covering_declared = head_covering,
+                          .age = age,
+                          .background = backdrop ? backdrop->image : NULL};
   int full_w, full_h;
   GVariantBuilder measures;
   gsize len;
@@ -131,6 +142,9 @@ gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
     const PhotoMeasure *m = &g_array_index(result->measures, PhotoMeasure, i);
     g_variant_builder_add(&measures, "{sd}", m->name, m->value);
   }
+  if (backdrop)
+    g_variant_builder_add(&measures, "{sd}", "backdrop_captured_at",
+                          (double)backdrop->values.captured_at);
   ret->measures = g_variant_ref_sink(g_variant_builder_end(&measures));
   ret->crop = photo_crop(validator, image, request.source_scale, result);
   photo_outcome_explain(validator, result, image, &request, ret);
@@ -160,7 +174,16 @@ static char **strv_with_height(const PhotoResult *result, int frame_h)
 char **steps_guide(PhotoValidator *validator, const BkImage *frame,
                    gboolean head_covering, int age)
 {
-  PhotoRequest request = {.head_covering_declared = head_covering, .age = age};
+  return steps_guide_calibrated(validator, frame, head_covering, age, NULL);
+}
+
+char **steps_guide_calibrated(PhotoValidator *validator, const BkImage *frame,
+                              gboolean head_covering, int age,
+                              const PhotoBackdrop *backdrop)
+{
+  PhotoRequest request = {.head_covering_declared = head_covering,
+                          .age = age,
+                          .background = backdrop ? backdrop->image : NULL};
   g_autoptr(PhotoResult) result = NULL;
 
   result = photo_guide(validator, frame, &request);

@@ -8,6 +8,7 @@
 
 #include "device.h"
 #include "image.h"
+#include "photo-calibrate.h"
 #include "photo.h"
 #include "record.h"
 #include "session.h"
@@ -84,6 +85,13 @@ BkImage *steps_fit(const BkImage *image, int max_w, int max_h);
 gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
                      gboolean head_covering, int age, PhotoOutcome *ret_outcome,
                      GError **error);
+/* The same with the kiosk's backdrop calibration (photo-calibrate.h; NULL:
+ * none) as the validator's PhotoRequest.background; the outcome's measures
+ * then carry "backdrop_captured_at" (unix s). */
+gboolean steps_photo_calibrated(PhotoValidator *validator, GBytes *jpeg,
+                                gboolean head_covering, int age,
+                                const PhotoBackdrop *backdrop,
+                                PhotoOutcome *ret_outcome, GError **error);
 
 /* The cheap live-view check: reason codes to guide the applicant before the
  * shot ("come closer"), what they can fix first; a NULL-terminated array
@@ -91,6 +99,9 @@ gboolean steps_photo(PhotoValidator *validator, GBytes *jpeg,
  * (it shares the validator with steps_photo). */
 char **steps_guide(PhotoValidator *validator, const BkImage *frame,
                    gboolean head_covering, int age);
+char **steps_guide_calibrated(PhotoValidator *validator, const BkImage *frame,
+                              gboolean head_covering, int age,
+                              const PhotoBackdrop *backdrop);
 
 /* Renders and checks a signature (takes `samples`). */
 gboolean steps_signature(GArray *samples, SignatureOutcome *ret_outcome,

@@ -357,6 +357,18 @@ static void page_system(TechRun *run)
   rows_commit(run, TECHNICIAN_PAGE_SYSTEM, &r);
 }
 
+/* The kiosk's own backdrop shots (photo-calibrate.h), once there is one. */
+static void rows_backdrop(TechRun *run, Rows *r)
+{
+  gboolean drifted = FALSE;
+  const char *status =
+      run->host.backdrop ? photo_calibrator_status(run->host.backdrop, &drifted)
+                         : NULL;
+
+  if (status)
+    row(r, drifted ? VIEW_ROW_WARN : VIEW_ROW_OK, "Automatic", "%s", status);
+}
+
 static void page_calibration(TechRun *run)
 {
   g_autofree char *state_dir = config_resolve_path(run->host.config, ".");
@@ -382,6 +394,7 @@ static void page_calibration(TechRun *run)
     row(&r, VIEW_ROW_PLAIN, "White balance", "R %.2f  G %.2f  B %.2f", c.gain_r,
         c.gain_g, c.gain_b);
   }
+  rows_backdrop(run, &r);
   rows_commit(run, TECHNICIAN_PAGE_CALIBRATION, &r);
 }
 

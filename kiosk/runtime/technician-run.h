@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "camera-worker.h"
+#include "photo-calibrate.h"
 #include "jobs.h"
 #include "technician.h"
 #include "uploader.h"
@@ -36,6 +37,8 @@ typedef struct {
   char *const *reader_trouble;    /* the app's device trouble per worker */
   char *const *pad_trouble;
   const DeviceState *pad_state;
+  /* The kiosk's automatic backdrop shots (may be NULL). */
+  const PhotoCalibrator *backdrop;
   /* Appends an audit entry (actor "technician"). */
   void (*audit)(gpointer data, const char *event);
   /* Wakes the loop from another thread (the export's). */

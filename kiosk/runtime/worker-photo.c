@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "photo-auto.h"
 #include "photo.h"
 #include "steps.h"
 
@@ -26,7 +27,9 @@ static gpointer photo_worker_open(gpointer context, GError **error)
   if (limits) {
     g_hash_table_iter_init(&iter, limits);
     while (ok && g_hash_table_iter_next(&iter, &key, &value))
-      ok = photo_limits_set(&config.limits, key, g_ascii_strtod(value, NULL),
+      /* The kiosk's own settings share the group (photo-auto.h). */
+      ok = photo_setting_known(key) ||
+           photo_limits_set(&config.limits, key, g_ascii_strtod(value, NULL),
                             error);
   }
   if (ok)
@@ -45,11 +48,16 @@ static void photo_worker_run(gpointer context, gpointer device, const Job *job,
 {
   switch (job->type) {
   case JOB_PHOTO:
-    steps_photo(device, job->jpeg, job->head_covering, job->age, &r->photo,
-                &r->error);
+    steps_photo_calibrated(device, job->jpeg, job->head_covering, job->age,
+                           job->backdrop, &r->photo, &r->error);
     break;
   case JOB_GUIDE:
-    r->guidance = steps_guide(device, job->frame, job->head_covering, job->age);
+    r->guidance = steps_guide_calibrated(device, job->frame, job->head_covering,
+                                         job->age, job->backdrop);
+    break;
+  case JOB_BACKDROP:
+    r->backdrop = photo_backdrop_from_jpeg(device, job->jpeg, STEPS_ANALYSIS_W,
+                                           &r->error);
     break;
   case JOB_EXCEPTION_PHOTO:
     exception_photo_make(job->jpeg, job->finger, &r->exception_photo,

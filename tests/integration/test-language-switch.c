@@ -67,6 +67,7 @@ static Job *next_job(Rig *rig, JobType type)
     break;
   case JOB_PHOTO:
   case JOB_SIGNATURE:
+  case JOB_BACKDROP:
   case JOB_EXCEPTION_PHOTO:
     g_assert_not_reached();
   }
