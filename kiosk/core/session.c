@@ -2747,6 +2747,7 @@ static void view_fingerprint(Session *s)
   switch (s->phase) {
   case STEP_LIVE:
   case STEP_WAITING:
+    v->spoken_lines = TRUE; /* each print's instruction is spoken */
     v->title = keep(s, g_strdup_printf(_("Place your %s on the reader"),
                                        finger_label(finger)));
     if (s->finger_picking) {

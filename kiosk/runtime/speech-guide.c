@@ -144,13 +144,25 @@ char *speech_guide_text(const KioskView *view)
   return g_string_free(text, FALSE);
 }
 
+/* What makes a screen new for speech: its type, title, spoken text and
+ * language, and its lines where the view says they matter. */
+static char *screen_key(const KioskView *view, const char *language)
+{
+  GString *key = g_string_new(NULL);
+
+  g_string_printf(key, "%d\x1f%s\x1f%s\x1f%s", view->screen,
+                  view->title ? view->title : "",
+                  view->spoken ? view->spoken : "", language);
+  for (int i = 0; view->spoken_lines && i < view->n_lines; i++)
+    g_string_append_printf(key, "\x1f%s", view->lines[i]);
+  return g_string_free(key, FALSE);
+}
+
 /* Speaks the screen when it is new. */
 static void speak(SpeechGuide *guide, const KioskView *view,
                   const char *language, const char *voice)
 {
-  g_autofree char *key = g_strdup_printf(
-      "%d\x1f%s\x1f%s\x1f%s", view->screen, view->title ? view->title : "",
-      view->spoken ? view->spoken : "", language);
+  g_autofree char *key = screen_key(view, language);
   g_autofree char *text = NULL;
 
   if (g_strcmp0(key, guide->said) == 0)

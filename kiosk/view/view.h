@@ -244,6 +244,10 @@ typedef struct {
    * (the officer's screens). Speech starts again when the screen, the
    * title or this text changes, not when only the lines do. */
   const char *spoken;
+  /* The lines are instructions that change with events (the finger step's
+   * "print 2 of 3"), not live hints or a countdown: speech starts again
+   * when they change too. */
+  gboolean spoken_lines;
   ViewSpeech speech; /* the speaker button; set by the runtime */
 } KioskView;
 

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "settings.h"
+#include "speech-guide.h"
 #include "speech.h"
 #include "testlib.h"
 
@@ -280,6 +282,90 @@ static void test_stop(void)
   speech_free(s);
 }
 
+/* An audio output that never plays: the guide's choices are what is
+ * tested, from the engine's timing of each text it was given. */
+static gpointer silent_open(const char *device, int rate,
+                            void (*pull)(gpointer, gint16 *, int),
+                            gpointer pull_data, GError **error)
+{
+  return GINT_TO_POINTER(1);
+}
+
+static void silent_close(gpointer handle)
+{
+}
+
+typedef struct {
+  KioskConfig *config;
+  SpeechGuide *guide;
+  Frontend fe;
+  gint64 said; /* the engine's latest text, when it was given */
+} GuideRig;
+
+/* Shows `view`; TRUE when that started speech. */
+static gboolean guide_shows(GuideRig *r, const KioskView *view)
+{
+  gint64 said = 0;
+
+  speech_guide_view(r->guide, &r->fe, view);
+  speech_timing(speech_guide_engine(r->guide), &said, NULL);
+  if (said == r->said)
+    return FALSE;
+  r->said = said;
+  return TRUE;
+}
+
+/* When a screen is spoken again: a new screen, title, spoken text or
+ * language; not changing lines, unless the view says they matter; never
+ * the officer's screens. */
+static void test_guide_rules(void)
+{
+  GuideRig r = {.fe = {.audio_open = silent_open, .audio_close = silent_close}};
+  KioskView v = {.screen = VIEW_PHOTO, .title = "Passport photo"};
+  g_autofree char *text = NULL;
+
+  r.config = config_load(NULL, NULL);
+  g_assert_true(config_override(r.config, "speech.enabled=yes", NULL));
+  r.guide = speech_guide_new(r.config);
+  g_assert_nonnull(r.guide);
+  v.lines[v.n_lines++] = "Look straight into the camera.";
+  g_assert_true(guide_shows(&r, &v));
+  text = speech_guide_text(&v);
+  g_assert_cmpstr(text, ==, "Passport photo. Look straight into the camera.");
+  /* A live hint replaces the line: no restart. */
+  v.lines[0] = "Please come closer to the camera.";
+  g_assert_false(guide_shows(&r, &v));
+  /* A refusal has its own title. */
+  v.title = "This photo cannot be used";
+  g_assert_true(guide_shows(&r, &v));
+  /* Lines that matter restart it. */
+  v.spoken_lines = TRUE;
+  v.lines[0] = "Good. Lift the finger: print 2 of 3.";
+  g_assert_true(guide_shows(&r, &v));
+  g_assert_false(guide_shows(&r, &v));
+  /* An explicit text is spoken as it is. */
+  v.spoken = "Hello.";
+  g_assert_true(guide_shows(&r, &v));
+  g_clear_pointer(&text, g_free);
+  text = speech_guide_text(&v);
+  g_assert_cmpstr(text, ==, "Hello.");
+  /* The officer's screens: silence, not a new text. */
+  v.spoken = "";
+  g_assert_false(guide_shows(&r, &v));
+  g_assert_false(speech_busy(speech_guide_engine(r.guide)));
+  v.spoken = NULL;
+  v.screen = VIEW_REVIEW;
+  g_assert_false(guide_shows(&r, &v));
+  /* Another language is a new text. */
+  v.screen = VIEW_MESSAGE;
+  g_assert_true(guide_shows(&r, &v));
+  g_assert_true(i18n_set_language("nl"));
+  g_assert_true(guide_shows(&r, &v));
+  i18n_set_language("en");
+  speech_guide_free(r.guide);
+  config_free(r.config);
+}
+
 int main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
@@ -292,5 +378,6 @@ int main(int argc, char **argv)
   g_test_add_func("/speech/no-voice", test_no_voice);
   g_test_add_func("/speech/interrupt", test_interrupt);
   g_test_add_func("/speech/stop", test_stop);
+  g_test_add_func("/speech/guide-rules", test_guide_rules);
   return g_test_run();
 }
