@@ -18,7 +18,7 @@
 
 #define CODE_MIN_DIGITS     6
 #define CODE_MAX_DIGITS     12
-#define PIN_MAX_DIGITS      8
+#define PIN_MAX_DIGITS      SESSION_PIN_MAX_DIGITS
 #define FINGER_MAX_ATTEMPTS 3 /* poor impressions in a row */
 /* Best of three: impressions of one finger at most, poor ones included. */
 #define FINGER_MAX_IMPRESSIONS 5
@@ -115,6 +115,9 @@ struct Session {
   guint four_eyes;                 /* OfficerAction bits of the config */
   OfficerAction four_eyes_action;  /* asked of a second officer; 0 none */
   OfficerConfirmed four_eyes_then; /* runs once they confirm */
+  gboolean pin_async;              /* PINs checked by the runtime */
+  gboolean pin_checking;           /* REQ_CHECK_PIN awaits its verdict */
+  guint pin_check;                 /* the number of the newest check */
 
   /* the appointment in progress */
   Appointment *appointment;
@@ -814,6 +817,7 @@ static void officer_pin_begin(Session *s, SessionState back,
   s->pin_officer[0] = '\0';
   s->pin_id_step = officers_named(s);
   s->pin_return = back;
+  s->pin_checking = FALSE;
   transition(s, SESSION_OFFICER_PIN, ev);
 }
 
@@ -979,23 +983,29 @@ static void four_eyes_confirmed(Session *s, const SessionEvent *ev,
   then(s, ev, now_us);
 }
 
+/* The PIN typed goes to the runtime to be checked off the main thread
+ * (session_set_pin_checks_async()); the screen waits for its verdict. */
+static void ask_pin_check(Session *s)
+{
+  SessionRequest *req = g_new0(SessionRequest, 1);
+
+  req->type = REQ_CHECK_PIN;
+  g_strlcpy(req->officer, s->pin_officer, sizeof req->officer);
+  g_strlcpy(req->pin, s->entry, sizeof req->pin);
+  req->pin_check = ++s->pin_check;
+  g_queue_push_tail(&s->requests, req);
+  entry_clear(s->entry, sizeof s->entry);
+  s->pin_checking = TRUE;
+}
+
 /* A right PIN unlocks officer mode (or confirms the four-eyes action) once
  * the log holds it; a wrong one counts towards that officer's lockout. */
-static void submit_pin(Session *s, const SessionEvent *ev, gint64 now_us)
+static void pin_verdict(Session *s, OfficerPinVerdict verdict,
+                        const SessionEvent *ev, gint64 now_us)
 {
   const char *id = s->pin_officer;
   Lockout *lockout = officer_lockout(s, id, FALSE);
-  OfficerPinVerdict verdict;
 
-  g_clear_pointer(&s->notice, g_free);
-  if (!*id && lockout_locked(lockout, now_us)) {
-    entry_clear(s->entry, sizeof s->entry);
-    s->notice = g_strdup(_("Officer mode is locked after too many wrong "
-                           "PINs."));
-    return;
-  }
-  verdict = check_officer_pin(s);
-  entry_clear(s->entry, sizeof s->entry);
   if (verdict != OFFICER_PIN_RIGHT) {
     wrong_pin(s, verdict, now_us);
     return;
@@ -1019,6 +1029,53 @@ static void submit_pin(Session *s, const SessionEvent *ev, gint64 now_us)
   s->officer_unlocked = TRUE;
   s->idle_locked = FALSE;
   transition(s, s->pin_return, ev);
+}
+
+static void submit_pin(Session *s, const SessionEvent *ev, gint64 now_us)
+{
+  OfficerPinVerdict verdict;
+
+  g_clear_pointer(&s->notice, g_free);
+  if (!*s->pin_officer &&
+      lockout_locked(officer_lockout(s, "", FALSE), now_us)) {
+    entry_clear(s->entry, sizeof s->entry);
+    s->notice = g_strdup(_("Officer mode is locked after too many wrong "
+                           "PINs."));
+    return;
+  }
+  if (s->pin_async) {
+    ask_pin_check(s);
+    return;
+  }
+  verdict = check_officer_pin(s);
+  entry_clear(s->entry, sizeof s->entry);
+  pin_verdict(s, verdict, ev, now_us);
+}
+
+void session_set_pin_checks_async(Session *s, gboolean async)
+{
+  s->pin_async = async;
+}
+
+gboolean session_pin_checking(const Session *s)
+{
+  return s->pin_checking;
+}
+
+void session_pin_checked(Session *s, guint pin_check, OfficerPinVerdict verdict,
+                         gint64 now_us)
+{
+  /* The PIN's own submit, as the synchronous check handles it. */
+  SessionEvent ev = {.type = EV_SUBMIT};
+
+  if (!s->pin_checking || pin_check != s->pin_check ||
+      s->state != SESSION_OFFICER_PIN) {
+    g_debug("session: the verdict of PIN check %u is not awaited; dropped",
+            pin_check);
+    return;
+  }
+  s->pin_checking = FALSE;
+  pin_verdict(s, verdict, &ev, now_us);
 }
 
 /* FOUR EYES, for every officer action that [officer] four_eyes can name
@@ -1050,6 +1107,11 @@ static void handle_officer_pin(Session *s, const SessionEvent *ev,
 {
   gboolean locked = !*s->pin_officer && !s->pin_id_step &&
                     lockout_locked(officer_lockout(s, "", FALSE), now_us);
+
+  /* Nothing typed counts while a PIN is being checked (a moment). */
+  if (s->pin_checking && (ev->type == EV_KEY || ev->type == EV_BACKSPACE ||
+                          ev->type == EV_SUBMIT || ev->type == EV_BUTTON))
+    return;
 
   switch (ev->type) {
   case EV_KEY:
@@ -2089,6 +2151,7 @@ gboolean session_next_request(Session *s, SessionRequest *ret_request)
   if (!req)
     return FALSE;
   *ret_request = *req;
+  explicit_bzero(req->pin, sizeof req->pin);
   return TRUE;
 }
 
@@ -2463,6 +2526,8 @@ static void view_officer_pin(Session *s)
   v->entry = s->entry;
   v->entry_masked = !s->pin_id_step;
   v->entry_max = s->pin_id_step ? OFFICER_ID_MAX_DIGITS : PIN_MAX_DIGITS;
+  if (s->pin_checking)
+    line(s, _("Checking the PIN…"));
   if (s->notice) {
     line(s, s->notice);
     v->warning = TRUE;

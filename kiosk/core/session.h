@@ -26,6 +26,8 @@
 #define SESSION_FINGER_TIMEOUT_MS    30000
 #define SESSION_STORE_TIMEOUT_MS     30000
 #define SESSION_DEVICE_GRACE_MS      2000
+/* The longest officer PIN. */
+#define SESSION_PIN_MAX_DIGITS 8
 
 typedef enum {
   SESSION_CHECKIN,       /* code entry */
@@ -89,6 +91,9 @@ typedef enum {
   REQ_TAKE_EXCEPTION_PHOTO, /* a plain still (no portrait validator) for
                                the exception of `finger`, answered by
                                EV_PHOTO_TAKEN after session_set_image() */
+  REQ_CHECK_PIN, /* check `pin` of officer `officer` ("" the bootstrap
+                    PIN) off the main thread; answered with
+                    session_pin_checked(`pin_check`) */
 } SessionRequestType;
 
 /* The lockouts the session keeps (their state outlives a restart: the
@@ -112,6 +117,10 @@ typedef struct {
   /* REQ_SAVE_LOCKOUT of SESSION_LOCKOUT_OFFICER_PIN: the officer whose
    * lockout it is; "" for the bootstrap PIN's (and unknown ids'). */
   char officer[OFFICER_ID_MAX_DIGITS + 1];
+  /* REQ_CHECK_PIN: the PIN typed (wiped in the session's copy; the taker
+   * wipes its own) and the number of the check. */
+  char pin[SESSION_PIN_MAX_DIGITS + 1];
+  guint pin_check;
 } SessionRequest;
 
 /* Looks an appointment code up; returns NULL when unknown. The session owns
@@ -185,6 +194,22 @@ typedef struct {
 /* Sets the officers' checks (copied); without them, the bootstrap PIN. */
 void session_set_officers(Session *session, const SessionOfficers *officers,
                           gpointer user_data);
+
+/* Officer PINs checked off the main thread (argon2id takes about half a
+ * second): a submitted PIN becomes REQ_CHECK_PIN, the PIN screen says it
+ * is being checked and takes no input until session_pin_checked(); the
+ * lockouts and the audit entries stay the session's. Off (the default):
+ * SessionPinFunc and SessionOfficers.check are called at once. */
+void session_set_pin_checks_async(Session *session, gboolean async);
+
+/* The runtime's verdict on the PIN of REQ_CHECK_PIN number `pin_check`
+ * (OFFICER_PIN_WRONG for the bootstrap PIN's wrong one). A verdict for
+ * an earlier check, or once the PIN screen is gone, is dropped. */
+void session_pin_checked(Session *session, guint pin_check,
+                         OfficerPinVerdict verdict, gint64 now_us);
+
+/* TRUE while a PIN is being checked. */
+gboolean session_pin_checking(const Session *session);
 
 /* Restores officer `officer_id`'s own PIN lockout kept across a restart
  * (saved by REQ_SAVE_LOCKOUT with `officer` set; monotonic time). */

@@ -57,14 +57,14 @@ typedef enum {
   SLOT_READER,
   SLOT_PAD,
   SLOT_STORE,
+  SLOT_PIN, /* officer PINs (argon2id): no device */
   N_SLOTS,
 } WorkerSlot;
 
 static const WorkerClass *const worker_classes[N_SLOTS] = {
-    [SLOT_PHOTO] = &worker_photo_class,
-    [SLOT_READER] = &worker_reader_class,
-    [SLOT_PAD] = &worker_pad_class,
-    [SLOT_STORE] = &worker_store_class,
+    [SLOT_PHOTO] = &worker_photo_class, [SLOT_READER] = &worker_reader_class,
+    [SLOT_PAD] = &worker_pad_class,     [SLOT_STORE] = &worker_store_class,
+    [SLOT_PIN] = &worker_pin_class,
 };
 
 /* The camera side of the photo step, an explicit sub-machine (logged by
@@ -254,6 +254,8 @@ static WorkerSlot slot_for(JobType type)
     return SLOT_PAD;
   case JOB_FINGER:
     return SLOT_READER;
+  case JOB_PIN:
+    return SLOT_PIN;
   case JOB_STORE:
     break;
   }
@@ -458,6 +460,25 @@ static void request_photo(App *app, int exception)
   camera_worker_request_still(app->camera);
 }
 
+/* An officer's PIN goes to the PIN worker (argon2id takes about half a
+ * second, the screen keeps drawing): the hash is looked up here, on the
+ * database's thread, and compared there. */
+static void request_pin_check(App *app, const SessionRequest *req)
+{
+  g_autoptr(GError) error = NULL;
+  Job *job = job_new(JOB_PIN);
+
+  g_strlcpy(job->pin, req->pin, sizeof job->pin);
+  job->pin_check = req->pin_check;
+  job->pin_named = *req->officer != '\0';
+  if (job->pin_named)
+    job->pin_hash = officers_pin_hash(app->db, req->officer, &error);
+  if (error)
+    g_warning("officers: %s", error->message);
+  job->pin_bootstrap_hash = g_strdup(app->config->officer_pin_hash);
+  send_job(app, SLOT_PIN, job);
+}
+
 /* The session's clock is monotonic; the store keeps the wall-clock end. */
 static void save_lockout(App *app, const SessionRequest *req)
 {
@@ -528,6 +549,9 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
   case REQ_TAKE_EXCEPTION_PHOTO:
     request_photo(app, req->finger);
     break;
+  case REQ_CHECK_PIN:
+    request_pin_check(app, req);
+    break;
   case REQ_COLLECT_SIGNATURE:
     ink_start(app);
     app->pad_touched = FALSE;
@@ -569,6 +593,7 @@ static void handle_requests(App *app, gint64 now_us)
   while (session_next_request(app->session, &req)) {
     app->dirty = TRUE;
     handle_request(app, &req, now_us);
+    explicit_bzero(req.pin, sizeof req.pin);
   }
 }
 
@@ -1138,6 +1163,12 @@ static void handle_result(App *app, Result *r, gint64 now_us)
   update_footer(
       app, slot,
       r->error && !signer_cancelled(slot, r->error) ? r->error->message : NULL);
+  /* The session knows which PIN check it waits for (not the person's). */
+  if (r->type == JOB_PIN) {
+    session_pin_checked(app->session, r->pin_check, r->pin_verdict, now_us);
+    handle_requests(app, now_us);
+    return;
+  }
   if (r->epoch != app->epoch) {
     g_debug("app: dropping a %s result of an earlier person or step",
             worker_classes[slot]->name);
@@ -1169,6 +1200,8 @@ static void handle_result(App *app, Result *r, gint64 now_us)
     break;
   case JOB_EXCEPTION_PHOTO:
     exception_photo_done(app, r, now_us);
+    break;
+  case JOB_PIN:
     break;
   case JOB_GUIDE:
   case JOB_BACKDROP:
@@ -1836,6 +1869,7 @@ App *app_new(KioskConfig *config, GError **error)
   session_set_audit(app->session, app_audit, app);
   session_set_officers(app->session,
                        &(SessionOfficers){officers_named, check_officer}, app);
+  session_set_pin_checks_async(app->session, TRUE);
   session_set_room_check(app->session, app_room, app);
   app->backdrop = photo_calibrator_new(config, g_get_monotonic_time());
   photo_auto_init(&app->autoshot,

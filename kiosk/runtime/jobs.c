@@ -1,6 +1,8 @@
 /* Constructors and destructors of jobs and results; see jobs.h. */
 #include "jobs.h"
 
+#include <string.h>
+
 #include "finger-best.h"
 
 Job *job_new(JobType type)
@@ -21,6 +23,9 @@ void job_free(Job *job)
   g_clear_pointer(&job->frame, image_free);
   g_clear_pointer(&job->backdrop, photo_backdrop_unref);
   g_clear_pointer(&job->best, finger_best_free);
+  explicit_bzero(job->pin, sizeof job->pin);
+  g_free(job->pin_hash);
+  g_free(job->pin_bootstrap_hash);
   g_free(job->subject);
   g_free(job);
 }

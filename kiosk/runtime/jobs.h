@@ -25,6 +25,7 @@ typedef enum {
   JOB_BACKDROP,        /* measure an empty-backdrop still (photo worker) */
   JOB_EXCEPTION_PHOTO, /* the officer's plain still of the hand for a
                           finger exception: no validator (photo worker) */
+  JOB_PIN,             /* verify an officer's PIN (PIN worker) */
 } JobType;
 
 typedef struct {
@@ -42,6 +43,14 @@ typedef struct {
   char *subject;    /* JOB_FINGER: who is at the reader (simulators) */
   BkRecord *record; /* JOB_STORE: the record (wiped when freed) */
   FingerBest *best; /* JOB_FINGER: pick the best of these (owned) */
+  /* JOB_PIN: the PIN (wiped with the job), the named officer's hash (NULL:
+   * the bootstrap PIN, or an unknown id when `pin_named`), the bootstrap
+   * hash (the decoy of an unknown id), and the session's check number. */
+  char pin[SESSION_PIN_MAX_DIGITS + 1];
+  gboolean pin_named;
+  char *pin_hash;
+  char *pin_bootstrap_hash;
+  guint pin_check;
 } Job;
 
 typedef struct {
@@ -56,6 +65,8 @@ typedef struct {
   FingerBest *best; /* JOB_FINGER with best: back, chosen (owned) */
   ExceptionPhoto exception_photo; /* JOB_EXCEPTION_PHOTO */
   PhotoBackdrop *backdrop; /* JOB_BACKDROP: the new one (owned), or NULL */
+  int pin_verdict;         /* JOB_PIN: OfficerPinVerdict */
+  guint pin_check;         /* JOB_PIN: the job's pin_check */
 } Result;
 
 Job *job_new(JobType type);

@@ -66,6 +66,7 @@ static void photo_worker_run(gpointer context, gpointer device, const Job *job,
   case JOB_SIGNATURE:
   case JOB_FINGER:
   case JOB_STORE:
+  case JOB_PIN:
     g_critical("photo worker: job %d is not for this worker", job->type);
     break;
   }

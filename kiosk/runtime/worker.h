@@ -76,3 +76,4 @@ extern const WorkerClass worker_photo_class;
 extern const WorkerClass worker_reader_class;
 extern const WorkerClass worker_pad_class;
 extern const WorkerClass worker_store_class;
+extern const WorkerClass worker_pin_class;

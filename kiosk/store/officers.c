@@ -381,10 +381,17 @@ OfficerPinVerdict officers_check_pin(sqlite3 *db, const char *id,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *hash = officers_pin_hash(db, id, &error);
-  gboolean right;
 
   if (error)
     g_warning("officers: %s", error->message);
+  return officers_verify_pin(hash, decoy_hash, pin);
+}
+
+OfficerPinVerdict officers_verify_pin(const char *hash, const char *decoy_hash,
+                                      const char *pin)
+{
+  gboolean right;
+
   if (!hash && (!decoy_hash || !*decoy_hash))
     return OFFICER_PIN_UNKNOWN;
   if (sodium_init() < 0)

@@ -57,6 +57,13 @@ char *officers_pin_hash(sqlite3 *db, const char *id, GError **error);
 OfficerPinVerdict officers_check_pin(sqlite3 *db, const char *id,
                                      const char *pin, const char *decoy_hash);
 
+/* officers_check_pin() after the lookup: `hash` is the officer's
+ * (officers_pin_hash()), NULL for an unknown id, which is checked against
+ * `decoy_hash` for the same cost. No database: any thread (the runtime
+ * runs it on a worker, docs/officers.md). */
+OfficerPinVerdict officers_verify_pin(const char *hash, const char *decoy_hash,
+                                      const char *pin);
+
 /* Whether the table holds one of the demo's officers (config/
  * demo-officers.json: same id, same hash), whose PINs anyone can read in
  * the documentation: a real kiosk warns about it. */

@@ -9,6 +9,7 @@
 #include "demo-media.h"
 #include "demo.h"
 #include "envelope.h"
+#include "fpreader.h"
 #include "keys.h"
 #include "officers.h"
 #include "record.h"
@@ -17,6 +18,19 @@
 #include "testlib.h"
 
 #define SETTLE_US (60 * G_USEC_PER_SEC)
+
+void kiosk_desk_test_init(int *argc, char ***argv)
+{
+  g_autoptr(KioskConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_init(argc, argv, NULL);
+  config = config_load(NULL, &error);
+  g_assert_no_error(error);
+  if (!fpreader_prepare(config->reader_backend, config->reader_options, &error))
+    g_error("fpreader_prepare: %s", error->message);
+  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+}
 
 void kiosk_desk_open(KioskDesk *d, const char *const *sets)
 {
@@ -130,6 +144,28 @@ void kiosk_desk_screenshot(KioskDesk *d, const char *build_dir,
   g_assert_true(d->fe.screenshot(d->fe.data, path, &error));
   g_assert_no_error(error);
   g_test_message("screen %s", path);
+}
+
+char *kiosk_desk_audit_log(const char *state_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename(state_dir, "kiosk.db", NULL);
+  sqlite3 *db = db_open(path, &error);
+  GString *out = g_string_new(NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(sqlite3_prepare_v2(db,
+                                     "SELECT actor, event FROM audit_log "
+                                     "ORDER BY seq",
+                                     -1, &stmt, NULL),
+                  ==, SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW)
+    g_string_append_printf(out, "%s %s;", sqlite3_column_text(stmt, 0),
+                           sqlite3_column_text(stmt, 1));
+  sqlite3_finalize(stmt);
+  db_close(db);
+  return g_string_free(out, FALSE);
 }
 
 /* The newest envelope in the queue. */

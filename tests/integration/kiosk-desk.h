@@ -18,6 +18,12 @@ typedef struct {
   App *app;
 } KioskDesk;
 
+/* g_test_init() and what a kiosk-desk test does before its first thread,
+ * as the kiosk does: the virtual reader's socket (fpreader_prepare() of
+ * the embedded configuration); and the demo key's and PIN's warnings
+ * allowed (only criticals are fatal). */
+void kiosk_desk_test_init(int *argc, char ***argv);
+
 /* A fresh state folder, the embedded configuration with `sets` (NULL
  * terminated "group.key=value" overrides; "devices.reader=" drops the
  * embedded reader's options, as a file naming a reader does), the demo's
@@ -43,6 +49,10 @@ gboolean kiosk_desk_has_button(KioskDesk *d, const char *id);
  * BK_UPDATE_REFERENCE=1, else into `build_dir` of the build folder. */
 void kiosk_desk_screenshot(KioskDesk *d, const char *build_dir,
                            const char *name);
+
+/* The audit log of the kiosk in `state_dir` as "actor event;" entries,
+ * oldest first (g_free). */
+char *kiosk_desk_audit_log(const char *state_dir);
 
 /* The newest record the kiosk stored, opened with the demo back-office key
  * of the state folder (records are sealed to it). */

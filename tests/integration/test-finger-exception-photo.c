@@ -10,14 +10,10 @@
  * officer. (Without a photo there is no part: test-finger-exceptions.c.)
  * The photo screen and the review are written to tests/ui-reference/ with
  * BK_UPDATE_REFERENCE=1 (docs/fingerprints.md shows them). */
-#include <json-glib/json-glib.h>
-#include <sqlite3.h>
 #include <string.h>
 
-#include "db.h"
 #include "emulators/ptpip-camera.h"
 #include "exception-photo.h"
-#include "fpreader.h"
 #include "jpegio.h"
 #include "keys.h"
 #include "kiosk-desk.h"
@@ -49,29 +45,6 @@ static GBytes *demo_portrait(KioskDesk *d)
 
   g_assert_true(g_file_get_contents(path, &data, &len, NULL));
   return g_bytes_new_take(data, len);
-}
-
-/* The audit log as "actor event;" entries, oldest first. */
-static char *audit_log(KioskDesk *d)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename(d->dir, "kiosk.db", NULL);
-  sqlite3 *db = db_open(path, &error);
-  GString *out = g_string_new(NULL);
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_no_error(error);
-  g_assert_cmpint(sqlite3_prepare_v2(db,
-                                     "SELECT actor, event FROM audit_log "
-                                     "ORDER BY seq",
-                                     -1, &stmt, NULL),
-                  ==, SQLITE_OK);
-  while (sqlite3_step(stmt) == SQLITE_ROW)
-    g_string_append_printf(out, "%s %s;", sqlite3_column_text(stmt, 0),
-                           sqlite3_column_text(stmt, 1));
-  sqlite3_finalize(stmt);
-  db_close(db);
-  return g_string_free(out, FALSE);
 }
 
 /* The exception's photo part in the record, checked as the back office
@@ -230,7 +203,7 @@ static void test_photo_through_gphoto2(void)
   g_assert_true(g_variant_dict_lookup(e, "photo", "&s", &photo));
   g_assert_cmpstr(photo, ==, "finger-exception/right_index");
   check_photo_part(record, photo);
-  log = audit_log(&d);
+  log = kiosk_desk_audit_log(d.dir);
   g_assert_nonnull(strstr(log, "officer:1001 officer.finger_exception.photo;"));
   check_extract(&d);
   kiosk_desk_close(&d);
@@ -238,14 +211,7 @@ static void test_photo_through_gphoto2(void)
 
 int main(int argc, char **argv)
 {
-  g_autoptr(KioskConfig) config = config_load(NULL, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_test_init(&argc, &argv, NULL);
-  if (!fpreader_prepare(config->reader_backend, config->reader_options, &error))
-    g_error("fpreader_prepare: %s", error->message);
-  /* The demo key and the demo PIN are warned about: expected here. */
-  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  kiosk_desk_test_init(&argc, &argv);
   g_test_add_func("/finger-exception-photo/gphoto2",
                   test_photo_through_gphoto2);
   return g_test_run();

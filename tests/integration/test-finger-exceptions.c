@@ -12,11 +12,9 @@
  * shows them). */
 #include <string.h>
 
-#include "fpreader.h"
 #include "kiosk-desk.h"
 #include "record-finger.h"
 #include "record.h"
-#include "settings.h"
 #include "testlib.h"
 
 #define SHOTS "finger-exception-screens"
@@ -199,15 +197,7 @@ static void test_bandage_postponed(void)
 
 int main(int argc, char **argv)
 {
-  g_autoptr(KioskConfig) config = config_load(NULL, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_test_init(&argc, &argv, NULL);
-  /* As the kiosk does: the virtual reader's socket before any thread. */
-  if (!fpreader_prepare(config->reader_backend, config->reader_options, &error))
-    g_error("fpreader_prepare: %s", error->message);
-  /* The demo key and the demo PIN are warned about: expected here. */
-  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  kiosk_desk_test_init(&argc, &argv);
   g_test_add_func("/finger-exceptions/amputation-thumb", test_amputation_thumb);
   g_test_add_func("/finger-exceptions/bandage-postponed",
                   test_bandage_postponed);

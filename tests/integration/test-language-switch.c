@@ -69,6 +69,7 @@ static Job *next_job(Rig *rig, JobType type)
   case JOB_SIGNATURE:
   case JOB_BACKDROP:
   case JOB_EXCEPTION_PHOTO:
+  case JOB_PIN:
     g_assert_not_reached();
   }
   return job;

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "demo-media.h"
 #include "demo.h"
+#include "kiosk-desk.h"
 #include "officers.h"
 #include "resources.h"
 #include "testlib-ui.h"
@@ -171,29 +172,6 @@ static void screenshot(Desk *d, const char *name)
   g_test_message("screen %s", path);
 }
 
-/* The audit log as "actor event;" entries, oldest first. */
-static char *audit_log(Desk *d)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename(d->dir, "kiosk.db", NULL);
-  sqlite3 *db = db_open(path, &error);
-  GString *out = g_string_new(NULL);
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_no_error(error);
-  g_assert_cmpint(sqlite3_prepare_v2(db,
-                                     "SELECT actor, event FROM audit_log "
-                                     "ORDER BY seq",
-                                     -1, &stmt, NULL),
-                  ==, SQLITE_OK);
-  while (sqlite3_step(stmt) == SQLITE_ROW)
-    g_string_append_printf(out, "%s %s;", sqlite3_column_text(stmt, 0),
-                           sqlite3_column_text(stmt, 1));
-  sqlite3_finalize(stmt);
-  db_close(db);
-  return g_string_free(out, FALSE);
-}
-
 static guint count(const char *haystack, const char *needle)
 {
   guint n = 0;
@@ -251,7 +229,7 @@ static void test_lockout_per_officer(void)
   enter(&d, DEMO_SECOND_PIN);
   g_assert_cmpint(state(&d), ==, SESSION_OFFICER_CHECK);
 
-  log = audit_log(&d);
+  log = kiosk_desk_audit_log(d.dir);
   g_assert_cmpuint(count(log, "officer:1001 officer.wrong_pin;"), ==, max);
   g_assert_cmpuint(count(log, "officer:1001 officer.locked_out;"), ==, 1);
   g_assert_cmpuint(count(log, "officer:1002 officer.unlocked;"), ==, 2);
@@ -296,7 +274,7 @@ static void test_idle_lock(void)
   enter(&d, DEMO_SECOND_PIN);
   g_assert_cmpint(state(&d), ==, SESSION_OFFICER_CHECK);
   g_assert_cmpstr(session_officer(app_session(d.app)), ==, DEMO_SECOND_OFFICER);
-  log = audit_log(&d);
+  log = kiosk_desk_audit_log(d.dir);
   g_assert_nonnull(strstr(log, "officer:1001 officer.unlocked;"
                                "officer:1001 officer.head_covering_declared;"
                                "officer:1001 officer.idle_locked;"
@@ -340,7 +318,7 @@ static void test_four_eyes_photo_override(void)
   g_assert_true(session_person(app_session(d.app))->photo_override);
   /* Officer mode is still the first officer's. */
   g_assert_cmpstr(session_officer(app_session(d.app)), ==, DEMO_OFFICER);
-  log = audit_log(&d);
+  log = kiosk_desk_audit_log(d.dir);
   g_assert_nonnull(strstr(log, "officer:1002 officer.wrong_pin;"
                                "officer:1002 officer.four_eyes.photo_override;"
                                "officer:1001 "

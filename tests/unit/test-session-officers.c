@@ -22,9 +22,10 @@ typedef struct {
   Session *session;
   GDateTime *clock;
   gint64 now;
-  gboolean named;   /* the fake officers table is in use */
-  GString *log;     /* "actor:event;" */
-  GPtrArray *saved; /* "id=failures/locked" of each REQ_SAVE_LOCKOUT */
+  gboolean named;    /* the fake officers table is in use */
+  GString *log;      /* "actor:event;" */
+  GPtrArray *saved;  /* "id=failures/locked" of each REQ_SAVE_LOCKOUT */
+  GPtrArray *checks; /* "id:pin:number" of each REQ_CHECK_PIN */
 } Desk;
 
 static Appointment *book(const char *code, gpointer data)
@@ -89,6 +90,9 @@ static void drain(Desk *d)
           d->saved,
           g_strdup_printf("%s=%d/%s", req.officer, req.lockout.failures,
                           req.lockout.locked_until_us ? "locked" : "open"));
+    else if (req.type == REQ_CHECK_PIN)
+      g_ptr_array_add(d->checks, g_strdup_printf("%s:%s:%u", req.officer,
+                                                 req.pin, req.pin_check));
 }
 
 static void send(Desk *d, SessionEvent ev)
@@ -118,6 +122,7 @@ static void set_up(Desk *d, gconstpointer data)
   d->named = TRUE;
   d->log = g_string_new(NULL);
   d->saved = g_ptr_array_new_with_free_func(g_free);
+  d->checks = g_ptr_array_new_with_free_func(g_free);
   start(d);
 }
 
@@ -125,6 +130,7 @@ static void tear_down(Desk *d, gconstpointer data)
 {
   session_free(d->session);
   g_ptr_array_unref(d->saved);
+  g_ptr_array_unref(d->checks);
   g_string_free(d->log, TRUE);
   g_date_time_unref(d->clock);
   config_free(d->config);
@@ -518,6 +524,52 @@ static void test_height_guidance(Desk *d, gconstpointer data)
   g_assert_true(shows(d, "Please move it down until your face is inside"));
 }
 
+/* The runtime's verdict, as app.c hands it over; then the requests. */
+static void verdict(Desk *d, guint check, OfficerPinVerdict v)
+{
+  session_pin_checked(d->session, check, v, d->now);
+  drain(d);
+}
+
+/* PINs checked off the main thread: the PIN goes out with the officer's
+ * number and a check number, the screen says it is checking and takes no
+ * input meanwhile, a verdict nobody waits for is dropped, a wrong one
+ * still counts towards that officer's lockout and a right one unlocks with
+ * its audit entry, as with the checks made at once. */
+static void test_async_pin(Desk *d, gconstpointer data)
+{
+  session_set_pin_checks_async(d->session, TRUE);
+  to_pin(d);
+  keypad(d, "1001");
+  keypad(d, "1357");
+  g_assert_true(session_pin_checking(d->session));
+  g_assert_cmpuint(d->checks->len, ==, 1);
+  g_assert_cmpstr(d->checks->pdata[0], ==, "1001:1357:1");
+  g_assert_true(shows(d, "Checking the PIN"));
+  g_assert_cmpstr(view(d)->entry, ==, "");
+  keypad(d, "2468"); /* ignored while checking */
+  press(d, VIEW_BUTTON_CANCEL);
+  g_assert_cmpuint(d->checks->len, ==, 1);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_OFFICER_PIN);
+  verdict(d, 7, OFFICER_PIN_RIGHT); /* not this check's */
+  g_assert_true(session_pin_checking(d->session));
+  verdict(d, 1, OFFICER_PIN_WRONG);
+  g_assert_false(session_pin_checking(d->session));
+  g_assert_true(shows(d, "Wrong officer number or PIN."));
+  g_assert_cmpstr(d->saved->pdata[d->saved->len - 1], ==, "1001=1/open");
+  g_assert_nonnull(strstr(d->log->str, "officer:1001:officer.wrong_pin;"));
+  keypad(d, "1001");
+  keypad(d, "2468");
+  g_assert_cmpstr(d->checks->pdata[1], ==, "1001:2468:2");
+  verdict(d, 2, OFFICER_PIN_RIGHT);
+  g_assert_cmpint(session_state(d->session), ==, SESSION_OFFICER_CHECK);
+  g_assert_cmpstr(session_officer(d->session), ==, "1001");
+  g_assert_nonnull(strstr(d->log->str, "officer:1001:officer.unlocked;"));
+  g_assert_cmpstr(d->saved->pdata[d->saved->len - 1], ==, "1001=0/open");
+  verdict(d, 2, OFFICER_PIN_WRONG); /* once only */
+  g_assert_cmpint(session_state(d->session), ==, SESSION_OFFICER_CHECK);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -532,6 +584,7 @@ int main(int argc, char **argv)
   ADD("/session-access/more-time-span", test_more_time_span);
   ADD("/session-access/seated-kept", test_seated_kept);
   ADD("/session-access/height-guidance", test_height_guidance);
+  ADD("/session-officers/async-pin", test_async_pin);
 #undef ADD
   return g_test_run();
 }
