@@ -69,7 +69,9 @@ void ui_speaker_draw(UiCanvas *canvas, const UiScreenInfo *info,
   UiColor ink = on ? BLUE : WHITE;
   UiTarget target = {.rect = r, .type = INTENT_BUTTON, .enabled = TRUE};
 
-  if (view->speech == VIEW_SPEECH_NONE)
+  /* Seated, nothing is drawn above the reach line: the runtime makes the
+   * switch one of the screen's buttons instead. */
+  if (view->speech == VIEW_SPEECH_NONE || view->seated)
     return;
   ui_draw_round_rect(canvas, r, SPEAKER_RADIUS, on ? WHITE : BLUE, 3,
                      on ? WHITE : BLUE_SOFT);

@@ -10,7 +10,7 @@
  * text can stop short of it. */
 #define UI_SPEAKER_HALF_W 52
 
-/* Draws the button for view->speech (nothing for VIEW_SPEECH_NONE) and
- * appends its target. */
+/* Draws the button for view->speech (nothing for VIEW_SPEECH_NONE, nor
+ * in the seated layout) and appends its target. */
 void ui_speaker_draw(UiCanvas *canvas, const UiScreenInfo *info,
                      const KioskView *view, GArray *targets);
