@@ -286,12 +286,21 @@ static void reasons_order(GPtrArray *reasons)
 
 static void result_finish(PhotoResult *r)
 {
-  /* A covering that may be too light is always said, first, even when
-   * another reason refuses the photo. */
-  if (r->reasons->len > 0 &&
-      g_ptr_array_find_with_equal_func(
-          r->referrals, PHOTO_REASON_COVERING_WHITE, g_str_equal, NULL))
-    add_code(r->reasons, PHOTO_REASON_COVERING_WHITE);
+  static const char *const covering[] = {
+      PHOTO_REASON_COVERING_WHITE,
+      PHOTO_REASON_COVERING_LOW_CONTRAST,
+      PHOTO_REASON_COVERING_NOT_DECLARED,
+      PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
+      PHOTO_REASON_COVERING_NOT_SMOOTH,
+  };
+
+  /* A doubtful covering is always said, even when another reason refuses
+   * the photo: the applicant has to change it for the next photo too (and
+   * a light one is named first, below). */
+  for (gsize k = 0; k < G_N_ELEMENTS(covering) && r->reasons->len > 0; k++)
+    if (g_ptr_array_find_with_equal_func(r->referrals, covering[k], g_str_equal,
+                                         NULL))
+      add_code(r->reasons, covering[k]);
   if (r->reasons->len > 0) {
     r->verdict = PHOTO_VERDICT_REFUSE;
   } else if (r->referrals->len > 0) {
@@ -839,6 +848,8 @@ typedef struct {
   double chin_up;     /* the chin, the same (negative) */
   double crown, chin; /* bounded by head proportions */
   double cos_roll, sin_roll;
+  PhotoLab forehead; /* skin just above the brows */
+  gboolean has_forehead;
   gboolean declared;
   int age;
   Covering cov;
@@ -974,6 +985,17 @@ static gboolean in_covering_outline(const Check *c, int x, int y)
   return up < 2.9 && fabs(along) < 1.8 + 0.65 * MAX(0, -up - 0.8);
 }
 
+/* On the shoulders: below the chin and within 3.5 eye distances of the
+ * head's axis, where white clothes on a white backdrop flood as backdrop
+ * or stand apart from it in pieces. */
+static gboolean in_body_outline(const Check *c, int x, int y)
+{
+  double along, up;
+
+  head_frame(c, x, y, &along, &up);
+  return up < c->chin_up - 0.3 && fabs(along) < 3.5;
+}
+
 /* background_not_white / _not_uniform on the raw colour of the backdrop
  * outside the subject's outline. */
 static void background_judge(Check *c, gboolean outline)
@@ -989,7 +1011,9 @@ static void background_judge(Check *c, gboolean outline)
       const guint8 *p = image_pixel(c->small, x, y);
       PhotoLab raw;
       float fl;
-      if (!an->bg[idx(an, x, y)] || (outline && in_covering_outline(c, x, y)))
+      if (!an->bg[idx(an, x, y)] ||
+          (outline && (in_body_outline(c, x, y) ||
+                       (c->declared && in_covering_outline(c, x, y)))))
         continue;
       raw = photo_colour_lab(p[0], p[1], p[2], NULL);
       rl += raw.L, ra += raw.a, rb += raw.b;
@@ -1205,11 +1229,8 @@ static void objects_judge(Check *c)
 
   for (guint i = 0; i < c->others->len; i++) {
     const OtherObject *o = &g_array_index(c->others, OtherObject, i);
-    double along, up;
-    head_frame(c, o->x, o->y, &along, &up);
-    if (c->declared && in_covering_outline(c, (int)o->x, (int)o->y))
-      continue;
-    if (up < c->chin_up - 0.3 && fabs(along) < 3.5)
+    if ((c->declared && in_covering_outline(c, (int)o->x, (int)o->y)) ||
+        in_body_outline(c, (int)o->x, (int)o->y))
       continue;
     largest = MAX(largest, o->area);
   }
@@ -1261,7 +1282,7 @@ static void shadow_judge(Check *c)
  * merges with the backdrop) - and the shadow beside the head. */
 static gboolean check_background_outside(Check *c)
 {
-  background_judge(c, c->declared);
+  background_judge(c, TRUE);
   objects_judge(c);
   shadow_judge(c);
   return TRUE;
@@ -1523,18 +1544,57 @@ static gboolean check_sharpness(Check *c)
   return TRUE;
 }
 
-/* Skin for the covering's regions: close to the face's own skin in
- * lightness and, more strictly, in hue and chroma. (The face's own checks
- * tolerate more lightness; a brown, pink or beige covering must not pass
- * for forehead here.) */
+/* Skin for the covering's regions: close to the face's own skin in hue
+ * and chroma, and in lightness lighter by a little more than a lit bald
+ * scalp is, darker by less. (The face's own checks tolerate more; a brown,
+ * rust, pink or maroon covering must not pass for a bald head here.) */
 static gboolean skin_like(const Check *c, gsize i)
 {
   const Analysis *an = &c->an;
   const PhotoLab *s = &c->skin.skin;
 
-  return fabs(an->L[i] - s->L) < c->lim->covering_skin_max_dL &&
-         hypot(an->A[i] - s->a, an->B[i] - s->b) <
-             c->lim->covering_skin_max_dab;
+  for (int k = 0; k < (c->has_forehead ? 2 : 1); k++, s = &c->forehead) {
+    double dl = an->L[i] - s->L;
+    if (dl < c->lim->covering_skin_lighter_dL &&
+        -dl < c->lim->covering_skin_darker_dL &&
+        hypot(an->A[i] - s->a, an->B[i] - s->b) < c->lim->covering_skin_max_dab)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The forehead just above the brows (0.1 to 0.3 eye distances over the
+ * brow line, 0.35 to each side), a second reference for skin: a scalp
+ * continues the forehead's colour more than the cheeks'. Used only when
+ * it is near the cheeks' colour itself (not a covering low on the
+ * forehead). */
+static void forehead_sample(Check *c)
+{
+  g_autoptr(GArray) l = g_array_new(FALSE, FALSE, sizeof(float));
+  g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(float));
+  g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(float));
+  double step = 1.0 / MAX(c->d, 1.0);
+  double brow = CLAMP(c->pose.brow_height, 0.2, 0.6);
+  const PhotoLab *s = &c->skin.skin;
+
+  for (double up = brow + 0.1; up < brow + 0.3; up += step)
+    for (double along = -0.35; along <= 0.35; along += step) {
+      gsize i;
+      if (!head_index(c, along, up, &i))
+        continue;
+      g_array_append_val(l, c->an.L[i]);
+      g_array_append_val(a, c->an.A[i]);
+      g_array_append_val(b, c->an.B[i]);
+    }
+  if (l->len < 4)
+    return;
+  c->forehead.L = percentile(l, 0.5);
+  c->forehead.a = percentile(a, 0.5);
+  c->forehead.b = percentile(b, 0.5);
+  c->has_forehead =
+      fabs(c->forehead.L - s->L) < c->lim->covering_skin_lighter_dL &&
+      hypot(c->forehead.a - s->a, c->forehead.b - s->b) <
+          2 * c->lim->covering_skin_max_dab;
 }
 
 static gboolean backdrop_like(const Check *c, gsize i)
@@ -1693,6 +1753,7 @@ static gboolean check_covering_colour(Check *c)
   Covering *cv = &c->cov;
   double fo, fb;
 
+  forehead_sample(c);
   covering_band(c);
   covering_sides_and_neck(c);
   fo = region_finish(&cv->band);

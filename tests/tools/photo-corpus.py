@@ -416,7 +416,8 @@ def corpus_plan(rng, scale):
                    (20, 20, 25), (240, 150, 170), (60, 160, 80)]
         rng.shuffle(options)
         for second in options:
-            if np.abs(np.array(first, float) - np.array(second)).sum() > 150:
+            diff = np.abs(np.array(first, float) - np.array(second))
+            if diff.sum() > 150 and diff.max() > 100:
                 return second
         return (235, 235, 235)
 
