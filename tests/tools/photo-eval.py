@@ -38,7 +38,28 @@ def validate_one(biokiosk, corpus, item, use_background):
     return json.loads(proc.stdout.splitlines()[0])
 
 
+def run_batch(biokiosk, corpus, items, declared):
+    """Without calibration frames one process checks many photos (the
+    landmark model is read once per process)."""
+    results = {}
+    for i in range(0, len(items), 60):
+        chunk = items[i:i + 60]
+        cmd = [biokiosk, "validate-photo", "--json"] + (["--head-covering"] if declared else [])
+        cmd += [os.path.join(corpus, x["file"]) for x in chunk]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            raise SystemExit("validator failed: %s" % proc.stderr)
+        for line in proc.stdout.splitlines():
+            r = json.loads(line)
+            results[os.path.basename(r["file"])] = r
+    return results
+
+
 def run_validator(biokiosk, corpus, items, use_background):
+    if not use_background:
+        results = run_batch(biokiosk, corpus, [x for x in items if x["declared"]], True)
+        results.update(run_batch(biokiosk, corpus, [x for x in items if not x["declared"]], False))
+        return results
     # One process per image (each with its own calibration frame), as many
     # at a time as there are cores.
     jobs = max(1, min(len(os.sched_getaffinity(0)), 4))
