@@ -2982,6 +2982,7 @@ static void view_more_time(Session *s, int left)
   memset(v, 0, sizeof *v);
   v->banner = was.banner;
   v->footer = was.footer;
+  v->rtl = was.rtl;
   v->person = was.person;
   v->step = was.step;
   v->n_steps = was.n_steps;

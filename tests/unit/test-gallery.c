@@ -325,6 +325,10 @@ static void walk_more_time(Desk *d)
   send(d, (SessionEvent){.type = EV_TICK});
   g_assert_cmpstr(session_view(d->session)->title, ==,
                   _("Do you need more time?"));
+  /* Laid out like the screen it replaces. */
+  g_assert_cmpint(session_view(d->session)->rtl, ==,
+                  i18n_language_direction(i18n_get_language()) ==
+                      I18N_DIRECTION_RTL);
 }
 
 /* Seated, the camera too high: the height guidance. */
