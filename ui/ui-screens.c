@@ -123,24 +123,42 @@ static void draw_steps(Ctx *cx, int right, int y, int height)
                mid - TTF_FontHeight(f) / 2, 0, UI_ALIGN_LEFT, label);
 }
 
+/* The language button at the start of the header band, labelled with the
+ * current language's name in itself; returns the width it takes. */
+static int draw_language_button(Ctx *cx)
+{
+  TTF_Font *f = font(cx, UI_FONT_BOLD, 24);
+  int w = MAX(160, ui_text_width(f, cx->view->language) + 2 * 28);
+  SDL_Rect r = {MARGIN, 14, w, HEADER_H - 4 - 28};
+
+  ui_draw_round_rect(cx->canvas, r, RADIUS, BLUE, 3, WHITE);
+  ui_draw_text(cx->canvas, f, WHITE, r.x, r.y + (r.h - TTF_FontHeight(f)) / 2,
+               r.w, UI_ALIGN_CENTER, cx->view->language);
+  add_target(cx, VIEW_BUTTON_LANGUAGE, r, INTENT_BUTTON, 0, TRUE);
+  return w + GAP;
+}
+
 static void draw_header(Ctx *cx)
 {
   const KioskView *v = cx->view;
   int w = cx->info->width;
   int right = w - MARGIN;
   gboolean steps = v->n_steps > 0 && v->step > 0;
+  int start = MARGIN;
 
   ui_draw_fill(cx->canvas, (SDL_Rect){0, 0, w, HEADER_H}, BLUE);
   /* A thin light rule under the band separates it from a white screen on
    * panels with poor contrast. */
   ui_draw_fill(cx->canvas, (SDL_Rect){0, HEADER_H - 4, w, 4}, BLUE_SOFT);
+  if (has_text(v->language))
+    start += draw_language_button(cx);
 
   if (has_text(cx->info->location)) {
     TTF_Font *f = font(cx, UI_FONT_BOLD, 30);
-    int room = w / 2 - MARGIN - (v->speech ? UI_SPEAKER_HALF_W : 0);
+    int room = w / 2 - start - (v->speech ? UI_SPEAKER_HALF_W : 0);
     g_autofree char *text = ellipsize(f, cx->info->location, room);
 
-    ui_draw_text(cx->canvas, f, WHITE, MARGIN,
+    ui_draw_text(cx->canvas, f, WHITE, start,
                  (HEADER_H - 4 - TTF_FontHeight(f)) / 2, 0, UI_ALIGN_LEFT,
                  text);
   }

@@ -28,16 +28,17 @@ typedef struct {
   const char *name;
   const char *script; /* ISO 15924 */
   I18nDirection direction;
+  const char *word; /* "language" in the language */
 } KnownLanguage;
 
 static const KnownLanguage known_languages[] = {
-    {"nl", "Nederlands", "Latn", I18N_DIRECTION_LTR},
-    {"en", "English", "Latn", I18N_DIRECTION_LTR},
-    {"ar", "العربية", "Arab", I18N_DIRECTION_RTL},
-    {"tr", "Türkçe", "Latn", I18N_DIRECTION_LTR},
-    {"uk", "Українська", "Cyrl", I18N_DIRECTION_LTR},
-    {"fa", "فارسی", "Arab", I18N_DIRECTION_RTL},
-    {"ti", "ትግርኛ", "Ethi", I18N_DIRECTION_LTR},
+    {"nl", "Nederlands", "Latn", I18N_DIRECTION_LTR, "Taal"},
+    {"en", "English", "Latn", I18N_DIRECTION_LTR, "Language"},
+    {"ar", "العربية", "Arab", I18N_DIRECTION_RTL, "اللغة"},
+    {"tr", "Türkçe", "Latn", I18N_DIRECTION_LTR, "Dil"},
+    {"uk", "Українська", "Cyrl", I18N_DIRECTION_LTR, "Мова"},
+    {"fa", "فارسی", "Arab", I18N_DIRECTION_RTL, "زبان"},
+    {"ti", "ትግርኛ", "Ethi", I18N_DIRECTION_LTR, "ቋንቋ"},
 };
 
 /* Language codes with a catalogue, sorted; NULL until i18n_init(). */
@@ -288,6 +289,13 @@ const char *i18n_language_name(const char *language)
   const KnownLanguage *known = known_language(language);
 
   return known ? known->name : NULL;
+}
+
+const char *i18n_language_word(const char *language)
+{
+  const KnownLanguage *known = known_language(language);
+
+  return known ? known->word : NULL;
 }
 
 I18nDirection i18n_language_direction(const char *language)

@@ -35,6 +35,12 @@ const char *const *i18n_known_languages(void);
  * a code the kiosk does not know. Static strings; any thread. */
 const char *i18n_language_name(const char *language);
 
+/* The word "language" in a known language ("Taal", "Language", "اللغة",
+ * "Dil", "Мова", "زبان", "ቋንቋ"), for the title of the language chooser,
+ * which must be understood before any language is chosen. NULL for a code
+ * the kiosk does not know. Static strings; any thread. */
+const char *i18n_language_word(const char *language);
+
 /* The direction a known language is written in: I18N_DIRECTION_RTL for
  * Arabic and Farsi, I18N_DIRECTION_LTR otherwise (and for unknown codes).
  * Runs of digits, codes and Latin names inside right-to-left text stay

@@ -13,6 +13,7 @@
 #include "height.h"
 #include "i18n.h"
 #include "idle.h"
+#include "language-choice.h"
 #include "log.h"
 #include "texts.h"
 
@@ -121,6 +122,7 @@ struct Session {
 
   /* the appointment in progress */
   Appointment *appointment;
+  LanguageChoice languages; /* each person's language, if they chose one */
   int person_index;
   PersonVerdict person_verdict;
   SessionPerson current;
@@ -403,6 +405,7 @@ static void end_appointment(Session *s)
 {
   /* The next applicant starts in the kiosk's own language. */
   switch_language(s, s->config->language);
+  language_choice_clear(&s->languages);
   clear_person_data(s);
   g_clear_pointer(&s->appointment, appointment_free);
   s->officer_unlocked = FALSE;
@@ -486,6 +489,9 @@ static void start_person(Session *s, int index, const SessionEvent *ev)
     transition(s, SESSION_CHECKIN, ev);
     return;
   }
+  /* Each person sees their own language, not the one before them. */
+  switch_language(
+      s, language_choice_for(&s->languages, index, s->config->language));
   s->current.appointment = s->appointment;
   s->current.person = g_ptr_array_index(s->appointment->persons, index);
   s->current.person_index = index;
@@ -741,6 +747,7 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
     switch_language(s, s->config->language);
     s->seated = FALSE;
     s->large_text = FALSE;
+    language_choice_clear(&s->languages);
     break;
   case EV_TICK:
     if (s->notice && s->lockouts[SESSION_LOCKOUT_CHECKIN].locked_until_us &&
@@ -750,8 +757,6 @@ static void handle_checkin(Session *s, const SessionEvent *ev, gint64 now_us)
     }
     break;
   case EV_BUTTON:
-    if (button_is(ev, VIEW_BUTTON_LANGUAGE))
-      switch_language(s, g_str_equal(i18n_get_language(), "nl") ? "en" : "nl");
     if (button_is(ev, VIEW_BUTTON_SEATED))
       s->seated = !s->seated;
     if (button_is(ev, VIEW_BUTTON_LARGE_TEXT))
@@ -1924,6 +1929,37 @@ static gboolean more_time_taken(Session *s, const SessionEvent *ev,
   return TRUE;
 }
 
+/* The screens the applicant reads, which carry the language button. */
+static gboolean applicant_screen(const Session *s)
+{
+  switch (s->state) {
+  case SESSION_CHECKIN:
+  case SESSION_MESSAGE:
+  case SESSION_PERSON:
+  case SESSION_PHOTO:
+  case SESSION_SIGNATURE:
+  case SESSION_FINGERPRINT:
+  case SESSION_DONE:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+/* The header's language button and the chooser's buttons; the choice is
+ * the current person's. */
+static gboolean language_button(Session *s, const SessionEvent *ev)
+{
+  const char *to = NULL;
+
+  if (!applicant_screen(s) ||
+      !language_choice_button(&s->languages, s->person_index, ev->button, &to))
+    return FALSE;
+  if (to)
+    switch_language(s, to);
+  return TRUE;
+}
+
 static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
 {
   SessionState before = s->state;
@@ -1941,6 +1977,8 @@ static void dispatch(Session *s, const SessionEvent *ev, gint64 now_us)
     return;
   if (is_activity(ev->type))
     s->last_activity_us = now_us;
+  if (ev->type == EV_BUTTON && language_button(s, ev))
+    return;
   handlers[s->state](s, ev, now_us);
   if (s->state == before && ev->type != EV_TICK)
     g_debug("session: %s: %s", state_names[s->state], event_names[ev->type]);
@@ -2438,11 +2476,6 @@ static void view_checkin(Session *s)
     line(s, s->notice);
     v->warning = TRUE;
   }
-  /* Each language named in itself, so that it is found without reading
-   * the current one. */
-  button(s, VIEW_BUTTON_LANGUAGE,
-         g_str_equal(i18n_get_language(), "nl") ? "English" : "Nederlands",
-         FALSE);
   access_buttons(s);
 }
 
@@ -2995,6 +3028,31 @@ static void view_more_time(Session *s, int left)
   button(s, VIEW_BUTTON_MORE_TIME, _("Yes, I need more time"), TRUE);
 }
 
+/* The language button on the applicant's screens, and the chooser in
+ * place of the screen while it is open (the header keeps the person). */
+static void view_language(Session *s)
+{
+  KioskView *v = &s->view;
+  KioskView kept = *v;
+
+  if (!applicant_screen(s))
+    return;
+  if (s->languages.open) {
+    memset(v, 0, sizeof *v);
+    v->banner = kept.banner;
+    v->footer = kept.footer;
+    v->person = kept.person;
+    language_choice_view(v, i18n_get_language(), s->strings);
+  }
+  /* Seated, every touch target lies low (docs/ui.md): the language button
+   * joins the screen's own instead of the header. */
+  if (s->seated && !s->languages.open)
+    button(s, VIEW_BUTTON_LANGUAGE, i18n_language_name(i18n_get_language()),
+           FALSE);
+  else
+    v->language = i18n_language_name(i18n_get_language());
+}
+
 const KioskView *session_view(Session *s)
 {
   KioskView *v = &s->view;
@@ -3003,7 +3061,6 @@ const KioskView *session_view(Session *s)
   memset(v, 0, sizeof *v);
   v->banner = s->config->banner;
   v->footer = s->footer;
-  v->rtl = i18n_language_direction(i18n_get_language()) == I18N_DIRECTION_RTL;
   switch (s->state) {
   case SESSION_CHECKIN:
     view_checkin(s);
@@ -3043,6 +3100,7 @@ const KioskView *session_view(Session *s)
   case SESSION_N_STATES:
     g_assert_not_reached();
   }
+  view_language(s);
   if (more_time_left(s) > 0)
     view_more_time(s, more_time_left(s));
   officer_idle_view(s);
@@ -3050,5 +3108,7 @@ const KioskView *session_view(Session *s)
     view_audit_trouble(s);
   v->seated = s->seated;
   v->large_text = s->large_text;
+  /* Last: whichever screen replaced the state's, it is mirrored alike. */
+  v->rtl = i18n_language_direction(i18n_get_language()) == I18N_DIRECTION_RTL;
   return v;
 }

@@ -530,6 +530,8 @@ static void camera_show_person(App *app)
   camera_worker_set_subject(app->camera, subject);
 }
 
+static void render_footer(App *app);
+
 static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
 {
   Job *job;
@@ -579,6 +581,8 @@ static void handle_request(App *app, const SessionRequest *req, gint64 now_us)
     if (!i18n_set_language(req->language))
       log_event(G_LOG_LEVEL_WARNING, LOG_EVENT_LANGUAGE_MISSING, NULL,
                 "no '%s' texts; the screens stay as they are", req->language);
+    else
+      render_footer(app); /* its sentences in the new language too */
     break;
   case REQ_CANCEL_DEVICES:
     cancel_devices(app);

@@ -66,6 +66,10 @@ typedef struct {
  * button among the screen's own): spoken guidance on or off; the runtime
  * takes it, the session never sees it. */
 #define VIEW_BUTTON_SPEECH "speech"
+
+/* The language chooser's buttons: this prefix and a language code. */
+#define VIEW_BUTTON_LANGUAGE_PREFIX "language:"
+
 /* The discreet control on the check-in screen that opens the technician
  * screen (KioskView.technician_entry), and the technician's own buttons;
  * a page tab's id is VIEW_TAB_PREFIX followed by the page's name. */
@@ -197,6 +201,9 @@ typedef struct {
   gboolean warning;   /* body is a refusal / error: show as such */
   gboolean rtl;       /* the texts are in a right-to-left language (Arabic,
                          Farsi): ui/ lays the screen out mirrored */
+  /* The language button in the header (VIEW_BUTTON_LANGUAGE): the current
+   * language's name in itself; NULL = no button (officer's screens). */
+  const char *language;
 
   /* VIEW_CHECKIN and VIEW_OFFICER_PIN */
   const char *entry;     /* what was typed */

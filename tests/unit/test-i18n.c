@@ -232,6 +232,15 @@ static void test_every_language(void)
   session_free(session);
 }
 
+/* The faces the screens need: every script of the seven, once. */
+static void assert_available_scripts(void)
+{
+  g_auto(GStrv) scripts = i18n_available_scripts();
+  const char *const want[] = {"Latn", "Arab", "Cyrl", "Ethi", NULL};
+
+  g_assert_cmpstrv(scripts, want);
+}
+
 /* The table the UI reads: every known language has its own name, script
  * and direction, the configuration accepts it, and every shipped catalogue
  * (po/LINGUAS) belongs to a known language that can be selected. */
@@ -252,6 +261,7 @@ static void test_known_languages(void)
 
     g_assert_nonnull(i18n_language_name(known[i]));
     g_assert_nonnull(i18n_language_script(known[i]));
+    g_assert_nonnull(i18n_language_word(known[i]));
     g_assert_cmpint(i18n_language_direction(known[i]), ==,
                     rtl ? I18N_DIRECTION_RTL : I18N_DIRECTION_LTR);
     g_assert_true(config_override(config, set, &error));
@@ -268,6 +278,9 @@ static void test_known_languages(void)
   g_assert_cmpstr(i18n_language_name("ti"), ==, "ትግርኛ");
   g_assert_cmpstr(i18n_language_script("ti"), ==, "Ethi");
   g_assert_cmpstr(i18n_language_script("uk"), ==, "Cyrl");
+  g_assert_cmpstr(i18n_language_word("nl"), ==, "Taal");
+  g_assert_null(i18n_language_word("de"));
+  assert_available_scripts();
   g_assert_null(i18n_language_name("de"));
   g_assert_null(i18n_language_name(NULL));
   g_assert_cmpint(i18n_language_direction("de"), ==, I18N_DIRECTION_LTR);

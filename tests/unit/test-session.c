@@ -505,27 +505,88 @@ static const char *button_label(Fixture *f, const char *id)
   return NULL;
 }
 
-/* The applicant picks the language on the check-in screen; the next one
- * starts in the kiosk's own (here: en). */
+/* Picks `language` with the header's button and the chooser, and applies
+ * the request as the app does. */
+static void choose_language(Fixture *f, const char *language)
+{
+  g_autofree char *id =
+      g_strconcat(VIEW_BUTTON_LANGUAGE_PREFIX, language, NULL);
+  g_autofree char *request = g_strconcat("language:", language, NULL);
+
+  press(f, VIEW_BUTTON_LANGUAGE);
+  g_assert_nonnull(button_label(f, id));
+  press(f, id);
+  g_assert_null(button_label(f, id)); /* the chooser closed */
+  assert_requests(f, request);
+  g_assert_true(i18n_set_language(language));
+  g_assert_cmpstr(session_view(f->session)->language, ==,
+                  i18n_language_name(language));
+}
+
+/* The header's language button opens a chooser of every available
+ * language, each named in itself; the choice holds until the appointment
+ * ends or the kiosk goes idle, and the next one starts in the kiosk's own
+ * (here: en). */
 static void test_language_switch(Fixture *f, gconstpointer d)
 {
-  g_assert_cmpstr(button_label(f, VIEW_BUTTON_LANGUAGE), ==, "Nederlands");
+  const KioskView *v = session_view(f->session);
+
+  g_assert_cmpstr(v->language, ==, "English");
   press(f, VIEW_BUTTON_LANGUAGE);
-  assert_requests(f, "language:nl");
-  g_assert_true(i18n_set_language("nl")); /* what the app does */
-  g_assert_cmpstr(button_label(f, VIEW_BUTTON_LANGUAGE), ==, "English");
+  v = session_view(f->session);
+  g_assert_cmpint(v->screen, ==, VIEW_MESSAGE);
+  g_assert_cmpint(v->n_buttons, ==, 7);
+  g_assert_cmpstr(button_label(f, VIEW_BUTTON_LANGUAGE_PREFIX "ti"), ==,
+                  "ትግርኛ");
+  g_assert_nonnull(strstr(v->title, "Taal"));
+  g_assert_nonnull(strstr(v->title, "اللغة"));
+  /* The header button closes it again, changing nothing. */
+  press(f, VIEW_BUTTON_LANGUAGE);
+  g_assert_cmpint(session_view(f->session)->screen, ==, VIEW_CHECKIN);
+  assert_requests(f, "");
+
+  choose_language(f, "nl");
+  g_assert_false(session_view(f->session)->rtl);
   type_code(f, "333333"); /* nothing to capture */
   press(f, VIEW_BUTTON_OK);
   g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
   assert_requests(f, "language:en");
   g_assert_true(i18n_set_language("en"));
   /* Idle on the check-in screen also goes back to the kiosk's language. */
-  press(f, VIEW_BUTTON_LANGUAGE);
-  assert_requests(f, "language:nl");
-  g_assert_true(i18n_set_language("nl"));
+  choose_language(f, "ar");
+  g_assert_true(session_view(f->session)->rtl);
   send(f, (SessionEvent){.type = EV_KEY, .key = '1'});
   advance(f, (gint64)f->config->idle_timeout_s * SEC);
   assert_requests(f, "language:en");
+  g_assert_true(i18n_set_language("en"));
+  /* An unknown code in a chooser id changes nothing. */
+  press(f, VIEW_BUTTON_LANGUAGE_PREFIX "xx");
+  assert_requests(f, "");
+}
+
+/* In a family each person's screens are in the language they chose, or
+ * the kiosk's own: never in the one the person before them chose. */
+static void test_language_per_person(Fixture *f, gconstpointer d)
+{
+  choose_language(f, "ar"); /* on the check-in screen: the first person's */
+  type_code(f, "111111");
+  g_assert_cmpint(state(f), ==, SESSION_PERSON);
+  assert_requests(f, "");
+  press(f, VIEW_BUTTON_START);
+  type_code(f, "2468");
+  capture_person(f, TRUE, TRUE);
+  g_assert_cmpstr(session_view(f->session)->language, ==, "العربية");
+
+  press(f, VIEW_BUTTON_NEXT); /* the child: no choice yet */
+  g_assert_cmpint(state(f), ==, SESSION_PERSON);
+  assert_requests(f, "language:en");
+  g_assert_true(i18n_set_language("en"));
+  choose_language(f, "ti");
+  press(f, VIEW_BUTTON_START);
+  capture_person(f, FALSE, TRUE);
+  press(f, VIEW_BUTTON_NEXT);
+  g_assert_cmpint(state(f), ==, SESSION_CHECKIN);
+  assert_requests(f, "language:en"); /* the next appointment */
   g_assert_true(i18n_set_language("en"));
 }
 
@@ -1170,6 +1231,7 @@ int main(int argc, char **argv)
   T("head-covering-declaration", test_head_covering_declaration);
   T("liveview-guidance", test_liveview_guidance);
   T("language-switch", test_language_switch);
+  T("language-per-person", test_language_per_person);
   T("photo-refused-and-override", test_photo_refused_and_override);
   T("poor-finger-then-missing", test_poor_finger_then_missing);
   T("finger-substitute", test_finger_substitute);
