@@ -385,6 +385,30 @@ static gboolean text_base_rtl(const char *text)
   return FALSE;
 }
 
+/* Where a run against the paragraph's direction ends when neutrals follow
+ * it from `neutral` on: before them, except that closing brackets closing
+ * one opened inside the run stay with it ("(sim · ready)" in Arabic keeps
+ * its brackets; Unicode's rule N0, simplified). */
+static gsize run_split(const char *text, gsize start, gsize neutral)
+{
+  const char *p;
+  int open = 0;
+
+  for (p = text + start; p < text + neutral; p = g_utf8_next_char(p)) {
+    GUnicodeType type = g_unichar_type(g_utf8_get_char(p));
+
+    if (type == G_UNICODE_OPEN_PUNCTUATION)
+      open++;
+    else if (type == G_UNICODE_CLOSE_PUNCTUATION && open > 0)
+      open--;
+  }
+  for (; *p && open > 0 &&
+         g_unichar_type(g_utf8_get_char(p)) == G_UNICODE_CLOSE_PUNCTUATION;
+       p = g_utf8_next_char(p))
+    open--;
+  return (gsize)(p - text);
+}
+
 /* Splits `text` into runs of one direction in logical order. Neutrals
  * (spaces, punctuation) stay with the run they follow, except after a run
  * against the paragraph direction, where they belong to the paragraph's
@@ -413,14 +437,16 @@ static GArray *text_runs(const char *text, gboolean base_rtl)
       gsize split = off;
 
       if (cur.rtl != base_rtl && neutral_start >= 0)
-        split = (gsize)neutral_start;
+        split = run_split(text, cur.start, (gsize)neutral_start);
       cur.len = split - cur.start;
       g_array_append_val(runs, cur);
       cur = (TextRun){split, 0, d == DIR_RTL};
     }
     neutral_start = -1;
   }
-  if (cur.rtl != base_rtl && neutral_start >= 0) {
+  if (cur.rtl != base_rtl && neutral_start >= 0)
+    neutral_start = (gssize)run_split(text, cur.start, (gsize)neutral_start);
+  if (cur.rtl != base_rtl && neutral_start >= 0 && (gsize)neutral_start < end) {
     TextRun tail = {(gsize)neutral_start, end - (gsize)neutral_start, base_rtl};
 
     cur.len = (gsize)neutral_start - cur.start;

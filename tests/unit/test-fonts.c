@@ -6,7 +6,8 @@
  * - a missing face stops the UI at start with an error naming the file;
  * - faces of different scripts share the baseline and the letter height;
  * - digits and Latin names inside Arabic keep their left-to-right order,
- *   compared pixel for pixel with the same digits drawn alone;
+ *   compared pixel for pixel with the same digits drawn alone, and English
+ *   in brackets keeps its brackets;
  * - Arabic letters come out joined;
  * - a right-to-left screen is mirrored, its keypad and code are not, and
  *   touches land on what was drawn. */
@@ -351,6 +352,20 @@ static void test_ltr_inside_rtl(void)
   board_close(&line);
 }
 
+/* A device's English state in brackets inside an Arabic footer keeps its
+ * closing bracket: one left-to-right piece, leftmost. */
+static void test_brackets_inside_rtl(void)
+{
+  const char *text = "لوحة التوقيع: simulated signature pad (sim · ready)";
+  TTF_Font *font = ui_fonts_get(fonts, UI_FONT_REGULAR, 22);
+  g_autoptr(GArray) pieces = ui_text_pieces(font, text);
+  const UiTextPiece *device =
+      find_piece(pieces, text, "simulated signature pad (sim · ready)");
+
+  g_assert_false(device->rtl);
+  g_assert_cmpint(device->x, ==, 0);
+}
+
 /* Columns between the first and the last inked one that hold no ink. */
 static int ink_gaps(const char *text)
 {
@@ -465,6 +480,7 @@ int main(int argc, char **argv)
   g_test_add_func("/fonts/missing-face", test_missing_face);
   g_test_add_func("/fonts/same-baseline", test_same_baseline);
   g_test_add_func("/fonts/ltr-inside-rtl", test_ltr_inside_rtl);
+  g_test_add_func("/fonts/brackets-inside-rtl", test_brackets_inside_rtl);
   g_test_add_func("/fonts/arabic-joined", test_arabic_joined);
   g_test_add_func("/fonts/mirrored-screen", test_mirrored_screen);
   status = g_test_run();
