@@ -1,8 +1,8 @@
 /* The language of the kiosk's texts. Strings are marked with _() and N_()
  * from glib/gi18n.h and translated by gettext from the catalogues in po/;
- * the language comes from the configuration (kiosk.language) and the NL/EN
- * button, not from the environment's locale, and it works on a machine with
- * no locales generated. Each language is a text domain of its own
+ * the language comes from the configuration (kiosk.language) and the
+ * language button, not from the environment's locale, and it works on a
+ * machine with no locales generated. Each language is a text domain of its own
  * ("biokiosk-nl"), so that switching language is a textdomain() call and
  * never a change to the environment or the locale, which other threads
  * read. See docs/i18n.md.

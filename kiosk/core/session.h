@@ -85,7 +85,7 @@ typedef enum {
   REQ_STORE_RECORD,         /* assemble, seal and queue the current person */
   REQ_DISCARD_PERSON,       /* forget the current person's captured data */
   REQ_CANCEL_DEVICES,       /* abort whatever a device is doing */
-  REQ_LANGUAGE,             /* switch the screens to `language` ("nl", "en") */
+  REQ_LANGUAGE,             /* switch the screens to `language` ("ar") */
   REQ_SAVE_LOCKOUT,         /* keep `lockout` of kind `lockout_kind` across a
                                restart */
   REQ_TAKE_EXCEPTION_PHOTO, /* a plain still (no portrait validator) for
