@@ -3028,6 +3028,12 @@ static void view_more_time(Session *s, int left)
   button(s, VIEW_BUTTON_MORE_TIME, _("Yes, I need more time"), TRUE);
 }
 
+static gboolean capture_screen(const Session *s)
+{
+  return s->state == SESSION_PHOTO || s->state == SESSION_SIGNATURE ||
+         s->state == SESSION_FINGERPRINT;
+}
+
 /* The language button on the applicant's screens, and the chooser in
  * place of the screen while it is open (the header keeps the person). */
 static void view_language(Session *s)
@@ -3045,12 +3051,16 @@ static void view_language(Session *s)
     language_choice_view(v, i18n_get_language(), s->strings);
   }
   /* Seated, every touch target lies low (docs/ui.md): the language button
-   * joins the screen's own instead of the header. */
-  if (s->seated && !s->languages.open)
+   * joins the screen's own instead of the header. The capture screens'
+   * column beside the picture has no room for it (a refused photo's
+   * reasons in large text would be cut): seated, they have none, and the
+   * person screen before them offers it within reach. An open chooser is
+   * closed by choosing, the current language too. */
+  if (!s->seated)
+    v->language = i18n_language_name(i18n_get_language());
+  else if (!s->languages.open && !capture_screen(s))
     button(s, VIEW_BUTTON_LANGUAGE, i18n_language_name(i18n_get_language()),
            FALSE);
-  else
-    v->language = i18n_language_name(i18n_get_language());
 }
 
 const KioskView *session_view(Session *s)
