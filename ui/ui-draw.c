@@ -512,6 +512,36 @@ static void run_pieces(TTF_Font *primary, const char *text, const TextRun *run,
   piece_close(pieces, &cur, end);
 }
 
+/* A right-to-left piece with no letter (a bracket or colon the script's
+ * face lacks, drawn by the primary face): HarfBuzz leaves its brackets
+ * unmirrored without a script, so it is reversed and mirrored here and
+ * shaped left to right. */
+static gboolean piece_flipped(const UiTextPiece *piece)
+{
+  return piece->rtl && piece->script == G_UNICODE_SCRIPT_COMMON;
+}
+
+/* The text a piece is shaped from (g_free). */
+static char *piece_text(const char *text, const UiTextPiece *piece)
+{
+  const char *start = text + piece->start;
+  const char *p = start + piece->len;
+  GString *out;
+
+  if (!piece_flipped(piece))
+    return g_strndup(start, piece->len);
+  out = g_string_new(NULL);
+  while (p > start) {
+    gunichar c, mirror;
+
+    p = g_utf8_prev_char(p);
+    c = g_utf8_get_char(p);
+    g_string_append_unichar(out,
+                            g_unichar_get_mirror_char(c, &mirror) ? mirror : c);
+  }
+  return g_string_free(out, FALSE);
+}
+
 /* Sets `font` up for one piece; text_font_reset() restores SDL_ttf's
  * defaults ("Zzzz" lets HarfBuzz guess the script, as a fresh font does),
  * so cached fonts render other text exactly as before. */
@@ -521,8 +551,9 @@ static void text_font_set(const UiTextPiece *piece)
   char name[5] = {(char)(tag >> 24), (char)(tag >> 16), (char)(tag >> 8),
                   (char)tag, 0};
 
-  TTF_SetFontDirection(piece->font,
-                       piece->rtl ? TTF_DIRECTION_RTL : TTF_DIRECTION_LTR);
+  TTF_SetFontDirection(piece->font, piece->rtl && !piece_flipped(piece)
+                                        ? TTF_DIRECTION_RTL
+                                        : TTF_DIRECTION_LTR);
   if (piece->script == G_UNICODE_SCRIPT_COMMON ||
       TTF_SetFontScriptName(piece->font, name) != 0)
     TTF_SetFontScriptName(piece->font, "Zzzz");
@@ -536,7 +567,7 @@ static void text_font_reset(TTF_Font *font)
 
 static int piece_width(const char *text, const UiTextPiece *piece)
 {
-  g_autofree char *part = g_strndup(text + piece->start, piece->len);
+  g_autofree char *part = piece_text(text, piece);
   int w = 0, h = 0;
 
   text_font_set(piece);
@@ -664,7 +695,7 @@ static SDL_Surface *render_pieces(TTF_Font *font, const char *text,
   SDL_FillRect(out, NULL, 0);
   for (guint i = 0; i < pieces->len; i++) {
     const UiTextPiece *piece = &g_array_index(pieces, UiTextPiece, i);
-    g_autofree char *part = g_strndup(text + piece->start, piece->len);
+    g_autofree char *part = piece_text(text, piece);
     SDL_Surface *surface;
 
     text_font_set(piece);
