@@ -5,14 +5,26 @@ photos refused, white or light-grey declared coverings accepted, referral
 rate, and how often each defect was caught.
 
 Usage: photo-eval.py BIOKIOSK CORPUSDIR [--check] [--no-background]
-       photo-eval.py BIOKIOSK --build-corpus SCALE [--check]   (temporary corpus)
-With --check, exits 1 unless the acceptance targets hold: no white or
-light-grey declared covering accepted, <= 2% of compliant photos refused,
+       photo-eval.py BIOKIOSK --build-corpus SCALE [--generator photo-corpus2.py]
+                     [--seed S] [--check] [--known-gap TARGET]...
+With --build-corpus the corpus is made in a temporary folder by the
+generator (photo-corpus.py unless named; photo-corpus2.py is the second,
+independently made corpus) and evaluated with and without the calibration
+frames. Both generators write the same labels.json.
+
+Prints per check the compliant photos refused or referred, per defect what
+was caught, a confusion table per reason code (expected against given; with
+--markdown also as Markdown tables for docs/photo-validator.md), and the
+targets. With --check, exits 1 unless the acceptance targets hold: no white
+or light-grey declared covering accepted, <= 2% of compliant photos refused,
 <= 10% of compliant photos referred; and issue 11's: >= 98% of light
 coverings named head_covering_white_or_light_grey, >= 90% of undeclared
 coverings caught, >= 90% of patterned coverings caught (not single-coloured
 or not smooth), <= 2% of compliant photos given a covering code, no rolled
 head (up to 20 degrees) refused as no_face; light coverings named first.
+A target named with --known-gap is
+still measured and printed, marked as a known gap, and does not fail the
+check; one that then holds is reported as such.
 """
 import argparse
 import collections
@@ -23,6 +35,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+
+def run_batch(biokiosk, corpus, items, declared):
+    """Without calibration frames one process checks many photos."""
+    results = {}
+    for i in range(0, len(items), 60):
+        chunk = items[i:i + 60]
+        cmd = [biokiosk, "validate-photo", "--json"] + (["--head-covering"] if declared else [])
+        cmd += [os.path.join(corpus, x["file"]) for x in chunk]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            raise SystemExit("validator failed: %s" % proc.stderr)
+        for line in proc.stdout.splitlines():
+            r = json.loads(line)
+            results[os.path.basename(r["file"])] = r
+    return results
 
 
 def validate_one(biokiosk, corpus, item, use_background):
@@ -79,6 +107,13 @@ def main():
     ap.add_argument("--no-background", action="store_true",
                     help="do not pass the calibration frames")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--generator", default="photo-corpus.py",
+                    help="the corpus generator in tests/tools/ for --build-corpus")
+    ap.add_argument("--seed", type=int, help="the generator's seed")
+    ap.add_argument("--known-gap", action="append", default=[], metavar="TARGET",
+                    help="a target known not to hold yet: measured, printed, not failed")
+    ap.add_argument("--markdown", action="store_true", help="also print Markdown tables")
+    ap.add_argument("--dump", metavar="FILE", help="write labels and results as JSON")
     args = ap.parse_args()
     if os.environ.get("G_DEBUG") == "gc-friendly" and args.check:
         # meson's valgrind setup would run this Python driver, not our C
@@ -88,8 +123,11 @@ def main():
     if args.build_corpus:
         tmp = tempfile.mkdtemp(prefix="photo-corpus-")
         try:
-            gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "photo-corpus.py")
-            proc = subprocess.run([sys.executable, gen, tmp, "--scale", str(args.build_corpus)])
+            gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), args.generator)
+            cmd = [sys.executable, gen, tmp, "--scale", str(args.build_corpus)]
+            if args.seed is not None:
+                cmd += ["--seed", str(args.seed)]
+            proc = subprocess.run(cmd)
             if proc.returncode != 0:
                 return proc.returncode  # 77: no source faces
             args.corpus = tmp
@@ -167,28 +205,43 @@ def evaluate(args):
             ok = (r["verdict"] == "accept") == x["compliant"]
             if not ok or r["verdict"] == "refer":
                 print("  %s %s %s" % (x["file"], r["verdict"], ",".join(r["reasons"])))
-    # Issue 11's figures where this corpus has the photos: light coverings
-    # named as such, undeclared coverings caught, no covering code on a
-    # compliant photo, and a rolled head never lost.
+    if args.dump:
+        with open(args.dump, "w") as f:
+            json.dump([dict(x, result=results[x["file"]]) for x in labels], f)
+    confusion(labels, results, args.markdown)
+    return check_targets(args, labels, results, dict(
+        compliant=compliant, light=light, refused=refused, referred=referred,
+        light_accepted=light_accepted, by_cat=by_cat))
+
+
+COVERING_CODES = {"head_covering_not_declared", "head_covering_not_single_coloured",
+                  "head_covering_not_smooth", "head_covering_white_or_light_grey",
+                  "head_covering_low_contrast"}
+PATTERN_CODES = {"head_covering_not_single_coloured", "head_covering_not_smooth"}
+
+
+def check_targets(args, labels, results, f):
+    """Issue 11's figures where this corpus has the photos."""
+    verdict = lambda x: results[x["file"]]["verdict"]
+    reasons = lambda x: results[x["file"]]["reasons"]
+
     def share(items, ok):
         return sum(1 for x in items if ok(x)) / max(len(items), 1)
-    light_named = share(light, lambda x: "head_covering_white_or_light_grey" in reasons(x))
-    light_first = share(light, lambda x: reasons(x)[:1] == ["head_covering_white_or_light_grey"])
+    compliant, by_cat = f["compliant"], f["by_cat"]
+    n = max(len(compliant), 1)
+    light_named = share(f["light"], lambda x: "head_covering_white_or_light_grey" in reasons(x))
+    light_first = share(f["light"], lambda x: reasons(x)[:1] == ["head_covering_white_or_light_grey"])
     background_codes = {"background_not_uniform", "background_not_white"}
-    light_background = [x for x in light if set(reasons(x)) & background_codes]
+    light_background = [x for x in f["light"] if set(reasons(x)) & background_codes]
     undeclared = by_cat.get("covering_not_declared", [])
     undeclared_caught = share(undeclared, lambda x: verdict(x) != "accept" and
                               "head_covering_not_declared" in reasons(x))
-    pattern_codes = {"head_covering_not_single_coloured", "head_covering_not_smooth"}
     patterned = [x for x in labels if x.get("patterned") or
                  x["category"] in ("covering_patterned", "covering_bicolour")]
     patterned_caught = share(patterned, lambda x: verdict(x) != "accept" and
-                             bool(set(reasons(x)) & pattern_codes))
-    covering_codes = {"head_covering_not_declared", "head_covering_not_single_coloured",
-                      "head_covering_not_smooth", "head_covering_white_or_light_grey",
-                      "head_covering_low_contrast"}
+                             bool(set(reasons(x)) & PATTERN_CODES))
     flagged = share(compliant, lambda x: verdict(x) != "accept" and
-                    bool(set(reasons(x)) & covering_codes))
+                    bool(set(reasons(x)) & COVERING_CODES))
     rolled_lost = [x for x in labels if x.get("roll", 0) and abs(x["roll"]) <= 20.5
                    and "no_face" in reasons(x)]
     rolled_lost += [x for x in by_cat.get("rolled", []) if "no_face" in reasons(x)
@@ -196,20 +249,98 @@ def evaluate(args):
     print("  light coverings named as such:         %.0f%% (first: %.0f%%)" %
           (100 * light_named, 100 * light_first))
     print("  light coverings given a background code: %d/%d" %
-          (len(light_background), len(light)))
+          (len(light_background), len(f["light"])))
     print("  undeclared coverings caught:           %.0f%% of %d" %
           (100 * undeclared_caught, len(undeclared)))
-    print("  patterned coverings caught:            %.0f%% of %d" %
-          (100 * patterned_caught, len(patterned)))
+    if patterned:
+        print("  patterned coverings caught:            %.0f%% of %d" %
+              (100 * patterned_caught, len(patterned)))
     print("  compliant photos given a covering code: %.1f%%" % (100 * flagged))
     print("  rolled heads not found (no_face):      %d" % len(rolled_lost))
+    targets = [
+        ("light-accepted", not f["light_accepted"], "light coverings accepted: %d" %
+         len(f["light_accepted"])),
+        ("compliant-refused", len(f["refused"]) <= 0.02 * n,
+         "compliant refused %d/%d <= 2%%" % (len(f["refused"]), len(compliant))),
+        ("compliant-referred", len(f["referred"]) <= 0.10 * n,
+         "compliant referred %d/%d <= 10%%" % (len(f["referred"]), len(compliant))),
+        ("light-named", light_named >= 0.98, "light coverings named %.1f%% >= 98%%" % (100 * light_named)),
+        ("light-first", light_first >= 0.98,
+         "light coverings named first %.1f%% >= 98%%" % (100 * light_first)),
+        ("undeclared", undeclared_caught >= 0.90,
+         "undeclared caught %.1f%% >= 90%%" % (100 * undeclared_caught)),
+        ("covering-flagged", flagged <= 0.02,
+         "compliant with a covering code %.1f%% <= 2%%" % (100 * flagged)),
+        ("rolled-no-face", not rolled_lost, "rolled heads lost as no_face: %d" % len(rolled_lost)),
+    ]
+    if patterned:
+        targets.insert(5, ("patterned", patterned_caught >= 0.90,
+                           "patterned caught %.1f%% >= 90%%" % (100 * patterned_caught)))
+    failed = []
+    print("\ntargets")
+    for name, ok, text in targets:
+        gap = name in args.known_gap
+        mark = "holds" if ok else ("KNOWN GAP" if gap else "FAILS")
+        if ok and gap:
+            mark = "holds (listed as a known gap)"
+        print("  %-20s %-30s %s" % (name, mark, text))
+        if not ok and not gap:
+            failed.append(name)
     if args.check:
-        good = (not light_accepted and len(refused) <= 0.02 * n and len(referred) <= 0.10 * n
-                and light_named >= 0.98 and light_first >= 0.98 and undeclared_caught >= 0.90
-                and patterned_caught >= 0.90 and flagged <= 0.02 and not rolled_lost)
-        print("\nacceptance targets: %s" % ("met" if good else "NOT met"))
-        return 0 if good else 1
+        print("\nacceptance targets: %s" % ("met" if not failed else "NOT met: " + ", ".join(failed)))
+        return 0 if not failed else 1
     return 0
+
+
+def confusion(labels, results, markdown):
+    """Per reason code: expected against given. A photo's expected codes are
+    alternatives (any one is right); 'none' is a compliant photo or an
+    accepted one. Rows: the expected codes; columns: the codes given."""
+    rows = collections.OrderedDict()
+    for x in labels:
+        key = "/".join(sorted(x["expected"])) if x["expected"] else "none (compliant)"
+        rows.setdefault(key, []).append(x)
+    given_codes = collections.Counter()
+    for r in results.values():
+        given_codes.update(r["reasons"] or ["none"])
+    cols = [c for c, _ in given_codes.most_common()]
+    print("\nconfusion per reason code: rows expected, columns given (photos; a photo")
+    print("with several reasons counts in each). Abbreviations:")
+    abbrev = {c: "c%d" % i for i, c in enumerate(cols)}
+    for c in cols:
+        print("  %-4s %s" % (abbrev[c], c))
+    print("  %-48s %4s %4s %4s  %s" % ("expected", "n", "hit", "acc", " ".join("%4s" % abbrev[c] for c in cols)))
+    table = []
+    for key, items in rows.items():
+        counts = collections.Counter()
+        hit = acc = 0
+        for x in items:
+            r = results[x["file"]]
+            counts.update(r["reasons"] or ["none"])
+            if r["verdict"] == "accept":
+                acc += 1
+            if (not x["expected"] and r["verdict"] == "accept") or set(r["reasons"]) & set(x["expected"]):
+                hit += 1
+        table.append((key, len(items), hit, acc, counts))
+        print("  %-48s %4d %4d %4d  %s" % (key[:48], len(items), hit, acc,
+                                           " ".join("%4s" % (counts[c] or ".") for c in cols)))
+    print("\nper code: photos expecting it / given it when expected / given it when not expected")
+    for c in sorted(set(cols) | {e for x in labels for e in x["expected"]}):
+        if c == "none":
+            continue
+        exp = [x for x in labels if c in x["expected"]]
+        got = sum(1 for x in exp if c in results[x["file"]]["reasons"])
+        false = sum(1 for x in labels if c not in x["expected"] and c in results[x["file"]]["reasons"])
+        print("  %-36s %4d %4d %4d" % (c, len(exp), got, false))
+    if markdown:
+        print()
+        print("| expected | n | right | accepted | given (photos) |")
+        print("|---|---|---|---|---|")
+        for key, n, hit, acc, counts in table:
+            given = ", ".join("`%s` %d" % (c, k) for c, k in counts.most_common())
+            print("| %s | %d | %d | %d | %s |" % (" / ".join("`%s`" % e for e in key.split("/"))
+                                                 if not key.startswith("none") else key,
+                                                 n, hit, acc, given))
 
 
 if __name__ == "__main__":
