@@ -795,7 +795,7 @@ def base_params(rng):
         backdrop_light=(rng.uniform(-0.05, 0.05), rng.uniform(-0.04, 0.03), rng.uniform(0, 0.05),
                         rng.uniform(0.35, 0.65)),
         clothes=pick(rng, CLOTHES), neckline=rng.uniform(2.7, 3.2),
-        side_light=rng.uniform(-0.05, 0.05),
+        side_light=rng.uniform(-0.03, 0.03),
         shadow=(rng.uniform(0.03, 0.12), rng.uniform(-0.2, 0.2), rng.uniform(0.05, 0.15),
                 rng.uniform(0.2, 0.4)),
         cast=tuple(1 + rng.normal(0, 0.012, 3)), exposure=rng.uniform(0.93, 1.06),
