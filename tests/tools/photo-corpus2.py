@@ -831,14 +831,9 @@ def covering_spec(rng, colours, texture="smooth", shape=None):
 
 
 def corpus_plan(rng, scale):
-    """(category, compliant, expected codes, parameters) per photo."""
-    plan = []
-
-    def add(n, category, compliant, codes, fn):
-        for _ in range(max(1, int(round(n * scale)))):
-            p = base_params(rng)
-            fn(p)
-            plan.append((category, compliant, codes, p))
+    """(category, compliant, expected codes, parameters) per photo. A row
+    of the table: typical count, category, expected codes (none: a
+    compliant photo), the change to the base parameters."""
 
     def hair(p, colour=None):
         p["hair"] = hair_spec(rng, colour)
@@ -855,21 +850,6 @@ def corpus_plan(rng, scale):
             if p["hair"]["style"] == "long":
                 p["hair"]["style"] = "short"
 
-    add(36, "compliant_hair", True, [], hair)
-    add(10, "compliant_bald", True, [], lambda p: None)
-    add(40, "compliant_covering", True, [], lambda p: covered(p, DARK))
-    add(40, "covering_white_or_light_grey", False,
-        ["head_covering_white_or_light_grey", "head_covering_low_contrast"],
-        lambda p: covered(p, LIGHT, any_source=True))
-    add(30, "covering_not_declared", False, ["head_covering_not_declared"],
-        lambda p: covered(p, DARK, declared=False, any_source=True))
-    patterned = ["head_covering_not_single_coloured", "head_covering_not_smooth"]
-    add(28, "covering_patterned", False, patterned,
-        lambda p: covered(p, DARK, pick(rng, ["stripes", "checks", "dots", "floral"]),
-                          any_source=True))
-    add(8, "covering_two_colour", False, patterned,
-        lambda p: covered(p, DARK, "band", any_source=True))
-
     def rolled(p):
         p["roll"] = rng.uniform(8, 20) * (1 if rng.integers(2) else -1)
         choice = rng.integers(3)
@@ -878,39 +858,58 @@ def corpus_plan(rng, scale):
         elif choice == 1:
             covered(p, DARK)
 
-    add(12, "rolled", False, ["not_frontal"], rolled)
-
-    def defect(n, name, codes, fn):
+    def with_hair(change):
+        """Other defects: two in three with hair."""
         def f(p):
             if rng.integers(3):
                 hair(p)
-            fn(p)
-        add(n, name, False, codes, f)
+            change(p)
+        return f
 
-    defect(4, "eyes_closed", ["eyes_closed", "eyes_not_visible"], lambda p: p.update(eyes_closed=True))
-    defect(4, "mouth_open", ["mouth_open"], lambda p: p.update(mouth_open=rng.uniform(0.5, 0.6)))
-    defect(3, "off_centre", ["face_off_centre"],
-           lambda p: p.update(cx=W * (rng.uniform(0.2, 0.25) if rng.integers(2) else rng.uniform(0.75, 0.8))))
-    defect(3, "too_small", ["head_too_small", "resolution_too_low"],
-           lambda p: p.update(d=rng.uniform(42, 55)))
-    defect(3, "too_large", ["head_too_large"],
-           lambda p: p.update(d=rng.uniform(215, 240), cy=H * 0.46))
-    defect(3, "background_colour", ["background_not_white"],
-           lambda p: p.update(backdrop=pick(rng, [(170, 190, 215), (205, 192, 165), (150, 150, 152),
-                                                  (185, 215, 190)])))
-    defect(3, "background_clutter", ["background_not_uniform"],
-           lambda p: p.update(clutter=[pick(rng, ["door", "poster", "shelf"])]))
-    defect(3, "background_shadow", ["background_not_uniform"],
-           lambda p: p.update(shadow=(rng.uniform(0.4, 0.5), 0.55 * (1 if rng.integers(2) else -1),
-                                      0.15, 0.12)))
-    defect(3, "underexposed", ["underexposed"], lambda p: p.update(exposure=rng.uniform(0.3, 0.38)))
-    defect(3, "overexposed", ["overexposed"], lambda p: p.update(exposure=rng.uniform(3.2, 4.0)))
-    # A camera white balance far off tints the backdrop as much as the face.
-    defect(3, "colour_cast", ["unnatural_colour", "background_not_white"],
-           lambda p: p.update(cast=pick(rng, [(1.18, 1.0, 0.72), (0.85, 1.1, 0.85), (0.8, 0.95, 1.25)])))
-    defect(3, "uneven_lighting", ["uneven_lighting"],
-           lambda p: p.update(side_light=rng.uniform(0.35, 0.45) * (1 if rng.integers(2) else -1)))
-    defect(3, "blurred", ["blurred"], lambda p: p.update(lens_blur=p["d"] * rng.uniform(0.04, 0.06)))
+    def sign():
+        return 1 if rng.integers(2) else -1
+    light = ["head_covering_white_or_light_grey", "head_covering_low_contrast"]
+    patterned = ["head_covering_not_single_coloured", "head_covering_not_smooth"]
+    table = [
+        (36, "compliant_hair", [], hair),
+        (10, "compliant_bald", [], lambda p: None),
+        (40, "compliant_covering", [], lambda p: covered(p, DARK)),
+        (40, "covering_white_or_light_grey", light, lambda p: covered(p, LIGHT, any_source=True)),
+        (30, "covering_not_declared", ["head_covering_not_declared"],
+         lambda p: covered(p, DARK, declared=False, any_source=True)),
+        (28, "covering_patterned", patterned,
+         lambda p: covered(p, DARK, pick(rng, ["stripes", "checks", "dots", "floral"]), any_source=True)),
+        (8, "covering_two_colour", patterned, lambda p: covered(p, DARK, "band", any_source=True)),
+        (12, "rolled", ["not_frontal"], rolled),
+        (4, "eyes_closed", ["eyes_closed", "eyes_not_visible"],
+         with_hair(lambda p: p.update(eyes_closed=True))),
+        (4, "mouth_open", ["mouth_open"], with_hair(lambda p: p.update(mouth_open=rng.uniform(0.5, 0.6)))),
+        (3, "off_centre", ["face_off_centre"], with_hair(
+            lambda p: p.update(cx=W * (rng.uniform(0.2, 0.25) if rng.integers(2) else rng.uniform(0.75, 0.8))))),
+        (3, "too_small", ["head_too_small", "resolution_too_low"],
+         with_hair(lambda p: p.update(d=rng.uniform(42, 55)))),
+        (3, "too_large", ["head_too_large"], with_hair(lambda p: p.update(d=rng.uniform(215, 240), cy=H * 0.46))),
+        (3, "background_colour", ["background_not_white"], with_hair(lambda p: p.update(
+            backdrop=pick(rng, [(170, 190, 215), (205, 192, 165), (150, 150, 152), (185, 215, 190)])))),
+        (3, "background_clutter", ["background_not_uniform"],
+         with_hair(lambda p: p.update(clutter=[pick(rng, ["door", "poster", "shelf"])]))),
+        (3, "background_shadow", ["background_not_uniform"],
+         with_hair(lambda p: p.update(shadow=(rng.uniform(0.4, 0.5), 0.55 * sign(), 0.15, 0.12)))),
+        (3, "underexposed", ["underexposed"], with_hair(lambda p: p.update(exposure=rng.uniform(0.3, 0.38)))),
+        (3, "overexposed", ["overexposed"], with_hair(lambda p: p.update(exposure=rng.uniform(3.2, 4.0)))),
+        # A camera white balance far off tints the backdrop as much as the face.
+        (3, "colour_cast", ["unnatural_colour", "background_not_white"], with_hair(lambda p: p.update(
+            cast=pick(rng, [(1.18, 1.0, 0.72), (0.85, 1.1, 0.85), (0.8, 0.95, 1.25)])))),
+        (3, "uneven_lighting", ["uneven_lighting"],
+         with_hair(lambda p: p.update(side_light=rng.uniform(0.35, 0.45) * sign()))),
+        (3, "blurred", ["blurred"], with_hair(lambda p: p.update(lens_blur=p["d"] * rng.uniform(0.04, 0.06)))),
+    ]
+    plan = []
+    for count, category, codes, change in table:
+        for _ in range(max(1, int(round(count * scale)))):
+            p = base_params(rng)
+            change(p)
+            plan.append((category, not codes, codes, p))
     return plan
 
 
