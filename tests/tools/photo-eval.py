@@ -37,22 +37,6 @@ import sys
 import tempfile
 
 
-def run_batch(biokiosk, corpus, items, declared):
-    """Without calibration frames one process checks many photos."""
-    results = {}
-    for i in range(0, len(items), 60):
-        chunk = items[i:i + 60]
-        cmd = [biokiosk, "validate-photo", "--json"] + (["--head-covering"] if declared else [])
-        cmd += [os.path.join(corpus, x["file"]) for x in chunk]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode not in (0, 1):
-            raise SystemExit("validator failed: %s" % proc.stderr)
-        for line in proc.stdout.splitlines():
-            r = json.loads(line)
-            results[os.path.basename(r["file"])] = r
-    return results
-
-
 def validate_one(biokiosk, corpus, item, use_background):
     cmd = [biokiosk, "validate-photo", "--json"]
     if item["declared"]:
