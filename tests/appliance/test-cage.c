@@ -164,9 +164,11 @@ static gboolean masked(int x, int y)
 {
   double lx = x / SCALE, ly = y / SCALE; /* logical (1280 x 800) */
 
-  /* The footer, and the check-in's buttons: the reference's are a
-   * "Language" button, the kiosk's the language, Seated and Large text. */
-  return ly >= 745 || (lx < 700 && ly >= 505);
+  /* The footer, the header (the kiosk's carries the language button
+   * before the location, the reference's the location alone), and the
+   * check-in's buttons: the reference's are a "Language" button, the
+   * kiosk's Seated and Large text. */
+  return ly >= 745 || ly < 92 || (lx < 700 && ly >= 505);
 }
 
 /* The reference at (x, y) of the output's view, sampled as a GPU's linear
