@@ -83,19 +83,10 @@ static gboolean bench_press(gpointer data, const char *target)
  * portraits in front of a simulated camera at CAMERA_FPS. */
 static KioskConfig *bench_config(const char *state, GError **error)
 {
-  g_autoptr(KioskConfig) config = config_load(NULL, error);
-  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", state);
   g_autofree char *set_fps = g_strdup_printf("camera.fps=%d", CAMERA_FPS);
-  g_autofree char *media = NULL;
+  const char *const overrides[] = {set_fps, NULL};
 
-  if (!config || !config_override(config, set_state, error) ||
-      !config_override(config, set_fps, error))
-    return NULL;
-  media = config_resolve_path(
-      config, g_hash_table_lookup(config->camera_options, "folder"));
-  if (!demo_media_write_portraits(media, error))
-    return NULL;
-  return g_steal_pointer(&config);
+  return bench_demo_config(state, overrides, error);
 }
 
 static gboolean bench_run(Bench *b, KioskConfig *config, GError **error)

@@ -68,21 +68,11 @@ static void bench_render(gpointer data, const KioskView *view)
 static KioskConfig *bench_config(const char *state, const char *language,
                                  GError **error)
 {
-  g_autoptr(KioskConfig) config = config_load(NULL, error);
-  g_autofree char *set_state = g_strdup_printf("paths.state_dir=%s", state);
   g_autofree char *set_language =
       g_strdup_printf("kiosk.language=%s", language);
-  g_autofree char *media = NULL;
+  const char *const overrides[] = {set_language, "speech.enabled=yes", NULL};
 
-  if (!config || !config_override(config, set_state, error) ||
-      !config_override(config, set_language, error) ||
-      !config_override(config, "speech.enabled=yes", error))
-    return NULL;
-  media = config_resolve_path(
-      config, g_hash_table_lookup(config->camera_options, "folder"));
-  if (!demo_media_write_portraits(media, error))
-    return NULL;
-  return g_steal_pointer(&config);
+  return bench_demo_config(state, overrides, error);
 }
 
 /* The demo's appointment, first person, check-in to the record stored. */
