@@ -851,6 +851,7 @@ typedef struct {
   PhotoLab forehead; /* skin just above the brows */
   gboolean has_forehead;
   gboolean declared;
+  gboolean pose_trusted; /* landmarks on the face box, pose fit good */
   int age;
   Covering cov;
 } Check;
@@ -1135,12 +1136,14 @@ static gboolean check_landmarks(Check *c)
   measure(r, "eye_aspect", p->eye_aspect);
   measure(r, "mouth_open", p->mouth_open);
   measure(r, "brow_height_eye_d", p->brow_height);
+  c->pose_trusted = p->pose_residual <= c->lim->pose_residual_max;
   if (c->d < f->w * 0.25 || c->d > f->w * 0.7) {
     /* Landmarks that do not fit the face box: do not trust them. */
     c->d = f->w * 0.42;
     c->mx = f->x + f->w / 2;
     c->my = f->y + f->h * 0.38;
     c->roll = 0;
+    c->pose_trusted = FALSE;
     refer(r, PHOTO_REASON_EYES_NOT_VISIBLE);
   }
   c->cos_roll = cos(c->roll * G_PI / 180);
@@ -1148,7 +1151,9 @@ static gboolean check_landmarks(Check *c)
   return TRUE;
 }
 
-/* not_frontal: roll from the eye line, yaw and pitch from the pose fit. */
+/* not_frontal: roll from the eye line, yaw and pitch from the pose fit.
+ * When the fit cannot be trusted, the mirror axis judges yaw as well
+ * (check_symmetry). */
 static gboolean check_pose(Check *c)
 {
   const PhotoLimits *lim = c->lim;
@@ -1324,7 +1329,8 @@ static gboolean check_skin(Check *c)
 /* A second yaw measure that does not rest on the landmarks: the vertical
  * axis about which the edges below the eyes are most nearly
  * mirror-symmetric, its offset from the eye midpoint in eye distances
- * (roughly 0.1 per 10 degrees; side light adds to it). */
+ * (roughly 0.1 per 10 degrees; side light adds to it, which is why it
+ * judges yaw only when the landmark pose fit cannot be trusted). */
 static gboolean check_symmetry(Check *c)
 {
   Analysis *an = &c->an;
@@ -1349,8 +1355,9 @@ static gboolean check_symmetry(Check *c)
       best = sum / n, best_o = o;
   }
   measure(c->r, "yaw_offset", best_o / d);
-  judge(c->r, PHOTO_REASON_NOT_FRONTAL, fabs(best_o / d), TRUE,
-        c->lim->yaw_offset_refer, c->lim->yaw_offset_refuse);
+  if (!c->pose_trusted)
+    judge(c->r, PHOTO_REASON_NOT_FRONTAL, fabs(best_o / d), TRUE,
+          c->lim->yaw_offset_refer, c->lim->yaw_offset_refuse);
   return TRUE;
 }
 

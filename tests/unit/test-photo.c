@@ -285,6 +285,48 @@ static void test_rolled(void)
   }
 }
 
+/* Yaw is judged on the landmark pose fit; the mirror axis of the face's
+ * edges (yaw_offset), which side light moves, only when the fit cannot be
+ * trusted. Hopper's portrait measures yaw about 5 degrees and an axis
+ * offset about 0.04: with the axis limits at 0 it is still not turned
+ * while the fit is good, and it is once the fit is distrusted (a misfit
+ * limit of 0) or the fitted angle's own limit is below 5 degrees. */
+static void test_yaw_from_landmarks(void)
+{
+  g_autoptr(BkImage) image = load_hopper();
+  PhotoRequest req = {FALSE, 40, NULL, 1.0};
+  const struct {
+    double residual_max, yaw_limit;
+    gboolean turned;
+  } cases[] = {{1, 60, FALSE}, {0, 60, TRUE}, {1, 1, TRUE}};
+
+  if (!image) {
+    g_test_skip("grace_hopper.jpg not installed");
+    return;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    PhotoConfig config;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PhotoValidator) v = NULL;
+    g_autoptr(PhotoResult) r = NULL;
+    double offset = 0;
+
+    photo_config_init(&config);
+    config.limits.yaw_offset_refer = config.limits.yaw_offset_refuse = 0;
+    config.limits.pose_residual_max = cases[i].residual_max;
+    config.limits.yaw_refer_deg = config.limits.yaw_refuse_deg =
+        cases[i].yaw_limit;
+    v = photo_validator_new(&config, &error);
+    photo_config_clear(&config);
+    g_assert_no_error(error);
+    r = photo_validate(v, image, &req);
+    g_assert_true(photo_result_get_measure(r, "yaw_offset", &offset));
+    g_assert_cmpfloat(fabs(offset), >, 0);
+    g_assert_cmpint(photo_result_has_reason(r, PHOTO_REASON_NOT_FRONTAL), ==,
+                    cases[i].turned);
+  }
+}
+
 /* Without the landmark model the validator does not start: one line that
  * names the file and the Debian package, never a silent fallback. */
 static void test_landmarks_missing(void)
@@ -579,6 +621,7 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/hopper", test_hopper);
   g_test_add_func("/photo/white-covering", test_white_covering);
   g_test_add_func("/photo/rolled", test_rolled);
+  g_test_add_func("/photo/yaw-from-landmarks", test_yaw_from_landmarks);
   g_test_add_func("/photo/landmarks-missing", test_landmarks_missing);
   g_test_add_func("/photo/limits", test_limits);
   g_test_add_func("/photo/cli", test_cli);
