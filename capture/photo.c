@@ -286,17 +286,20 @@ static void reasons_order(GPtrArray *reasons)
 
 static void result_finish(PhotoResult *r)
 {
+  /* The codes about a declared covering, which the applicant chose to
+   * wear. A mere referral of head_covering_not_declared is not among them:
+   * on hair or a bald head it is a doubt for the officer (r->referrals),
+   * and wrong and hurtful to say to the applicant. */
   static const char *const covering[] = {
       PHOTO_REASON_COVERING_WHITE,
       PHOTO_REASON_COVERING_LOW_CONTRAST,
-      PHOTO_REASON_COVERING_NOT_DECLARED,
       PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
       PHOTO_REASON_COVERING_NOT_SMOOTH,
   };
 
-  /* A doubtful covering is always said, even when another reason refuses
-   * the photo: the applicant has to change it for the next photo too (and
-   * a light one is named first, below). */
+  /* A doubtful declared covering is always said, even when another reason
+   * refuses the photo: the applicant has to change it for the next photo
+   * too (and a light one is named first, below). */
   for (gsize k = 0; k < G_N_ELEMENTS(covering) && r->reasons->len > 0; k++)
     if (g_ptr_array_find_with_equal_func(r->referrals, covering[k], g_str_equal,
                                          NULL))

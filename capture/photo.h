@@ -119,7 +119,10 @@ typedef struct {
 typedef struct {
   PhotoVerdict verdict;
   /* Codes (static strings) that decided the verdict: the refusal reasons,
-   * or for a referral the codes that caused it. Empty when accepted. */
+   * or for a referral the codes that caused it. Empty when accepted. What
+   * the applicant is told; under a refusal they include the doubtful codes
+   * about a declared covering, not a doubtful head_covering_not_declared
+   * (hair may be taken for a covering: that is for the officer). */
   GPtrArray *reasons;
   /* Codes that were ambiguous (would refer) even when the verdict is refuse. */
   GPtrArray *referrals;

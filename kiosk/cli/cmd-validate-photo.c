@@ -74,6 +74,20 @@ static void append_json_number(GString *out, double value)
                                        isfinite(value) ? value : 0.0));
 }
 
+static void append_json_codes(GString *out, const GPtrArray *codes)
+{
+  g_string_append_c(out, '[');
+  for (guint i = 0; i < codes->len; i++) {
+    if (i)
+      g_string_append_c(out, ',');
+    append_json_string(out, g_ptr_array_index(codes, i));
+  }
+  g_string_append_c(out, ']');
+}
+
+/* "reasons" decided the verdict (and are what the applicant is told);
+ * "referrals" are every doubtful code, also under a refusal, for the
+ * officer. */
 static void print_json(const char *file, const PhotoResult *r, double ms)
 {
   g_autoptr(GString) out = g_string_new("{\"file\":");
@@ -81,13 +95,11 @@ static void print_json(const char *file, const PhotoResult *r, double ms)
   append_json_string(out, file);
   g_string_append(out, ",\"verdict\":");
   append_json_string(out, photo_verdict_name(r->verdict));
-  g_string_append(out, ",\"reasons\":[");
-  for (guint i = 0; i < r->reasons->len; i++) {
-    if (i)
-      g_string_append_c(out, ',');
-    append_json_string(out, g_ptr_array_index(r->reasons, i));
-  }
-  g_string_append(out, "],\"measures\":{");
+  g_string_append(out, ",\"reasons\":");
+  append_json_codes(out, r->reasons);
+  g_string_append(out, ",\"referrals\":");
+  append_json_codes(out, r->referrals);
+  g_string_append(out, ",\"measures\":{");
   for (guint i = 0; i < r->measures->len; i++) {
     const PhotoMeasure *m = &g_array_index(r->measures, PhotoMeasure, i);
     if (i)

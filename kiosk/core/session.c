@@ -137,6 +137,8 @@ struct Session {
   StepPhase phase;
   GPtrArray *reasons;  /* char*, the last result's reason codes */
   GPtrArray *guidance; /* char*, live-view guidance codes */
+  /* char*, the photo's doubts not told the applicant, for the officer */
+  GPtrArray *photo_referrals;
   char *device_message;
   gboolean photo_referred;
   ViewMark photo_marks[VIEW_MAX_MARKS]; /* over the refused photo */
@@ -695,6 +697,7 @@ static void enter_step(Session *s, SessionState to, const SessionEvent *ev,
     g_ptr_array_set_size(s->guidance, 0);
     owned_image_set(&s->image, 0, 0, 0, NULL);
     session_set_photo_marks(s, NULL, 0, NULL, 0);
+    g_ptr_array_set_size(s->photo_referrals, 0);
     request(s, REQ_LIVEVIEW_ON, 0);
     break;
   case SESSION_SIGNATURE:
@@ -1263,6 +1266,9 @@ static void handle_photo(Session *s, const SessionEvent *ev, gint64 now_us)
     s->device_deadline_us = 0;
     set_reasons(s, ev->reasons);
     s->photo_referred = ev->referred;
+    g_ptr_array_set_size(s->photo_referrals, 0);
+    for (gsize i = 0; ev->referrals && ev->referrals[i]; i++)
+      g_ptr_array_add(s->photo_referrals, g_strdup(ev->referrals[i]));
     set_phase(s, ev->ok ? STEP_RESULT : STEP_REFUSED, ev);
     request(s, REQ_LIVEVIEW_OFF, 0);
     break;
@@ -2137,6 +2143,7 @@ Session *session_new(const KioskConfig *config, SessionLookupFunc lookup,
   s->message_lines = g_ptr_array_new_with_free_func(g_free);
   s->reasons = g_ptr_array_new_with_free_func(g_free);
   s->guidance = g_ptr_array_new_with_free_func(g_free);
+  s->photo_referrals = g_ptr_array_new_with_free_func(g_free);
   s->strings = g_ptr_array_new_with_free_func(g_free);
   g_queue_init(&s->requests);
   s->officer_lockouts =
@@ -2164,6 +2171,7 @@ void session_free(Session *s)
   g_ptr_array_unref(s->message_lines);
   g_ptr_array_unref(s->reasons);
   g_ptr_array_unref(s->guidance);
+  g_ptr_array_unref(s->photo_referrals);
   g_ptr_array_unref(s->strings);
   g_queue_clear_full(&s->requests, g_free);
   g_hash_table_unref(s->officer_lockouts);
@@ -2443,6 +2451,19 @@ static void photo_refusal_lines(Session *s)
     target = target || s->photo_marks[i].role == VIEW_MARK_TARGET;
   if (s->n_photo_marks > 0)
     s->view.image_caption = photo_marks_legend(target);
+}
+
+/* For the officer who accepted a refused photo anyway, on the review
+ * screen: what the validator also doubted but did not tell the applicant
+ * (a doubt that hair is an undeclared covering), by code. */
+static void photo_referral_lines(Session *s)
+{
+  const char *title = _("The desk officer checks this photo");
+
+  for (guint i = 0; i < s->photo_referrals->len; i++) {
+    const char *code = g_ptr_array_index(s->photo_referrals, i);
+    line(s, keep(s, g_strdup_printf("%s: %s", title, code)));
+  }
 }
 
 static void person_header(Session *s)
@@ -2960,6 +2981,8 @@ static void view_review(Session *s)
                                   p->photo_override
                                       ? _("accepted by the officer")
                                       : _("accepted by the validator"))));
+  if (p->photo_override)
+    photo_referral_lines(s);
   line(s, p->plan.signature ? _("Signature: taken")
                             : _("Signature: not needed (age)"));
   if (p->plan.fingerprints)

@@ -72,6 +72,10 @@ typedef struct {
   int quality;                /* EV_FINGER_DONE: 0..100 */
   const char *const *reasons; /* NULL-terminated reason codes, may be NULL */
   const char *message;
+  /* EV_PHOTO_TAKEN: doubtful codes the reasons do not name (a referral
+   * under a refusal), shown to the officer on the review screen when the
+   * photo is accepted anyway, never to the applicant; may be NULL. */
+  const char *const *referrals;
 } SessionEvent;
 
 typedef enum {

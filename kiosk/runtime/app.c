@@ -934,6 +934,7 @@ static void photo_done(App *app, Result *r, gint64 now_us)
   ev.ok = app->photo.accepted;
   ev.referred = app->photo.referred;
   ev.reasons = (const char *const *)app->photo.reasons;
+  ev.referrals = (const char *const *)app->photo.referrals;
   feed(app, &ev, now_us);
 }
 

@@ -29,6 +29,7 @@ void photo_outcome_clear(PhotoOutcome *o)
   g_clear_pointer(&o->crop, image_free);
   g_clear_pointer(&o->display, image_free);
   g_clear_pointer(&o->reasons, g_strfreev);
+  g_clear_pointer(&o->referrals, g_strfreev);
   g_clear_pointer(&o->measures, g_variant_unref);
   o->accepted = o->referred = FALSE;
 }
@@ -64,6 +65,20 @@ static char **strv_from_ptr_array(GPtrArray *codes)
   strv = g_strv_builder_end(b);
   g_strv_builder_unref(b);
   return strv;
+}
+
+/* The referrals the reasons do not name: under a refusal, a doubt the
+ * applicant is not told (photo.h), for the officer and the record. */
+static char **referrals_unsaid(const PhotoResult *result)
+{
+  g_autoptr(GPtrArray) codes = g_ptr_array_new();
+
+  for (guint i = 0; i < result->referrals->len; i++) {
+    const char *code = g_ptr_array_index(result->referrals, i);
+    if (!photo_result_has_reason(result, code))
+      g_ptr_array_add(codes, (gpointer)code);
+  }
+  return strv_from_ptr_array(codes);
 }
 
 BkImage *steps_fit(const BkImage *image, int max_w, int max_h)
@@ -137,6 +152,7 @@ gboolean steps_photo_calibrated(PhotoValidator *validator, GBytes *jpeg,
   ret->accepted = result->verdict == PHOTO_VERDICT_ACCEPT;
   ret->referred = result->verdict == PHOTO_VERDICT_REFER;
   ret->reasons = strv_from_ptr_array(result->reasons);
+  ret->referrals = referrals_unsaid(result);
   g_variant_builder_init(&measures, G_VARIANT_TYPE("a{sd}"));
   for (guint i = 0; i < result->measures->len; i++) {
     const PhotoMeasure *m = &g_array_index(result->measures, PhotoMeasure, i);
@@ -269,6 +285,8 @@ static gboolean add_photo(BkRecord *record, const PhotoOutcome *photo,
                     : photo->referred ? "refer"
                                       : "refuse");
   add_reasons(record, "photo.reasons", photo->reasons);
+  if (photo->referrals && photo->referrals[0])
+    add_reasons(record, "photo.referrals", photo->referrals);
   if (photo->measures)
     record_set_value(record, "photo.measures", photo->measures);
   return TRUE;

@@ -38,6 +38,7 @@ typedef struct {
   gboolean accepted;
   gboolean referred;
   char **reasons;     /* validator reason codes */
+  char **referrals;   /* doubtful codes the reasons do not name */
   GVariant *measures; /* a{sd}, validator measures */
   /* For the refusal screen (photo-marks.h): the failed region over
    * `display`, and the figures behind the reasons. */

@@ -22,6 +22,11 @@ coverings named head_covering_white_or_light_grey, >= 90% of undeclared
 coverings caught, >= 90% of patterned coverings caught (not single-coloured
 or not smooth), <= 2% of compliant photos given a covering code, no rolled
 head (up to 20 degrees) refused as no_face; light coverings named first.
+For the covering figures a code counts when the photo is not accepted and
+the code is among its reasons (what the applicant is told) or its
+referrals (what the officer is shown: a doubt that hair is an undeclared
+covering is not said to the applicant when something else refuses the
+photo); the share said to the applicant is printed beside it.
 A target named with --known-gap is
 still measured and printed, marked as a known gap, and does not fail the
 check; one that then holds is reported as such.
@@ -208,6 +213,8 @@ def check_targets(args, labels, results, f):
     """Issue 11's figures where this corpus has the photos."""
     verdict = lambda x: results[x["file"]]["verdict"]
     reasons = lambda x: results[x["file"]]["reasons"]
+    # What the applicant is told, and what the officer is shown besides.
+    flagged_codes = lambda x: set(reasons(x)) | set(results[x["file"]].get("referrals", []))
 
     def share(items, ok):
         return sum(1 for x in items if ok(x)) / max(len(items), 1)
@@ -219,13 +226,17 @@ def check_targets(args, labels, results, f):
     light_background = [x for x in f["light"] if set(reasons(x)) & background_codes]
     undeclared = by_cat.get("covering_not_declared", [])
     undeclared_caught = share(undeclared, lambda x: verdict(x) != "accept" and
-                              "head_covering_not_declared" in reasons(x))
+                              "head_covering_not_declared" in flagged_codes(x))
+    undeclared_said = share(undeclared, lambda x: verdict(x) != "accept" and
+                            "head_covering_not_declared" in reasons(x))
     patterned = [x for x in labels if x.get("patterned") or
                  x["category"] in ("covering_patterned", "covering_bicolour")]
     patterned_caught = share(patterned, lambda x: verdict(x) != "accept" and
-                             bool(set(reasons(x)) & PATTERN_CODES))
+                             bool(flagged_codes(x) & PATTERN_CODES))
+    patterned_said = share(patterned, lambda x: verdict(x) != "accept" and
+                           bool(set(reasons(x)) & PATTERN_CODES))
     flagged = share(compliant, lambda x: verdict(x) != "accept" and
-                    bool(set(reasons(x)) & COVERING_CODES))
+                    bool(flagged_codes(x) & COVERING_CODES))
     rolled_lost = [x for x in labels if x.get("roll", 0) and abs(x["roll"]) <= 20.5
                    and "no_face" in reasons(x)]
     rolled_lost += [x for x in by_cat.get("rolled", []) if "no_face" in reasons(x)
@@ -234,11 +245,11 @@ def check_targets(args, labels, results, f):
           (100 * light_named, 100 * light_first))
     print("  light coverings given a background code: %d/%d" %
           (len(light_background), len(f["light"])))
-    print("  undeclared coverings caught:           %.0f%% of %d" %
-          (100 * undeclared_caught, len(undeclared)))
+    print("  undeclared coverings caught:           %.0f%% of %d (said to the applicant: %.0f%%)" %
+          (100 * undeclared_caught, len(undeclared), 100 * undeclared_said))
     if patterned:
-        print("  patterned coverings caught:            %.0f%% of %d" %
-              (100 * patterned_caught, len(patterned)))
+        print("  patterned coverings caught:            %.0f%% of %d (said to the applicant: %.0f%%)" %
+              (100 * patterned_caught, len(patterned), 100 * patterned_said))
     print("  compliant photos given a covering code: %.1f%%" % (100 * flagged))
     print("  rolled heads not found (no_face):      %d" % len(rolled_lost))
     targets = [

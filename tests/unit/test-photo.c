@@ -327,6 +327,51 @@ static void test_yaw_from_landmarks(void)
   }
 }
 
+static gboolean has_referral(const PhotoResult *r, const char *code)
+{
+  return g_ptr_array_find_with_equal_func(r->referrals, code, g_str_equal,
+                                          NULL);
+}
+
+/* Under a refusal, a doubt about a declared covering is said (the
+ * applicant chose it and must change it for the next photo), a mere doubt
+ * that hair is an undeclared covering is not: it stays among the
+ * referrals, for the officer. Hopper's portrait is refused for its
+ * backdrop; her braided cap is made "smooth as fabric" (a doubtful
+ * undeclared covering) or, declared, "not smooth" in the referral band. */
+static void test_referrals_under_refusal(void)
+{
+  g_autoptr(BkImage) image = load_hopper();
+
+  if (!image) {
+    g_test_skip("grace_hopper.jpg not installed");
+    return;
+  }
+  for (int declared = 0; declared < 2; declared++) {
+    const char *code = declared ? PHOTO_REASON_COVERING_NOT_SMOOTH
+                                : PHOTO_REASON_COVERING_NOT_DECLARED;
+    PhotoRequest req = {declared, 40, NULL, 1.0};
+    PhotoConfig config;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PhotoValidator) v = NULL;
+    g_autoptr(PhotoResult) r = NULL;
+
+    photo_config_init(&config);
+    config.limits.hair_min_texture = 100;
+    config.limits.covering_texture_refer = 1;
+    config.limits.covering_texture_refuse = 100;
+    v = photo_validator_new(&config, &error);
+    photo_config_clear(&config);
+    g_assert_no_error(error);
+    r = photo_validate(v, image, &req);
+    g_assert_cmpint(r->verdict, ==, PHOTO_VERDICT_REFUSE);
+    g_assert_true(
+        photo_result_has_reason(r, PHOTO_REASON_BACKGROUND_NOT_WHITE));
+    g_assert_true(has_referral(r, code));
+    g_assert_cmpint(photo_result_has_reason(r, code), ==, declared);
+  }
+}
+
 /* Without the landmark model the validator does not start: one line that
  * names the file and the Debian package, never a silent fallback. */
 static void test_landmarks_missing(void)
@@ -622,6 +667,8 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/white-covering", test_white_covering);
   g_test_add_func("/photo/rolled", test_rolled);
   g_test_add_func("/photo/yaw-from-landmarks", test_yaw_from_landmarks);
+  g_test_add_func("/photo/referrals-under-refusal",
+                  test_referrals_under_refusal);
   g_test_add_func("/photo/landmarks-missing", test_landmarks_missing);
   g_test_add_func("/photo/limits", test_limits);
   g_test_add_func("/photo/cli", test_cli);

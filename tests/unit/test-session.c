@@ -621,6 +621,42 @@ static void test_photo_refused_and_override(Fixture *f, gconstpointer d)
   g_assert_true(audited(f, "officer:officer.photo_referral_accepted"));
 }
 
+/* A doubt the validator did not tell the applicant (a referral under a
+ * refusal) is not on the applicant's refusal screen; an officer who
+ * accepts the photo anyway sees it, by its code, on the review screen.
+ * A new photo forgets it. */
+static void test_photo_referral_for_officer(Fixture *f, gconstpointer d)
+{
+  const char *reasons[] = {"uneven_lighting", NULL};
+  const char *referrals[] = {"head_covering_not_declared", NULL};
+
+  unlock_and_start(f, "777777");
+  press(f, VIEW_BUTTON_DOCUMENTS_SEEN);
+  press(f, VIEW_BUTTON_TAKE);
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN,
+                         .ok = FALSE,
+                         .reasons = reasons,
+                         .referrals = referrals});
+  g_assert_true(view_has_button(f, VIEW_BUTTON_OVERRIDE));
+  g_assert_false(view_has_line(f, "head_covering_not_declared"));
+  g_assert_false(view_has_line(f, "religious"));
+  press(f, VIEW_BUTTON_OVERRIDE);
+  send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  g_assert_true(view_has_line(f, "accepted by the officer"));
+  g_assert_true(view_has_line(f, "checks this photo: head_covering_not_"));
+  press(f, VIEW_BUTTON_REDO_PHOTO);
+  g_assert_cmpint(state(f), ==, SESSION_PHOTO);
+  press(f, VIEW_BUTTON_TAKE);
+  send(f, (SessionEvent){.type = EV_PHOTO_TAKEN, .ok = TRUE});
+  press(f, VIEW_BUTTON_ACCEPT);
+  send(f, (SessionEvent){.type = EV_SIGNATURE_DONE, .ok = TRUE});
+  press(f, VIEW_BUTTON_ACCEPT);
+  g_assert_cmpint(state(f), ==, SESSION_REVIEW);
+  g_assert_false(view_has_line(f, "head_covering_not_declared"));
+}
+
 /* The adult of the family at the fingerprint step, the right index asked
  * for. */
 static void to_fingerprints(Fixture *f)
@@ -1233,6 +1269,7 @@ int main(int argc, char **argv)
   T("language-switch", test_language_switch);
   T("language-per-person", test_language_per_person);
   T("photo-refused-and-override", test_photo_refused_and_override);
+  T("photo-referral-for-officer", test_photo_referral_for_officer);
   T("poor-finger-then-missing", test_poor_finger_then_missing);
   T("finger-substitute", test_finger_substitute);
   T("finger-bandage-postponed", test_finger_bandage_postponed);
