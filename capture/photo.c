@@ -990,14 +990,17 @@ static gboolean in_covering_outline(const Check *c, int x, int y)
 }
 
 /* On the shoulders: below the chin and within 3.5 eye distances of the
- * head's axis, where white clothes on a white backdrop flood as backdrop
- * or stand apart from it in pieces. */
+ * head's axis, widening by 0.2 per eye distance lower down as shoulders
+ * and arms do, where white clothes on a white backdrop flood as backdrop
+ * or stand apart from it in pieces (a white shirt's lower corner, cut off
+ * by the backdrop-coloured shirt between, is not an object behind). */
 static gboolean in_body_outline(const Check *c, int x, int y)
 {
-  double along, up;
+  double along, up, below;
 
   head_frame(c, x, y, &along, &up);
-  return up < c->chin_up - 0.3 && fabs(along) < 3.5;
+  below = c->chin_up - 0.3 - up;
+  return below > 0 && fabs(along) < 3.5 + 0.2 * below;
 }
 
 /* background_not_white / _not_uniform on the raw colour of the backdrop
