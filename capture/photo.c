@@ -1975,35 +1975,95 @@ static gboolean check_covering_undeclared(Check *c)
   return TRUE;
 }
 
-/* The lower edge of the covering in one column: walking down from the
- * band, where three samples in a row are skin (the forehead), at the
- * latest the brow line. */
-static double covering_inner(const Check *c, double along, double from)
+/* Outline points on each edge of the covering (PhotoOutline holds both). */
+#define OUTLINE_HALF 16
+
+/* A point `t` eye distances from the eye midpoint in the direction `phi`
+ * (radians from the head's up, positive towards the image-right eye). */
+static gboolean ray_index(const Check *c, double phi, double t, gsize *ret)
 {
-  double step = 1.0 / MAX(c->d, 1.0), floor_up = c->pose.brow_height;
+  return head_index(c, t * sin(phi), t * cos(phi), ret);
+}
+
+/* How far the subject reaches along the ray `phi`: walking out from `from`,
+ * the last subject pixel before a gap of 0.15 eye distances, at most 2.9
+ * eye distances out (a covering's outline, in_covering_outline) and never
+ * lower than `low` eye distances above the eyes. */
+static double ray_outer(const Check *c, double phi, double from, double low)
+{
+  double step = 1.0 / MAX(c->d, 1.0), reach = from, gap = 0;
+
+  for (double t = from; t <= 2.9; t += step) {
+    gsize i;
+    if (t * cos(phi) < low || !ray_index(c, phi, t, &i))
+      break;
+    if (c->an.subject[i])
+      reach = t, gap = 0;
+    else if ((gap += step) > 0.15)
+      break;
+  }
+  return reach;
+}
+
+/* The covering's inner edge along the ray `phi`: walking in from `outer`,
+ * where three samples in a row are skin (the forehead, the temples, the
+ * cheeks), at the latest `floor` eye distances from the eyes. */
+static double ray_inner(const Check *c, double phi, double outer, double floor)
+{
+  double step = 1.0 / MAX(c->d, 1.0);
   int skin = 0;
 
-  for (double up = from; up > floor_up; up -= step) {
+  for (double t = outer; t > floor; t -= step) {
     gsize i;
-    if (!head_index(c, along, up, &i))
-      return up;
+    if (!ray_index(c, phi, t, &i))
+      return t;
     skin = skin_like(c, i) ? skin + 1 : 0;
     if (skin == 3)
-      return up + 2 * step;
+      return t + 2 * step;
   }
-  return floor_up;
+  return floor;
+}
+
+/* The covering hangs beside the face: on both sides, at the height of jaw
+ * points 2 and 14, the subject reaches a quarter eye distance past the
+ * face's contour, and the sides are not mostly skin (hair or a bare
+ * neck). */
+static gboolean covering_beside_face(const Check *c)
+{
+  const Region *sides = &c->cov.sides;
+
+  if (sides->n == 0 || sides->n_skin * 2 >= sides->n)
+    return FALSE;
+  for (int j = 2; j <= 14; j += 12) {
+    double along, up;
+    head_frame(c, c->pose.pts.x[j], c->pose.pts.y[j], &along, &up);
+    if (ray_outer(c, atan2(along, up), hypot(along, up), c->chin_up) <
+        hypot(along, up) + 0.25)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* The covering's outline for the refusal screen, in the pixels of the
- * image passed in: the top of the head's outline across the skull, left
- * to right, and back along the covering's lower edge. Drawn when a
- * covering is declared or one was found undeclared. */
+ * image passed in: its outer edge - the subject's outline from the eyes
+ * outward, over the head from one side to the other, down beside the face
+ * to the chin when the covering hangs there, and round under it when it
+ * also covers the throat - and back along its inner edge, where the face's
+ * skin begins. Where the outline lost a covering as
+ * light as the backdrop, the skull's place counts as covered (at least 2
+ * eye distances above the eyes, 1.2 to the sides). Drawn when a covering
+ * is declared or one was found undeclared. */
 static gboolean check_covering_outline(Check *c)
 {
   const Covering *cv = &c->cov;
   PhotoOutline *o = &c->r->covering;
-  const int half = G_N_ELEMENTS(o->x) / 2;
+  gboolean beside = covering_beside_face(c);
+  gboolean throat =
+      beside && cv->neck.n > 0 && cv->neck.n_skin * 2 < cv->neck.n;
+  double reach = throat ? 2.9 : beside ? 2.1 : 1.3; /* radians from up */
+  double low = throat ? c->chin_up - 0.6 : c->chin_up, floor = 0.6;
 
+  G_STATIC_ASSERT(2 * OUTLINE_HALF <= G_N_ELEMENTS(o->x));
   o->n = 0;
   if (!(c->declared
             ? cv->present || cv->band.n > 0
@@ -2013,17 +2073,19 @@ static gboolean check_covering_outline(Check *c)
                       c->r->referrals, PHOTO_REASON_COVERING_NOT_DECLARED,
                       g_str_equal, NULL)))
     return TRUE;
-  for (int i = 0; i < half; i++) {
-    int k = (int)lround((double)i * (COVER_COLUMNS - 1) / (half - 1));
-    double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
-    double top = cv->hi[k] + 0.15, x, y;
-    head_point(c, along, top, &x, &y);
+  for (int i = 0; i < OUTLINE_HALF; i++) {
+    double phi = -reach + 2 * reach * i / (OUTLINE_HALF - 1);
+    double outer = ray_outer(c, phi, floor, low), inner, x, y;
+    if (cv->n_lost > 0)
+      outer = MAX(outer, 1 / hypot(sin(phi) / 1.2, cos(phi) / 2.0));
+    inner = ray_inner(c, phi, outer, floor);
+    head_point(c, outer * sin(phi), outer * cos(phi), &x, &y);
     o->x[i] = x * c->scale, o->y[i] = y * c->scale;
-    head_point(c, along, covering_inner(c, along, cv->hi[k]), &x, &y);
-    o->x[2 * half - 1 - i] = x * c->scale;
-    o->y[2 * half - 1 - i] = y * c->scale;
+    head_point(c, inner * sin(phi), inner * cos(phi), &x, &y);
+    o->x[2 * OUTLINE_HALF - 1 - i] = x * c->scale;
+    o->y[2 * OUTLINE_HALF - 1 - i] = y * c->scale;
   }
-  o->n = 2 * half;
+  o->n = 2 * OUTLINE_HALF;
   return TRUE;
 }
 

@@ -572,6 +572,50 @@ static void test_white_shirt(void)
       photo_result_has_reason(r, PHOTO_REASON_BACKGROUND_NOT_UNIFORM));
 }
 
+/* The covering's outline for the refusal screen is the whole covering: a
+ * dark scarf drawn round Hopper's face, over the head and down beside
+ * the face. The outline reaches beside the face below the eyes, and its
+ * top is the scarf's, not the face's. */
+static void test_covering_outline(void)
+{
+  g_autoptr(PhotoValidator) v = new_validator();
+  g_autoptr(BkImage) hopper = load_hopper();
+  g_autoptr(BkImage) canvas = NULL;
+  g_autoptr(PhotoResult) r = NULL;
+  PhotoRequest req = {TRUE, -1, NULL, 1.0};
+  double mx, my, d, top = 1e9;
+  gboolean beside = FALSE;
+
+  if (!hopper) {
+    g_test_skip("grace_hopper.jpg not installed");
+    return;
+  }
+  canvas = image_new(1000, 800, 3);
+  memset(canvas->pixels, 244, canvas->stride * 800);
+  /* The scarf: an ellipse round the face, down to the shoulders. */
+  for (int y = 60; y < 640; y++)
+    for (int x = 250; x < 750; x++)
+      if (pow((x - 500) / 230.0, 2) + pow((y - 340) / 280.0, 2) < 1)
+        memcpy(image_pixel(canvas, x, y), (guint8[]){30, 70, 50}, 3);
+  for (int y = 180; y < 440; y++)
+    for (int x = 160; x < 370; x++)
+      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y),
+             3);
+  r = photo_validate(v, canvas, &req);
+  g_assert_cmpint(r->faces, ==, 1);
+  g_assert_cmpint(r->covering.n, >, 8);
+  mx = (r->eye_left_x + r->eye_right_x) / 2;
+  my = (r->eye_left_y + r->eye_right_y) / 2;
+  d = r->eye_right_x - r->eye_left_x;
+  for (int i = 0; i < r->covering.n; i++) {
+    top = MIN(top, r->covering.y[i]);
+    beside = beside || (r->covering.y[i] > my + 0.3 * d &&
+                        fabs(r->covering.x[i] - mx) > 1.3 * d);
+  }
+  g_assert_true(beside);
+  g_assert_cmpfloat(fabs(top - 60), <, 0.25 * d);
+}
+
 /* The command line: JSON lines, exit 1 for a refused photo, exit 2 with one
  * line on stderr for a truncated JPEG (and the other files still checked). */
 static void test_cli(void)
@@ -709,6 +753,7 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/hopper", test_hopper);
   g_test_add_func("/photo/white-covering", test_white_covering);
   g_test_add_func("/photo/white-shirt", test_white_shirt);
+  g_test_add_func("/photo/covering-outline", test_covering_outline);
   g_test_add_func("/photo/rolled", test_rolled);
   g_test_add_func("/photo/yaw-from-landmarks", test_yaw_from_landmarks);
   g_test_add_func("/photo/referrals-under-refusal",
