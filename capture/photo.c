@@ -14,6 +14,7 @@
 #include "photo-colour.h"
 #include "photo-face.h"
 #include "photo-pose.h"
+#include "photo-texture.h"
 #include "pngio.h"
 
 struct _PhotoValidator {
@@ -823,8 +824,9 @@ typedef struct {
   int n_lost;
   Region band, above, sides, neck;
   PhotoLab lab, light; /* the covering's colour; that of the lost part */
-  double multi, de00_bg, texture;
+  double multi, de00_bg, texture, colour_texture;
   gboolean present, backdrop_like, has_texture;
+  double rim_multi; /* colour variety at the face opening (under-scarf) */
 } Covering;
 
 /* Everything one analysis measures, passed from check to check. Positions
@@ -1730,29 +1732,73 @@ static void covering_sides_and_neck(Check *c)
       region_add(c, &cv->neck, along, up);
 }
 
+static double covering_inner(const Check *c, double along, double from);
+
+/* A colour natural hair has: near neutral (black, grey, white) or of the
+ * warm hues of brown, blonde and red hair below a chroma. */
+static gboolean hair_coloured(const PhotoLimits *lim, PhotoLab lab)
+{
+  double chroma = photo_colour_chroma(lab);
+  double hue = atan2(lab.b, lab.a) * 180 / G_PI;
+
+  return chroma < lim->hair_neutral_chroma ||
+         (hue > lim->hair_hue_min_deg && hue < lim->hair_hue_max_deg &&
+          chroma < lim->hair_max_chroma);
+}
+
+/* Counts one pixel of the covering into n and, when it is more than
+ * covering_multicolour_de00 from the covering's colour (lightness weighted
+ * down by 3 so that folds do not count), into far; with `no_hair`, only
+ * when it is also of a colour no hair has. Skin is not counted. */
+static void multicolour_add(const Check *c, double along, double up,
+                            gboolean no_hair, int *n, int *far)
+{
+  const Analysis *an = &c->an;
+  gsize i;
+  PhotoLab p;
+
+  if (!head_index(c, along, up, &i) || skin_like(c, i))
+    return;
+  p = (PhotoLab){an->L[i], an->A[i], an->B[i]};
+  (*n)++;
+  *far += photo_colour_de00(p, c->cov.lab, 3.0, 1.0, 1.0) >
+              c->lim->covering_multicolour_de00 &&
+          !(no_hair && hair_coloured(c->lim, p));
+}
+
 /* Colour variety of the band: the share of its non-skin pixels - backdrop-
- * like ones included, as a white stripe is - more than
- * covering_multicolour_de00 from the covering's colour, lightness weighted
- * down by 3 so that folds do not count. */
+ * like ones included, as a white stripe is - of another colour. */
 static double covering_multicolour(Check *c)
 {
   const Covering *cv = &c->cov;
-  const Analysis *an = &c->an;
   double step = 1.0 / MAX(c->d, 1.0);
   int n = 0, far = 0;
 
   for (int k = 0; k < COVER_COLUMNS; k++) {
     double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
-    for (double up = cv->lo[k]; up < cv->hi[k]; up += step) {
-      gsize i;
-      PhotoLab p;
-      if (!head_index(c, along, up, &i) || skin_like(c, i))
-        continue;
-      p = (PhotoLab){an->L[i], an->A[i], an->B[i]};
-      n++;
-      far += photo_colour_de00(p, cv->lab, 3.0, 1.0, 1.0) >
-             c->lim->covering_multicolour_de00;
-    }
+    for (double up = cv->lo[k]; up < cv->hi[k]; up += step)
+      multicolour_add(c, along, up, FALSE, &n, &far);
+  }
+  return n ? (double)far / n : 0;
+}
+
+/* Colour variety of the covering's rim: in each column, from its inner
+ * edge (where the forehead starts) up to covering_rim_eye_d higher, never
+ * into the band. An under-scarf of another colour framing the face shows
+ * there and nowhere in the band. Hair shows there too, under a scarf or a
+ * cap: only colours no hair has count. */
+static double covering_rim_multicolour(Check *c)
+{
+  const Covering *cv = &c->cov;
+  double step = 1.0 / MAX(c->d, 1.0);
+  int n = 0, far = 0;
+
+  for (int k = 0; k < COVER_COLUMNS; k++) {
+    double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
+    double inner = covering_inner(c, along, cv->lo[k]);
+    double top = MIN(cv->lo[k], inner + c->lim->covering_rim_eye_d);
+    for (double up = inner; up < top; up += step)
+      multicolour_add(c, along, up, TRUE, &n, &far);
   }
   return n ? (double)far / n : 0;
 }
@@ -1789,13 +1835,16 @@ static gboolean check_covering_colour(Check *c)
                              : cv->band.mean;
   if (c->declared && !cv->present && !cv->backdrop_like)
     cv->lab = cv->band.subject;
-  if (cv->present)
+  if (cv->present) {
     cv->multi = covering_multicolour(c);
+    cv->rim_multi = covering_rim_multicolour(c);
+  }
   cv->de00_bg = photo_colour_de00(cv->lab, c->an.bg_lab, 1, 1, 1);
   measure(c->r, "covering_L", cv->lab.L);
   measure(c->r, "covering_chroma", photo_colour_chroma(cv->lab));
   measure(c->r, "covering_de00_background", cv->de00_bg);
   measure(c->r, "covering_multicolour_fraction", cv->multi);
+  measure(c->r, "covering_rim_multicolour_fraction", cv->rim_multi);
   return TRUE;
 }
 
@@ -1822,61 +1871,83 @@ static guint8 *band_mask(const Check *c, const BkImage *patch, double rx0,
   return mask;
 }
 
-/* Fine texture of the band at a normalised scale (d = 48 px): the band's
- * bounding box cut from the input at full resolution, the band's own
- * pixels measured. */
-static double band_texture(const Check *c)
+/* The band's bounding box, in eye distances from the eye midpoint: both
+ * ends of the outer columns and of the middle one, which reaches highest. */
+static void band_box(const Check *c, double box[4])
 {
   const Covering *cv = &c->cov;
-  double rx0 = 1e9, ry0 = 1e9, rx1 = -1e9, ry1 = -1e9;
+  const int cols[3] = {0, COVER_COLUMNS / 2, COVER_COLUMNS - 1};
+
+  box[0] = box[1] = 1e9, box[2] = box[3] = -1e9;
+  for (int k = 0; k < 3; k++)
+    for (int e = 0; e < 2; e++) {
+      double x, y,
+          along = -COVER_HALF + 2 * COVER_HALF * cols[k] / (COVER_COLUMNS - 1);
+      head_point(c, along, e ? cv->hi[cols[k]] : cv->lo[cols[k]], &x, &y);
+      box[0] = MIN(box[0], (x - c->mx) / c->d);
+      box[2] = MAX(box[2], (x - c->mx) / c->d);
+      box[1] = MIN(box[1], (y - c->my) / c->d);
+      box[3] = MAX(box[3], (y - c->my) / c->d);
+    }
+}
+
+/* The band's fine texture at a normalised scale (d = 48 px): the band's
+ * bounding box cut from the input at full resolution, the band's own
+ * pixels measured: the mean fine texture of its lightness, and the lower
+ * quartile of its fine colour texture (photo-texture.h). */
+static gboolean band_texture(const Check *c, double *texture, double *colour)
+{
+  double box[4];
   g_autoptr(BkImage) patch = NULL;
   g_autoptr(BkImage) grey = NULL;
   g_autofree guint8 *mask = NULL;
 
-  for (int k = 0; k < COVER_COLUMNS; k += COVER_COLUMNS - 1)
-    for (int e = 0; e < 2; e++) {
-      double x, y;
-      head_point(c, -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1),
-                 e ? cv->hi[k] : cv->lo[k], &x, &y);
-      rx0 = MIN(rx0, (x - c->mx) / c->d), rx1 = MAX(rx1, (x - c->mx) / c->d);
-      ry0 = MIN(ry0, (y - c->my) / c->d), ry1 = MAX(ry1, (y - c->my) / c->d);
-    }
-  {
-    double x, y; /* the middle column reaches highest */
-    head_point(c, 0, cv->hi[COVER_COLUMNS / 2], &x, &y);
-    rx0 = MIN(rx0, (x - c->mx) / c->d), rx1 = MAX(rx1, (x - c->mx) / c->d);
-    ry0 = MIN(ry0, (y - c->my) / c->d), ry1 = MAX(ry1, (y - c->my) / c->d);
-  }
-  patch = face_patch(c->rgb, c->scale, c->mx, c->my, c->d, rx0, ry0, rx1, ry1,
-                     48.0);
+  band_box(c, box);
+  patch = face_patch(c->rgb, c->scale, c->mx, c->my, c->d, box[0], box[1],
+                     box[2], box[3], 48.0);
   if (!patch)
-    return 0;
+    return FALSE;
   grey = image_convert(patch, 1);
-  mask = band_mask(c, grey, rx0, ry0, 48.0);
-  return fine_texture(grey, 2, mask, grey->width);
+  mask = band_mask(c, grey, box[0], box[1], 48.0);
+  *texture = fine_texture(grey, 2, mask, grey->width);
+  *colour = photo_texture_colour(patch, mask, 0.25);
+  return TRUE;
 }
 
-/* Fine texture of the covering's band minus the same measure on a backdrop
- * patch from a top corner (sensor and JPEG noise). */
-static gboolean check_covering_texture(Check *c)
+/* The same on a backdrop patch from a top corner (sensor and JPEG noise):
+ * the mean fine texture and the upper decile of the fine colour texture. */
+static void backdrop_texture(const Check *c, double *texture, double *colour)
 {
-  double d = c->d, scale = c->scale, texture, noise = 0;
+  double d = c->d, scale = c->scale;
   double side_x = c->mx < c->an.w / 2.0 ? c->an.w - 1.3 * d : 0.1 * d;
   g_autoptr(BkImage) crop =
       image_crop(c->rgb, (int)(side_x * scale), (int)(0.1 * d * scale),
                  (int)(1.2 * d * scale), (int)(0.45 * d * scale));
 
-  texture = band_texture(c);
+  *texture = *colour = 0;
   if (crop && crop->width > 4 && crop->height > 4) {
     double f = 48.0 / (d * scale);
     g_autoptr(BkImage) s = image_scale(crop, MAX(6, (int)(crop->width * f)),
                                        MAX(6, (int)(crop->height * f)));
     g_autoptr(BkImage) grey = image_convert(s, 1);
-    noise = fine_texture(grey, 2, NULL, 0);
+    *texture = fine_texture(grey, 2, NULL, 0);
+    *colour = photo_texture_colour(s, NULL, 0.9);
   }
+}
+
+/* Fine texture of the covering's band minus the same measure on the
+ * backdrop; its fine colour texture above the backdrop's. */
+static gboolean check_covering_texture(Check *c)
+{
+  double texture = 0, colour = 0, noise, colour_noise;
+
+  band_texture(c, &texture, &colour);
+  backdrop_texture(c, &noise, &colour_noise);
   measure(c->r, "covering_texture", texture);
   measure(c->r, "background_texture", noise);
+  measure(c->r, "covering_colour_texture", colour - colour_noise);
   c->cov.texture = texture - noise;
+  c->cov.colour_texture = colour - colour_noise;
   c->cov.has_texture = TRUE;
   return TRUE;
 }
@@ -1919,8 +1990,9 @@ static gboolean check_covering_declared(Check *c)
   if (cv->present && cv->n_lost * 3 >= COVER_COLUMNS)
     judge_covering_colour(c, cv->light);
   if (cv->present) {
-    judge(c->r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED, cv->multi, TRUE,
-          lim->covering_multicolour_refer, lim->covering_multicolour_refuse);
+    judge(c->r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
+          MAX(cv->multi, cv->rim_multi), TRUE, lim->covering_multicolour_refer,
+          lim->covering_multicolour_refuse);
     if (cv->has_texture)
       judge(c->r, PHOTO_REASON_COVERING_NOT_SMOOTH, cv->texture, TRUE,
             lim->covering_texture_refer, lim->covering_texture_refuse);
@@ -1955,17 +2027,16 @@ static gboolean check_covering_undeclared(Check *c)
 {
   const PhotoLimits *lim = c->lim;
   const Covering *cv = &c->cov;
-  double chroma = photo_colour_chroma(cv->lab);
-  double hue = atan2(cv->lab.b, cv->lab.a) * 180 / G_PI;
   gboolean hair_colour, wrapped, smooth;
 
   if (c->declared || !cv->present)
     return TRUE;
-  hair_colour = chroma < lim->hair_neutral_chroma ||
-                (hue > lim->hair_hue_min_deg && hue < lim->hair_hue_max_deg &&
-                 chroma < lim->hair_max_chroma);
+  hair_colour = hair_coloured(lim, cv->lab);
   wrapped = covering_wrapped(c);
-  smooth = cv->texture < lim->hair_min_texture;
+  /* Hair is textured in lightness, or in colour (thin strands over the
+   * scalp, grey strands in dark hair, show little of the former). */
+  smooth = cv->texture < lim->hair_min_texture &&
+           cv->colour_texture < lim->hair_min_colour_texture;
   measure(c->r, "hair_colour", hair_colour);
   measure(c->r, "covering_wrapped", wrapped);
   if (!hair_colour || (wrapped && smooth))

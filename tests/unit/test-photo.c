@@ -11,6 +11,7 @@
 #include "landmarks.h"
 #include "photo-colour.h"
 #include "photo-face.h"
+#include "photo-texture.h"
 #include "photo.h"
 #include "pngio.h"
 #include "testlib.h"
@@ -738,6 +739,71 @@ static void test_cli_config(void)
   testlib_rmtree(dir);
 }
 
+/* A 60 x 60 patch of fabric in (150, 70, 35) shaded broadly (a fold every
+ * 40 px), with a darker crease every `crease` px (0: none), or with grey
+ * strands over a skin-coloured scalp every third pixel (`strands`). A
+ * little deterministic noise on every pixel, as a sensor gives. */
+static BkImage *texture_patch(gboolean strands, int crease)
+{
+  BkImage *im = image_new(60, 60, 3);
+
+  for (int y = 0; y < 60; y++)
+    for (int x = 0; x < 60; x++) {
+      double shade = 0.85 + 0.15 * sin(2 * G_PI * (x + 0.5 * y) / 40.0);
+      double rgb[3] = {150, 70, 35};
+      guint8 *p = image_pixel(im, x, y);
+      int noise = (int)((x * 7 + y * 13) % 3) - 1;
+      if (crease && (x + y) % crease == 0)
+        shade *= 0.7;
+      if (strands) {
+        gboolean strand = (x + 2 * y) % 3 == 0;
+        rgb[0] = strand ? 150 : 185, rgb[1] = strand ? 150 : 125;
+        rgb[2] = strand ? 150 : 95;
+      }
+      for (int k = 0; k < 3; k++)
+        p[k] = (guint8)CLAMP(rgb[k] * shade + noise, 0, 255);
+    }
+  return im;
+}
+
+/* Fine colour texture: hair strands over a scalp are far above fabric,
+ * folds and creases included; the mask and the quantile are honoured;
+ * degenerate patches measure 0. */
+static void test_texture_colour(void)
+{
+  g_autoptr(BkImage) fabric = texture_patch(FALSE, 0);
+  g_autoptr(BkImage) creased = texture_patch(FALSE, 24);
+  g_autoptr(BkImage) hair = texture_patch(TRUE, 0);
+  g_autoptr(BkImage) grey = image_convert(hair, 1);
+  g_autoptr(BkImage) tiny = image_new(4, 4, 3);
+  g_autofree guint8 *left = g_new0(guint8, 60 * 60);
+  g_autofree guint8 *none = g_new0(guint8, 60 * 60);
+  double smooth = photo_texture_colour(fabric, NULL, 0.25);
+  double folds = photo_texture_colour(creased, NULL, 0.25);
+  double strands = photo_texture_colour(hair, NULL, 0.25);
+
+  g_test_message("colour texture: fabric %.2f, creased %.2f, strands %.2f",
+                 smooth, folds, strands);
+  g_assert_cmpfloat(smooth, <, 1.0);
+  g_assert_cmpfloat(folds, <, 1.6);
+  g_assert_cmpfloat(strands, >, 4 * MAX(folds, 0.5));
+  g_assert_cmpfloat(photo_texture_colour(creased, NULL, 0.9), >, folds);
+  /* Half hair, half fabric: the mask decides which is measured. */
+  for (int y = 0; y < 60; y++)
+    for (int x = 0; x < 60; x++) {
+      guint8 *d = image_pixel(fabric, x, y);
+      if (x < 30)
+        memcpy(d, image_pixel(hair, x, y), 3);
+      left[y * 60 + x] = x > 4 && x < 25;
+    }
+  g_assert_cmpfloat(photo_texture_colour(fabric, left, 0.25), >, 3.0);
+  g_assert_cmpfloat(photo_texture_colour(fabric, NULL, 0.25), <,
+                    photo_texture_colour(fabric, left, 0.25));
+  g_assert_cmpfloat(photo_texture_colour(fabric, none, 0.25), ==, 0);
+  g_assert_cmpfloat(photo_texture_colour(grey, NULL, 0.25), ==, 0);
+  g_assert_cmpfloat(photo_texture_colour(tiny, NULL, 0.25), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -745,6 +811,7 @@ int main(int argc, char **argv)
   g_test_add_func("/photo/colour/de00", test_colour_de00);
   g_test_add_func("/photo/reasons", test_reason_codes);
   g_test_add_func("/photo/config", test_config);
+  g_test_add_func("/photo/texture/colour", test_texture_colour);
   if (!g_file_test(CASCADES "/haarcascade_frontalface_alt2.xml",
                    G_FILE_TEST_EXISTS))
     testlib_skip_all("opencv-data's Haar cascades are not installed");
