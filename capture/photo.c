@@ -1990,9 +1990,11 @@ static gboolean check_covering_declared(Check *c)
   if (cv->present && cv->n_lost * 3 >= COVER_COLUMNS)
     judge_covering_colour(c, cv->light);
   if (cv->present) {
-    judge(c->r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED,
-          MAX(cv->multi, cv->rim_multi), TRUE, lim->covering_multicolour_refer,
-          lim->covering_multicolour_refuse);
+    judge(c->r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED, cv->multi, TRUE,
+          lim->covering_multicolour_refer, lim->covering_multicolour_refuse);
+    judge(c->r, PHOTO_REASON_COVERING_NOT_SINGLE_COLOURED, cv->rim_multi, TRUE,
+          lim->covering_rim_multicolour_refer,
+          lim->covering_rim_multicolour_refuse);
     if (cv->has_texture)
       judge(c->r, PHOTO_REASON_COVERING_NOT_SMOOTH, cv->texture, TRUE,
             lim->covering_texture_refer, lim->covering_texture_refuse);
