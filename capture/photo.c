@@ -1732,8 +1732,6 @@ static void covering_sides_and_neck(Check *c)
       region_add(c, &cv->neck, along, up);
 }
 
-static double covering_inner(const Check *c, double along, double from);
-
 /* A colour natural hair has: near neutral (black, grey, white) or of the
  * warm hues of brown, blonde and red hair below a chroma. */
 static gboolean hair_coloured(const PhotoLimits *lim, PhotoLab lab)
@@ -1782,23 +1780,28 @@ static double covering_multicolour(Check *c)
   return n ? (double)far / n : 0;
 }
 
-/* Colour variety of the covering's rim: in each column, from its inner
- * edge (where the forehead starts) up to covering_rim_eye_d higher, never
- * into the band. An under-scarf of another colour framing the face shows
- * there and nowhere in the band. Hair shows there too, under a scarf or a
- * cap: only colours no hair has count. */
+static double ray_inner(const Check *c, double phi, double outer, double floor);
+
+/* Colour variety of the covering's rim: on the ray from the eye midpoint
+ * through the foot of each column of the band, from the covering's inner
+ * edge (where the forehead starts, at the latest the brow line) out
+ * covering_rim_eye_d, never into the band. An under-scarf of another
+ * colour framing the face shows there and nowhere in the band. Hair shows
+ * there too, under a scarf or a cap: only colours no hair has count. */
 static double covering_rim_multicolour(Check *c)
 {
   const Covering *cv = &c->cov;
   double step = 1.0 / MAX(c->d, 1.0);
+  double brow = MAX(c->pose.brow_height, 0.05);
   int n = 0, far = 0;
 
   for (int k = 0; k < COVER_COLUMNS; k++) {
     double along = -COVER_HALF + 2 * COVER_HALF * k / (COVER_COLUMNS - 1);
-    double inner = covering_inner(c, along, cv->lo[k]);
-    double top = MIN(cv->lo[k], inner + c->lim->covering_rim_eye_d);
-    for (double up = inner; up < top; up += step)
-      multicolour_add(c, along, up, TRUE, &n, &far);
+    double phi = atan2(along, cv->lo[k]), t_lo = hypot(along, cv->lo[k]);
+    double inner = ray_inner(c, phi, t_lo, brow / cos(phi));
+    double top = MIN(t_lo, inner + c->lim->covering_rim_eye_d);
+    for (double t = inner; t < top; t += step)
+      multicolour_add(c, t * sin(phi), t * cos(phi), TRUE, &n, &far);
   }
   return n ? (double)far / n : 0;
 }
