@@ -153,6 +153,7 @@ static void test_idle_sleeps(void)
   g_test_message("%u waits, %u renders", f.timeouts->len, f.renders);
   for (guint i = 0; i < f.timeouts->len; i++) {
     int t = g_array_index(f.timeouts, int, i);
+    g_test_message("wait %u: %d ms", i, t);
     /* The only deadlines are the end of the camera's start-up grace, the
      * automatic backdrop shot's next try (a minute: the simulated camera
      * always shows a person, photo-calibrate.h) and the next retention
@@ -161,7 +162,11 @@ static void test_idle_sleeps(void)
                   t >= IDLE_LONG_WAIT_MS);
     long_waits += t >= BACKDROP_WAIT_MS;
   }
-  g_assert_cmpuint(f.timeouts->len, <=, 6);
+  /* Each short wait follows an event (the camera opened, the backdrop
+   * shot came back, a frame was drawn); on a loaded machine they arrive
+   * apart and each wakes the loop once, so the count varies (4 to 7 seen)
+   * but stays far from the polling loop's 35. */
+  g_assert_cmpuint(f.timeouts->len, <=, 10);
   g_assert_cmpuint(long_waits, >=, 1);
   fake_clear(&f);
 }
