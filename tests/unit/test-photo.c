@@ -168,6 +168,26 @@ static BkImage *load_hopper(void)
   return jpegio_decode((const guint8 *)data, len, 0, 0, FALSE, NULL);
 }
 
+/* A backdrop canvas (244 grey) of 1000 x HEIGHT. */
+static BkImage *backdrop_canvas(int height)
+{
+  BkImage *canvas = image_new(1000, height, 3);
+
+  memset(canvas->pixels, 244, canvas->stride * height);
+  return canvas;
+}
+
+/* Pastes Hopper's face, rows y0..y1 and columns x0..x1 of her portrait,
+ * into the canvas 235 px right and 60 px down (the face centred). */
+static void paste_hopper(BkImage *canvas, const BkImage *hopper, int x0, int x1,
+                         int y0, int y1)
+{
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y),
+             3);
+}
+
 /* Grace Hopper's portrait: a face with eyes where we know them, on a flag
  * (so the background is refused), wearing a cap. */
 static void test_hopper(void)
@@ -504,13 +524,9 @@ static void test_white_covering(void)
     g_test_skip("grace_hopper.jpg not installed");
     return;
   }
-  canvas = image_new(1000, 700, 3);
-  memset(canvas->pixels, 244, canvas->stride * 700);
+  canvas = backdrop_canvas(700);
   /* Face region only (below the cap), centred. */
-  for (int y = 140; y < 420; y++)
-    for (int x = 150; x < 380; x++)
-      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y),
-             3);
+  paste_hopper(canvas, hopper, 150, 380, 140, 420);
   r = photo_validate(v, canvas, &req);
   g_assert_cmpint(r->faces, ==, 1);
   /* Nothing but white above the forehead while a covering is declared. */
@@ -547,12 +563,8 @@ static void test_white_shirt(void)
     g_test_skip("grace_hopper.jpg not installed");
     return;
   }
-  canvas = image_new(1000, 900, 3);
-  memset(canvas->pixels, 244, canvas->stride * 900);
-  for (int y = 140; y < 420; y++)
-    for (int x = 150; x < 380; x++)
-      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y),
-             3);
+  canvas = backdrop_canvas(900);
+  paste_hopper(canvas, hopper, 150, 380, 140, 420);
   for (int y = 560; y < 900; y++) {
     int half = 200 + (y - 560) * 220 / 340;
     for (int x = 500 - half; x < 500 + half; x++)
@@ -591,17 +603,13 @@ static void test_covering_outline(void)
     g_test_skip("grace_hopper.jpg not installed");
     return;
   }
-  canvas = image_new(1000, 800, 3);
-  memset(canvas->pixels, 244, canvas->stride * 800);
+  canvas = backdrop_canvas(800);
   /* The scarf: an ellipse round the face, down to the shoulders. */
   for (int y = 60; y < 640; y++)
     for (int x = 250; x < 750; x++)
       if (pow((x - 500) / 230.0, 2) + pow((y - 340) / 280.0, 2) < 1)
         memcpy(image_pixel(canvas, x, y), (guint8[]){30, 70, 50}, 3);
-  for (int y = 180; y < 440; y++)
-    for (int x = 160; x < 370; x++)
-      memcpy(image_pixel(canvas, x + 235, y + 60), image_pixel(hopper, x, y),
-             3);
+  paste_hopper(canvas, hopper, 160, 370, 180, 440);
   r = photo_validate(v, canvas, &req);
   g_assert_cmpint(r->faces, ==, 1);
   g_assert_cmpint(r->covering.n, >, 8);
